@@ -1,0 +1,513 @@
+"""Checked model to Python source, compiled once per run.
+
+Each step becomes a generator function `(s, me) -> successors`, so the search
+never walks the AST per state. Nondeterminism (`either`, `choose`) becomes a
+`for` loop; the statements after it are emitted inside the loop body, and an
+abandoned path (`await` false, failed assertion) is a `continue`, or a
+`return` outside any loop. Every loop iteration works on its own copy of the
+state list, so paths never see each other's writes.
+
+A second flavour of every step ("labelled") also yields the choices taken;
+only counterexample reconstruction uses it, keeping the hot path lean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import model as M
+from .typesys import ArrayType, IntType, OptionalType, RecordType, SetType, Type
+
+
+class EvalError(Exception):
+    """A spec expression could not be evaluated (none used, index out of range, / by 0)."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A step that ends in an error: an assertion or a bounds violation."""
+
+    prop: str
+    message: str
+    state: tuple
+
+
+BOUND = object()  # a step needed a new thread id and the pool was empty
+
+
+@dataclass
+class Ctx:
+    """What generated code can see at the point being emitted."""
+
+    loops: int = 0
+    labelled: bool = False
+    tb: str = "tb"   # Python name of the running thread's base offset
+    me: str = "me"
+    terminal: str = "step"  # "step": fall through to next pc; "init": plain yield
+    next_pc: int = M.PC_DONE
+
+    def end_path(self) -> str:
+        return "continue" if self.loops else "return"
+
+
+class Codegen:
+    def __init__(self, model: M.Model):
+        self.m = model
+        self.lines: list[str] = []
+        self.tmp = 0
+        self.bound_types: dict[int, Type] = {}
+        self.tb0 = model.thread_base
+        self.stride = model.thread_stride
+
+    # ------------------------------------------------------------- plumbing
+    def fresh(self, base: str = "_t") -> str:
+        self.tmp += 1
+        return f"{base}{self.tmp}"
+
+    def out(self, ind: int, text: str) -> None:
+        self.lines.append("    " * ind + text)
+
+    def module(self) -> str:
+        m = self.m
+        self.out(0, f"TB = {self.tb0}; STRIDE = {self.stride}; POOL = {m.pool}")
+        for d in m.defs.values():
+            params = ", ".join(f"_b{p.uid}" for p in d.params)
+            self.out(0, f"def _d_{d.name}(v{', ' + params if params else ''}):")
+            self.out(1, f"return {self.ex(d.body, Ctx(me='None', tb='None'))}")
+        for k, inv in enumerate(m.invariants):
+            self.out(0, f"def _inv{k}(v):")
+            self.out(1, f"return {self.ex(inv.expr, Ctx(me='None', tb='None'))}")
+            self.out(0, f"INVARIANTS.append(_inv{k})")
+        for labelled in (False, True):
+            table = "LSTEPS" if labelled else "STEPS"
+            for t in m.templates.values():
+                for i, step in enumerate(t.steps):
+                    nxt = t.steps[i + 1].pc if i + 1 < len(t.steps) else M.PC_DONE
+                    name = f"_{'l' if labelled else 's'}{step.pc}"
+                    self.out(0, f"def {name}(s, me):")
+                    self.out(1, "v = list(s)")
+                    self.out(1, "tb = TB + me * STRIDE")
+                    if labelled:
+                        self.out(1, "_ch = ()")
+                    self.seq(list(step.body), 1, Ctx(labelled=labelled, next_pc=nxt))
+                    self.out(0, f"{table}[{step.pc}] = {name}")
+            self.out(0, f"def _{'l' if labelled else 's'}init():")
+            self.out(1, "v = list(DEFAULT)")
+            if labelled:
+                self.out(1, "_ch = ()")
+            self.seq(self.init_stmts(), 1, Ctx(labelled=labelled, terminal="init",
+                                               me="None", tb="None"))
+            self.out(0, f"{'LINIT' if labelled else 'INIT'} = _{'l' if labelled else 's'}init")
+        return "\n".join(self.lines) + "\n"
+
+    def init_stmts(self) -> list[M.Stmt]:
+        """Initial states as a pseudo-step: one branch per allowed initial value."""
+        body: list[M.Stmt] = []
+        for var in self.m.vars:
+            place = M.GlobalPlace(var.type, var.name, var.offset)
+            if var.choice:
+                b = M.Bound(var.type, var.name, -1 - var.offset)
+                body.append(M.Choose(var.pos, b, M.Domain(var.type, var.init), None,
+                                     (M.Assign(var.pos, place, b),)))
+            else:
+                body.append(M.Assign(var.pos, place, var.init))
+        body.extend(self.m.starts)
+        return body
+
+    # ----------------------------------------------------------- statements
+    def seq(self, stmts: list[M.Stmt], ind: int, ctx: Ctx) -> None:
+        """Emit `stmts`, then the end of the step; nondeterminism nests the rest."""
+        for i, st in enumerate(stmts):
+            rest = stmts[i + 1:]
+            if isinstance(st, M.Either):
+                self.either(st, rest, ind, ctx)
+                return
+            if isinstance(st, M.Choose):
+                self.choose(st, rest, ind, ctx)
+                return
+            if isinstance(st, M.If) and (_nondet(st.then) or _nondet(st.other)):
+                self.out(ind, f"if {self.ex(st.cond, ctx)}:")
+                self.seq(list(st.then) + rest, ind + 1, ctx)
+                self.out(ind, "else:")
+                self.seq(list(st.other) + rest, ind + 1, ctx)
+                return
+            self.simple(st, ind, ctx)
+            if isinstance(st, (M.Goto, M.Exit)):
+                return
+        self.finish(ind, ctx, None)
+
+    def finish(self, ind: int, ctx: Ctx, pc: int | None) -> None:
+        """End the path: set the next pc (None: fall through) and yield the state."""
+        if ctx.terminal == "step":
+            target = ctx.next_pc if pc is None else pc
+            if target == M.PC_DONE:
+                self.out(ind, f"v[tb] = {M.PC_DONE}")
+                self.out(ind, "v[tb + 2:tb + STRIDE] = CLEARED")
+            else:
+                self.out(ind, f"v[tb] = {target}")
+        self.out(ind, "yield (tuple(v), _ch)" if ctx.labelled else "yield tuple(v)")
+
+    def fail(self, ind: int, ctx: Ctx, prop: str, message: str) -> None:
+        failure = f"Failure({prop!r}, {message}, tuple(v))"
+        self.out(ind, f"yield ({failure}, _ch)" if ctx.labelled else f"yield {failure}")
+        self.out(ind, ctx.end_path())
+
+    def simple(self, st: M.Stmt, ind: int, ctx: Ctx) -> None:
+        if isinstance(st, M.Assign):
+            self.assign(st.target, st.value, ind, ctx, st.pos)
+        elif isinstance(st, M.Let):
+            self.bound_types[st.var.uid] = st.var.type
+            self.out(ind, f"_b{st.var.uid} = {self.ex(st.value, ctx)}")
+        elif isinstance(st, M.Await):
+            self.out(ind, f"if not {self.ex(st.cond, ctx)}:")
+            self.out(ind + 1, ctx.end_path())
+        elif isinstance(st, M.Assert):
+            self.out(ind, f"if not {self.ex(st.cond, ctx)}:")
+            self.fail(ind + 1, ctx, st.prop, repr(st.message))
+        elif isinstance(st, M.If):
+            self.out(ind, f"if {self.ex(st.cond, ctx)}:")
+            self.body(list(st.then), ind + 1, ctx)
+            if st.other:
+                self.out(ind, "else:")
+                self.body(list(st.other), ind + 1, ctx)
+        elif isinstance(st, M.Goto):
+            self.finish(ind, ctx, st.pc)
+            self.out(ind, ctx.end_path())
+        elif isinstance(st, M.Exit):
+            self.finish(ind, ctx, M.PC_DONE)
+            self.out(ind, ctx.end_path())
+        elif isinstance(st, M.Spawn):
+            self.spawn(st, ind, ctx)
+        else:
+            raise AssertionError(st)
+
+    def body(self, stmts: list[M.Stmt], ind: int, ctx: Ctx) -> None:
+        """A deterministic block inside an `if`; goto/exit end the path themselves."""
+        if not stmts:
+            self.out(ind, "pass")
+        for st in stmts:
+            self.simple(st, ind, ctx)
+
+    def either(self, st: M.Either, rest: list[M.Stmt], ind: int, ctx: Ctx) -> None:
+        saved = self.fresh("_sv")
+        var = self.fresh("_br")
+        self.out(ind, f"{saved} = v")
+        if ctx.labelled:
+            self.out(ind, f"{saved}_ch = _ch")
+        self.out(ind, f"for {var} in range({len(st.blocks)}):")
+        inner = Ctx(ctx.loops + 1, ctx.labelled, ctx.tb, ctx.me, ctx.terminal, ctx.next_pc)
+        self.out(ind + 1, f"v = {saved}.copy()")
+        if ctx.labelled:
+            self.out(ind + 1, f"_ch = {saved}_ch + (('either', {var} + 1, None),)")
+        for k, block in enumerate(st.blocks):
+            self.out(ind + 1, f"{'if' if k == 0 else 'elif'} {var} == {k}:")
+            self.seq(list(block) + rest, ind + 2, inner)
+
+    def choose(self, st: M.Choose, rest: list[M.Stmt], ind: int, ctx: Ctx) -> None:
+        saved = self.fresh("_sv")
+        self.bound_types[st.var.uid] = st.var.type
+        var = f"_b{st.var.uid}"
+        self.out(ind, f"{saved} = v")
+        if ctx.labelled:
+            self.out(ind, f"{saved}_ch = _ch")
+        self.out(ind, f"for {var} in {self.domain(st.domain, ctx)}:")
+        inner = Ctx(ctx.loops + 1, ctx.labelled, ctx.tb, ctx.me, ctx.terminal, ctx.next_pc)
+        self.out(ind + 1, f"v = {saved}")
+        if st.where is not None:
+            self.out(ind + 1, f"if not {self.ex(st.where, inner)}:")
+            self.out(ind + 2, "continue")
+        self.out(ind + 1, f"v = {saved}.copy()")
+        if ctx.labelled:
+            self.out(ind + 1,
+                     f"_ch = {saved}_ch + (({st.var.name!r}, {var}, {st.var.uid}),)")
+        self.seq(list(st.body) + rest, ind + 1, inner)
+
+    def spawn(self, st: M.Spawn, ind: int, ctx: Ctx) -> None:
+        t = self.m.templates[st.template]
+        args = [self.ex(a, ctx) for a in st.args]
+        child = self.fresh("_c")
+        self.out(ind, f"{child} = _alloc(v)")
+        self.out(ind, f"if {child} is None:")
+        self.out(ind + 1, "yield (BOUND, _ch)" if ctx.labelled else "yield BOUND")
+        self.out(ind + 1, ctx.end_path())
+        base = self.fresh("_cb")
+        self.out(ind, f"{base} = TB + {child} * STRIDE")
+        vals = self.fresh("_a")
+        self.out(ind, f"{vals} = ({''.join(a + ', ' for a in args)})")
+        first = t.steps[0].pc
+        self.out(ind, f"v[{base}] = {first}")
+        self.out(ind, f"v[{base} + 1] = {ctx.me if st.parent else 'None'}")
+        for k, p in enumerate(t.params):
+            self.check_range(p.type, f"{vals}[{k}]", ind, ctx,
+                             f"argument '{p.name}' of {t.name}")
+            self.out(ind, f"v[{base} + {p.slot}] = {vals}[{k}]")
+        child_ctx = Ctx(ctx.loops, ctx.labelled, base, child, ctx.terminal, ctx.next_pc)
+        for loc in t.locals:
+            assert loc.init is not None
+            self.assign(M.LocalPlace(loc.type, loc.name, loc.slot), loc.init, ind,
+                        child_ctx, loc.pos, value_ctx=child_ctx)
+        if st.target is not None:
+            self.out(ind, f"{self.place(st.target, ctx)} = {child}")
+
+    def assign(self, target: M.TExpr, value: M.TExpr, ind: int, ctx: Ctx, pos: Any,
+               value_ctx: Ctx | None = None) -> None:
+        code = self.ex(value, value_ctx or ctx)
+        checks = _range_slots(target.type)
+        if checks and not _same_ranges(value, target.type):
+            tmp = self.fresh("_x")
+            self.out(ind, f"{tmp} = {code}")
+            code = tmp
+            if target.type.width() == 1:
+                self.check_range(target.type, tmp, ind, ctx, _describe(target))
+            else:
+                self.out(ind, f"_bad = _check_slots({tmp}, {checks!r})")
+                self.out(ind, "if _bad is not None:")
+                tail = f" leaves its range in {_describe(target)}"
+                self.fail(ind + 1, ctx, "bounds", f"'value ' + str(_bad) + {tail!r}")
+        if target.type.width() == 1:
+            self.out(ind, f"{self.place(target, ctx)} = {code}")
+        else:
+            root, off = self.offset(target, ctx)
+            self.out(ind, f"{root}[{off}:{off} + {target.type.width()}] = {code}")
+
+    def check_range(self, t: Type, code: str, ind: int, ctx: Ctx, what: str) -> None:
+        inner = t.inner if isinstance(t, OptionalType) else t
+        if isinstance(inner, IntType) and inner.lo is not None:
+            test = f"{inner.lo} <= {code} <= {inner.hi}"
+            if isinstance(t, OptionalType):
+                test = f"{code} is None or {test}"
+            self.out(ind, f"if not ({test}):")
+            tail = f" is outside {inner} in {what}"
+            self.fail(ind + 1, ctx, "bounds", f"'value ' + str({code}) + {tail!r}")
+
+    # ---------------------------------------------------------- expressions
+    def offset(self, e: M.TExpr, ctx: Ctx) -> tuple[str, str]:
+        """(container, offset) of a place or of a part of a compound value."""
+        if isinstance(e, M.GlobalPlace):
+            return "v", str(e.offset)
+        if isinstance(e, M.LocalPlace):
+            return "v", f"{ctx.tb} + {e.slot}"
+        if isinstance(e, M.IndexPlace):
+            root, off = self.offset(e.base, ctx) if _addressable(e.base) else \
+                (f"({self.ex(e.base, ctx)})", "0")
+            key = e.base.type.key  # type: ignore[attr-defined]
+            idx = self.ex(e.index, ctx)
+            if isinstance(key, IntType):
+                exact = isinstance(e.index.type, IntType) and e.index.type.lo is not None and \
+                    key.lo <= e.index.type.lo and e.index.type.hi <= key.hi  # type: ignore
+                idx = f"({idx} - {key.lo})" if exact else f"_ix({idx}, {key.lo}, {key.hi})"
+            w = e.type.width()
+            return root, f"{off} + {idx}{'' if w == 1 else f' * {w}'}"
+        if isinstance(e, M.FieldPlace):
+            root, off = self.offset(e.base, ctx) if _addressable(e.base) else \
+                (f"({self.ex(e.base, ctx)})", "0")
+            return root, f"{off} + {e.offset}"
+        raise AssertionError(e)
+
+    def place(self, e: M.TExpr, ctx: Ctx) -> str:
+        root, off = self.offset(e, ctx)
+        return f"{root}[{off}]"
+
+    def domain(self, d: M.Domain, ctx: Ctx) -> str:
+        values = tuple(d.type.values())
+        if d.set_expr is None:
+            return repr(values)
+        return f"_members({self.ex(d.set_expr, ctx)}, {values!r})"
+
+    def ex(self, e: M.TExpr, ctx: Ctx) -> str:
+        if isinstance(e, M.Const):
+            return repr(e.value)
+        if isinstance(e, (M.GlobalPlace, M.LocalPlace, M.IndexPlace, M.FieldPlace)):
+            root, off = self.offset(e, ctx)
+            w = e.type.width()
+            return f"{root}[{off}]" if w == 1 else f"tuple({root}[{off}:{off} + {w}])"
+        if isinstance(e, M.Bound):
+            return f"_b{e.uid}"
+        if isinstance(e, M.SelfTid):
+            return ctx.me
+        if isinstance(e, M.Builtin):
+            return self.builtin(e, ctx)
+        if isinstance(e, M.DefCall):
+            args = "".join(", " + self.ex(a, ctx) for a in e.args)
+            return f"_d_{e.name}(v{args})"
+        if isinstance(e, M.Unary):
+            x = self.ex(e.operand, ctx)
+            if e.op == "range":
+                return f"_rng({x}, {e.type.lo}, {e.type.hi})"  # type: ignore[attr-defined]
+            return f"(not {x})" if e.op == "!" else f"(-{x})"
+        if isinstance(e, M.Unwrap):
+            return f"_u({self.ex(e.operand, ctx)}, {str(e.pos)!r})"
+        if isinstance(e, M.Binary):
+            return self.binary(e, ctx)
+        if isinstance(e, M.SetOf):
+            elem = e.type.elem  # type: ignore[attr-defined]
+            bits = " | ".join(f"(1 << {elem.index_code(self.ex(i, ctx))})" for i in e.items)
+            return f"({bits})"
+        if isinstance(e, M.Compound):
+            parts = [(f"*{self.ex(i, ctx)}" if i.type.width() > 1 else self.ex(i, ctx))
+                     for i in e.items]
+            return "(" + "".join(p + ", " for p in parts) + ")"
+        if isinstance(e, M.Quant):
+            self.bound_types[e.var.uid] = e.var.type
+            var, dom = f"_b{e.var.uid}", self.domain(e.domain, ctx)
+            body = self.ex(e.body, ctx)
+            if e.kind == "forall":
+                return f"all({body} for {var} in {dom})"
+            if e.kind == "exists":
+                return f"any({body} for {var} in {dom})"
+            if e.kind == "count":
+                return f"sum(1 for {var} in {dom} if {body})"
+            idx = e.domain.type.index_code(var)
+            return f"sum(1 << {idx} for {var} in {dom} if {body})"
+        if isinstance(e, M.Ite):
+            return f"({self.ex(e.then, ctx)} if {self.ex(e.test, ctx)} else " \
+                   f"{self.ex(e.other, ctx)})"
+        raise AssertionError(e)
+
+    def binary(self, e: M.Binary, ctx: Ctx) -> str:
+        a, b = self.ex(e.left, ctx), self.ex(e.right, ctx)
+        op = e.op
+        if op == "&&":
+            return f"({a} and {b})"
+        if op == "||":
+            return f"({a} or {b})"
+        if op == "->":
+            return f"((not {a}) or {b})"
+        if op == "in":
+            elem = e.right.type.elem  # type: ignore[attr-defined]
+            return f"(({b} >> {elem.index_code(a)}) & 1 == 1)"
+        if isinstance(e.type, SetType) and op == "-":
+            return f"({a} & ~{b})"
+        if op == "/":
+            return f"_div({a}, {b})"
+        if op == "%":
+            return f"_mod({a}, {b})"
+        return f"({a} {op} {b})"
+
+    def builtin(self, e: M.Builtin, ctx: Ctx) -> str:
+        args = [self.ex(a, ctx) for a in e.args]
+        if e.name == "size":
+            return f"({args[0]}).bit_count()"
+        if e.name == "free_threads":
+            return "_free_count(v)"
+        if e.name == "ancestor":
+            return f"_anc(v, {args[0]}, {args[1]})"
+        pc = f"v[TB + {args[0]} * STRIDE]"
+        if e.name == "alive":
+            return f"({pc} >= {M.FIRST_PC})"
+        if e.name == "done":
+            return f"({pc} == {M.PC_DONE})"
+        if e.name == "parent":
+            return f"v[TB + {args[0]} * STRIDE + 1]"
+        raise AssertionError(e.name)
+
+
+RUNTIME = '''
+def _u(x, where):
+    if x is None:
+        raise EvalError("'none' used as a value at " + where)
+    return x
+
+def _ix(i, lo, hi):
+    if not lo <= i <= hi:
+        raise EvalError(f"index {i} is outside {lo}..{hi}")
+    return i - lo
+
+def _rng(x, lo, hi):
+    if not lo <= x <= hi:
+        raise EvalError(f"result {x} is outside {lo}..{hi}")
+    return x
+
+def _div(a, b):
+    if b == 0:
+        raise EvalError("division by zero")
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+def _mod(a, b):
+    return a - _div(a, b) * b
+
+def _members(mask, values):
+    return [x for i, x in enumerate(values) if mask >> i & 1]
+
+def _check_slots(vals, checks):
+    for i, lo, hi in checks:
+        if not (vals[i] is None or lo <= vals[i] <= hi):
+            return vals[i]
+    return None
+
+def _alloc(v):
+    for i in range(POOL):
+        if v[TB + i * STRIDE] == 0:
+            return i
+    return None
+
+def _free_count(v):
+    return sum(1 for i in range(POOL) if v[TB + i * STRIDE] == 0)
+
+def _anc(v, a, b):
+    p = v[TB + b * STRIDE + 1]
+    for _ in range(POOL):
+        if p is None:
+            return False
+        if p == a:
+            return True
+        p = v[TB + p * STRIDE + 1]
+    return False
+'''
+
+
+def _nondet(stmts: tuple[M.Stmt, ...]) -> bool:
+    for st in stmts:
+        if isinstance(st, (M.Either, M.Choose)):
+            return True
+        if isinstance(st, M.If) and (_nondet(st.then) or _nondet(st.other)):
+            return True
+    return False
+
+
+def _addressable(e: M.TExpr) -> bool:
+    if isinstance(e, (M.GlobalPlace, M.LocalPlace)):
+        return True
+    if isinstance(e, (M.IndexPlace, M.FieldPlace)):
+        return _addressable(e.base)
+    return False
+
+
+def _range_slots(t: Type, off: int = 0) -> list[tuple[int, int, int]]:
+    """(slot, lo, hi) for every bounded-int slot in a value of type t."""
+    inner = t.inner if isinstance(t, OptionalType) else t
+    if isinstance(inner, IntType) and inner.lo is not None:
+        return [(off, inner.lo, inner.hi)]  # type: ignore[list-item]
+    if isinstance(t, ArrayType):
+        w = t.elem.width()
+        return [c for k in range(len(t.key.values())) for c in _range_slots(t.elem, off + k * w)]
+    if isinstance(t, RecordType):
+        out = []
+        for name, ft in t.fields:
+            out += _range_slots(ft, off + t.field(name)[0])  # type: ignore[index]
+        return out
+    return []
+
+
+def _same_ranges(value: M.TExpr, target: Type) -> bool:
+    """Whether a value is known to fit the target's ranges without a run-time check."""
+    if isinstance(value, M.Const):
+        return True  # constants were checked against the target by the checker
+    vt = value.type.inner if isinstance(value.type, OptionalType) else value.type
+    tt = target.inner if isinstance(target, OptionalType) else target
+    if isinstance(vt, IntType) and isinstance(tt, IntType):
+        return vt.lo is not None and tt.lo <= vt.lo and vt.hi <= tt.hi  # type: ignore
+    return M.is_place(value) and value.type == target
+
+
+def _describe(target: M.TExpr) -> str:
+    if isinstance(target, (M.GlobalPlace, M.LocalPlace)):
+        return f"'{target.name}'"
+    if isinstance(target, M.IndexPlace):
+        return _describe(target.base).rstrip("'") + "[...]'"
+    if isinstance(target, M.FieldPlace):
+        return _describe(target.base).rstrip("'") + f".{target.name}'"
+    return "a value"
+

@@ -1,0 +1,186 @@
+"""Breadth-first search: every reachable state, every property, shortest traces.
+
+BFS order makes the first violation found of each property a shortest one,
+because every state of depth d is checked before any state of depth d + 1.
+The search keeps going after a violation until every property has a verdict
+(or `stop_at_first`), so one run fills the whole verdict table.
+
+Never claims more than it saw: a limit, Ctrl-C, an exhausted thread pool or a
+step that could not be evaluated leaves the unviolated properties "unknown".
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .codegen import BOUND, EvalError, Failure
+from .model import FIRST_PC
+from .store import StateStore
+from .system import TransitionSystem
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_states: int | None = None
+    max_depth: int | None = None
+    time_limit: float | None = None
+
+
+@dataclass
+class Violation:
+    prop: str
+    message: str
+    state: int                 # index of the last stored state on the trace
+    depth: int                 # number of steps in the trace
+    thread: int | None = None  # for a failing step: who ran it
+    pc: int | None = None
+    final: tuple | None = None  # for a failing step: the state when it failed
+
+
+@dataclass
+class Stats:
+    distinct_states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+
+    @property
+    def states_per_second(self) -> float:
+        return self.distinct_states / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class Progress:
+    states: int
+    transitions: int
+    depth: int
+    queue: int
+    seconds: float
+
+
+@dataclass
+class Outcome:
+    store: StateStore
+    violations: dict[str, Violation]
+    stats: Stats
+    incomplete: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.incomplete
+
+
+def search(ts: TransitionSystem, limits: Limits = Limits(), stop_at_first: bool = False,
+           progress: Callable[[Progress], None] | None = None,
+           progress_every: float = 5.0) -> Outcome:
+    model = ts.model
+    store = StateStore()
+    violations: dict[str, Violation] = {}
+    incomplete: list[str] = []
+    stats = Stats()
+    all_props = {p.name for p in model.properties}
+    invariants = list(ts.invariants)
+    offsets = ts.pc_offsets
+    steps = ts.steps
+    check_deadlock = model.check_deadlock
+    pool_note = f"the thread pool ({model.pool} ids) ran out; raise 'threads' to look further"
+    start = time.monotonic()
+
+    def note(reason: str) -> None:
+        if reason not in incomplete:
+            incomplete.append(reason)
+
+    def violate(v: Violation) -> None:
+        nonlocal invariants
+        if v.prop not in violations:
+            violations[v.prop] = v
+            invariants = [(n, f) for n, f in invariants if n not in violations]
+
+    def check_state(i: int, state: tuple, depth: int) -> None:
+        stats.depth = max(stats.depth, depth)
+        for name, fn in invariants:
+            try:
+                ok = fn(state)
+                message = "invariant is false"
+            except EvalError as e:
+                ok, message = False, f"invariant cannot be evaluated: {e}"
+            if not ok:
+                violate(Violation(name, message, i, depth))
+
+    def done() -> bool:
+        return bool(violations) and (stop_at_first or len(violations) == len(all_props))
+
+    for r in ts.init():
+        if r is BOUND:
+            note(pool_note)
+        elif isinstance(r, Failure):
+            violate(Violation(r.prop, r.message, -1, 0, final=r.state))
+        else:
+            i = store.add(r, -1)
+            if i >= 0:
+                check_state(i, r, 0)
+
+    i, depth, level_end = 0, 0, len(store)
+    last_report = start
+    try:
+        while i < len(store.states) and not done():
+            if i == level_end:
+                depth += 1
+                level_end = len(store.states)
+            frontier_full = limits.max_depth is not None and depth >= limits.max_depth
+            if (i & 1023) == 0:
+                now = time.monotonic()
+                if limits.time_limit is not None and now - start > limits.time_limit:
+                    note(f"time limit of {limits.time_limit:g} s reached")
+                    break
+                if progress is not None and now - last_report >= progress_every:
+                    last_report = now
+                    progress(Progress(len(store), stats.transitions, depth,
+                                      len(store) - i, now - start))
+            s = store.states[i]
+            enabled = pool_blocked = False
+            for me, off in enumerate(offsets):
+                pc = s[off]
+                if pc < FIRST_PC:
+                    continue
+                try:
+                    for r in steps[pc](s, me):
+                        if type(r) is tuple:
+                            enabled = True
+                            stats.transitions += 1
+                            if r in store.index:
+                                continue
+                            if frontier_full:
+                                note(f"depth limit of {limits.max_depth} reached")
+                                continue
+                            if limits.max_states is not None and len(store) >= limits.max_states:
+                                note(f"state limit of {limits.max_states} reached")
+                                continue
+                            j = store.add(r, i)
+                            check_state(j, r, depth + 1)
+                        elif r is BOUND:
+                            pool_blocked = True
+                            note(pool_note)
+                        else:
+                            enabled = True
+                            violate(Violation(r.prop, r.message, i, depth + 1, me, pc, r.state))
+                except EvalError as e:
+                    enabled = True
+                    note("a step could not be evaluated, so part of the state space was cut off")
+                    violate(Violation("bounds", str(e), i, depth + 1, me, pc, s))
+            if not enabled and not pool_blocked and check_deadlock and \
+                    any(s[o] >= FIRST_PC for o in offsets):
+                violate(Violation("deadlock", "no step can run but some thread is unfinished",
+                                  i, depth))
+            i += 1
+    except KeyboardInterrupt:
+        note("interrupted")
+    if done() and i < len(store.states):
+        # Every property already has a verdict; the rest of the space cannot change it.
+        if stop_at_first:
+            note("stopped at the first violation")
+    stats.distinct_states = len(store)
+    stats.seconds = time.monotonic() - start
+    return Outcome(store, violations, stats, incomplete)

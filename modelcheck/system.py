@@ -1,0 +1,56 @@
+"""The transition system of one (spec, variant): compiled step functions and metadata.
+
+This is what search engines consume. It hides the model behind a few callables
+over flat state tuples, which is also the seam for later engines (parallel
+workers, vectorised successors): anything that can produce successors of a
+tuple can replace `steps`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from . import codegen
+from .codegen import BOUND, Codegen, EvalError, Failure
+from .model import FIRST_PC, THREAD_HEADER, Model
+from .typesys import Type
+
+
+@dataclass
+class TransitionSystem:
+    model: Model
+    source: str
+    steps: dict[int, Callable[[tuple, int], Iterator[Any]]]
+    labelled_steps: dict[int, Callable[[tuple, int], Iterator[Any]]]
+    init: Callable[[], Iterator[Any]]
+    labelled_init: Callable[[], Iterator[Any]]
+    invariants: list[tuple[str, Callable[[tuple], bool]]]
+    bound_types: dict[int, Type] = field(default_factory=dict)
+
+    @property
+    def pc_offsets(self) -> list[int]:
+        m = self.model
+        return [m.thread_base + i * m.thread_stride for i in range(m.pool)]
+
+
+def build(model: Model) -> TransitionSystem:
+    gen = Codegen(model)
+    source = gen.module()
+    default = [v for var in model.vars for v in var.type.default()]
+    default += [0, None] + [0] * (model.thread_stride - THREAD_HEADER)
+    default = default[:model.thread_base] + \
+        ([0, None] + [0] * (model.thread_stride - THREAD_HEADER)) * model.pool
+    namespace: dict[str, Any] = {
+        "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND,
+        "STEPS": {}, "LSTEPS": {}, "INVARIANTS": [], "DEFAULT": tuple(default),
+        "CLEARED": [0] * (model.thread_stride - THREAD_HEADER),
+    }
+    exec(compile(codegen.RUNTIME + source, f"<mcheck {model.name}/{model.variant}>", "exec"),
+         namespace)
+    invariants = [(inv.name, fn) for inv, fn in zip(model.invariants, namespace["INVARIANTS"])]
+    return TransitionSystem(model, source, namespace["STEPS"], namespace["LSTEPS"],
+                            namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types)
+
+
+__all__ = ["TransitionSystem", "build", "FIRST_PC", "BOUND", "Failure", "EvalError"]

@@ -1,0 +1,219 @@
+"""Types of the spec language and how their values sit in a state.
+
+A state is a flat tuple. Scalars (bool, int ranges, enum members, thread ids,
+optional scalars) take one slot each, holding a small int (bools as Python
+bools, `none` as Python None). A set over a finite type is one slot holding a
+bitmask. Arrays and records are flattened into consecutive slots, so every
+place in a state has a static offset plus at most a computed index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class Type:
+    def width(self) -> int:
+        return 1
+
+    def is_finite(self) -> bool:
+        return True
+
+    def values(self) -> list[Any]:
+        """Every encoded value, in the order used for iteration and sets."""
+        raise TypeError(f"{self} is not a finite domain")
+
+    def index_code(self, code: str) -> str:
+        """Python expression mapping an encoded value to its 0-based index."""
+        return code
+
+    def default(self) -> list[Any]:
+        return [0]
+
+
+@dataclass(frozen=True)
+class BoolType(Type):
+    def __str__(self) -> str:
+        return "bool"
+
+    def values(self) -> list[Any]:
+        return [False, True]
+
+    def default(self) -> list[Any]:
+        return [False]
+
+
+@dataclass(frozen=True)
+class IntType(Type):
+    """A bounded range; (None, None) is the type of unbounded int expressions."""
+
+    lo: int | None = None
+    hi: int | None = None
+
+    def __str__(self) -> str:
+        return "int" if self.lo is None else f"{self.lo}..{self.hi}"
+
+    def is_finite(self) -> bool:
+        return self.lo is not None
+
+    def values(self) -> list[Any]:
+        if self.lo is None or self.hi is None:
+            raise TypeError("unbounded int is not a finite domain")
+        return list(range(self.lo, self.hi + 1))
+
+    def index_code(self, code: str) -> str:
+        return code if not self.lo else f"({code} - {self.lo})"
+
+    def default(self) -> list[Any]:
+        return [self.lo if self.lo is not None and self.lo > 0 else min(0, self.hi or 0)]
+
+
+@dataclass(frozen=True)
+class EnumType(Type):
+    name: str
+    members: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def values(self) -> list[Any]:
+        return list(range(len(self.members)))
+
+
+@dataclass(frozen=True)
+class TidType(Type):
+    count: int
+
+    def __str__(self) -> str:
+        return "tid"
+
+    def values(self) -> list[Any]:
+        return list(range(self.count))
+
+
+@dataclass(frozen=True)
+class OptionalType(Type):
+    inner: Type
+
+    def __str__(self) -> str:
+        return f"{self.inner}?"
+
+    def values(self) -> list[Any]:
+        return [None, *self.inner.values()]
+
+    def default(self) -> list[Any]:
+        return [None]
+
+
+@dataclass(frozen=True)
+class SetType(Type):
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"set of {self.elem}"
+
+    def values(self) -> list[Any]:
+        return list(range(1 << len(self.elem.values())))
+
+
+@dataclass(frozen=True)
+class ArrayType(Type):
+    key: Type
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"array[{self.key}] of {self.elem}"
+
+    def width(self) -> int:
+        return len(self.key.values()) * self.elem.width()
+
+    def default(self) -> list[Any]:
+        return self.elem.default() * len(self.key.values())
+
+
+@dataclass(frozen=True)
+class RecordType(Type):
+    fields: tuple[tuple[str, Type], ...]
+
+    def __str__(self) -> str:
+        return "record { " + ", ".join(f"{n}: {t}" for n, t in self.fields) + " }"
+
+    def width(self) -> int:
+        return sum(t.width() for _, t in self.fields)
+
+    def field(self, name: str) -> tuple[int, Type] | None:
+        """Slot offset of a field inside the record, and its type."""
+        off = 0
+        for n, t in self.fields:
+            if n == name:
+                return off, t
+            off += t.width()
+        return None
+
+    def default(self) -> list[Any]:
+        return [v for _, t in self.fields for v in t.default()]
+
+
+@dataclass(frozen=True)
+class EmptySetType(Type):
+    """The type of `{}` before context tells which set type it is."""
+
+    def __str__(self) -> str:
+        return "empty set"
+
+
+@dataclass(frozen=True)
+class NoneType(Type):
+    """The type of a bare `none` before context tells which optional it is."""
+
+    def __str__(self) -> str:
+        return "none"
+
+
+BOOL = BoolType()
+INT = IntType()
+
+
+def is_int(t: Type) -> bool:
+    return isinstance(t, IntType)
+
+
+def strip_optional(t: Type) -> Type:
+    return t.inner if isinstance(t, OptionalType) else t
+
+
+def assignable(target: Type, source: Type) -> bool:
+    """Whether a value of `source` type may be stored in `target` (ranges checked at run time)."""
+    if isinstance(target, IntType):
+        return isinstance(source, IntType)
+    if isinstance(target, OptionalType):
+        return isinstance(source, NoneType) or assignable(target.inner, strip_optional(source))
+    if isinstance(target, SetType):
+        return isinstance(source, EmptySetType) or (
+            isinstance(source, SetType) and source.elem == target.elem
+            or isinstance(source, SetType) and same_shape(source.elem, target.elem))
+    if isinstance(target, ArrayType):
+        return isinstance(source, ArrayType) and same_shape(source.key, target.key) \
+            and assignable(target.elem, source.elem)
+    if isinstance(target, RecordType):
+        return isinstance(source, RecordType) and [n for n, _ in source.fields] == \
+            [n for n, _ in target.fields] and all(
+                assignable(a, b) for (_, a), (_, b) in zip(target.fields, source.fields))
+    return target == strip_optional(source)
+
+
+def same_shape(a: Type, b: Type) -> bool:
+    """Same finite domain in the same order (int ranges must match exactly)."""
+    return a == b
+
+
+def comparable(a: Type, b: Type) -> bool:
+    a0, b0 = strip_optional(a), strip_optional(b)
+    if isinstance(a0, NoneType) or isinstance(b0, NoneType):
+        return isinstance(a, (OptionalType, NoneType)) or isinstance(b, (OptionalType, NoneType))
+    if isinstance(a0, IntType) and isinstance(b0, IntType):
+        return True
+    if isinstance(a0, EmptySetType) or isinstance(b0, EmptySetType):
+        return isinstance(a0, (SetType, EmptySetType)) and isinstance(b0, (SetType, EmptySetType))
+    return assignable(a0, b0) or assignable(b0, a0)

@@ -1,0 +1,116 @@
+"""Encoded state slots back to readable values, for traces and JSON.
+
+The search never calls this; only reports do, so clarity wins over speed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import FIRST_PC, PC_DONE, PC_UNUSED, Model
+from .typesys import (ArrayType, BoolType, EnumType, IntType, OptionalType, RecordType,
+                      SetType, TidType, Type)
+
+
+def decode(t: Type, slots: tuple | list, off: int = 0) -> Any:
+    """A JSON-ready value: enums as names, sets as sorted lists, records as dicts."""
+    if isinstance(t, OptionalType):
+        return None if slots[off] is None else decode(t.inner, slots, off)
+    if isinstance(t, BoolType):
+        return bool(slots[off])
+    if isinstance(t, EnumType):
+        return t.members[slots[off]]
+    if isinstance(t, (IntType, TidType)):
+        return slots[off]
+    if isinstance(t, SetType):
+        values = t.elem.values()
+        return [decode(t.elem, [x]) for i, x in enumerate(values) if slots[off] >> i & 1]
+    if isinstance(t, ArrayType):
+        w = t.elem.width()
+        keys = t.key.values()
+        items = [decode(t.elem, slots, off + k * w) for k in range(len(keys))]
+        if isinstance(t.key, (IntType, TidType)) and keys[0] == 0:
+            return items
+        return {str(decode(t.key, [k])): item for k, item in zip(keys, items)}
+    if isinstance(t, RecordType):
+        out = {}
+        for name, ft in t.fields:
+            out[name] = decode(ft, slots, off + t.field(name)[0])  # type: ignore[index]
+        return out
+    raise AssertionError(t)
+
+
+def show(value: Any) -> str:
+    """A decoded value in the spec's own syntax."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(x) for x in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(x)}" for k, x in value.items()) + "}"
+    return str(value)
+
+
+def show_set(value: list) -> str:
+    return "{" + ", ".join(show(x) for x in value) + "}"
+
+
+def state_dict(model: Model, state: tuple) -> dict[str, Any]:
+    """Variables by name, then one entry per thread id that was ever used."""
+    out: dict[str, Any] = {}
+    for var in model.vars:
+        out[var.name] = decode(var.type, state, var.offset)
+    threads = []
+    for tid in range(model.pool):
+        base = model.thread_base + tid * model.thread_stride
+        pc = state[base]
+        if pc == PC_UNUSED:
+            continue
+        entry: dict[str, Any] = {"id": tid, "parent": state[base + 1]}
+        if pc == PC_DONE:
+            entry["status"] = "done"
+        else:
+            template, step = model.steps_by_pc[pc]
+            entry.update(status="alive", thread=template.name, at=step.label)
+            entry["locals"] = {loc.name: decode(loc.type, state, base + loc.slot)
+                               for loc in template.params + template.locals}
+        threads.append(entry)
+    out["threads"] = threads
+    return out
+
+
+def flat_view(model: Model, state: tuple) -> dict[str, str]:
+    """One line per variable, array element or thread field, for diffs between steps."""
+    d = state_dict(model, state)
+    out: dict[str, str] = {}
+    for var in model.vars:
+        _flatten(var.name, d[var.name], var.type, out)
+    for th in d["threads"]:
+        name = f"thread {th['id']}"
+        if th["status"] == "done":
+            out[name] = "done"
+            continue
+        out[name] = f"{th['thread']} at {th['at']}" + (
+            f", parent {th['parent']}" if th["parent"] is not None else "")
+        for k, val in th["locals"].items():
+            out[f"{name}.{k}"] = show(val)
+    return out
+
+
+def _flatten(name: str, value: Any, t: Type, out: dict[str, str]) -> None:
+    if isinstance(t, SetType):
+        out[name] = show_set(value)
+    elif isinstance(t, ArrayType):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for k, item in items:
+            _flatten(f"{name}[{k}]", item, t.elem, out)
+    elif isinstance(t, RecordType):
+        for fname, ft in t.fields:
+            _flatten(f"{name}.{fname}", value[fname], ft, out)
+    else:
+        out[name] = show(value)
+
+
+__all__ = ["decode", "show", "state_dict", "flat_view", "FIRST_PC"]
