@@ -371,6 +371,8 @@ class _Checker:
             out.extend(self.stmt(s, sc))
             if isinstance(s, S.Let):
                 sc = sc.push(s.name, out[-1].var)  # type: ignore[attr-defined]
+            elif isinstance(s, S.Spawn) and s.bind is not None:
+                sc = sc.push(s.bind, out[-1].target)  # type: ignore[attr-defined, arg-type]
         return tuple(out)
 
     def stmt(self, s: S.Stmt, sc: Scope) -> list[M.Stmt]:
@@ -381,7 +383,10 @@ class _Checker:
                                 "assigned", s.target.pos)
             return [M.Assign(s.pos, target, self.expect_type(s.value, sc, target.type))]
         if isinstance(s, S.Spawn):
-            return [self._spawn_call(s.template, s.args, s.pos, sc, s.target)]
+            spawn = self._spawn_call(s.template, s.args, s.pos, sc, s.target)
+            if s.bind is not None:
+                spawn = M.Spawn(s.pos, self.bound(s.bind, self.tid), s.template, spawn.args)
+            return [spawn]
         if isinstance(s, S.Let):
             value = self.expr(s.value, sc)
             if isinstance(value.type, (NoneType, EmptySetType)):
@@ -402,7 +407,10 @@ class _Checker:
             cond = self.expect_type(s.cond, sc, BOOL)
             return [M.Assert(s.pos, name, cond, s.message or "assertion failed")]
         if isinstance(s, S.Either):
-            return [M.Either(s.pos, tuple(self.block(b, sc) for b in s.blocks))]
+            named = [n for n in s.names if n is not None]
+            if len(set(named)) != len(named):
+                raise SpecError("two branches of this either have the same name", s.pos)
+            return [M.Either(s.pos, tuple(self.block(b, sc) for b in s.blocks), s.names)]
         if isinstance(s, S.Choose):
             dom = self.domain(s.domain, sc)
             var = self.bound(s.var, dom.type)

@@ -123,7 +123,7 @@ def _without_deadlock(v: Verdict) -> Verdict:
     if result == "violated" and not any(p.status == "violated" for p in props):
         result = "holds" if not v.incomplete else "incomplete"
     return Verdict(v.spec, v.variant, result, props, v.stats, traces, v.incomplete,
-                   v.expected - {"deadlock"})
+                   v.expected - {"deadlock"}, v.declares_expectations)
 
 
 def _progress(variant: str | None) -> Any:

@@ -199,7 +199,7 @@ class Codegen:
         inner = Ctx(ctx.loops + 1, ctx.labelled, ctx.tb, ctx.me, ctx.terminal, ctx.next_pc)
         self.out(ind + 1, f"v = {saved}.copy()")
         if ctx.labelled:
-            self.out(ind + 1, f"_ch = {saved}_ch + (('either', {var} + 1, None),)")
+            self.out(ind + 1, f"_ch = {saved}_ch + (('either', {var} + 1, {st.names!r}),)")
         for k, block in enumerate(st.blocks):
             self.out(ind + 1, f"{'if' if k == 0 else 'elif'} {var} == {k}:")
             self.seq(list(block) + rest, ind + 2, inner)
@@ -247,7 +247,10 @@ class Codegen:
             assert loc.init is not None
             self.assign(M.LocalPlace(loc.type, loc.name, loc.slot), loc.init, ind,
                         child_ctx, loc.pos, value_ctx=child_ctx)
-        if st.target is not None:
+        if isinstance(st.target, M.Bound):
+            self.bound_types[st.target.uid] = st.target.type
+            self.out(ind, f"_b{st.target.uid} = {child}")
+        elif st.target is not None:
             self.out(ind, f"{self.place(st.target, ctx)} = {child}")
 
     def assign(self, target: M.TExpr, value: M.TExpr, ind: int, ctx: Ctx, pos: Any,

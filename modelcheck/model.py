@@ -189,6 +189,7 @@ class Assert(Stmt):
 @dataclass(frozen=True, eq=False)
 class Either(Stmt):
     blocks: tuple[tuple[Stmt, ...], ...]
+    names: tuple[str | None, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,6 +303,10 @@ class Model:
     @property
     def width(self) -> int:
         return self.thread_base + self.pool * self.thread_stride
+
+    @property
+    def has_expectations(self) -> bool:
+        return bool(self.expected_violations)
 
     def expected(self, variant: str | None = None) -> frozenset[str]:
         return self.expected_violations.get(variant or self.variant, frozenset())

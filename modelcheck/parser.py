@@ -231,6 +231,9 @@ class _Build(Transformer):
     def spawn(self, meta: Any, c: list) -> S.Stmt:
         return S.Spawn(_pos(meta), None, str(c[0]), tuple(c[1] or ()))
 
+    def spawn_let(self, meta: Any, c: list) -> S.Stmt:
+        return S.Spawn(_pos(meta), None, str(c[1]), tuple(c[2] or ()), str(c[0]))
+
     def let(self, meta: Any, c: list) -> S.Stmt:
         return S.Let(_pos(meta), str(c[0]), c[1])
 
@@ -258,7 +261,10 @@ class _Build(Transformer):
         return S.Assert(_pos(meta), c[0], msg, str(c[2]) if c[2] is not None else None)
 
     def either(self, meta: Any, c: list) -> S.Stmt:
-        return S.Either(_pos(meta), tuple(c))
+        return S.Either(_pos(meta), tuple(b for _, b in c), tuple(n for n, _ in c))
+
+    def branch(self, meta: Any, c: list) -> tuple:
+        return (str(c[0]) if c[0] is not None else None, c[1])
 
     def choose(self, meta: Any, c: list) -> S.Stmt:
         return S.Choose(_pos(meta), str(c[0]), c[1], c[2], c[3])

@@ -57,6 +57,7 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
                                                                               Verdict]:
     ts = compile_variant(spec, variant, overrides)
     outcome = search(ts, limits, stop_at_first, progress)
-    ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, v.prop))
+    rank = {p.name: k for k, p in enumerate(ts.model.properties)}
+    ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
     return ts, verdict(spec.path, ts.model, outcome, traces)

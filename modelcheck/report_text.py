@@ -21,9 +21,10 @@ def summary(v: Verdict) -> str:
         lines.append(f"  {p.name:<{width}}  {p.kind:<9}  {status}")
     for reason in v.incomplete:
         lines.append(f"  incomplete: {reason}")
-    exp = ", ".join(sorted(v.expected)) or "nothing"
-    word = {"met": "as expected", "unmet": "NOT as expected", "open": "not yet decided"}
-    lines.append(f"  expected to violate: {exp} ({word[v.expectation]})")
+    if v.declares_expectations:
+        exp = ", ".join(sorted(v.expected)) or "nothing"
+        word = {"met": "as expected", "unmet": "NOT as expected", "open": "not yet decided"}
+        lines.append(f"  expected to violate: {exp} ({word[v.expectation]})")
     return "\n".join(lines)
 
 

@@ -186,6 +186,7 @@ class Spawn(Stmt):
     target: Expr | None
     template: str
     args: tuple[Expr, ...]
+    bind: str | None = None  # `let NAME = spawn ...`
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class Assert(Stmt):
 @dataclass(frozen=True)
 class Either(Stmt):
     blocks: tuple[tuple[Stmt, ...], ...]
+    names: tuple[str | None, ...]  # optional branch names, shown in traces
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ def _describe(ts: TransitionSystem, choices: tuple) -> list[str]:
     out = []
     for name, value, uid in choices:
         if name == "either":
-            out.append(f"branch {value}")
+            label = uid[value - 1] if uid is not None else None
+            out.append(label or f"branch {value}")
         else:
             t: Type | None = ts.bound_types.get(uid)
             shown = show(decode(t, [value])) if t is not None else repr(value)

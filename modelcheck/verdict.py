@@ -33,7 +33,7 @@ class Verdict:
     counterexamples: list[Counterexample] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)
     expected: frozenset[str] = frozenset()
-    error: str | None = None
+    declares_expectations: bool = False
 
     @property
     def violated(self) -> frozenset[str]:
@@ -73,4 +73,4 @@ def verdict(spec: str, model: Model, outcome: Outcome,
     else:
         result = "incomplete"
     return Verdict(spec, model.variant, result, props, outcome.stats, counterexamples,
-                   outcome.incomplete, model.expected())
+                   outcome.incomplete, model.expected(), model.has_expectations)
