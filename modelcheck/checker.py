@@ -9,15 +9,32 @@ away before any code is generated.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import model as M
 from . import syntax as S
 from .errors import NOWHERE, Pos, SpecError, suggest
-from .typesys import (BOOL, INT, ArrayType, BoolType, EmptySetType, EnumType, IntType,
-                      NoneType, OptionalType, RecordType, SetType, TidType, Type, assignable,
-                      comparable, is_int, strip_optional)
+from .typesys import (
+    BOOL,
+    INT,
+    ArrayType,
+    BoolType,
+    EmptySetType,
+    EnumType,
+    IntType,
+    NoneType,
+    OptionalType,
+    RecordType,
+    SetType,
+    TidType,
+    Type,
+    assignable,
+    comparable,
+    is_int,
+    strip_optional,
+)
 
 BUILTINS: dict[str, int] = {
     "alive": 1, "done": 1, "parent": 1, "ancestor": 2, "free_threads": 0, "size": 1,
@@ -36,7 +53,7 @@ class Scope:
     in_step: bool = False       # `self` is available
     bound: list[dict[str, M.Bound]] = field(default_factory=list)
 
-    def push(self, name: str, var: M.Bound) -> "Scope":
+    def push(self, name: str, var: M.Bound) -> Scope:
         return Scope(self.state, self.template, self.in_step, [*self.bound, {name: var}])
 
 
@@ -753,10 +770,11 @@ class _Checker:
 
     def _coerce_pair(self, a: M.TExpr, b: M.TExpr, pa: Pos, pb: Pos) -> tuple[M.TExpr, M.TExpr]:
         """Let an int literal stand for a tid when compared with one."""
-        if isinstance(strip_optional(a.type), TidType) and isinstance(b, M.Const) and is_int(b.type):
-            b = self.coerce(b, strip_optional(a.type), pb)
-        if isinstance(strip_optional(b.type), TidType) and isinstance(a, M.Const) and is_int(a.type):
-            a = self.coerce(a, strip_optional(b.type), pa)
+        ta, tb = strip_optional(a.type), strip_optional(b.type)
+        if isinstance(ta, TidType) and isinstance(b, M.Const) and is_int(b.type):
+            b = self.coerce(b, ta, pb)
+        if isinstance(tb, TidType) and isinstance(a, M.Const) and is_int(a.type):
+            a = self.coerce(a, tb, pa)
         if isinstance(a.type, (NoneType, EmptySetType)) and isinstance(a, M.Const):
             a = M.Const(b.type, a.value)
         if isinstance(b.type, (NoneType, EmptySetType)) and isinstance(b, M.Const):

@@ -47,6 +47,8 @@ def _readable(term: str, parser: lark.Lark) -> str:
 def _expected(names: set[str], parser: lark.Lark) -> str:
     if {"INT", "NAME", "LPAR"} <= names:
         return "; expected an expression"
+    if {"THREAD", "VAR", "CONST"} <= names:
+        return "; expected a declaration (const, var, thread, start, invariant, ...)"
     items = sorted({_readable(n, parser) for n in names})
     if len(items) > 8:
         return ""
@@ -66,8 +68,8 @@ def parse(text: str) -> S.Spec:
         tok = e.token
         line = tok.line if tok.line is not None and tok.type != "$END" else _last_line(text)
         col = tok.column if tok.column is not None and tok.type != "$END" else _last_col(text)
-        raise SpecError(f"unexpected {_token_text(tok)}{_expected(e.accepts or e.expected, parser)}",
-                        Pos(line, col)) from None
+        expected = _expected(e.accepts or e.expected, parser)
+        raise SpecError(f"unexpected {_token_text(tok)}{expected}", Pos(line, col)) from None
     except lark.UnexpectedCharacters as e:
         bad = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
         raise SpecError(f"unexpected character '{bad}'{_expected(e.allowed or set(), parser)}",
@@ -164,7 +166,8 @@ class _Build(Transformer):
     def thread_decl(self, meta: Any, c: list) -> tuple:
         locals_ = tuple(x for x in c[2:] if isinstance(x, S.LocalDecl))
         steps = tuple(x for x in c[2:] if isinstance(x, S.StepDecl))
-        return ("templates", S.ThreadDecl(str(c[0]), tuple(c[1] or ()), locals_, steps, _tpos(c[0])))
+        params = tuple(c[1] or ())
+        return ("templates", S.ThreadDecl(str(c[0]), params, locals_, steps, _tpos(c[0])))
 
     def local_decl(self, meta: Any, c: list) -> S.LocalDecl:
         return S.LocalDecl(str(c[0]), c[1], c[2], _tpos(c[0]))

@@ -7,9 +7,11 @@ enter here.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import syntax
 from .checker import check, variants_of
@@ -38,25 +40,40 @@ def load(path: str | Path) -> LoadedSpec:
         source = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise SpecError(f"cannot read spec: {e}") from None
-    return LoadedSpec(str(path), source, parse(source))
+    return load_text(source, str(path))
 
 
 def load_text(source: str, path: str = "<string>") -> LoadedSpec:
-    return LoadedSpec(path, source, parse(source))
+    with _deep_nesting_is_an_error():
+        return LoadedSpec(path, source, parse(source))
 
 
 def compile_variant(spec: LoadedSpec, variant: str | None = None,
                     overrides: dict[str, str] | None = None) -> TransitionSystem:
-    return build(check(spec.ast, variant, overrides))
+    with _deep_nesting_is_an_error():
+        return build(check(spec.ast, variant, overrides))
+
+
+@contextmanager
+def _deep_nesting_is_an_error() -> Iterator[None]:
+    """The front end recurses over the syntax tree; absurd nesting is the user's to fix."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 20000))
+    try:
+        yield
+    except (RecursionError, MemoryError):
+        raise SpecError("expressions are nested too deeply to check") from None
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def run_variant(spec: LoadedSpec, variant: str | None = None,
-                overrides: dict[str, str] | None = None, limits: Limits = Limits(),
+                overrides: dict[str, str] | None = None, limits: Limits | None = None,
                 stop_at_first: bool = False,
                 progress: Callable[[Progress], None] | None = None) -> tuple[TransitionSystem,
                                                                               Verdict]:
     ts = compile_variant(spec, variant, overrides)
-    outcome = search(ts, limits, stop_at_first, progress)
+    outcome = search(ts, limits or Limits(), stop_at_first, progress)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]

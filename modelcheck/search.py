@@ -12,8 +12,8 @@ step that could not be evaluated leaves the unviolated properties "unknown".
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .codegen import BOUND, EvalError, Failure
 from .model import FIRST_PC
@@ -72,10 +72,11 @@ class Outcome:
         return not self.incomplete
 
 
-def search(ts: TransitionSystem, limits: Limits = Limits(), stop_at_first: bool = False,
+def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bool = False,
            progress: Callable[[Progress], None] | None = None,
            progress_every: float = 5.0) -> Outcome:
     model = ts.model
+    limits = limits or Limits()
     store = StateStore()
     violations: dict[str, Violation] = {}
     incomplete: list[str] = []

@@ -8,11 +8,13 @@ tuple can replace `steps`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import codegen
 from .codegen import BOUND, Codegen, EvalError, Failure
+from .errors import SpecError
 from .model import FIRST_PC, THREAD_HEADER, Model
 from .typesys import Type
 
@@ -37,17 +39,20 @@ class TransitionSystem:
 def build(model: Model) -> TransitionSystem:
     gen = Codegen(model)
     source = gen.module()
-    default = [v for var in model.vars for v in var.type.default()]
-    default += [0, None] + [0] * (model.thread_stride - THREAD_HEADER)
-    default = default[:model.thread_base] + \
-        ([0, None] + [0] * (model.thread_stride - THREAD_HEADER)) * model.pool
+    unused_thread = [0, None] + [0] * (model.thread_stride - THREAD_HEADER)
+    default = [v for var in model.vars for v in var.type.default()] + unused_thread * model.pool
     namespace: dict[str, Any] = {
         "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND,
         "STEPS": {}, "LSTEPS": {}, "INVARIANTS": [], "DEFAULT": tuple(default),
         "CLEARED": [0] * (model.thread_stride - THREAD_HEADER),
     }
-    exec(compile(codegen.RUNTIME + source, f"<mcheck {model.name}/{model.variant}>", "exec"),
-         namespace)
+    try:
+        code = compile(codegen.RUNTIME + source, f"<mcheck {model.name}/{model.variant}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        # Only absurd nesting gets here: the generator emits valid Python otherwise.
+        why = e.msg if isinstance(e, SyntaxError) else type(e).__name__
+        raise SpecError(f"the spec is nested too deeply to compile ({why})") from None
+    exec(code, namespace)
     invariants = [(inv.name, fn) for inv, fn in zip(model.invariants, namespace["INVARIANTS"])]
     return TransitionSystem(model, source, namespace["STEPS"], namespace["LSTEPS"],
                             namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types)

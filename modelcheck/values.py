@@ -8,8 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from .model import FIRST_PC, PC_DONE, PC_UNUSED, Model
-from .typesys import (ArrayType, BoolType, EnumType, IntType, OptionalType, RecordType,
-                      SetType, TidType, Type)
+from .typesys import (
+    ArrayType,
+    BoolType,
+    EnumType,
+    IntType,
+    OptionalType,
+    RecordType,
+    SetType,
+    TidType,
+    Type,
+)
 
 
 def decode(t: Type, slots: tuple | list, off: int = 0) -> Any:
