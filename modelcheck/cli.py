@@ -58,8 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except SpecError as e:
-        source = _source_of(args.spec)
-        print(e.render(args.spec, source), file=sys.stderr)
+        message = e.render(args.spec, _source_of(args.spec))
+        print(message, file=sys.stderr)
+        if args.json:
+            doc = {"spec": args.spec, "variant": args.variant, "result": "error",
+                   "error": message.splitlines()[0]}
+            try:
+                _write_json(args.json, doc)
+            except _Usage as usage:
+                print(f"mcheck: error: {usage}", file=sys.stderr)
         return 2
     except _Usage as e:
         print(f"mcheck: error: {e}", file=sys.stderr)
