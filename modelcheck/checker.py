@@ -37,9 +37,9 @@ from .typesys import (
 )
 
 BUILTINS: dict[str, int] = {
-    "alive": 1, "done": 1, "parent": 1, "ancestor": 2, "free_threads": 0, "size": 1,
+    "alive": 1, "done": 1, "freed": 1, "parent": 1, "ancestor": 2, "free_threads": 0, "size": 1,
 }
-OPTIONS = {"deadlock"}
+OPTIONS = {"deadlock": BOOL, "signal_depth": INT}
 DEADLOCK = "deadlock"
 BOUNDS = "bounds"
 
@@ -151,11 +151,15 @@ class _Checker:
             offset += t.width()
         thread_base = offset
 
+        options = self._options()
+        self.layout = self._layout(options)
         pcs = itertools.count(M.FIRST_PC)
         for t in spec.templates:
             self.templates[t.name] = self._template_shell(t, pcs)
-        stride = M.THREAD_HEADER + max(
+        self.handlers = self._handlers(pcs)
+        self.layout.stride = stride = self.layout.locals_start + max(
             [len(t.params) + len(t.locals) for t in self.templates.values()] or [0])
+        self.dtor_index = {name: k for k, (name, _, _) in enumerate(spec.destructors)}
 
         variables = []
         for v, t in zip(spec.vars, var_types):
@@ -163,6 +167,16 @@ class _Checker:
             variables.append(M.Var(v.name, t, self.names[v.name][1][1], init, v.choice, v.pos))
         for name, d in self.template_decls.items():
             self._template_body(d, self.templates[name])
+        for h, hd in zip(self.handlers, spec.handlers):
+            scope = Scope(template=h, in_step=True)
+            for step, decl in zip(h.steps, hd.steps):
+                step.body = self.block(decl.body, scope)
+        tls_scope = Scope(in_step=True)
+        thread_locals = [M.Local(name, self.layout.tls[name][1], self.layout.tls[name][0],
+                                 self.expect_type(init, tls_scope, self.layout.tls[name][1]), pos)
+                         for name, _, init, pos in spec.thread_locals]
+        destructors = [M.Destructor(name, k, self.block(body, Scope(in_step=True)), pos)
+                       for k, (name, body, pos) in enumerate(spec.destructors)]
         starts = [self._spawn_call(name, args, pos, CONST_SCOPE, None, parent=False)
                   for name, args, pos in spec.starts]
         if not starts:
@@ -177,14 +191,17 @@ class _Checker:
             invariants.append(M.Invariant(name, self.expect_type(expr, Scope(), BOOL), pos))
         for name in self.def_decls:
             self.defn(name)
-        options = self._options()
         if options.get("deadlock", True):
             self._add_property(DEADLOCK, "deadlock", NOWHERE,
                                "some thread is unfinished but no step can run")
         self._add_property(BOUNDS, "bounds", NOWHERE,
                            "values stay in their declared ranges, indexes in bounds, no none used")
         expected = self._expects()
-        steps_by_pc = {s.pc: (t, s) for t in self.templates.values() for s in t.steps}
+        steps_by_pc = {s.pc: (t, s) for t in [*self.templates.values(), *self.handlers]
+                       for s in t.steps}
+        if destructors:
+            exiting = M.Template("exit", [], [], [], NOWHERE, kind="exit")
+            steps_by_pc[M.PC_EXITING] = (exiting, M.Step("destructor", M.PC_EXITING, (), NOWHERE))
         return M.Model(
             name=spec.name or "spec", variant=self.variant, variants=self.variant_names,
             variant_type=self.variant_type,
@@ -193,7 +210,8 @@ class _Checker:
             pool=self.pool, thread_base=thread_base, thread_stride=stride,
             invariants=invariants, properties=list(self.properties.values()),
             expected_violations=expected, check_deadlock=options.get("deadlock", True),
-            steps_by_pc=steps_by_pc)
+            steps_by_pc=steps_by_pc, layout=self.layout, thread_locals=thread_locals,
+            destructors=destructors, handlers=self.handlers)
 
     def _declare_type(self, name: str, t: S.TypeExpr | Type, pos: Pos) -> None:
         if name in self.type_decls or name in ("tid", "bool"):
@@ -225,10 +243,53 @@ class _Checker:
         for name, expr, pos in self.spec.options:
             if name not in OPTIONS:
                 raise SpecError(f"unknown option '{name}'", pos, suggest(name, OPTIONS))
-            value = self.expect_type(expr, CONST_SCOPE, BOOL)
+            if name in out:
+                raise SpecError(f"option '{name}' is set twice", pos)
+            value = self.expect_type(expr, CONST_SCOPE, OPTIONS[name])
             if not isinstance(value, M.Const):
                 raise SpecError(f"option '{name}' needs a constant", pos)
             out[name] = value.value
+        if not 1 <= out.get("signal_depth", 1) <= 8:
+            raise SpecError("option signal_depth must be 1 to 8")
+        return out
+
+    def _layout(self, options: dict[str, Any]) -> M.ThreadLayout:
+        """Slots of a thread block; runtime slots only for the features the spec uses."""
+        spec = self.spec
+        layout = M.ThreadLayout()
+        slot = 2
+        seen: dict[str, Pos] = {}
+        for kind, items in (("destructor", [(n, p) for n, _, p in spec.destructors]),
+                            ("handler", [(h.name, h.pos) for h in spec.handlers])):
+            for name, pos in items:
+                if name in seen:
+                    raise SpecError(f"'{name}' is already declared at {seen[name]}", pos)
+                seen[name] = pos
+            if len(items) > 60:
+                raise SpecError(f"at most 60 {kind}s are supported", items[60][1])
+        if spec.destructors:
+            layout.dtors, slot = slot, slot + 1
+        if spec.handlers:
+            layout.installed, layout.masked, layout.active, layout.depth = range(slot, slot + 4)
+            layout.max_depth = options.get("signal_depth", 1)
+            layout.saved = slot + 4
+            slot += 4 + layout.max_depth
+        for name, texpr, _, pos in spec.thread_locals:
+            t = self.type(texpr)
+            if t.width() != 1:
+                raise SpecError("thread-local variables must be scalars or sets", pos)
+            self.declare(name, "tls", (t, slot), pos)
+            layout.tls[name] = (slot, t)
+            slot += 1
+        layout.locals_start = layout.stride = slot
+        return layout
+
+    def _handlers(self, pcs: Any) -> list[M.Template]:
+        out = []
+        for k, h in enumerate(self.spec.handlers):
+            shell = self._template_shell(S.ThreadDecl(h.name, (), (), h.steps, h.pos), pcs)
+            shell.kind, shell.index = "handler", k
+            out.append(shell)
         return out
 
     def _expects(self) -> dict[str, frozenset[str]]:
@@ -329,7 +390,7 @@ class _Checker:
 
     # ------------------------------------------------------------ templates
     def _template_shell(self, d: S.ThreadDecl, pcs: Any) -> M.Template:
-        slot = M.THREAD_HEADER
+        slot = self.layout.locals_start
         params = []
         seen: dict[str, Pos] = {}
         for p in d.params:
@@ -381,14 +442,13 @@ class _Checker:
     def block(self, stmts: tuple[S.Stmt, ...], sc: Scope) -> tuple[M.Stmt, ...]:
         out: list[M.Stmt] = []
         for i, s in enumerate(stmts):
-            if i and isinstance(stmts[i - 1], (S.Goto, S.Exit)):
+            if i and _ends_step(stmts[i - 1]):
                 raise SpecError("unreachable statement: the step already ended with "
-                                + ("goto" if isinstance(stmts[i - 1], S.Goto) else "exit"),
-                                s.pos)
+                                + _ends_step(stmts[i - 1]), s.pos)
             out.extend(self.stmt(s, sc))
             if isinstance(s, S.Let):
                 sc = sc.push(s.name, out[-1].var)  # type: ignore[attr-defined]
-            elif isinstance(s, S.Spawn) and s.bind is not None:
+            elif isinstance(s, (S.Spawn, S.Fork)) and s.bind is not None:
                 sc = sc.push(s.bind, out[-1].target)  # type: ignore[attr-defined, arg-type]
         return tuple(out)
 
@@ -418,7 +478,6 @@ class _Checker:
                 return []
             return [M.Await(s.pos, cond)]
         if isinstance(s, S.Assert):
-            assert sc.template is not None
             name = s.prop or self._assert_name(sc, s.pos)
             self._add_property(name, "assertion", s.pos, s.message or "")
             cond = self.expect_type(s.cond, sc, BOOL)
@@ -435,6 +494,7 @@ class _Checker:
             where = self.expect_type(s.where, inner, BOOL) if s.where is not None else None
             return [M.Choose(s.pos, var, dom, where, self.block(s.body, inner))]
         if isinstance(s, S.Goto):
+            self._need_thread_body(sc, "goto", s.pos)
             assert sc.template is not None
             for step in sc.template.steps:
                 if step.label == s.label:
@@ -442,10 +502,44 @@ class _Checker:
             raise SpecError(f"no step labelled '{s.label}' in thread '{sc.template.name}'",
                             s.pos, suggest(s.label, [x.label for x in sc.template.steps]))
         if isinstance(s, S.Exit):
+            self._need_thread_body(sc, "exit", s.pos)
             return [M.Exit(s.pos)]
+        if isinstance(s, S.Free):
+            if isinstance(s.thread, S.SelfRef):
+                self._need_thread_body(sc, "free self", s.pos)
+                return [M.Exit(s.pos, free=True)]
+            return [M.Free(s.pos, self.expect_type(s.thread, sc, self.tid))]
+        if isinstance(s, S.Fork):
+            if sc.template is None or sc.template.kind != "thread":
+                raise SpecError("fork is only allowed in a thread's steps", s.pos)
+            if s.bind is not None:
+                return [M.Fork(s.pos, self.bound(s.bind, self.tid))]
+            target = None
+            if s.target is not None:
+                target = self.expr(s.target, sc)
+                if not M.is_place(target) or target.type != OptionalType(self.tid):
+                    raise SpecError("fork stores the child's id in a variable of type tid? "
+                                    "(the child's copy gets none)", s.target.pos)
+            return [M.Fork(s.pos, target)]
+        if isinstance(s, S.SigOp):
+            if not sc.in_step:
+                raise SpecError(f"{s.op} is only allowed in steps", s.pos)
+            if s.op == "on_exit":
+                if s.name not in self.dtor_index:
+                    raise SpecError(f"unknown destructor '{s.name}'", s.pos,
+                                    suggest(s.name, self.dtor_index))
+                return [M.SigOp(s.pos, s.op, self.dtor_index[s.name])]
+            names = [h.name for h in self.handlers]
+            if s.name not in names:
+                raise SpecError(f"unknown signal handler '{s.name}'", s.pos, suggest(s.name, names))
+            return [M.SigOp(s.pos, s.op, names.index(s.name))]
         if isinstance(s, S.Skip):
             return []
         raise AssertionError(s)
+
+    def _need_thread_body(self, sc: Scope, what: str, pos: Pos) -> None:
+        if sc.template is None:
+            raise SpecError(f"{what} is not allowed in a destructor or an initial value", pos)
 
     def _assert_name(self, sc: Scope, pos: Pos) -> str:
         return f"assert@{pos.line}:{pos.col}"
@@ -572,6 +666,10 @@ class _Checker:
                 return payload
             if kind == "variant":
                 return M.Const(self.variant_type, payload)
+            if kind == "tls":
+                if not sc.in_step:
+                    raise SpecError(f"'{e.id}' is thread-local; say whose copy: {e.id}@t", e.pos)
+                return M.TlsPlace(payload[0], e.id, payload[1], None)
             if kind == "var":
                 if not sc.state:
                     raise SpecError(f"'{e.id}' is a variable; a constant is needed here", e.pos)
@@ -584,6 +682,15 @@ class _Checker:
         if sc.template is not None:
             candidates += [x.name for x in sc.template.params + sc.template.locals]
         raise SpecError(f"unknown name '{e.id}'", e.pos, suggest(e.id, candidates))
+
+    def _e_TlsOf(self, e: S.TlsOf, sc: Scope, want: Type | None) -> M.TExpr:
+        if self.names.get(e.name, ("",))[0] != "tls":
+            raise SpecError(f"'{e.name}' is not a thread-local variable", e.pos,
+                            suggest(e.name, [n for n, k in self.names.items() if k[0] == "tls"]))
+        if not sc.state:
+            raise SpecError(f"'{e.name}@...' reads the state; a constant is needed here", e.pos)
+        t, slot = self.names[e.name][1]
+        return M.TlsPlace(t, e.name, slot, self.expect_type(e.thread, sc, self.tid))
 
     def _e_Call(self, e: S.Call, sc: Scope, want: Type | None) -> M.TExpr:
         if e.func in BUILTINS:
@@ -811,6 +918,16 @@ class _Checker:
                         "filter and choose", e.pos)
 
     _e_BoolDomain = _e_RangeDomain
+
+
+def _ends_step(s: S.Stmt) -> str:
+    if isinstance(s, S.Goto):
+        return "goto"
+    if isinstance(s, S.Exit):
+        return "exit"
+    if isinstance(s, S.Free) and isinstance(s.thread, S.SelfRef):
+        return "free self"
+    return ""
 
 
 def _join(a: Type, b: Type) -> Type | None:

@@ -13,7 +13,7 @@ only counterexample reconstruction uses it, keeping the hot path lean.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import model as M
@@ -44,8 +44,10 @@ class Ctx:
     labelled: bool = False
     tb: str = "tb"   # Python name of the running thread's base offset
     me: str = "me"
-    terminal: str = "step"  # "step": fall through to next pc; "init": plain yield
+    terminal: str = "step"  # "step": next pc; "init": plain yield; "dtor": after a destructor
     next_pc: int = M.PC_DONE
+    handler: int | None = None  # the signal handler whose step this is
+    forks: bool = False         # the step forks: track children in `_fk`
 
     def end_path(self) -> str:
         return "continue" if self.loops else "return"
@@ -81,17 +83,20 @@ class Codegen:
             self.out(0, f"INVARIANTS.append(_inv{k})")
         for labelled in (False, True):
             table = "LSTEPS" if labelled else "STEPS"
-            for t in m.templates.values():
+            p = "l" if labelled else "s"
+            for t in [*m.templates.values(), *m.handlers]:
+                last = M.PC_RETURN if t.kind == "handler" else M.PC_DONE
+                handler = t.index if t.kind == "handler" else None
                 for i, step in enumerate(t.steps):
-                    nxt = t.steps[i + 1].pc if i + 1 < len(t.steps) else M.PC_DONE
-                    name = f"_{'l' if labelled else 's'}{step.pc}"
-                    self.out(0, f"def {name}(s, me):")
-                    self.out(1, "v = list(s)")
-                    self.out(1, "tb = TB + me * STRIDE")
-                    if labelled:
-                        self.out(1, "_ch = ()")
-                    self.seq(list(step.body), 1, Ctx(labelled=labelled, next_pc=nxt))
-                    self.out(0, f"{table}[{step.pc}] = {name}")
+                    nxt = t.steps[i + 1].pc if i + 1 < len(t.steps) else last
+                    ctx = Ctx(labelled=labelled, next_pc=nxt, handler=handler,
+                              forks=_has_fork(step.body))
+                    self.step_function(f"_{p}{step.pc}", step.body, ctx)
+                    self.out(0, f"{table}[{step.pc}] = _{p}{step.pc}")
+            if m.handlers:
+                self.interrupts(p, table, labelled)
+            if m.destructors:
+                self.destructors(p, table, labelled)
             self.out(0, f"def _{'l' if labelled else 's'}init():")
             self.out(1, "v = list(DEFAULT)")
             if labelled:
@@ -100,6 +105,61 @@ class Codegen:
                                                me="None", tb="None"))
             self.out(0, f"{'LINIT' if labelled else 'INIT'} = _{'l' if labelled else 's'}init")
         return "\n".join(self.lines) + "\n"
+
+    def step_function(self, name: str, body: tuple[M.Stmt, ...], ctx: Ctx,
+                      prologue: tuple[str, ...] = ()) -> None:
+        self.out(0, f"def {name}(s, me):")
+        self.out(1, "v = list(s)")
+        self.out(1, "tb = TB + me * STRIDE")
+        for line in prologue:
+            self.out(1, line)
+        if ctx.labelled and "_ch =" not in "".join(prologue):
+            self.out(1, "_ch = ()")
+        if ctx.forks:
+            self.out(1, "_fk = ()")
+        self.seq(list(body), 1, ctx)
+
+    def interrupts(self, p: str, table: str, labelled: bool) -> None:
+        """Signal handlers: entering one is a transition possible between any two steps."""
+        lay = self.m.layout
+        for h in self.m.handlers:
+            first = h.steps[0]
+            nxt = h.steps[1].pc if len(h.steps) > 1 else M.PC_RETURN
+            bit = 1 << h.index
+            guard = (f"if not s[tb + {lay.installed}] & {bit} or s[tb + {lay.masked}] & {bit} "
+                     f"or s[tb + {lay.active}] & {bit} or s[tb + {lay.depth}] >= {lay.max_depth}:")
+            prologue = (guard, "    return",
+                        f"_d = v[tb + {lay.depth}]", f"v[tb + {lay.saved} + _d] = v[tb]",
+                        f"v[tb + {lay.depth}] = _d + 1", f"v[tb + {lay.active}] |= {bit}",
+                        *((f"_ch = (('enter', {first.pc}, None),)",) if labelled else ()))
+            ctx = Ctx(labelled=labelled, next_pc=nxt, handler=h.index)
+            self.step_function(f"_{p}enter{h.index}", first.body, ctx, prologue)
+        entries = [f"_{p}enter{h.index}" for h in self.m.handlers]
+        self.out(0, f"def _{p}irq(s, me):")
+        for e in entries:
+            self.out(1, f"yield from {e}(s, me)")
+        for t in [*self.m.templates.values(), *self.m.handlers]:
+            for step in t.steps:
+                self.out(0, f"def _{p}w{step.pc}(s, me):")
+                self.out(1, f"yield from _{p}{step.pc}(s, me)")
+                self.out(1, f"yield from _{p}irq(s, me)")
+                self.out(0, f"{table}[{step.pc}] = _{p}w{step.pc}")
+
+    def destructors(self, p: str, table: str, labelled: bool) -> None:
+        """A thread that exits with destructors registered runs them one step each, in every
+        order, before it is finished."""
+        dt = self.m.layout.dtors
+        for d in self.m.destructors:
+            bit = 1 << d.index
+            prologue = (f"if not s[tb + {dt}] & {bit}:", "    return",
+                        f"v[tb + {dt}] &= ~{bit}",
+                        *((f"_ch = (('destructor', {d.name!r}, None),)",) if labelled else ()))
+            ctx = Ctx(labelled=labelled, terminal="dtor", forks=False)
+            self.step_function(f"_{p}dtor{d.index}", d.body, ctx, prologue)
+        self.out(0, f"def _{p}exiting(s, me):")
+        for d in self.m.destructors:
+            self.out(1, f"yield from _{p}dtor{d.index}(s, me)")
+        self.out(0, f"{table}[{M.PC_EXITING}] = _{p}exiting")
 
     def init_stmts(self) -> list[M.Stmt]:
         """Initial states as a pseudo-step: one branch per allowed initial value."""
@@ -139,14 +199,44 @@ class Codegen:
 
     def finish(self, ind: int, ctx: Ctx, pc: int | None) -> None:
         """End the path: set the next pc (None: fall through) and yield the state."""
+        lay = self.m.layout
         if ctx.terminal == "step":
             target = ctx.next_pc if pc is None else pc
-            if target == M.PC_DONE:
-                self.out(ind, f"v[tb] = {M.PC_DONE}")
-                self.out(ind, "v[tb + 2:tb + STRIDE] = CLEARED")
+            if target in (M.PC_DONE, M.PC_FREED):
+                self.exit(ind, target)
+            elif target == M.PC_RETURN:
+                bit = 1 << ctx.handler  # type: ignore[operator]
+                self.out(ind, f"_d = v[tb + {lay.depth}] - 1")
+                self.out(ind, f"v[tb] = v[tb + {lay.saved} + _d]")
+                self.out(ind, f"v[tb + {lay.saved} + _d] = 0")
+                self.out(ind, f"v[tb + {lay.depth}] = _d")
+                self.out(ind, f"v[tb + {lay.active}] &= ~{bit}")
             else:
                 self.out(ind, f"v[tb] = {target}")
+        elif ctx.terminal == "dtor":
+            self.out(ind, f"if not v[tb + {lay.dtors}] & ~FREE_BIT:")
+            self.out(ind + 1, f"v[tb] = {M.PC_FREED} if v[tb + {lay.dtors}] else {M.PC_DONE}")
+            self.out(ind + 1, "v[tb + 2:tb + STRIDE] = CLEARED")
+        if ctx.forks:
+            self.out(ind, "for _cb, _sl in _fk:")
+            self.out(ind + 1, "v[_cb] = v[tb]")
+            self.out(ind + 1, "v[_cb + 2:_cb + STRIDE] = v[tb + 2:tb + STRIDE]")
+            self.out(ind + 1, "if _sl:")
+            self.out(ind + 2, "v[_cb + _sl] = None")
         self.out(ind, "yield (tuple(v), _ch)" if ctx.labelled else "yield tuple(v)")
+
+    def exit(self, ind: int, final: int) -> None:
+        """Finish the running thread, through its destructors if it registered any."""
+        dt = self.m.layout.dtors
+        if dt is not None:
+            self.out(ind, f"if v[tb + {dt}]:")
+            self.out(ind + 1, f"v[tb] = {M.PC_EXITING}")
+            if final == M.PC_FREED:
+                self.out(ind + 1, f"v[tb + {dt}] |= FREE_BIT")
+            self.out(ind, "else:")
+            ind += 1
+        self.out(ind, f"v[tb] = {final}")
+        self.out(ind, "v[tb + 2:tb + STRIDE] = CLEARED")
 
     def fail(self, ind: int, ctx: Ctx, prop: str, message: str) -> None:
         failure = f"Failure({prop!r}, {message}, tuple(v))"
@@ -175,10 +265,25 @@ class Codegen:
             self.finish(ind, ctx, st.pc)
             self.out(ind, ctx.end_path())
         elif isinstance(st, M.Exit):
-            self.finish(ind, ctx, M.PC_DONE)
+            self.finish(ind, ctx, M.PC_FREED if st.free else M.PC_DONE)
             self.out(ind, ctx.end_path())
         elif isinstance(st, M.Spawn):
             self.spawn(st, ind, ctx)
+        elif isinstance(st, M.Fork):
+            self.fork(st, ind, ctx)
+        elif isinstance(st, M.Free):
+            t = self.fresh("_f")
+            self.out(ind, f"{t} = {self.ex(st.thread, ctx)}")
+            self.out(ind, f"if v[TB + {t} * STRIDE] != {M.PC_DONE}:")
+            self.fail(ind + 1, ctx, "bounds", f"_free_error(v, {t}, {ctx.me})")
+            self.out(ind, f"v[TB + {t} * STRIDE] = {M.PC_FREED}")
+        elif isinstance(st, M.SigOp):
+            lay = self.m.layout
+            slot = {"install": lay.installed, "uninstall": lay.installed, "mask": lay.masked,
+                    "unmask": lay.masked, "on_exit": lay.dtors}[st.op]
+            bit = 1 << st.index
+            op = f"|= {bit}" if st.op in ("install", "mask", "on_exit") else f"&= ~{bit}"
+            self.out(ind, f"v[{ctx.tb} + {slot}] {op}")
         else:
             raise AssertionError(st)
 
@@ -192,32 +297,40 @@ class Codegen:
     def either(self, st: M.Either, rest: list[M.Stmt], ind: int, ctx: Ctx) -> None:
         saved = self.fresh("_sv")
         var = self.fresh("_br")
-        self.out(ind, f"{saved} = v")
-        if ctx.labelled:
-            self.out(ind, f"{saved}_ch = _ch")
+        self.save(saved, ind, ctx)
         self.out(ind, f"for {var} in range({len(st.blocks)}):")
-        inner = Ctx(ctx.loops + 1, ctx.labelled, ctx.tb, ctx.me, ctx.terminal, ctx.next_pc)
+        inner = replace(ctx, loops=ctx.loops + 1)
         self.out(ind + 1, f"v = {saved}.copy()")
+        if ctx.forks:
+            self.out(ind + 1, f"_fk = {saved}_fk")
         if ctx.labelled:
             self.out(ind + 1, f"_ch = {saved}_ch + (('either', {var} + 1, {st.names!r}),)")
         for k, block in enumerate(st.blocks):
             self.out(ind + 1, f"{'if' if k == 0 else 'elif'} {var} == {k}:")
             self.seq(list(block) + rest, ind + 2, inner)
 
+    def save(self, saved: str, ind: int, ctx: Ctx) -> None:
+        """Snapshot what each loop iteration must start from."""
+        self.out(ind, f"{saved} = v")
+        if ctx.labelled:
+            self.out(ind, f"{saved}_ch = _ch")
+        if ctx.forks:
+            self.out(ind, f"{saved}_fk = _fk")
+
     def choose(self, st: M.Choose, rest: list[M.Stmt], ind: int, ctx: Ctx) -> None:
         saved = self.fresh("_sv")
         self.bound_types[st.var.uid] = st.var.type
         var = f"_b{st.var.uid}"
-        self.out(ind, f"{saved} = v")
-        if ctx.labelled:
-            self.out(ind, f"{saved}_ch = _ch")
+        self.save(saved, ind, ctx)
         self.out(ind, f"for {var} in {self.domain(st.domain, ctx)}:")
-        inner = Ctx(ctx.loops + 1, ctx.labelled, ctx.tb, ctx.me, ctx.terminal, ctx.next_pc)
+        inner = replace(ctx, loops=ctx.loops + 1)
         self.out(ind + 1, f"v = {saved}")
         if st.where is not None:
             self.out(ind + 1, f"if not {self.ex(st.where, inner)}:")
             self.out(ind + 2, "continue")
         self.out(ind + 1, f"v = {saved}.copy()")
+        if ctx.forks:
+            self.out(ind + 1, f"_fk = {saved}_fk")
         if ctx.labelled:
             self.out(ind + 1,
                      f"_ch = {saved}_ch + (({st.var.name!r}, {var}, {st.var.uid}),)")
@@ -242,11 +355,35 @@ class Codegen:
             self.check_range(p.type, f"{vals}[{k}]", ind, ctx,
                              f"argument '{p.name}' of {t.name}")
             self.out(ind, f"v[{base} + {p.slot}] = {vals}[{k}]")
-        child_ctx = Ctx(ctx.loops, ctx.labelled, base, child, ctx.terminal, ctx.next_pc)
+        child_ctx = replace(ctx, tb=base, me=child)
+        for tl in self.m.thread_locals:
+            assert tl.init is not None
+            self.assign(M.TlsPlace(tl.type, tl.name, tl.slot, None), tl.init, ind, child_ctx,
+                        tl.pos)
         for loc in t.locals:
             assert loc.init is not None
             self.assign(M.LocalPlace(loc.type, loc.name, loc.slot), loc.init, ind,
                         child_ctx, loc.pos, value_ctx=child_ctx)
+        if isinstance(st.target, M.Bound):
+            self.bound_types[st.target.uid] = st.target.type
+            self.out(ind, f"_b{st.target.uid} = {child}")
+        elif st.target is not None:
+            self.out(ind, f"{self.place(st.target, ctx)} = {child}")
+
+    def fork(self, st: M.Fork, ind: int, ctx: Ctx) -> None:
+        """Reserve the child's id now; `finish` copies the parent's block into it."""
+        child = self.fresh("_c")
+        self.out(ind, f"{child} = _alloc(v)")
+        self.out(ind, f"if {child} is None:")
+        self.out(ind + 1, "yield (BOUND, _ch)" if ctx.labelled else "yield BOUND")
+        self.out(ind + 1, ctx.end_path())
+        self.out(ind, f"v[TB + {child} * STRIDE] = -1")
+        self.out(ind, f"v[TB + {child} * STRIDE + 1] = {ctx.me}")
+        own = st.target is not None and (
+            isinstance(st.target, M.LocalPlace)
+            or isinstance(st.target, M.TlsPlace) and st.target.thread is None)
+        slot = st.target.slot if own else 0  # type: ignore[union-attr]
+        self.out(ind, f"_fk = _fk + ((TB + {child} * STRIDE, {slot}),)")
         if isinstance(st.target, M.Bound):
             self.bound_types[st.target.uid] = st.target.type
             self.out(ind, f"_b{st.target.uid} = {child}")
@@ -291,6 +428,10 @@ class Codegen:
             return "v", str(e.offset)
         if isinstance(e, M.LocalPlace):
             return "v", f"{ctx.tb} + {e.slot}"
+        if isinstance(e, M.TlsPlace):
+            if e.thread is None:
+                return "v", f"{ctx.tb} + {e.slot}"
+            return "v", f"TB + {self.ex(e.thread, ctx)} * STRIDE + {e.slot}"
         if isinstance(e, M.IndexPlace):
             root, off = self.offset(e.base, ctx) if _addressable(e.base) else \
                 (f"({self.ex(e.base, ctx)})", "0")
@@ -321,7 +462,7 @@ class Codegen:
     def ex(self, e: M.TExpr, ctx: Ctx) -> str:
         if isinstance(e, M.Const):
             return repr(e.value)
-        if isinstance(e, (M.GlobalPlace, M.LocalPlace, M.IndexPlace, M.FieldPlace)):
+        if M.is_place(e):
             root, off = self.offset(e, ctx)
             w = e.type.width()
             return f"{root}[{off}]" if w == 1 else f"tuple({root}[{off}:{off} + {w}])"
@@ -398,9 +539,11 @@ class Codegen:
             return f"_anc(v, {args[0]}, {args[1]})"
         pc = f"v[TB + {args[0]} * STRIDE]"
         if e.name == "alive":
-            return f"({pc} >= {M.FIRST_PC})"
+            return f"({pc} >= {M.PC_EXITING})"
         if e.name == "done":
-            return f"({pc} == {M.PC_DONE})"
+            return f"({M.PC_DONE} <= {pc} <= {M.PC_FREED})"
+        if e.name == "freed":
+            return f"({pc} == {M.PC_FREED})"
         if e.name == "parent":
             return f"v[TB + {args[0]} * STRIDE + 1]"
         raise AssertionError(e.name)
@@ -440,6 +583,14 @@ def _check_slots(vals, checks):
             return vals[i]
     return None
 
+def _free_error(v, t, me):
+    pc = v[TB + t * STRIDE]
+    if t == me:
+        return "a thread frees itself with 'free self', not 'free " + str(t) + "'"
+    if pc == 2:
+        return "thread " + str(t) + " is freed twice"
+    return "thread " + str(t) + " is freed before it has finished"
+
 def _alloc(v):
     for i in range(POOL):
         if v[TB + i * STRIDE] == 0:
@@ -459,6 +610,19 @@ def _anc(v, a, b):
         p = v[TB + p * STRIDE + 1]
     return False
 '''
+
+
+def _has_fork(stmts: tuple[M.Stmt, ...]) -> bool:
+    for st in stmts:
+        if isinstance(st, M.Fork):
+            return True
+        if isinstance(st, M.If) and (_has_fork(st.then) or _has_fork(st.other)):
+            return True
+        if isinstance(st, M.Either) and any(_has_fork(b) for b in st.blocks):
+            return True
+        if isinstance(st, M.Choose) and _has_fork(st.body):
+            return True
+    return False
 
 
 def _nondet(stmts: tuple[M.Stmt, ...]) -> bool:

@@ -55,6 +55,15 @@ class FieldPlace(TExpr):
 
 
 @dataclass(frozen=True, eq=False)
+class TlsPlace(TExpr):
+    """A thread-local variable: the running thread's copy, or thread `thread`'s copy."""
+
+    name: str
+    slot: int
+    thread: TExpr | None
+
+
+@dataclass(frozen=True, eq=False)
 class Bound(TExpr):
     """A let, choose, quantifier or def parameter: a Python local in generated code."""
 
@@ -136,7 +145,7 @@ class Ite(TExpr):
 
 
 def is_place(e: TExpr) -> bool:
-    return isinstance(e, (GlobalPlace, LocalPlace, IndexPlace, FieldPlace))
+    return isinstance(e, (GlobalPlace, LocalPlace, TlsPlace, IndexPlace, FieldPlace))
 
 
 # ----------------------------------------------------------------- statements
@@ -208,7 +217,27 @@ class Goto(Stmt):
 
 @dataclass(frozen=True, eq=False)
 class Exit(Stmt):
-    pass
+    free: bool = False  # `free self;`: the thread object is gone too
+
+
+@dataclass(frozen=True, eq=False)
+class Free(Stmt):
+    """Destroy the object of a finished thread; its id may still be held by others."""
+
+    thread: TExpr
+
+
+@dataclass(frozen=True, eq=False)
+class Fork(Stmt):
+    """Copy the running thread; the parent's target gets the child's id, the child's none."""
+
+    target: TExpr | None
+
+
+@dataclass(frozen=True, eq=False)
+class SigOp(Stmt):
+    op: str      # install, uninstall, mask, unmask, on_exit
+    index: int   # handler or destructor number (its bit in the thread's masks)
 
 
 # --------------------------------------------------------------------- model
@@ -243,10 +272,22 @@ class Step:
 
 @dataclass(eq=False)
 class Template:
+    """A thread template, or a signal handler (kind "handler": steps only, run on any thread)."""
+
     name: str
     params: list[Local]
     locals: list[Local]
     steps: list[Step]
+    pos: Pos
+    kind: str = "thread"
+    index: int = 0  # handler number
+
+
+@dataclass(eq=False)
+class Destructor:
+    name: str
+    index: int
+    body: tuple[Stmt, ...]
     pos: Pos
 
 
@@ -272,12 +313,36 @@ class Invariant:
     pos: Pos
 
 
-# Per-thread block layout: [pc, parent, locals...]. pc 0 = never started,
-# 1 = finished, pc >= FIRST_PC = waiting to run that step.
+# Thread status lives in the pc slot: 0 the id was never used, 1 finished,
+# 2 finished and its thread object freed, 3 running its exit destructors,
+# >= FIRST_PC waiting to run that step.
 PC_UNUSED = 0
 PC_DONE = 1
-FIRST_PC = 2
-THREAD_HEADER = 2
+PC_FREED = 2
+PC_EXITING = 3
+FIRST_PC = 4
+PC_RETURN = -1  # as a "next pc": return from a signal handler
+FREE_BIT = 1 << 62  # in the destructor mask: free the thread object after the destructors
+
+
+@dataclass
+class ThreadLayout:
+    """Slots of one thread's block: [pc, parent, runtime slots..., thread-locals, locals].
+
+    Runtime slots exist only when the spec uses the feature, so specs without
+    destructors or signal handlers pay nothing for them.
+    """
+
+    dtors: int | None = None      # bitmask of registered destructors (+ FREE_BIT)
+    installed: int | None = None  # bitmask of installed handlers
+    masked: int | None = None     # bitmask of masked handlers
+    active: int | None = None     # bitmask of handlers running now
+    depth: int | None = None      # signal nesting depth
+    saved: int | None = None      # first of `max_depth` slots of interrupted pcs
+    max_depth: int = 0
+    tls: dict[str, tuple[int, Type]] = field(default_factory=dict)
+    locals_start: int = 2
+    stride: int = 2
 
 
 @dataclass(eq=False)
@@ -299,6 +364,10 @@ class Model:
     expected_violations: dict[str, frozenset[str]]
     check_deadlock: bool
     steps_by_pc: dict[int, tuple[Template, Step]] = field(default_factory=dict)
+    layout: ThreadLayout = field(default_factory=ThreadLayout)
+    thread_locals: list[Local] = field(default_factory=list)
+    destructors: list[Destructor] = field(default_factory=list)
+    handlers: list[Template] = field(default_factory=list)
 
     @property
     def width(self) -> int:

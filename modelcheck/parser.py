@@ -25,7 +25,8 @@ _READABLE = {
     "MULOP": "'*', '/' or '%'", "SEMICOLON": "';'", "COLON": "':'", "COMMA": "','",
     "LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['",
     "RSQB": "']'", "EQUAL": "'='", "DOT": "'.'", "QMARK": "'?'", "VBAR": "'|'",
-    "AMPERSAND": "'&'", "BANG": "'!'", "MINUS": "'-'", "$END": "end of file",
+    "AMPERSAND": "'&'", "BANG": "'!'", "MINUS": "'-'", "$END": "end of file", "AT": "'@'",
+
 }
 
 
@@ -186,6 +187,45 @@ class _Build(Transformer):
 
     def expect_violates(self, meta: Any, c: list) -> tuple:
         return ("expects", (str(c[0]), tuple(str(t) for t in c[1:]), _tpos(c[0])))
+
+    def tls_decl(self, meta: Any, c: list) -> tuple:
+        return ("thread_locals", (str(c[0]), c[1], c[2], _tpos(c[0])))
+
+    def destructor_decl(self, meta: Any, c: list) -> tuple:
+        return ("destructors", (str(c[0]), c[1], _tpos(c[0])))
+
+    def handler_decl(self, meta: Any, c: list) -> tuple:
+        return ("handlers", S.HandlerDecl(str(c[0]), tuple(c[1:]), _tpos(c[0])))
+
+    def free_stmt(self, meta: Any, c: list) -> S.Stmt:
+        return S.Free(_pos(meta), c[0])
+
+    def fork_assign(self, meta: Any, c: list) -> S.Stmt:
+        return S.Fork(_pos(meta), c[0])
+
+    def fork_let(self, meta: Any, c: list) -> S.Stmt:
+        return S.Fork(_pos(meta), None, str(c[0]))
+
+    def fork(self, meta: Any, c: list) -> S.Stmt:
+        return S.Fork(_pos(meta), None)
+
+    def install(self, meta: Any, c: list) -> S.Stmt:
+        return S.SigOp(_pos(meta), "install", str(c[0]))
+
+    def uninstall(self, meta: Any, c: list) -> S.Stmt:
+        return S.SigOp(_pos(meta), "uninstall", str(c[0]))
+
+    def mask(self, meta: Any, c: list) -> S.Stmt:
+        return S.SigOp(_pos(meta), "mask", str(c[0]))
+
+    def unmask(self, meta: Any, c: list) -> S.Stmt:
+        return S.SigOp(_pos(meta), "unmask", str(c[0]))
+
+    def on_exit(self, meta: Any, c: list) -> S.Stmt:
+        return S.SigOp(_pos(meta), "on_exit", str(c[0]))
+
+    def tls_of(self, meta: Any, c: list) -> S.Expr:
+        return S.TlsOf(_tpos(c[0]), str(c[0]), c[1])
 
     def option_decl(self, meta: Any, c: list) -> tuple:
         return ("options", (str(c[0]), c[1], _tpos(c[0])))

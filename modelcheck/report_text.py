@@ -53,7 +53,7 @@ def trace(ts: TransitionSystem, ce: Counterexample) -> str:
             for k, val in view.items():
                 if prev.get(k) != val:
                     lines.append(f"         {k}: {prev.get(k, '-')} -> {val}")
-            lines += [f"         {k}: {val} -> gone" for k in prev if k not in view]
+            lines += [f"         {k}: {prev[k]} -> gone" for k in prev if k not in view]
         prev = view
     if prev is not None and len(ce.steps) > 1:
         lines.append("  final state:")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .codegen import BOUND, EvalError, Failure
-from .model import FIRST_PC
+from .model import PC_EXITING
 from .store import StateStore
 from .system import TransitionSystem
 
@@ -144,7 +144,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             enabled = pool_blocked = False
             for me, off in enumerate(offsets):
                 pc = s[off]
-                if pc < FIRST_PC:
+                if pc < PC_EXITING:
                     continue
                 try:
                     for r in steps[pc](s, me):
@@ -172,7 +172,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                     note("a step could not be evaluated, so part of the state space was cut off")
                     violate(Violation("bounds", str(e), i, depth + 1, me, pc, s))
             if not enabled and not pool_blocked and check_deadlock and \
-                    any(s[o] >= FIRST_PC for o in offsets):
+                    any(s[o] >= PC_EXITING for o in offsets):
                 violate(Violation("deadlock", "no step can run but some thread is unfinished",
                                   i, depth))
             i += 1

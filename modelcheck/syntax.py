@@ -242,6 +242,33 @@ class Skip(Stmt):
     pass
 
 
+@dataclass(frozen=True)
+class Free(Stmt):
+    thread: Expr
+
+
+@dataclass(frozen=True)
+class Fork(Stmt):
+    target: Expr | None
+    bind: str | None = None
+
+
+@dataclass(frozen=True)
+class SigOp(Stmt):
+    """install / uninstall / mask / unmask a handler, or on_exit a destructor, for self."""
+
+    op: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TlsOf(Expr):
+    """`name@t`: thread t's copy of a thread-local variable."""
+
+    name: str
+    thread: Expr
+
+
 # --------------------------------------------------------------- declarations
 
 
@@ -295,6 +322,13 @@ class DefDecl:
 
 
 @dataclass(frozen=True)
+class HandlerDecl:
+    name: str
+    steps: tuple[StepDecl, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class Spec:
     """All declarations of one file, grouped by kind, in source order."""
 
@@ -311,3 +345,6 @@ class Spec:
     invariants: list[tuple[str, Expr, Pos]] = field(default_factory=list)
     expects: list[tuple[str, tuple[str, ...], Pos]] = field(default_factory=list)
     options: list[tuple[str, Expr, Pos]] = field(default_factory=list)
+    thread_locals: list[tuple[str, TypeExpr, Expr, Pos]] = field(default_factory=list)
+    destructors: list[tuple[str, tuple[Stmt, ...], Pos]] = field(default_factory=list)
+    handlers: list[HandlerDecl] = field(default_factory=list)

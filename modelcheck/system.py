@@ -15,7 +15,7 @@ from typing import Any
 from . import codegen
 from .codegen import BOUND, Codegen, EvalError, Failure
 from .errors import SpecError
-from .model import FIRST_PC, THREAD_HEADER, Model
+from .model import FREE_BIT, PC_EXITING, Model
 from .typesys import Type
 
 
@@ -39,12 +39,12 @@ class TransitionSystem:
 def build(model: Model) -> TransitionSystem:
     gen = Codegen(model)
     source = gen.module()
-    unused_thread = [0, None] + [0] * (model.thread_stride - THREAD_HEADER)
+    unused_thread = [0, None] + [0] * (model.thread_stride - 2)
     default = [v for var in model.vars for v in var.type.default()] + unused_thread * model.pool
     namespace: dict[str, Any] = {
         "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND,
         "STEPS": {}, "LSTEPS": {}, "INVARIANTS": [], "DEFAULT": tuple(default),
-        "CLEARED": [0] * (model.thread_stride - THREAD_HEADER),
+        "CLEARED": [0] * (model.thread_stride - 2), "FREE_BIT": FREE_BIT,
     }
     try:
         code = compile(codegen.RUNTIME + source, f"<mcheck {model.name}/{model.variant}>", "exec")
@@ -58,4 +58,4 @@ def build(model: Model) -> TransitionSystem:
                             namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types)
 
 
-__all__ = ["TransitionSystem", "build", "FIRST_PC", "BOUND", "Failure", "EvalError"]
+__all__ = ["TransitionSystem", "build", "PC_EXITING", "BOUND", "Failure", "EvalError"]

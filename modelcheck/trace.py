@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .codegen import BOUND, Failure
-from .model import FIRST_PC
+from .model import PC_EXITING
 from .search import Outcome, Violation
 from .system import TransitionSystem
 from .typesys import Type
@@ -69,7 +69,11 @@ def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Coun
 def _describe(ts: TransitionSystem, choices: tuple) -> list[str]:
     out = []
     for name, value, uid in choices:
-        if name == "either":
+        if name == "enter":
+            out.append("signal")
+        elif name == "destructor":
+            out.append(f"destructor {value}")
+        elif name == "either":
             label = uid[value - 1] if uid is not None else None
             out.append(label or f"branch {value}")
         else:
@@ -89,10 +93,12 @@ def _init_choices(ts: TransitionSystem, state: tuple) -> list[str]:
 def _find_step(ts: TransitionSystem, pre: tuple, post: tuple) -> TraceStep:
     for me, off in enumerate(ts.pc_offsets):
         pc = pre[off]
-        if pc < FIRST_PC:
+        if pc < PC_EXITING:
             continue
         for r, choices in ts.labelled_steps[pc](pre, me):
             if r is not BOUND and not isinstance(r, Failure) and r == post:
+                if choices and choices[0][0] == "enter":  # a signal handler started
+                    pc = choices[0][1]
                 template, step = ts.model.steps_by_pc[pc]
                 return TraceStep(me, template.name, step.label, _describe(ts, choices), post)
     raise AssertionError("stored transition cannot be replayed")  # engine invariant

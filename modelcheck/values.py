@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import FIRST_PC, PC_DONE, PC_UNUSED, Model
+from .model import PC_DONE, PC_EXITING, PC_FREED, PC_UNUSED, Model
 from .typesys import (
     ArrayType,
     BoolType,
@@ -78,13 +78,23 @@ def state_dict(model: Model, state: tuple) -> dict[str, Any]:
         if pc == PC_UNUSED:
             continue
         entry: dict[str, Any] = {"id": tid, "parent": state[base + 1]}
-        if pc == PC_DONE:
-            entry["status"] = "done"
-        else:
-            template, step = model.steps_by_pc[pc]
-            entry.update(status="alive", thread=template.name, at=step.label)
-            entry["locals"] = {loc.name: decode(loc.type, state, base + loc.slot)
-                               for loc in template.params + template.locals}
+        if pc in (PC_DONE, PC_FREED, -1):
+            entry["status"] = {PC_DONE: "done", PC_FREED: "freed", -1: "forking"}[pc]
+            threads.append(entry)
+            continue
+        template, step = model.steps_by_pc[pc]
+        entry.update(status="exiting" if pc == PC_EXITING else "alive")
+        lay = model.layout
+        if lay.saved is not None and state[base + lay.depth]:  # type: ignore[operator]
+            interrupted = [model.steps_by_pc[state[base + lay.saved + k]]
+                           for k in range(state[base + lay.depth])]  # type: ignore[operator]
+            entry["interrupted"] = [f"{t.name}.{s.label}" for t, s in interrupted]
+        entry.update(thread=template.name, at=step.label)
+        entry["locals"] = {loc.name: decode(loc.type, state, base + loc.slot)
+                           for loc in template.params + template.locals}
+        if model.thread_locals:
+            entry["thread_locals"] = {tl.name: decode(tl.type, state, base + tl.slot)
+                                      for tl in model.thread_locals}
         threads.append(entry)
     out["threads"] = threads
     return out
@@ -98,12 +108,15 @@ def flat_view(model: Model, state: tuple) -> dict[str, str]:
         _flatten(var.name, d[var.name], var.type, out)
     for th in d["threads"]:
         name = f"thread {th['id']}"
-        if th["status"] == "done":
-            out[name] = "done"
+        if "thread" not in th:
+            out[name] = th["status"]
             continue
-        out[name] = f"{th['thread']} at {th['at']}" + (
-            f", parent {th['parent']}" if th["parent"] is not None else "")
-        for k, val in th["locals"].items():
+        where = "running destructors" if th["status"] == "exiting" else \
+            f"{th['thread']} at {th['at']}"
+        if th.get("interrupted"):
+            where += " (interrupted " + ", ".join(th["interrupted"]) + ")"
+        out[name] = where + (f", parent {th['parent']}" if th["parent"] is not None else "")
+        for k, val in {**th["locals"], **th.get("thread_locals", {})}.items():
             out[f"{name}.{k}"] = show(val)
     return out
 
@@ -122,4 +135,4 @@ def _flatten(name: str, value: Any, t: Type, out: dict[str, str]) -> None:
         out[name] = show(value)
 
 
-__all__ = ["decode", "show", "state_dict", "flat_view", "FIRST_PC"]
+__all__ = ["decode", "show", "state_dict", "flat_view"]

@@ -1,0 +1,82 @@
+"""Shared helpers: run a spec text through the real pipeline and read the verdict.
+
+Every test goes through `modelcheck.pipeline` (or the CLI), so what is asserted is what a
+user would see, never an internal data structure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelcheck.errors import SpecError
+from modelcheck.pipeline import load_text, run_variant
+from modelcheck.search import Limits
+from modelcheck.system import TransitionSystem
+from modelcheck.trace import Counterexample
+from modelcheck.values import state_dict
+from modelcheck.verdict import PropertyVerdict, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+OSV = ROOT / "specs" / "osv_visibility.spec"
+
+
+def run(src: str, variant: str | None = None, defines: dict[str, str] | None = None,
+        max_states: int | None = None, max_depth: int | None = None,
+        time_limit: float | None = None, first: bool = False,
+        path: str = "t.spec") -> tuple[TransitionSystem, Verdict]:
+    """Load and check a spec text; the transition system is returned to decode trace states."""
+    spec = load_text(src, path=path)
+    return run_variant(spec, variant, defines, Limits(max_states, max_depth, time_limit), first)
+
+
+def check(src: str, **kw: Any) -> Verdict:
+    """The verdict alone, for tests that only look at results and counts."""
+    return run(src, **kw)[1]
+
+
+def states(src: str, **kw: Any) -> int:
+    """Distinct reachable states of a spec that must be searched completely."""
+    v = check(src, **kw)
+    assert not v.incomplete, v.incomplete
+    return v.stats.distinct_states
+
+
+def prop(v: Verdict, name: str) -> PropertyVerdict:
+    """The verdict of one property by name (fails the test if it does not exist)."""
+    found = [p for p in v.properties if p.name == name]
+    assert len(found) == 1, f"no single property {name!r} in {[p.name for p in v.properties]}"
+    return found[0]
+
+
+def violated(v: Verdict) -> dict[str, int | None]:
+    """Violated property names mapped to their trace lengths: the shape most tests compare."""
+    return {p.name: p.trace_length for p in v.properties if p.status == "violated"}
+
+
+def trace_of(v: Verdict, name: str) -> Counterexample:
+    """The counterexample of one violated property."""
+    found = [ce for ce in v.counterexamples if ce.prop == name]
+    assert len(found) == 1, f"no single trace for {name!r}"
+    return found[0]
+
+
+def decoded(ts: TransitionSystem, ce: Counterexample, step: int = -1) -> dict[str, Any]:
+    """A trace step's state as the JSON report shows it (variables by name, threads list)."""
+    return state_dict(ts.model, ce.steps[step].state)
+
+
+def spec_error(src: str, **kw: Any) -> SpecError:
+    """The SpecError that loading and checking `src` must raise."""
+    with pytest.raises(SpecError) as info:
+        run(src, **kw)
+    return info.value
+
+
+def write(tmp_path: Path, src: str, name: str = "t.spec") -> str:
+    """Put a spec text in a file for the command line; returns its path as a string."""
+    p = tmp_path / name
+    p.write_text(src, encoding="utf-8")
+    return str(p)
