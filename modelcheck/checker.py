@@ -208,7 +208,8 @@ class _Checker:
             consts={n: c.value for n, c in self.const_values.items()},
             vars=variables, defs=self.defs, templates=self.templates, starts=starts,
             pool=self.pool, thread_base=thread_base, thread_stride=stride,
-            invariants=invariants, properties=list(self.properties.values()),
+            invariants=invariants, properties=sorted(
+                self.properties.values(), key=lambda p: (p.pos == NOWHERE, p.pos.line, p.pos.col)),
             expected_violations=expected, check_deadlock=options.get("deadlock", True),
             steps_by_pc=steps_by_pc, layout=self.layout, thread_locals=thread_locals,
             destructors=destructors, handlers=self.handlers)
