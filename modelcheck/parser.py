@@ -70,7 +70,11 @@ def parse(text: str) -> S.Spec:
         line = tok.line if tok.line is not None and tok.type != "$END" else _last_line(text)
         col = tok.column if tok.column is not None and tok.type != "$END" else _last_col(text)
         expected = _expected(e.accepts or e.expected, parser)
-        raise SpecError(f"unexpected {_token_text(tok)}{expected}", Pos(line, col)) from None
+        suspects = [tok]
+        if set(e.accepts or e.expected) == {"LPAR"} and e.token_history:
+            suspects.append(e.token_history[-1])  # `count + 1`: count(...) was expected
+        raise SpecError(f"unexpected {_token_text(tok)}{expected}", Pos(line, col),
+                        _reserved_hint(suspects)) from None
     except lark.UnexpectedCharacters as e:
         bad = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
         raise SpecError(f"unexpected character '{bad}'{_expected(e.allowed or set(), parser)}",
@@ -86,6 +90,15 @@ def parse(text: str) -> S.Spec:
         if isinstance(e.orig_exc, SpecError):
             raise e.orig_exc from None
         raise
+
+
+def _reserved_hint(tokens: list[Token]) -> str | None:
+    """Name the reserved word when one stands where the user probably meant a name."""
+    for tok in tokens:
+        if tok.type not in ("NAME", "PROPNAME") and str(tok.value).isidentifier() \
+                and tok.type != "$END":
+            return f"'{tok.value}' is a reserved word; it cannot be used as a name"
+    return None
 
 
 def _last_line(text: str) -> int:

@@ -80,3 +80,13 @@ def write(tmp_path: Path, src: str, name: str = "t.spec") -> str:
     p = tmp_path / name
     p.write_text(src, encoding="utf-8")
     return str(p)
+
+
+def actions(ce: Counterexample) -> list[tuple[int | None, str, list[str]]]:
+    """(thread, action, choices) of every step: what a reader of the trace sees."""
+    return [(st.thread, st.action, list(st.choices)) for st in ce.steps]
+
+
+def values_along(ts: TransitionSystem, ce: Counterexample, var: str) -> list[Any]:
+    """The value of one variable in every state of a trace, initial state first."""
+    return [state_dict(ts.model, st.state)[var] for st in ce.steps]
