@@ -109,8 +109,11 @@ class Codegen:
     def step_function(self, name: str, body: tuple[M.Stmt, ...], ctx: Ctx,
                       prologue: tuple[str, ...] = ()) -> None:
         self.out(0, f"def {name}(s, me):")
-        self.out(1, "v = list(s)")
         self.out(1, "tb = TB + me * STRIDE")
+        if not prologue:  # guards read the state tuple itself: a disabled step copies nothing
+            self.out(1, "v = s")
+            body = tuple(self.guards(list(body), 1, ctx))
+        self.out(1, "v = list(s)")
         for line in prologue:
             self.out(1, line)
         if ctx.labelled and "_ch =" not in "".join(prologue):
@@ -295,19 +298,29 @@ class Codegen:
             self.simple(st, ind, ctx)
 
     def either(self, st: M.Either, rest: list[M.Stmt], ind: int, ctx: Ctx) -> None:
+        """Each branch in a one-pass loop of its own, so `continue` abandons just it; its
+        leading awaits run before the state is copied."""
         saved = self.fresh("_sv")
-        var = self.fresh("_br")
         self.save(saved, ind, ctx)
-        self.out(ind, f"for {var} in range({len(st.blocks)}):")
         inner = replace(ctx, loops=ctx.loops + 1)
-        self.out(ind + 1, f"v = {saved}.copy()")
-        if ctx.forks:
-            self.out(ind + 1, f"_fk = {saved}_fk")
-        if ctx.labelled:
-            self.out(ind + 1, f"_ch = {saved}_ch + (('either', {var} + 1, {st.names!r}),)")
         for k, block in enumerate(st.blocks):
-            self.out(ind + 1, f"{'if' if k == 0 else 'elif'} {var} == {k}:")
-            self.seq(list(block) + rest, ind + 2, inner)
+            self.out(ind, "for _ in ONCE:")
+            self.out(ind + 1, f"v = {saved}")
+            body = self.guards(list(block), ind + 1, inner)
+            self.out(ind + 1, f"v = {saved}.copy()")
+            if ctx.forks:
+                self.out(ind + 1, f"_fk = {saved}_fk")
+            if ctx.labelled:
+                self.out(ind + 1, f"_ch = {saved}_ch + (('either', {k + 1}, {st.names!r}),)")
+            self.seq(body + rest, ind + 1, inner)
+
+    def guards(self, stmts: list[M.Stmt], ind: int, ctx: Ctx) -> list[M.Stmt]:
+        """Emit the leading awaits (they only read) and return the statements after them."""
+        n = 0
+        while n < len(stmts) and isinstance(stmts[n], M.Await):
+            self.simple(stmts[n], ind, ctx)
+            n += 1
+        return stmts[n:]
 
     def save(self, saved: str, ind: int, ctx: Ctx) -> None:
         """Snapshot what each loop iteration must start from."""
@@ -328,13 +341,14 @@ class Codegen:
         if st.where is not None:
             self.out(ind + 1, f"if not {self.ex(st.where, inner)}:")
             self.out(ind + 2, "continue")
+        body = self.guards(list(st.body), ind + 1, inner)
         self.out(ind + 1, f"v = {saved}.copy()")
         if ctx.forks:
             self.out(ind + 1, f"_fk = {saved}_fk")
         if ctx.labelled:
             self.out(ind + 1,
                      f"_ch = {saved}_ch + (({st.var.name!r}, {var}, {st.var.uid}),)")
-        self.seq(list(st.body) + rest, ind + 1, inner)
+        self.seq(body + rest, ind + 1, inner)
 
     def spawn(self, st: M.Spawn, ind: int, ctx: Ctx) -> None:
         t = self.m.templates[st.template]
@@ -592,13 +606,11 @@ def _free_error(v, t, me):
     return "thread " + str(t) + " is freed before it has finished"
 
 def _alloc(v):
-    for i in range(POOL):
-        if v[TB + i * STRIDE] == 0:
-            return i
-    return None
+    pcs = v[TB::STRIDE]
+    return pcs.index(0) if 0 in pcs else None
 
 def _free_count(v):
-    return sum(1 for i in range(POOL) if v[TB + i * STRIDE] == 0)
+    return v[TB::STRIDE].count(0)
 
 def _anc(v, a, b):
     p = v[TB + b * STRIDE + 1]

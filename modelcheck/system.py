@@ -42,7 +42,7 @@ def build(model: Model) -> TransitionSystem:
     unused_thread = [0, None] + [0] * (model.thread_stride - 2)
     default = [v for var in model.vars for v in var.type.default()] + unused_thread * model.pool
     namespace: dict[str, Any] = {
-        "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND,
+        "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND, "ONCE": (0,),
         "STEPS": {}, "LSTEPS": {}, "INVARIANTS": [], "DEFAULT": tuple(default),
         "CLEARED": [0] * (model.thread_stride - 2), "FREE_BIT": FREE_BIT,
     }
