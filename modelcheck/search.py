@@ -100,7 +100,6 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             invariants = [(n, f) for n, f in invariants if n not in violations]
 
     def check_state(i: int, state: tuple, depth: int) -> None:
-        stats.depth = max(stats.depth, depth)
         for name, fn in invariants:
             try:
                 ok = fn(state)
@@ -123,13 +122,16 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             if i >= 0:
                 check_state(i, r, 0)
 
-    i, depth, level_end = 0, 0, len(store)
+    states, index, parents = store.states, store.index, store.parents
+    max_states = limits.max_states if limits.max_states is not None else -1
+    i, depth, level_end = 0, 0, len(states)
+    transitions = 0
     last_report = start
     try:
-        while i < len(store.states) and not done():
+        while i < len(states) and not done():
             if i == level_end:
                 depth += 1
-                level_end = len(store.states)
+                level_end = len(states)
             frontier_full = limits.max_depth is not None and depth >= limits.max_depth
             if (i & 1023) == 0:
                 now = time.monotonic()
@@ -138,9 +140,9 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                     break
                 if progress is not None and now - last_report >= progress_every:
                     last_report = now
-                    progress(Progress(len(store), stats.transitions, depth,
-                                      len(store) - i, now - start))
-            s = store.states[i]
+                    progress(Progress(len(states), transitions, depth, len(states) - i,
+                                      now - start))
+            s = states[i]
             enabled = pool_blocked = False
             for me, off in enumerate(offsets):
                 pc = s[off]
@@ -150,17 +152,19 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                     for r in steps[pc](s, me):
                         if type(r) is tuple:
                             enabled = True
-                            stats.transitions += 1
-                            if r in store.index:
+                            transitions += 1
+                            n = len(states)
+                            if index.setdefault(r, n) != n:
+                                continue  # seen before
+                            if frontier_full or n == max_states:
+                                del index[r]
+                                note(f"depth limit of {limits.max_depth} reached" if frontier_full
+                                     else f"state limit of {max_states} reached")
                                 continue
-                            if frontier_full:
-                                note(f"depth limit of {limits.max_depth} reached")
-                                continue
-                            if limits.max_states is not None and len(store) >= limits.max_states:
-                                note(f"state limit of {limits.max_states} reached")
-                                continue
-                            j = store.add(r, i)
-                            check_state(j, r, depth + 1)
+                            states.append(r)
+                            parents.append(i)
+                            if invariants:
+                                check_state(n, r, depth + 1)
                         elif r is BOUND:
                             pool_blocked = True
                             note(pool_note)
@@ -178,10 +182,15 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             i += 1
     except KeyboardInterrupt:
         note("interrupted")
-    if done() and i < len(store.states):
-        # Every property already has a verdict; the rest of the space cannot change it.
-        if stop_at_first:
-            note("stopped at the first violation")
+    stats.transitions = transitions
+    stats.depth = _depth_of_last(store)
+    if stop_at_first and done() and i < len(states):
+        note("stopped at the first violation")
     stats.distinct_states = len(store)
     stats.seconds = time.monotonic() - start
     return Outcome(store, violations, stats, incomplete)
+
+
+def _depth_of_last(store: StateStore) -> int:
+    """BFS stores states in depth order, so the last one is the deepest."""
+    return len(store.path(len(store) - 1)) - 1 if len(store) else 0
