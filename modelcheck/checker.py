@@ -932,6 +932,10 @@ def _ends_step(s: S.Stmt) -> str:
 
 
 def _join(a: Type, b: Type) -> Type | None:
+    """The type holding both: `T` and `T?` join to `T?`, never to `T`."""
+    if isinstance(a, OptionalType) != isinstance(b, OptionalType):
+        inner = _join(strip_optional(a), strip_optional(b))
+        return OptionalType(inner) if inner is not None else None
     if is_int(a) and is_int(b):
         return INT
     if isinstance(a, (EmptySetType, NoneType)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if e.code == 0 else 2
     try:
         return _run(args)
+    except BrokenPipeError:  # `mcheck ... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a program ended by SIGPIPE
     except SpecError as e:
         message = e.render(args.spec, _source_of(args.spec))
         print(message, file=sys.stderr)

@@ -1,0 +1,31 @@
+"""Bugs found while modelling the protocol library, each pinned by the smallest spec."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from modelcheck.pipeline import load_text, run_variant
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_conditional_with_plain_and_optional_branches_is_optional() -> None:
+    # `if c then T else T?` once took the type of its first branch (T) and so
+    # treated the other branch's none as a bounds violation.
+    for expr in ("if o == x then y else s", "if o != x then s else y"):
+        src = f"""enum B {{ x, y }} var s: B? = none; var o: B? = y;
+thread t() {{ r: {{ o = {expr}; }} }} start t();"""
+        v = run_variant(load_text(src, "t.spec"))[1]
+        assert v.result == "holds", expr
+        assert v.stats.distinct_states == 2
+
+
+def test_output_cut_short_by_a_closed_pipe_is_not_a_traceback() -> None:
+    proc = subprocess.run(
+        f"{sys.executable} -m modelcheck specs/osv_visibility.spec | head -1",
+        shell=True, cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.startswith("specs/osv_visibility.spec")
