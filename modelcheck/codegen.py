@@ -109,18 +109,24 @@ class Codegen:
     def step_function(self, name: str, body: tuple[M.Stmt, ...], ctx: Ctx,
                       prologue: tuple[str, ...] = ()) -> None:
         self.out(0, f"def {name}(s, me):")
-        self.out(1, "tb = TB + me * STRIDE")
+        ind = 1
+        if ctx.labelled:  # replay for traces: report a failed evaluation with its choices
+            self.out(1, "v, _ch = s, ()")
+            self.out(1, "try:")
+            ind = 2
+        self.out(ind, "tb = TB + me * STRIDE")
         if not prologue:  # guards read the state tuple itself: a disabled step copies nothing
-            self.out(1, "v = s")
-            body = tuple(self.guards(list(body), 1, ctx))
-        self.out(1, "v = list(s)")
+            self.out(ind, "v = s")
+            body = tuple(self.guards(list(body), ind, ctx))
+        self.out(ind, "v = list(s)")
         for line in prologue:
-            self.out(1, line)
-        if ctx.labelled and "_ch =" not in "".join(prologue):
-            self.out(1, "_ch = ()")
+            self.out(ind, line)
         if ctx.forks:
-            self.out(1, "_fk = ()")
-        self.seq(list(body), 1, ctx)
+            self.out(ind, "_fk = ()")
+        self.seq(list(body), ind, ctx)
+        if ctx.labelled:
+            self.out(1, "except EvalError as _e:")
+            self.out(2, "yield (Failure('bounds', str(_e), tuple(v)), _ch)")
 
     def interrupts(self, p: str, table: str, labelled: bool) -> None:
         """Signal handlers: entering one is a transition possible between any two steps."""

@@ -60,8 +60,8 @@ def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Coun
         else:
             template, step = ts.model.steps_by_pc[v.pc]  # type: ignore[index]
             pre = store.state(v.state)
-            choices = _failure_choices(ts, pre, v)
-            steps.append(TraceStep(v.thread, template.name, step.label, choices, v.final,
+            choices, final = _failure_replay(ts, pre, v)
+            steps.append(TraceStep(v.thread, template.name, step.label, choices, final,
                                    failed=True))
     return Counterexample(v.prop, kinds.get(v.prop, "bounds"), v.message, steps)
 
@@ -104,14 +104,17 @@ def _find_step(ts: TransitionSystem, pre: tuple, post: tuple) -> TraceStep:
     raise AssertionError("stored transition cannot be replayed")  # engine invariant
 
 
-def _failure_choices(ts: TransitionSystem, pre: tuple, v: Violation) -> list[str]:
-    try:
-        for r, choices in ts.labelled_steps[v.pc](pre, v.thread):  # type: ignore[index]
-            if isinstance(r, Failure) and r.prop == v.prop and r.state == v.final:
-                return _describe(ts, choices)
-    except Exception:  # an evaluation error ends replay the same way it ended the search
-        pass
-    return []
+def _failure_replay(ts: TransitionSystem, pre: tuple, v: Violation) -> tuple[list[str], tuple]:
+    """Choices and state of the failing step; an evaluation error's state is where it stopped."""
+    found: list[tuple[tuple, tuple]] = []
+    for r, choices in ts.labelled_steps[v.pc](pre, v.thread):  # type: ignore[index]
+        if isinstance(r, Failure) and r.prop == v.prop and r.message == v.message:
+            if r.state == v.final:
+                return _describe(ts, choices), r.state
+            found.append((choices, r.state))
+    if found:
+        return _describe(ts, found[0][0]), found[0][1]
+    return [], v.final  # type: ignore[return-value]
 
 
 def json_steps(ts: TransitionSystem, ce: Counterexample) -> list[dict[str, Any]]:

@@ -29,3 +29,15 @@ def test_output_cut_short_by_a_closed_pipe_is_not_a_traceback() -> None:
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert "Traceback" not in proc.stderr
     assert proc.stdout.startswith("specs/osv_visibility.spec")
+
+
+def test_evaluation_error_trace_names_the_branch_and_shows_its_writes() -> None:
+    src = """var a: array[0..1] of bool = [false];
+var i: 0..3 = 0;
+thread t() { r: { either ok: { i = 1; } or bad: { i = 2; let x = a[i]; } } }
+start t();"""
+    v = run_variant(load_text(src, "t.spec"))[1]
+    ce = next(c for c in v.counterexamples if c.prop == "bounds")
+    last = ce.steps[-1]
+    assert last.failed and last.choices == ["bad"]
+    assert "index 2 is outside 0..1" in ce.message
