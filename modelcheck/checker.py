@@ -61,9 +61,10 @@ CONST_SCOPE = Scope(state=False)
 
 
 def check(spec: S.Spec, variant: str | None = None,
-          overrides: dict[str, str] | None = None) -> M.Model:
-    """Check a parsed spec for one variant; `overrides` are the -D NAME=VALUE pairs."""
-    return _Checker(spec, variant, overrides or {}).run()
+          overrides: dict[str, str] | None = None, deadlock: bool = True) -> M.Model:
+    """Check a parsed spec for one variant; `overrides` are the -D NAME=VALUE pairs and
+    `deadlock=False` is --no-deadlock (as if the spec said `option deadlock = false;`)."""
+    return _Checker(spec, variant, overrides or {}, deadlock).run()
 
 
 def variants_of(spec: S.Spec) -> list[str]:
@@ -71,8 +72,10 @@ def variants_of(spec: S.Spec) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, spec: S.Spec, variant: str | None, overrides: dict[str, str]):
+    def __init__(self, spec: S.Spec, variant: str | None, overrides: dict[str, str],
+                 deadlock: bool = True):
         self.spec = spec
+        self.deadlock_flag = deadlock
         self.overrides = overrides
         self.uids = itertools.count()
         self.names: dict[str, tuple[str, Any, Pos]] = {}   # value namespace
@@ -191,7 +194,8 @@ class _Checker:
             invariants.append(M.Invariant(name, self.expect_type(expr, Scope(), BOOL), pos))
         for name in self.def_decls:
             self.defn(name)
-        if options.get("deadlock", True):
+        self.check_deadlock = self.deadlock_flag and options.get("deadlock", True)
+        if self.check_deadlock:
             self._add_property(DEADLOCK, "deadlock", NOWHERE,
                                "some thread is unfinished but no step can run")
         self._add_property(BOUNDS, "bounds", NOWHERE,
@@ -210,7 +214,7 @@ class _Checker:
             pool=self.pool, thread_base=thread_base, thread_stride=stride,
             invariants=invariants, properties=sorted(
                 self.properties.values(), key=lambda p: (p.pos == NOWHERE, p.pos.line, p.pos.col)),
-            expected_violations=expected, check_deadlock=options.get("deadlock", True),
+            expected_violations=expected, check_deadlock=self.check_deadlock,
             steps_by_pc=steps_by_pc, layout=self.layout, thread_locals=thread_locals,
             destructors=destructors, handlers=self.handlers)
 
@@ -301,6 +305,8 @@ class _Checker:
                                 suggest(variant, self.variant_names))
             if variant in out:
                 raise SpecError(f"variant '{variant}' already has an expect line", pos)
+            if self.deadlock_flag is False:  # --no-deadlock: its expectation is moot
+                props = tuple(p for p in props if p != DEADLOCK)
             for p in props:
                 if p not in self.properties:
                     raise SpecError(f"unknown property '{p}' in expect", pos,

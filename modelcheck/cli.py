@@ -108,15 +108,12 @@ def _run(args: argparse.Namespace) -> int:
     verdicts: list[Verdict] = []
     for variant in variants:
         ts, v = run_variant(spec, variant, overrides, limits, args.first,
-                            None if args.quiet else _progress(variant))
-        if args.no_deadlock:
-            v = _without_deadlock(v)
+                            None if args.quiet else _progress(variant),
+                            deadlock=not args.no_deadlock)
         verdicts.append(v)
         print(summary(v))
         if not args.no_trace:
             for ce in v.counterexamples:
-                if ce.prop == "deadlock" and args.no_deadlock:
-                    continue
                 print()
                 print(trace(ts, ce))
         print()
@@ -124,17 +121,6 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, docs if several else docs[0])
     return _exit_code(spec, verdicts, several)
-
-
-def _without_deadlock(v: Verdict) -> Verdict:
-    """--no-deadlock: drop the property and its trace, as if the spec switched it off."""
-    props = [p for p in v.properties if p.name != "deadlock"]
-    traces = [ce for ce in v.counterexamples if ce.prop != "deadlock"]
-    result = v.result
-    if result == "violated" and not any(p.status == "violated" for p in props):
-        result = "holds" if not v.incomplete else "incomplete"
-    return Verdict(v.spec, v.variant, result, props, v.stats, traces, v.incomplete,
-                   v.expected - {"deadlock"}, v.declares_expectations)
 
 
 def _progress(variant: str | None) -> Any:

@@ -34,6 +34,7 @@ class Failure:
 
 
 BOUND = object()  # a step needed a new thread id and the pool was empty
+INIT_UIDS = 1 << 30  # bound-variable numbers for initial-value choices, clear of the checker's
 
 
 @dataclass
@@ -176,7 +177,7 @@ class Codegen:
         for var in self.m.vars:
             place = M.GlobalPlace(var.type, var.name, var.offset)
             if var.choice:
-                b = M.Bound(var.type, var.name, -1 - var.offset)
+                b = M.Bound(var.type, var.name, INIT_UIDS + var.offset)
                 body.append(M.Choose(var.pos, b, M.Domain(var.type, var.init), None,
                                      (M.Assign(var.pos, place, b),)))
             else:
@@ -418,14 +419,14 @@ class Codegen:
             tmp = self.fresh("_x")
             self.out(ind, f"{tmp} = {code}")
             code = tmp
-            if target.type.width() == 1:
+            if not _compound(target.type):
                 self.check_range(target.type, tmp, ind, ctx, _describe(target))
             else:
                 self.out(ind, f"_bad = _check_slots({tmp}, {checks!r})")
                 self.out(ind, "if _bad is not None:")
                 tail = f" leaves its range in {_describe(target)}"
                 self.fail(ind + 1, ctx, "bounds", f"'value ' + str(_bad) + {tail!r}")
-        if target.type.width() == 1:
+        if not _compound(target.type):
             self.out(ind, f"{self.place(target, ctx)} = {code}")
         else:
             root, off = self.offset(target, ctx)
@@ -485,7 +486,7 @@ class Codegen:
         if M.is_place(e):
             root, off = self.offset(e, ctx)
             w = e.type.width()
-            return f"{root}[{off}]" if w == 1 else f"tuple({root}[{off}:{off} + {w}])"
+            return f"tuple({root}[{off}:{off} + {w}])" if _compound(e.type) else f"{root}[{off}]"
         if isinstance(e, M.Bound):
             return f"_b{e.uid}"
         if isinstance(e, M.SelfTid):
@@ -506,10 +507,12 @@ class Codegen:
             return self.binary(e, ctx)
         if isinstance(e, M.SetOf):
             elem = e.type.elem  # type: ignore[attr-defined]
-            bits = " | ".join(f"(1 << {elem.index_code(self.ex(i, ctx))})" for i in e.items)
+            bits = " | ".join(
+                f"(1 << {elem.index_code(self.ex(i, ctx))})" if _within(i.type, elem)
+                else f"_bit({self.ex(i, ctx)}, {elem.lo}, {elem.hi})" for i in e.items)
             return f"({bits})"
         if isinstance(e, M.Compound):
-            parts = [(f"*{self.ex(i, ctx)}" if i.type.width() > 1 else self.ex(i, ctx))
+            parts = [(f"*{self.ex(i, ctx)}" if _compound(i.type) else self.ex(i, ctx))
                      for i in e.items]
             return "(" + "".join(p + ", " for p in parts) + ")"
         if isinstance(e, M.Quant):
@@ -540,7 +543,9 @@ class Codegen:
             return f"((not {a}) or {b})"
         if op == "in":
             elem = e.right.type.elem  # type: ignore[attr-defined]
-            return f"(({b} >> {elem.index_code(a)}) & 1 == 1)"
+            if _within(e.left.type, elem):
+                return f"(({b} >> {elem.index_code(a)}) & 1 == 1)"
+            return f"_in({b}, {a}, {elem.lo}, {elem.hi})"  # not a member if outside the type
         if isinstance(e.type, SetType) and op == "-":
             return f"({a} & ~{b})"
         if op == "/":
@@ -594,6 +599,14 @@ def _div(a, b):
 def _mod(a, b):
     return a - _div(a, b) * b
 
+def _in(mask, x, lo, hi):
+    return lo <= x <= hi and (mask >> (x - lo)) & 1 == 1
+
+def _bit(x, lo, hi):
+    if not lo <= x <= hi:
+        raise EvalError(f"set element {x} is outside {lo}..{hi}")
+    return 1 << (x - lo)
+
 def _members(mask, values):
     return [x for i, x in enumerate(values) if mask >> i & 1]
 
@@ -643,6 +656,11 @@ def _has_fork(stmts: tuple[M.Stmt, ...]) -> bool:
     return False
 
 
+def _compound(t: Type) -> bool:
+    """Arrays and records travel as tuples of slots, even when they have one slot."""
+    return isinstance(t, (ArrayType, RecordType))
+
+
 def _nondet(stmts: tuple[M.Stmt, ...]) -> bool:
     for st in stmts:
         if isinstance(st, (M.Either, M.Choose)):
@@ -650,6 +668,15 @@ def _nondet(stmts: tuple[M.Stmt, ...]) -> bool:
         if isinstance(st, M.If) and (_nondet(st.then) or _nondet(st.other)):
             return True
     return False
+
+
+def _within(t: Type, elem: Type) -> bool:
+    """Whether values of type t always index into a set of `elem` (no run-time check)."""
+    if not isinstance(elem, IntType):
+        return True
+    inner = t.inner if isinstance(t, OptionalType) else t
+    return isinstance(inner, IntType) and inner.lo is not None and \
+        elem.lo <= inner.lo and inner.hi <= elem.hi  # type: ignore[operator]
 
 
 def _addressable(e: M.TExpr) -> bool:

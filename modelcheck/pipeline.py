@@ -49,9 +49,10 @@ def load_text(source: str, path: str = "<string>") -> LoadedSpec:
 
 
 def compile_variant(spec: LoadedSpec, variant: str | None = None,
-                    overrides: dict[str, str] | None = None) -> TransitionSystem:
+                    overrides: dict[str, str] | None = None,
+                    deadlock: bool = True) -> TransitionSystem:
     with _deep_nesting_is_an_error():
-        return build(check(spec.ast, variant, overrides))
+        return build(check(spec.ast, variant, overrides, deadlock))
 
 
 @contextmanager
@@ -70,9 +71,9 @@ def _deep_nesting_is_an_error() -> Iterator[None]:
 def run_variant(spec: LoadedSpec, variant: str | None = None,
                 overrides: dict[str, str] | None = None, limits: Limits | None = None,
                 stop_at_first: bool = False,
-                progress: Callable[[Progress], None] | None = None) -> tuple[TransitionSystem,
-                                                                              Verdict]:
-    ts = compile_variant(spec, variant, overrides)
+                progress: Callable[[Progress], None] | None = None,
+                deadlock: bool = True) -> tuple[TransitionSystem, Verdict]:
+    ts = compile_variant(spec, variant, overrides, deadlock)
     outcome = search(ts, limits or Limits(), stop_at_first, progress)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
