@@ -90,3 +90,17 @@ def actions(ce: Counterexample) -> list[tuple[int | None, str, list[str]]]:
 def values_along(ts: TransitionSystem, ce: Counterexample, var: str) -> list[Any]:
     """The value of one variable in every state of a trace, initial state first."""
     return [state_dict(ts.model, st.state)[var] for st in ce.steps]
+
+
+# The README's variants example: `original` overflows x, `fixed` waits before it would.
+VARIANTS = """
+variants original, fixed;
+var x: 0..3 = 0;
+thread t() {
+    step: { if variant == original { x = x + 1; } else { await x < 3; x = x + 1; } goto step; }
+}
+start t();
+option deadlock = false;
+expect original violates bounds;
+expect fixed holds;
+"""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OSV, write
+from conftest import OSV, VARIANTS, write
 
 from modelcheck.cli import main
 
@@ -250,17 +250,6 @@ def test_json_incomplete_document(tmp_path: Path) -> None:
 
 # -------------------------------------------------------------------- --all-variants
 
-VARIANTS = """
-variants original, fixed;
-var x: 0..3 = 0;
-thread t() {
-    step: { if variant == original { x = x + 1; } else { await x < 3; x = x + 1; } goto step; }
-}
-start t();
-option deadlock = false;
-expect original violates bounds;
-expect fixed holds;
-"""
 
 
 def test_all_variants_list_and_exit_0_when_expectations_met(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import (
+    VARIANTS,
     actions,
     check,
     decoded,
@@ -801,17 +802,6 @@ def test_option_deadlock_false() -> None:
 
 # ---------------------------------------------------------------- variants, expect
 
-VARIANTS = """
-variants original, fixed;
-var x: 0..3 = 0;
-thread t() {
-    step: { if variant == original { x = x + 1; } else { await x < 3; x = x + 1; } goto step; }
-}
-start t();
-option deadlock = false;
-expect original violates bounds;
-expect fixed holds;
-"""
 
 
 def test_variants_branch_on_variant() -> None:
