@@ -169,6 +169,8 @@ class Codegen:
         self.out(0, f"def _{p}exiting(s, me):")
         for d in self.m.destructors:
             self.out(1, f"yield from _{p}dtor{d.index}(s, me)")
+        if self.m.handlers:  # a signal may still arrive while the destructors run
+            self.out(1, f"yield from _{p}irq(s, me)")
         self.out(0, f"{table}[{M.PC_EXITING}] = _{p}exiting")
 
     def init_stmts(self) -> list[M.Stmt]:
@@ -241,6 +243,10 @@ class Codegen:
         if dt is not None:
             self.out(ind, f"if v[tb + {dt}]:")
             self.out(ind + 1, f"v[tb] = {M.PC_EXITING}")
+            lay = self.m.layout
+            if lay.stride > lay.locals_start:  # the thread function has returned
+                self.out(ind + 1, f"v[tb + {lay.locals_start}:tb + STRIDE] = "
+                                  f"[0] * {lay.stride - lay.locals_start}")
             if final == M.PC_FREED:
                 self.out(ind + 1, f"v[tb + {dt}] |= FREE_BIT")
             self.out(ind, "else:")

@@ -58,11 +58,11 @@ def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Coun
         if v.thread is None:  # failure while building an initial state
             steps.append(TraceStep(None, None, "init", [], v.final, failed=True))
         else:
-            template, step = ts.model.steps_by_pc[v.pc]  # type: ignore[index]
             pre = store.state(v.state)
-            choices, final = _failure_replay(ts, pre, v)
-            steps.append(TraceStep(v.thread, template.name, step.label, choices, final,
-                                   failed=True))
+            raw, final = _failure_replay(ts, pre, v)
+            template, step = ts.model.steps_by_pc[_acting_pc(v.pc, raw)]  # type: ignore[arg-type]
+            steps.append(TraceStep(v.thread, template.name, step.label, _describe(ts, raw),
+                                   final, failed=True))
     return Counterexample(v.prop, kinds.get(v.prop, "bounds"), v.message, steps)
 
 
@@ -97,24 +97,25 @@ def _find_step(ts: TransitionSystem, pre: tuple, post: tuple) -> TraceStep:
             continue
         for r, choices in ts.labelled_steps[pc](pre, me):
             if r is not BOUND and not isinstance(r, Failure) and r == post:
-                if choices and choices[0][0] == "enter":  # a signal handler started
-                    pc = choices[0][1]
-                template, step = ts.model.steps_by_pc[pc]
+                template, step = ts.model.steps_by_pc[_acting_pc(pc, choices)]
                 return TraceStep(me, template.name, step.label, _describe(ts, choices), post)
     raise AssertionError("stored transition cannot be replayed")  # engine invariant
 
 
-def _failure_replay(ts: TransitionSystem, pre: tuple, v: Violation) -> tuple[list[str], tuple]:
+def _acting_pc(pc: int, choices: tuple) -> int:
+    """The step that ran: the thread's own, or the first step of a handler it entered."""
+    return choices[0][1] if choices and choices[0][0] == "enter" else pc
+
+
+def _failure_replay(ts: TransitionSystem, pre: tuple, v: Violation) -> tuple[tuple, tuple]:
     """Choices and state of the failing step; an evaluation error's state is where it stopped."""
     found: list[tuple[tuple, tuple]] = []
     for r, choices in ts.labelled_steps[v.pc](pre, v.thread):  # type: ignore[index]
         if isinstance(r, Failure) and r.prop == v.prop and r.message == v.message:
             if r.state == v.final:
-                return _describe(ts, choices), r.state
+                return choices, r.state
             found.append((choices, r.state))
-    if found:
-        return _describe(ts, found[0][0]), found[0][1]
-    return [], v.final  # type: ignore[return-value]
+    return found[0] if found else ((), v.final)  # type: ignore[return-value]
 
 
 def json_steps(ts: TransitionSystem, ce: Counterexample) -> list[dict[str, Any]]:

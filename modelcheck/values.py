@@ -116,8 +116,12 @@ def flat_view(model: Model, state: tuple) -> dict[str, str]:
         if th.get("interrupted"):
             where += " (interrupted " + ", ".join(th["interrupted"]) + ")"
         out[name] = where + (f", parent {th['parent']}" if th["parent"] is not None else "")
-        for k, val in {**th["locals"], **th.get("thread_locals", {})}.items():
-            out[f"{name}.{k}"] = show(val)
+        template = next((t for t in [*model.templates.values(), *model.handlers]
+                         if t.name == th["thread"]), None)
+        typed = [*(template.params + template.locals if template else []), *model.thread_locals]
+        for loc in typed:
+            value = th["thread_locals" if loc in model.thread_locals else "locals"][loc.name]
+            _flatten(f"{name}.{loc.name}", value, loc.type, out)
     return out
 
 
