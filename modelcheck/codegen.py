@@ -378,6 +378,11 @@ class Codegen:
         first = t.steps[0].pc
         self.out(ind, f"v[{base}] = {first}")
         self.out(ind, f"v[{base} + 1] = {ctx.me if st.parent else 'None'}")
+        lay = self.m.layout
+        if st.parent and lay.installed is not None:
+            # like pthread_create: the spawner's handlers and signal mask carry over
+            for slot in (lay.installed, lay.masked):
+                self.out(ind, f"v[{base} + {slot}] = v[{ctx.tb} + {slot}]")
         for k, p in enumerate(t.params):
             self.check_range(p.type, f"{vals}[{k}]", ind, ctx,
                              f"argument '{p.name}' of {t.name}")

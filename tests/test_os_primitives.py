@@ -305,3 +305,19 @@ start p();
 invariant PARENT-KNOWN: done(1) -> parent(1) == 0;
 """, limits=Limits(max_states=100))
     assert v.result == "holds"
+
+
+def test_spawned_thread_inherits_handlers_and_mask() -> None:
+    src = """
+threads 2;
+var hits: array[tid] of 0..1 = [0];
+handler h { one: { await hits[self] == 0; hits[self] = 1; } }
+thread parent_() { arm: { install h; MASK spawn kid(); } }
+thread kid() { k: { skip; } }
+start parent_();
+invariant KID-NEVER-HIT: hits[1] == 0;
+"""
+    # the kid inherits h: after arm, the handler can interrupt it before its step k
+    assert length(run(src.replace("MASK", "")), "KID-NEVER-HIT") == 2
+    # ...and the spawner's mask
+    assert status(run(src.replace("MASK", "mask h;")), "KID-NEVER-HIT") == "holds"
