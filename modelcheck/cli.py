@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .errors import SpecError
 from .pipeline import LoadedSpec, load, run_variant
 from .report_json import verdict_json
@@ -26,6 +27,7 @@ from .verdict import Verdict
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mcheck", description="Explicit-state model checker for thread protocols.")
+    p.add_argument("--version", action="version", version=f"mcheck {__version__}")
     p.add_argument("spec", help="the .spec file to check")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--variant", help="check only this variant")
