@@ -1,6 +1,6 @@
 """specs/rseq_refcount.spec: every variant's verdict, trace lengths and trace shapes.
 
-The expected table is the one in specs/notes/rseq_refcount.md (protocols.md section 2f, with
+The expected table is the one in specs/README.md (protocols.md section 2f, with
 the differences explained there). Every check goes through the pipeline or the CLI.
 """
 

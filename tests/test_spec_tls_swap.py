@@ -1,7 +1,7 @@
 """specs/tls_swap.spec: SaBRe's %fs switching between client and plugin, versions SB0..SB6.
 
 Every number here is what the engine reports for the spec as committed; the table in
-specs/notes/tls_swap.md is the same data. Traces are also checked step by step, so a change
+specs/README.md is the same data. Traces are also checked step by step, so a change
 that still breaks a property but by another interleaving is noticed.
 """
 
