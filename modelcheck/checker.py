@@ -822,6 +822,10 @@ class _Checker:
         test = self.expect_type(e.test, sc, BOOL)
         a = self.expr(e.then, sc, want)
         b = self.expr(e.other, sc, want or a.type)
+        if want is not None and isinstance(strip_optional(want), TidType):
+            # `if c then 1 else 2` where a tid is wanted: the literals are thread ids
+            a, b = (self.coerce(x, want, p) if isinstance(x, M.Const) and is_int(x.type) else x
+                    for x, p in ((a, e.then.pos), (b, e.other.pos)))
         t = _join(a.type, b.type)
         if t is None:
             raise SpecError(f"the branches have different types: {a.type} and {b.type}", e.pos)
@@ -871,8 +875,12 @@ class _Checker:
             return _fold(M.Binary(t, op, self.coerce(a, t, e.left.pos),
                                   self.coerce(b, t, e.right.pos)))
         if op in ("<", "<=", ">", ">="):
-            if not (is_int(a.type) and is_int(b.type)):
-                raise SpecError(f"'{op}' compares ints, got {a.type} and {b.type}", e.pos)
+            a, b = self._coerce_pair(a, b, e.left.pos, e.right.pos)
+            ordered = (is_int(a.type) and is_int(b.type)) or \
+                (isinstance(a.type, TidType) and isinstance(b.type, TidType))
+            if not ordered:
+                raise SpecError(f"'{op}' compares two ints or two thread ids, got {a.type} and "
+                                f"{b.type}", e.pos)
             return _fold(M.Binary(BOOL, op, a, b))
         if op in ("+", "-", "*", "/", "%"):
             if not (is_int(a.type) and is_int(b.type)):

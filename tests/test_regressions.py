@@ -41,3 +41,15 @@ start t();"""
     last = ce.steps[-1]
     assert last.failed and last.choices == ["bad"]
     assert "index 2 is outside 0..1" in ce.message
+
+
+def test_thread_ids_are_ordered_and_literals_in_conditionals_are_ids() -> None:
+    # bdwgc modelling had to walk threads with chains of literal assignments
+    src = """threads 3;
+def succ(t: tid): tid = if t == 1 then 2 else 0;
+var seen: set of tid = {};
+thread w() { a: { if self >= 1 { seen = seen | {succ(self)}; } } }
+start w(); start w(); start w();
+invariant BOTH: !(2 in seen && 0 in seen);"""
+    v = run_variant(load_text(src, "t.spec"))[1]
+    assert next(p.trace_length for p in v.properties if p.name == "BOTH") == 2
