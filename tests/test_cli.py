@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OSV, VARIANTS, write
 
 from modelcheck.cli import main
+from tests.conftest import OSV, VARIANTS, write
 
 HOLDS = """
 var x: 0..3 = 0;

@@ -5,7 +5,18 @@ limits that never claim "holds", the thread pool, determinism.
 from __future__ import annotations
 
 import pytest
-from conftest import actions, check, decoded, prop, run, states, trace_of, values_along, violated
+
+from tests.conftest import (
+    actions,
+    check,
+    decoded,
+    prop,
+    run,
+    states,
+    trace_of,
+    values_along,
+    violated,
+)
 
 
 def counters(n: int, k: int) -> str:

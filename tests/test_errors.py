@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import OSV, spec_error, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from modelcheck.cli import main
 from modelcheck.errors import SpecError
 from modelcheck.pipeline import load_text, run_variant
 from modelcheck.search import Limits
+from tests.conftest import OSV, spec_error, write
 
 TAIL = "thread w() {\n  s: { skip; }\n}\nstart w();\n"
 

@@ -7,7 +7,8 @@ along a trace, so a construct that parses but means something else is caught.
 from __future__ import annotations
 
 import pytest
-from conftest import (
+
+from tests.conftest import (
     VARIANTS,
     actions,
     check,

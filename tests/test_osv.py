@@ -7,12 +7,12 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-from conftest import OSV, actions, decoded, trace_of, violated
 
 from modelcheck.cli import main
 from modelcheck.pipeline import load, run_variant
 from modelcheck.system import TransitionSystem
 from modelcheck.verdict import Verdict
+from tests.conftest import OSV, actions, decoded, trace_of, violated
 
 EXPECTED = {
     "orig": {"V-COMPLETE": 3},

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import check, decoded, run, trace_of, violated, write
-
 from modelcheck.cli import main
+from tests.conftest import check, decoded, run, trace_of, violated, write
 
 # --- 1. `var x: T in {...}` cannot be compiled at all ----------------------------------
 
