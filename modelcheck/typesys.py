@@ -17,9 +17,6 @@ class Type:
     def width(self) -> int:
         return 1
 
-    def is_finite(self) -> bool:
-        return True
-
     def values(self) -> list[Any]:
         """Every encoded value, in the order used for iteration and sets."""
         raise TypeError(f"{self} is not a finite domain")
@@ -53,9 +50,6 @@ class IntType(Type):
 
     def __str__(self) -> str:
         return "int" if self.lo is None else f"{self.lo}..{self.hi}"
-
-    def is_finite(self) -> bool:
-        return self.lo is not None
 
     def values(self) -> list[Any]:
         if self.lo is None or self.hi is None:
@@ -191,21 +185,15 @@ def assignable(target: Type, source: Type) -> bool:
         return isinstance(source, NoneType) or assignable(target.inner, strip_optional(source))
     if isinstance(target, SetType):
         return isinstance(source, EmptySetType) or (
-            isinstance(source, SetType) and source.elem == target.elem
-            or isinstance(source, SetType) and same_shape(source.elem, target.elem))
+            isinstance(source, SetType) and source.elem == target.elem)
     if isinstance(target, ArrayType):
-        return isinstance(source, ArrayType) and same_shape(source.key, target.key) \
+        return isinstance(source, ArrayType) and source.key == target.key \
             and assignable(target.elem, source.elem)
     if isinstance(target, RecordType):
         return isinstance(source, RecordType) and [n for n, _ in source.fields] == \
             [n for n, _ in target.fields] and all(
                 assignable(a, b) for (_, a), (_, b) in zip(target.fields, source.fields))
     return target == strip_optional(source)
-
-
-def same_shape(a: Type, b: Type) -> bool:
-    """Same finite domain in the same order (int ranges must match exactly)."""
-    return a == b
 
 
 def comparable(a: Type, b: Type) -> bool:
