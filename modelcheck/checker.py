@@ -485,7 +485,7 @@ class _Checker:
                 return []
             return [M.Await(s.pos, cond)]
         if isinstance(s, S.Assert):
-            name = s.prop or self._assert_name(sc, s.pos)
+            name = s.prop or f"assert@{s.pos.line}:{s.pos.col}"
             self._add_property(name, "assertion", s.pos, s.message or "")
             cond = self.expect_type(s.cond, sc, BOOL)
             return [M.Assert(s.pos, name, cond, s.message or "assertion failed")]
@@ -547,9 +547,6 @@ class _Checker:
     def _need_thread_body(self, sc: Scope, what: str, pos: Pos) -> None:
         if sc.template is None:
             raise SpecError(f"{what} is not allowed in a destructor or an initial value", pos)
-
-    def _assert_name(self, sc: Scope, pos: Pos) -> str:
-        return f"assert@{pos.line}:{pos.col}"
 
     def _if(self, branches: list, otherwise: tuple, sc: Scope, pos: Pos) -> list[M.Stmt]:
         if not branches:

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import __version__
 from .errors import SpecError
-from .pipeline import LoadedSpec, load, run_variant
+from .pipeline import load, run_variant
 from .report_json import verdict_json
 from .report_text import summary, trace
 from .search import Limits, Progress
@@ -122,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
         docs.append(verdict_json(ts, v))
     if args.json:
         _write_json(args.json, docs if several else docs[0])
-    return _exit_code(spec, verdicts, several)
+    return _exit_code(verdicts, several)
 
 
 def _progress(variant: str | None) -> Any:
@@ -140,7 +140,7 @@ def _write_json(path: str, doc: Any) -> None:
         raise _Usage(f"cannot write {path}: {e}") from None
 
 
-def _exit_code(spec: LoadedSpec, verdicts: list[Verdict], several: bool) -> int:
+def _exit_code(verdicts: list[Verdict], several: bool) -> int:
     if not several:
         return verdicts[0].exit_code
     states = [v.expectation for v in verdicts]

@@ -15,7 +15,7 @@ from .model import PC_EXITING
 from .search import Outcome, Violation
 from .system import TransitionSystem
 from .typesys import Type
-from .values import decode, show
+from .values import decode, show, state_dict
 
 
 @dataclass
@@ -119,6 +119,5 @@ def _failure_replay(ts: TransitionSystem, pre: tuple, v: Violation) -> tuple[tup
 
 
 def json_steps(ts: TransitionSystem, ce: Counterexample) -> list[dict[str, Any]]:
-    from .values import state_dict
     return [{"thread": st.thread, "action": st.action, "choices": st.choices,
              "failed": st.failed, "state": state_dict(ts.model, st.state)} for st in ce.steps]

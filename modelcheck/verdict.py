@@ -27,7 +27,7 @@ class PropertyVerdict:
 class Verdict:
     spec: str
     variant: str
-    result: str               # holds, violated, incomplete, error
+    result: str               # holds, violated, incomplete (spec errors never get this far)
     properties: list[PropertyVerdict]
     stats: Stats
     counterexamples: list[Counterexample] = field(default_factory=list)
@@ -42,7 +42,7 @@ class Verdict:
     @property
     def expectation(self) -> str:
         """'met', 'unmet', or 'open' when an incomplete search has not contradicted it yet."""
-        if self.result == "error" or not self.violated <= self.expected:
+        if not self.violated <= self.expected:
             return "unmet"
         if self.violated == self.expected and all(p.status != "unknown" for p in self.properties):
             return "met"
@@ -51,7 +51,7 @@ class Verdict:
 
     @property
     def exit_code(self) -> int:
-        return {"holds": 0, "violated": 1, "incomplete": 3, "error": 2}[self.result]
+        return {"holds": 0, "violated": 1, "incomplete": 3}[self.result]
 
 
 def verdict(spec: str, model: Model, outcome: Outcome,
