@@ -179,6 +179,8 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
         print(table(run.rows))
         for failure in run.errors:
             print(f"\n{failure.message}")
+        if run.reports:
+            print()
         for report in run.reports:
             print(f"report: {report}")
         if args.junit:
