@@ -154,7 +154,7 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mcheck ci",
         description="Check every variant of every spec against its expect line.")
@@ -169,7 +169,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        args = parser().parse_args(argv)
     except SystemExit as e:
         return 0 if e.code == 0 else 2
     try:

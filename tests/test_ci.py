@@ -5,16 +5,18 @@ file, the injected report writer, and options passed through to every search.
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
 
 from modelcheck.ci import main as ci_main
+from modelcheck.ci import parser as ci_parser
 from modelcheck.ci import run_ci
 from modelcheck.cli import main
 from modelcheck.system import TransitionSystem
 from modelcheck.verdict import Verdict
-from tests.conftest import OSV, VARIANTS
+from tests.conftest import OSV, ROOT, VARIANTS
 from tests.test_formats import validate_junit
 
 HOLDS = """
@@ -193,3 +195,18 @@ def test_a_shipped_spec(capsys: pytest.CaptureFixture[str]) -> None:
     rows = table_rows(capsys.readouterr().out)
     assert set(rows) == {("osv_visibility.spec", v) for v in ("orig", "fe37650", "levels")}
     assert {row["status"] for row in rows.values()} == {"ok"}
+
+
+def test_shipped_workflow_and_hook_use_valid_ci_command_lines() -> None:
+    """The CI workflow and the pre-commit hook call `mcheck ci` with options it accepts,
+    on paths that exist here."""
+    workflow = (ROOT / ".github" / "workflows" / "mcheck.yml").read_text()
+    hook = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    (run_line,) = re.findall(r"run: mcheck ci (.*)", workflow)
+    (entry,) = re.findall(r"entry: mcheck ci(.*)", hook)
+    args = ci_parser().parse_args(shlex.split(run_line))
+    assert all((ROOT / p).exists() for p in args.paths)
+    assert args.junit and args.reports
+    assert "specs/**" in workflow and "upload-artifact" in workflow
+    hook_args = ci_parser().parse_args(shlex.split(entry))
+    assert hook_args.quiet and "files: \\.spec$" in hook
