@@ -17,6 +17,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .errors import SpecError
@@ -93,7 +94,7 @@ def run_ci(paths: Sequence[str], overrides: dict[str, str] | None = None,
             ts, v = checked
             if v.result == "violated" or run.rows[-1].status != "ok":
                 target = reports / f"{Path(v.spec).stem}-{v.variant}.html"
-                write_output(target, lambda p, ts=ts, v=v: write_report(ts, v, p))
+                write_output(target, partial(write_report, ts, v))
                 run.reports.append(target)
     return run
 

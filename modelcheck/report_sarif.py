@@ -101,6 +101,15 @@ def _step_pos(model: Model, template: str | None, label: str) -> Pos | None:
     return None
 
 
+def _trace_step_pos(model: Model, st: TraceStep) -> Pos | None:
+    """A destructor runs as the thread's exit step; point at the destructor's own body."""
+    for choice in st.choices:
+        if choice.startswith("destructor "):
+            name = choice.removeprefix("destructor ")
+            return next(d.pos for d in model.destructors if d.name == name)
+    return _step_pos(model, st.template, st.label)
+
+
 def _property_pos(model: Model, ce: Counterexample) -> Pos | None:
     declared = next(p.pos for p in model.properties if p.name == ce.prop)
     if declared.line > 0:
@@ -110,7 +119,7 @@ def _property_pos(model: Model, ce: Counterexample) -> Pos | None:
         stuck = next((th for th in state_dict(model, last.state)["threads"]
                       if th["status"] == "alive"), None)
         return None if stuck is None else _step_pos(model, stuck["thread"], stuck["at"])
-    return _step_pos(model, last.template, last.label) if last.failed else None
+    return _trace_step_pos(model, last) if last.failed else None
 
 
 def _describe(st: TraceStep) -> str:
@@ -128,7 +137,7 @@ def _code_flow(model: Model, spec: str, ce: Counterexample) -> dict[str, Any]:
             continue
         loc: dict[str, Any] = {
             "executionOrder": n,
-            "location": _location(spec, _step_pos(model, st.template, st.label),
+            "location": _location(spec, _trace_step_pos(model, st),
                                   _describe(st) + (f"  <-- {ce.message}" if st.failed else "")),
             "state": {k: {"text": new} for k, _, new in view_changes(prev, view)},
         }

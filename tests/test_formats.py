@@ -355,3 +355,27 @@ def test_sarif_without_violations_has_no_results(tmp_path: Path) -> None:
     assert code == 0
     assert doc["runs"][0]["results"] == []
     assert [r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]] == ["bounds"]
+
+
+def test_sarif_destructor_step_points_at_the_destructor(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exit destructor runs as the thread's exit step; its location is the destructor."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, """
+var n: 0..1 = 0;
+destructor release {
+    n = 1;
+}
+thread t() {
+    reg: { on_exit release; }
+}
+start t();
+invariant NEVER: n == 0;
+""", "x.spec")
+    code, doc = sarif(tmp_path, "x.spec")
+    (result,) = doc["runs"][0]["results"]
+    assert region(result["locations"][0]) == ("x.spec", line_of("x.spec", "invariant NEVER"))
+    (flow,) = result["codeFlows"][0]["threadFlows"]
+    assert [region(loc["location"]) for loc in flow["locations"]] == \
+        [("x.spec", line_of("x.spec", r"reg: \{")), ("x.spec", line_of("x.spec", "destructor"))]
+    assert flow["locations"][-1]["state"] == {"n": {"text": "1"}, "thread 0": {"text": "done"}}
