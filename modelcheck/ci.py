@@ -104,7 +104,7 @@ def _check(run: CiRun, spec: LoadedSpec, variant: str | None,
            quiet: bool) -> Checked | None:
     """Check one variant and add its row; None when the variant does not check."""
     try:
-        with live_progress(f"{spec.path} {variant or ''}", quiet, sys.stderr) as bar:
+        with live_progress(f"{Path(spec.path).name} {variant or ''}", quiet, sys.stderr) as bar:
             ts, v = run_variant(spec, variant, overrides, limits, progress=bar,
                                 progress_every=PROGRESS_EVERY)
     except SpecError as e:

@@ -34,7 +34,9 @@ from .verdict import Verdict
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="mcheck", description="Explicit-state model checker for thread protocols.")
+        prog="mcheck", description="Explicit-state model checker for thread protocols.",
+        epilog="mcheck ci [PATH...] checks every variant of every spec against its expect "
+               "line; see mcheck ci --help.")
     p.add_argument("--version", action="version", version=f"mcheck {__version__}")
     p.add_argument("spec", help="the .spec file to check")
     which = p.add_mutually_exclusive_group()
@@ -104,7 +106,8 @@ def _run(args: argparse.Namespace) -> int:
     checked: list[tuple[TransitionSystem, Verdict]] = []
     styled = colour(sys.stdout)
     for variant in variants:
-        with live_progress(f"{args.spec} {variant or ''}", args.quiet, sys.stderr) as bar:
+        with live_progress(f"{Path(args.spec).name} {variant or ''}", args.quiet,
+                           sys.stderr) as bar:
             ts, v = run_variant(spec, variant, overrides, limits, args.first, bar,
                                 deadlock=not args.no_deadlock, progress_every=PROGRESS_EVERY)
         checked.append((ts, v))

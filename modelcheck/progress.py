@@ -45,8 +45,9 @@ class LiveProgress:
         rate = p.states / p.seconds if p.seconds > 0 else 0.0
         line = Text.assemble(
             (self.label, "bold"),
-            f"  {p.states:,} states  depth {p.depth}  {p.queue:,} queued  "
-            f"{rate:,.0f} states/s  {p.seconds:.1f} s")
+            f"  {p.seconds:.1f} s: {p.states:,} states, depth {p.depth}, queue {p.queue:,}, "
+            f"{rate:,.0f} states/s",
+            no_wrap=True, overflow="ellipsis")  # one line, even on a narrow terminal
         self.live.update(line, refresh=True)
 
     def close(self) -> None:

@@ -62,7 +62,7 @@ def test_progress_line_only_after_a_second() -> None:
         assert term.getvalue() == ""
         bar(Progress(states=12345, transitions=20000, depth=7, queue=321, seconds=2.0))
         shown = term.getvalue()
-    for part in ("spec v1", "12,345 states", "depth 7", "321 queued", "6,172 states/s",
+    for part in ("spec v1", "12,345 states", "depth 7", "queue 321", "6,172 states/s",
                  "2.0 s"):
         assert part in shown
 
