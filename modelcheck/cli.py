@@ -15,18 +15,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from rich.console import Console
+from rich.text import Text
+
+from . import __version__, ci
 from .errors import SpecError
+from .options import UsageError, add_search_options, search_settings, write_output
 from .pipeline import load, run_variant
+from .progress import PROGRESS_EVERY, colour, live_progress
+from .report_itf import itf_files
 from .report_json import verdict_json
-from .report_text import summary, trace
-from .search import Limits, Progress
+from .report_junit import SpecFailure, write_junit
+from .report_sarif import sarif_document
+from .report_text import summary, trace_text
+from .system import TransitionSystem
 from .verdict import Verdict
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="mcheck", description="Explicit-state model checker for thread protocols.")
+        prog="mcheck", description="Explicit-state model checker for thread protocols.",
+        epilog="mcheck ci [PATH...] checks every variant of every spec against its expect "
+               "line; see mcheck ci --help.")
     p.add_argument("--version", action="version", version=f"mcheck {__version__}")
     p.add_argument("spec", help="the .spec file to check")
     which = p.add_mutually_exclusive_group()
@@ -34,25 +44,24 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all-variants", action="store_true",
                        help="check every variant against its expect line (the default when "
                             "the spec declares variants)")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a constant")
     p.add_argument("--json", metavar="FILE", help="write the verdict(s) as JSON")
+    p.add_argument("--itf", metavar="PATH",
+                   help="write counterexamples as ITF traces: the shortest into a file, or "
+                        "one per violated property into a directory (a path ending in /)")
+    p.add_argument("--junit", metavar="FILE", help="write JUnit XML, one test per property")
+    p.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 results for violations")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
-    p.add_argument("--max-states", type=int, metavar="N")
-    p.add_argument("--max-depth", type=int, metavar="N")
-    p.add_argument("--time-limit", type=float, metavar="SECONDS")
+    add_search_options(p)
     p.add_argument("--first", action="store_true",
                    help="stop at the first violation instead of deciding every property")
     p.add_argument("--no-trace", action="store_true", help="print the summary only")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     return p
 
 
-class _Usage(Exception):
-    pass
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ci"]:
+        return ci.main(argv[1:])
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -66,15 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as e:
         message = e.render(args.spec, _source_of(args.spec))
         print(message, file=sys.stderr)
-        if args.json:
-            doc = {"spec": args.spec, "variant": args.variant, "result": "error",
-                   "error": message.splitlines()[0]}
-            try:
+        doc = {"spec": args.spec, "variant": args.variant, "result": "error",
+               "error": message.splitlines()[0]}
+        try:
+            if args.json:
                 _write_json(args.json, doc)
-            except _Usage as usage:
-                print(f"mcheck: error: {usage}", file=sys.stderr)
+            if args.junit:
+                write_output(args.junit, lambda path: write_junit(
+                    path, [SpecFailure(args.spec, args.variant, message)]))
+        except UsageError as usage:
+            print(f"mcheck: error: {usage}", file=sys.stderr)
         return 2
-    except _Usage as e:
+    except UsageError as e:
         print(f"mcheck: error: {e}", file=sys.stderr)
         return 2
 
@@ -86,58 +98,48 @@ def _source_of(path: str) -> str:
         return ""
 
 
-def _defines(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise _Usage(f"-D needs NAME=VALUE, got '{item}'")
-        out[name.strip()] = value
-    return out
-
-
 def _run(args: argparse.Namespace) -> int:
-    for flag in ("max_states", "max_depth", "time_limit"):
-        value = getattr(args, flag)
-        if value is not None and value < 0:
-            raise _Usage(f"--{flag.replace('_', '-')} must not be negative")
-    overrides = _defines(args.defines)
+    overrides, limits = search_settings(args)
     spec = load(args.spec)
     several = args.all_variants or (args.variant is None and len(spec.ast.variants) > 0)
     variants = spec.variants if several else [args.variant]
-    limits = Limits(args.max_states, args.max_depth, args.time_limit)
-    docs: list[dict[str, Any]] = []
-    verdicts: list[Verdict] = []
+    checked: list[tuple[TransitionSystem, Verdict]] = []
+    styled = colour(sys.stdout)
     for variant in variants:
-        ts, v = run_variant(spec, variant, overrides, limits, args.first,
-                            None if args.quiet else _progress(variant),
-                            deadlock=not args.no_deadlock)
-        verdicts.append(v)
+        with live_progress(f"{Path(args.spec).name} {variant or ''}", args.quiet,
+                           sys.stderr) as bar:
+            ts, v = run_variant(spec, variant, overrides, limits, args.first, bar,
+                                deadlock=not args.no_deadlock, progress_every=PROGRESS_EVERY)
+        checked.append((ts, v))
         print(summary(v))
         if not args.no_trace:
             for ce in v.counterexamples:
                 print()
-                print(trace(ts, ce))
+                _print(trace_text(ts, ce), styled)
         print()
-        docs.append(verdict_json(ts, v))
+    docs = [verdict_json(ts, v) for ts, v in checked]
     if args.json:
         _write_json(args.json, docs if several else docs[0])
-    return _exit_code(verdicts, several)
+    if args.itf:
+        for path, doc in itf_files(args.itf, checked).items():
+            _write_json(path, doc)
+    if args.junit:
+        write_output(args.junit, lambda path: write_junit(path, checked))
+    if args.sarif:
+        _write_json(args.sarif, sarif_document(checked))
+    return _exit_code([v for _, v in checked], several)
 
 
-def _progress(variant: str | None) -> Any:
-    def report(p: Progress) -> None:
-        print(f"mcheck: {variant or ''} {p.states:,} states, {p.transitions:,} transitions, "
-              f"depth {p.depth}, {p.queue:,} queued, {p.seconds:.0f} s", file=sys.stderr,
-              flush=True)
-    return report
+def _print(text: Text, styled: bool) -> None:
+    if styled:
+        Console(file=sys.stdout, force_terminal=True, soft_wrap=True, highlight=False).print(text)
+    else:
+        print(text.plain)
 
 
-def _write_json(path: str, doc: Any) -> None:
-    try:
-        Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    except OSError as e:
-        raise _Usage(f"cannot write {path}: {e}") from None
+def _write_json(path: str | Path, doc: Any) -> None:
+    write_output(path, lambda p: p.write_text(json.dumps(doc, indent=2) + "\n",
+                                              encoding="utf-8"))
 
 
 def _exit_code(verdicts: list[Verdict], several: bool) -> int:

@@ -72,9 +72,10 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
                 overrides: dict[str, str] | None = None, limits: Limits | None = None,
                 stop_at_first: bool = False,
                 progress: Callable[[Progress], None] | None = None,
-                deadlock: bool = True) -> tuple[TransitionSystem, Verdict]:
+                deadlock: bool = True,
+                progress_every: float = 5.0) -> tuple[TransitionSystem, Verdict]:
     ts = compile_variant(spec, variant, overrides, deadlock)
-    outcome = search(ts, limits or Limits(), stop_at_first, progress)
+    outcome = search(ts, limits or Limits(), stop_at_first, progress, progress_every)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]

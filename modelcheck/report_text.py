@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from .system import TransitionSystem
-from .trace import Counterexample
-from .values import flat_view
+from .trace import Counterexample, TraceStep
+from .values import flat_view, view_changes
 from .verdict import Verdict
 
 
@@ -28,34 +30,78 @@ def summary(v: Verdict) -> str:
     return "\n".join(lines)
 
 
+HEADINGS = ("step", "thread", "action", "choices")
+
+
 def trace(ts: TransitionSystem, ce: Counterexample) -> str:
+    """The trace as plain text, for files and for terminals without colour."""
+    return trace_text(ts, ce).plain
+
+
+def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
+    """The trace as styled text: one aligned row per step, then what that step changed.
+
+    The styles only matter when the caller prints to a colour terminal; `.plain` is the
+    same layout without them.
+    """
     model = ts.model
-    lines = [f"Counterexample for {ce.prop} ({ce.kind}): {ce.message}; "
-             f"{ce.length} step{'s' if ce.length != 1 else ''}"]
+    out = Text()
+    out.append(f"Counterexample for {ce.prop} ({ce.kind}): {ce.message}; "
+               f"{ce.length} step{'s' if ce.length != 1 else ''}", "bold")
+    rows = [(str(n), "" if st.thread is None else str(st.thread), _action(st),
+             ", ".join(st.choices)) for n, st in enumerate(ce.steps)]
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(HEADINGS)]
+    indent = " " * (2 + widths[0] + 2 + widths[1] + 2 + 2)
+    _line(out, [("  ", ""), *_cells(HEADINGS, widths, "dim")])
     prev: dict[str, str] | None = None
-    for n, st in enumerate(ce.steps):
-        view = flat_view(model, st.state)
-        head = f"  {n:>3}. "
-        if st.thread is None and not st.failed:
-            head += "initial state"
-        elif st.thread is None:
-            head += "initialisation fails"
-        else:
-            head += f"thread {st.thread}: {st.action}"
-        if st.choices:
-            head += " [" + ", ".join(st.choices) + "]"
+    for st, row in zip(ce.steps, rows):
+        cells = _cells(row, widths, None)
         if st.failed:
-            head += f"  <-- {ce.message}"
-        lines.append(head)
+            cells.append((f"  <-- {ce.message}", "bold red"))
+        _line(out, [("  ", ""), *cells])
+        view = flat_view(model, st.state)
         if prev is None:
-            lines += [f"         {k} = {val}" for k, val in view.items()]
+            _values(out, indent, view)
         else:
-            for k, val in view.items():
-                if prev.get(k) != val:
-                    lines.append(f"         {k}: {prev.get(k, '-')} -> {val}")
-            lines += [f"         {k}: {prev[k]} -> gone" for k in prev if k not in view]
+            changes = view_changes(prev, view)
+            name_w = max((len(k) for k, _, _ in changes), default=0)
+            for k, old, new in changes:
+                _line(out, [(indent, ""), (f"{k:<{name_w}}  ", ""), (old, "red"),
+                            (" -> ", "dim"), (new, "green")])
         prev = view
     if prev is not None and len(ce.steps) > 1:
-        lines.append("  final state:")
-        lines += [f"         {k} = {val}" for k, val in prev.items()]
-    return "\n".join(lines)
+        _line(out, [("  final state:", "bold")])
+        _values(out, indent, prev)
+    return out
+
+
+def _action(st: TraceStep) -> str:
+    if st.thread is not None:
+        return st.action
+    return "initialisation fails" if st.failed else "initial state"
+
+
+_STYLES = {"step": "cyan", "thread": "magenta", "action": "bold", "choices": "yellow"}
+
+
+def _cells(values: tuple[str, ...], widths: list[int],
+           style: str | None) -> list[tuple[str, str]]:
+    """Padded columns; a row's cells take each column's style, the heading one style."""
+    return [(f"{v:>{w}}  " if k == 0 else f"{v:<{w}}  ",
+             style if style is not None else _STYLES[HEADINGS[k]])
+            for k, (v, w) in enumerate(zip(values, widths))]
+
+
+def _values(out: Text, indent: str, view: dict[str, str]) -> None:
+    width = max((len(k) for k in view), default=0)
+    for k, val in view.items():
+        _line(out, [(indent, ""), (f"{k:<{width}} = ", ""), (val, "green")])
+
+
+def _line(out: Text, parts: list[tuple[str, str]]) -> None:
+    line = Text()
+    for text, style in parts:
+        line.append(text, style)
+    line.rstrip()
+    out.append("\n")
+    out.append_text(line)

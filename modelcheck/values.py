@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import PC_DONE, PC_EXITING, PC_FREED, PC_UNUSED, Model
+from .model import PC_DONE, PC_EXITING, PC_FREED, PC_UNUSED, Local, Model
 from .typesys import (
     ArrayType,
     BoolType,
@@ -116,13 +116,30 @@ def flat_view(model: Model, state: tuple) -> dict[str, str]:
         if th.get("interrupted"):
             where += " (interrupted " + ", ".join(th["interrupted"]) + ")"
         out[name] = where + (f", parent {th['parent']}" if th["parent"] is not None else "")
-        template = next((t for t in [*model.templates.values(), *model.handlers]
-                         if t.name == th["thread"]), None)
-        typed = [*(template.params + template.locals if template else []), *model.thread_locals]
-        for loc in typed:
-            value = th["thread_locals" if loc in model.thread_locals else "locals"][loc.name]
+        for loc, value in thread_vars(model, th):
             _flatten(f"{name}.{loc.name}", value, loc.type, out)
     return out
+
+
+def thread_vars(model: Model, th: dict[str, Any]) -> list[tuple[Local, Any]]:
+    """The typed locals and thread-locals of a running thread's `state_dict` entry.
+
+    Reports that render values by type (diffs, ITF) need the declaration next to the value.
+    """
+    template = next((t for t in [*model.templates.values(), *model.handlers]
+                     if t.name == th["thread"]), None)
+    typed = [*(template.params + template.locals if template else []), *model.thread_locals]
+    return [(loc, th["thread_locals" if loc in model.thread_locals else "locals"][loc.name])
+            for loc in typed]
+
+
+def view_changes(prev: dict[str, str], cur: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(name, old, new) for each line of `flat_view` that a step changed.
+
+    A line that appears (a thread starts) has old "-"; one that disappears has new "gone".
+    """
+    out = [(k, prev.get(k, "-"), val) for k, val in cur.items() if prev.get(k) != val]
+    return out + [(k, prev[k], "gone") for k in prev if k not in cur]
 
 
 def _flatten(name: str, value: Any, t: Type, out: dict[str, str]) -> None:
@@ -139,4 +156,4 @@ def _flatten(name: str, value: Any, t: Type, out: dict[str, str]) -> None:
         out[name] = show(value)
 
 
-__all__ = ["decode", "show", "state_dict", "flat_view"]
+__all__ = ["decode", "show", "state_dict", "flat_view", "thread_vars", "view_changes"]

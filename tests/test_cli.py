@@ -5,6 +5,7 @@ the options that change what is checked (--all-variants, -D, --no-deadlock, --fi
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -367,15 +368,22 @@ def test_first_stops_at_first_violation(tmp_path: Path) -> None:
 
 def test_text_output_summary_and_trace(tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    """The text report: result, per-property line, trace with numbered steps and `<--`."""
+    """The text report: result, per-property line, the trace as aligned columns (step,
+    thread, action) with the changed variables under each step, and `<--` at the failure."""
     assert main([write(tmp_path, VIOLATES), "-q"]) == 1
     out = capsys.readouterr().out
     assert "VIOLATED" in out
     assert "bounds" in out and "VIOLATED in 4 steps" in out
     assert "Counterexample for bounds" in out
-    assert "0. initial state" in out
-    assert "thread 0: w.s" in out
-    assert "<--" in out
+    lines = out.splitlines()
+    heading = next(line for line in lines if line.split()[:3] == ["step", "thread", "action"])
+    rows = [line for line in lines if re.match(r"\s+\d+\s{2}", line)]
+    assert re.fullmatch(r"\s+0\s+initial state", rows[0])
+    assert [row.split()[:3] for row in rows[1:]] == [[str(n), "0", "w.s"] for n in range(1, 5)]
+    assert all(row.index("w.s") == heading.index("action") for row in rows[1:])
+    assert "<-- value 4 is outside 0..3 in 'x'" in rows[4]
+    assert [line.split() for line in lines if "->" in line and "<--" not in line] == \
+        [["x", "0", "->", "1"], ["x", "1", "->", "2"], ["x", "2", "->", "3"]]
 
 
 def test_no_trace_prints_summary_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

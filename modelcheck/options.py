@@ -1,0 +1,51 @@
+"""What `mcheck SPEC` and `mcheck ci` share: search options and writing report files.
+
+Both commands bound the search the same way and must fail the same way (exit 2, one
+line on stderr) when an option or an output file is wrong, so that lives here once.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from .search import Limits
+
+
+class UsageError(Exception):
+    """A bad option or an output file that cannot be written: exit code 2."""
+
+
+def add_search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a constant")
+    p.add_argument("--max-states", type=int, metavar="N")
+    p.add_argument("--max-depth", type=int, metavar="N")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
+
+
+def search_settings(args: argparse.Namespace) -> tuple[dict[str, str], Limits]:
+    """The -D overrides and the search limits, checked."""
+    for flag in ("max_states", "max_depth", "time_limit"):
+        value = getattr(args, flag)
+        if value is not None and value < 0:
+            raise UsageError(f"--{flag.replace('_', '-')} must not be negative")
+    overrides = {}
+    for item in args.defines:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-D needs NAME=VALUE, got '{item}'")
+        overrides[name.strip()] = value
+    return overrides, Limits(args.max_states, args.max_depth, args.time_limit)
+
+
+def write_output(path: str | Path, writer: Callable[[Path], None]) -> None:
+    """Run a report writer, creating missing folders; failing to write is a usage error."""
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        writer(p)
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e}") from None

@@ -1,0 +1,212 @@
+"""`mcheck ci`: exit codes on matching and mismatching expectations, the table, the JUnit
+file, the injected report writer, and options passed through to every search.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from modelcheck.ci import main as ci_main
+from modelcheck.ci import parser as ci_parser
+from modelcheck.ci import run_ci
+from modelcheck.cli import main
+from modelcheck.system import TransitionSystem
+from modelcheck.verdict import Verdict
+from tests.conftest import OSV, ROOT, VARIANTS
+from tests.test_formats import validate_junit
+
+HOLDS = """
+const MAX = 3;
+var x: 0..3 = 0;
+thread w() { s: { await x < MAX; x = x + 1; goto s; } }
+start w();
+option deadlock = false;
+"""
+
+WRONG = VARIANTS.replace("expect original violates bounds;", "expect original holds;")
+
+
+def specs(tmp_path: Path, **texts: str) -> Path:
+    """A folder of spec files named after the keywords."""
+    folder = tmp_path / "specs"
+    folder.mkdir(exist_ok=True)
+    for name, text in texts.items():
+        (folder / f"{name}.spec").write_text(text, encoding="utf-8")
+    return folder
+
+
+def table_rows(out: str) -> dict[tuple[str, str], dict[str, str]]:
+    """Table rows keyed by (spec file name, variant), each cell by its column heading.
+
+    Columns are separated by at least two spaces, and no cell holds two spaces in a row.
+    """
+    lines = out.splitlines()
+    heading = re.split(r"\s{2,}", lines[0].strip())
+    assert heading == ["spec", "variant", "expected", "actual", "states", "seconds", "status"]
+    rows = {}
+    for line in lines[1:]:
+        if not line.strip():
+            break
+        cells = dict(zip(heading, re.split(r"\s{2,}", line.strip()), strict=True))
+        rows[(Path(cells["spec"]).name, cells["variant"])] = cells
+    return rows
+
+
+class Recorder:
+    """A report writer that remembers what it was asked to write."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, Path]] = []
+
+    def __call__(self, ts: TransitionSystem, v: Verdict, path: Path) -> None:
+        assert ts.model.variant == v.variant
+        self.calls.append((Path(v.spec).name, v.variant, path))
+        path.write_text("report", encoding="utf-8")
+
+
+def test_exit_0_when_every_expectation_is_met(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Each variant one row: expected and actual verdicts, states, seconds, status ok."""
+    folder = specs(tmp_path, counter=HOLDS, variants=VARIANTS)
+    junit = tmp_path / "ci.xml"
+    assert main(["ci", str(folder), "-q", "--junit", str(junit)]) == 0
+    rows = table_rows(capsys.readouterr().out)
+    assert list(rows) == [("counter.spec", "default"), ("variants.spec", "original"),
+                          ("variants.spec", "fixed")]
+    assert [(r["expected"], r["actual"], r["states"], r["status"]) for r in rows.values()] == [
+        ("holds", "holds", "4", "ok"),
+        ("violates bounds", "violates bounds", "4", "ok"),
+        ("holds", "holds", "4", "ok")]
+    assert all(float(r["seconds"]) >= 0 for r in rows.values())
+    root = validate_junit(junit)
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "0", "0")
+
+
+def test_table_columns_are_aligned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every column starts at the same place on every line; numbers are right-aligned."""
+    folder = specs(tmp_path, counter=HOLDS, variants=VARIANTS)
+    ci_main([str(folder), "-q"])
+    lines = capsys.readouterr().out.splitlines()[:4]
+    for word in ("variant", "expected", "actual", "status"):
+        at = lines[0].index(word)
+        assert all(line[at - 2:at] == "  " and line[at] != " " for line in lines[1:])
+    end = lines[0].index("states") + len("states")
+    assert all(line[end - 1].isdigit() and line[end] == " " for line in lines[1:])
+
+
+def test_exit_1_and_a_report_on_a_mismatch(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """`original` is said to hold but overflows: MISMATCH, exit 1, and a report for it
+    (and none for the variants that behave as expected and violate nothing)."""
+    folder = specs(tmp_path, counter=HOLDS, variants=WRONG)
+    recorder = Recorder()
+    reports = tmp_path / "out"
+    junit = tmp_path / "ci.xml"
+    assert ci_main([str(folder), "-q", "--reports", str(reports), "--junit", str(junit)],
+                   write_report=recorder) == 1
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    original = rows[("variants.spec", "original")]
+    assert (original["expected"], original["actual"], original["status"]) == \
+        ("holds", "violates bounds", "MISMATCH")
+    assert rows[("variants.spec", "fixed")]["status"] == "ok"
+    assert recorder.calls == [("variants.spec", "original", reports / "variants-original.html")]
+    assert (reports / "variants-original.html").read_text() == "report"
+    assert f"report: {reports / 'variants-original.html'}" in out
+    root = validate_junit(junit)
+    assert root.get("failures") == "1"  # only original's bounds case
+
+
+def test_reports_for_expected_violations_too(tmp_path: Path) -> None:
+    """Every variant with a counterexample gets a report, even when it was expected."""
+    folder = specs(tmp_path, variants=VARIANTS)
+    recorder = Recorder()
+    run = run_ci([str(folder)], write_report=recorder, reports=tmp_path / "r")
+    assert run.exit_code == 0
+    assert [(spec, variant) for spec, variant, _ in recorder.calls] == \
+        [("variants.spec", "original")]
+
+
+def test_exit_2_on_a_spec_error_and_the_others_still_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = specs(tmp_path, broken="var x: 0..3 = nothing;\n", counter=HOLDS)
+    junit = tmp_path / "ci.xml"
+    assert ci_main([str(folder), "-q", "--junit", str(junit)]) == 2
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    broken = rows[("broken.spec", "-")]
+    assert [broken[k] for k in ("expected", "actual", "states", "seconds", "status")] == \
+        ["-", "error", "-", "-", "ERROR"]
+    assert rows[("counter.spec", "default")]["status"] == "ok"
+    assert "broken.spec:1:15: error:" in out
+    root = validate_junit(junit)
+    assert (root.get("errors"), root.get("tests")) == ("1", "2")  # error + bounds
+
+
+def test_an_error_in_one_variant_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A -D naming a constant one spec lacks fails that spec's rows only; the others run."""
+    folder = specs(tmp_path, counter=HOLDS, variants=VARIANTS)
+    assert ci_main([str(folder), "-q", "-D", "MAX=3"]) == 2
+    rows = table_rows(capsys.readouterr().out)
+    assert rows[("counter.spec", "default")]["status"] == "ok"
+    assert [rows[("variants.spec", v)]["status"] for v in ("original", "fixed")] == \
+        ["ERROR", "ERROR"]
+
+
+def test_exit_3_when_a_search_is_incomplete(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    folder = specs(tmp_path, counter=HOLDS)
+    assert ci_main([str(folder), "-q", "--max-states", "2"]) == 3
+    row = table_rows(capsys.readouterr().out)[("counter.spec", "default")]
+    assert (row["actual"], row["states"], row["status"]) == ("incomplete", "2", "INCOMPLETE")
+
+
+def test_define_passes_through(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """-D MAX=4 lets the counter overflow 0..3, which its (implicit) expectation denies."""
+    folder = specs(tmp_path, counter=HOLDS)
+    assert ci_main([str(folder), "-q", "-D", "MAX=4"]) == 1
+    row = table_rows(capsys.readouterr().out)[("counter.spec", "default")]
+    assert (row["actual"], row["status"]) == ("violates bounds", "MISMATCH")
+
+
+def test_default_path_is_specs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    specs(tmp_path, counter=HOLDS)
+    monkeypatch.chdir(tmp_path)
+    assert ci_main(["-q"]) == 0
+    assert set(table_rows(capsys.readouterr().out)) == {("counter.spec", "default")}
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ci_main([str(tmp_path / "missing")]) == 2
+    assert ci_main([str(tmp_path)]) == 2  # no .spec files there
+    assert ci_main([str(tmp_path), "--max-states", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "no such file or directory" in err and "no .spec files" in err
+
+
+def test_a_shipped_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    """The OSV spec's three variants all behave as their expect lines say."""
+    assert main(["ci", str(OSV), "-q"]) == 0
+    rows = table_rows(capsys.readouterr().out)
+    assert set(rows) == {("osv_visibility.spec", v) for v in ("orig", "fe37650", "levels")}
+    assert {row["status"] for row in rows.values()} == {"ok"}
+
+
+def test_shipped_workflow_and_hook_use_valid_ci_command_lines() -> None:
+    """The CI workflow and the pre-commit hook call `mcheck ci` with options it accepts,
+    on paths that exist here."""
+    workflow = (ROOT / ".github" / "workflows" / "mcheck.yml").read_text()
+    hook = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    (run_line,) = re.findall(r"run: mcheck ci (.*)", workflow)
+    (entry,) = re.findall(r"entry: mcheck ci(.*)", hook)
+    args = ci_parser().parse_args(shlex.split(run_line))
+    assert all((ROOT / p).exists() for p in args.paths)
+    assert args.junit and args.reports
+    assert "specs/**" in workflow and "upload-artifact" in workflow
+    hook_args = ci_parser().parse_args(shlex.split(entry))
+    assert hook_args.quiet and "files: \\.spec$" in hook
