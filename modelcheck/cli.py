@@ -18,9 +18,11 @@ from typing import Any
 from . import __version__
 from .errors import SpecError
 from .pipeline import load, run_variant
+from .report_html import write_html
 from .report_json import verdict_json
 from .report_text import summary, trace
 from .search import Limits, Progress
+from .system import TransitionSystem
 from .verdict import Verdict
 
 
@@ -45,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop at the first violation instead of deciding every property")
     p.add_argument("--no-trace", action="store_true", help="print the summary only")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    report = p.add_mutually_exclusive_group()
+    report.add_argument("--report", metavar="PATH",
+                        help="write the HTML report to PATH (a directory when several variants "
+                             "are checked); by default reports/SPEC-VARIANT.html on a violation")
+    report.add_argument("--no-report", action="store_true", help="write no HTML report")
     return p
 
 
@@ -120,6 +127,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(trace(ts, ce))
         print()
         docs.append(verdict_json(ts, v))
+        _write_report(args, several, ts, v)
     if args.json:
         _write_json(args.json, docs if several else docs[0])
     return _exit_code(verdicts, several)
@@ -131,6 +139,24 @@ def _progress(variant: str | None) -> Any:
               f"depth {p.depth}, {p.queue:,} queued, {p.seconds:.0f} s", file=sys.stderr,
               flush=True)
     return report
+
+
+def _write_report(args: argparse.Namespace, several: bool, ts: TransitionSystem,
+                  v: Verdict) -> None:
+    """`--report` always writes; without it, a violation gets reports/SPEC-VARIANT.html."""
+    name = f"{Path(args.spec).stem}-{v.variant}.html"
+    if args.no_report or (args.report is None and v.result != "violated"):
+        return
+    path = Path(args.report or "reports")
+    path = path / name if several or args.report is None else path
+    try:
+        write_html(ts, v, path)
+    except OSError as e:
+        if args.report is not None:
+            raise _Usage(f"cannot write {path}: {e}") from None
+        print(f"mcheck: warning: cannot write the HTML report {path}: {e}", file=sys.stderr)
+        return
+    print(f"mcheck: HTML report written to {path}", file=sys.stderr)
 
 
 def _write_json(path: str, doc: Any) -> None:

@@ -47,7 +47,8 @@ class Explanation:
 
     @property
     def bindings(self) -> list[tuple[str, str]]:
-        return [b for f in self.frames for b in f.binds]
+        """Each name bound on the way down once (a def parameter often repeats a witness)."""
+        return list(dict.fromkeys(b for f in self.frames for b in f.binds))
 
 
 class Evaluator:
@@ -228,12 +229,13 @@ def holds(model: M.Model, e: M.TExpr, state: tuple) -> bool:
 
 
 def explain(model: M.Model, prop: str, e: M.TExpr, state: tuple,
-            me: int | None = None, env: dict[int, Any] | None = None) -> Explanation:
-    """Walk from `e` down to the sub-expression that decides its value in `state`."""
+            me: int | None = None) -> Explanation:
+    """Walk from `e` down to the sub-expression that decides its value in `state`
+    (as seen by thread `me`, for an assertion inside a step)."""
     ev = Evaluator(model)
-    env = dict(env or {})
+    env: dict[int, Any] = {}
     frames: list[Frame] = []
-    binds: list[tuple[str, str]] = []
+    binds: list[tuple[str, str]] = [] if me is None else [("self", str(me))]
     while True:
         e = _strip(e)
         val = ev.value(e, state, env, me)
@@ -287,7 +289,7 @@ def _decisive(ev: Evaluator, e: M.TExpr, val: Any, s: tuple, env: dict[int, Any]
         if e.op == "->":
             if val:
                 return (e.left, env, []) if not left else (e.right, env, [])
-            frame.note = f"{render(e.left)} holds, so {render(e.right)} must"
+            frame.note = "the premise holds and the conclusion does not"
             return e.right, env, []
         if bool(val) == (e.op == "||"):
             return (e.left if left == bool(val) else e.right), env, []
@@ -334,7 +336,8 @@ def _reads(ev: Evaluator, e: M.TExpr, s: tuple, env: dict[int, Any],
 
 def _atoms(e: M.TExpr) -> Iterator[M.TExpr]:
     e = _strip(e)
-    if M.is_place(e) or isinstance(e, (M.Builtin, M.DefCall)):
+    whole_array = isinstance(e, M.GlobalPlace) and _compound(e.type)  # its element is shown
+    if (M.is_place(e) and not whole_array) or isinstance(e, (M.Builtin, M.DefCall)):
         yield e
     for child in _children(e):
         yield from _atoms(child)
