@@ -52,10 +52,10 @@ class Drawing:
 
 
 def draw(ts: TransitionSystem, traces: list[Counterexample]) -> Drawing | None:
-    """Nodes and edges with coordinates; None when the state space is over LIMIT states."""
+    """Nodes and edges with coordinates; None when there are no states or over LIMIT."""
     outcome = search(ts, Limits(max_states=LIMIT + 1))
     store = outcome.store
-    if len(store) > LIMIT:
+    if not 0 < len(store) <= LIMIT:
         return None
     g = nx.DiGraph()
     for i in range(len(store)):
@@ -84,15 +84,15 @@ def draw(ts: TransitionSystem, traces: list[Counterexample]) -> Drawing | None:
             on_trace.setdefault((a, b), []).append(k)  # type: ignore[arg-type]
         for i in ids:
             g.nodes[i].setdefault("traces", []).append(k)
-    pos = nx.multipartite_layout(g, subset_key="depth", align="horizontal", scale=1.0)
+    pos = nx.multipartite_layout(g, subset_key=_rows(g), align="horizontal")
+    lo, hi = min(x for x, _ in pos.values()), max(x for x, _ in pos.values())
     widest = max(sum(1 for n in g if g.nodes[n]["depth"] == d)
                  for d in {g.nodes[n]["depth"] for n in g})
     deepest = max(g.nodes[n]["depth"] for n in g)
     width, height = max(400.0, 22.0 * widest), 60.0 * (deepest + 1)
 
     def at(n: int) -> tuple[float, float]:
-        x, _ = pos[n]
-        xs = (x + 1) / 2 if widest > 1 else 0.5
+        xs = (pos[n][0] - lo) / (hi - lo) if hi > lo else 0.5
         return 20 + xs * (width - 40), 20 + g.nodes[n]["depth"] * 60.0
 
     nodes = []
@@ -109,3 +109,21 @@ def draw(ts: TransitionSystem, traces: list[Counterexample]) -> Drawing | None:
     partial = len(outcome.violations) == len(ts.model.properties)
     return Drawing(width, height + 20, nodes, edges, partial)
 
+
+
+def _rows(g: nx.DiGraph) -> dict[int, list[int]]:
+    """The nodes of each depth, ordered by where their parents sit in the row above (the
+    barycentre heuristic), so that fewer edges cross; the layout keeps this order."""
+    rows: dict[int, list[int]] = {}
+    for n in g:
+        rows.setdefault(g.nodes[n]["depth"], []).append(n)
+    place: dict[int, float] = {}
+    for d in sorted(rows):
+        def key(n: int, d: int = d) -> float:
+            above = [place[p] for p in g.predecessors(n) if g.nodes[p]["depth"] == d - 1]
+            return sum(above) / len(above) if above else 2.0
+        row = sorted(rows[d], key=key) if d else rows[d]
+        rows[d] = row
+        for k, n in enumerate(row):
+            place[n] = k / max(1, len(row) - 1)
+    return rows
