@@ -186,6 +186,22 @@ def test_report_content_osv() -> None:
     assert not re.search(r"https?:|<link|\bsrc=|@import|url\(", page)  # nothing to fetch
 
 
+def test_signal_handler_steps_sit_in_the_interrupted_threads_column() -> None:
+    spec = ROOT / "specs" / "rseq_refcount.spec"
+    ts, v = run(spec.read_text(), "v4_late_signal")
+    ce = v.counterexamples[0]
+    entered = [n for n, st in enumerate(ce.steps) if "signal" in st.choices]
+    assert entered, "the trace enters the signal handler"
+    page = html(ts, v)
+    section = page.split('id="trace-0"')[1].split("</section>")[0]
+    columns = [int(t) for t in re.findall(r'data-thread="(\d+)"', section)]
+    rows = section.split('<tr class="lane')[1:]
+    for n in entered:
+        cells = rows[n].split("<details")[0].split("<td")[1:]
+        acting = cells[1 + columns.index(ce.steps[n].thread)]  # type: ignore[arg-type]
+        assert ce.steps[n].action in acting and "signal" in acting
+
+
 def test_fired_counts_every_successor_once() -> None:
     ts, v = run(TLS.read_text(), "sb4_93b110d")
     assert sum(v.stats.fired) == v.stats.transitions > 0
@@ -257,6 +273,11 @@ def test_cli_no_default_report_when_everything_holds(tmp_path: Path,
 
 
 # ------------------------------------------------------------------- the real browser
+
+
+def test_chromium_is_installed() -> None:
+    """The browser tests need it; a machine without it must fail here, not skip."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
 
 
 @pytest.fixture(scope="module")
