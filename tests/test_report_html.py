@@ -59,6 +59,7 @@ invariant I2: (if r.o == none then 0 else r.k) % 3 < 2 || e == c;
 invariant I3: forall t in tid : alive(t) -> (m@t < 1 || parent(t) == none || ancestor(0, t));
 invariant I4: arr[1] - arr[2] * 2 > -6 && -arr[2] < 1 || half(r.k) + 0 == 1;
 invariant I5: done(1) || freed(2) || !(e in {b, c}) || s & {1, 3} != {};
+invariant I6: e != b || arr[r.k] >= 0;
 """
 
 
@@ -93,6 +94,8 @@ def test_explain_agrees_with_the_compiled_invariants(spec: Any, variant: str | N
             assert truth(holds, ts.model, inv.expr, s) == value, (name, s)
             seen.add(value)
     assert True in seen and False in seen  # both outcomes were compared
+    if spec == MIXED:
+        assert EvalError in seen  # and a failed evaluation (I6 indexes arr with 0)
 
 
 def test_explain_osv_v_safe_names_the_thread_that_sees_too_early() -> None:
