@@ -23,6 +23,7 @@ from .errors import SpecError
 from .options import UsageError, add_search_options, search_settings, write_output
 from .pipeline import load, run_variant
 from .progress import PROGRESS_EVERY, colour, live_progress
+from .report_html import write_html
 from .report_itf import itf_files
 from .report_json import verdict_json
 from .report_junit import SpecFailure, write_junit
@@ -55,13 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--first", action="store_true",
                    help="stop at the first violation instead of deciding every property")
     p.add_argument("--no-trace", action="store_true", help="print the summary only")
+    report = p.add_mutually_exclusive_group()
+    report.add_argument("--report", metavar="PATH",
+                        help="write the HTML report to PATH (a directory when several variants "
+                             "are checked); by default reports/SPEC-VARIANT.html on a violation")
+    report.add_argument("--no-report", action="store_true", help="write no HTML report")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ci"]:
-        return ci.main(argv[1:])
+        return ci.main(argv[1:], write_report=write_html)
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -117,6 +123,7 @@ def _run(args: argparse.Namespace) -> int:
                 print()
                 _print(trace_text(ts, ce), styled)
         print()
+        _write_report(args, several, ts, v)
     docs = [verdict_json(ts, v) for ts, v in checked]
     if args.json:
         _write_json(args.json, docs if several else docs[0])
@@ -135,6 +142,24 @@ def _print(text: Text, styled: bool) -> None:
         Console(file=sys.stdout, force_terminal=True, soft_wrap=True, highlight=False).print(text)
     else:
         print(text.plain)
+
+
+def _write_report(args: argparse.Namespace, several: bool, ts: TransitionSystem,
+                  v: Verdict) -> None:
+    """`--report` always writes; without it, a violation gets reports/SPEC-VARIANT.html."""
+    name = f"{Path(args.spec).stem}-{v.variant}.html"
+    if args.no_report or (args.report is None and v.result != "violated"):
+        return
+    path = Path(args.report or "reports")
+    path = path / name if several or args.report is None else path
+    try:
+        write_html(ts, v, path)
+    except OSError as e:
+        if args.report is not None:
+            raise UsageError(f"cannot write {path}: {e}") from None
+        print(f"mcheck: warning: cannot write the HTML report {path}: {e}", file=sys.stderr)
+        return
+    print(f"mcheck: HTML report written to {path}", file=sys.stderr)
 
 
 def _write_json(path: str | Path, doc: Any) -> None:

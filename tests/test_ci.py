@@ -210,3 +210,14 @@ def test_shipped_workflow_and_hook_use_valid_ci_command_lines() -> None:
     assert "specs/**" in workflow and "upload-artifact" in workflow
     hook_args = ci_parser().parse_args(shlex.split(entry))
     assert hook_args.quiet and "files: \\.spec$" in hook
+
+
+def test_the_command_writes_real_html_reports(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`mcheck ci` itself passes the HTML writer: a failing variant gets a full page."""
+    folder = specs(tmp_path, variants=VARIANTS)
+    reports = tmp_path / "out"
+    assert main(["ci", str(folder), "-q", "--reports", str(reports)]) == 0
+    page = (reports / "variants-original.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "bounds" in page
+    capsys.readouterr()
