@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="override a constant")
     p.add_argument("--json", metavar="FILE", help="write the verdict(s) as JSON")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--no-symmetry", action="store_true",
+                   help="ignore the spec's 'symmetric' declarations (search every state)")
     p.add_argument("--max-states", type=int, metavar="N")
     p.add_argument("--max-depth", type=int, metavar="N")
     p.add_argument("--time-limit", type=float, metavar="SECONDS")
@@ -111,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
     for variant in variants:
         ts, v = run_variant(spec, variant, overrides, limits, args.first,
                             None if args.quiet else _progress(variant),
-                            deadlock=not args.no_deadlock)
+                            deadlock=not args.no_deadlock, symmetry=not args.no_symmetry)
         verdicts.append(v)
         print(summary(v))
         if not args.no_trace:
