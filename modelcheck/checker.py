@@ -227,7 +227,11 @@ class _Checker:
 
     # -------------------------------------------------------------- symmetry
     def _symmetric_decls(self) -> None:
+        types = {(name, pos) for name, _, pos in self.spec.types}
         for name, pos in self.spec.symmetric:
+            if (name, pos) in types:
+                self.symmetric_types[name] = pos
+                continue
             if name != "tid":
                 raise SpecError(f"'symmetric {name};' names no symmetric type: write "
                                 "'symmetric tid;' for threads or 'symmetric type Name = 0..N;'",
@@ -235,9 +239,6 @@ class _Checker:
             if self.symmetric_tid:
                 raise SpecError("'symmetric tid;' is declared twice", pos)
             self.symmetric_tid = True
-        for name, _, pos in self.spec.types:
-            if (name, pos) in self.spec.symmetric:
-                self.symmetric_types[name] = pos
 
     def _symmetric_sorts(self) -> list[TidType]:
         sorts: list[TidType] = [self.tid] if self.symmetric_tid else []

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from . import model as M
 from .typesys import ArrayType, OptionalType, RecordType, SetType, TidType, Type
@@ -61,8 +62,26 @@ def _walk(t: Type, off: int, sorts: list[TidType], roles: list[_Roles], nested: 
             _walk(ft, off + t.field(name)[0], sorts, roles, nested)  # type: ignore[index]
 
 
+def _getter(positions: list[int]) -> Callable[[Sequence], tuple]:
+    """A fast function picking these positions out of a sequence, always as a tuple."""
+    if not positions:
+        return lambda _: ()
+    if len(positions) == 1:
+        p = positions[0]
+        return lambda seq: (seq[p],)
+    return itemgetter(*positions)
+
+
 def _key(state: tuple) -> tuple:
     return tuple(_NONE_KEY if v is None else v for v in state)
+
+
+def _least(states: list[tuple]) -> tuple:
+    """The least state, None below every int; plain comparison when no none meets an int."""
+    try:
+        return min(states)
+    except TypeError:
+        return min(states, key=_key)
 
 
 def _remap(mask: int, perm: list[int]) -> int:
@@ -94,16 +113,22 @@ class Canonicaliser:
         self.top_values = [[p for p in r.values if p not in in_groups] for r in self.globals]
         self.top_masks = [[p for p in r.masks if p not in in_groups] for r in self.globals]
         # plain slots of id k's element in each top-level array indexed by the type
-        self.elem_plain = [[[p for base, w, top in r.groups if top
-                             for p in range(base + k * w, base + (k + 1) * w)
-                             if p not in role_slots and p not in nested]
+        self.elem_plain = [[_getter([p for base, w, top in r.groups if top
+                                     for p in range(base + k * w, base + (k + 1) * w)
+                                     if p not in role_slots and p not in nested])
                             for k in range(size)] for r, size in zip(self.globals, self.sizes)]
         self.blocks = self._block_roles(model)
+        self.block_slots = {pc: ([(p, x) for x, r in enumerate(roles) for p in r.values],
+                                 [(p, x) for x, r in enumerate(roles) for p in r.masks])
+                            for pc, (roles, _) in self.blocks.items()}
         self.handler_pcs = {s.pc for h in model.handlers for s in h.steps}
         self.saved = model.layout.saved
+        bodies = [s.body for t in [*model.templates.values(), *model.handlers] for s in t.steps]
+        self.creates_threads = any(_creates_threads(b)
+                                   for b in [*bodies, *(d.body for d in model.destructors)])
 
     # ------------------------------------------------------------ thread blocks
-    def _block_roles(self, model: M.Model) -> dict[int, tuple[list[_Roles], tuple[int, ...]]]:
+    def _block_roles(self, model: M.Model) -> dict[int, tuple[list[_Roles], Callable]]:
         """For each owner pc (0: no live locals): per-sort roles in a block, and its plain slots."""
         static = [_Roles() for _ in self.sorts]
         if self.tid is not None:
@@ -120,7 +145,7 @@ class Canonicaliser:
             for loc in locs:
                 _walk(loc.type, loc.slot, self.sorts, roles, False)
             used = {p for r in roles for p in [*r.values, *r.masks]}
-            out[pc] = (roles, tuple(p for p in range(self.stride) if p not in used))
+            out[pc] = (roles, _getter([p for p in range(self.stride) if p not in used]))
         return out
 
     def _owner(self, state: tuple | list, base: int) -> int:
@@ -136,20 +161,33 @@ class Canonicaliser:
             return [i for i in range(self.pool) if state[self.tb + i * self.stride] != M.PC_UNUSED]
         return list(range(self.sizes[x]))
 
-    def _signature(self, state: tuple, x: int, k: int) -> tuple:
-        sig = tuple(state[p] for p in self.elem_plain[x][k])
-        sig += tuple(state[p] == k for p in self.top_values[x])
-        sig += tuple(bool(state[p] >> k & 1) for p in self.top_masks[x])
-        if x == self.tid:
-            base = self.tb + k * self.stride
-            sig += tuple(state[base + p] for p in self.blocks[self._owner(state, base)][1])
-        return _key(sig)
+    def _signatures(self, state: tuple, x: int, ids: list[int]) -> dict[int, tuple]:
+        """What no renaming changes about each id: its own plain slots, who holds it."""
+        tops = [state[p] for p in self.top_values[x]]
+        masks = [state[p] for p in self.top_masks[x]]
+        elems = self.elem_plain[x]
+        sigs = {}
+        for k in ids:
+            sig = elems[k](state)
+            if tops:
+                sig += tuple(v == k for v in tops)
+            if masks:
+                sig += tuple(m >> k & 1 for m in masks)
+            if x == self.tid:
+                base = self.tb + k * self.stride
+                sig += self.blocks[self._owner(state, base)][1](state[base:base + self.stride])
+            sigs[k] = sig
+        return sigs
 
     def _orders(self, state: tuple, x: int) -> tuple[list[int], list[list[list[int]]]]:
         """Target ids, and for each run of tied ids every order of it."""
         ids = self._movable(state, x)
-        sigs = {k: self._signature(state, x, k) for k in ids}
-        ranked = sorted(ids, key=sigs.__getitem__)
+        sigs = self._signatures(state, x, ids)
+        try:  # agrees with the order of `_key` whenever it succeeds
+            ranked = sorted(ids, key=sigs.__getitem__)
+        except TypeError:  # none beside an int in one slot
+            sigs = {k: _key(sig) for k, sig in sigs.items()}
+            ranked = sorted(ids, key=sigs.__getitem__)
         runs = [list(g) for _, g in itertools.groupby(ranked, key=sigs.__getitem__)]
         return ids, [[list(p) for p in itertools.permutations(run)] for run in runs]
 
@@ -191,13 +229,12 @@ class Canonicaliser:
             base = tb + i * st
             if out[base] == M.PC_UNUSED:
                 continue
-            for x, r in enumerate(self.blocks[self._owner(out, base)][0]):
-                p = perms[x]
-                for rel in r.values:
-                    if out[base + rel] is not None:
-                        out[base + rel] = p[out[base + rel]]
-                for rel in r.masks:
-                    out[base + rel] = _remap(out[base + rel], p)
+            values, masks = self.block_slots[self._owner(out, base)]
+            for rel, x in values:
+                if out[base + rel] is not None:
+                    out[base + rel] = perms[x][out[base + rel]]
+            for rel, x in masks:
+                out[base + rel] = _remap(out[base + rel], perms[x])
         return tuple(out)
 
     def _images(self, state: tuple) -> list[tuple]:
@@ -205,12 +242,12 @@ class Canonicaliser:
 
     def __call__(self, state: tuple) -> tuple:
         images = self._images(state)
-        return images[0] if len(images) == 1 else min(images, key=_key)
+        return images[0] if len(images) == 1 else _least(images)
 
     def orbit_size(self, state: tuple) -> int:
         """How many states the class of `state` holds: renamings over those that fix it."""
         images = self._images(state)
-        least = min(images, key=_key)
+        least = _least(images)
         fixing = sum(1 for im in images if im == least)
         group = math.prod(math.factorial(len(self._movable(state, x)))
                           for x in range(len(self.sorts)))
@@ -237,11 +274,30 @@ def reduction(canon: Canonicaliser, stored: list[tuple], initial: list[tuple]) -
 
     The reduced states are the classes of the reachable states, so their sizes
     add up to the number of states in the union of those classes. That union is
-    the reachable set when the initial states are closed under renaming (then
-    every renaming of a reachable state is reachable); otherwise it only bounds
-    it from above. Closure holds iff the classes of the initial states hold no
-    more states than there are initial states.
+    the reachable set when every renaming of a reachable state is reachable,
+    which holds when the initial states are closed under renaming (their
+    classes hold no more states than there are initial states) and the ids that
+    may be renamed never grow. A spawned thread's id joins the renamed ones
+    after it was created in one particular place, so with symmetric thread ids
+    and `spawn` or `fork` the sum only bounds the unreduced count from above.
     """
     first = {canon(s) for s in initial}
-    exact = sum(canon.orbit_size(s) for s in first) == len(set(initial))
+    exact = sum(canon.orbit_size(s) for s in first) == len(set(initial)) \
+        and not (canon.tid is not None and canon.creates_threads)
     return Reduction(len(stored), sum(canon.orbit_size(s) for s in stored), exact)
+
+
+def _creates_threads(stmts: tuple[M.Stmt, ...]) -> bool:
+    for st in stmts:
+        if isinstance(st, (M.Spawn, M.Fork)):
+            return True
+        inner: list[tuple[M.Stmt, ...]] = []
+        if isinstance(st, M.If):
+            inner = [st.then, st.other]
+        elif isinstance(st, M.Either):
+            inner = list(st.blocks)
+        elif isinstance(st, M.Choose):
+            inner = [st.body]
+        if any(_creates_threads(b) for b in inner):
+            return True
+    return False
