@@ -340,3 +340,24 @@ def test_cli_signals_example_same_verdict_both_ways(capsys: pytest.CaptureFixtur
     full = capsys.readouterr().out
     assert reduced.splitlines()[3:] == full.splitlines()[2:]
     assert "at most" in reduced.splitlines()[2]
+
+
+def test_quantifier_errors_do_not_depend_on_id_order() -> None:
+    """`exists` over ids stops at its first witness; were it lazy, the canonical order (the
+    thread with the witness first) would hide the error a later id raises in the real order
+    (root first). Over a symmetric type every element is evaluated, so both searches see it."""
+    src = """
+symmetric tid;
+threads 3;
+var refs: array[tid] of 0..3 = [1];
+var mark: array[tid] of bool = [true];
+thread w() {
+    a: { mark[self] = false; }
+    b: { await exists t in tid : alive(t) && (!mark[t] || refs[parent(t)] > 0); }
+}
+thread root() { r: { spawn w(); } s: { await false; } }
+start root();
+option deadlock = false;
+"""
+    reduced, full = both(src)
+    assert verdict_table(reduced) == verdict_table(full) == {"bounds": ("violated", 3)}
