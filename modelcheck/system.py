@@ -58,10 +58,24 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
         raise SpecError(f"the spec is nested too deeply to compile ({why})") from None
     exec(code, namespace)
     invariants = [(inv.name, fn) for inv, fn in zip(model.invariants, namespace["INVARIANTS"])]
+    steps = namespace["STEPS"]
+    if model.symmetric:  # with or without --no-symmetry: both searches see one system
+        steps = {pc: _all_or_nothing(fn) for pc, fn in steps.items()}
     canon = Canonicaliser(model) if symmetry and model.symmetric else None
-    return TransitionSystem(model, source, namespace["STEPS"], namespace["LSTEPS"],
+    return TransitionSystem(model, source, steps, namespace["LSTEPS"],
                             namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types,
                             canon)
+
+
+def _all_or_nothing(step: Callable[[tuple, int], Iterator[Any]]) -> Callable[[tuple, int], Any]:
+    """A step that cannot be evaluated in one branch yields no successor in any branch.
+
+    Otherwise which branches come before the failing one would depend on the
+    order of ids, which a renaming changes: the reduced and the unreduced search
+    would cut off different successors. (A failing step makes the search
+    incomplete either way.)
+    """
+    return lambda s, me: list(step(s, me))
 
 
 __all__ = ["TransitionSystem", "build", "PC_EXITING", "BOUND", "Failure", "EvalError"]

@@ -105,7 +105,10 @@ def _find_step(ts: TransitionSystem, pre: tuple, post: tuple) -> TraceStep:
         pc = pre[off]
         if pc < PC_EXITING:
             continue
-        for r, choices in ts.labelled_steps[pc](pre, me):
+        outs = list(ts.labelled_steps[pc](pre, me))
+        if ts.model.symmetric and any(isinstance(r, Failure) for r, _ in outs):
+            continue  # the search took no successor from a failing step (system._all_or_nothing)
+        for r, choices in outs:
             if type(r) is tuple and _stored(ts, r) == post:
                 template, step = ts.model.steps_by_pc[_acting_pc(pc, choices)]
                 return TraceStep(me, template.name, step.label, _describe(ts, choices), r)

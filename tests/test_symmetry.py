@@ -361,3 +361,28 @@ option deadlock = false;
 """
     reduced, full = both(src)
     assert verdict_table(reduced) == verdict_table(full) == {"bounds": ("violated", 3)}
+
+
+def test_a_failing_step_cuts_off_every_branch() -> None:
+    """`choose t in tid` fails for the root (no parent) and works for its child. Which branch
+    comes first depends on the order of ids; under a symmetric declaration a step that fails
+    in one branch yields no successor at all, so both searches agree, and every trace replays
+    on the real system (this one used to stop with "cannot be replayed")."""
+    src = """
+symmetric tid;
+threads 3;
+var refs: array[tid] of 0..3 = [1];
+var picked: bool = false;
+thread w() { a: { skip; } }
+thread root() {
+    r: { spawn w(); }
+    s: { choose t in tid where alive(t) { picked = refs[parent(t)] > 0; } }
+    u: { await false; }
+}
+start root();
+invariant NOT-PICKED: !picked;
+option deadlock = false;
+"""
+    reduced, full = both(src)
+    assert verdict_table(reduced) == verdict_table(full) == {
+        "NOT-PICKED": ("unknown", None), "bounds": ("violated", 2)}
