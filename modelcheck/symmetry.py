@@ -76,6 +76,29 @@ def _key(state: tuple) -> tuple:
     return tuple(_NONE_KEY if v is None else v for v in state)
 
 
+def _arrangements(classes: list[list[int]]) -> Iterator[list[int]]:
+    """Every order of the ids of `classes` up to the order within each class."""
+    counts = [len(c) for c in classes]
+    total = sum(counts)
+
+    def fill(prefix: list[int]) -> Iterator[list[int]]:
+        if len(prefix) == total:
+            taken = [0] * len(classes)
+            order = []
+            for c in prefix:
+                order.append(classes[c][taken[c]])
+                taken[c] += 1
+            yield order
+            return
+        for c in range(len(classes)):
+            if counts[c]:
+                counts[c] -= 1
+                yield from fill([*prefix, c])
+                counts[c] += 1
+
+    return fill([])
+
+
 def _least(states: list[tuple]) -> tuple:
     """The least state, None below every int; plain comparison when no none meets an int."""
     try:
@@ -179,8 +202,13 @@ class Canonicaliser:
             sigs[k] = sig
         return sigs
 
-    def _orders(self, state: tuple, x: int) -> tuple[list[int], list[list[list[int]]]]:
-        """Target ids, and for each run of tied ids every order of it."""
+    def _orders(self, state: tuple, x: int) -> tuple[list[int], list[list[list[int]]], int]:
+        """Target ids; for each run of tied ids the orders worth trying; how many orders
+        each tried one stands for.
+
+        Ids that swap without changing the state give the same image in any order, so
+        only their arrangements among the other ids of the run are tried.
+        """
         ids = self._movable(state, x)
         sigs = self._signatures(state, x, ids)
         try:  # agrees with the order of `_key` whenever it succeeds
@@ -188,13 +216,34 @@ class Canonicaliser:
         except TypeError:  # none beside an int in one slot
             sigs = {k: _key(sig) for k, sig in sigs.items()}
             ranked = sorted(ids, key=sigs.__getitem__)
-        runs = [list(g) for _, g in itertools.groupby(ranked, key=sigs.__getitem__)]
-        return ids, [[list(p) for p in itertools.permutations(run)] for run in runs]
+        orders, stands_for = [], 1
+        for _, group in itertools.groupby(ranked, key=sigs.__getitem__):
+            run = list(group)
+            if len(run) < 3:  # trying both orders costs no more than looking for swaps
+                orders.append([list(p) for p in itertools.permutations(run)])
+                continue
+            classes: list[list[int]] = []
+            for k in run:
+                same = next((c for c in classes if self._swap_fixes(state, x, c[0], k)), None)
+                if same is None:
+                    classes.append([k])
+                else:
+                    same.append(k)
+                    stands_for *= len(same)
+            orders.append(list(_arrangements(classes)))
+        return ids, orders, stands_for
 
-    def _candidates(self, state: tuple) -> Iterator[list[list[int]]]:
-        per_sort = []
+    def _swap_fixes(self, state: tuple, x: int, i: int, j: int) -> bool:
+        perms = [list(range(n)) for n in self.sizes]
+        perms[x][i], perms[x][j] = j, i
+        return self.apply(state, perms) == state
+
+    def _candidates(self, state: tuple) -> tuple[list[list[list[int]]], int]:
+        """Renamings to try (one list of perms per candidate), and how many each stands for."""
+        per_sort, stands_for = [], 1
         for x in range(len(self.sorts)):
-            targets, runs = self._orders(state, x)
+            targets, runs, collapsed = self._orders(state, x)
+            stands_for *= collapsed
             perms = []
             for choice in itertools.product(*runs):
                 perm = list(range(self.sizes[x]))
@@ -202,7 +251,7 @@ class Canonicaliser:
                     perm[old] = new
                 perms.append(perm)
             per_sort.append(perms)
-        return (list(c) for c in itertools.product(*per_sort))
+        return [list(c) for c in itertools.product(*per_sort)], stands_for
 
     # ------------------------------------------------------------------ renaming
     def apply(self, state: tuple, perms: list[list[int]]) -> tuple:
@@ -237,18 +286,17 @@ class Canonicaliser:
                 out[base + rel] = _remap(out[base + rel], perms[x])
         return tuple(out)
 
-    def _images(self, state: tuple) -> list[tuple]:
-        return [self.apply(state, perms) for perms in self._candidates(state)]
-
     def __call__(self, state: tuple) -> tuple:
-        images = self._images(state)
+        candidates, _ = self._candidates(state)
+        images = [self.apply(state, perms) for perms in candidates]
         return images[0] if len(images) == 1 else _least(images)
 
     def orbit_size(self, state: tuple) -> int:
         """How many states the class of `state` holds: renamings over those that fix it."""
-        images = self._images(state)
+        candidates, stands_for = self._candidates(state)
+        images = [self.apply(state, perms) for perms in candidates]
         least = _least(images)
-        fixing = sum(1 for im in images if im == least)
+        fixing = stands_for * sum(1 for im in images if im == least)
         group = math.prod(math.factorial(len(self._movable(state, x)))
                           for x in range(len(self.sorts)))
         return group // fixing
