@@ -157,8 +157,9 @@ def assert_real_execution(ts: TransitionSystem, ce: Counterexample) -> None:
 @pytest.mark.parametrize("path, variant", [
     (ROOT / "tests" / "symmetric" / "mutex.spec", "racy"),
     (ROOT / "tests" / "symmetric" / "objects.spec", "early"),
+    (ROOT / "tests" / "symmetric" / "matrix.spec", None),
 ])
-def test_traces_are_real_executions(path: Path, variant: str) -> None:
+def test_traces_are_real_executions(path: Path, variant: str | None) -> None:
     spec = load(path)
     ts, v = run_variant(spec, variant)
     assert ts.canon is not None and v.counterexamples
@@ -184,7 +185,7 @@ def test_invariant_trace_after_renaming() -> None:
 # ------------------------------------------------------------ the canonical form itself
 
 @pytest.mark.parametrize("name, variant", [("objects.spec", "early"), ("signals.spec", None),
-                                           ("mixed.spec", None)])
+                                           ("mixed.spec", None), ("matrix.spec", None)])
 def test_canonical_form_is_invariant_and_steps_commute(name: str, variant: str | None) -> None:
     """For reachable states s and random renamings g: canon(g(s)) == canon(s), and the
     successors of g(s) are, up to renaming, those of s (the transition relation is symmetric,
