@@ -27,6 +27,7 @@ from .typesys import (
     NoneType,
     OptionalType,
     RecordType,
+    ScalarsetType,
     SetType,
     TidType,
     Type,
@@ -87,6 +88,9 @@ class _Checker:
         self.template_decls: dict[str, S.ThreadDecl] = {}
         self.templates: dict[str, M.Template] = {}
         self.properties: dict[str, M.Property] = {}
+        self.symmetric_tid = False
+        self.symmetric_types: dict[str, Pos] = {}
+        self.initial = False  # checking an initial value: ids may be named there
         self.variant_names = variants_of(spec)
         if variant is None:
             variant = self.variant_names[0]
@@ -114,6 +118,7 @@ class _Checker:
             self.declare(name, "const", expr, pos)
         for name, texpr, pos in spec.types:
             self._declare_type(name, texpr, pos)
+        self._symmetric_decls()
         for name, members, pos in spec.enums:
             if len({m for m, _ in members}) != len(members):
                 dup = next(m for m, p in members if [x for x, _ in members].count(m) > 1)
@@ -180,8 +185,10 @@ class _Checker:
                          for name, _, init, pos in spec.thread_locals]
         destructors = [M.Destructor(name, k, self.block(body, Scope(in_step=True)), pos)
                        for k, (name, body, pos) in enumerate(spec.destructors)]
+        self.initial = True  # start lines build the initial state: they may name ids
         starts = [self._spawn_call(name, args, pos, CONST_SCOPE, None, parent=False)
                   for name, args, pos in spec.starts]
+        self.initial = False
         if not starts:
             raise SpecError("the spec starts no thread; add a line like 'start main();'")
         if len(starts) > self.pool:
@@ -216,7 +223,49 @@ class _Checker:
                 self.properties.values(), key=lambda p: (p.pos == NOWHERE, p.pos.line, p.pos.col)),
             expected_violations=expected, check_deadlock=self.check_deadlock,
             steps_by_pc=steps_by_pc, layout=self.layout, thread_locals=thread_locals,
-            destructors=destructors, handlers=self.handlers)
+            destructors=destructors, handlers=self.handlers, symmetric=self._symmetric_sorts())
+
+    # -------------------------------------------------------------- symmetry
+    def _symmetric_decls(self) -> None:
+        types = {(name, pos) for name, _, pos in self.spec.types}
+        for name, pos in self.spec.symmetric:
+            if (name, pos) in types:
+                self.symmetric_types[name] = pos
+                continue
+            if name != "tid":
+                raise SpecError(f"'symmetric {name};' names no symmetric type: write "
+                                "'symmetric tid;' for threads or 'symmetric type Name = 0..N;'",
+                                pos)
+            if self.symmetric_tid:
+                raise SpecError("'symmetric tid;' is declared twice", pos)
+            self.symmetric_tid = True
+
+    def _symmetric_sorts(self) -> list[TidType]:
+        sorts: list[TidType] = [self.tid] if self.symmetric_tid else []
+        return sorts + [self.type(S.NamedTypeExpr(pos, name))  # type: ignore[misc]
+                        for name, pos in self.symmetric_types.items()]
+
+    def is_symmetric(self, t: Type) -> bool:
+        t = strip_optional(t)
+        return isinstance(t, ScalarsetType) or (self.symmetric_tid and t == self.tid)
+
+    def singles_out(self, t: Type, pos: Pos, what: str) -> None:
+        """Refuse what would tell one id of a symmetric type from the others.
+
+        A symmetric declaration lets the search keep one state per class of states
+        equal up to renaming the ids; a step or property that names a particular
+        id would make that merge claim "holds" for states it never looked at.
+        Initial values and start lines may name ids: they only pick where the
+        search starts, and every transition from there is still symmetric.
+        """
+        if self.initial or not self.is_symmetric(t):
+            return
+        ids = strip_optional(t)
+        declared = f"'symmetric type {ids}'" if isinstance(ids, ScalarsetType) \
+            else "'symmetric tid;'"
+        raise SpecError(f"{what} singles out one {ids}, but {declared} declares "
+                        "them interchangeable (only initial values and start lines may name "
+                        "one)", pos)
 
     def _declare_type(self, name: str, t: S.TypeExpr | Type, pos: Pos) -> None:
         if name in self.type_decls or name in ("tid", "bool"):
@@ -283,6 +332,10 @@ class _Checker:
             t = self.type(texpr)
             if t.width() != 1:
                 raise SpecError("thread-local variables must be scalars or sets", pos)
+            if self.is_symmetric(t):
+                raise SpecError(f"a thread-local of type {t} is refused under symmetry: a "
+                                "finished thread's copy reads as 0, which is one particular "
+                                f"{strip_optional(t)} (a set of them is fine)", pos)
             self.declare(name, "tls", (t, slot), pos)
             layout.tls[name] = (slot, t)
             slot += 1
@@ -374,6 +427,11 @@ class _Checker:
                 raise SpecError(f"type '{t.name}' is defined in terms of itself", pos)
             self.resolving.add(t.name)
             resolved = self._type(decl)
+            if t.name in self.symmetric_types:
+                if not (isinstance(resolved, IntType) and resolved.lo == 0):
+                    raise SpecError(f"a symmetric type is a range of ids 0..N, not {resolved}",
+                                    pos)
+                resolved = ScalarsetType(len(resolved.values()), t.name)
             self.resolving.discard(t.name)
             self.type_decls[t.name] = (resolved, pos)
             return resolved
@@ -434,6 +492,13 @@ class _Checker:
             step.body = self.block(decl.body, scope)
 
     def _var_init(self, v: S.VarDecl, t: Type) -> M.TExpr:
+        self.initial = True
+        try:
+            return self._var_init_value(v, t)
+        finally:
+            self.initial = False
+
+    def _var_init_value(self, v: S.VarDecl, t: Type) -> M.TExpr:
         scope = Scope(state=False)
         if v.choice:
             init = self.expr(v.init, scope, SetType(t) if t.width() == 1 else None)
@@ -589,10 +654,14 @@ class _Checker:
         """Fit a checked expression to the type the context needs, or fail."""
         if isinstance(te, M.Const) and isinstance(t, (TidType, OptionalType)) and \
                 isinstance(strip_optional(t), TidType) and is_int(te.type):
-            if not 0 <= te.value < self.pool:
+            ids = strip_optional(t)
+            if not 0 <= te.value < ids.count:  # type: ignore[attr-defined]
+                if isinstance(ids, ScalarsetType):
+                    raise SpecError(f"{te.value} is not an id of {ids} (0..{ids.count - 1})", pos)
                 raise SpecError(f"thread id {te.value} is outside the pool 0..{self.pool - 1}",
                                 pos)
-            return M.Const(strip_optional(t), te.value)
+            self.singles_out(ids, pos, f"the literal {te.value}")
+            return M.Const(ids, te.value)
         if isinstance(te.type, OptionalType) and not isinstance(t, OptionalType) \
                 and assignable(t, te.type.inner):
             return M.Unwrap(te.type.inner, te, pos)
@@ -798,6 +867,8 @@ class _Checker:
         if len(e.items) != n:
             raise SpecError(f"array of {n} elements needs {n} values (or one for all), "
                             f"{len(e.items)} given", e.pos)
+        if n > 1:
+            self.singles_out(want.key, e.pos, "an array listed element by element")
         return self._compound(want, tuple(self.expect_type(i, sc, want.elem) for i in e.items))
 
     def _compound(self, t: Type, items: tuple[M.TExpr, ...]) -> M.TExpr:
@@ -875,6 +946,10 @@ class _Checker:
             a, b = self._coerce_pair(a, b, e.left.pos, e.right.pos)
             ordered = (is_int(a.type) and is_int(b.type)) or \
                 (isinstance(a.type, TidType) and isinstance(b.type, TidType))
+            if self.is_symmetric(a.type) or self.is_symmetric(b.type):
+                sym = a.type if self.is_symmetric(a.type) else b.type
+                self.singles_out(sym, e.pos, f"'{op}' orders ids: it")
+            ordered = ordered and (is_int(a.type) or a.type == b.type)
             if not ordered:
                 raise SpecError(f"'{op}' compares two ints or two thread ids, got {a.type} and "
                                 f"{b.type}", e.pos)

@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML, one test per property")
     p.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 results for violations")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--no-symmetry", action="store_true",
+                   help="ignore the spec's 'symmetric' declarations (search every state)")
     add_search_options(p)
     p.add_argument("--first", action="store_true",
                    help="stop at the first violation instead of deciding every property")
@@ -115,7 +117,8 @@ def _run(args: argparse.Namespace) -> int:
         with live_progress(f"{Path(args.spec).name} {variant or ''}", args.quiet,
                            sys.stderr) as bar:
             ts, v = run_variant(spec, variant, overrides, limits, args.first, bar,
-                                deadlock=not args.no_deadlock, progress_every=PROGRESS_EVERY)
+                                deadlock=not args.no_deadlock, progress_every=PROGRESS_EVERY,
+                                symmetry=not args.no_symmetry)
         checked.append((ts, v))
         print(summary(v))
         if not args.no_trace:

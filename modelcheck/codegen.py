@@ -530,10 +530,13 @@ class Codegen:
             self.bound_types[e.var.uid] = e.var.type
             var, dom = f"_b{e.var.uid}", self.domain(e.domain, ctx)
             body = self.ex(e.body, ctx)
-            if e.kind == "forall":
-                return f"all({body} for {var} in {dom})"
-            if e.kind == "exists":
-                return f"any({body} for {var} in {dom})"
+            if e.kind in ("forall", "exists"):
+                # Over a symmetric type every element is evaluated, so whether an element
+                # fails to evaluate is seen whatever order the renamed ids come in.
+                items = f"{body} for {var} in {dom}"
+                if e.domain.type in self.m.symmetric:
+                    items = f"[{items}]"
+                return f"{'all' if e.kind == 'forall' else 'any'}({items})"
             if e.kind == "count":
                 return f"sum(1 for {var} in {dom} if {body})"
             idx = e.domain.type.index_code(var)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Pos
-from .typesys import EnumType, Type
+from .typesys import EnumType, TidType, Type
 
 # ---------------------------------------------------------------- expressions
 
@@ -368,6 +368,7 @@ class Model:
     thread_locals: list[Local] = field(default_factory=list)
     destructors: list[Destructor] = field(default_factory=list)
     handlers: list[Template] = field(default_factory=list)
+    symmetric: list[TidType] = field(default_factory=list)  # interchangeable id types
 
     @property
     def width(self) -> int:

@@ -135,6 +135,9 @@ class _Build(Transformer):
                 object.__setattr__(spec, "name", item)
             elif kind == "variants":
                 spec.variants.extend(item)
+            elif kind == "symmetric_types":  # a type declaration that is also symmetric
+                spec.types.append(item)
+                spec.symmetric.append((item[0], item[2]))
             else:
                 getattr(spec, kind).append(item)
         return spec
@@ -147,6 +150,12 @@ class _Build(Transformer):
 
     def type_decl(self, meta: Any, c: list) -> tuple:
         return ("types", (str(c[0]), c[1], _tpos(c[0])))
+
+    def symmetric_type(self, meta: Any, c: list) -> tuple:
+        return ("symmetric_types", (str(c[0]), c[1], _tpos(c[0])))
+
+    def symmetric_name(self, meta: Any, c: list) -> tuple:
+        return ("symmetric", (str(c[0]), _tpos(c[0])))
 
     def enum_decl(self, meta: Any, c: list) -> tuple:
         members = tuple((str(t), _tpos(t)) for t in c[1:])

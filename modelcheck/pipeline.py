@@ -18,6 +18,7 @@ from .checker import check, variants_of
 from .errors import SpecError
 from .parser import parse
 from .search import Limits, Progress, search
+from .symmetry import reduction
 from .system import TransitionSystem, build
 from .trace import counterexample
 from .verdict import Verdict, verdict
@@ -50,9 +51,9 @@ def load_text(source: str, path: str = "<string>") -> LoadedSpec:
 
 def compile_variant(spec: LoadedSpec, variant: str | None = None,
                     overrides: dict[str, str] | None = None,
-                    deadlock: bool = True) -> TransitionSystem:
+                    deadlock: bool = True, symmetry: bool = True) -> TransitionSystem:
     with _deep_nesting_is_an_error():
-        return build(check(spec.ast, variant, overrides, deadlock))
+        return build(check(spec.ast, variant, overrides, deadlock), symmetry)
 
 
 @contextmanager
@@ -72,11 +73,16 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
                 overrides: dict[str, str] | None = None, limits: Limits | None = None,
                 stop_at_first: bool = False,
                 progress: Callable[[Progress], None] | None = None,
-                deadlock: bool = True,
-                progress_every: float = 5.0) -> tuple[TransitionSystem, Verdict]:
-    ts = compile_variant(spec, variant, overrides, deadlock)
+                deadlock: bool = True, progress_every: float = 5.0,
+                symmetry: bool = True) -> tuple[TransitionSystem, Verdict]:
+    """`symmetry=False` is --no-symmetry: the spec's `symmetric` declarations are ignored."""
+    ts = compile_variant(spec, variant, overrides, deadlock, symmetry)
     outcome = search(ts, limits or Limits(), stop_at_first, progress, progress_every)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
-    return ts, verdict(spec.path, ts.model, outcome, traces)
+    result = verdict(spec.path, ts.model, outcome, traces)
+    if ts.canon is not None:
+        initial = [s for s in ts.init() if type(s) is tuple]
+        result.symmetry = reduction(ts.canon, outcome.store.states, initial)
+    return ts, result

@@ -25,6 +25,9 @@ def verdict_json(ts: TransitionSystem | None, v: Verdict) -> dict[str, Any]:
         "stats": {"distinct_states": v.stats.distinct_states,
                   "transitions": v.stats.transitions, "depth": v.stats.depth,
                   "seconds": round(v.stats.seconds, 4)},
+        "symmetry": None if v.symmetry is None else {
+            "states": v.symmetry.states, "without": v.symmetry.without,
+            "exact": v.symmetry.exact},
         "counterexample": traces[0] if traces else None,
         "counterexamples": traces,
     }

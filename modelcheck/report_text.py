@@ -15,6 +15,11 @@ def summary(v: Verdict) -> str:
     lines = [f"{v.spec}  variant {v.variant}: {v.result.upper()}",
              f"  {s.distinct_states:,} distinct states, {s.transitions:,} transitions, "
              f"depth {s.depth}, {s.seconds:.2f} s ({s.states_per_second:,.0f} states/s)"]
+    if v.symmetry is not None:
+        r = v.symmetry
+        lines.append(f"  symmetry: {r.states:,} states ({'' if r.exact else 'at most '}"
+                     f"{r.without:,} without, from orbit sizes"
+                     f"{'' if r.exact else '; --no-symmetry counts them'})")
     width = max(len(p.name) for p in v.properties)
     for p in v.properties:
         status = p.status

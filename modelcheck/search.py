@@ -91,6 +91,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     invariants = list(ts.invariants)
     offsets = ts.pc_offsets
     steps = ts.steps
+    canon = ts.canon  # symmetry reduction: store one state per class
     check_deadlock = model.check_deadlock
     pool_note = f"the thread pool ({model.pool} ids) ran out; raise 'threads' to look further"
     start = time.monotonic()
@@ -124,7 +125,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
         elif isinstance(r, Failure):
             violate(Violation(r.prop, r.message, -1, 0, final=r.state))
         else:
-            i = store.add(r, -1)
+            i = store.add(r if canon is None else canon(r), -1)
             if i >= 0:
                 check_state(i, r, 0)
 
@@ -160,6 +161,8 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                             enabled = True
                             transitions += 1
                             fired[pc] += 1
+                            if canon is not None:
+                                r = canon(r)
                             n = len(states)
                             if index.setdefault(r, n) != n:
                                 continue  # seen before

@@ -348,3 +348,4 @@ class Spec:
     thread_locals: list[tuple[str, TypeExpr, Expr, Pos]] = field(default_factory=list)
     destructors: list[tuple[str, tuple[Stmt, ...], Pos]] = field(default_factory=list)
     handlers: list[HandlerDecl] = field(default_factory=list)
+    symmetric: list[tuple[str, Pos]] = field(default_factory=list)  # `symmetric` type names

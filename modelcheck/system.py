@@ -16,6 +16,7 @@ from . import codegen
 from .codegen import BOUND, Codegen, EvalError, Failure
 from .errors import SpecError
 from .model import FREE_BIT, PC_EXITING, Model
+from .symmetry import Canonicaliser
 from .typesys import Type
 
 
@@ -29,6 +30,8 @@ class TransitionSystem:
     labelled_init: Callable[[], Iterator[Any]]
     invariants: list[tuple[str, Callable[[tuple], bool]]]
     bound_types: dict[int, Type] = field(default_factory=dict)
+    # the canonical representative of a state's symmetry class; None: no reduction
+    canon: Canonicaliser | None = None
 
     @property
     def pc_offsets(self) -> list[int]:
@@ -36,7 +39,8 @@ class TransitionSystem:
         return [m.thread_base + i * m.thread_stride for i in range(m.pool)]
 
 
-def build(model: Model) -> TransitionSystem:
+def build(model: Model, symmetry: bool = True) -> TransitionSystem:
+    """`symmetry=False` (--no-symmetry) ignores the spec's `symmetric` declarations."""
     gen = Codegen(model)
     source = gen.module()
     unused_thread = [0, None] + [0] * (model.thread_stride - 2)
@@ -54,8 +58,24 @@ def build(model: Model) -> TransitionSystem:
         raise SpecError(f"the spec is nested too deeply to compile ({why})") from None
     exec(code, namespace)
     invariants = [(inv.name, fn) for inv, fn in zip(model.invariants, namespace["INVARIANTS"])]
-    return TransitionSystem(model, source, namespace["STEPS"], namespace["LSTEPS"],
-                            namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types)
+    steps = namespace["STEPS"]
+    if model.symmetric:  # with or without --no-symmetry: both searches see one system
+        steps = {pc: _all_or_nothing(fn) for pc, fn in steps.items()}
+    canon = Canonicaliser(model) if symmetry and model.symmetric else None
+    return TransitionSystem(model, source, steps, namespace["LSTEPS"],
+                            namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types,
+                            canon)
+
+
+def _all_or_nothing(step: Callable[[tuple, int], Iterator[Any]]) -> Callable[[tuple, int], Any]:
+    """A step that cannot be evaluated in one branch yields no successor in any branch.
+
+    Otherwise which branches come before the failing one would depend on the
+    order of ids, which a renaming changes: the reduced and the unreduced search
+    would cut off different successors. (A failing step makes the search
+    incomplete either way.)
+    """
+    return lambda s, me: list(step(s, me))
 
 
 __all__ = ["TransitionSystem", "build", "PC_EXITING", "BOUND", "Failure", "EvalError"]

@@ -3,6 +3,12 @@
 The search stores only parent links. Here each link is replayed with the
 labelled step functions to find which thread, step and choices produced it;
 that costs one state expansion per trace step, and only when reporting.
+
+Under symmetry reduction the stored states are canonical forms, which need not
+be states of any one execution. The replay therefore runs the real system: from
+the real predecessor it takes the successor whose canonical form is the stored
+state, and goes on from that real successor, so a printed trace is always an
+execution of the unreduced system.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .codegen import BOUND, Failure
+from .codegen import Failure
 from .model import PC_EXITING
 from .search import Outcome, Violation
 from .system import TransitionSystem
@@ -50,18 +56,16 @@ def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Coun
     path = store.path(v.state) if v.state >= 0 else []
     steps: list[TraceStep] = []
     if path:
-        first = store.state(path[0])
-        steps.append(TraceStep(None, None, "init", _init_choices(ts, first), first))
-    for a, b in zip(path, path[1:]):
-        steps.append(_find_step(ts, store.state(a), store.state(b)))
+        steps.append(_initial(ts, store.state(path[0])))
+    for b in path[1:]:
+        steps.append(_find_step(ts, steps[-1].state, store.state(b)))
     if v.final is not None:
         if v.thread is None:  # failure while building an initial state
             steps.append(TraceStep(None, None, "init", [], v.final, failed=True))
         else:
-            pre = store.state(v.state)
-            raw, final = _failure_replay(ts, pre, v)
-            template, step = ts.model.steps_by_pc[_acting_pc(v.pc, raw)]  # type: ignore[arg-type]
-            steps.append(TraceStep(v.thread, template.name, step.label, _describe(ts, raw),
+            me, pc, raw, final = _failure_replay(ts, steps[-1].state, v)
+            template, step = ts.model.steps_by_pc[_acting_pc(pc, raw)]
+            steps.append(TraceStep(me, template.name, step.label, _describe(ts, raw),
                                    final, failed=True))
     return Counterexample(v.prop, kinds.get(v.prop, "bounds"), v.message, steps)
 
@@ -83,22 +87,31 @@ def _describe(ts: TransitionSystem, choices: tuple) -> list[str]:
     return out
 
 
-def _init_choices(ts: TransitionSystem, state: tuple) -> list[str]:
+def _stored(ts: TransitionSystem, state: tuple) -> tuple:
+    """The form in which the search stored `state`."""
+    return state if ts.canon is None else ts.canon(state)
+
+
+def _initial(ts: TransitionSystem, stored: tuple) -> TraceStep:
     for r, choices in ts.labelled_init():
-        if r == state:
-            return _describe(ts, choices)
-    return []
+        if type(r) is tuple and _stored(ts, r) == stored:
+            return TraceStep(None, None, "init", _describe(ts, choices), r)
+    raise AssertionError("stored initial state cannot be rebuilt")  # engine invariant
 
 
 def _find_step(ts: TransitionSystem, pre: tuple, post: tuple) -> TraceStep:
+    """The step from the real state `pre` to a real state stored as `post`."""
     for me, off in enumerate(ts.pc_offsets):
         pc = pre[off]
         if pc < PC_EXITING:
             continue
-        for r, choices in ts.labelled_steps[pc](pre, me):
-            if r is not BOUND and not isinstance(r, Failure) and r == post:
+        outs = list(ts.labelled_steps[pc](pre, me))
+        if ts.model.symmetric and any(isinstance(r, Failure) for r, _ in outs):
+            continue  # the search took no successor from a failing step (system._all_or_nothing)
+        for r, choices in outs:
+            if type(r) is tuple and _stored(ts, r) == post:
                 template, step = ts.model.steps_by_pc[_acting_pc(pc, choices)]
-                return TraceStep(me, template.name, step.label, _describe(ts, choices), post)
+                return TraceStep(me, template.name, step.label, _describe(ts, choices), r)
     raise AssertionError("stored transition cannot be replayed")  # engine invariant
 
 
@@ -107,15 +120,33 @@ def _acting_pc(pc: int, choices: tuple) -> int:
     return choices[0][1] if choices and choices[0][0] == "enter" else pc
 
 
-def _failure_replay(ts: TransitionSystem, pre: tuple, v: Violation) -> tuple[tuple, tuple]:
-    """Choices and state of the failing step; an evaluation error's state is where it stopped."""
-    found: list[tuple[tuple, tuple]] = []
-    for r, choices in ts.labelled_steps[v.pc](pre, v.thread):  # type: ignore[index]
-        if isinstance(r, Failure) and r.prop == v.prop and r.message == v.message:
-            if r.state == v.final:
-                return choices, r.state
-            found.append((choices, r.state))
-    return found[0] if found else ((), v.final)  # type: ignore[return-value]
+def _failure_replay(ts: TransitionSystem, pre: tuple,
+                    v: Violation) -> tuple[int, int, tuple, tuple]:
+    """Thread, pc, choices and state of the failing step from the real state `pre`.
+
+    An evaluation error's state is where it stopped. Under symmetry `pre` is a
+    renaming of the stored state the search failed from, so the failing thread
+    may have another id here: every thread is tried, and the failure whose state
+    is a renaming of the one the search saw is preferred.
+    """
+    threads = [(v.thread, v.pc)] if ts.canon is None else \
+        [(me, pre[off]) for me, off in enumerate(ts.pc_offsets) if pre[off] >= PC_EXITING]
+    found: list[tuple[int, int, tuple, tuple]] = []
+    for me, pc in threads:
+        for r, choices in ts.labelled_steps[pc](pre, me):  # type: ignore[index]
+            if isinstance(r, Failure) and r.prop == v.prop and r.message == v.message:
+                if r.state == v.final or (ts.canon is not None and _same_class(ts, r.state, v)):
+                    return me, pc, choices, r.state  # type: ignore[return-value]
+                found.append((me, pc, choices, r.state))  # type: ignore[arg-type]
+    return found[0] if found else (v.thread, v.pc, (), v.final)  # type: ignore[return-value]
+
+
+def _same_class(ts: TransitionSystem, state: tuple, v: Violation) -> bool:
+    """Whether two failure states are renamings of each other (False if one is malformed)."""
+    try:
+        return _stored(ts, state) == _stored(ts, v.final)  # type: ignore[arg-type]
+    except (IndexError, TypeError):  # a step stopped half-way: ids may be out of place
+        return False
 
 
 def json_steps(ts: TransitionSystem, ce: Counterexample) -> list[dict[str, Any]]:

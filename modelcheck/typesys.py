@@ -87,6 +87,20 @@ class TidType(Type):
 
 
 @dataclass(frozen=True)
+class ScalarsetType(TidType):
+    """A `symmetric type`: `count` interchangeable ids 0..count-1, distinct from ints and tids.
+
+    Its values can only be stored, compared for equality, used as indexes and
+    set members, so permuting them maps executions to executions.
+    """
+
+    name: str = ""
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
 class OptionalType(Type):
     inner: Type
 

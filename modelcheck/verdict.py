@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .model import Model
 from .search import Outcome, Stats
+from .symmetry import Reduction
 from .trace import Counterexample
 
 
@@ -34,6 +35,7 @@ class Verdict:
     incomplete: list[str] = field(default_factory=list)
     expected: frozenset[str] = frozenset()
     declares_expectations: bool = False
+    symmetry: Reduction | None = None  # set when the search was reduced by symmetry
 
     @property
     def violated(self) -> frozenset[str]:
