@@ -19,6 +19,7 @@ from modelcheck.cli import main
 from modelcheck.progress import live_progress
 from modelcheck.search import Progress
 from tests.conftest import write
+from tests.test_cli import VIOLATES
 
 # 2,000 states, so the search looks at the clock (every 1024 states) more than once.
 WIDE = """
@@ -28,11 +29,6 @@ start w();
 option deadlock = false;
 """
 
-VIOLATES = """
-var x: 0..3 = 0;
-thread w() { s: { x = x + 1; goto s; } }
-start w();
-"""
 
 
 class Terminal(io.StringIO):
