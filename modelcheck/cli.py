@@ -21,6 +21,7 @@ from .pipeline import load, run_variant
 from .report_json import verdict_json
 from .report_text import summary, trace
 from .search import Limits, Progress
+from .store import collision_note
 from .verdict import Verdict
 
 
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--first", action="store_true",
                    help="stop at the first violation instead of deciding every property")
     p.add_argument("--no-trace", action="store_true", help="print the summary only")
+    p.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
+                   help="visited states: whole tuples (exact, the default) or 64-bit "
+                        "fingerprints, 16 bytes a state (implied by --workers above 1)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="search with N processes, the frontier split by fingerprint")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     return p
 
@@ -101,6 +107,8 @@ def _run(args: argparse.Namespace) -> int:
         value = getattr(args, flag)
         if value is not None and value < 0:
             raise _Usage(f"--{flag.replace('_', '-')} must not be negative")
+    if args.workers < 1:
+        raise _Usage("--workers must be at least 1")
     overrides = _defines(args.defines)
     spec = load(args.spec)
     several = args.all_variants or (args.variant is None and len(spec.ast.variants) > 0)
@@ -111,9 +119,12 @@ def _run(args: argparse.Namespace) -> int:
     for variant in variants:
         ts, v = run_variant(spec, variant, overrides, limits, args.first,
                             None if args.quiet else _progress(variant),
-                            deadlock=not args.no_deadlock)
+                            deadlock=not args.no_deadlock, store=args.store,
+                            workers=args.workers)
         verdicts.append(v)
         print(summary(v))
+        if args.store == "fingerprint" or args.workers > 1:
+            print(f"  {collision_note(v.stats.distinct_states)}")
         if not args.no_trace:
             for ce in v.counterexamples:
                 print()

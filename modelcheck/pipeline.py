@@ -16,6 +16,7 @@ from pathlib import Path
 from . import syntax
 from .checker import check, variants_of
 from .errors import SpecError
+from .levels import search_levels
 from .parser import parse
 from .search import Limits, Progress, search
 from .system import TransitionSystem, build
@@ -72,9 +73,15 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
                 overrides: dict[str, str] | None = None, limits: Limits | None = None,
                 stop_at_first: bool = False,
                 progress: Callable[[Progress], None] | None = None,
-                deadlock: bool = True) -> tuple[TransitionSystem, Verdict]:
+                deadlock: bool = True, store: str = "exact",
+                workers: int = 1) -> tuple[TransitionSystem, Verdict]:
+    """`store` "fingerprint" or several `workers` search level by level over fingerprints
+    (`levels.py`); the verdicts and traces are the same as the exact store's."""
     ts = compile_variant(spec, variant, overrides, deadlock)
-    outcome = search(ts, limits or Limits(), stop_at_first, progress)
+    if store == "fingerprint" or workers > 1:
+        outcome = search_levels(ts, limits, stop_at_first, progress, workers=workers)
+    else:
+        outcome = search(ts, limits or Limits(), stop_at_first, progress)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]

@@ -16,9 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .codegen import BOUND, EvalError, Failure
-from .model import PC_EXITING
-from .store import StateStore
+from .model import PC_EXITING, Model
+from .store import StateStore, Store
 from .system import TransitionSystem
+
+EVAL_NOTE = "a step could not be evaluated, so part of the state space was cut off"
+
+
+def pool_exhausted(model: Model) -> str:
+    return f"the thread pool ({model.pool} ids) ran out; raise 'threads' to look further"
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class Progress:
 
 @dataclass
 class Outcome:
-    store: StateStore
+    store: Store
     violations: dict[str, Violation]
     stats: Stats
     incomplete: list[str] = field(default_factory=list)
@@ -86,7 +92,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     offsets = ts.pc_offsets
     steps = ts.steps
     check_deadlock = model.check_deadlock
-    pool_note = f"the thread pool ({model.pool} ids) ran out; raise 'threads' to look further"
+    pool_note = pool_exhausted(model)
     start = time.monotonic()
 
     def note(reason: str) -> None:
@@ -100,14 +106,8 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             invariants = [(n, f) for n, f in invariants if n not in violations]
 
     def check_state(i: int, state: tuple, depth: int) -> None:
-        for name, fn in invariants:
-            try:
-                ok = fn(state)
-                message = "invariant is false"
-            except EvalError as e:
-                ok, message = False, f"invariant cannot be evaluated: {e}"
-            if not ok:
-                violate(Violation(name, message, i, depth))
+        for name, message in broken_invariants(invariants, state):
+            violate(Violation(name, message, i, depth))
 
     def done() -> bool:
         return bool(violations) and (stop_at_first or len(violations) == len(all_props))
@@ -173,7 +173,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                             violate(Violation(r.prop, r.message, i, depth + 1, me, pc, r.state))
                 except EvalError as e:
                     enabled = True
-                    note("a step could not be evaluated, so part of the state space was cut off")
+                    note(EVAL_NOTE)
                     violate(Violation("bounds", str(e), i, depth + 1, me, pc, s))
             if not enabled and not pool_blocked and check_deadlock and \
                     any(s[o] >= PC_EXITING for o in offsets):
@@ -189,6 +189,19 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     stats.distinct_states = len(store)
     stats.seconds = time.monotonic() - start
     return Outcome(store, violations, stats, incomplete)
+
+
+def broken_invariants(invariants: list[tuple[str, Callable[[tuple], bool]]],
+                      state: tuple) -> list[tuple[str, str]]:
+    """(name, message) of each invariant that is false, or cannot be evaluated, in state."""
+    out = []
+    for name, fn in invariants:
+        try:
+            if not fn(state):
+                out.append((name, "invariant is false"))
+        except EvalError as e:
+            out.append((name, f"invariant cannot be evaluated: {e}"))
+    return out
 
 
 def _depth_of_last(store: StateStore) -> int:

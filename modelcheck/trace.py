@@ -13,6 +13,7 @@ from typing import Any
 from .codegen import BOUND, Failure
 from .model import PC_EXITING
 from .search import Outcome, Violation
+from .store import NO_PARENT
 from .system import TransitionSystem
 from .typesys import Type
 from .values import decode, show, state_dict
@@ -46,19 +47,17 @@ class Counterexample:
 
 def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Counterexample:
     kinds = {p.name: p.kind for p in ts.model.properties}
-    store = outcome.store
-    path = store.path(v.state) if v.state >= 0 else []
+    path = outcome.store.states_on_path(v.state, ts) if v.state != NO_PARENT else []
     steps: list[TraceStep] = []
     if path:
-        first = store.state(path[0])
-        steps.append(TraceStep(None, None, "init", _init_choices(ts, first), first))
+        steps.append(TraceStep(None, None, "init", _init_choices(ts, path[0]), path[0]))
     for a, b in zip(path, path[1:]):
-        steps.append(_find_step(ts, store.state(a), store.state(b)))
+        steps.append(_find_step(ts, a, b))
     if v.final is not None:
         if v.thread is None:  # failure while building an initial state
             steps.append(TraceStep(None, None, "init", [], v.final, failed=True))
         else:
-            pre = store.state(v.state)
+            pre = path[-1]
             raw, final = _failure_replay(ts, pre, v)
             template, step = ts.model.steps_by_pc[_acting_pc(v.pc, raw)]  # type: ignore[arg-type]
             steps.append(TraceStep(v.thread, template.name, step.label, _describe(ts, raw),
