@@ -158,6 +158,15 @@ def check_invariants(ts: TransitionSystem, states: list[tuple], fps: list[int],
     live = [(name, fn) for name, fn in ts.invariants if name not in violated]
     if not live:
         return []
-    return [((level, key), Violation(name, message, fp, level + 1))
-            for s, fp, key in zip(states, fps, keys)
-            for name, message in broken_invariants(live, s)]
+    found: list[Found] = []
+    for s, fp, key in zip(states, fps, keys):
+        for _, holds in live:
+            try:
+                ok = holds(s)
+            except EvalError:
+                ok = False
+            if not ok:  # the rare case: now find out which are broken, and why
+                found += [((level, key), Violation(name, message, fp, level + 1))
+                          for name, message in broken_invariants(live, s)]
+                break
+    return found

@@ -100,10 +100,11 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             incomplete.append(reason)
 
     def violate(v: Violation) -> None:
-        nonlocal invariants
+        nonlocal invariants, finished
         if v.prop not in violations:
             violations[v.prop] = v
             invariants = [(n, f) for n, f in invariants if n not in violations]
+            finished = done()
 
     def check_state(i: int, state: tuple, depth: int) -> None:
         for name, message in broken_invariants(invariants, state):
@@ -112,6 +113,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     def done() -> bool:
         return bool(violations) and (stop_at_first or len(violations) == len(all_props))
 
+    finished = False
     for r in ts.init():
         if r is BOUND:
             note(pool_note)
@@ -124,15 +126,18 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
 
     states, index, parents = store.states, store.index, store.parents
     max_states = limits.max_states if limits.max_states is not None else -1
-    i, depth, level_end = 0, 0, len(states)
+    threads = list(enumerate(offsets))
+    i, depth, n = 0, 0, len(states)  # n: states stored so far
+    level_end = n
+    frontier_full = limits.max_depth == 0
     transitions = 0
     last_report = start
     try:
-        while i < len(states) and not done():
+        while i < n and not finished:
             if i == level_end:
                 depth += 1
-                level_end = len(states)
-            frontier_full = limits.max_depth is not None and depth >= limits.max_depth
+                level_end = n
+                frontier_full = limits.max_depth is not None and depth >= limits.max_depth
             if (i & 1023) == 0:
                 now = time.monotonic()
                 if limits.time_limit is not None and now - start > limits.time_limit:
@@ -140,11 +145,10 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                     break
                 if progress is not None and now - last_report >= progress_every:
                     last_report = now
-                    progress(Progress(len(states), transitions, depth, len(states) - i,
-                                      now - start))
+                    progress(Progress(n, transitions, depth, n - i, now - start))
             s = states[i]
             enabled = pool_blocked = False
-            for me, off in enumerate(offsets):
+            for me, off in threads:
                 pc = s[off]
                 if pc < PC_EXITING:
                     continue
@@ -153,7 +157,6 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                         if type(r) is tuple:
                             enabled = True
                             transitions += 1
-                            n = len(states)
                             if index.setdefault(r, n) != n:
                                 continue  # seen before
                             if frontier_full or n == max_states:
@@ -163,8 +166,15 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                                 continue
                             states.append(r)
                             parents.append(i)
-                            if invariants:
-                                check_state(n, r, depth + 1)
+                            n += 1
+                            for _, holds in invariants:  # check_state says what is wrong
+                                try:
+                                    ok = holds(r)
+                                except EvalError:
+                                    ok = False
+                                if not ok:
+                                    check_state(n - 1, r, depth + 1)
+                                    break
                         elif r is BOUND:
                             pool_blocked = True
                             note(pool_note)
