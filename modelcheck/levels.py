@@ -21,6 +21,7 @@ import multiprocessing as mp
 import signal
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .codegen import BOUND, Failure
-from .partition import Batch, Found, Partition, check_invariants
+from .partition import Found, Partition, check_invariants
 from .search import Limits, Outcome, Progress, Stats, Violation, pool_exhausted
 from .store import NO_PARENT, PathStore, Store, fingerprint_of
 from .system import TransitionSystem
@@ -46,7 +47,10 @@ class LocalTeam:
 
     def step(self, *args: Any) -> list[tuple[np.ndarray, list[Found], list[str], int]]:
         exp = self.part.expand(*args)
-        return [(self.part.receive(exp.batches), exp.found, exp.notes, exp.transitions)]
+        (states, *offer), = exp.batches
+        kept, = self.part.select([tuple(offer)])  # type: ignore[list-item]
+        keys = self.part.fill([[states[i] for i in kept.tolist()]])
+        return [(keys, exp.found, exp.notes, exp.transitions)]
 
     def accept(self, ranks: list[np.ndarray], *args: Any) -> list[list[Found]]:
         return [self.part.accept(ranks[0], *args)]
@@ -84,7 +88,16 @@ class ProcessTeam:
     def _all(self, cmd: str, per_worker: list[Any] | None = None, *args: Any) -> list[Any]:
         for w, conn in enumerate(self.conns):
             conn.send((cmd, (per_worker[w],) + args if per_worker is not None else args))
-        replies = [conn.recv() for conn in self.conns]
+        replies, interrupted = [], False
+        for conn in self.conns:  # wait for every answer, so none is left for a later call
+            while True:
+                try:
+                    replies.append(conn.recv())
+                    break
+                except KeyboardInterrupt:
+                    interrupted = True
+        if interrupted:
+            raise KeyboardInterrupt
         for r in replies:
             if isinstance(r, _Crash):
                 raise RuntimeError(f"a search worker failed:\n{r.trace}")
@@ -123,33 +136,59 @@ class _Crash:
         self.trace = trace
 
 
+class Mailbox:
+    """All-to-all exchanges between workers through one inbox queue each. A worker may be a
+    phase ahead of another, so a message from a sender already heard from in this exchange
+    is kept for the next; messages from one sender arrive in the order sent."""
+
+    def __init__(self, me: int, inboxes: list[Any]) -> None:
+        self.me, self.inboxes = me, inboxes
+        self.early: dict[int, deque[Any]] = {w: deque() for w in range(len(inboxes))}
+
+    def exchange(self, outgoing: list[Any]) -> list[Any]:
+        """Send outgoing[w] to each worker w; what each worker sent here, by sender."""
+        for w, msg in enumerate(outgoing):
+            if w != self.me:
+                self.inboxes[w].put((self.me, msg))
+        got = {self.me: outgoing[self.me]}
+        for w, queue in self.early.items():
+            if queue:
+                got[w] = queue.popleft()
+        while len(got) < len(outgoing):
+            w, msg = self.inboxes[self.me].get()
+            if w in got:
+                self.early[w].append(msg)
+            else:
+                got[w] = msg
+        return [got[w] for w in range(len(outgoing))]
+
+
 def _serve(ts: TransitionSystem, me: int, parts: int, inboxes: list[Any],
            conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
     part = Partition(ts, me, parts)
+    mail = Mailbox(me, inboxes)
     while True:
         cmd, args = conn.recv()
         if cmd == "close":
             return
         try:
-            _answer(part, cmd, args, inboxes, conn)
+            _answer(part, cmd, args, mail, conn)
         except Exception:
             conn.send(_Crash(traceback.format_exc()))
 
 
-def _answer(part: Partition, cmd: str, args: tuple, inboxes: list[Any],
-            conn: Connection) -> None:
-    me, parts = part.me, part.parts
+def _answer(part: Partition, cmd: str, args: tuple, mail: Mailbox, conn: Connection) -> None:
+    parts = part.parts
     if cmd == "seed":
         conn.send(part.seed(*args[0]))
     elif cmd == "step":
         exp = part.expand(*args)
-        for w, batch in enumerate(exp.batches):
-            if w != me:
-                inboxes[w].put(batch)
-        batches: list[Batch] = [exp.batches[me]]
-        batches += [inboxes[me].get() for _ in range(parts - 1)]
-        conn.send((part.receive(batches), exp.found, exp.notes, exp.transitions))
+        offers = mail.exchange([b[1:] for b in exp.batches])
+        wanted = mail.exchange(part.select(offers))
+        given = mail.exchange([[exp.batches[w][0][i] for i in wanted[w].tolist()]
+                               for w in range(parts)])
+        conn.send((part.fill(given), exp.found, exp.notes, exp.transitions))
     elif cmd == "accept":
         conn.send(part.accept(*args))
     elif cmd == "parents":

@@ -30,6 +30,7 @@ LAST = (1 << KEY_BITS) - 1   # after every successor (where a deadlock is notice
 
 Found = tuple[tuple[int, int], Violation]  # (when one process would find it, what)
 Batch = tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]  # states, fps, keys, parents
+Offer = tuple[np.ndarray, np.ndarray, np.ndarray]  # a batch without its states
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Partition:
         self.ranks = np.zeros(0, dtype=np.int64)
         self.fps = np.zeros(0, dtype=np.int64)
         self.pending: Batch = ([], self.fps, self.fps, self.fps)
+        self.sources = self.fps  # which share holds each pending state's tuple
 
     def seed(self, states: list[tuple], fps: np.ndarray, ranks: np.ndarray) -> None:
         self.store.add(fps, np.full(len(fps), NO_PARENT, dtype=np.int64))
@@ -123,18 +125,29 @@ class Partition:
                             parents[idx]))
         return batches
 
-    def receive(self, batches: list[Batch]) -> np.ndarray:
-        """Keep the states no share has stored, each with its least key; their keys, sorted."""
-        states = [s for b in batches for s in b[0]]
-        fps, keys, parents = (np.concatenate([b[i] for b in batches]) for i in (1, 2, 3))
+    def select(self, offers: list[Offer]) -> list[np.ndarray]:
+        """Of the fingerprints each share offers, keep those not stored, each with its least
+        key; say which offers of each share were kept, in key order. Only the kept states
+        travel between processes (`fill`), a fraction of all successors."""
+        sizes = [len(o[0]) for o in offers]
+        fps, keys, parents = (np.concatenate([o[i] for o in offers]) for i in range(3))
+        source = np.repeat(np.arange(len(offers)), sizes)
+        position = np.concatenate([np.arange(n) for n in sizes])
         by_fp = np.lexsort((keys, fps))
         first = np.ones(len(by_fp), dtype=bool)
         first[1:] = fps[by_fp][1:] != fps[by_fp][:-1]
         pick = by_fp[first]
         pick = pick[~self.store.contains(fps[pick])]
         pick = pick[np.argsort(keys[pick])]
-        self.pending = ([states[i] for i in pick.tolist()], fps[pick], keys[pick],
-                        parents[pick])
+        self.pending = ([], fps[pick], keys[pick], parents[pick])
+        self.sources = source[pick]
+        return [position[pick][self.sources == w] for w in range(len(offers))]
+
+    def fill(self, states: list[list[tuple]]) -> np.ndarray:
+        """The kept states' tuples, from each share in the order `select` asked for them;
+        the keys of the new states, sorted."""
+        given = [iter(share) for share in states]
+        self.pending = ([next(given[w]) for w in self.sources.tolist()], *self.pending[1:])
         return self.pending[2]
 
     def accept(self, ranks: np.ndarray, keep: int, level: int,
