@@ -38,7 +38,7 @@ class Limits:
 class Violation:
     prop: str
     message: str
-    state: int                 # index of the last stored state on the trace
+    state: int                 # last stored state on the trace: index or fingerprint; -1 none
     depth: int                 # number of steps in the trace
     thread: int | None = None  # for a failing step: who ran it
     pc: int | None = None
