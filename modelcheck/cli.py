@@ -29,6 +29,7 @@ from .report_json import verdict_json
 from .report_junit import SpecFailure, write_junit
 from .report_sarif import sarif_document
 from .report_text import summary, trace_text
+from .store import collision_note
 from .system import TransitionSystem
 from .verdict import Verdict
 
@@ -63,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="write the HTML report to PATH (a directory when several variants "
                              "are checked); by default reports/SPEC-VARIANT.html on a violation")
     report.add_argument("--no-report", action="store_true", help="write no HTML report")
+    p.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
+                   help="visited states: whole tuples (exact, the default) or 64-bit "
+                        "fingerprints, 16 bytes a state (implied by --workers above 1)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="search with N processes, the frontier split by fingerprint")
     return p
 
 
@@ -108,6 +114,8 @@ def _source_of(path: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     overrides, limits = search_settings(args)
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
     spec = load(args.spec)
     several = args.all_variants or (args.variant is None and len(spec.ast.variants) > 0)
     variants = spec.variants if several else [args.variant]
@@ -118,9 +126,12 @@ def _run(args: argparse.Namespace) -> int:
                            sys.stderr) as bar:
             ts, v = run_variant(spec, variant, overrides, limits, args.first, bar,
                                 deadlock=not args.no_deadlock, progress_every=PROGRESS_EVERY,
-                                symmetry=not args.no_symmetry)
+                                symmetry=not args.no_symmetry, store=args.store,
+                                workers=args.workers)
         checked.append((ts, v))
         print(summary(v))
+        if args.store == "fingerprint" or args.workers > 1:
+            print(f"  {collision_note(v.stats.distinct_states)}")
         if not args.no_trace:
             for ce in v.counterexamples:
                 print()

@@ -49,9 +49,15 @@ class Ctx:
     next_pc: int = M.PC_DONE
     handler: int | None = None  # the signal handler whose step this is
     forks: bool = False         # the step forks: track children in `_fk`
+    straight: bool = False      # no either/choose: return a tuple of results, not a generator
 
     def end_path(self) -> str:
-        return "continue" if self.loops else "return"
+        return "continue" if self.loops else "return ()" if self.straight else "return"
+
+    def give(self, result: str) -> str:
+        """Hand one result back; a straight step returns it, which costs less than a
+        generator (most steps of most specs are straight)."""
+        return f"return ({result},)" if self.straight else f"yield {result}"
 
 
 class Codegen:
@@ -91,7 +97,8 @@ class Codegen:
                 for i, step in enumerate(t.steps):
                     nxt = t.steps[i + 1].pc if i + 1 < len(t.steps) else last
                     ctx = Ctx(labelled=labelled, next_pc=nxt, handler=handler,
-                              forks=_has_fork(step.body))
+                              forks=_has_fork(step.body),
+                              straight=not labelled and not _nondet(step.body))
                     self.step_function(f"_{p}{step.pc}", step.body, ctx)
                     self.out(0, f"{table}[{step.pc}] = _{p}{step.pc}")
             if m.handlers:
@@ -235,7 +242,7 @@ class Codegen:
             self.out(ind + 1, "v[_cb + 2:_cb + STRIDE] = v[tb + 2:tb + STRIDE]")
             self.out(ind + 1, "if _sl:")
             self.out(ind + 2, "v[_cb + _sl] = None")
-        self.out(ind, "yield (tuple(v), _ch)" if ctx.labelled else "yield tuple(v)")
+        self.out(ind, "yield (tuple(v), _ch)" if ctx.labelled else ctx.give("tuple(v)"))
 
     def exit(self, ind: int, final: int) -> None:
         """Finish the running thread, through its destructors if it registered any."""
@@ -256,8 +263,9 @@ class Codegen:
 
     def fail(self, ind: int, ctx: Ctx, prop: str, message: str) -> None:
         failure = f"Failure({prop!r}, {message}, tuple(v))"
-        self.out(ind, f"yield ({failure}, _ch)" if ctx.labelled else f"yield {failure}")
-        self.out(ind, ctx.end_path())
+        self.out(ind, f"yield ({failure}, _ch)" if ctx.labelled else ctx.give(failure))
+        if not ctx.straight:
+            self.out(ind, ctx.end_path())
 
     def simple(self, st: M.Stmt, ind: int, ctx: Ctx) -> None:
         if isinstance(st, M.Assign):
@@ -279,10 +287,12 @@ class Codegen:
                 self.body(list(st.other), ind + 1, ctx)
         elif isinstance(st, M.Goto):
             self.finish(ind, ctx, st.pc)
-            self.out(ind, ctx.end_path())
+            if not ctx.straight:
+                self.out(ind, ctx.end_path())
         elif isinstance(st, M.Exit):
             self.finish(ind, ctx, M.PC_FREED if st.free else M.PC_DONE)
-            self.out(ind, ctx.end_path())
+            if not ctx.straight:
+                self.out(ind, ctx.end_path())
         elif isinstance(st, M.Spawn):
             self.spawn(st, ind, ctx)
         elif isinstance(st, M.Fork):
@@ -369,8 +379,9 @@ class Codegen:
         child = self.fresh("_c")
         self.out(ind, f"{child} = _alloc(v)")
         self.out(ind, f"if {child} is None:")
-        self.out(ind + 1, "yield (BOUND, _ch)" if ctx.labelled else "yield BOUND")
-        self.out(ind + 1, ctx.end_path())
+        self.out(ind + 1, "yield (BOUND, _ch)" if ctx.labelled else ctx.give("BOUND"))
+        if not ctx.straight:
+            self.out(ind + 1, ctx.end_path())
         base = self.fresh("_cb")
         self.out(ind, f"{base} = TB + {child} * STRIDE")
         vals = self.fresh("_a")
@@ -407,8 +418,9 @@ class Codegen:
         child = self.fresh("_c")
         self.out(ind, f"{child} = _alloc(v)")
         self.out(ind, f"if {child} is None:")
-        self.out(ind + 1, "yield (BOUND, _ch)" if ctx.labelled else "yield BOUND")
-        self.out(ind + 1, ctx.end_path())
+        self.out(ind + 1, "yield (BOUND, _ch)" if ctx.labelled else ctx.give("BOUND"))
+        if not ctx.straight:
+            self.out(ind + 1, ctx.end_path())
         self.out(ind, f"v[TB + {child} * STRIDE] = -1")
         self.out(ind, f"v[TB + {child} * STRIDE + 1] = {ctx.me}")
         own = st.target is not None and (

@@ -16,8 +16,10 @@ from pathlib import Path
 from . import syntax
 from .checker import check, variants_of
 from .errors import SpecError
+from .levels import search_levels
 from .parser import parse
 from .search import Limits, Progress, search
+from .store import StateStore
 from .symmetry import reduction
 from .system import TransitionSystem, build
 from .trace import counterexample
@@ -74,15 +76,22 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
                 stop_at_first: bool = False,
                 progress: Callable[[Progress], None] | None = None,
                 deadlock: bool = True, progress_every: float = 5.0,
-                symmetry: bool = True) -> tuple[TransitionSystem, Verdict]:
-    """`symmetry=False` is --no-symmetry: the spec's `symmetric` declarations are ignored."""
+                symmetry: bool = True, store: str = "exact",
+                workers: int = 1) -> tuple[TransitionSystem, Verdict]:
+    """`symmetry=False` is --no-symmetry: the spec's `symmetric` declarations are ignored.
+    `store` "fingerprint" or several `workers` search level by level over fingerprints
+    (`levels.py`); the verdicts and traces are the same as the exact store's."""
     ts = compile_variant(spec, variant, overrides, deadlock, symmetry)
-    outcome = search(ts, limits or Limits(), stop_at_first, progress, progress_every)
+    if store == "fingerprint" or workers > 1:
+        outcome = search_levels(ts, limits, stop_at_first, progress, progress_every, workers)
+    else:
+        outcome = search(ts, limits or Limits(), stop_at_first, progress, progress_every)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
     result = verdict(spec.path, ts.model, outcome, traces)
-    if ts.canon is not None:
+    if ts.canon is not None and isinstance(outcome.store, StateStore):
+        # orbit sizes need the stored states, which a fingerprint store does not keep
         initial = [s for s in ts.init() if type(s) is tuple]
         result.symmetry = reduction(ts.canon, outcome.store.states, initial)
     return ts, result

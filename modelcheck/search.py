@@ -16,9 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .codegen import BOUND, EvalError, Failure
-from .model import PC_EXITING
-from .store import StateStore
+from .model import PC_EXITING, Model
+from .store import StateStore, Store
 from .system import TransitionSystem
+
+EVAL_NOTE = "a step could not be evaluated, so part of the state space was cut off"
+
+
+def pool_exhausted(model: Model) -> str:
+    return f"the thread pool ({model.pool} ids) ran out; raise 'threads' to look further"
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class Limits:
 class Violation:
     prop: str
     message: str
-    state: int                 # index of the last stored state on the trace
+    state: int                 # last stored state on the trace: index or fingerprint; -1 none
     depth: int                 # number of steps in the trace
     thread: int | None = None  # for a failing step: who ran it
     pc: int | None = None
@@ -67,7 +73,7 @@ class Progress:
 
 @dataclass
 class Outcome:
-    store: StateStore
+    store: Store
     violations: dict[str, Violation]
     stats: Stats
     incomplete: list[str] = field(default_factory=list)
@@ -93,7 +99,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     steps = ts.steps
     canon = ts.canon  # symmetry reduction: store one state per class
     check_deadlock = model.check_deadlock
-    pool_note = f"the thread pool ({model.pool} ids) ran out; raise 'threads' to look further"
+    pool_note = pool_exhausted(model)
     start = time.monotonic()
 
     def note(reason: str) -> None:
@@ -101,24 +107,20 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             incomplete.append(reason)
 
     def violate(v: Violation) -> None:
-        nonlocal invariants
+        nonlocal invariants, finished
         if v.prop not in violations:
             violations[v.prop] = v
             invariants = [(n, f) for n, f in invariants if n not in violations]
+            finished = done()
 
     def check_state(i: int, state: tuple, depth: int) -> None:
-        for name, fn in invariants:
-            try:
-                ok = fn(state)
-                message = "invariant is false"
-            except EvalError as e:
-                ok, message = False, f"invariant cannot be evaluated: {e}"
-            if not ok:
-                violate(Violation(name, message, i, depth))
+        for name, message in broken_invariants(invariants, state):
+            violate(Violation(name, message, i, depth))
 
     def done() -> bool:
         return bool(violations) and (stop_at_first or len(violations) == len(all_props))
 
+    finished = False
     for r in ts.init():
         if r is BOUND:
             note(pool_note)
@@ -131,15 +133,18 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
 
     states, index, parents = store.states, store.index, store.parents
     max_states = limits.max_states if limits.max_states is not None else -1
-    i, depth, level_end = 0, 0, len(states)
+    threads = list(enumerate(offsets))
+    i, depth, n = 0, 0, len(states)  # n: states stored so far
+    level_end = n
+    frontier_full = limits.max_depth == 0
     transitions = 0
     last_report = start
     try:
-        while i < len(states) and not done():
+        while i < n and not finished:
             if i == level_end:
                 depth += 1
-                level_end = len(states)
-            frontier_full = limits.max_depth is not None and depth >= limits.max_depth
+                level_end = n
+                frontier_full = limits.max_depth is not None and depth >= limits.max_depth
             if (i & 1023) == 0:
                 now = time.monotonic()
                 if limits.time_limit is not None and now - start > limits.time_limit:
@@ -147,11 +152,10 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                     break
                 if progress is not None and now - last_report >= progress_every:
                     last_report = now
-                    progress(Progress(len(states), transitions, depth, len(states) - i,
-                                      now - start))
+                    progress(Progress(n, transitions, depth, n - i, now - start))
             s = states[i]
             enabled = pool_blocked = False
-            for me, off in enumerate(offsets):
+            for me, off in threads:
                 pc = s[off]
                 if pc < PC_EXITING:
                     continue
@@ -163,7 +167,6 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                             fired[pc] += 1
                             if canon is not None:
                                 r = canon(r)
-                            n = len(states)
                             if index.setdefault(r, n) != n:
                                 continue  # seen before
                             if frontier_full or n == max_states:
@@ -173,8 +176,15 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                                 continue
                             states.append(r)
                             parents.append(i)
-                            if invariants:
-                                check_state(n, r, depth + 1)
+                            n += 1
+                            for _, holds in invariants:  # check_state says what is wrong
+                                try:
+                                    ok = holds(r)
+                                except EvalError:
+                                    ok = False
+                                if not ok:
+                                    check_state(n - 1, r, depth + 1)
+                                    break
                         elif r is BOUND:
                             pool_blocked = True
                             note(pool_note)
@@ -183,7 +193,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                             violate(Violation(r.prop, r.message, i, depth + 1, me, pc, r.state))
                 except EvalError as e:
                     enabled = True
-                    note("a step could not be evaluated, so part of the state space was cut off")
+                    note(EVAL_NOTE)
                     violate(Violation("bounds", str(e), i, depth + 1, me, pc, s))
             if not enabled and not pool_blocked and check_deadlock and \
                     any(s[o] >= PC_EXITING for o in offsets):
@@ -199,6 +209,19 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     stats.distinct_states = len(store)
     stats.seconds = time.monotonic() - start
     return Outcome(store, violations, stats, incomplete)
+
+
+def broken_invariants(invariants: list[tuple[str, Callable[[tuple], bool]]],
+                      state: tuple) -> list[tuple[str, str]]:
+    """(name, message) of each invariant that is false, or cannot be evaluated, in state."""
+    out = []
+    for name, fn in invariants:
+        try:
+            if not fn(state):
+                out.append((name, "invariant is false"))
+        except EvalError as e:
+            out.append((name, f"invariant cannot be evaluated: {e}"))
+    return out
 
 
 def _depth_of_last(store: StateStore) -> int:

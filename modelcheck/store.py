@@ -1,14 +1,39 @@
 """Visited states with a parent link each, so any state's shortest path can be rebuilt.
 
-States are kept in discovery order (which, in BFS, is depth order), so an
-index is enough to name a state and the parent array is a compact array of
-ints. A later fingerprint-partitioned store (parallel or distributed search)
-only has to offer `add`, `__len__`, `state` and `path`.
+Two stores share one contract: `__len__`, `path(key)` (the keys from an
+initial state to `key`), `states_on_path(key, ts)` (the state tuples along it)
+and `nbytes()` (what the store itself costs).
+
+`StateStore` (exact mode) keeps every state tuple in discovery order (which,
+in BFS, is depth order), so an index names a state and parents form a compact
+array of ints. It costs about 150 bytes a state but never confuses two states.
+
+`FingerprintStore` keeps only a 64-bit fingerprint per state and its parent's
+fingerprint: 16 bytes a state. States are not kept, so a path is rebuilt by
+re-running the successor function from an initial state and following the
+fingerprints. Two states with one fingerprint would be taken for one (the
+second never explored); `collision_probability` says how likely that was.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import numpy as np
+
+from .model import Model
+from .typesys import ArrayType, IntType, OptionalType, RecordType, SetType, Type
+
+NO_PARENT = -1  # Python never returns -1 from hash(), so no fingerprint is -1
+
+
+class Store(Protocol):
+    def __len__(self) -> int: ...
+    def path(self, key: int) -> list[int]: ...
+    def states_on_path(self, key: int, ts: Any) -> list[tuple]: ...
+    def nbytes(self) -> int: ...
 
 
 class StateStore:
@@ -39,3 +64,167 @@ class StateStore:
         while self.parents[out[-1]] >= 0:
             out.append(self.parents[out[-1]])
         return out[::-1]
+
+    def states_on_path(self, i: int, ts: Any) -> list[tuple]:
+        return [self.states[j] for j in self.path(i)]
+
+    def nbytes(self) -> int:
+        """The dict, the list, the parent array and the tuples (their slots are shared
+        small ints and None, so the tuples' own size is the cost)."""
+        from sys import getsizeof
+        tuples = sum(map(getsizeof, self.states))
+        return getsizeof(self.index) + getsizeof(self.states) + \
+            self.parents.itemsize * len(self.parents) + tuples
+
+
+class FingerprintStore:
+    """Sorted runs of (fingerprint, parent fingerprint), merged as they grow.
+
+    A BFS level arrives as one batch, so membership is a vectorised binary
+    search per run and insertion appends a sorted run; runs of similar size
+    are merged (as in a log-structured merge tree), so there are O(log n) runs
+    and each fingerprint is moved O(log n) times.
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def contains(self, fps: np.ndarray) -> np.ndarray:
+        found = np.zeros(len(fps), dtype=bool)
+        for keys, _ in self.runs:
+            pos = np.searchsorted(keys, fps)
+            pos[pos == len(keys)] = 0
+            found |= keys[pos] == fps
+        return found
+
+    def add(self, fps: np.ndarray, parents: np.ndarray) -> None:
+        """Store fingerprints known to be new and distinct, with their parents'."""
+        if not len(fps):
+            return
+        order = np.argsort(fps, kind="stable")
+        self.runs.append((fps[order], parents[order]))
+        self.count += len(fps)
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (k1, p1), (k2, p2) = self.runs.pop(), self.runs.pop()
+            keys = np.concatenate((k2, k1))
+            order = np.argsort(keys, kind="stable")
+            self.runs.append((keys[order], np.concatenate((p2, p1))[order]))
+
+    def parent(self, fp: int) -> int:
+        for keys, parents in self.runs:
+            pos = int(np.searchsorted(keys, fp))
+            if pos < len(keys) and keys[pos] == fp:
+                return int(parents[pos])
+        raise KeyError(fp)
+
+    def path(self, fp: int) -> list[int]:
+        out = [fp]
+        while (p := self.parent(out[-1])) != NO_PARENT:
+            out.append(p)
+        return out[::-1]
+
+    def states_on_path(self, fp: int, ts: Any) -> list[tuple]:
+        return replay(self.path(fp), ts, fingerprint_of(ts.model))
+
+    def nbytes(self) -> int:
+        return sum(k.nbytes + p.nbytes for k, p in self.runs)
+
+
+class PathStore:
+    """Only the parent links along some paths: what a parallel search hands back after its
+    workers (which hold the fingerprint stores) have stopped."""
+
+    def __init__(self, parents: dict[int, int], count: int, nbytes: int) -> None:
+        self.parents, self.count, self.bytes = parents, count, nbytes
+
+    def __len__(self) -> int:
+        return self.count
+
+    def path(self, fp: int) -> list[int]:
+        out = [fp]
+        while self.parents[out[-1]] != NO_PARENT:
+            out.append(self.parents[out[-1]])
+        return out[::-1]
+
+    def states_on_path(self, fp: int, ts: Any) -> list[tuple]:
+        return replay(self.path(fp), ts, fingerprint_of(ts.model))
+
+    def nbytes(self) -> int:
+        return self.bytes
+
+
+def replay(fps: list[int], ts: Any, fingerprint: Callable[[tuple], int]) -> list[tuple]:
+    """The states whose fingerprints are `fps`: an initial state, then at each step the first
+    successor with the next fingerprint (the same first one every time). Under symmetry
+    the store holds canonical states, so a real state is matched by its canonical form's
+    fingerprint and the path returned is a real execution."""
+    if ts.canon is not None:
+        fingerprint = _of_canonical(fingerprint, ts.canon)
+    out: list[tuple] = []
+    candidates: Iterable[tuple] = ts.initial_states()
+    for fp in fps:
+        out.append(next(s for s in candidates if fingerprint(s) == fp))
+        candidates = ts.successors(out[-1])
+    return out
+
+
+def _of_canonical(fingerprint: Callable[[tuple], int],
+                  canon: Callable[[tuple], tuple]) -> Callable[[tuple], int]:
+    return lambda s: fingerprint(canon(s))
+
+
+def collision_probability(states: int) -> float:
+    """Chance that two of `states` distinct states share a 64-bit fingerprint (the birthday
+    bound n(n-1)/2^65), assuming fingerprints behave like uniform random numbers."""
+    return states * (states - 1) / 2.0 ** 65
+
+
+def collision_note(states: int) -> str:
+    return (f"fingerprints: {states:,} states, probability of a collision about "
+            f"{collision_probability(states):.1e} (n^2/2^65)")
+
+
+_MERSENNE = (1 << 61) - 1  # Python hashes ints modulo this, and hash(-1) == hash(-2)
+
+
+def fingerprint_of(model: Model) -> Callable[[tuple], int]:
+    """hash() of the state tuple, when it tells every pair of values a slot can hold apart.
+
+    Python hashes an int modulo 2^61 - 1 and maps -1 to -2, so a slot that can hold -2 and
+    -1, or values 2^61 apart (a set over more than 61 values, the destructor mask with its
+    FREE_BIT), would make states collide by construction, not by chance. Such models split
+    every slot into small halves first: slower, but a collision is again a coincidence.
+    """
+    if model.layout.dtors is None and not any(_risky(t) for t in _slot_types(model)):
+        return hash
+    return _split_hash
+
+
+def _split_hash(state: tuple) -> int:
+    return hash(tuple(v if v is None or 0 <= v < _MERSENNE else (v >> 32, v & 0xFFFFFFFF)
+                      for v in state))
+
+
+def _slot_types(model: Model) -> Iterable[Type]:
+    yield from (v.type for v in model.vars)
+    yield from (t for _, t in model.layout.tls.values())
+    for tpl in [*model.templates.values(), *model.handlers]:
+        yield from (local.type for local in [*tpl.params, *tpl.locals])
+
+
+def _risky(t: Type) -> bool:
+    if isinstance(t, OptionalType):
+        return _risky(t.inner)
+    if isinstance(t, IntType):
+        return t.lo is not None and t.lo <= -2
+    if isinstance(t, SetType):
+        return len(t.elem.values()) > 60
+    if isinstance(t, ArrayType):
+        return _risky(t.elem)
+    if isinstance(t, RecordType):
+        return any(_risky(ft) for _, ft in t.fields)
+    return False

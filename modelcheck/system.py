@@ -38,6 +38,20 @@ class TransitionSystem:
         m = self.model
         return [m.thread_base + i * m.thread_stride for i in range(m.pool)]
 
+    def initial_states(self) -> Iterator[tuple]:
+        return (r for r in self.init() if type(r) is tuple)
+
+    def successors(self, s: tuple) -> Iterator[tuple]:
+        """Every successor state of s, in the order the search meets them (failures and
+        pool exhaustion left out): what a fingerprint store replays to rebuild a path."""
+        for me, off in enumerate(self.pc_offsets):
+            if s[off] < PC_EXITING:
+                continue
+            try:
+                yield from (r for r in self.steps[s[off]](s, me) if type(r) is tuple)
+            except EvalError:
+                continue  # the search met the same error and went no further in this step
+
 
 def build(model: Model, symmetry: bool = True) -> TransitionSystem:
     """`symmetry=False` (--no-symmetry) ignores the spec's `symmetric` declarations."""

@@ -19,6 +19,7 @@ from typing import Any
 from .codegen import Failure
 from .model import PC_EXITING
 from .search import Outcome, Violation
+from .store import NO_PARENT
 from .system import TransitionSystem
 from .typesys import Type
 from .values import decode, show, state_dict
@@ -52,13 +53,12 @@ class Counterexample:
 
 def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Counterexample:
     kinds = {p.name: p.kind for p in ts.model.properties}
-    store = outcome.store
-    path = store.path(v.state) if v.state >= 0 else []
+    path = outcome.store.states_on_path(v.state, ts) if v.state != NO_PARENT else []
     steps: list[TraceStep] = []
     if path:
-        steps.append(_initial(ts, store.state(path[0])))
+        steps.append(_initial(ts, path[0]))
     for b in path[1:]:
-        steps.append(_find_step(ts, steps[-1].state, store.state(b)))
+        steps.append(_find_step(ts, steps[-1].state, b))
     if v.final is not None:
         if v.thread is None:  # failure while building an initial state
             steps.append(TraceStep(None, None, "init", [], v.final, failed=True))
@@ -92,7 +92,10 @@ def _stored(ts: TransitionSystem, state: tuple) -> tuple:
     return state if ts.canon is None else ts.canon(state)
 
 
-def _initial(ts: TransitionSystem, stored: tuple) -> TraceStep:
+def _initial(ts: TransitionSystem, first: tuple) -> TraceStep:
+    """`first` is the stored state (the exact store) or a real state with the stored form
+    (a fingerprint store's replay); either way only its stored form matters."""
+    stored = _stored(ts, first)
     for r, choices in ts.labelled_init():
         if type(r) is tuple and _stored(ts, r) == stored:
             return TraceStep(None, None, "init", _describe(ts, choices), r)
@@ -100,7 +103,8 @@ def _initial(ts: TransitionSystem, stored: tuple) -> TraceStep:
 
 
 def _find_step(ts: TransitionSystem, pre: tuple, post: tuple) -> TraceStep:
-    """The step from the real state `pre` to a real state stored as `post`."""
+    """The step from the real state `pre` to a real state stored as `post` is."""
+    post = _stored(ts, post)
     for me, off in enumerate(ts.pc_offsets):
         pc = pre[off]
         if pc < PC_EXITING:

@@ -170,6 +170,25 @@ def test_traces_are_real_executions(path: Path, variant: str | None) -> None:
     assert any(st.state not in stored for ce in v.counterexamples for st in ce.steps)
 
 
+@pytest.mark.parametrize("path, variant", [
+    (ROOT / "tests" / "symmetric" / "mutex.spec", "racy"),
+    (ROOT / "tests" / "symmetric" / "matrix.spec", None),
+])
+@pytest.mark.parametrize("mode", [{"store": "fingerprint"}, {"workers": 2}])
+def test_fingerprint_and_worker_searches_reduce_alike(path: Path, variant: str | None,
+                                                       mode: dict) -> None:
+    """The level search canonicalises like the exact one: same states, same real traces."""
+    spec = load(path)
+    _, exact = run_variant(spec, variant)
+    ts, other = run_variant(spec, variant, **mode)
+    assert other.stats.distinct_states == exact.stats.distinct_states
+    assert verdict_table(other) == verdict_table(exact)
+    assert [[st.state for st in ce.steps] for ce in other.counterexamples] == \
+        [[st.state for st in ce.steps] for ce in exact.counterexamples]
+    for ce in other.counterexamples:
+        assert_real_execution(ts, ce)
+
+
 def test_invariant_trace_after_renaming() -> None:
     """A thread other than the canonical one can be the actor: the replay follows the real one."""
     src = counters(3, 2).replace("c = c + 1;", "c = c + 1; hits = hits + 1;") + \
