@@ -53,6 +53,10 @@ class _Usage(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["prove"]:
+        from .prove import main as prove_main  # z3 loads only for proofs
+        return prove_main(argv[1:])
     parser = _parser()
     try:
         args = parser.parse_args(argv)
