@@ -16,6 +16,7 @@ from pathlib import Path
 from . import syntax
 from .checker import check, variants_of
 from .errors import SpecError
+from .lints import lints
 from .parser import parse
 from .search import Limits, Progress, search
 from .system import TransitionSystem, build
@@ -78,4 +79,6 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
-    return ts, verdict(spec.path, ts.model, outcome, traces)
+    v = verdict(spec.path, ts.model, outcome, traces)
+    v.lints = lints(ts, outcome, {p.name for p in v.properties if p.status == "holds"})
+    return ts, v

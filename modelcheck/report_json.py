@@ -27,4 +27,5 @@ def verdict_json(ts: TransitionSystem | None, v: Verdict) -> dict[str, Any]:
                   "seconds": round(v.stats.seconds, 4)},
         "counterexample": traces[0] if traces else None,
         "counterexamples": traces,
+        "lints": [lint.json(v.spec) for lint in v.lints],
     }

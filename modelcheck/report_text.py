@@ -21,6 +21,9 @@ def summary(v: Verdict) -> str:
         lines.append(f"  {p.name:<{width}}  {p.kind:<9}  {status}")
     for reason in v.incomplete:
         lines.append(f"  incomplete: {reason}")
+    for lint in v.lints:
+        at = f"{lint.pos.line}:{lint.pos.col}: " if lint.pos and lint.pos.line else ""
+        lines.append(f"  lint: {at}{lint.message}")
     if v.declares_expectations:
         exp = ", ".join(sorted(v.expected)) or "nothing"
         word = {"met": "as expected", "unmet": "NOT as expected", "open": "not yet decided"}

@@ -116,6 +116,7 @@ class UnboundedEncoding:
         self.starts = [z3.Const(f"start{k}", TID) for k in range(len(model.starts))]
         self.defs = model.defs
         self._steps: dict[tuple[str, str], list[tuple[str, z3.ExprRef, z3.BoolRef]]] = {}
+        self._await_log: list[tuple[Pos, z3.BoolRef]] | None = None
 
     # ------------------------------------------------------------ support
     def _where(self, pos: Pos) -> str:
@@ -258,6 +259,19 @@ class UnboundedEncoding:
                     out.setdefault(f.prop, []).append(f.cond)
         return {p: z3.Or(c) for p, c in out.items()}
 
+    def await_guards(self, s: State) -> list[tuple[Pos, z3.BoolRef]]:
+        """For every `await`: when a thread in state s reaches it and its condition holds."""
+        self._await_log = []
+        scratch = self.state(f"{s.prefix}await.")
+        me = z3.Const(f"{s.prefix}await.self", TID)
+        try:
+            for template in self.m.templates.values():
+                for step in template.steps:
+                    self._paths(template, step, s, scratch, me, [])
+            return self._await_log
+        finally:
+            self._await_log = None
+
     def _step(self, template: M.Template, step: M.Step, s: State, t: State,
               me: z3.ExprRef) -> z3.BoolRef:
         return z3.Or([z3.And(g) for g in self._paths(template, step, s, t, me, [])] or
@@ -332,6 +346,8 @@ class UnboundedEncoding:
         ctx = _Ctx(q.state, me, q.env, q, fails, st.pos)
         if isinstance(st, M.Await):
             q.guard.append(self.expr(st.cond, ctx))
+            if self._await_log is not None:
+                self._await_log.append((st.pos, z3.And(q.guard)))
             return [q]
         if isinstance(st, M.Assert):
             cond = self.expr(st.cond, ctx)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .lints import Lint
 from .model import Model
 from .search import Outcome, Stats
 from .trace import Counterexample
@@ -34,6 +35,7 @@ class Verdict:
     incomplete: list[str] = field(default_factory=list)
     expected: frozenset[str] = frozenset()
     declares_expectations: bool = False
+    lints: list[Lint] = field(default_factory=list)
 
     @property
     def violated(self) -> frozenset[str]:
