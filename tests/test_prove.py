@@ -1,0 +1,241 @@
+"""`mcheck prove`, lemmas, the unbounded encoding, and the vacuity lints.
+
+Every outcome here comes from z3 or the engine on a spec text; the tests only
+choose specs whose answer is known by hand and check that the tool says it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelcheck.cli import main
+from modelcheck.errors import SpecError
+from tests.conftest import OSV, check, prop, write
+
+# x and y climb together to 2; `x <= 2 && y <= 2` holds but is not 1-inductive:
+# x = 0, y = 2 satisfies it and the step takes y to 3. SAME makes it inductive.
+TOGETHER = """
+var x: 0..3 = 0;
+var y: 0..3 = 0;
+thread w() { s: { await x < 2; x = x + 1; y = y + 1; goto s; } }
+start w();
+option deadlock = false;
+invariant BOTH: x <= 2 && y <= 2;
+"""
+
+# x := y; y := 0. x == 0 always, 2-inductive and not 1-inductive (x = 0, y = 1).
+SHIFT = """
+var x: 0..1 = 0;
+var y: 0..1 = 0;
+thread w() { s: { x = y; y = 0; goto s; } }
+start w();
+option deadlock = false;
+invariant ZERO: x == 0;
+"""
+
+# x reaches 2 in two steps: `x < 2` is false after two steps.
+CLIMB = """
+var x: 0..3 = 0;
+thread w() { s: { await x < 3; x = x + 1; goto s; } }
+start w();
+option deadlock = false;
+invariant LOW: x < 2;
+"""
+
+
+def prove(tmp_path: Path, src: str, *args: str) -> tuple[int, dict[str, Any], str]:
+    """Run `mcheck prove --unbounded` on a spec text; exit code, JSON document, stdout."""
+    out = tmp_path / "prove.json"
+    path = src if src.endswith(".spec") else write(tmp_path, src)
+    code = main(["prove", path, "--unbounded", "--json", str(out), *args])
+    return code, json.loads(out.read_text()) if out.exists() else {}, ""
+
+
+def result(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [r for r in doc["results"] if r["name"] == name]
+    assert len(found) == 1, doc["results"]
+    return found[0]
+
+
+# ----------------------------------------------------------------- lemmas
+def test_lemma_is_searched_as_its_own_kind() -> None:
+    v = check(TOGETHER + "lemma SAME: x == y;\n")
+    assert prop(v, "SAME").kind == "lemma"
+    assert prop(v, "SAME").status == "holds"
+    broken = check(TOGETHER + "lemma WRONG: x == 0;\n")
+    assert prop(broken, "WRONG").status == "violated"
+    assert prop(broken, "WRONG").trace_length == 1
+
+
+def test_lemma_exists_only_in_its_variants() -> None:
+    src = "variants a, b;\n" + TOGETHER + "lemma SAME for b: x == y;\n"
+    assert "SAME" not in {p.name for p in check(src, variant="a").properties}
+    assert prop(check(src, variant="b"), "SAME").status == "holds"
+
+
+def test_lemma_for_an_unknown_variant_is_a_located_error() -> None:
+    src = "variants a, b;\n" + TOGETHER + "lemma SAME for bb: x == y;\n"
+    with pytest.raises(SpecError) as e:
+        check(src)
+    assert "unknown variant 'bb' in lemma SAME" in str(e.value)
+    assert e.value.pos is not None and e.value.pos.line == 9
+
+
+def test_lemma_with_an_unknown_name_is_a_located_error() -> None:
+    with pytest.raises(SpecError) as e:
+        check(TOGETHER + "lemma SAME: x == z;\n")
+    assert "z" in str(e.value) and e.value.pos is not None and e.value.pos.line == 8
+
+
+# ----------------------------------------------------------------- prove
+def test_inductive_invariant_is_proved(tmp_path: Path) -> None:
+    code, doc, _ = prove(tmp_path, TOGETHER + "lemma SAME: x == y;\n")
+    assert code == 0
+    assert result(doc, "BOTH")["outcome"] == "proved"
+    assert result(doc, "SAME")["outcome"] == "proved"
+
+
+def test_cti_names_the_broken_conjunct(tmp_path: Path) -> None:
+    code, doc, _ = prove(tmp_path, TOGETHER)
+    assert code == 3
+    r = result(doc, "BOTH")
+    assert r["outcome"] == "unknown"
+    cti = r["cti"]
+    assert [b["conjunct"] for b in cti["broken_conjuncts"]] == [2]
+    assert cti["broken_conjuncts"][0]["text"].startswith("invariant BOTH")
+    before, after = cti["states"]
+    assert before["y"] == 2 and after["y"] == 3
+    assert [s["action"] for s in cti["steps"]] == ["w.s"]
+
+
+def test_k_induction_proves_what_1_induction_cannot(tmp_path: Path) -> None:
+    code1, doc1, _ = prove(tmp_path, SHIFT)
+    assert code1 == 3 and result(doc1, "ZERO")["outcome"] == "unknown"
+    assert result(doc1, "ZERO")["cti"]["states"][0]["y"] == 1
+    code2, doc2, _ = prove(tmp_path, SHIFT, "--k", "2")
+    assert code2 == 0
+    assert result(doc2, "ZERO")["outcome"] == "proved" and result(doc2, "ZERO")["k"] == 2
+
+
+def test_real_counterexample_is_refuted(tmp_path: Path) -> None:
+    code, doc, _ = prove(tmp_path, CLIMB, "--k", "3")
+    assert code == 1
+    r = result(doc, "LOW")
+    assert r["outcome"] == "refuted"
+    assert [s["x"] for s in r["counterexample"]["states"]] == [0, 1, 2]
+    # the explicit engine agrees on the length
+    assert prop(check(CLIMB), "LOW").trace_length == r["counterexample"]["length"]
+
+
+def test_z3_timeout_is_unknown_never_proved(tmp_path: Path) -> None:
+    code, doc, _ = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-STRICT",
+                         "--timeout", "0.001")
+    assert code == 3
+    r = result(doc, "V-STRICT")
+    assert r["outcome"] == "unknown" and "z3 gave up" in r["reason"]
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    path = write(tmp_path, TOGETHER)
+    assert main(["prove", path, "--unbounded", "--k", "0"]) == 2
+    assert main(["prove", path, "--unbounded", "--property", "NOPE"]) == 2
+
+
+def test_unsupported_construct_is_named_with_its_place(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    src = "thread_local r: bool = false;\n" + TOGETHER
+    assert main(["prove", write(tmp_path, src), "--unbounded"]) == 2
+    err = capsys.readouterr().err
+    assert "not supported in --unbounded: thread_local variables at" in err
+    assert "t.spec:1" in err
+
+
+# ----------------------------------------------------------------- OSv
+def test_osv_levels_v_safe_proved_for_every_thread_count(tmp_path: Path) -> None:
+    code, doc, _ = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE")
+    assert code == 0
+    assert result(doc, "V-SAFE")["outcome"] == "proved"
+    assert {r["name"] for r in doc["results"] if r["kind"] == "lemma"} == \
+        {"LOADING-PRIVATE", "INIT-SUBTREE"}
+    assert all(r["outcome"] == "proved" for r in doc["results"])
+
+
+def test_osv_levels_v_safe_needs_its_lemmas(tmp_path: Path) -> None:
+    text = OSV.read_text().replace("lemma ", "// lemma ").replace(
+        "phase == loading -> (level", "// ").replace("phase == initing -> (level", "// ")
+    code, doc, _ = prove(tmp_path, text + "\n", "--variant", "levels", "--property", "V-SAFE")
+    assert code == 3
+    assert result(doc, "V-SAFE")["cti"] is not None
+
+
+def test_osv_fe37650_v_safe_has_a_cti(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code, doc, _ = prove(tmp_path, str(OSV), "--variant", "fe37650", "--property", "V-SAFE")
+    assert code == 3
+    cti = result(doc, "V-SAFE")["cti"]
+    assert cti["broken_conjuncts"][0]["at"].endswith(":61:19")
+    after = cti["states"][1]
+    assert after["phase"] in ("loading", "initing")  # nobody sees too early otherwise
+    assert [s["action"] for s in cti["steps"]] == ["thr.run"]
+    out = capsys.readouterr().out
+    assert "Counterexample to induction for V-SAFE" in out
+    assert "broken conjunct 1 of 1" in out
+
+
+# ----------------------------------------------------------------- lints
+def lint_messages(src: str, **kw: Any) -> list[tuple[str, str]]:
+    return [(lint.kind, lint.message) for lint in check(src, **kw).lints]
+
+
+def test_lint_step_and_branch_that_never_fired() -> None:
+    src = """
+var x: 0..3 = 0;
+thread w() {
+    s: { either up: { await x < 2; x = x + 1; } or jump: { await x > 2; x = 0; } goto s; }
+    never: { x = 3; }
+}
+start w();
+option deadlock = false;
+"""
+    found = lint_messages(src)
+    assert ("never-fired", "no thread ever reached, so these steps never fired: w.never") in found
+    assert any(k == "never-fired" and m.startswith("w.s [jump] never fired") for k, m in found)
+    assert any(k == "await-never-holds" and "w.s [jump]" in m for k, m in found)
+    assert not any("[up]" in m for _, m in found)
+
+
+def test_lint_await_that_z3_shows_cannot_hold() -> None:
+    src = """
+var x: 0..3 = 0;
+thread w() { s: { await x > 1 && x < 1; x = 1; } }
+start w();
+option deadlock = false;
+"""
+    assert any(k == "await-never-holds" and "z3" in m for k, m in lint_messages(src))
+
+
+def test_lint_invariant_valid_without_reachability() -> None:
+    src = TOGETHER + "invariant TRIVIAL: x <= 3;\n"
+    found = lint_messages(src)
+    assert any(k == "valid-invariant" and m.startswith("TRIVIAL") for k, m in found)
+    assert not any(k == "valid-invariant" and m.startswith("BOTH") for k, m in found)
+
+
+def test_lint_holds_over_variables_that_never_changed() -> None:
+    src = TOGETHER + "var z: 0..3 = 1;\ninvariant STILL: z == 1 || x == 3;\n"
+    found = lint_messages(src)
+    assert not any(k == "unchanged-variables" for k, _ in found)  # x changes
+    src2 = TOGETHER + "var z: 0..3 = 1;\ninvariant STILL: z >= 1;\n"
+    assert any(k == "unchanged-variables" and m.startswith("STILL")
+               for k, m in lint_messages(src2))
+
+
+def test_lints_are_in_the_json(tmp_path: Path) -> None:
+    out = tmp_path / "v.json"
+    src = TOGETHER + "var z: 0..3 = 1;\ninvariant STILL: z >= 1;\n"
+    main([write(tmp_path, src), "--json", str(out), "-q"])
+    kinds = {lint["kind"] for lint in json.loads(out.read_text())["lints"]}
+    assert "unchanged-variables" in kinds
