@@ -98,6 +98,24 @@ class Prover:
         result = solver.check()
         return result, solver.model() if result == z3.sat else solver.reason_unknown(), outside
 
+    def wellformed(self) -> str | None:
+        """Why the encoding's well-formedness constraints are not shown inductive, or None.
+
+        Every query assumes them of its first state, so they must hold of every
+        reachable state: they hold initially and every step keeps them.
+        """
+        enc = self.enc
+        s, t = self._state(0), self._state(1)
+        for what, facts in (
+                ("initially", [enc.init(s), z3.Not(enc.wellformed(s))]),
+                ("after a step", [enc.ranges(s), enc.wellformed(s), enc.trans(s, t),
+                                  enc.ranges(t), z3.Not(enc.wellformed(t))])):
+            result, got, _ = self._solve(facts)
+            if result != z3.unsat:
+                return f"the encoding's well-formedness is not shown to hold {what} " \
+                       f"(z3: {result if result == z3.sat else got})"
+        return None
+
     def prove(self, inv: M.Invariant, k_max: int) -> Result:
         kind = "lemma" if inv.lemma else "invariant"
         enc = self.enc
@@ -107,12 +125,19 @@ class Prover:
             # base: a path of k - 1 steps from an initial state, ending outside P
             s = [self._state(i) for i in range(k + 1)]
             base = [enc.init(s[0])] + [enc.trans(s[i], s[i + 1]) for i in range(k - 1)]
-            result, got, why = self._solve(base + [z3.Not(enc.invariant(inv, s[k - 1]))])
+            value = enc.invariant(inv, s[k - 1])
+            result, got, why = self._solve(
+                base + [z3.Not(z3.And(value, enc.defined(inv, s[k - 1])))])
             outside.update(why)
-            if result == z3.sat:
+            if result == z3.sat and z3.is_false(got.eval(value, model_completion=True)):
                 return Result(inv.name, kind, "refuted",
                               f"violated {k - 1} step{'s' if k != 2 else ''} from an initial "
                               "state", k, counterexample=self._trace(got, s[:k], inv),
+                              outside_epr=sorted(outside))
+            if result == z3.sat:
+                return Result(inv.name, kind, "unknown", f"a state {k - 1} step(s) from an "
+                              "initial one may make it impossible to evaluate (none used as "
+                              "a value)", k, counterexample=self._trace(got, s[:k], inv),
                               outside_epr=sorted(outside))
             if result == z3.unknown:
                 return Result(inv.name, kind, "unknown", f"z3 gave up on the base case ({got})",
@@ -123,7 +148,8 @@ class Prover:
                 step += [enc.typed(s[i]), enc.invariant(inv, s[i])]
                 step += [enc.invariant(lemma, s[i]) for lemma in self.lemmas]
                 step.append(enc.trans(s[i], s[i + 1]))
-            step += [enc.typed(s[k]), z3.Not(enc.invariant(inv, s[k]))]
+            step += [enc.typed(s[k]),
+                     z3.Not(z3.And(enc.invariant(inv, s[k]), enc.defined(inv, s[k])))]
             result, got, why = self._solve(step)
             outside.update(why)
             if result == z3.unsat:
@@ -156,6 +182,11 @@ class Prover:
                 broken.append({"conjunct": index, "of": len(self.conjuncts[inv.name]),
                                "at": f"{self.spec.path}:{conj.pos.line}:{conj.pos.col}",
                                "text": _source_line(self.spec.source, conj.pos)})
+        if not broken:
+            broken.append({"conjunct": None, "of": len(self.conjuncts.get(inv.name, [])),
+                           "at": f"{self.spec.path}:{inv.pos.line}:{inv.pos.col}",
+                           "text": "no conjunct is false, but the invariant may not be "
+                                   "evaluable here (none used as a value)"})
         return Trace([readable(enc, zm, s) for s in states], steps, broken)
 
 
@@ -223,8 +254,8 @@ def _text(path: str, variant: str, k: int, results: list[Result], lemmas_ok: boo
                           f"{len(r.cti.states) - 1} step(s) inside {r.name} and the lemmas, "
                           f"then a step out of it"]
             for b in r.cti.broken:
-                lines.append(f"  broken conjunct {b['conjunct']} of {b['of']} at {b['at']}: "
-                             f"{b['text']}")
+                which = f"conjunct {b['conjunct']} of {b['of']}" if b["conjunct"] else r.name
+                lines.append(f"  broken {which} at {b['at']}: {b['text']}")
             lines += _trace_lines(r.cti)
     return "\n".join(lines)
 
@@ -301,10 +332,12 @@ def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
     goals = [i for i in model.invariants if i.lemma or not only or i.name in only]
     results = [prover.prove(inv, k) for inv in goals]
     lemmas_ok = all(r.outcome == "proved" for r in results if r.kind == "lemma")
-    if not lemmas_ok:
-        for r in results:
-            if r.outcome == "proved" and prover.lemmas:
-                r.outcome, r.reason = "unknown", r.reason + ", but a lemma is not proved"
+    broken = prover.wellformed()
+    for r in results:
+        if r.outcome == "proved" and broken:
+            r.outcome, r.reason = "unknown", f"{r.reason}, but {broken}"
+        elif r.outcome == "proved" and not lemmas_ok and prover.lemmas:
+            r.outcome, r.reason = "unknown", r.reason + ", but a lemma is not proved"
     return model, results, lemmas_ok
 
 

@@ -165,30 +165,38 @@ class UnboundedEncoding:
             z3.Array(f"{prefix}anc", TID, TID, z3.BoolSort()))
 
     def typed(self, s: State) -> z3.BoolRef:
-        """Values in their ranges, and what holds of every id by construction."""
-        x, y = z3.Consts("x y", TID)
-        out = [z3.Distinct(*self.starts)] if len(self.starts) > 1 else []
-        for v in self.m.vars:
-            out.append(self._typed_value(v.type, s.globals[v.name]))
+        return z3.And(self.ranges(s), self.wellformed(s))
+
+    def ranges(self, s: State) -> z3.BoolRef:
+        """Every value in its declared range, every pc a real one.
+
+        A step that would leave a range fails `bounds` and has no successor, so
+        reachable states satisfy this by the semantics, not by an argument.
+        """
+        x = z3.Const("x", TID)
+        out = [self._typed_value(v.type, s.globals[v.name]) for v in self.m.vars]
         pcs = [p for p in self.m.steps_by_pc] + [M.PC_UNUSED, M.PC_DONE, M.PC_FREED]
         out.append(z3.ForAll([x], z3.Or([s.pc[x] == p for p in pcs])))
-        for k, c in enumerate(self.starts):
-            out.append(s.pc[c] != M.PC_UNUSED)
-            out.append(s.parent.none[c])
-            del k
+        for t in self.m.templates.values():
+            for loc in t.params + t.locals:
+                arr = s.locals[f"{t.name}.{loc.name}"]
+                value = Opt(arr.none[x], arr.val[x]) if isinstance(arr, Opt) else arr[x]
+                rng = self._typed_value(loc.type, value)
+                if not z3.is_true(rng):
+                    out.append(z3.ForAll([x], rng))
+        return z3.And(out)
+
+    def wellformed(self, s: State) -> z3.BoolRef:
+        """What holds of thread ids by construction; `mcheck prove` checks it is inductive."""
+        x, y = z3.Consts("x y", TID)
+        out = [z3.Distinct(*self.starts)] if len(self.starts) > 1 else []
+        for c in self.starts:
+            out += [s.pc[c] != M.PC_UNUSED, s.parent.none[c]]
         unused = s.pc[x] == M.PC_UNUSED
         # an id never used has no parent and is nobody's ancestor, nor has one
         out.append(z3.ForAll([x], z3.Implies(unused, s.parent.none[x])))
         out.append(z3.ForAll([x, y], z3.Implies(unused, z3.And(z3.Not(s.anc[x, y]),
                                                                 z3.Not(s.anc[y, x])))))
-        for t in self.m.templates.values():
-            for loc in t.params + t.locals:
-                arr = s.locals[f"{t.name}.{loc.name}"]
-                inner = loc.type.inner if isinstance(loc.type, OptionalType) else loc.type
-                val = arr.val if isinstance(arr, Opt) else arr
-                rng = _range(inner, val[x])
-                if not z3.is_true(rng):
-                    out.append(z3.ForAll([x], rng))
         return z3.And(out)
 
     def _typed_value(self, t: Type, value: Any) -> z3.BoolRef:
@@ -223,9 +231,55 @@ class UnboundedEncoding:
 
     def invariant(self, inv: M.Invariant, s: State,
                   universe: list[z3.ExprRef] | None = None) -> z3.BoolRef:
-        """The invariant in state s; with a `universe`, quantifiers over ids range over it
-        (a ground formula that a z3 model evaluates to true or false)."""
+        """The invariant's value in state s; with a `universe`, quantifiers over ids range
+        over it (a ground formula that a z3 model evaluates to true or false).
+
+        Where the explicit engine would fail to evaluate it (`none` used as a value),
+        the value is unconstrained: see `defined` for what a proof must also show.
+        """
         return self.expr(inv.expr, _Ctx(s, None, universe=universe))
+
+    def defined(self, inv: M.Invariant, s: State) -> z3.BoolRef:
+        """The explicit engine can evaluate the invariant in s, in every order it may try.
+
+        Short-circuits of `&&`, `||`, `->` and `if` are followed exactly; a quantifier
+        must be evaluable for every id, which is stronger than the engine needs (it
+        stops at the first deciding id), so this only ever makes a proof harder.
+        """
+        return self._defined(inv.expr, _Ctx(s, None))
+
+    def _defined(self, e: M.TExpr, ctx: _Ctx) -> z3.BoolRef:
+        d = self._defined
+        if isinstance(e, M.Unwrap):
+            return z3.And(d(e.operand, ctx), z3.Not(_opt(self.expr(e.operand, ctx)).none))
+        if isinstance(e, M.Binary) and e.op in ("&&", "||", "->"):
+            a = self.expr(e.left, ctx)
+            short = z3.Not(a) if e.op != "||" else a
+            return z3.And(d(e.left, ctx), z3.Or(short, d(e.right, ctx)))
+        if isinstance(e, M.Ite):
+            return z3.And(d(e.test, ctx), z3.If(self.expr(e.test, ctx), d(e.then, ctx),
+                                                d(e.other, ctx)))
+        if isinstance(e, M.Unary) and e.op == "range":
+            value = self.expr(e.operand, ctx)
+            return z3.And(d(e.operand, ctx), _range(e.type, value))
+        if isinstance(e, M.DefCall):
+            body = self.defs[e.name]
+            env = {**ctx.env, **{p.uid: self.expr(a, ctx) for p, a in zip(body.params, e.args)}}
+            return z3.And([d(a, ctx) for a in e.args] + [d(body.body, replace_env(ctx, env))])
+        if isinstance(e, M.Quant) and isinstance(e.domain.type, TidType):
+            v = z3.Const(f"{e.var.name}!{e.var.uid}", TID)
+            body = d(e.body, replace_env(ctx, {**ctx.env, e.var.uid: v}))
+            dom = d(e.domain.set_expr, ctx) if e.domain.set_expr is not None else z3.BoolVal(True)
+            return z3.And(dom, z3.ForAll([v], body))
+        if isinstance(e, M.Quant):
+            return z3.And([d(e.body, replace_env(ctx, {**ctx.env, e.var.uid: z3.IntVal(x)
+                                                       if not isinstance(e.domain.type, BoolType)
+                                                       else z3.BoolVal(x)}))
+                           for x in e.domain.type.values()])
+        parts = [x for x in vars(e).values() if isinstance(x, M.TExpr)]
+        parts += [x for v in vars(e).values() if isinstance(v, tuple)
+                  for x in v if isinstance(x, M.TExpr)]
+        return z3.And([d(x, ctx) for x in parts]) if parts else z3.BoolVal(True)
 
     # -------------------------------------------------------- transitions
     def steps(self, s: State, t: State) -> list[tuple[str, z3.ExprRef, z3.BoolRef]]:
@@ -517,7 +571,9 @@ class UnboundedEncoding:
             return z3.Not(x)
         if e.op == "-":
             return -x
-        return x  # "range": a def's result range, checked by the explicit engine
+        if ctx.path is not None:  # "range": a def's result outside its type fails the step
+            ctx.path.guard.append(_range(e.type, x))
+        return x
 
     def _x_Binary(self, e: M.Binary, ctx: _Ctx) -> Any:
         a, b = self.expr(e.left, ctx), self.expr(e.right, ctx)
