@@ -20,6 +20,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ import z3
 from . import model as M
 from . import syntax as S
 from .checker import check
-from .errors import SpecError
+from .errors import Pos, SpecError
 from .pipeline import LoadedSpec, load
 from .symbolic_unbounded import (
     TID,
@@ -59,6 +60,21 @@ class Trace:
         return {"length": len(self.steps), "states": self.states,
                 "steps": [{"thread": s.thread, "action": s.action} for s in self.steps],
                 "broken_conjuncts": self.broken}
+
+
+@dataclass
+class Goal:
+    """A property as z3 sees it: its value and evaluability in a state, and its conjuncts.
+
+    An assertion holds in a state when no step from it fails the assertion.
+    """
+
+    name: str
+    kind: str                     # invariant, lemma, assertion
+    pos: Pos
+    holds: Callable[[Any], z3.BoolRef]
+    defined: Callable[[Any], z3.BoolRef]
+    conjuncts: list[M.Invariant]
 
 
 @dataclass
@@ -116,77 +132,94 @@ class Prover:
                        f"(z3: {result if result == z3.sat else got})"
         return None
 
-    def prove(self, inv: M.Invariant, k_max: int) -> Result:
-        kind = "lemma" if inv.lemma else "invariant"
+    def goals(self, only: list[str]) -> list[Goal]:
+        """Every invariant and lemma, then every assertion (`only`: those, plus the lemmas)."""
+        enc = self.enc
+        out = [Goal(inv.name, "lemma" if inv.lemma else "invariant", inv.pos,
+                    lambda s, inv=inv: enc.invariant(inv, s),
+                    lambda s, inv=inv: enc.defined(inv, s), self.conjuncts.get(inv.name, []))
+               for inv in self.m.invariants if inv.lemma or not only or inv.name in only]
+        out += [Goal(p.name, "assertion", p.pos,
+                     lambda s, p=p: z3.Not(enc.failures(s).get(p.name, z3.BoolVal(False))),
+                     lambda s: z3.BoolVal(True), [])
+                for p in self.m.properties
+                if p.kind == "assertion" and (not only or p.name in only)]
+        return out
+
+    def prove(self, goal: Goal, k_max: int) -> Result:
         enc = self.enc
         outside: set[str] = set()
         cti: Trace | None = None
+        failing = " (a step from the last state fails it)" if goal.kind == "assertion" else ""
         for k in range(1, k_max + 1):
             # base: a path of k - 1 steps from an initial state, ending outside P
             s = [self._state(i) for i in range(k + 1)]
             base = [enc.init(s[0])] + [enc.trans(s[i], s[i + 1]) for i in range(k - 1)]
-            value = enc.invariant(inv, s[k - 1])
-            result, got, why = self._solve(
-                base + [z3.Not(z3.And(value, enc.defined(inv, s[k - 1])))])
+            value = goal.holds(s[k - 1])
+            result, got, why = self._solve(base + [z3.Not(z3.And(value, goal.defined(s[k - 1])))])
             outside.update(why)
             if result == z3.sat and z3.is_false(got.eval(value, model_completion=True)):
-                return Result(inv.name, kind, "refuted",
-                              f"violated {k - 1} step{'s' if k != 2 else ''} from an initial "
-                              "state", k, counterexample=self._trace(got, s[:k], inv),
+                length = k - 1 + (goal.kind == "assertion")
+                return Result(goal.name, goal.kind, "refuted",
+                              f"violated {length} step{'s' if length != 1 else ''} from an "
+                              f"initial state{failing}", k,
+                              counterexample=self._trace(got, s[:k], goal),
                               outside_epr=sorted(outside))
             if result == z3.sat:
-                return Result(inv.name, kind, "unknown", f"a state {k - 1} step(s) from an "
-                              "initial one may make it impossible to evaluate (none used as "
-                              "a value)", k, counterexample=self._trace(got, s[:k], inv),
+                return Result(goal.name, goal.kind, "unknown", f"a state {k - 1} step(s) from "
+                              "an initial one may make it impossible to evaluate (none used "
+                              "as a value)", k, counterexample=self._trace(got, s[:k], goal),
                               outside_epr=sorted(outside))
             if result == z3.unknown:
-                return Result(inv.name, kind, "unknown", f"z3 gave up on the base case ({got})",
-                              k, cti=cti, outside_epr=sorted(outside))
+                return Result(goal.name, goal.kind, "unknown",
+                              f"z3 gave up on the base case ({got})", k, cti=cti,
+                              outside_epr=sorted(outside))
             # step: k states inside P and the lemmas, then one more step that leaves P
             step = []
             for i in range(k):
-                step += [enc.typed(s[i]), enc.invariant(inv, s[i])]
+                step += [enc.typed(s[i]), goal.holds(s[i])]
                 step += [enc.invariant(lemma, s[i]) for lemma in self.lemmas]
                 step.append(enc.trans(s[i], s[i + 1]))
-            step += [enc.typed(s[k]),
-                     z3.Not(z3.And(enc.invariant(inv, s[k]), enc.defined(inv, s[k])))]
+            step += [enc.typed(s[k]), z3.Not(z3.And(goal.holds(s[k]), goal.defined(s[k])))]
             result, got, why = self._solve(step)
             outside.update(why)
             if result == z3.unsat:
-                return Result(inv.name, kind, "proved", f"{k}-inductive" + (
+                return Result(goal.name, goal.kind, "proved", f"{k}-inductive" + (
                     ", assuming " + ", ".join(lemma.name for lemma in self.lemmas)
                     if self.lemmas else ""), k, outside_epr=sorted(outside))
             if result == z3.unknown:
-                return Result(inv.name, kind, "unknown",
+                return Result(goal.name, goal.kind, "unknown",
                               f"z3 gave up on the inductive step at k = {k} ({got})", k, cti=cti,
                               outside_epr=sorted(outside))
-            cti = self._trace(got, s, inv)
-        return Result(inv.name, kind, "unknown", f"not k-inductive for k <= {k_max}: "
+            cti = self._trace(got, s, goal)
+        return Result(goal.name, goal.kind, "unknown", f"not k-inductive for k <= {k_max}: "
                       "a counterexample to induction follows", k_max, cti=cti,
                       outside_epr=sorted(outside))
 
-    def _trace(self, zm: z3.ModelRef, states: list[Any], inv: M.Invariant) -> Trace:
+    def _trace(self, zm: z3.ModelRef, states: list[Any], goal: Goal) -> Trace:
         enc = self.enc
         steps = []
         for a, b in zip(states, states[1:]):
-            for name, me, formula in enc.steps(a, b):
+            for name, me, formula in enc.took(a, b):
                 if z3.is_true(zm.eval(formula, model_completion=True)):
                     thread = str(zm.eval(me, model_completion=True))
                     steps.append(Step(tid_names(enc, zm).get(thread, thread), name))
                     break
         last = states[-1]
         broken = []
-        for index, conj in enumerate(self.conjuncts.get(inv.name, []), 1):
+        for index, conj in enumerate(goal.conjuncts, 1):
             ground = enc.invariant(conj, last, zm.get_universe(TID) or [])
             if z3.is_false(zm.eval(ground, model_completion=True)):
-                broken.append({"conjunct": index, "of": len(self.conjuncts[inv.name]),
+                broken.append({"conjunct": index, "of": len(goal.conjuncts),
                                "at": f"{self.spec.path}:{conj.pos.line}:{conj.pos.col}",
                                "text": _source_line(self.spec.source, conj.pos)})
         if not broken:
-            broken.append({"conjunct": None, "of": len(self.conjuncts.get(inv.name, [])),
-                           "at": f"{self.spec.path}:{inv.pos.line}:{inv.pos.col}",
-                           "text": "no conjunct is false, but the invariant may not be "
-                                   "evaluable here (none used as a value)"})
+            why = "a step from the last state fails the assertion" if goal.kind == "assertion" \
+                else "no conjunct is false, but the invariant may not be evaluable here " \
+                     "(none used as a value)"
+            broken.append({"conjunct": None, "of": len(goal.conjuncts),
+                           "at": f"{self.spec.path}:{goal.pos.line}:{goal.pos.col}",
+                           "text": why})
         return Trace([readable(enc, zm, s) for s in states], steps, broken)
 
 
@@ -323,14 +356,13 @@ def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
                   only: list[str], overrides: dict[str, str] | None = None
                   ) -> tuple[M.Model, list[Result], bool]:
     model = check(spec.ast, variant, overrides)
-    known = {i.name for i in model.invariants}
+    known = {p.name for p in model.properties if p.kind in ("invariant", "lemma", "assertion")}
     for name in only:
         if name not in known:
-            raise SpecError(f"--property {name}: variant {model.variant} has no invariant "
-                            f"or lemma '{name}'")
+            raise SpecError(f"--property {name}: variant {model.variant} has no invariant, "
+                            f"lemma or assertion '{name}'")
     prover = Prover(spec, model, timeout)
-    goals = [i for i in model.invariants if i.lemma or not only or i.name in only]
-    results = [prover.prove(inv, k) for inv in goals]
+    results = [prover.prove(goal, k) for goal in prover.goals(only)]
     lemmas_ok = all(r.outcome == "proved" for r in results if r.kind == "lemma")
     broken = prover.wellformed()
     for r in results:

@@ -117,6 +117,7 @@ class UnboundedEncoding:
         self.defs = model.defs
         self._steps: dict[tuple[str, str], list[tuple[str, z3.ExprRef, z3.BoolRef]]] = {}
         self._await_log: list[tuple[Pos, z3.BoolRef]] | None = None
+        self._failures: dict[str, dict[str, z3.BoolRef]] = {}
 
     # ------------------------------------------------------------ support
     def _where(self, pos: Pos) -> str:
@@ -298,10 +299,23 @@ class UnboundedEncoding:
         return self._steps[key]
 
     def trans(self, s: State, t: State) -> z3.BoolRef:
-        return z3.Or([f for _, _, f in self.steps(s, t)])
+        """Some step leads from s to t; `took(s, t)` names which one in a z3 model."""
+        took = self.took(s, t)
+        return z3.And(z3.Or([b for _, _, b in took]),
+                      *[b == f for (_, _, b), (_, _, f) in zip(took, self.steps(s, t))])
+
+    def took(self, s: State, t: State) -> list[tuple[str, z3.ExprRef, z3.BoolRef]]:
+        """(step name, acting thread, a boolean that is true when that step was taken)."""
+        return [(name, me, z3.Bool(f"{t.prefix}took.{name}"))
+                for name, me, _ in self.steps(s, t)]
 
     def failures(self, s: State) -> dict[str, z3.BoolRef]:
-        """For each assertion, the states from which some step fails it."""
+        """For each assertion, the states from which some step fails it (kept per state)."""
+        if s.prefix not in self._failures:
+            self._failures[s.prefix] = self._failures_of(s)
+        return self._failures[s.prefix]
+
+    def _failures_of(self, s: State) -> dict[str, z3.BoolRef]:
         out: dict[str, list[z3.BoolRef]] = {}
         scratch = self.state(f"{s.prefix}fail.")
         for template in self.m.templates.values():

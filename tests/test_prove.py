@@ -132,6 +132,19 @@ def test_real_counterexample_is_refuted(tmp_path: Path) -> None:
     assert prop(check(CLIMB), "LOW").trace_length == r["counterexample"]["length"]
 
 
+def test_assertions_are_proved_and_refuted(tmp_path: Path) -> None:
+    src = CLIMB.replace("goto s;", "assert x >= 1 as SMALL; goto s;")
+    code, doc, _ = prove(tmp_path, src, "--property", "SMALL")
+    assert code == 0 and result(doc, "SMALL")["outcome"] == "proved"
+    bad = CLIMB.replace("goto s;", "assert x < 2 as SMALL; goto s;")
+    code, doc, _ = prove(tmp_path, bad, "--property", "SMALL", "--k", "3")
+    r = result(doc, "SMALL")
+    assert code == 1 and r["outcome"] == "refuted"
+    assert prop(check(bad), "SMALL").trace_length == 2
+    assert [s["x"] for s in r["counterexample"]["states"]] == [0, 1]  # then the failing step
+    assert "2 steps" in r["reason"]
+
+
 def test_z3_timeout_is_unknown_never_proved(tmp_path: Path) -> None:
     code, doc, _ = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-STRICT",
                          "--timeout", "0.001")
@@ -163,6 +176,12 @@ def test_osv_levels_v_safe_proved_for_every_thread_count(tmp_path: Path) -> None
     assert {r["name"] for r in doc["results"] if r["kind"] == "lemma"} == \
         {"LOADING-PRIVATE", "INIT-SUBTREE", "PUBLIC-OTHERWISE"}
     assert all(r["outcome"] == "proved" for r in doc["results"])
+
+
+def test_osv_levels_v_mem_proved_for_every_thread_count(tmp_path: Path) -> None:
+    code, doc, _ = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-MEM")
+    assert code == 0 and result(doc, "V-MEM")["outcome"] == "proved"
+    assert result(doc, "V-MEM")["kind"] == "assertion"
 
 
 def test_osv_levels_v_safe_needs_its_lemmas(tmp_path: Path) -> None:
