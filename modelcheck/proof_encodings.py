@@ -1,0 +1,162 @@
+"""The z3 encodings behind `mcheck prove` and `--bmc`, seen through one interface.
+
+`Unbounded` reads `symbolic_unbounded` (thread ids as a sort: every number of
+threads). Each turns the spec's invariants, lemmas and assertions into `Goal`s
+whose value, evaluability and broken conjuncts the prover can ask for, and
+names states and steps of a z3 model the way traces name them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from . import model as M
+from . import syntax as S
+from .checker import check
+from .errors import Pos
+from .pipeline import LoadedSpec
+from .symbolic_unbounded import TID, encode_unbounded, leaves_epr, readable, tid_names
+
+
+@dataclass
+class Goal:
+    """A property as z3 sees it: its value and evaluability in a state, and what broke it."""
+
+    name: str
+    kind: str                                       # invariant, lemma, assertion
+    pos: Pos
+    holds: Callable[[Any], z3.BoolRef]
+    defined: Callable[[Any], z3.BoolRef]
+    broken: Callable[[z3.ModelRef, Any], list[dict[str, Any]]]
+
+
+class ProofEncoding(ABC):
+    """What the prover and BMC need; subclasses bind it to one encoding."""
+
+    scope = ""
+
+    def __init__(self, spec: LoadedSpec, model: M.Model, overrides: dict[str, str]):
+        self.spec = spec
+        self.m = model
+        self.conjuncts = conjuncts(spec, model, overrides)
+
+    def goals(self, only: list[str]) -> list[Goal]:
+        """Every invariant and lemma, then every assertion (`only`: those, plus the lemmas)."""
+        out = [self.invariant_goal(inv) for inv in self.m.invariants
+               if inv.lemma or not only or inv.name in only]
+        out += [Goal(p.name, "assertion", p.pos,
+                     lambda s, p=p: z3.Not(self.failures(s).get(p.name, z3.BoolVal(False))),
+                     lambda s: z3.BoolVal(True),
+                     lambda zm, s, p=p: [self.where(p.pos, None, "a step from the last state "
+                                                    "fails the assertion")])
+                for p in self.m.properties
+                if p.kind == "assertion" and (not only or p.name in only)]
+        return out
+
+    def where(self, pos: Pos, conjunct: int | None, text: str, of: int = 0) -> dict[str, Any]:
+        return {"conjunct": conjunct, "of": of,
+                "at": f"{self.spec.path}:{pos.line}:{pos.col}", "text": text}
+
+    def broken_conjuncts(self, inv: M.Invariant, false: Callable[[M.Invariant], bool]
+                         ) -> list[dict[str, Any]]:
+        parts = self.conjuncts.get(inv.name, [])
+        out = [self.where(c.pos, k, _source_line(self.spec.source, c.pos), len(parts))
+               for k, c in enumerate(parts, 1) if false(c)]
+        return out or [self.where(inv.pos, None, "no conjunct is false, but the invariant may "
+                                  "not be evaluable here (none used as a value)", len(parts))]
+
+    @abstractmethod
+    def invariant_goal(self, inv: M.Invariant) -> Goal: ...
+
+    @abstractmethod
+    def failures(self, s: Any) -> dict[str, z3.BoolRef]: ...
+
+
+class Unbounded(ProofEncoding):
+    """Thread ids as an uninterpreted sort: a proof holds for every number of threads."""
+
+    scope = "every number of threads"
+
+    def __init__(self, spec: LoadedSpec, model: M.Model, overrides: dict[str, str]):
+        super().__init__(spec, model, overrides)
+        self.enc = encode_unbounded(model, spec.path)
+        self.state = self.enc.state
+        self.typed = self.enc.typed
+        self.init = self.enc.init
+        self.trans = self.enc.trans
+
+    def failures(self, s: Any) -> dict[str, z3.BoolRef]:
+        return self.enc.failures(s)
+
+    def invariant_goal(self, inv: M.Invariant) -> Goal:
+        enc = self.enc
+
+        def broken(zm: z3.ModelRef, s: Any) -> list[dict[str, Any]]:
+            universe = zm.get_universe(TID) or []
+            return self.broken_conjuncts(inv, lambda c: z3.is_false(
+                zm.eval(enc.invariant(c, s, universe), model_completion=True)))
+
+        return Goal(inv.name, "lemma" if inv.lemma else "invariant", inv.pos,
+                    lambda s: enc.invariant(inv, s), lambda s: enc.defined(inv, s), broken)
+
+    def wellformed_obligations(self, s: Any, t: Any) -> list[tuple[str, list[z3.BoolRef]]]:
+        """Each list must be unsatisfiable: well-formedness holds initially and is kept."""
+        enc = self.enc
+        return [("initially", [enc.init(s), z3.Not(enc.wellformed(s))]),
+                ("after a step", [enc.ranges(s), enc.wellformed(s), enc.trans(s, t),
+                                  enc.ranges(t), z3.Not(enc.wellformed(t))])]
+
+    def outside_epr(self, query: z3.BoolRef) -> list[str]:
+        return leaves_epr(query)
+
+    def readable(self, zm: z3.ModelRef, s: Any) -> dict[str, Any]:
+        return readable(self.enc, zm, s)
+
+    def step_taken(self, zm: z3.ModelRef, s: Any, t: Any) -> tuple[str, str]:
+        for name, me, took in self.enc.took(s, t):
+            if z3.is_true(zm.eval(took, model_completion=True)):
+                thread = str(zm.eval(me, model_completion=True))
+                return tid_names(self.enc, zm).get(thread, thread), name
+        raise AssertionError("a model of trans takes no step")
+
+
+# ---------------------------------------------------------------- conjuncts
+def _split(e: S.Expr) -> list[S.Expr]:
+    """Top-level conjuncts, looking through `forall` and the right side of `->`."""
+    if isinstance(e, S.Binary) and e.op == "&&":
+        return _split(e.left) + _split(e.right)
+    if isinstance(e, S.Binary) and e.op == "->":
+        parts = _split(e.right)
+        return [e] if len(parts) == 1 else [S.Binary(p.pos, "->", e.left, p) for p in parts]
+    if isinstance(e, S.Binder) and e.kind == "forall":
+        parts = _split(e.body)
+        return [e] if len(parts) == 1 else [S.Binder(p.pos, "forall", e.var, e.domain, p)
+                                           for p in parts]
+    return [e]
+
+
+def conjuncts(spec: LoadedSpec, model: M.Model,
+              overrides: dict[str, str]) -> dict[str, list[M.Invariant]]:
+    """Each invariant's conjuncts, checked as invariants of their own (named NAME#k)."""
+    ast = spec.ast
+    named = [(n, e) for n, e, _ in ast.invariants] + \
+        [(lemma.name, lemma.expr) for lemma in ast.lemmas
+         if any(lemma.name == i.name for i in model.invariants)]
+    pieces = [(f"{n}#{k}", part, part.pos) for n, e in named
+              for k, part in enumerate(_split(e), 1)]
+    derived = dataclasses.replace(ast, invariants=pieces, lemmas=[], expects=[])
+    out: dict[str, list[M.Invariant]] = {}
+    for inv in check(derived, model.variant, overrides).invariants:
+        out.setdefault(inv.name.rsplit("#", 1)[0], []).append(inv)
+    return out
+
+
+def _source_line(source: str, pos: Pos) -> str:
+    lines = source.splitlines()
+    return lines[pos.line - 1].strip() if 0 < pos.line <= len(lines) else ""
