@@ -2,10 +2,10 @@
 
 One incremental solver holds the unrolled path init(s0), trans(s0, s1), ...;
 at each depth every property not yet violated is asked for separately (under
-push/pop), so each gets its own shortest depth, as in the explicit search. An
-invariant is violated at depth d when s_d breaks it; an assertion when a step
-from s_{d-1} fails it (a trace of d steps, the last one failing). Deadlock and
-bounds are left to the explicit search.
+push/pop), so each gets its own shortest depth, as in the explicit search:
+an invariant (or deadlock) is violated at depth d when s_d breaks it, an
+assertion or a bound when a step from s_{d-1} fails it (a trace of d steps,
+the last one failing), and initialisation failures have depth 0.
 """
 
 from __future__ import annotations
@@ -15,54 +15,75 @@ from typing import Any
 
 import z3
 
-from . import model as M
+from .proof_encodings import ProofEncoding
+
+VIOLATED, CLEAR, UNKNOWN = "violated", "no violation", "unknown"
 
 
 @dataclass
 class Found:
     prop: str
-    depth: int          # steps in the shortest trace
-    model: Any          # the z3 model of the path
-    states: list[Any]   # s0 .. s_depth; for an assertion s0 .. s_{depth-1}, then the failing step
+    kind: str
+    status: str                 # violated, no violation (within the depth), unknown
+    length: int | None = None   # steps of the shortest trace
+    states: list[dict[str, Any]] | None = None
+    steps: list[tuple[str, str]] | None = None
+
+    def json(self) -> dict[str, Any]:
+        return {"name": self.prop, "kind": self.kind, "status": self.status,
+                "length": self.length,
+                "counterexample": None if self.states is None else {
+                    "length": self.length, "states": self.states,
+                    "steps": [{"thread": t, "action": a} for t, a in self.steps or []]}}
 
 
-@dataclass
-class BmcOutcome:
-    found: dict[str, Found]
-    depth: int                     # deepest depth fully checked
-    gave_up: str | None = None     # z3's reason when it answered unknown
-
-
-def bmc(enc: Any, model: M.Model, k: int, timeout_ms: int,
-        props: list[str] | None = None) -> BmcOutcome:
-    """Search depths 0..k; `enc` is an encoding with state/init/trans/invariant/failures."""
-    invariants = [i for i in model.invariants if props is None or i.name in props]
-    asserts = {p.name for p in model.properties if p.kind == "assertion"
-               and (props is None or p.name in props)}
+def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, str | None]:
+    """Per property what depths 0..k show; the depth fully searched; z3's reason if it gave up."""
+    m = enc.m
+    kinds = {p.name: p.kind for p in m.properties}
     solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
+    solver.set("timeout", max(1, int(timeout * 1000)))
     states = [enc.state("b0.")]
     solver.add(enc.init(states[0]))
     found: dict[str, Found] = {}
+    goals = {g.name: g for g in enc.goals([]) if g.kind != "assertion"}
+
+    def ask(name: str, condition: z3.BoolRef, length: int, path: list[Any]) -> bool:
+        """Whether z3 decided (sat or unsat) whether the condition can hold at this depth."""
+        solver.push()
+        solver.add(condition)
+        result = solver.check()
+        if result == z3.sat:
+            zm = solver.model()
+            steps = [enc.step_taken(zm, a, b) for a, b in zip(path, path[1:])]
+            if length == len(path) and path:  # a failing step ends the trace
+                steps.append(enc.failing_step(zm, path[-1], name))
+            found[name] = Found(name, kinds.get(name, "bounds"), VIOLATED, length,
+                                [enc.readable(zm, s) for s in path], steps)
+        solver.pop()
+        return result != z3.unknown
+
+    for name, cond in enc.init_failures().items():
+        if not ask(name, cond, 0, []):
+            return _report(m, kinds, found), -1, solver.reason_unknown()
     for depth in range(k + 1):
         s = states[depth]
-        goals: list[tuple[str, z3.BoolRef, int]] = []
-        goals += [(inv.name, z3.Not(enc.invariant(inv, s)), depth)
-                  for inv in invariants if inv.name not in found]
-        if depth < k:  # a step from s_depth that fails: a trace of depth + 1 steps
-            goals += [(name, cond, depth + 1) for name, cond in enc.failures(s).items()
-                      if name in asserts and name not in found]
-        for name, goal, length in goals:
-            solver.push()
-            solver.add(goal)
-            result = solver.check()
-            if result == z3.sat:
-                found[name] = Found(name, length, solver.model(), states[:depth + 1])
-            solver.pop()
-            if result == z3.unknown:
-                return BmcOutcome(found, depth - 1, solver.reason_unknown())
-        if depth == k or (len(found) == len(invariants) + len(asserts)):
-            return BmcOutcome(found, depth)
-        states.append(enc.state(f"b{depth + 1}."))
-        solver.add(enc.trans(s, states[depth + 1]))
-    return BmcOutcome(found, k)
+        asks = [(g.name, z3.Not(z3.And(g.holds(s), g.defined(s))), depth)
+                for g in goals.values() if g.name not in found]
+        deadlock = enc.deadlocked(s)
+        if deadlock is not None and "deadlock" in kinds and "deadlock" not in found:
+            asks.append(("deadlock", deadlock, depth))
+        if depth < k:
+            asks += [(name, cond, depth + 1) for name, cond in enc.failures(s).items()
+                     if name in kinds and name not in found]
+        for name, cond, length in asks:
+            if not ask(name, cond, length, states[:depth + 1]):
+                return _report(m, kinds, found), depth - 1, solver.reason_unknown()
+        if depth < k:
+            states.append(enc.state(f"b{depth + 1}."))
+            solver.add(enc.trans(s, states[depth + 1]))
+    return _report(m, kinds, found), k, None
+
+
+def _report(m: Any, kinds: dict[str, str], found: dict[str, Found]) -> list[Found]:
+    return [found.get(p.name, Found(p.name, p.kind, CLEAR)) for p in m.properties]

@@ -1,9 +1,11 @@
 """The z3 encodings behind `mcheck prove` and `--bmc`, seen through one interface.
 
-`Unbounded` reads `symbolic_unbounded` (thread ids as a sort: every number of
-threads). Each turns the spec's invariants, lemmas and assertions into `Goal`s
-whose value, evaluability and broken conjuncts the prover can ask for, and
-names states and steps of a z3 model the way traces name them.
+`Bounded` reads `symbolic.py` (the spec's own pool, slot for slot as the
+explicit engine stores states); `Unbounded` reads `symbolic_unbounded` (thread
+ids as a sort: every number of threads). Each turns the spec's invariants,
+lemmas and assertions into `Goal`s whose value, evaluability and broken
+conjuncts the prover can ask for, and names states and steps of a z3 model the
+way traces name them.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ import z3
 from . import model as M
 from . import syntax as S
 from .checker import check
+from .codegen import EvalError
 from .errors import Pos
 from .pipeline import LoadedSpec
 from .symbolic_unbounded import TID, encode_unbounded, leaves_epr, readable, tid_names
+from .system import build
+from .values import state_dict
 
 
 @dataclass
@@ -44,7 +49,10 @@ class ProofEncoding(ABC):
     def __init__(self, spec: LoadedSpec, model: M.Model, overrides: dict[str, str]):
         self.spec = spec
         self.m = model
-        self.conjuncts = conjuncts(spec, model, overrides)
+        self.conjunct_model = conjunct_model(spec, model, overrides)
+        self.conjuncts: dict[str, list[M.Invariant]] = {}
+        for inv in self.conjunct_model.invariants:
+            self.conjuncts.setdefault(inv.name.rsplit("#", 1)[0], []).append(inv)
 
     def goals(self, only: list[str]) -> list[Goal]:
         """Every invariant and lemma, then every assertion (`only`: those, plus the lemmas)."""
@@ -70,6 +78,18 @@ class ProofEncoding(ABC):
                for k, c in enumerate(parts, 1) if false(c)]
         return out or [self.where(inv.pos, None, "no conjunct is false, but the invariant may "
                                   "not be evaluable here (none used as a value)", len(parts))]
+
+    def deadlocked(self, s: Any) -> z3.BoolRef | None:
+        """When s is a deadlock, or None when this encoding cannot say."""
+        return None
+
+    def init_failures(self) -> dict[str, z3.BoolRef]:
+        """Properties that building an initial state can fail, and when."""
+        return {}
+
+    def failing_step(self, zm: z3.ModelRef, s: Any, prop: str) -> tuple[str, str]:
+        """(thread, action) of a step from s that fails `prop` in the model."""
+        return "some thread", f"a step that fails {prop}"
 
     @abstractmethod
     def invariant_goal(self, inv: M.Invariant) -> Goal: ...
@@ -126,6 +146,91 @@ class Unbounded(ProofEncoding):
         raise AssertionError("a model of trans takes no step")
 
 
+class Bounded(ProofEncoding):
+    """The spec's own thread pool and constants, slot for slot as the explicit engine has them
+    (`symbolic.py`); broken conjuncts are evaluated by the explicit engine's own code."""
+
+    def __init__(self, spec: LoadedSpec, model: M.Model, overrides: dict[str, str]):
+        from .symbolic import encode  # the z3 encoding of the fixed pool
+
+        super().__init__(spec, model, overrides)
+        self.scope = f"a pool of {model.pool} thread ids"
+        self.enc = encode(model)
+        self.state = self.enc.state
+        self.init = self.enc.init
+        self.checks = {name: fn for name, fn in build(self.conjunct_model).invariants}
+
+    def typed(self, s: Any) -> z3.BoolRef:
+        """`symbolic.typed`, and every thread's pc one the spec has (or a status)."""
+        pcs = [M.PC_UNUSED, M.PC_DONE, M.PC_FREED, *self.m.steps_by_pc]
+        offsets = [self.m.thread_base + k * self.m.thread_stride for k in range(self.m.pool)]
+        return z3.And(self.enc.typed(s), *[z3.Or([s[o] == pc for pc in pcs]) for o in offsets])
+
+    def took(self, s: Any, t: Any) -> list[tuple[Any, z3.BoolRef, z3.BoolRef]]:
+        """(disjunct, a boolean true when it was the step taken, its formula)."""
+        return [(d, z3.Bool(f"took.{id(t)}.{k}"), d.formula)
+                for k, d in enumerate(self.enc.steps(s, t))]
+
+    def trans(self, s: Any, t: Any) -> z3.BoolRef:
+        took = self.took(s, t)
+        return z3.And(z3.Or([b for _, b, _ in took] or [z3.BoolVal(False)]),
+                      *[b == f for _, b, f in took])
+
+    def failures(self, s: Any) -> dict[str, z3.BoolRef]:
+        return self.enc.failure(s)
+
+    def deadlocked(self, s: Any) -> z3.BoolRef:
+        return self.enc.deadlocked(s)
+
+    def init_failures(self) -> dict[str, z3.BoolRef]:
+        return self.enc.init_failure()
+
+    def failing_step(self, zm: z3.ModelRef, s: Any, prop: str) -> tuple[str, str]:
+        for thread in range(self.m.pool):
+            for pc, (template, step) in self.m.steps_by_pc.items():
+                cond = self.enc.failure(s, thread, pc).get(prop)
+                if cond is not None and z3.is_true(zm.eval(cond, model_completion=True)):
+                    return str(thread), f"{template.name}.{step.label}"
+        return super().failing_step(zm, s, prop)
+
+    def invariant_goal(self, inv: M.Invariant) -> Goal:
+        """`symbolic.invariant` is true only where the invariant can also be evaluated."""
+        enc = self.enc
+
+        def broken(zm: z3.ModelRef, s: Any) -> list[dict[str, Any]]:
+            state = enc.concrete(zm, s)
+            return self.broken_conjuncts(inv, lambda c: not _holds(self.checks[c.name], state))
+
+        return Goal(inv.name, "lemma" if inv.lemma else "invariant", inv.pos,
+                    lambda s: enc.invariant(inv.name, s), lambda s: z3.BoolVal(True), broken)
+
+    def wellformed_obligations(self, s: Any, t: Any) -> list[tuple[str, list[z3.BoolRef]]]:
+        enc = self.enc
+        return [("initially", [enc.init(s), z3.Not(self.typed(s))]),
+                ("after a step", [self.typed(s), self.trans(s, t), z3.Not(self.typed(t))])]
+
+    def outside_epr(self, query: z3.BoolRef) -> list[str]:
+        return []  # no quantifiers: every slot is a constant
+
+    def readable(self, zm: z3.ModelRef, s: Any) -> dict[str, Any]:
+        return state_dict(self.m, self.enc.concrete(zm, s))
+
+    def step_taken(self, zm: z3.ModelRef, s: Any, t: Any) -> tuple[str, str]:
+        for d, took, _ in self.took(s, t):
+            if z3.is_true(zm.eval(took, model_completion=True)):
+                template, step = self.m.steps_by_pc[d.pc]
+                action = f"{template.name}.{step.label}"
+                return str(d.thread), action if d.what == "step" else f"{action} [{d.what}]"
+        raise AssertionError("a model of trans takes no step")
+
+
+def _holds(check: Callable[[tuple], bool], state: tuple) -> bool:
+    try:
+        return bool(check(state))
+    except EvalError:
+        return False
+
+
 # ---------------------------------------------------------------- conjuncts
 def _split(e: S.Expr) -> list[S.Expr]:
     """Top-level conjuncts, looking through `forall` and the right side of `->`."""
@@ -141,9 +246,8 @@ def _split(e: S.Expr) -> list[S.Expr]:
     return [e]
 
 
-def conjuncts(spec: LoadedSpec, model: M.Model,
-              overrides: dict[str, str]) -> dict[str, list[M.Invariant]]:
-    """Each invariant's conjuncts, checked as invariants of their own (named NAME#k)."""
+def conjunct_model(spec: LoadedSpec, model: M.Model, overrides: dict[str, str]) -> M.Model:
+    """The model again, its invariants replaced by their conjuncts (named NAME#k)."""
     ast = spec.ast
     named = [(n, e) for n, e, _ in ast.invariants] + \
         [(lemma.name, lemma.expr) for lemma in ast.lemmas
@@ -151,10 +255,7 @@ def conjuncts(spec: LoadedSpec, model: M.Model,
     pieces = [(f"{n}#{k}", part, part.pos) for n, e in named
               for k, part in enumerate(_split(e), 1)]
     derived = dataclasses.replace(ast, invariants=pieces, lemmas=[], expects=[])
-    out: dict[str, list[M.Invariant]] = {}
-    for inv in check(derived, model.variant, overrides).invariants:
-        out.setdefault(inv.name.rsplit("#", 1)[0], []).append(inv)
-    return out
+    return check(derived, model.variant, overrides)
 
 
 def _source_line(source: str, pos: Pos) -> str:

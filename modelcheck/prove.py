@@ -1,9 +1,12 @@
-"""`mcheck prove`: invariants, lemmas and assertions proved by k-induction with z3.
+"""`mcheck prove`: invariants, lemmas and assertions proved by k-induction with z3,
+or (`--bmc K`) a symbolic search for violations of at most K steps.
 
-The induction itself is `induction.py`; the encodings are `proof_encodings.py`.
-Exit codes: 0 every property proved, 1 some property refuted (a real
-counterexample from the initial states), 2 usage or spec error, 3 nothing
-refuted but some property unknown (not k-inductive up to K, or z3 gave up).
+The induction itself is `induction.py`, the search `bmc.py`; the encodings are
+`proof_encodings.py`. Exit codes: 0 every property proved, 1 some property
+refuted (a real counterexample from the initial states; with --bmc, a
+violation found), 2 usage or spec error, 3 nothing refuted but some property
+unknown (not k-inductive up to K, or z3 gave up; with --bmc, no violation
+within K steps, which proves nothing).
 """
 
 from __future__ import annotations
@@ -15,20 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from . import model as M
+from .bmc import VIOLATED, Found, bmc
 from .checker import check
 from .errors import SpecError
-from .induction import Prover, Result, Trace
+from .induction import Prover, Result, Step, Trace
 from .pipeline import LoadedSpec, load
-from .proof_encodings import ProofEncoding, Unbounded
+from .proof_encodings import Bounded, ProofEncoding, Unbounded
 from .values import show
 
 
 def encoding(spec: LoadedSpec, model: M.Model, overrides: dict[str, str],
              unbounded: bool) -> ProofEncoding:
-    if not unbounded:
-        raise SpecError("mcheck prove needs --unbounded until the fixed-pool encoding "
-                        "(symbolic.py) is merged")
-    return Unbounded(spec, model, overrides)
+    return (Unbounded if unbounded else Bounded)(spec, model, overrides)
 
 
 def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
@@ -103,13 +104,40 @@ def _flat(state: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _bmc_text(path: str, enc: ProofEncoding, k: int, found: list[Found], depth: int,
+              why: str | None) -> str:
+    lines = [f"{path}  variant {enc.m.variant}: bounded model checking to depth {k} "
+             f"({enc.scope})"]
+    width = max((len(f.prop) for f in found), default=4)
+    for f in found:
+        status = f"VIOLATED in {f.length} step{'s' if f.length != 1 else ''}" \
+            if f.status == VIOLATED else f"no violation within {depth} steps"
+        lines.append(f"  {f.prop:<{width}}  {f.kind:<9}  {status}")
+    if why is not None:
+        lines.append(f"  z3 gave up after depth {depth} ({why})")
+    for f in found:
+        if f.states is not None:
+            steps = [Step(*s) for s in f.steps or []]
+            lines += ["", f"Counterexample for {f.prop}: {f.length} step(s)"]
+            lines += _trace_lines(Trace(f.states, steps))
+            if len(steps) == len(f.states):
+                lines.append(f"  then thread {steps[-1].thread}: {steps[-1].action} fails "
+                             f"{f.prop}")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------- CLI
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mcheck prove",
                                 description="Prove invariants by k-induction with z3.")
     p.add_argument("spec")
     p.add_argument("--variant", help="prove for this variant only (default: every variant)")
-    p.add_argument("--k", type=int, default=1, help="try k-induction for k = 1 .. K (default 1)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--k", type=int, default=1,
+                     help="try k-induction for k = 1 .. K (default 1)")
+    how.add_argument("--bmc", type=int, metavar="K",
+                     help="instead of induction, search symbolically for violations of at "
+                          "most K steps")
     p.add_argument("--unbounded", action="store_true",
                    help="thread ids are an uninterpreted sort: proofs hold for every number "
                         "of threads")
@@ -138,9 +166,22 @@ def main(argv: list[str]) -> int:
             if not sep:
                 raise SpecError(f"-D needs NAME=VALUE, got '{item}'")
             overrides[name.strip()] = value
+        if args.bmc is not None and args.bmc < 0:
+            raise SpecError("--bmc must not be negative")
         spec = load(args.spec)
         docs, codes = [], []
         for variant in [args.variant] if args.variant else spec.variants:
+            if args.bmc is not None:
+                enc = encoding(spec, check(spec.ast, variant, overrides), overrides,
+                               args.unbounded)
+                found, depth, why = bmc(enc, args.bmc, args.timeout)
+                print(_bmc_text(spec.path, enc, args.bmc, found, depth, why))
+                print()
+                codes.append(1 if any(f.status == VIOLATED for f in found) else 3)
+                docs.append({"spec": spec.path, "variant": enc.m.variant, "bmc": args.bmc,
+                             "depth": depth, "gave_up": why, "unbounded": args.unbounded,
+                             "results": [f.json() for f in found]})
+                continue
             enc, results = prove_variant(spec, variant, args.k, args.timeout, args.property,
                                          overrides, args.unbounded)
             print(_text(spec.path, enc, args.k, results))

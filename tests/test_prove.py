@@ -15,6 +15,7 @@ import pytest
 
 from modelcheck.cli import main
 from modelcheck.errors import SpecError
+from modelcheck.pipeline import load, run_variant
 from tests.conftest import OSV, check, prop, write
 
 # x and y climb together to 2; `x <= 2 && y <= 2` holds but is not 1-inductive:
@@ -48,12 +49,17 @@ invariant LOW: x < 2;
 """
 
 
-def prove(tmp_path: Path, src: str, *args: str) -> tuple[int, dict[str, Any], str]:
-    """Run `mcheck prove --unbounded` on a spec text; exit code, JSON document, stdout."""
+# Both encodings: the spec's own pool (symbolic.py) and every number of threads.
+MODES = pytest.mark.parametrize("mode", [[], ["--unbounded"]], ids=["pool", "unbounded"])
+
+
+def prove(tmp_path: Path, src: str, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run `mcheck prove` on a spec text or path; exit code and JSON document."""
     out = tmp_path / "prove.json"
+    out.unlink(missing_ok=True)
     path = src if src.endswith(".spec") else write(tmp_path, src)
-    code = main(["prove", path, "--unbounded", "--json", str(out), *args])
-    return code, json.loads(out.read_text()) if out.exists() else {}, ""
+    code = main(["prove", path, "--json", str(out), *args])
+    return code, json.loads(out.read_text()) if out.exists() else {}
 
 
 def result(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -93,15 +99,17 @@ def test_lemma_with_an_unknown_name_is_a_located_error() -> None:
 
 
 # ----------------------------------------------------------------- prove
-def test_inductive_invariant_is_proved(tmp_path: Path) -> None:
-    code, doc, _ = prove(tmp_path, TOGETHER + "lemma SAME: x == y;\n")
+@MODES
+def test_inductive_invariant_is_proved(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, TOGETHER + "lemma SAME: x == y;\n", *mode)
     assert code == 0
     assert result(doc, "BOTH")["outcome"] == "proved"
     assert result(doc, "SAME")["outcome"] == "proved"
 
 
-def test_cti_names_the_broken_conjunct(tmp_path: Path) -> None:
-    code, doc, _ = prove(tmp_path, TOGETHER)
+@MODES
+def test_cti_names_the_broken_conjunct(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, TOGETHER, *mode)
     assert code == 3
     r = result(doc, "BOTH")
     assert r["outcome"] == "unknown"
@@ -113,17 +121,19 @@ def test_cti_names_the_broken_conjunct(tmp_path: Path) -> None:
     assert [s["action"] for s in cti["steps"]] == ["w.s"]
 
 
-def test_k_induction_proves_what_1_induction_cannot(tmp_path: Path) -> None:
-    code1, doc1, _ = prove(tmp_path, SHIFT)
+@MODES
+def test_k_induction_proves_what_1_induction_cannot(tmp_path: Path, mode: list[str]) -> None:
+    code1, doc1 = prove(tmp_path, SHIFT, *mode)
     assert code1 == 3 and result(doc1, "ZERO")["outcome"] == "unknown"
     assert result(doc1, "ZERO")["cti"]["states"][0]["y"] == 1
-    code2, doc2, _ = prove(tmp_path, SHIFT, "--k", "2")
+    code2, doc2 = prove(tmp_path, SHIFT, "--k", "2", *mode)
     assert code2 == 0
     assert result(doc2, "ZERO")["outcome"] == "proved" and result(doc2, "ZERO")["k"] == 2
 
 
-def test_real_counterexample_is_refuted(tmp_path: Path) -> None:
-    code, doc, _ = prove(tmp_path, CLIMB, "--k", "3")
+@MODES
+def test_real_counterexample_is_refuted(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, CLIMB, "--k", "3", *mode)
     assert code == 1
     r = result(doc, "LOW")
     assert r["outcome"] == "refuted"
@@ -132,12 +142,13 @@ def test_real_counterexample_is_refuted(tmp_path: Path) -> None:
     assert prop(check(CLIMB), "LOW").trace_length == r["counterexample"]["length"]
 
 
-def test_assertions_are_proved_and_refuted(tmp_path: Path) -> None:
+@MODES
+def test_assertions_are_proved_and_refuted(tmp_path: Path, mode: list[str]) -> None:
     src = CLIMB.replace("goto s;", "assert x >= 1 as SMALL; goto s;")
-    code, doc, _ = prove(tmp_path, src, "--property", "SMALL")
+    code, doc = prove(tmp_path, src, "--property", "SMALL", *mode)
     assert code == 0 and result(doc, "SMALL")["outcome"] == "proved"
     bad = CLIMB.replace("goto s;", "assert x < 2 as SMALL; goto s;")
-    code, doc, _ = prove(tmp_path, bad, "--property", "SMALL", "--k", "3")
+    code, doc = prove(tmp_path, bad, "--property", "SMALL", "--k", "3", *mode)
     r = result(doc, "SMALL")
     assert code == 1 and r["outcome"] == "refuted"
     assert prop(check(bad), "SMALL").trace_length == 2
@@ -145,9 +156,10 @@ def test_assertions_are_proved_and_refuted(tmp_path: Path) -> None:
     assert "2 steps" in r["reason"]
 
 
-def test_z3_timeout_is_unknown_never_proved(tmp_path: Path) -> None:
-    code, doc, _ = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-STRICT",
-                         "--timeout", "0.001")
+@MODES
+def test_z3_timeout_is_unknown_never_proved(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-STRICT",
+                      "--timeout", "0.001", *mode)
     assert code == 3
     r = result(doc, "V-STRICT")
     assert r["outcome"] == "unknown" and "z3 gave up" in r["reason"]
@@ -157,6 +169,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     path = write(tmp_path, TOGETHER)
     assert main(["prove", path, "--unbounded", "--k", "0"]) == 2
     assert main(["prove", path, "--unbounded", "--property", "NOPE"]) == 2
+    assert main(["prove", path, "--bmc", "-1"]) == 2
+    assert main(["prove", path, "--bmc", "2", "--k", "2"]) == 2
+    assert main(["prove", path, "--timeout", "0"]) == 2
 
 
 def test_unsupported_construct_is_named_with_its_place(tmp_path: Path,
@@ -169,8 +184,9 @@ def test_unsupported_construct_is_named_with_its_place(tmp_path: Path,
 
 
 # ----------------------------------------------------------------- OSv
-def test_osv_levels_v_safe_proved_for_every_thread_count(tmp_path: Path) -> None:
-    code, doc, _ = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE")
+@MODES
+def test_osv_levels_v_safe_proved(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE", *mode)
     assert code == 0
     assert result(doc, "V-SAFE")["outcome"] == "proved"
     assert {r["name"] for r in doc["results"] if r["kind"] == "lemma"} == \
@@ -178,21 +194,25 @@ def test_osv_levels_v_safe_proved_for_every_thread_count(tmp_path: Path) -> None
     assert all(r["outcome"] == "proved" for r in doc["results"])
 
 
-def test_osv_levels_v_mem_proved_for_every_thread_count(tmp_path: Path) -> None:
-    code, doc, _ = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-MEM")
+@MODES
+def test_osv_levels_v_mem_proved(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-MEM", *mode)
     assert code == 0 and result(doc, "V-MEM")["outcome"] == "proved"
     assert result(doc, "V-MEM")["kind"] == "assertion"
 
 
-def test_osv_levels_v_safe_needs_its_lemmas(tmp_path: Path) -> None:
+@MODES
+def test_osv_levels_v_safe_needs_its_lemmas(tmp_path: Path, mode: list[str]) -> None:
     text = re.sub(r"\blemma [^;]*;", "", OSV.read_text())
-    code, doc, _ = prove(tmp_path, text, "--variant", "levels", "--property", "V-SAFE")
+    code, doc = prove(tmp_path, text, "--variant", "levels", "--property", "V-SAFE", *mode)
     assert code == 3
     assert result(doc, "V-SAFE")["cti"] is not None
 
 
-def test_osv_fe37650_v_safe_has_a_cti(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    code, doc, _ = prove(tmp_path, str(OSV), "--variant", "fe37650", "--property", "V-SAFE")
+@MODES
+def test_osv_fe37650_v_safe_has_a_cti(tmp_path: Path, mode: list[str],
+                                      capsys: pytest.CaptureFixture) -> None:
+    code, doc = prove(tmp_path, str(OSV), "--variant", "fe37650", "--property", "V-SAFE", *mode)
     assert code == 3
     cti = result(doc, "V-SAFE")["cti"]
     assert cti["broken_conjuncts"][0]["at"].endswith(":61:19")
@@ -202,6 +222,38 @@ def test_osv_fe37650_v_safe_has_a_cti(tmp_path: Path, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "Counterexample to induction for V-SAFE" in out
     assert "broken conjunct 1 of 1" in out
+
+
+# ----------------------------------------------------------------- BMC
+def bmc_cases() -> list[tuple[str, str, int]]:
+    """(spec, variant, depth) for every shipped variant where BMC is affordable: the depth of
+    the longest explicit trace, or 2 for a variant where everything holds. stop_world's
+    bdwgc variants (traces of 37 to 60 steps, up to 257,547 states) are too deep; its
+    pinspect_racy agrees too (B1 4, B2 5) but takes a minute, so it is left to the README."""
+    cases = []
+    for spec in sorted((OSV.parent).glob("*.spec")):
+        for variant in load(spec).variants:
+            if spec.name == "stop_world.spec" and variant not in ("pinspect", "pinspect_wait"):
+                continue
+            cases.append((spec.name, variant))
+    return cases
+
+
+@pytest.mark.parametrize("spec,variant", bmc_cases(), ids=lambda x: str(x))
+def test_bmc_finds_each_violation_at_the_explicit_depth(spec: str, variant: str,
+                                                        tmp_path: Path) -> None:
+    path = OSV.parent / spec
+    explicit = run_variant(load(path), variant)[1]
+    lengths = {p.name: p.trace_length for p in explicit.properties if p.status == "violated"}
+    depth = max(lengths.values(), default=2)
+    code, doc = prove(tmp_path, str(path), "--variant", variant, "--bmc", str(depth))
+    assert doc["depth"] == depth and doc["gave_up"] is None
+    found = {r["name"]: r["length"] for r in doc["results"] if r["status"] == "violated"}
+    assert found == lengths  # each at exactly its depth, none shorter, nothing else
+    assert code == (1 if lengths else 3)
+    for r in doc["results"]:
+        if r["status"] == "violated":
+            assert len(r["counterexample"]["steps"]) == r["length"]
 
 
 # ----------------------------------------------------------------- lints
