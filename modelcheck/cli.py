@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["prove"]:
         from .prove import main as prove_main  # z3 loads only for proofs
-        return prove_main(argv[1:])
+        try:
+            return prove_main(argv[1:])
+        except BrokenPipeError:
+            return _closed_pipe()
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -64,9 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if e.code == 0 else 2
     try:
         return _run(args)
-    except BrokenPipeError:  # `mcheck ... | head`: the reader left; say nothing more
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # what a shell reports for a program ended by SIGPIPE
+    except BrokenPipeError:
+        return _closed_pipe()
     except SpecError as e:
         message = e.render(args.spec, _source_of(args.spec))
         print(message, file=sys.stderr)
@@ -81,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     except _Usage as e:
         print(f"mcheck: error: {e}", file=sys.stderr)
         return 2
+
+
+def _closed_pipe() -> int:
+    """`mcheck ... | head`: the reader left; say nothing more."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141  # what a shell reports for a program ended by SIGPIPE
 
 
 def _source_of(path: str) -> str:

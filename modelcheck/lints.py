@@ -23,7 +23,7 @@ from .search import Outcome
 from .system import TransitionSystem
 
 REPLAY_BUDGET = 200_000   # step-function calls spent looking for steps that fire
-Z3_TIMEOUT_MS = 2000
+Z3_TIMEOUT_MS = 500
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def lints(ts: TransitionSystem, outcome: Outcome, holding: set[str]) -> list[Lin
     """Every lint for one searched variant; `holding` names the properties that hold."""
     out = _never_fired(ts, outcome)
     out += _unchanged(ts.model, outcome, holding)
-    out += _z3_lints(ts.model)
+    out += _z3_lints(ts.model, holding)
     return out
 
 
@@ -212,15 +212,20 @@ def _unchanged(m: M.Model, outcome: Outcome, holding: set[str]) -> list[Lint]:
 
 
 # ------------------------------------------------------------------- z3
-def _z3_lints(m: M.Model) -> list[Lint]:
+def _z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
     """Invariants true of every well-formed state; awaits that no such state satisfies.
 
-    Uses the unbounded encoding, which refuses specs with constructs it lacks;
-    then these two lints are not computed (and nothing is claimed).
+    Only invariants that hold are asked about (a violated one is not valid).
+    Invariants are asked of the fixed-pool encoding (`symbolic.py`), which covers
+    every construct. Awaits are asked of the unbounded encoding, which knows where
+    each await stands; for a spec it refuses, that lint is not computed (and
+    nothing is claimed).
     """
     import z3
 
-    from .symbolic_unbounded import Unsupported, encode_unbounded  # z3 loads only here
+    from .symbolic import Unsupported, encode  # z3 loads only here
+    from .symbolic_unbounded import Unsupported as NotUnbounded
+    from .symbolic_unbounded import encode_unbounded
 
     def unsat(*facts: Any) -> bool:
         solver = z3.Solver()
@@ -228,17 +233,24 @@ def _z3_lints(m: M.Model) -> list[Lint]:
         solver.add(*facts)
         return solver.check() == z3.unsat
 
+    out = []
     try:
-        enc = encode_unbounded(m, "")
-        s = enc.state("lint.")
+        enc = encode(m)
+        s = enc.state("lint")
         typed = enc.typed(s)
-        invariants = [(inv, enc.invariant(inv, s)) for inv in m.invariants]
-        guards = enc.await_guards(s)
+        out += [Lint("valid-invariant", f"{inv.name} is true in every well-formed state (z3), "
+                     "so it says nothing about what the protocol does", inv.pos)
+                for inv in m.invariants if inv.name in holding
+                and unsat(typed, z3.Not(enc.invariant(inv.name, s)))]
     except Unsupported:
-        return []
-    out = [Lint("valid-invariant", f"{inv.name} is true in every well-formed state (z3), so "
-                "it says nothing about what the protocol does", inv.pos)
-           for inv, formula in invariants if unsat(typed, z3.Not(formula))]
+        pass
+    try:
+        unbounded = encode_unbounded(m, "")
+        u = unbounded.state("lint.")
+        guards = unbounded.await_guards(u)
+        typed = unbounded.typed(u)
+    except NotUnbounded:
+        return out
     out += [Lint("await-never-holds", "this await can never hold where it stands "
                  "(z3: unsatisfiable in every well-formed state)", pos)
             for pos, cond in guards if unsat(typed, cond)]

@@ -24,6 +24,8 @@ from .checker import check
 from .codegen import EvalError
 from .errors import Pos
 from .pipeline import LoadedSpec
+from .symbolic import _domain as symbolic_domain
+from .symbolic import encode
 from .symbolic_unbounded import TID, encode_unbounded, leaves_epr, readable, tid_names
 from .system import build
 from .values import state_dict
@@ -151,8 +153,6 @@ class Bounded(ProofEncoding):
     (`symbolic.py`); broken conjuncts are evaluated by the explicit engine's own code."""
 
     def __init__(self, spec: LoadedSpec, model: M.Model, overrides: dict[str, str]):
-        from .symbolic import encode  # the z3 encoding of the fixed pool
-
         super().__init__(spec, model, overrides)
         self.scope = f"a pool of {model.pool} thread ids"
         self.enc = encode(model)
@@ -161,10 +161,37 @@ class Bounded(ProofEncoding):
         self.checks = {name: fn for name, fn in build(self.conjunct_model).invariants}
 
     def typed(self, s: Any) -> z3.BoolRef:
-        """`symbolic.typed`, and every thread's pc one the spec has (or a status)."""
-        pcs = [M.PC_UNUSED, M.PC_DONE, M.PC_FREED, *self.m.steps_by_pc]
-        offsets = [self.m.thread_base + k * self.m.thread_stride for k in range(self.m.pool)]
-        return z3.And(self.enc.typed(s), *[z3.Or([s[o] == pc for pc in pcs]) for o in offsets])
+        """`symbolic.typed`, and what makes a state readable as a trace state: every pc
+        (and every interrupted pc) one the spec has, every local in its template's type.
+        `wellformed_obligations` checks that the search never leaves these states."""
+        m, lay = self.m, self.m.layout
+        steps = list(m.steps_by_pc)
+        out = [self.enc.typed(s)]
+        pcs = [s[m.thread_base + k * m.thread_stride] for k in range(m.pool)]
+        # the start threads exist from the start; spawn takes the lowest id never used
+        out += [pc != M.PC_UNUSED for pc in pcs[:len(m.starts)]]
+        out += [z3.Implies(a == M.PC_UNUSED, b == M.PC_UNUSED) for a, b in zip(pcs, pcs[1:])]
+        for k in range(m.pool):
+            base = m.thread_base + k * m.thread_stride
+            pc = s[base]
+            out.append(z3.Or([pc == p for p in [M.PC_UNUSED, M.PC_DONE, M.PC_FREED, *steps]]))
+            for t in m.templates.values():
+                here = z3.Or([pc == step.pc for step in t.steps])
+                out += [z3.Implies(here, symbolic_domain(loc.type, s[base + loc.slot]))
+                        for loc in t.params + t.locals]
+            if lay.depth is None:
+                continue
+            # inside a handler (depth >= 1) or not; the outermost interrupted step is the
+            # thread's own, the others are handler steps
+            depth = s[base + lay.depth]
+            handler_pcs = [step.pc for h in m.handlers for step in h.steps]
+            own_pcs = [p for p in steps if p not in handler_pcs]
+            out.append(z3.If(z3.Or([pc == p for p in handler_pcs]), depth >= 1, depth == 0))
+            for d in range(lay.max_depth):
+                saved = s[base + lay.saved + d]  # type: ignore[operator]
+                out.append(z3.Implies(depth > d, z3.Or([saved == p for p in
+                                                        (handler_pcs if d else own_pcs)])))
+        return z3.And(out)
 
     def took(self, s: Any, t: Any) -> list[tuple[Any, z3.BoolRef, z3.BoolRef]]:
         """(disjunct, a boolean true when it was the step taken, its formula)."""
