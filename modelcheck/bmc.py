@@ -44,7 +44,7 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
     solver = z3.Solver()
     solver.set("timeout", max(1, int(timeout * 1000)))
     states = [enc.state("b0.")]
-    solver.add(enc.init(states[0]))
+    solver.add(enc.init(states[0]), enc.typed(states[0]))
     found: dict[str, Found] = {}
     goals = {g.name: g for g in enc.goals([]) if g.kind != "assertion"}
 
@@ -81,7 +81,8 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
                 return _report(m, kinds, found), depth - 1, solver.reason_unknown()
         if depth < k:
             states.append(enc.state(f"b{depth + 1}."))
-            solver.add(enc.trans(s, states[depth + 1]))
+            # typed: a step out of a declared range fails `bounds` and has no successor
+            solver.add(enc.trans(s, states[depth + 1]), enc.typed(states[depth + 1]))
     return _report(m, kinds, found), k, None
 
 

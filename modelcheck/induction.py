@@ -103,7 +103,9 @@ class Prover:
         for k in range(1, k_max + 1):
             s = [self.state(i) for i in range(k + 1)]
             # base: a path of k - 1 steps from an initial state, ending outside P
-            base = [enc.init(s[0])] + [enc.trans(s[i], s[i + 1]) for i in range(k - 1)]
+            # (typed: a step out of a declared range fails `bounds` and has no successor)
+            base = [enc.init(s[0])] + [enc.typed(s[i]) for i in range(k)] + \
+                [enc.trans(s[i], s[i + 1]) for i in range(k - 1)]
             value = goal.holds(s[k - 1])
             got_result, got, why = self.solve(base + [z3.Not(z3.And(value,
                                                                    goal.defined(s[k - 1])))])

@@ -93,7 +93,6 @@ class Path:
     guard: list[z3.BoolRef]
     state: State
     env: dict[int, Any] = field(default_factory=dict)
-    fresh: list[z3.ExprRef] = field(default_factory=list)
     next_pc: int | None = None
 
 
@@ -219,7 +218,7 @@ class UnboundedEncoding:
         out.append(z3.ForAll([x], s.parent.none[x]))
         y = z3.Const("y", TID)
         out.append(z3.ForAll([x, y], z3.Not(s.anc[x, y])))
-        for k, (st, c) in enumerate(zip(m.starts, self.starts)):
+        for st, c in zip(m.starts, self.starts):
             t = m.templates[st.template]
             ctx = _Ctx(s, c)
             for p, a in zip(t.params, st.args):
@@ -227,7 +226,6 @@ class UnboundedEncoding:
             for loc in t.locals:
                 assert loc.init is not None
                 out.append(self._eq(self._read_local(s, t, loc, c), self.expr(loc.init, ctx)))
-            del k
         return z3.And(out)
 
     def invariant(self, inv: M.Invariant, s: State,
@@ -375,7 +373,7 @@ class UnboundedEncoding:
     def _run(self, stmts: list[M.Stmt], p: Path, me: z3.ExprRef, template: M.Template,
              fails: list[Failure]) -> list[Path]:
         paths = [p]
-        for k, st in enumerate(stmts):
+        for st in stmts:
             nxt: list[Path] = []
             for q in paths:
                 if q.next_pc is not None:
@@ -394,7 +392,6 @@ class UnboundedEncoding:
                 else:
                     nxt += self._simple(st, q, me, fails)
             paths = nxt
-            del k
         return paths
 
     def _choose(self, st: M.Choose, q: Path, me: z3.ExprRef, template: M.Template,
@@ -407,7 +404,7 @@ class UnboundedEncoding:
         env = {**q.env, st.var.uid: v}
         if st.where is not None:
             guard.append(self.expr(st.where, replace_env(ctx, env)))
-        start = Path(q.guard + guard, q.state, env, q.fresh + [v])
+        start = Path(q.guard + guard, q.state, env)
         return self._run(list(st.body), start, me, template, fails)
 
     def _simple(self, st: M.Stmt, q: Path, me: z3.ExprRef, fails: list[Failure]) -> list[Path]:
@@ -426,7 +423,15 @@ class UnboundedEncoding:
             q.env[st.var.uid] = self.expr(st.value, ctx)
             return [q]
         if isinstance(st, M.Assign):
-            q.state = self._assign(st.target, self.expr(st.value, ctx), q.state, me)
+            value = self.expr(st.value, ctx)
+            inside = self._typed_value(st.target.type, value if isinstance(value, Opt) or not
+                                       isinstance(st.target.type, OptionalType)
+                                       else Opt(z3.BoolVal(False), value))
+            if not z3.is_true(inside):  # leaving the declared range fails `bounds`
+                fails.append(Failure("bounds", "value out of range",
+                                     z3.And(q.guard + [z3.Not(inside)]), st.pos))
+                q.guard.append(inside)
+            q.state = self._assign(st.target, value, q.state, me)
             return [q]
         if isinstance(st, M.Goto):
             q.next_pc = st.pc
@@ -457,7 +462,6 @@ class UnboundedEncoding:
                                                      self.expr(loc.init, child_ctx))
         q.state = State(s.prefix, s.globals, z3.Store(s.pc, c, t.steps[0].pc), parent,
                         locals_, anc)
-        q.fresh.append(c)
         if isinstance(st.target, M.Bound):
             q.env[st.target.uid] = c
         elif st.target is not None:
@@ -559,7 +563,6 @@ class UnboundedEncoding:
             n = z3.Int(f"{s.prefix}free{next(self.counter)}")
             if ctx.path is not None:
                 ctx.path.guard.append(n >= 0)
-                ctx.path.fresh.append(n)
             return n
         args = [self.expr(a, ctx) for a in e.args]
         if e.name == "ancestor":
@@ -680,7 +683,7 @@ def replace_env(ctx: _Ctx, env: dict[int, Any]) -> _Ctx:
 
 
 def _fork(q: Path, test: z3.BoolRef) -> Path:
-    return Path(q.guard + [test], q.state, dict(q.env), list(q.fresh), q.next_pc)
+    return Path(q.guard + [test], q.state, dict(q.env), q.next_pc)
 
 
 def _opt(x: Any) -> Opt:
