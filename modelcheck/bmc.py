@@ -65,7 +65,7 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
 
     for name, cond in enc.init_failures().items():
         if not ask(name, cond, 0, []):
-            return _report(m, kinds, found), -1, solver.reason_unknown()
+            return _report(m, found), -1, solver.reason_unknown()
     for depth in range(k + 1):
         s = states[depth]
         asks = [(g.name, z3.Not(z3.And(g.holds(s), g.defined(s))), depth)
@@ -78,13 +78,13 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
                      if name in kinds and name not in found]
         for name, cond, length in asks:
             if not ask(name, cond, length, states[:depth + 1]):
-                return _report(m, kinds, found), depth - 1, solver.reason_unknown()
+                return _report(m, found), depth - 1, solver.reason_unknown()
         if depth < k:
             states.append(enc.state(f"b{depth + 1}."))
             # typed: a step out of a declared range fails `bounds` and has no successor
             solver.add(enc.trans(s, states[depth + 1]), enc.typed(states[depth + 1]))
-    return _report(m, kinds, found), k, None
+    return _report(m, found), k, None
 
 
-def _report(m: Any, kinds: dict[str, str], found: dict[str, Found]) -> list[Found]:
+def _report(m: Any, found: dict[str, Found]) -> list[Found]:
     return [found.get(p.name, Found(p.name, p.kind, CLEAR)) for p in m.properties]

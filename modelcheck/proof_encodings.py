@@ -44,7 +44,14 @@ class Goal:
 
 
 class ProofEncoding(ABC):
-    """What the prover and BMC need; subclasses bind it to one encoding."""
+    """What the prover and BMC need; subclasses bind it to one encoding.
+
+    Besides the abstract methods, a subclass provides `state(prefix)`, `typed(s)`,
+    `init(s)`, `trans(s, t)` (z3 terms), `wellformed_obligations(s, t)` (queries that
+    must be unsatisfiable for `typed` to hold of every reachable state),
+    `outside_epr(query)`, `readable(model, s)` (a state as `values.state_dict` shapes
+    it) and `step_taken(model, s, t)` ((thread, action) of the step from s to t).
+    """
 
     scope = ""
 

@@ -711,19 +711,19 @@ def leaves_epr(assumed: z3.BoolRef) -> list[str]:
     reasons: list[str] = []
     seen: set[tuple[int, bool, bool]] = set()
 
-    def walk(e: z3.ExprRef, positive: bool, under_forall: bool, bound: int) -> None:
+    def walk(e: z3.ExprRef, positive: bool, under_forall: bool) -> None:
         key = (e.get_id(), positive, under_forall)
         if key in seen:
             return
         seen.add(key)
         if z3.is_quantifier(e):
             if e.is_lambda():
-                walk(e.body(), positive, True, bound + e.num_vars())
+                walk(e.body(), positive, True)
                 return
             universal = e.is_forall() == positive
             if not universal and under_forall:
                 reasons.append("a quantifier alternation (forall-exists)")
-            walk(e.body(), positive, under_forall or universal, bound + e.num_vars())
+            walk(e.body(), positive, under_forall or universal)
             return
         if z3.is_app(e):
             if z3.is_select(e) and e.sort() == TID and any(
@@ -732,20 +732,20 @@ def leaves_epr(assumed: z3.BoolRef) -> list[str]:
             kind = e.decl().kind()
             kids = e.children()
             if kind == z3.Z3_OP_NOT:
-                walk(kids[0], not positive, under_forall, bound)
+                walk(kids[0], not positive, under_forall)
             elif kind == z3.Z3_OP_IMPLIES:
-                walk(kids[0], not positive, under_forall, bound)
-                walk(kids[1], positive, under_forall, bound)
+                walk(kids[0], not positive, under_forall)
+                walk(kids[1], positive, under_forall)
             elif kind in (z3.Z3_OP_AND, z3.Z3_OP_OR):
                 for k in kids:
-                    walk(k, positive, under_forall, bound)
+                    walk(k, positive, under_forall)
             else:
                 for k in kids:  # both polarities: iff, ite, equality of booleans
-                    walk(k, positive, under_forall, bound)
+                    walk(k, positive, under_forall)
                     if z3.is_bool(k):
-                        walk(k, not positive, under_forall, bound)
+                        walk(k, not positive, under_forall)
 
-    walk(assumed, True, False, 0)
+    walk(assumed, True, False)
     return sorted(set(reasons))
 
 
