@@ -36,6 +36,8 @@ Interface (stable; `prove` builds on it):
     enc.failure(s, thread=None, pc=None)  # {prop: some step from s fails prop}
     enc.blocked(s)                     # some step needs a thread id and none is left
     enc.deadlocked(s)                  # a thread is unfinished and nothing can run
+    enc.fixed(state_tuple) -> SymState # a concrete state: formulas over it fold to values
+    enc.evaluate(state_tuple, thread)  # Evaluation(successors, failures, bound) of its step
     enc.equals(s, state_tuple); enc.concrete(z3_model, s) -> state_tuple
 
 The explicit engine abandons the rest of a step's successors once an
@@ -249,7 +251,7 @@ def _domain(t: Type, x: Any) -> z3.BoolRef:
     if isinstance(t, BoolType):
         return True
     if isinstance(t, OptionalType):
-        return _or(x == NONE, _domain(t.inner, x))
+        return _or(_eq(x, NONE), _domain(t.inner, x))
     return _inside(x, vals[0], vals[-1])
 
 
@@ -278,6 +280,13 @@ class SymState:
 
     def __len__(self) -> int:
         return len(self.slots)
+
+
+@dataclass
+class Evaluation:
+    successors: set[tuple]
+    failures: set[str]   # properties some path fails
+    bound: bool          # some path needs a thread id and none is left
 
 
 class Disjunct(NamedTuple):
@@ -402,15 +411,8 @@ class Encoding:
         return z3.simplify(z3.substitute(formula, *pairs))
 
     def concrete(self, zm: z3.ModelRef, s: SymState) -> tuple:
-        out: list[Any] = []
-        for x, k in zip(s.slots, self.kinds):
-            val = zm.eval(x, model_completion=True)
-            if k == "b":
-                out.append(z3.is_true(val))
-            else:
-                n = val.as_long()
-                out.append(None if k == "i" and n == NONE else n)
-        return tuple(out)
+        return tuple(_decode(k, zm.eval(x, model_completion=True))
+                     for x, k in zip(s.slots, self.kinds))
 
     def typed(self, s: SymState) -> z3.BoolRef:
         m, lay = self.m, self.m.layout
@@ -420,21 +422,20 @@ class Encoding:
             if j < self.tb0:
                 out.append(_domain(ts[0], x))
             elif ts and k != "b" and not isinstance(k, tuple):
-                out.append(_or(x == 0, *(_domain(t, x) for t in ts)))
+                out.append(_or(_eq(x, 0), *(_domain(t, x) for t in ts)))
         for th in range(m.pool):
             b = self.base(th)
             pc = s[b]
-            rest = [s[b + j] == _const(self.kinds[b + j], 0) for j in range(2, self.stride)]
-            out.append(z3.And(pc >= 0, pc <= max_pc))
-            out.append(_or(s[b + 1] == NONE, z3.And(s[b + 1] >= 0, s[b + 1] < m.pool)))
-            out.append(z3.Implies(pc == M.PC_UNUSED, z3.And(s[b + 1] == NONE, *rest)))
-            out.append(z3.Implies(z3.Or(pc == M.PC_DONE, pc == M.PC_FREED), z3.And(*rest)))
+            rest = _and(*(_eq(s[b + j], _const(self.kinds[b + j], 0))
+                          for j in range(2, self.stride)))
+            out.append(_inside(pc, 0, max_pc))
+            out.append(_or(_eq(s[b + 1], NONE), _inside(s[b + 1], 0, m.pool - 1)))
+            out.append(_or(_not(_eq(pc, M.PC_UNUSED)), _and(_eq(s[b + 1], NONE), rest)))
+            out.append(_or(_not(_or(_eq(pc, M.PC_DONE), _eq(pc, M.PC_FREED))), rest))
             if lay.depth is not None:
-                d = s[b + lay.depth]
-                out.append(z3.And(d >= 0, d <= lay.max_depth))
+                out.append(_inside(s[b + lay.depth], 0, lay.max_depth))
                 for k in range(lay.max_depth):
-                    sv = s[b + lay.saved + k]  # type: ignore[operator]
-                    out.append(z3.And(sv >= 0, sv <= max_pc))
+                    out.append(_inside(s[b + lay.saved + k], 0, max_pc))  # type: ignore
         return _z(_and(*out))
 
     # ---- formulas
@@ -508,6 +509,25 @@ class Encoding:
                 outs += [Outcome(o.kind, _and(pc_is, g, o.guard), prop=o.prop)
                          for o in r.outcomes]
         return self._failures(outs)
+
+    def evaluate(self, state: tuple, thread: int) -> Evaluation:
+        """What the explicit engine's step function yields for `thread` in a concrete state,
+        computed from the encoding alone (the formulas fold to values; z3 decides any rest)."""
+        s = self.fixed(state)
+        pc = state[self.base(thread)]
+        out = Evaluation(set(), set(), False)
+        for _, _, g, r in self.sources(s, thread, pc):
+            for o in r.outcomes:
+                if not _decide(_and(_eq(s[self.base(thread)], pc), g, o.guard)):
+                    continue
+                if o.kind == "next":
+                    out.successors.add(tuple(_decode(k, z3.simplify(_z(x)) if not _known(x)
+                                                     else x) for k, x in zip(self.kinds, o.v)))
+                elif o.kind == "fail":
+                    out.failures.add(o.prop)
+                else:
+                    out.bound = True
+        return out
 
     def blocked(self, s: SymState) -> z3.BoolRef:
         return _z(_or(*(_and(g, o.guard) for th in range(self.m.pool)
@@ -1171,6 +1191,20 @@ class Encoding:
         for x in reversed(chain):
             res = _ite(_eq(x, NONE), False, _ite(_eq(x, a), True, res))
         return res
+
+
+def _decide(x: Any) -> bool:
+    return x if isinstance(x, bool) else z3.is_true(z3.simplify(x))
+
+
+def _decode(kind: Kind, x: Any) -> Any:
+    """An encoding-time literal (or z3 value) back to the value a state tuple holds."""
+    if isinstance(x, Mask):
+        return x.value
+    if isinstance(x, bool) or kind == "b":
+        return x if isinstance(x, bool) else z3.is_true(x)
+    n = x if isinstance(x, int) else x.as_long()
+    return None if kind == "i" and n == NONE else n
 
 
 def encode(model: M.Model) -> Encoding:
