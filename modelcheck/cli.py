@@ -3,7 +3,8 @@
 Exit codes: 0 every property holds after a complete search (or, for several
 variants, every verdict is as its `expect` line says); 1 a violation (or a
 verdict that differs from its expectation); 2 usage or spec error; 3 the
-search was incomplete and found nothing that decides the answer.
+search was incomplete and found nothing that decides the answer; 4 internal
+error: z3 rejected a counterexample of the explicit engine (both views printed).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .certify import CertificationError
 from .errors import SpecError
 from .pipeline import load, run_variant
 from .report_json import verdict_json
@@ -45,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop at the first violation instead of deciding every property")
     p.add_argument("--no-trace", action="store_true", help="print the summary only")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--no-certify", action="store_true",
+                   help="do not have z3 check the counterexamples")
     return p
 
 
@@ -83,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     except _Usage as e:
         print(f"mcheck: error: {e}", file=sys.stderr)
         return 2
+    except CertificationError as e:
+        print(f"mcheck: {e}", file=sys.stderr)
+        print("what the explicit engine claims:", file=sys.stderr)
+        print(trace(e.system, e.ce), file=sys.stderr)
+        print(f"what z3 says: step {e.step}: {e.reason}", file=sys.stderr)
+        return 4
 
 
 def _closed_pipe() -> int:
@@ -123,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
     for variant in variants:
         ts, v = run_variant(spec, variant, overrides, limits, args.first,
                             None if args.quiet else _progress(variant),
-                            deadlock=not args.no_deadlock)
+                            deadlock=not args.no_deadlock, certify=not args.no_certify)
         verdicts.append(v)
         print(summary(v))
         if not args.no_trace:

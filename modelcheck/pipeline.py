@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import syntax
+from .certify import CertificationError
+from .certify import certify as certify_traces
 from .checker import check, variants_of
 from .errors import SpecError
 from .lints import lints
@@ -73,12 +75,19 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
                 overrides: dict[str, str] | None = None, limits: Limits | None = None,
                 stop_at_first: bool = False,
                 progress: Callable[[Progress], None] | None = None,
-                deadlock: bool = True) -> tuple[TransitionSystem, Verdict]:
+                deadlock: bool = True, certify: bool = True) -> tuple[TransitionSystem, Verdict]:
+    """Search one variant; with `certify`, z3 checks every trace (or CertificationError)."""
     ts = compile_variant(spec, variant, overrides, deadlock)
     outcome = search(ts, limits or Limits(), stop_at_first, progress)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
+    if certify:
+        try:
+            certify_traces(ts.model, traces)
+        except CertificationError as e:
+            e.system = ts
+            raise
     v = verdict(spec.path, ts.model, outcome, traces)
     v.lints = lints(ts, outcome, {p.name for p in v.properties if p.status == "holds"})
     return ts, v

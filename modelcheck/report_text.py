@@ -34,7 +34,8 @@ def summary(v: Verdict) -> str:
 def trace(ts: TransitionSystem, ce: Counterexample) -> str:
     model = ts.model
     lines = [f"Counterexample for {ce.prop} ({ce.kind}): {ce.message}; "
-             f"{ce.length} step{'s' if ce.length != 1 else ''}"]
+             f"{ce.length} step{'s' if ce.length != 1 else ''}"
+             + ("; certified by z3" if ce.certified else "")]
     prev: dict[str, str] | None = None
     for n, st in enumerate(ce.steps):
         view = flat_view(model, st.state)

@@ -36,6 +36,8 @@ Interface (stable; `prove` builds on it):
     enc.failure(s, thread=None, pc=None)  # {prop: some step from s fails prop}
     enc.blocked(s)                     # some step needs a thread id and none is left
     enc.deadlocked(s)                  # a thread is unfinished and nothing can run
+    enc.fixed(state_tuple) -> SymState # a concrete state: formulas over it fold to values
+    enc.evaluate(state_tuple, thread)  # Evaluation(successors, failures, bound) of its step
     enc.equals(s, state_tuple); enc.concrete(z3_model, s) -> state_tuple
 
 The explicit engine abandons the rest of a step's successors once an
@@ -69,7 +71,6 @@ DTOR_BITS = 63      # the destructor mask: 60 destructors at most, FREE_BIT is b
 
 Kind = Any  # "b" (Bool), "i" (Int) or ("v", width) (bit-vector)
 Value = Any  # a z3 term, or a list of them for arrays and records
-TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
 
 
 class Unsupported(SpecError):
@@ -77,81 +78,129 @@ class Unsupported(SpecError):
 
 
 # ---------------------------------------------------------------- small folds
+# Values known at encoding time stay Python values (bool for Bool, int for Int,
+# `Mask` for bit-vectors) and are folded here, so a formula over a concrete state
+# costs little more than running the step; z3 terms appear only where a slot is
+# symbolic. `_z` turns either into a z3 term.
 
-def _and(*xs: z3.BoolRef) -> z3.BoolRef:
+
+class Mask(NamedTuple):
+    """A bit-vector literal: a set's bitmask and its width."""
+
+    value: int
+    width: int
+
+
+def _z(x: Any) -> Any:
+    if isinstance(x, bool):
+        return z3.BoolVal(x)
+    if isinstance(x, Mask):
+        return z3.BitVecVal(x.value, x.width)
+    if isinstance(x, int):
+        return z3.IntVal(x)
+    return x
+
+
+def _and(*xs: Any) -> Any:
     out = []
     for x in xs:
-        if z3.is_false(x):
-            return FALSE
-        if not z3.is_true(x):
+        if x is False:
+            return False
+        if x is not True:
             out.append(x)
-    return out[0] if len(out) == 1 else (z3.And(out) if out else TRUE)
+    return out[0] if len(out) == 1 else (_nary(z3.Z3_mk_and, out) if out else True)
 
 
-def _or(*xs: z3.BoolRef) -> z3.BoolRef:
+def _or(*xs: Any) -> Any:
     out = []
     for x in xs:
-        if z3.is_true(x):
-            return TRUE
-        if not z3.is_false(x):
+        if x is True:
+            return True
+        if x is not False:
             out.append(x)
-    return out[0] if len(out) == 1 else (z3.Or(out) if out else FALSE)
+    return out[0] if len(out) == 1 else (_nary(z3.Z3_mk_or, out) if out else False)
 
 
-def _not(x: z3.BoolRef) -> z3.BoolRef:
-    if z3.is_true(x):
-        return FALSE
-    if z3.is_false(x):
-        return TRUE
-    return z3.Not(x)
+def _nary(mk: Any, xs: list[z3.BoolRef]) -> z3.BoolRef:
+    """z3.And/z3.Or without their per-argument checks, which dominate on wide states."""
+    ctx = xs[0].ctx
+    args = (z3.Ast * len(xs))(*[x.as_ast() for x in xs])
+    return z3.BoolRef(mk(ctx.ref(), len(xs), args), ctx)
 
 
-def _ite(c: z3.BoolRef, a: Any, b: Any) -> Any:
-    if z3.is_true(c) or a is b:
+def _not(x: Any) -> Any:
+    return (not x) if isinstance(x, bool) else z3.Not(x)
+
+
+def _ite(c: Any, a: Any, b: Any) -> Any:
+    if c is True or a is b:
         return a
-    if z3.is_false(c):
+    if c is False:
         return b
-    return z3.If(c, a, b)
+    if _known(a) and _known(b) and type(a) is type(b) and a == b:
+        return a
+    return z3.If(c, _z(a), _z(b))
 
 
-def _lit(x: Any) -> Any:
-    """The Python value of a z3 literal, or None when the term is not one."""
-    if z3.is_true(x):
-        return True
-    if z3.is_false(x):
-        return False
-    if z3.is_int_value(x) or z3.is_bv_value(x):
-        return x.as_long()
-    return None
+def _known(x: Any) -> bool:
+    return isinstance(x, (int, Mask))  # bool is an int
 
 
-def _eq(a: Any, b: Any) -> z3.BoolRef:
+def _eq(a: Any, b: Any) -> Any:
     if isinstance(a, list):
         return _and(*(_eq(x, y) for x, y in zip(a, b)))
-    la, lb = _lit(a), _lit(b)
-    if la is not None and lb is not None:
-        return TRUE if la == lb else FALSE
     if a is b:
-        return TRUE
-    return a == b
+        return True
+    if _known(a) and _known(b):
+        return a == b
+    return _z(a) == _z(b)
 
 
-def _cmp(op: str, a: Any, b: Any) -> z3.BoolRef:
-    la, lb = _lit(a), _lit(b)
-    if la is not None and lb is not None:
-        return z3.BoolVal({"<": la < lb, "<=": la <= lb, ">": la > lb, ">=": la >= lb}[op])
+def _cmp(op: str, a: Any, b: Any) -> Any:
+    if _known(a) and _known(b):
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    a, b = _z(a), _z(b)
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
-def _inside(x: Any, lo: int, hi: int) -> z3.BoolRef:
-    return _and(_cmp(">=", x, z3.IntVal(lo)), _cmp("<=", x, z3.IntVal(hi)))
+def _arith(op: str, a: Any, b: Any) -> Any:
+    if _known(a) and _known(b):
+        return {"+": a + b, "-": a - b, "*": a * b}[op]
+    a, b = _z(a), _z(b)
+    return {"+": a + b, "-": a - b, "*": a * b}[op]
 
 
-def _bit(mask: Any, k: int) -> z3.BoolRef:
-    lm = _lit(mask)
-    if lm is not None:
-        return z3.BoolVal(bool(lm >> k & 1))
+def _bvop(op: str, a: Any, b: Any) -> Any:
+    """Set union, intersection and difference ("-": a and not b) on masks."""
+    if isinstance(a, Mask) and isinstance(b, Mask):
+        x = {"|": a.value | b.value, "&": a.value & b.value, "-": a.value & ~b.value}[op]
+        return Mask(x, a.width)
+    a, b = _z(a), _z(b)
+    return {"|": a | b, "&": a & b, "-": a & ~b}[op]
+
+
+def _inside(x: Any, lo: int, hi: int) -> Any:
+    return _and(_cmp(">=", x, lo), _cmp("<=", x, hi))
+
+
+def _bit(mask: Any, k: int) -> Any:
+    if isinstance(mask, Mask):
+        return bool(mask.value >> k & 1)
     return z3.Extract(k, k, mask) == 1
+
+
+def _mask_of(bits: list[Any]) -> Any:
+    """The set whose bit k is bits[k]."""
+    if all(isinstance(b, bool) for b in bits):
+        return Mask(sum(1 << k for k, b in enumerate(bits) if b), len(bits))
+    parts = [z3.If(_z(b), z3.BitVecVal(1, 1), z3.BitVecVal(0, 1)) for b in reversed(bits)]
+    return z3.Concat(*parts) if len(parts) > 1 else parts[0]
+
+
+def _count(tests: list[Any]) -> Any:
+    known = sum(1 for t in tests if t is True)
+    rest = [z3.If(t, z3.IntVal(1), z3.IntVal(0)) for t in tests if not isinstance(t, bool)]
+    return _arith("+", known, z3.Sum(rest)) if rest else known
 
 
 # ---------------------------------------------------------------- types and sorts
@@ -177,20 +226,20 @@ def leaves(t: Type) -> list[Type]:
 
 def _const(kind: Kind, v: Any) -> Any:
     if kind == "b":
-        return z3.BoolVal(bool(v))
+        return bool(v)
     if kind == "i":
-        return z3.IntVal(NONE if v is None else int(v))
-    return z3.BitVecVal(int(v), kind[1])
+        return NONE if v is None else int(v)
+    return Mask(int(v), kind[1])
 
 
 def _value(t: Type, v: Any) -> Value:
-    """A Const's encoded value as z3 terms."""
+    """A Const's encoded value (Python literals: see `_z`)."""
     if isinstance(t, (ArrayType, RecordType)):
         return [_const(kind_of(x), y) for x, y in zip(leaves(t), v)]
     if isinstance(t, EmptySetType):
         raise Unsupported("an empty set whose element type is unknown")
     if isinstance(t, NoneType):
-        return z3.IntVal(NONE)
+        return NONE
     return _const(kind_of(t), v)
 
 
@@ -198,12 +247,12 @@ def _domain(t: Type, x: Any) -> z3.BoolRef:
     """x holds a value of scalar type t."""
     vals = t.values() if not isinstance(t, SetType) else None
     if vals is None:
-        return TRUE  # a bit-vector as wide as the element type: every mask is a set
+        return True  # a bit-vector as wide as the element type: every mask is a set
     if isinstance(t, BoolType):
-        return TRUE
+        return True
     if isinstance(t, OptionalType):
-        return _or(x == NONE, _domain(t.inner, x))
-    return z3.And(x >= vals[0], x <= vals[-1])
+        return _or(_eq(x, NONE), _domain(t.inner, x))
+    return _inside(x, vals[0], vals[-1])
 
 
 # ---------------------------------------------------------------- states
@@ -214,12 +263,30 @@ class SymState:
     def __init__(self, slots: list[Any]):
         self.slots = slots
         self.cache: dict[Any, Any] = {}
+        self.eqs: dict[tuple[int, Any], Any] = {}
+
+    def eq(self, j: int, value: Any) -> Any:
+        """slot j == value; a state checked against many concrete ones reuses these terms."""
+        x = self.slots[j]
+        if _known(x) or not _known(value):
+            return _eq(x, value)
+        key = (j, value)
+        if key not in self.eqs:
+            self.eqs[key] = _eq(x, value)
+        return self.eqs[key]
 
     def __getitem__(self, i: int) -> Any:
         return self.slots[i]
 
     def __len__(self) -> int:
         return len(self.slots)
+
+
+@dataclass
+class Evaluation:
+    successors: set[tuple]
+    failures: set[str]   # properties some path fails
+    bound: bool          # some path needs a thread id and none is left
 
 
 class Disjunct(NamedTuple):
@@ -237,7 +304,7 @@ class Path:
     fk: tuple[tuple[int, int], ...] = ()
 
     def fork(self, *extra: z3.BoolRef) -> Path:
-        return Path(self.conds + tuple(c for c in extra if not z3.is_true(c)),
+        return Path(self.conds + tuple(c for c in extra if c is not True),
                     list(self.v), dict(self.env), self.fk)
 
     @property
@@ -331,27 +398,21 @@ class Encoding:
         return SymState(out)
 
     def literals(self, state: tuple) -> list[Any]:
-        """The z3 values of a concrete state's slots."""
+        """A concrete state's slots as encoding-time literals (see `_z`)."""
         return [_const(k, v) for k, v in zip(self.kinds, state)]
 
     def equals(self, s: SymState, state: tuple) -> z3.BoolRef:
-        return z3.And([x == y for x, y in zip(s.slots, self.literals(state))])
+        return _z(self._same(s, self.literals(state)))
 
     def at(self, formula: z3.ExprRef, *bindings: tuple[SymState, tuple]) -> z3.ExprRef:
         """The formula with symbolic states replaced by concrete ones, simplified by z3."""
-        pairs = [p for s, state in bindings for p in zip(s.slots, self.literals(state))]
+        pairs = [(x, _z(y)) for s, state in bindings
+                 for x, y in zip(s.slots, self.literals(state))]
         return z3.simplify(z3.substitute(formula, *pairs))
 
     def concrete(self, zm: z3.ModelRef, s: SymState) -> tuple:
-        out: list[Any] = []
-        for x, k in zip(s.slots, self.kinds):
-            val = zm.eval(x, model_completion=True)
-            if k == "b":
-                out.append(z3.is_true(val))
-            else:
-                n = val.as_long()
-                out.append(None if k == "i" and n == NONE else n)
-        return tuple(out)
+        return tuple(_decode(k, zm.eval(x, model_completion=True))
+                     for x, k in zip(s.slots, self.kinds))
 
     def typed(self, s: SymState) -> z3.BoolRef:
         m, lay = self.m, self.m.layout
@@ -361,27 +422,26 @@ class Encoding:
             if j < self.tb0:
                 out.append(_domain(ts[0], x))
             elif ts and k != "b" and not isinstance(k, tuple):
-                out.append(_or(x == 0, *(_domain(t, x) for t in ts)))
+                out.append(_or(_eq(x, 0), *(_domain(t, x) for t in ts)))
         for th in range(m.pool):
             b = self.base(th)
             pc = s[b]
-            rest = [s[b + j] == _const(self.kinds[b + j], 0) for j in range(2, self.stride)]
-            out.append(z3.And(pc >= 0, pc <= max_pc))
-            out.append(_or(s[b + 1] == NONE, z3.And(s[b + 1] >= 0, s[b + 1] < m.pool)))
-            out.append(z3.Implies(pc == M.PC_UNUSED, z3.And(s[b + 1] == NONE, *rest)))
-            out.append(z3.Implies(z3.Or(pc == M.PC_DONE, pc == M.PC_FREED), z3.And(*rest)))
+            rest = _and(*(_eq(s[b + j], _const(self.kinds[b + j], 0))
+                          for j in range(2, self.stride)))
+            out.append(_inside(pc, 0, max_pc))
+            out.append(_or(_eq(s[b + 1], NONE), _inside(s[b + 1], 0, m.pool - 1)))
+            out.append(_or(_not(_eq(pc, M.PC_UNUSED)), _and(_eq(s[b + 1], NONE), rest)))
+            out.append(_or(_not(_or(_eq(pc, M.PC_DONE), _eq(pc, M.PC_FREED))), rest))
             if lay.depth is not None:
-                d = s[b + lay.depth]
-                out.append(z3.And(d >= 0, d <= lay.max_depth))
+                out.append(_inside(s[b + lay.depth], 0, lay.max_depth))
                 for k in range(lay.max_depth):
-                    sv = s[b + lay.saved + k]  # type: ignore[operator]
-                    out.append(z3.And(sv >= 0, sv <= max_pc))
-        return _and(*out)
+                    out.append(_inside(s[b + lay.saved + k], 0, max_pc))  # type: ignore
+        return _z(_and(*out))
 
     # ---- formulas
     def init(self, s: SymState) -> z3.BoolRef:
-        return _or(*(_and(o.guard, self._same(s, o.v)) for o in self._init_run().outcomes
-                     if o.kind == "next"))
+        return _z(_or(*(_and(o.guard, self._same(s, o.v)) for o in self._init_run().outcomes
+                        if o.kind == "next")))
 
     def init_failure(self) -> dict[str, z3.BoolRef]:
         return self._failures(self._init_run().outcomes)
@@ -392,11 +452,11 @@ class Encoding:
             ctx = Ctx(None, None)
             p = Path((), list(s.slots), {})
             val, err = self.ex(self.invariants[name].expr, p, ctx)
-            s.cache[key] = _and(_not(err), val)
+            s.cache[key] = _z(_and(_not(err), val))
         return s.cache[key]
 
     def _same(self, t: SymState, v: list[Any]) -> z3.BoolRef:
-        return _and(*(_eq(x, y) for x, y in zip(t.slots, v)))
+        return _and(*(t.eq(j, y) for j, y in enumerate(v)))
 
     def _succ(self, runs: list[tuple[z3.BoolRef, Run]], t: SymState) -> z3.BoolRef:
         return _or(*(_and(g, o.guard, self._same(t, o.v)) for g, r in runs
@@ -412,13 +472,13 @@ class Encoding:
         for p, (tmpl, step) in sorted(m.steps_by_pc.items()):
             if p != M.PC_EXITING and pc in (None, p):
                 run = self._cached(s, ("step", thread, p), self._step, s, thread, tmpl, step)
-                out.append((p, "step", _eq(at, z3.IntVal(p)), run))
+                out.append((p, "step", _eq(at, p), run))
         for d in m.destructors if pc in (None, M.PC_EXITING) else []:
             run = self._cached(s, ("dtor", thread, d.index), self._dtor, s, thread, d)
-            out.append((M.PC_EXITING, "destructor", _eq(at, z3.IntVal(M.PC_EXITING)), run))
+            out.append((M.PC_EXITING, "destructor", _eq(at, M.PC_EXITING), run))
         for h in m.handlers:
             run = self._cached(s, ("irq", thread, h.index), self._entry, s, thread, h)
-            out.append((h.steps[0].pc, "signal", _cmp(">=", at, z3.IntVal(M.PC_EXITING)), run))
+            out.append((h.steps[0].pc, "signal", _cmp(">=", at, M.PC_EXITING), run))
         return out
 
     @staticmethod
@@ -428,40 +488,61 @@ class Encoding:
         return s.cache[key]
 
     def steps(self, s: SymState, t: SymState) -> list[Disjunct]:
-        return [Disjunct(th, p, self._succ([(g, r)], t), what)
+        return [Disjunct(th, p, _z(self._succ([(g, r)], t)), what)
                 for th in range(self.m.pool) for p, what, g, r in self.sources(s, th)]
 
     def trans(self, s: SymState, t: SymState) -> z3.BoolRef:
-        return _or(*(d.formula for d in self.steps(s, t)))
+        return _z(_or(*(d.formula for d in self.steps(s, t))))
 
     def moves(self, s: SymState, t: SymState, thread: int, pc: int) -> z3.BoolRef:
         """The successors the explicit engine's step function for `pc` yields for `thread`."""
-        pc_is = _eq(s[self.base(thread)], z3.IntVal(pc))
-        return self._succ([(_and(pc_is, g), r) for _, _, g, r in self.sources(s, thread, pc)], t)
+        pc_is = _eq(s[self.base(thread)], pc)
+        runs = [(_and(pc_is, g), r) for _, _, g, r in self.sources(s, thread, pc)]
+        return _z(self._succ(runs, t))
 
     def failure(self, s: SymState, thread: int | None = None,
                 pc: int | None = None) -> dict[str, z3.BoolRef]:
         outs = []
         for th in range(self.m.pool) if thread is None else [thread]:
-            pc_is = TRUE if pc is None else _eq(s[self.base(th)], z3.IntVal(pc))
+            pc_is = True if pc is None else _eq(s[self.base(th)], pc)
             for _, _, g, r in self.sources(s, th, pc):
                 outs += [Outcome(o.kind, _and(pc_is, g, o.guard), prop=o.prop)
                          for o in r.outcomes]
         return self._failures(outs)
 
+    def evaluate(self, state: tuple, thread: int) -> Evaluation:
+        """What the explicit engine's step function yields for `thread` in a concrete state,
+        computed from the encoding alone (the formulas fold to values; z3 decides any rest)."""
+        s = self.fixed(state)
+        pc = state[self.base(thread)]
+        out = Evaluation(set(), set(), False)
+        for _, _, g, r in self.sources(s, thread, pc):
+            for o in r.outcomes:
+                if not _decide(_and(_eq(s[self.base(thread)], pc), g, o.guard)):
+                    continue
+                if o.kind == "next":
+                    out.successors.add(tuple(_decode(k, z3.simplify(_z(x)) if not _known(x)
+                                                     else x) for k, x in zip(self.kinds, o.v)))
+                elif o.kind == "fail":
+                    out.failures.add(o.prop)
+                else:
+                    out.bound = True
+        return out
+
     def blocked(self, s: SymState) -> z3.BoolRef:
-        return _or(*(_and(g, o.guard) for th in range(self.m.pool)
-                     for _, _, g, r in self.sources(s, th) for o in r.outcomes
-                     if o.kind == "bound"))
+        return _z(_or(*(_and(g, o.guard) for th in range(self.m.pool)
+                        for _, _, g, r in self.sources(s, th) for o in r.outcomes
+                        if o.kind == "bound")))
 
     def enabled(self, s: SymState) -> z3.BoolRef:
         """Some step of some thread yields something (a successor, a failure, no thread id)."""
-        return _or(*(_and(g, o.guard) for th in range(self.m.pool)
-                     for _, _, g, r in self.sources(s, th) for o in r.outcomes))
+        return _z(_or(*(_and(g, o.guard) for th in range(self.m.pool)
+                        for _, _, g, r in self.sources(s, th) for o in r.outcomes)))
 
     def deadlocked(self, s: SymState) -> z3.BoolRef:
-        unfinished = _or(*(s[self.base(th)] >= M.PC_EXITING for th in range(self.m.pool)))
-        return _and(unfinished, _not(self.enabled(s)))
+        unfinished = _or(*(_cmp(">=", s[self.base(th)], M.PC_EXITING)
+                           for th in range(self.m.pool)))
+        return _z(_and(unfinished, _not(self.enabled(s))))
 
     @staticmethod
     def _failures(outcomes: list[Outcome]) -> dict[str, z3.BoolRef]:
@@ -469,7 +550,7 @@ class Encoding:
         for o in outcomes:
             if o.kind == "fail":
                 out.setdefault(o.prop, []).append(o.guard)
-        return {p: _or(*gs) for p, gs in out.items()}
+        return {p: _z(_or(*gs)) for p, gs in out.items()}
 
     # ---- runs
     def _init_run(self) -> Run:
@@ -525,14 +606,15 @@ class Encoding:
         blocked = _or(_not(_bit(v[tb + lay.installed], h.index)),  # type: ignore[operator]
                       _bit(v[tb + lay.masked], h.index),  # type: ignore[operator]
                       _bit(v[tb + lay.active], h.index),  # type: ignore[operator]
-                      _cmp(">=", v[tb + lay.depth], z3.IntVal(lay.max_depth)))  # type: ignore
+                      _cmp(">=", v[tb + lay.depth], lay.max_depth))  # type: ignore
         p = Path((_not(blocked),), v, {})
         d = v[tb + lay.depth]  # type: ignore[operator]
         for k in range(lay.max_depth):
             slot = tb + lay.saved + k  # type: ignore[operator]
-            v[slot] = _ite(_eq(d, z3.IntVal(k)), v[tb], v[slot])
-        v[tb + lay.depth] = d + 1  # type: ignore[operator]
-        v[tb + lay.active] = v[tb + lay.active] | z3.BitVecVal(bit, nh)  # type: ignore[operator]
+            v[slot] = _ite(_eq(d, k), v[tb], v[slot])
+        v[tb + lay.depth] = _arith("+", d, 1)  # type: ignore[operator]
+        j = tb + lay.active  # type: ignore[operator]
+        v[j] = _bvop("|", v[j], Mask(bit, nh))
         nxt = h.steps[1].pc if len(h.steps) > 1 else M.PC_RETURN
         self.body(h.steps[0].body, p, run, Ctx(me, tb, next_pc=nxt, handler=h.index))
         return run
@@ -543,7 +625,7 @@ class Encoding:
         v = list(s.slots)
         slot = tb + dt  # type: ignore[operator]
         p = Path((_bit(v[slot], d.index),), v, {})
-        v[slot] = v[slot] & z3.BitVecVal(~(1 << d.index) & ((1 << DTOR_BITS) - 1), DTOR_BITS)
+        v[slot] = _bvop("-", v[slot], Mask(1 << d.index, DTOR_BITS))
         self.body(d.body, p, run, Ctx(me, tb, terminal="dtor"))
         return run
 
@@ -565,10 +647,10 @@ class Encoding:
 
     def error(self, p: Path, err: z3.BoolRef, run: Run, prop: str = "bounds") -> bool:
         """A failure where err holds; the path goes on where it does not. False: path is dead."""
-        if z3.is_false(err):
+        if err is False:
             return True
         run.outcomes.append(Outcome("fail", _and(p.guard, err), prop=prop))
-        if z3.is_true(err):
+        if err is True:
             return False
         p.conds = p.conds + (_not(err),)
         return True
@@ -592,9 +674,9 @@ class Encoding:
             if isinstance(st, M.Assert) and not self.error(p, _not(val), run, st.prop):
                 return []
             if isinstance(st, M.Await):
-                if z3.is_false(val):
+                if val is False:
                     return []
-                p.conds = p.conds + ((val,) if not z3.is_true(val) else ())
+                p.conds = p.conds + ((val,) if val is not True else ())
             return [p]
         if isinstance(st, M.If):
             return self.if_(st, p, run, ctx)
@@ -620,8 +702,8 @@ class Encoding:
                     "unmask": lay.masked, "on_exit": lay.dtors}[st.op]
             j = ctx.tb + slot  # type: ignore[operator]
             w = self.kinds[j][1]
-            bit = z3.BitVecVal(1 << st.index, w)
-            p.v[j] = p.v[j] | bit if st.op in ("install", "mask", "on_exit") else p.v[j] & ~bit
+            bit = Mask(1 << st.index, w)
+            p.v[j] = _bvop("|" if st.op in ("install", "mask", "on_exit") else "-", p.v[j], bit)
             return [p]
         raise Unsupported(f"statement {type(st).__name__} at {st.pos}")
 
@@ -631,7 +713,7 @@ class Encoding:
             return []
         out = []
         for cond, block in ((c, st.then), (_not(c), st.other)):
-            if not z3.is_false(cond):
+            if cond is not False:
                 out += self.seq(list(block), [p.fork(cond)], run, ctx)
         if _nondet(st.then) or _nondet(st.other) or len(out) < 2 or \
                 any(q.fk != out[0].fk for q in out):
@@ -652,7 +734,7 @@ class Encoding:
             q.env[st.var.uid] = x
             if st.where is not None:
                 w, err = self.ex(st.where, q, ctx)
-                if not self.error(q, err, run) or z3.is_false(w):
+                if not self.error(q, err, run) or w is False:
                     continue
                 q = q.fork(w)
             out += self.seq(list(st.body), [q], run, ctx)
@@ -663,7 +745,7 @@ class Encoding:
         """(is a member, value) for each value of the domain's type, in iteration order."""
         values = d.type.values()
         if d.set_expr is None:
-            return [(TRUE, _value(d.type, x)) for x in values]
+            return [(True, _value(d.type, x)) for x in values]
         mask, err = self.ex(d.set_expr, p, ctx)
         if not self.error(p, err, run):
             return []
@@ -674,12 +756,12 @@ class Encoding:
         if not self.error(p, err, run):
             return []
         cases = self.threads(t)
-        bad = _or(*(_and(c, _not(_eq(p.v[self.base(k)], z3.IntVal(M.PC_DONE)))) for c, k in cases))
+        bad = _or(*(_and(c, _not(_eq(p.v[self.base(k)], M.PC_DONE))) for c, k in cases))
         if not self.error(p, bad, run):
             return []
         for c, k in cases:
             j = self.base(k)
-            p.v[j] = _ite(c, z3.IntVal(M.PC_FREED), p.v[j])
+            p.v[j] = _ite(c, M.PC_FREED, p.v[j])
         return [p]
 
     def alloc(self, p: Path, run: Run) -> list[tuple[Path, int]]:
@@ -687,15 +769,15 @@ class Encoding:
         out = []
         before: list[z3.BoolRef] = []
         for k in range(self.m.pool):
-            unused = _eq(p.v[self.base(k)], z3.IntVal(M.PC_UNUSED))
+            unused = _eq(p.v[self.base(k)], M.PC_UNUSED)
             c = _and(*before, unused)
-            if not z3.is_false(c):
+            if c is not False:
                 out.append((p.fork(*before, unused), k))
             before.append(_not(unused))
-            if z3.is_true(unused):
+            if unused is True:
                 return out
         none_left = _and(p.guard, *before)
-        if not z3.is_false(none_left):
+        if none_left is not False:
             run.outcomes.append(Outcome("bound", none_left))
         return out
 
@@ -712,8 +794,8 @@ class Encoding:
                 args.append(val)
             else:
                 base = self.base(child)
-                p.v[base] = z3.IntVal(t.steps[0].pc)
-                p.v[base + 1] = z3.IntVal(ctx.me if st.parent else NONE)  # type: ignore[arg-type]
+                p.v[base] = t.steps[0].pc
+                p.v[base + 1] = ctx.me if st.parent else NONE  # type: ignore[arg-type]
                 if st.parent and lay.installed is not None:
                     for slot in (lay.installed, lay.masked):
                         p.v[base + slot] = p.v[ctx.tb + slot]  # type: ignore[operator]
@@ -739,19 +821,19 @@ class Encoding:
                             nxt += self.assign_value(place, val, q, run, child_ctx)
                     paths = nxt
                 for q in paths:
-                    out += self.set_target(st.target, z3.IntVal(child), q, run, ctx)
+                    out += self.set_target(st.target, child, q, run, ctx)
         return out
 
     def fork(self, st: M.Fork, p0: Path, run: Run, ctx: Ctx) -> list[Path]:
         out = []
         for p, child in self.alloc(p0, run):
             cb = self.base(child)
-            p.v[cb] = z3.IntVal(-1)
-            p.v[cb + 1] = z3.IntVal(ctx.me)  # type: ignore[arg-type]
+            p.v[cb] = -1
+            p.v[cb + 1] = ctx.me  # type: ignore[arg-type]
             own = isinstance(st.target, M.LocalPlace) or (
                 isinstance(st.target, M.TlsPlace) and st.target.thread is None)
             p.fk = p.fk + ((cb, st.target.slot if own else 0),)  # type: ignore[union-attr]
-            out += self.set_target(st.target, z3.IntVal(child), p, run, ctx)
+            out += self.set_target(st.target, child, p, run, ctx)
         return out
 
     def set_target(self, target: M.TExpr | None, child: Any, p: Path, run: Run,
@@ -769,11 +851,10 @@ class Encoding:
             return _or(*(self.out_of_range(lt, x) for lt, x in zip(leaves(t), val)))
         inner = t.inner if isinstance(t, OptionalType) else t
         if not (isinstance(inner, IntType) and inner.lo is not None):
-            return FALSE
-        lv = _lit(val)
-        if lv is not None:
-            return z3.BoolVal(not (lv == NONE or inner.lo <= lv <= inner.hi))  # type: ignore
-        ok = _and(val >= inner.lo, val <= inner.hi)
+            return False
+        if _known(val):
+            return not (val == NONE or inner.lo <= val <= inner.hi)  # type: ignore[operator]
+        ok = _inside(val, inner.lo, inner.hi)  # type: ignore[arg-type]
         return _not(_or(val == NONE, ok) if isinstance(t, OptionalType) else ok)
 
     def assign_value(self, target: M.TExpr, val: Value, p: Path, run: Run, ctx: Ctx,
@@ -800,16 +881,16 @@ class Encoding:
         if k == tk:
             return x
         if tk == "b":
-            return z3.If(x, z3.IntVal(1), z3.IntVal(0))
-        return z3.BV2Int(x)
+            return _ite(x, 1, 0)
+        return x.value if isinstance(x, Mask) else z3.BV2Int(x)
 
     def _from_slot(self, slot: int, t: Type, x: Any) -> Any:
         k, tk = self.kinds[slot], kind_of(t)
         if k == tk:
             return x
         if tk == "b":
-            return x != 0
-        return z3.Int2BV(x, tk[1])
+            return x != 0 if _known(x) else _not(x == 0)
+        return Mask(x, tk[1]) if _known(x) else z3.Int2BV(x, tk[1])
 
     def finish(self, p: Path, run: Run, ctx: Ctx, pc: int | None) -> None:
         lay, v, tb = self.m.layout, p.v, ctx.tb
@@ -818,33 +899,31 @@ class Encoding:
             if target in (M.PC_DONE, M.PC_FREED):
                 self.exit(p, tb, target)  # type: ignore[arg-type]
             elif target == M.PC_RETURN:
-                d = v[tb + lay.depth] - 1  # type: ignore[operator]
+                d = _arith("-", v[tb + lay.depth], 1)  # type: ignore[operator]
                 ret = v[tb]  # type: ignore[index]
                 for k in range(lay.max_depth):
                     slot = tb + lay.saved + k  # type: ignore[operator]
-                    at = _eq(d, z3.IntVal(k))
+                    at = _eq(d, k)
                     ret = _ite(at, v[slot], ret)
-                    v[slot] = _ite(at, z3.IntVal(0), v[slot])
+                    v[slot] = _ite(at, 0, v[slot])
                 v[tb] = ret  # type: ignore[index]
                 v[tb + lay.depth] = d  # type: ignore[operator]
                 j = tb + lay.active  # type: ignore[operator]
-                v[j] = v[j] & z3.BitVecVal(~(1 << ctx.handler) & ((1 << self.kinds[j][1]) - 1),
-                                           self.kinds[j][1])  # type: ignore[operator]
+                v[j] = _bvop("-", v[j], Mask(1 << ctx.handler, self.kinds[j][1]))  # type: ignore
             else:
-                v[tb] = z3.IntVal(target)  # type: ignore[index]
+                v[tb] = target  # type: ignore[index]
         elif ctx.terminal == "dtor":
             j = tb + lay.dtors  # type: ignore[operator]
             mask = v[j]
-            none_left = _eq(z3.Extract(61, 0, mask), z3.BitVecVal(0, 62))
-            final = _ite(_eq(mask, z3.BitVecVal(0, DTOR_BITS)), z3.IntVal(M.PC_DONE),
-                         z3.IntVal(M.PC_FREED))
+            none_left = _eq(_bvop("-", mask, Mask(M.FREE_BIT, DTOR_BITS)), Mask(0, DTOR_BITS))
+            final = _ite(_eq(mask, Mask(0, DTOR_BITS)), M.PC_DONE, M.PC_FREED)
             v[tb] = _ite(none_left, final, v[tb])  # type: ignore[index]
             self._clear(v, tb + 2, tb + self.stride, none_left)  # type: ignore[operator]
         for cb, sl in p.fk:
             v[cb] = v[tb]  # type: ignore[index]
             v[cb + 2:cb + self.stride] = v[tb + 2:tb + self.stride]  # type: ignore[operator]
             if sl:
-                v[cb + sl] = z3.IntVal(NONE)
+                v[cb + sl] = NONE
         run.outcomes.append(Outcome("next", p.guard, v))
 
     def _clear(self, v: list[Any], lo: int, hi: int, cond: z3.BoolRef) -> None:
@@ -855,35 +934,34 @@ class Encoding:
         """Finish the running thread, through its destructors if it registered any."""
         lay, v = self.m.layout, p.v
         if lay.dtors is None:
-            v[tb] = z3.IntVal(final)
-            self._clear(v, tb + 2, tb + self.stride, TRUE)
+            v[tb] = final
+            self._clear(v, tb + 2, tb + self.stride, True)
             return
         j = tb + lay.dtors
-        has = _not(_eq(v[j], z3.BitVecVal(0, DTOR_BITS)))
-        mask = v[j] | z3.BitVecVal(M.FREE_BIT, DTOR_BITS) if final == M.PC_FREED else v[j]
-        v[tb] = _ite(has, z3.IntVal(M.PC_EXITING), z3.IntVal(final))
-        self._clear(v, tb + lay.locals_start, tb + self.stride, TRUE)
+        has = _not(_eq(v[j], Mask(0, DTOR_BITS)))
+        mask = _bvop("|", v[j], Mask(M.FREE_BIT, DTOR_BITS)) if final == M.PC_FREED else v[j]
+        v[tb] = _ite(has, M.PC_EXITING, final)
+        self._clear(v, tb + lay.locals_start, tb + self.stride, True)
         self._clear(v, tb + 2, tb + lay.locals_start, _not(has))
-        v[j] = _ite(has, mask, z3.BitVecVal(0, DTOR_BITS))
+        v[j] = _ite(has, mask, Mask(0, DTOR_BITS))
 
     # ---- places
     def threads(self, t: Any) -> list[tuple[z3.BoolRef, int]]:
         """(t is k, k) for each thread id k that t may be."""
-        lt = _lit(t)
-        if lt is not None:
-            return [(TRUE, lt)] if 0 <= lt < self.m.pool else []
+        if _known(t):
+            return [(True, t)] if 0 <= t < self.m.pool else []
         return [(t == k, k) for k in range(self.m.pool)]
 
     def locate(self, e: M.TExpr, p: Path,
                ctx: Ctx) -> tuple[list[tuple[z3.BoolRef, int]], z3.BoolRef]:
         """Where an addressable place sits in the state: (condition, slot) cases, and errors."""
         if isinstance(e, M.GlobalPlace):
-            return [(TRUE, e.offset)], FALSE
+            return [(True, e.offset)], False
         if isinstance(e, M.LocalPlace):
-            return [(TRUE, ctx.tb + e.slot)], FALSE  # type: ignore[operator]
+            return [(True, ctx.tb + e.slot)], False  # type: ignore[operator]
         if isinstance(e, M.TlsPlace):
             if e.thread is None:
-                return [(TRUE, ctx.tb + e.slot)], FALSE  # type: ignore[operator]
+                return [(True, ctx.tb + e.slot)], False  # type: ignore[operator]
             t, err = self.ex(e.thread, p, ctx)
             return [(c, self.base(k) + e.slot) for c, k in self.threads(t)], err
         if isinstance(e, M.IndexPlace):
@@ -902,12 +980,10 @@ class Encoding:
         """(idx selects element k, k) for each k, and whether idx is outside the keys."""
         key = e.base.type.key  # type: ignore[attr-defined]
         vals = key.values()
-        li = _lit(idx)
-        if li is not None:
-            li = bool(li) if isinstance(key, BoolType) else li
-            return ([(TRUE, vals.index(li))], FALSE) if li in vals else ([], TRUE)
+        if _known(idx):
+            return ([(True, vals.index(idx))], False) if idx in vals else ([], True)
         cases = [(_eq(idx, _value(key, x)), k) for k, x in enumerate(vals)]
-        err = FALSE
+        err = False
         if isinstance(key, IntType):
             it = e.index.type
             exact = isinstance(it, IntType) and it.lo is not None and \
@@ -947,19 +1023,19 @@ class Encoding:
             cands, err, root = self.locate_in_value(e.base, p, ctx)
             return [(c, off + e.offset) for c, off in cands], err, root
         val, err = self.ex(e, p, ctx)
-        return [(TRUE, 0)], err, (val if isinstance(val, list) else [val])
+        return [(True, 0)], err, (val if isinstance(val, list) else [val])
 
     # ---- expressions
     def ex(self, e: M.TExpr, p: Path, ctx: Ctx) -> tuple[Value, z3.BoolRef]:
         """The value of e on path p, and when evaluating it raises (the explicit EvalError)."""
         if isinstance(e, M.Const):
-            return _value(e.type, e.value), FALSE
+            return _value(e.type, e.value), False
         if M.is_place(e):
             return self.read(e, p, ctx)
         if isinstance(e, M.Bound):
-            return p.env[e.uid], FALSE
+            return p.env[e.uid], False
         if isinstance(e, M.SelfTid):
-            return z3.IntVal(ctx.me), FALSE  # type: ignore[arg-type]
+            return ctx.me, False  # type: ignore[arg-type]
         if isinstance(e, M.Builtin):
             return self.builtin(e, p, ctx)
         if isinstance(e, M.DefCall):
@@ -976,12 +1052,12 @@ class Encoding:
             if e.op == "!":
                 return _not(x), err
             if e.op == "-":
-                return -x, err
+                return _arith("-", 0, x), err
             lo, hi = e.type.lo, e.type.hi  # type: ignore[attr-defined]
             return x, _or(err, _not(_inside(x, lo, hi)))
         if isinstance(e, M.Unwrap):
             x, err = self.ex(e.operand, p, ctx)
-            return x, _or(err, _eq(x, z3.IntVal(NONE)))
+            return x, _or(err, _eq(x, NONE))
         if isinstance(e, M.Binary):
             return self.binary(e, p, ctx)
         if isinstance(e, M.SetOf):
@@ -1026,22 +1102,17 @@ class Encoding:
         if op in ("<", "<=", ">", ">="):
             return _cmp(op, a, b), err
         if isinstance(e.type, SetType):
-            return {"|": lambda: a | b, "&": lambda: a & b, "-": lambda: a & ~b}[op](), err
+            return _bvop(op, a, b), err
         if op in ("/", "%"):
             q = _div(a, b)
-            return (q if op == "/" else a - q * b), _or(err, _eq(b, z3.IntVal(0)))
-        if op == "+":
-            return a + b, err
-        if op == "-":
-            return a - b, err
-        if op == "*":
-            return a * b, err
+            return (q if op == "/" else _arith("-", a, _arith("*", q, b))), _or(err, _eq(b, 0))
+        if op in ("+", "-", "*"):
+            return _arith(op, a, b), err
         raise Unsupported(f"operator {op}")
 
     def set_of(self, e: M.SetOf, p: Path, ctx: Ctx) -> tuple[Value, z3.BoolRef]:
         elem = e.type.elem  # type: ignore[attr-defined]
         vals = elem.values()
-        w = max(1, len(vals))
         items, errs = [], []
         for item in e.items:
             x, err = self.ex(item, p, ctx)
@@ -1050,10 +1121,7 @@ class Encoding:
             items.append(x)
             errs.append(err)
         bits = [_or(*(_eq(x, _value(elem, y)) for x in items)) for y in vals]
-        mask = z3.Concat(*[z3.If(b, z3.BitVecVal(1, 1), z3.BitVecVal(0, 1))
-                           for b in reversed(bits)]) if w > 1 else \
-            z3.If(bits[0], z3.BitVecVal(1, 1), z3.BitVecVal(0, 1))
-        return z3.simplify(mask), _seq_errors(errs)
+        return _mask_of(bits), _seq_errors(errs)
 
     def quant(self, e: M.Quant, p: Path, ctx: Ctx) -> tuple[Value, z3.BoolRef]:
         q0 = Path(p.conds, p.v, dict(p.env))
@@ -1064,7 +1132,7 @@ class Encoding:
             members = [(_bit(mask, k), _value(e.domain.type, x))
                        for k, x in enumerate(e.domain.type.values())]
         else:
-            members = [(TRUE, _value(e.domain.type, x)) for x in e.domain.type.values()]
+            members = [(True, _value(e.domain.type, x)) for x in e.domain.type.values()]
         bodies = []
         for member, x in members:
             q0.env[e.var.uid] = x
@@ -1074,20 +1142,12 @@ class Encoding:
             go_on: list[z3.BoolRef] = []  # the iteration reaches this element
             for member, val, err in bodies:
                 errs.append(_and(*go_on, member, err))
-                go_on.append(z3.Implies(member, val) if e.kind == "forall"
-                             else z3.Implies(member, _not(val)))
+                go_on.append(_or(_not(member), val if e.kind == "forall" else _not(val)))
             res = _and(*go_on) if e.kind == "forall" else _not(_and(*go_on))
             return res, _or(*errs)
         errs += [_and(m, err) for m, _, err in bodies]
         hits = [_and(m, val) for m, val, _ in bodies]
-        if e.kind == "count":
-            return z3.Sum([z3.If(h, z3.IntVal(1), z3.IntVal(0)) for h in hits]) if hits \
-                else z3.IntVal(0), _or(*errs)
-        w = max(1, len(hits))
-        mask = z3.Concat(*[z3.If(h, z3.BitVecVal(1, 1), z3.BitVecVal(0, 1))
-                           for h in reversed(hits)]) if w > 1 else \
-            z3.If(hits[0], z3.BitVecVal(1, 1), z3.BitVecVal(0, 1))
-        return mask, _or(*errs)
+        return (_count(hits) if e.kind == "count" else _mask_of(hits)), _or(*errs)
 
     def builtin(self, e: M.Builtin, p: Path, ctx: Ctx) -> tuple[Value, z3.BoolRef]:
         vals, errs = [], []
@@ -1099,40 +1159,52 @@ class Encoding:
         v = p.v
         pcs = [v[self.base(k)] for k in range(self.m.pool)]
         if e.name == "size":
-            w = vals[0].size()
-            return z3.Sum([z3.If(_bit(vals[0], k), z3.IntVal(1), z3.IntVal(0))
-                           for k in range(w)]), err
+            w = vals[0].width if isinstance(vals[0], Mask) else vals[0].size()
+            return _count([_bit(vals[0], k) for k in range(w)]), err
         if e.name == "free_threads":
-            return z3.Sum([z3.If(_eq(pc, z3.IntVal(0)), z3.IntVal(1), z3.IntVal(0))
-                           for pc in pcs]), err
+            return _count([_eq(pc, M.PC_UNUSED) for pc in pcs]), err
         if e.name == "ancestor":
             return self.ancestor(vals[0], vals[1], v), err
         cases = self.threads(vals[0])
         if e.name == "parent":
-            out = z3.IntVal(NONE)
+            out = NONE
             for c, k in cases:
                 out = _ite(c, v[self.base(k) + 1], out)
             return out, err
-        test = {"alive": lambda pc: _cmp(">=", pc, z3.IntVal(M.PC_EXITING)),
-                "done": lambda pc: _or(_eq(pc, z3.IntVal(M.PC_DONE)),
-                                       _eq(pc, z3.IntVal(M.PC_FREED))),
-                "freed": lambda pc: _eq(pc, z3.IntVal(M.PC_FREED))}[e.name]
+        test = {"alive": lambda pc: _cmp(">=", pc, M.PC_EXITING),
+                "done": lambda pc: _or(_eq(pc, M.PC_DONE),
+                                       _eq(pc, M.PC_FREED)),
+                "freed": lambda pc: _eq(pc, M.PC_FREED)}[e.name]
         return _or(*(_and(c, test(pcs[k])) for c, k in cases)), err
 
     def ancestor(self, a: Any, b: Any, v: list[Any]) -> z3.BoolRef:
         """`_anc`: follow parent links from b at most pool times, looking for a."""
         def parent_of(t: Any) -> Any:
-            out = z3.IntVal(NONE)
+            out = NONE
             for c, k in self.threads(t):
                 out = _ite(c, v[self.base(k) + 1], out)
             return out
         chain = [parent_of(b)]
         for _ in range(self.m.pool - 1):
             chain.append(parent_of(chain[-1]))
-        res: z3.BoolRef = FALSE
+        res: z3.BoolRef = False
         for x in reversed(chain):
-            res = _ite(_eq(x, z3.IntVal(NONE)), FALSE, _ite(_eq(x, a), TRUE, res))
+            res = _ite(_eq(x, NONE), False, _ite(_eq(x, a), True, res))
         return res
+
+
+def _decide(x: Any) -> bool:
+    return x if isinstance(x, bool) else z3.is_true(z3.simplify(x))
+
+
+def _decode(kind: Kind, x: Any) -> Any:
+    """An encoding-time literal (or z3 value) back to the value a state tuple holds."""
+    if isinstance(x, Mask):
+        return x.value
+    if isinstance(x, bool) or kind == "b":
+        return x if isinstance(x, bool) else z3.is_true(x)
+    n = x if isinstance(x, int) else x.as_long()
+    return None if kind == "i" and n == NONE else n
 
 
 def encode(model: M.Model) -> Encoding:
@@ -1141,10 +1213,10 @@ def encode(model: M.Model) -> Encoding:
 
 def _div(a: Any, b: Any) -> Any:
     """Division rounding towards zero, as C (and the explicit engine) do."""
-    la, lb = _lit(a), _lit(b)
-    if la is not None and lb is not None and lb != 0:
-        q = abs(la) // abs(lb)
-        return z3.IntVal(q if (la >= 0) == (lb >= 0) else -q)
+    if _known(a) and _known(b):
+        q = abs(a) // abs(b) if b else 0
+        return q if (a >= 0) == (b >= 0) else -q
+    a, b = _z(a), _z(b)
     aa, ab = z3.If(a >= 0, a, -a), z3.If(b >= 0, b, -b)
     q = aa / ab
     return z3.If((a >= 0) == (b >= 0), q, -q)

@@ -154,7 +154,8 @@ def check_document(doc: dict[str, Any]) -> None:
         shortest = min(t["length"] for t in traces)
         assert doc["counterexample"] == next(t for t in traces if t["length"] == shortest)
     for t in traces:
-        assert set(t) == {"property", "kind", "message", "length", "steps"}
+        assert set(t) == {"property", "kind", "message", "length", "certified", "steps"}
+        assert t["certified"] is True  # z3 checked every trace of the run
         assert len(t["steps"]) == t["length"] + 1
         first = t["steps"][0]
         assert (first["thread"], first["action"], first["failed"]) == (None, "init", False)
