@@ -84,7 +84,7 @@ class Certifier:
                 raise CertificationError(
                     ce, len(steps) - 1, f"z3 finds no way for thread {thread}'s step at pc {pc} "
                     f"to fail {ce.prop} from the state before it")
-        elif ce.kind == "invariant":
+        elif ce.kind in ("invariant", "lemma"):  # a lemma is searched as an invariant
             if self.holds(enc.invariant(ce.prop, enc.fixed(last))):
                 raise CertificationError(ce, ends - 1, f"z3 evaluates {ce.prop} to true in "
                                                        "the last state")
