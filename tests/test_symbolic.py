@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 import z3
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from modelcheck.certify import CertificationError, Certifier
 from modelcheck.cli import main
 from modelcheck.codegen import BOUND, EvalError
+from modelcheck.errors import SpecError
 from modelcheck.model import PC_EXITING
 from modelcheck.pipeline import compile_variant, load, load_text, run_variant
 from modelcheck.search import Limits, search
@@ -143,7 +144,7 @@ def test_engines_agree_on_every_shipped_variant(path: Path) -> None:
     spec = load(path)
     for variant in spec.variants or [None]:
         ts = compile_variant(spec, variant)
-        n = cross_check(ts, limit=400, sample=6)
+        n = cross_check(ts, limit=300, sample=5)
         assert n > 1
 
 
@@ -165,7 +166,7 @@ def int_expr(depth: int) -> st.SearchStrategy[str]:
         st.builds(lambda a: f"({a} / 2)", sub),
         st.builds(lambda a: f"a[{a}]", sub),
         st.builds(lambda c, a, b: f"(if {c} then {a} else {b})", bool_expr(depth - 1), sub, sub),
-        st.builds(lambda c: f"count(t in 0..2 : {c})", bool_expr(depth - 1, "t")),
+        st.builds(lambda c: f"count(t in 0..3 : {c})", bool_expr(depth - 1, "t")),
         st.just("o"),  # an unwrap: `none` here is a bounds violation
     )
 
@@ -191,7 +192,7 @@ def set_expr() -> st.SearchStrategy[str]:
         st.just("s"), st.just("{}"),
         st.builds(lambda a: f"(s | {{{a}}})", int_expr(1)),
         st.builds(lambda a: f"(s - {{{a}}})", int_expr(0)),
-        st.builds(lambda c: f"filter(t in 0..2 : {c})", bool_expr(1, "t")),
+        st.builds(lambda c: f"filter(t in 0..3 : {c})", bool_expr(1, "t")),
     )
 
 
@@ -235,8 +236,8 @@ def random_spec(draw: st.DrawFn) -> str:
 threads 3;
 var x: 0..3 = 0;
 var b: bool in {{false, true}};
-var s: set of 0..2 = {{}};
-var a: array[0..1] of 0..3 = [0];
+var s: set of 0..3 = {{}};
+var a: array[0..3] of 0..3 = [0];
 var o: 0..3? = none;
 thread main() {{ var k: 0..3 = 1; {main_steps} }}
 thread w() {{ var k: 0..3 = 2; {worker_steps} }}
@@ -245,11 +246,15 @@ invariant I: {inv};
 """
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(random_spec())
 def test_engines_agree_on_random_specs(src: str) -> None:
-    ts = compile_variant(load_text(src), None)
-    cross_check(ts, limit=150, sample=3)
+    try:
+        ts = compile_variant(load_text(src), None)
+    except SpecError as e:  # constants folded out of range: the checker's job, not ours
+        assert "is outside" in str(e), str(e)
+        reject()
+    cross_check(ts, limit=120, sample=2)
 
 
 # ------------------------------------------------------------------ constructs
