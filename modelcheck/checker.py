@@ -199,6 +199,7 @@ class _Checker:
         for name, expr, pos in spec.invariants:
             self._add_property(name, "invariant", pos)
             invariants.append(M.Invariant(name, self.expect_type(expr, Scope(), BOOL), pos))
+        invariants += self._lemmas()
         for name in self.def_decls:
             self.defn(name)
         self.check_deadlock = self.deadlock_flag and options.get("deadlock", True)
@@ -266,6 +267,22 @@ class _Checker:
         raise SpecError(f"{what} singles out one {ids}, but {declared} declares "
                         "them interchangeable (only initial values and start lines may name "
                         "one)", pos)
+
+    def _lemmas(self) -> list[M.Invariant]:
+        """Lemmas of the variant being checked; each is type-checked in every variant."""
+        out = []
+        for lemma in self.spec.lemmas:
+            for name, pos in lemma.variants:
+                if name not in self.variant_names:
+                    raise SpecError(f"unknown variant '{name}' in lemma {lemma.name}", pos,
+                                    suggest(name, self.variant_names))
+            expr = self.expect_type(lemma.expr, Scope(), BOOL)
+            if lemma.variants and self.variant not in {n for n, _ in lemma.variants}:
+                continue
+            self._add_property(lemma.name, "lemma", lemma.pos,
+                               "a helper invariant for mcheck prove")
+            out.append(M.Invariant(lemma.name, expr, lemma.pos, lemma=True))
+        return out
 
     def _declare_type(self, name: str, t: S.TypeExpr | Type, pos: Pos) -> None:
         if name in self.type_decls or name in ("tid", "bool"):

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from .certify import INTERNAL_ERROR, CertificationError
 from .errors import SpecError
 from .options import UsageError, add_search_options, search_settings, write_output
 from .pipeline import LoadedSpec, load, run_variant
 from .progress import PROGRESS_EVERY, live_progress
 from .report_junit import Checked, SpecFailure, write_junit
+from .report_text import certification_failure
 from .search import Limits
 from .system import TransitionSystem
 from .verdict import Verdict
@@ -189,4 +191,7 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
     except UsageError as e:
         print(f"mcheck ci: error: {e}", file=sys.stderr)
         return 2
+    except CertificationError as e:
+        print(certification_failure(e), file=sys.stderr)
+        return INTERNAL_ERROR
     return run.exit_code

@@ -3,7 +3,8 @@
 Exit codes: 0 every property holds after a complete search (or, for several
 variants, every verdict is as its `expect` line says); 1 a violation (or a
 verdict that differs from its expectation); 2 usage or spec error; 3 the
-search was incomplete and found nothing that decides the answer.
+search was incomplete and found nothing that decides the answer; 4 internal
+error: z3 rejected a counterexample of the explicit engine (both views printed).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import __version__, ci
+from .certify import INTERNAL_ERROR, CertificationError
 from .errors import SpecError
 from .options import UsageError, add_search_options, search_settings, write_output
 from .pipeline import load, run_variant
@@ -28,7 +30,7 @@ from .report_itf import itf_files
 from .report_json import verdict_json
 from .report_junit import SpecFailure, write_junit
 from .report_sarif import sarif_document
-from .report_text import summary, trace_text
+from .report_text import certification_failure, summary, trace_text
 from .store import collision_note
 from .system import TransitionSystem
 from .verdict import Verdict
@@ -69,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
                         "fingerprints, 16 bytes a state (implied by --workers above 1)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="search with N processes, the frontier split by fingerprint")
+    p.add_argument("--no-certify", action="store_true",
+                   help="do not have z3 check the counterexamples")
     return p
 
 
@@ -76,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["ci"]:
         return ci.main(argv[1:], write_report=write_html)
+    if argv[:1] == ["prove"]:
+        from .prove import main as prove_main  # z3 loads only for proofs
+        try:
+            return prove_main(argv[1:])
+        except BrokenPipeError:
+            return _closed_pipe()
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -83,9 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if e.code == 0 else 2
     try:
         return _run(args)
-    except BrokenPipeError:  # `mcheck ... | head`: the reader left; say nothing more
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # what a shell reports for a program ended by SIGPIPE
+    except BrokenPipeError:
+        return _closed_pipe()
     except SpecError as e:
         message = e.render(args.spec, _source_of(args.spec))
         print(message, file=sys.stderr)
@@ -103,6 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"mcheck: error: {e}", file=sys.stderr)
         return 2
+    except CertificationError as e:
+        print(certification_failure(e), file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+def _closed_pipe() -> int:
+    """`mcheck ... | head`: the reader left; say nothing more."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141  # what a shell reports for a program ended by SIGPIPE
 
 
 def _source_of(path: str) -> str:
@@ -127,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
             ts, v = run_variant(spec, variant, overrides, limits, args.first, bar,
                                 deadlock=not args.no_deadlock, progress_every=PROGRESS_EVERY,
                                 symmetry=not args.no_symmetry, store=args.store,
-                                workers=args.workers)
+                                workers=args.workers, certify=not args.no_certify)
         checked.append((ts, v))
         print(summary(v))
         if args.store == "fingerprint" or args.workers > 1:

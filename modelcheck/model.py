@@ -311,6 +311,7 @@ class Invariant:
     name: str
     expr: TExpr
     pos: Pos
+    lemma: bool = False  # a helper for `mcheck prove`; searched like any invariant
 
 
 # Thread status lives in the pc slot: 0 the id was never used, 1 finished,

@@ -204,6 +204,10 @@ class _Build(Transformer):
     def invariant_decl(self, meta: Any, c: list) -> tuple:
         return ("invariants", (str(c[0]), c[1], _tpos(c[0])))
 
+    def lemma_decl(self, meta: Any, c: list) -> tuple:
+        variants = tuple((str(t), _tpos(t)) for t in c[1:-1] if t is not None)
+        return ("lemmas", S.LemmaDecl(str(c[0]), variants, c[-1], _tpos(c[0])))
+
     def expect_holds(self, meta: Any, c: list) -> tuple:
         return ("expects", (str(c[0]), (), _tpos(c[0])))
 

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import syntax
+from .certify import CertificationError
+from .certify import certify as certify_traces
 from .checker import check, variants_of
 from .errors import SpecError
 from .levels import search_levels
+from .lints import lints
 from .parser import parse
 from .search import Limits, Progress, search
 from .store import StateStore
@@ -77,8 +80,10 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
                 progress: Callable[[Progress], None] | None = None,
                 deadlock: bool = True, progress_every: float = 5.0,
                 symmetry: bool = True, store: str = "exact",
-                workers: int = 1) -> tuple[TransitionSystem, Verdict]:
-    """`symmetry=False` is --no-symmetry: the spec's `symmetric` declarations are ignored.
+                workers: int = 1, certify: bool = True) -> tuple[TransitionSystem, Verdict]:
+    """Search one variant; with `certify`, z3 checks every trace (or CertificationError).
+
+    `symmetry=False` is --no-symmetry: the spec's `symmetric` declarations are ignored.
     `store` "fingerprint" or several `workers` search level by level over fingerprints
     (`levels.py`); the verdicts and traces are the same as the exact store's."""
     ts = compile_variant(spec, variant, overrides, deadlock, symmetry)
@@ -89,9 +94,16 @@ def run_variant(spec: LoadedSpec, variant: str | None = None,
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
+    if certify:
+        try:
+            certify_traces(ts.model, traces)
+        except CertificationError as e:
+            e.system = ts
+            raise
     result = verdict(spec.path, ts.model, outcome, traces)
     if ts.canon is not None and isinstance(outcome.store, StateStore):
         # orbit sizes need the stored states, which a fingerprint store does not keep
         initial = [s for s in ts.init() if type(s) is tuple]
         result.symmetry = reduction(ts.canon, outcome.store.states, initial)
+    result.lints = lints(ts, outcome, {p.name for p in result.properties if p.status == "holds"})
     return ts, result

@@ -11,7 +11,7 @@ from .verdict import Verdict
 
 def verdict_json(ts: TransitionSystem | None, v: Verdict) -> dict[str, Any]:
     traces = [{"property": ce.prop, "kind": ce.kind, "message": ce.message,
-               "length": ce.length, "steps": json_steps(ts, ce)}
+               "length": ce.length, "certified": ce.certified, "steps": json_steps(ts, ce)}
               for ce in v.counterexamples] if ts is not None else []
     return {
         "spec": v.spec,
@@ -30,4 +30,5 @@ def verdict_json(ts: TransitionSystem | None, v: Verdict) -> dict[str, Any]:
             "exact": v.symmetry.exact},
         "counterexample": traces[0] if traces else None,
         "counterexamples": traces,
+        "lints": [lint.json(v.spec) for lint in v.lints],
     }

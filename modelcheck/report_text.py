@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from .certify import CertificationError
 from .system import TransitionSystem
 from .trace import Counterexample, TraceStep
 from .values import flat_view, view_changes
@@ -28,6 +29,9 @@ def summary(v: Verdict) -> str:
         lines.append(f"  {p.name:<{width}}  {p.kind:<9}  {status}")
     for reason in v.incomplete:
         lines.append(f"  incomplete: {reason}")
+    for lint in v.lints:
+        at = f"{lint.pos.line}:{lint.pos.col}: " if lint.pos and lint.pos.line else ""
+        lines.append(f"  lint: {at}{lint.message}")
     if v.declares_expectations:
         exp = ", ".join(sorted(v.expected)) or "nothing"
         word = {"met": "as expected", "unmet": "NOT as expected", "open": "not yet decided"}
@@ -52,7 +56,8 @@ def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
     model = ts.model
     out = Text()
     out.append(f"Counterexample for {ce.prop} ({ce.kind}): {ce.message}; "
-               f"{ce.length} step{'s' if ce.length != 1 else ''}", "bold")
+               f"{ce.length} step{'s' if ce.length != 1 else ''}"
+               + ("; certified by z3" if ce.certified else ""), "bold")
     rows = [(str(n), "" if st.thread is None else str(st.thread), _action(st),
              ", ".join(st.choices)) for n, st in enumerate(ce.steps)]
     widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(HEADINGS)]
@@ -110,3 +115,9 @@ def _line(out: Text, parts: list[tuple[str, str]]) -> None:
     line.rstrip()
     out.append("\n")
     out.append_text(line)
+
+
+def certification_failure(e: CertificationError) -> str:
+    """Both views of a trace z3 rejects: an internal error, never a result."""
+    return "\n".join([f"mcheck: {e}", "what the explicit engine claims:",
+                      trace(e.system, e.ce), f"what z3 says: step {e.step}: {e.reason}"])

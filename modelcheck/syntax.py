@@ -329,6 +329,16 @@ class HandlerDecl:
 
 
 @dataclass(frozen=True)
+class LemmaDecl:
+    """A helper invariant for `mcheck prove`, limited to `variants` when any are named."""
+
+    name: str
+    variants: tuple[tuple[str, Pos], ...]
+    expr: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class Spec:
     """All declarations of one file, grouped by kind, in source order."""
 
@@ -343,6 +353,7 @@ class Spec:
     templates: list[ThreadDecl] = field(default_factory=list)
     starts: list[tuple[str, tuple[Expr, ...], Pos]] = field(default_factory=list)
     invariants: list[tuple[str, Expr, Pos]] = field(default_factory=list)
+    lemmas: list[LemmaDecl] = field(default_factory=list)
     expects: list[tuple[str, tuple[str, ...], Pos]] = field(default_factory=list)
     options: list[tuple[str, Expr, Pos]] = field(default_factory=list)
     thread_locals: list[tuple[str, TypeExpr, Expr, Pos]] = field(default_factory=list)

@@ -45,6 +45,7 @@ class Counterexample:
     kind: str
     message: str
     steps: list[TraceStep]
+    certified: bool = False  # z3 has checked it (certify.py)
 
     @property
     def length(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .lints import Lint
 from .model import Model
 from .search import Outcome, Stats
 from .symmetry import Reduction
@@ -36,6 +37,7 @@ class Verdict:
     expected: frozenset[str] = frozenset()
     declares_expectations: bool = False
     symmetry: Reduction | None = None  # set when the search was reduced by symmetry
+    lints: list[Lint] = field(default_factory=list)
 
     @property
     def violated(self) -> frozenset[str]:

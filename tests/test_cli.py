@@ -120,7 +120,7 @@ def test_violation_beats_incomplete(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- JSON schema
 
 TOP_KEYS = {"spec", "variant", "result", "properties", "expected_violations", "expectation",
-            "incomplete_reasons", "stats", "counterexample", "counterexamples"}
+            "incomplete_reasons", "stats", "counterexample", "counterexamples", "lints"}
 
 
 def check_document(doc: dict[str, Any]) -> None:
@@ -130,12 +130,16 @@ def check_document(doc: dict[str, Any]) -> None:
     assert doc["result"] in {"holds", "violated", "incomplete"}
     for p in doc["properties"]:
         assert set(p) == {"name", "kind", "status", "trace_length"}
-        assert p["kind"] in {"invariant", "assertion", "deadlock", "bounds"}
+        assert p["kind"] in {"invariant", "lemma", "assertion", "deadlock", "bounds"}
         assert p["status"] in {"holds", "violated", "unknown"}
         assert (p["trace_length"] is None) == (p["status"] != "violated")
         assert p["trace_length"] is None or isinstance(p["trace_length"], int)
     assert doc["expected_violations"] == sorted(doc["expected_violations"])
     assert doc["expectation"] in {"met", "unmet", "open"}
+    for lint in doc["lints"]:
+        assert set(lint) == {"kind", "message", "at"}
+        assert lint["kind"] in {"never-fired", "await-never-holds", "valid-invariant",
+                                "unchanged-variables"}
     assert all(isinstance(r, str) for r in doc["incomplete_reasons"])
     assert set(doc["stats"]) == {"distinct_states", "transitions", "depth", "seconds"}
     assert all(isinstance(doc["stats"][k], int)
@@ -151,7 +155,8 @@ def check_document(doc: dict[str, Any]) -> None:
         shortest = min(t["length"] for t in traces)
         assert doc["counterexample"] == next(t for t in traces if t["length"] == shortest)
     for t in traces:
-        assert set(t) == {"property", "kind", "message", "length", "steps"}
+        assert set(t) == {"property", "kind", "message", "length", "certified", "steps"}
+        assert t["certified"] is True  # z3 checked every trace of the run
         assert len(t["steps"]) == t["length"] + 1
         first = t["steps"][0]
         assert (first["thread"], first["action"], first["failed"]) == (None, "init", False)

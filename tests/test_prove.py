@@ -1,0 +1,312 @@
+"""`mcheck prove`, lemmas, the unbounded encoding, and the vacuity lints.
+
+Every outcome here comes from z3 or the engine on a spec text; the tests only
+choose specs whose answer is known by hand and check that the tool says it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelcheck.cli import main
+from modelcheck.errors import SpecError
+from modelcheck.pipeline import load, run_variant
+from tests.conftest import OSV, check, prop, write
+
+# x and y climb together to 2; `x <= 2 && y <= 2` holds but is not 1-inductive:
+# x = 0, y = 2 satisfies it and the step takes y to 3. SAME makes it inductive.
+TOGETHER = """
+var x: 0..3 = 0;
+var y: 0..3 = 0;
+thread w() { s: { await x < 2; x = x + 1; y = y + 1; goto s; } }
+start w();
+option deadlock = false;
+invariant BOTH: x <= 2 && y <= 2;
+"""
+
+# x := y; y := 0. x == 0 always, 2-inductive and not 1-inductive (x = 0, y = 1).
+SHIFT = """
+var x: 0..1 = 0;
+var y: 0..1 = 0;
+thread w() { s: { x = y; y = 0; goto s; } }
+start w();
+option deadlock = false;
+invariant ZERO: x == 0;
+"""
+
+# x reaches 2 in two steps: `x < 2` is false after two steps.
+CLIMB = """
+var x: 0..3 = 0;
+thread w() { s: { await x < 3; x = x + 1; goto s; } }
+start w();
+option deadlock = false;
+invariant LOW: x < 2;
+"""
+
+
+# Both encodings: the spec's own pool (symbolic.py) and every number of threads.
+MODES = pytest.mark.parametrize("mode", [[], ["--unbounded"]], ids=["pool", "unbounded"])
+
+
+def prove(tmp_path: Path, src: str, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run `mcheck prove` on a spec text or path; exit code and JSON document."""
+    out = tmp_path / "prove.json"
+    out.unlink(missing_ok=True)
+    path = src if src.endswith(".spec") else write(tmp_path, src)
+    code = main(["prove", path, "--json", str(out), *args])
+    return code, json.loads(out.read_text()) if out.exists() else {}
+
+
+def result(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [r for r in doc["results"] if r["name"] == name]
+    assert len(found) == 1, doc["results"]
+    return found[0]
+
+
+# ----------------------------------------------------------------- lemmas
+def test_lemma_is_searched_as_its_own_kind() -> None:
+    v = check(TOGETHER + "lemma SAME: x == y;\n")
+    assert prop(v, "SAME").kind == "lemma"
+    assert prop(v, "SAME").status == "holds"
+    broken = check(TOGETHER + "lemma WRONG: x == 0;\n")
+    assert prop(broken, "WRONG").status == "violated"
+    assert prop(broken, "WRONG").trace_length == 1
+
+
+def test_lemma_exists_only_in_its_variants() -> None:
+    src = "variants a, b;\n" + TOGETHER + "lemma SAME for b: x == y;\n"
+    assert "SAME" not in {p.name for p in check(src, variant="a").properties}
+    assert prop(check(src, variant="b"), "SAME").status == "holds"
+
+
+def test_lemma_for_an_unknown_variant_is_a_located_error() -> None:
+    src = "variants a, b;\n" + TOGETHER + "lemma SAME for bb: x == y;\n"
+    with pytest.raises(SpecError) as e:
+        check(src)
+    assert "unknown variant 'bb' in lemma SAME" in str(e.value)
+    assert e.value.pos is not None and e.value.pos.line == 9
+
+
+def test_lemma_with_an_unknown_name_is_a_located_error() -> None:
+    with pytest.raises(SpecError) as e:
+        check(TOGETHER + "lemma SAME: x == z;\n")
+    assert "z" in str(e.value) and e.value.pos is not None and e.value.pos.line == 8
+
+
+# ----------------------------------------------------------------- prove
+@MODES
+def test_inductive_invariant_is_proved(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, TOGETHER + "lemma SAME: x == y;\n", *mode)
+    assert code == 0
+    assert result(doc, "BOTH")["outcome"] == "proved"
+    assert result(doc, "SAME")["outcome"] == "proved"
+
+
+@MODES
+def test_cti_names_the_broken_conjunct(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, TOGETHER, *mode)
+    assert code == 3
+    r = result(doc, "BOTH")
+    assert r["outcome"] == "unknown"
+    cti = r["cti"]
+    assert [b["conjunct"] for b in cti["broken_conjuncts"]] == [2]
+    assert cti["broken_conjuncts"][0]["text"].startswith("invariant BOTH")
+    before, after = cti["states"]
+    assert before["y"] == 2 and after["y"] == 3
+    assert [s["action"] for s in cti["steps"]] == ["w.s"]
+
+
+@MODES
+def test_k_induction_proves_what_1_induction_cannot(tmp_path: Path, mode: list[str]) -> None:
+    code1, doc1 = prove(tmp_path, SHIFT, *mode)
+    assert code1 == 3 and result(doc1, "ZERO")["outcome"] == "unknown"
+    assert result(doc1, "ZERO")["cti"]["states"][0]["y"] == 1
+    code2, doc2 = prove(tmp_path, SHIFT, "--k", "2", *mode)
+    assert code2 == 0
+    assert result(doc2, "ZERO")["outcome"] == "proved" and result(doc2, "ZERO")["k"] == 2
+
+
+@MODES
+def test_real_counterexample_is_refuted(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, CLIMB, "--k", "3", *mode)
+    assert code == 1
+    r = result(doc, "LOW")
+    assert r["outcome"] == "refuted"
+    assert [s["x"] for s in r["counterexample"]["states"]] == [0, 1, 2]
+    # the explicit engine agrees on the length
+    assert prop(check(CLIMB), "LOW").trace_length == r["counterexample"]["length"]
+
+
+@MODES
+def test_assertions_are_proved_and_refuted(tmp_path: Path, mode: list[str]) -> None:
+    src = CLIMB.replace("goto s;", "assert x >= 1 as SMALL; goto s;")
+    code, doc = prove(tmp_path, src, "--property", "SMALL", *mode)
+    assert code == 0 and result(doc, "SMALL")["outcome"] == "proved"
+    bad = CLIMB.replace("goto s;", "assert x < 2 as SMALL; goto s;")
+    code, doc = prove(tmp_path, bad, "--property", "SMALL", "--k", "3", *mode)
+    r = result(doc, "SMALL")
+    assert code == 1 and r["outcome"] == "refuted"
+    assert prop(check(bad), "SMALL").trace_length == 2
+    assert [s["x"] for s in r["counterexample"]["states"]] == [0, 1]  # then the failing step
+    assert "2 steps" in r["reason"]
+
+
+@MODES
+def test_z3_timeout_is_unknown_never_proved(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-STRICT",
+                      "--timeout", "0.001", *mode)
+    assert code == 3
+    r = result(doc, "V-STRICT")
+    assert r["outcome"] == "unknown" and "z3 gave up" in r["reason"]
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    path = write(tmp_path, TOGETHER)
+    assert main(["prove", path, "--unbounded", "--k", "0"]) == 2
+    assert main(["prove", path, "--unbounded", "--property", "NOPE"]) == 2
+    assert main(["prove", path, "--bmc", "-1"]) == 2
+    assert main(["prove", path, "--bmc", "2", "--k", "2"]) == 2
+    assert main(["prove", path, "--timeout", "0"]) == 2
+
+
+def test_unsupported_construct_is_named_with_its_place(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    src = "thread_local r: bool = false;\n" + TOGETHER
+    assert main(["prove", write(tmp_path, src), "--unbounded"]) == 2
+    err = capsys.readouterr().err
+    assert "not supported in --unbounded: thread_local variables at" in err
+    assert "t.spec:1" in err
+
+
+# ----------------------------------------------------------------- OSv
+@MODES
+def test_osv_levels_v_safe_proved(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE", *mode)
+    assert code == 0
+    assert result(doc, "V-SAFE")["outcome"] == "proved"
+    assert {r["name"] for r in doc["results"] if r["kind"] == "lemma"} == \
+        {"LOADING-PRIVATE", "INIT-SUBTREE", "PUBLIC-OTHERWISE"}
+    assert all(r["outcome"] == "proved" for r in doc["results"])
+
+
+@MODES
+def test_osv_levels_v_mem_proved(tmp_path: Path, mode: list[str]) -> None:
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-MEM", *mode)
+    assert code == 0 and result(doc, "V-MEM")["outcome"] == "proved"
+    assert result(doc, "V-MEM")["kind"] == "assertion"
+
+
+@MODES
+def test_osv_levels_v_safe_needs_its_lemmas(tmp_path: Path, mode: list[str]) -> None:
+    text = re.sub(r"\blemma [^;]*;", "", OSV.read_text())
+    code, doc = prove(tmp_path, text, "--variant", "levels", "--property", "V-SAFE", *mode)
+    assert code == 3
+    assert result(doc, "V-SAFE")["cti"] is not None
+
+
+@MODES
+def test_osv_fe37650_v_safe_has_a_cti(tmp_path: Path, mode: list[str],
+                                      capsys: pytest.CaptureFixture) -> None:
+    code, doc = prove(tmp_path, str(OSV), "--variant", "fe37650", "--property", "V-SAFE", *mode)
+    assert code == 3
+    cti = result(doc, "V-SAFE")["cti"]
+    assert cti["broken_conjuncts"][0]["at"].endswith(":61:19")
+    after = cti["states"][1]
+    assert after["phase"] in ("loading", "initing")  # nobody sees too early otherwise
+    assert [s["action"] for s in cti["steps"]] == ["thr.run"]
+    out = capsys.readouterr().out
+    assert "Counterexample to induction for V-SAFE" in out
+    assert "broken conjunct 1 of 1" in out
+
+
+# ----------------------------------------------------------------- BMC
+def bmc_cases() -> list[tuple[str, str, int]]:
+    """(spec, variant, depth) for every shipped variant where BMC is affordable: the depth of
+    the longest explicit trace, or 2 for a variant where everything holds. stop_world's
+    bdwgc variants (traces of 37 to 60 steps, up to 257,547 states) are too deep; its
+    pinspect_racy agrees too (B1 4, B2 5) but takes a minute, so it is left to the README."""
+    cases = []
+    for spec in sorted((OSV.parent).glob("*.spec")):
+        for variant in load(spec).variants:
+            if spec.name == "stop_world.spec" and variant not in ("pinspect", "pinspect_wait"):
+                continue
+            cases.append((spec.name, variant))
+    return cases
+
+
+@pytest.mark.parametrize("spec,variant", bmc_cases(), ids=lambda x: str(x))
+def test_bmc_finds_each_violation_at_the_explicit_depth(spec: str, variant: str,
+                                                        tmp_path: Path) -> None:
+    path = OSV.parent / spec
+    explicit = run_variant(load(path), variant)[1]
+    lengths = {p.name: p.trace_length for p in explicit.properties if p.status == "violated"}
+    depth = max(lengths.values(), default=2)
+    code, doc = prove(tmp_path, str(path), "--variant", variant, "--bmc", str(depth))
+    assert doc["depth"] == depth and doc["gave_up"] is None
+    found = {r["name"]: r["length"] for r in doc["results"] if r["status"] == "violated"}
+    assert found == lengths  # each at exactly its depth, none shorter, nothing else
+    assert code == (1 if lengths else 3)
+    for r in doc["results"]:
+        if r["status"] == "violated":
+            assert len(r["counterexample"]["steps"]) == r["length"]
+
+
+# ----------------------------------------------------------------- lints
+def lint_messages(src: str, **kw: Any) -> list[tuple[str, str]]:
+    return [(lint.kind, lint.message) for lint in check(src, **kw).lints]
+
+
+def test_lint_step_and_branch_that_never_fired() -> None:
+    src = """
+var x: 0..3 = 0;
+thread w() {
+    s: { either up: { await x < 2; x = x + 1; } or jump: { await x > 2; x = 0; } goto s; }
+    never: { x = 3; }
+}
+start w();
+option deadlock = false;
+"""
+    found = lint_messages(src)
+    assert ("never-fired", "no thread ever reached, so these steps never fired: w.never") in found
+    assert any(k == "never-fired" and m.startswith("w.s [jump] never fired") for k, m in found)
+    assert any(k == "await-never-holds" and "w.s [jump]" in m for k, m in found)
+    assert not any("[up]" in m for _, m in found)
+
+
+def test_lint_await_that_z3_shows_cannot_hold() -> None:
+    src = """
+var x: 0..3 = 0;
+thread w() { s: { await x > 1 && x < 1; x = 1; } }
+start w();
+option deadlock = false;
+"""
+    assert any(k == "await-never-holds" and "z3" in m for k, m in lint_messages(src))
+
+
+def test_lint_invariant_valid_without_reachability() -> None:
+    src = TOGETHER + "invariant TRIVIAL: x <= 3;\n"
+    found = lint_messages(src)
+    assert any(k == "valid-invariant" and m.startswith("TRIVIAL") for k, m in found)
+    assert not any(k == "valid-invariant" and m.startswith("BOTH") for k, m in found)
+
+
+def test_lint_holds_over_variables_that_never_changed() -> None:
+    src = TOGETHER + "var z: 0..3 = 1;\ninvariant STILL: z == 1 || x == 3;\n"
+    found = lint_messages(src)
+    assert not any(k == "unchanged-variables" for k, _ in found)  # x changes
+    src2 = TOGETHER + "var z: 0..3 = 1;\ninvariant STILL: z >= 1;\n"
+    assert any(k == "unchanged-variables" and m.startswith("STILL")
+               for k, m in lint_messages(src2))
+
+
+def test_lints_are_in_the_json(tmp_path: Path) -> None:
+    out = tmp_path / "v.json"
+    src = TOGETHER + "var z: 0..3 = 1;\ninvariant STILL: z >= 1;\n"
+    main([write(tmp_path, src), "--json", str(out), "-q"])
+    kinds = {lint["kind"] for lint in json.loads(out.read_text())["lints"]}
+    assert "unchanged-variables" in kinds
