@@ -468,6 +468,10 @@ class Encoding:
         (pc, what, guard on the thread's pc, outcomes). Each is executed once per state."""
         m = self.m
         at = s[self.base(thread)]
+        if _known(at):  # a concrete state: only what its pc can do
+            if at < M.PC_EXITING or pc not in (None, at):
+                return []
+            pc = at
         out = []
         for p, (tmpl, step) in sorted(m.steps_by_pc.items()):
             if p != M.PC_EXITING and pc in (None, p):
