@@ -91,14 +91,17 @@ class Mask(NamedTuple):
     width: int
 
 
+_LITERALS: dict[Any, Any] = {}
+
+
 def _z(x: Any) -> Any:
-    if isinstance(x, bool):
-        return z3.BoolVal(x)
-    if isinstance(x, Mask):
-        return z3.BitVecVal(x.value, x.width)
-    if isinstance(x, int):
-        return z3.IntVal(x)
-    return x
+    if not isinstance(x, (int, Mask)):
+        return x
+    key = (type(x), x)
+    if key not in _LITERALS:
+        _LITERALS[key] = z3.BoolVal(x) if isinstance(x, bool) else \
+            z3.BitVecVal(x.value, x.width) if isinstance(x, Mask) else z3.IntVal(x)
+    return _LITERALS[key]
 
 
 def _and(*xs: Any) -> Any:
@@ -139,7 +142,9 @@ def _ite(c: Any, a: Any, b: Any) -> Any:
         return b
     if _known(a) and _known(b) and type(a) is type(b) and a == b:
         return a
-    return z3.If(c, _z(a), _z(b))
+    a, b = _z(a), _z(b)
+    ctx = c.ctx  # z3.If without its coercions: the sorts agree by construction
+    return z3.z3._to_expr_ref(z3.Z3_mk_ite(ctx.ref(), c.as_ast(), a.as_ast(), b.as_ast()), ctx)
 
 
 def _known(x: Any) -> bool:
@@ -153,7 +158,9 @@ def _eq(a: Any, b: Any) -> Any:
         return True
     if _known(a) and _known(b):
         return a == b
-    return _z(a) == _z(b)
+    a, b = _z(a), _z(b)
+    ctx = a.ctx if isinstance(a, z3.ExprRef) else b.ctx
+    return z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a.as_ast(), b.as_ast()), ctx)
 
 
 def _cmp(op: str, a: Any, b: Any) -> Any:
@@ -268,9 +275,9 @@ class SymState:
     def eq(self, j: int, value: Any) -> Any:
         """slot j == value; a state checked against many concrete ones reuses these terms."""
         x = self.slots[j]
-        if _known(x) or not _known(value):
+        if _known(x):
             return _eq(x, value)
-        key = (j, value)
+        key = (j, value) if _known(value) else (j, "ast", value.get_id())
         if key not in self.eqs:
             self.eqs[key] = _eq(x, value)
         return self.eqs[key]
