@@ -156,11 +156,20 @@ def _eq(a: Any, b: Any) -> Any:
         return _and(*(_eq(x, y) for x, y in zip(a, b)))
     if a is b:
         return True
+    if isinstance(a, Mask) and isinstance(b, Mask):
+        return a.value == b.value
     if _known(a) and _known(b):
         return a == b
-    a, b = _z(a), _z(b)
+    a, b = _z(_fit(a, b)), _z(_fit(b, a))
     ctx = a.ctx if isinstance(a, z3.ExprRef) else b.ctx
     return z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a.as_ast(), b.as_ast()), ctx)
+
+
+def _fit(x: Any, other: Any) -> Any:
+    """An untyped empty set takes the width of the set it meets."""
+    if isinstance(x, Mask) and x.width == 0 and isinstance(other, z3.BitVecRef):
+        return Mask(0, other.size())
+    return x
 
 
 def _cmp(op: str, a: Any, b: Any) -> Any:
@@ -181,8 +190,8 @@ def _bvop(op: str, a: Any, b: Any) -> Any:
     """Set union, intersection and difference ("-": a and not b) on masks."""
     if isinstance(a, Mask) and isinstance(b, Mask):
         x = {"|": a.value | b.value, "&": a.value & b.value, "-": a.value & ~b.value}[op]
-        return Mask(x, a.width)
-    a, b = _z(a), _z(b)
+        return Mask(x, max(a.width, b.width))
+    a, b = _z(_fit(a, b)), _z(_fit(b, a))
     return {"|": a | b, "&": a & b, "-": a & ~b}[op]
 
 
@@ -244,7 +253,7 @@ def _value(t: Type, v: Any) -> Value:
     if isinstance(t, (ArrayType, RecordType)):
         return [_const(kind_of(x), y) for x, y in zip(leaves(t), v)]
     if isinstance(t, EmptySetType):
-        raise Unsupported("an empty set whose element type is unknown")
+        return Mask(0, 0)  # `{}` where no context gave it a type, as in size({})
     if isinstance(t, NoneType):
         return NONE
     return _const(kind_of(t), v)
@@ -1106,8 +1115,6 @@ class Encoding:
             return _or(*(_and(_eq(a, _value(elem, x)), _bit(b, k))
                          for k, x in enumerate(elem.values()))), err
         if op in ("==", "!="):
-            if isinstance(e.left.type, EmptySetType) or isinstance(e.right.type, EmptySetType):
-                raise Unsupported("comparison with an empty set of unknown type")
             eq = _eq(a, b)
             return (eq if op == "==" else _not(eq)), err
         if op in ("<", "<=", ">", ">="):

@@ -343,6 +343,7 @@ def odd(v: 0..3): bool = v % 2 == 1;
 thread t() {
     a: { x = big(); }
     b: { s = filter(v in 0..3 : !odd(v) || v in s); choose v in s where v > 0 { x = v; } }
+    c: { if s != {} { x = size({}); s = s - s; } }
 }
 start t();
 invariant SMALL: forall v in s : v <= 3;
