@@ -39,6 +39,15 @@ Interface (stable; `prove` builds on it):
     enc.fixed(state_tuple) -> SymState # a concrete state: formulas over it fold to values
     enc.evaluate(state_tuple, thread)  # Evaluation(successors, failures, bound) of its step
     enc.equals(s, state_tuple); enc.concrete(z3_model, s) -> state_tuple
+    enc.at(formula, (s, state_tuple), ...)  # a formula with states substituted, simplified
+    enc.base(thread)                   # slot of the thread's pc (its block starts there)
+
+Every formula is a z3 BoolRef. Formulas are built lazily and cached on the
+SymState, so build s and t once and reuse them. A construct the encoding does
+not know raises `Unsupported` (a SpecError) rather than being approximated.
+`typed` also says that an unused thread's block is all zero with no parent and
+a finished thread's slots past its parent are zero; a thread-local or local
+slot may hold 0 besides its type's values (a finished thread's copies read 0).
 
 The explicit engine abandons the rest of a step's successors once an
 expression raises (and marks the search incomplete); here every path is kept,
