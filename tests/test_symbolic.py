@@ -450,3 +450,17 @@ def test_text_and_json_say_certified(tmp_path: Path, capsys: pytest.CaptureFixtu
                  str(out)]) == 1
     assert "certified by z3" not in capsys.readouterr().out
     assert all(t["certified"] is False for t in json.loads(out.read_text())["counterexamples"])
+
+
+@pytest.mark.parametrize("src, prop", [
+    ("var x: 0..3 = 0; thread t(n: 0..3) { var k: 0..1 = n; a: { x = k; } }"
+     " start t(1); start t(3);", "bounds"),
+    ("var x: 0..3 = 0; thread t() { a: { await x > 0; } } start t();", "deadlock"),
+    ("var x: 0..3 = 2; thread t() { a: { x = x + 1; } b: { x = x + 1; } } start t();", "bounds"),
+])
+def test_initialisation_failures_deadlocks_and_failing_steps_are_certified(src: str,
+                                                                          prop: str) -> None:
+    ts, v = run_variant(load_text(src), certify=False)
+    ce = next(c for c in v.counterexamples if c.prop == prop)
+    Certifier(ts.model).certify(ce)
+    assert ce.certified
