@@ -39,6 +39,15 @@ Interface (stable; `prove` builds on it):
     enc.fixed(state_tuple) -> SymState # a concrete state: formulas over it fold to values
     enc.evaluate(state_tuple, thread)  # Evaluation(successors, failures, bound) of its step
     enc.equals(s, state_tuple); enc.concrete(z3_model, s) -> state_tuple
+    enc.at(formula, (s, state_tuple), ...)  # a formula with states substituted, simplified
+    enc.base(thread)                   # slot of the thread's pc (its block starts there)
+
+Every formula is a z3 BoolRef. Formulas are built lazily and cached on the
+SymState, so build s and t once and reuse them. A construct the encoding does
+not know raises `Unsupported` (a SpecError) rather than being approximated.
+`typed` also says that an unused thread's block is all zero with no parent and
+a finished thread's slots past its parent are zero; a thread-local or local
+slot may hold 0 besides its type's values (a finished thread's copies read 0).
 
 The explicit engine abandons the rest of a step's successors once an
 expression raises (and marks the search incomplete); here every path is kept,
@@ -91,14 +100,17 @@ class Mask(NamedTuple):
     width: int
 
 
+_LITERALS: dict[Any, Any] = {}
+
+
 def _z(x: Any) -> Any:
-    if isinstance(x, bool):
-        return z3.BoolVal(x)
-    if isinstance(x, Mask):
-        return z3.BitVecVal(x.value, x.width)
-    if isinstance(x, int):
-        return z3.IntVal(x)
-    return x
+    if not isinstance(x, (int, Mask)):
+        return x
+    key = (type(x), x)
+    if key not in _LITERALS:
+        _LITERALS[key] = z3.BoolVal(x) if isinstance(x, bool) else \
+            z3.BitVecVal(x.value, x.width) if isinstance(x, Mask) else z3.IntVal(x)
+    return _LITERALS[key]
 
 
 def _and(*xs: Any) -> Any:
@@ -139,7 +151,9 @@ def _ite(c: Any, a: Any, b: Any) -> Any:
         return b
     if _known(a) and _known(b) and type(a) is type(b) and a == b:
         return a
-    return z3.If(c, _z(a), _z(b))
+    a, b = _z(a), _z(b)
+    ctx = c.ctx  # z3.If without its coercions: the sorts agree by construction
+    return z3.z3._to_expr_ref(z3.Z3_mk_ite(ctx.ref(), c.as_ast(), a.as_ast(), b.as_ast()), ctx)
 
 
 def _known(x: Any) -> bool:
@@ -151,9 +165,20 @@ def _eq(a: Any, b: Any) -> Any:
         return _and(*(_eq(x, y) for x, y in zip(a, b)))
     if a is b:
         return True
+    if isinstance(a, Mask) and isinstance(b, Mask):
+        return a.value == b.value
     if _known(a) and _known(b):
         return a == b
-    return _z(a) == _z(b)
+    a, b = _z(_fit(a, b)), _z(_fit(b, a))
+    ctx = a.ctx if isinstance(a, z3.ExprRef) else b.ctx
+    return z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), a.as_ast(), b.as_ast()), ctx)
+
+
+def _fit(x: Any, other: Any) -> Any:
+    """An untyped empty set takes the width of the set it meets."""
+    if isinstance(x, Mask) and x.width == 0 and isinstance(other, z3.BitVecRef):
+        return Mask(0, other.size())
+    return x
 
 
 def _cmp(op: str, a: Any, b: Any) -> Any:
@@ -174,8 +199,8 @@ def _bvop(op: str, a: Any, b: Any) -> Any:
     """Set union, intersection and difference ("-": a and not b) on masks."""
     if isinstance(a, Mask) and isinstance(b, Mask):
         x = {"|": a.value | b.value, "&": a.value & b.value, "-": a.value & ~b.value}[op]
-        return Mask(x, a.width)
-    a, b = _z(a), _z(b)
+        return Mask(x, max(a.width, b.width))
+    a, b = _z(_fit(a, b)), _z(_fit(b, a))
     return {"|": a | b, "&": a & b, "-": a & ~b}[op]
 
 
@@ -237,7 +262,7 @@ def _value(t: Type, v: Any) -> Value:
     if isinstance(t, (ArrayType, RecordType)):
         return [_const(kind_of(x), y) for x, y in zip(leaves(t), v)]
     if isinstance(t, EmptySetType):
-        raise Unsupported("an empty set whose element type is unknown")
+        return Mask(0, 0)  # `{}` where no context gave it a type, as in size({})
     if isinstance(t, NoneType):
         return NONE
     return _const(kind_of(t), v)
@@ -268,9 +293,9 @@ class SymState:
     def eq(self, j: int, value: Any) -> Any:
         """slot j == value; a state checked against many concrete ones reuses these terms."""
         x = self.slots[j]
-        if _known(x) or not _known(value):
+        if _known(x):
             return _eq(x, value)
-        key = (j, value)
+        key = (j, value) if _known(value) else (j, "ast", value.get_id())
         if key not in self.eqs:
             self.eqs[key] = _eq(x, value)
         return self.eqs[key]
@@ -468,6 +493,10 @@ class Encoding:
         (pc, what, guard on the thread's pc, outcomes). Each is executed once per state."""
         m = self.m
         at = s[self.base(thread)]
+        if _known(at):  # a concrete state: only what its pc can do
+            if at < M.PC_EXITING or pc not in (None, at):
+                return []
+            pc = at
         out = []
         for p, (tmpl, step) in sorted(m.steps_by_pc.items()):
             if p != M.PC_EXITING and pc in (None, p):
@@ -1095,8 +1124,6 @@ class Encoding:
             return _or(*(_and(_eq(a, _value(elem, x)), _bit(b, k))
                          for k, x in enumerate(elem.values()))), err
         if op in ("==", "!="):
-            if isinstance(e.left.type, EmptySetType) or isinstance(e.right.type, EmptySetType):
-                raise Unsupported("comparison with an empty set of unknown type")
             eq = _eq(a, b)
             return (eq if op == "==" else _not(eq)), err
         if op in ("<", "<=", ">", ">="):

@@ -150,32 +150,35 @@ def test_engines_agree_on_every_shipped_variant(path: Path) -> None:
 
 # ------------------------------------------------------------------ random specs
 
-INT_ATOMS = ["x", "k", "a[0]", "a[1]", "size(s)", "0", "1", "2", "3"]
+GLOBAL_INTS = ["x", "a[0]", "a[1]", "size(s)", "0", "1", "2", "3"]
 BOOL_ATOMS = ["b", "!b", "alive(1)", "o == none", "true"]
 
 
-def int_expr(depth: int) -> st.SearchStrategy[str]:
-    atoms = st.sampled_from(INT_ATOMS)
+def int_expr(depth: int, local: bool = True) -> st.SearchStrategy[str]:
+    """Int expressions; `local`: inside a thread, where its local `k` is visible."""
+    atoms = st.sampled_from(GLOBAL_INTS + (["k"] if local else []))
     if depth == 0:
         return atoms
-    sub = int_expr(depth - 1)
+    sub = int_expr(depth - 1, local)
     return st.one_of(
         atoms,
         st.builds(lambda a, b: f"({a} + {b})", sub, sub),
         st.builds(lambda a, b: f"({a} - {b})", sub, sub),
         st.builds(lambda a: f"({a} / 2)", sub),
         st.builds(lambda a: f"a[{a}]", sub),
-        st.builds(lambda c, a, b: f"(if {c} then {a} else {b})", bool_expr(depth - 1), sub, sub),
-        st.builds(lambda c: f"count(t in 0..3 : {c})", bool_expr(depth - 1, "t")),
+        st.builds(lambda c, a, b: f"(if {c} then {a} else {b})", bool_expr(depth - 1, None, local),
+                  sub, sub),
+        st.builds(lambda c: f"count(t in 0..3 : {c})", bool_expr(depth - 1, "t", local)),
         st.just("o"),  # an unwrap: `none` here is a bounds violation
     )
 
 
-def bool_expr(depth: int, bound: str | None = None) -> st.SearchStrategy[str]:
+def bool_expr(depth: int, bound: str | None = None,
+              local: bool = True) -> st.SearchStrategy[str]:
     atoms = st.sampled_from(BOOL_ATOMS + ([f"{bound} in s", f"{bound} < x"] if bound else []))
     if depth == 0:
         return atoms
-    sub, ints = bool_expr(depth - 1, bound), int_expr(depth - 1)
+    sub, ints = bool_expr(depth - 1, bound, local), int_expr(depth - 1, local)
     return st.one_of(
         atoms,
         st.builds(lambda a, b: f"({a} < {b})", ints, ints),
@@ -183,7 +186,7 @@ def bool_expr(depth: int, bound: str | None = None) -> st.SearchStrategy[str]:
         st.builds(lambda a: f"({a} in s)", ints),
         st.builds(lambda a, b: f"({a} && {b})", sub, sub),
         st.builds(lambda a, b: f"({a} || {b})", sub, sub),
-        st.builds(lambda c: f"(exists u in s : {c})", bool_expr(depth - 1, "u")),
+        st.builds(lambda c: f"(exists u in s : {c})", bool_expr(depth - 1, "u", local)),
     )
 
 
@@ -231,7 +234,7 @@ def steps(names: str) -> st.SearchStrategy[str]:
 def random_spec(draw: st.DrawFn) -> str:
     main_steps = draw(steps("m"))
     worker_steps = draw(steps("w"))
-    inv = draw(bool_expr(1))
+    inv = draw(bool_expr(1, local=False))
     return f"""
 threads 3;
 var x: 0..3 = 0;
@@ -340,6 +343,7 @@ def odd(v: 0..3): bool = v % 2 == 1;
 thread t() {
     a: { x = big(); }
     b: { s = filter(v in 0..3 : !odd(v) || v in s); choose v in s where v > 0 { x = v; } }
+    c: { if s != {} { x = size({}); s = s - s; } }
 }
 start t();
 invariant SMALL: forall v in s : v <= 3;
@@ -446,3 +450,17 @@ def test_text_and_json_say_certified(tmp_path: Path, capsys: pytest.CaptureFixtu
                  str(out)]) == 1
     assert "certified by z3" not in capsys.readouterr().out
     assert all(t["certified"] is False for t in json.loads(out.read_text())["counterexamples"])
+
+
+@pytest.mark.parametrize("src, prop", [
+    ("var x: 0..3 = 0; thread t(n: 0..3) { var k: 0..1 = n; a: { x = k; } }"
+     " start t(1); start t(3);", "bounds"),
+    ("var x: 0..3 = 0; thread t() { a: { await x > 0; } } start t();", "deadlock"),
+    ("var x: 0..3 = 2; thread t() { a: { x = x + 1; } b: { x = x + 1; } } start t();", "bounds"),
+])
+def test_initialisation_failures_deadlocks_and_failing_steps_are_certified(src: str,
+                                                                          prop: str) -> None:
+    ts, v = run_variant(load_text(src), certify=False)
+    ce = next(c for c in v.counterexamples if c.prop == prop)
+    Certifier(ts.model).certify(ce)
+    assert ce.certified
