@@ -144,7 +144,8 @@ def _renamed(src: str, x: int, role: str, size: int) -> str:
         return f"P{x}[s[{src}]]"
     if role == "nullable":
         return f"(None if s[{src}] is None else P{x}[s[{src}]])"
-    return "(" + " | ".join(f"(s[{src}] >> {k} & 1) << p{x}_{k}" for k in range(size)) + ")"
+    bits = " | ".join(f"(m >> {k} & 1) << p{x}_{k}" for k in range(1, size))
+    return f"(0 if not (m := s[{src}]) else (m & 1) << p{x}_0{' | ' + bits if bits else ''})"
 
 
 def _roles_at(roles: list[Roles]) -> dict[int, tuple[int, str]]:
@@ -274,13 +275,17 @@ def source(lay: Layout) -> str:
     lines += ["def canon(s):", *_sig_lines(lay)]
     for x in range(n):
         lines.append(f"    if len({{sig for sig, _ in r{x}}}) < len(r{x}): return TIED(s)")
-    for x, size in enumerate(lay.sizes):
-        lines += [f"    ids = [k for _, k in r{x}]",
+    for x in range(n):
+        lines += [f"    ids{x} = [k for _, k in r{x}]",
                   f"    try: r{x}.sort()",
                   f"    except TypeError: r{x}.sort(key=PAIR_KEY)",
-                  f"    P{x} = list(range({size}))",
+                  f"    order{x} = [k for _, k in r{x}]"]
+    same = " and ".join(f"order{x} == ids{x}" for x in range(n))
+    lines.append(f"    if {same}: return s")
+    for x, size in enumerate(lay.sizes):
+        lines += [f"    P{x} = list(range({size}))",
                   f"    Q{x} = list(range({size}))",
-                  f"    for new, (_, old) in zip(ids, r{x}):",
+                  f"    for new, old in zip(ids{x}, order{x}):",
                   f"        P{x}[old] = new",
                   f"        Q{x}[new] = old"]
     lines.append(f"    return rename(s, {owners}, {', '.join(f'P{x}, Q{x}' for x in range(n))})")

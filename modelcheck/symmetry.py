@@ -74,6 +74,10 @@ def _least(states: list[tuple]) -> tuple:
         return min(states, key=_key)
 
 
+def _ties(ranked: list[tuple[tuple, int]]) -> bool:
+    return any(a[0] == b[0] for a, b in zip(ranked, ranked[1:]))
+
+
 def _inverse(perm: list[int]) -> list[int]:
     inv = [0] * len(perm)
     for old, new in enumerate(perm):
@@ -95,6 +99,8 @@ class Canonicaliser:
         self.sizes, self.tid, self.pool = lay.sizes, lay.tid, lay.pool
         self.tb, self.stride = lay.tb, lay.stride
         self._rename, self._sigs, self._canon = ns["rename"], ns["sigs"], ns["canon"]
+        # per block layout: slots holding a thread id (the parent, locals)
+        self._links = [[] if lay.tid is None else roles[lay.tid].values for roles in lay.blocks]
         bodies = [s.body for t in [*model.templates.values(), *model.handlers] for s in t.steps]
         self.creates_threads = any(_creates_threads(b)
                                    for b in [*bodies, *(d.body for d in model.destructors)])
@@ -114,15 +120,47 @@ class Canonicaliser:
         pairs sorted; whether two movable ids of one sort share a signature."""
         owners, sigs = self._sigs(state)
         targets, tied = [], False
-        for r in sigs:
+        for x, r in enumerate(sigs):
             targets.append([k for _, k in r])
             try:  # agrees with the order of `_pair_key` whenever it succeeds
                 r.sort()
             except TypeError:  # none beside an int in one slot
                 r.sort(key=_pair_key)
-            if not tied:
-                tied = any(a[0] == b[0] for a, b in zip(r, r[1:]))
+            if _ties(r) and x == self.tid:
+                sigs[x] = r = self._refine(state, owners, r)
+            tied = tied or _ties(r)
         return owners, targets, sigs, tied
+
+    def _refine(self, state: tuple, owners: tuple[int, ...], r: list) -> list:
+        """Thread signatures that also say which kinds of threads each block points at
+        (its parent, locals holding ids) and which point at it, until no more ties break.
+
+        A kind is the rank of a signature among the distinct ones, which no renaming
+        changes, so the refined signatures are as invariant as the first ones. Only
+        ties pay for this: a thread that forked is told from one that did not.
+        """
+        while True:
+            kind, n, prev = {}, -1, None
+            for sig, k in r:
+                if n < 0 or sig != prev:
+                    n, prev = n + 1, sig
+                kind[k] = n
+            out: dict[int, list[int]] = {k: [] for k in kind}
+            into: dict[int, list[tuple[int, int]]] = {k: [] for k in kind}
+            for k in kind:
+                base = self.tb + k * self.stride
+                for p in self._links[owners[k]]:
+                    t = state[base + p]
+                    # never-used ids are fixed by every renaming: they stand for themselves
+                    out[k].append(-1 if t is None else kind.get(t, -2 - t))
+                    if t in into:
+                        into[t].append((kind[k], p))
+            refined = sorted(((kind[k], tuple(out[k]), tuple(sorted(into[k]))), k) for k in kind)
+            if len({sig for sig, _ in refined}) == n + 1:
+                return r  # nothing broke: the earlier ranking is as fine
+            r = refined
+            if not _ties(r):
+                return r
 
     def __call__(self, state: tuple) -> tuple:
         return self._canon(state)
