@@ -114,6 +114,7 @@ def layout(model: M.Model) -> Layout:
             used = {p for r in roles for p in [*r.values, *r.masks]}
             plain.append([p for p in range(model.thread_stride) if p not in used])
         owner[pc] = same
+    owner[M.PC_UNUSED] = -1  # never used: no block layout, and the id does not move
     return Layout(sizes, tid, model.thread_base, model.thread_stride, model.pool,
                   model.layout.saved if model.handlers else None, glob, blocks, plain, owner,
                   [[p for p in r.values if p not in in_groups] for r in glob],
@@ -210,12 +211,18 @@ def _dispatch(lay: Layout, layout_of: str, unused: str, per_layout: list[str]) -
     return [*lines, f"    else: {per_layout[-1]}"]
 
 
-def _rename_source(lay: Layout) -> list[str]:
-    n = len(lay.sizes)
-    lines = [f"def rename(s, O, {', '.join(f'P{x}, Q{x}' for x in range(n))}):"]
+def _rename_lines(lay: Layout) -> list[str]:
+    """Body lines returning s renamed, given O (block layouts) and Q0.. (new id -> old id).
+
+    Array elements and thread blocks are gathered through Q; ids stored in slots are
+    mapped through P, its inverse, built here with one store per id.
+    """
+    lines = []
     for x, size in enumerate(lay.sizes):
-        names = [f"p{x}_{k}" for k in range(size)] + [f"q{x}_{k}" for k in range(size)]
-        lines.append(f"    {', '.join(names)}, = (*P{x}, *Q{x})")
+        qs = [f"q{x}_{k}" for k in range(size)]
+        lines += [f"    {', '.join(qs)}, = Q{x}", f"    P{x} = [0] * {size}"]
+        lines += [f"    P{x}[{q}] = {k}" for k, q in enumerate(qs)]
+        lines.append(f"    {', '.join(f'p{x}_{k}' for k in range(size))}, = P{x}")
     renamed = []
     for roles in lay.blocks:
         at = _roles_at(roles)
@@ -232,17 +239,26 @@ def _rename_source(lay: Layout) -> list[str]:
     return lines
 
 
+def _pointee(lay: Layout, slot: int, x: int, role: str) -> list[str]:
+    """What a thread's id slot says about it: the pc of the thread it names (-1: none),
+    for other types whether it is none. Both survive renaming."""
+    if x != lay.tid:
+        return [f"s[{slot}] is None"] if role == "nullable" else []
+    if role == "value":
+        return [f"s[{lay.tb} + s[{slot}] * {lay.stride}]"]
+    return [f"(-1 if (t := s[{slot}]) is None else s[{lay.tb} + t * {lay.stride}])"]
+
+
 def _sig_lines(lay: Layout) -> list[str]:
     """Body lines leaving O0.. (each thread's block layout) and r0.. ((signature, id) pairs)."""
     lines = []
     for i in range(lay.pool):
         b = lay.tb + i * lay.stride
-        lines.append(f"    pc = s[{b}]")
         if lay.saved is None:
-            lines.append(f"    O{i} = OWNER[pc] if pc != {M.PC_UNUSED} else -1")
-        else:
-            lines.append(f"    O{i} = -1 if pc == {M.PC_UNUSED} else OWNER.get(pc)")
-            lines.append(f"    if O{i} is None: O{i} = OWNER[s[{b + lay.saved}]]")
+            lines.append(f"    O{i} = OWNER[s[{b}]]")
+        else:  # a handler's pc is not in OWNER: the interrupted pc says whose locals are live
+            lines += [f"    O{i} = OWNER.get(s[{b}])",
+                      f"    if O{i} is None: O{i} = OWNER[s[{b + lay.saved}]]"]
     for x, size in enumerate(lay.sizes):
         lines.append(f"    r{x} = []")
         for k in range(size):
@@ -256,8 +272,9 @@ def _sig_lines(lay: Layout) -> list[str]:
             per_layout = []
             for L, roles in enumerate(lay.blocks):
                 at = sorted(_roles_at(roles).items())
-                own = [f"s[{b + p}]" for p in lay.plain[L]] + \
-                    [f"s[{b + p}] is None" for p, (_, role) in at if role == "nullable"] + \
+                own = [_display([(b + p, None) for p in lay.plain[L]], "")] + \
+                    [e for p, (y, role) in at if role != "mask"
+                     for e in _pointee(lay, b + p, y, role)] + \
                     [f"s[{b + p}].bit_count()" for p, (_, role) in at if role == "mask"]
                 per_layout.append(f"r{x}.append((({', '.join(own + items)},), {k}))")
             lines += _dispatch(lay, f"O{k}", "pass", per_layout)
@@ -266,30 +283,37 @@ def _sig_lines(lay: Layout) -> list[str]:
 
 def source(lay: Layout) -> str:
     """`rename`, `sigs`, and `canon`: the canonical form when no signatures tie, else
-    TIED(s) (the caller's search over the orders of tied ids)."""
+    TIED(s, O, ranks) (the caller's search over the orders of tied ids)."""
     n = len(lay.sizes)
     owners = f"({', '.join(f'O{i}' for i in range(lay.pool))},)"
     ranks = ", ".join(f"r{x}" for x in range(n))
-    lines = _rename_source(lay)
+    lines = [f"def rename(s, O, {', '.join(f'Q{x}' for x in range(n))}):", *_rename_lines(lay)]
     lines += ["def sigs(s):", *_sig_lines(lay), f"    return {owners}, [{ranks}]"]
     lines += ["def canon(s):", *_sig_lines(lay)]
     for x in range(n):
-        lines.append(f"    if len({{sig for sig, _ in r{x}}}) < len(r{x}): return TIED(s)")
+        lines.append(f"    if len({{sig for sig, _ in r{x}}}) < len(r{x}): "
+                     f"return TIED(s, {owners}, [{ranks}])")
     for x in range(n):
         lines += [f"    ids{x} = [k for _, k in r{x}]",
                   f"    try: r{x}.sort()",
                   f"    except TypeError: r{x}.sort(key=PAIR_KEY)",
-                  f"    order{x} = [k for _, k in r{x}]"]
-    same = " and ".join(f"order{x} == ids{x}" for x in range(n))
-    lines.append(f"    if {same}: return s")
-    for x, size in enumerate(lay.sizes):
-        lines += [f"    P{x} = list(range({size}))",
-                  f"    Q{x} = list(range({size}))",
-                  f"    for new, old in zip(ids{x}, order{x}):",
-                  f"        P{x}[old] = new",
-                  f"        Q{x}[new] = old"]
-    lines.append(f"    return rename(s, {owners}, {', '.join(f'P{x}, Q{x}' for x in range(n))})")
+                  f"    Q{x} = [k for _, k in r{x}]"]
+    lines.append(f"    if {' and '.join(f'Q{x} == ids{x}' for x in range(n))}: return s")
+    if lay.tid is not None:  # used thread ids are 0..u-1 unless start lines left gaps
+        x = lay.tid
+        lines += [f"    if not ids{x} or ids{x}[-1] == len(ids{x}) - 1: "
+                  f"Q{x} += ALL{x}[len(Q{x}):]",
+                  f"    else: Q{x} = FILL(ids{x}, Q{x}, {lay.sizes[x]})"]
+    lines += [f"    O = {owners}", *_rename_lines(lay)]
     return "\n".join(lines) + "\n"
+
+
+def fill_order(ids: list[int], order: list[int], size: int) -> list[int]:
+    """New id -> old id when the movable ids are `ids` and the others stay put."""
+    q = list(range(size))
+    for new, old in zip(ids, order):
+        q[new] = old
+    return q
 
 
 def compile_canon(model: M.Model, tied: Callable[[tuple], tuple],
@@ -297,6 +321,9 @@ def compile_canon(model: M.Model, tied: Callable[[tuple], tuple],
     """The layout and the namespace holding `rename`, `sigs` and `canon` for this model;
     `canon` calls `tied` when signatures tie and sorts by `pair_key` when none meets an int."""
     lay = layout(model)
-    ns: dict[str, Any] = {"OWNER": lay.owner, "TIED": tied, "PAIR_KEY": pair_key}
+    ns: dict[str, Any] = {"OWNER": lay.owner, "TIED": tied, "PAIR_KEY": pair_key,
+                          "FILL": fill_order}
+    if lay.tid is not None:
+        ns[f"ALL{lay.tid}"] = list(range(lay.pool))
     exec(compile(source(lay), f"<mcheck canon {model.name}>", "exec"), ns)
     return lay, ns

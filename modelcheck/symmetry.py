@@ -16,10 +16,13 @@ templates may swap ids too: what is renamed is the id, not the code.
 
 The canonical form is exact (two states of one class always get the same
 form): each id gets a signature that no renaming changes (the plain slots of
-its thread block or array elements, whether top-level variables hold it), ids
-are ordered by signature, every order of tied ids is tried, and the least
-permuted state wins. A renaming of the state renames the candidates the same
-way, so the set of permuted states, and its minimum, is the same.
+its thread block or array elements, whether top-level variables hold it, which
+of its id slots are none, how many ids its sets hold; on a tie, also the kinds
+of threads it points at and that point at it), ids are ordered by signature,
+every order of tied ids is tried, and the least permuted state wins. A renaming
+of the state renames the candidates the same way, so the set of permuted
+states, and its minimum, is the same. Most states have no ties: one sort fixes
+the order and the generated code (`canon_code`) renames the state once.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import model as M
-from .canon_code import compile_canon
+from .canon_code import compile_canon, fill_order
 
 _NONE_KEY = float("-inf")  # None sorts below every int when states are compared
 
@@ -113,12 +116,16 @@ class Canonicaliser:
     def apply(self, state: tuple, perms: list[list[int]]) -> tuple:
         """The state with every id of sort x renamed to perms[x][id]."""
         owners, _ = self._sigs(state)
-        return self._rename(state, owners, *(a for p in perms for a in (p, _inverse(p))))
+        return self._rename(state, owners, *map(_inverse, perms))
 
-    def _ranked(self, state: tuple) -> tuple[tuple[int, ...], list[list[int]], list[list], bool]:
+    def _ranked(self, state: tuple, owners: tuple[int, ...] | None = None,
+                sigs: list[list] | None = None) -> tuple[tuple[int, ...], list[list[int]],
+                                                         list[list], bool]:
         """Block layouts; per sort the movable ids in order, and their (signature, id)
-        pairs sorted; whether two movable ids of one sort share a signature."""
-        owners, sigs = self._sigs(state)
+        pairs sorted; whether two movable ids of one sort share a signature. `owners`
+        and `sigs`: what `sigs` gives for the state, when the caller has it already."""
+        if owners is None or sigs is None:
+            owners, sigs = self._sigs(state)
         targets, tied = [], False
         for x, r in enumerate(sigs):
             targets.append([k for _, k in r])
@@ -165,9 +172,13 @@ class Canonicaliser:
     def __call__(self, state: tuple) -> tuple:
         return self._canon(state)
 
-    def _least_of_tied(self, state: tuple) -> tuple:
-        owners, targets, ranked, _ = self._ranked(state)
-        return _least(self._images(state, owners, targets, ranked)[0])
+    def _least_of_tied(self, state: tuple, owners: tuple[int, ...], sigs: list[list]) -> tuple:
+        """The canonical form when first signatures tie (the generated `canon` gives up)."""
+        owners, targets, ranked, tied = self._ranked(state, owners, sigs)
+        if tied:
+            return _least(self._images(state, owners, targets, ranked)[0])
+        return self._rename(state, owners, *(fill_order(ids, [k for _, k in r], size)
+                                             for ids, r, size in zip(targets, ranked, self.sizes)))
 
     def _images(self, state: tuple, owners: tuple[int, ...], targets: list[list[int]],
                 ranked: list[list]) -> tuple[list[tuple], int]:
@@ -194,15 +205,9 @@ class Canonicaliser:
                         same.append(k)
                         stands_for *= len(same)
                 runs.append(list(_arrangements(classes)))
-            perms = []
-            for choice in itertools.product(*runs):
-                perm, inv = list(range(self.sizes[x])), list(range(self.sizes[x]))
-                for old, new in zip(itertools.chain(*choice), ids):
-                    perm[old], inv[new] = new, old
-                perms.append((perm, inv))
-            per_sort.append(perms)
-        images = [self._rename(state, owners, *(a for pair in c for a in pair))
-                  for c in itertools.product(*per_sort)]
+            per_sort.append([fill_order(ids, list(itertools.chain(*choice)), self.sizes[x])
+                             for choice in itertools.product(*runs)])
+        images = [self._rename(state, owners, *qs) for qs in itertools.product(*per_sort)]
         return images, stands_for
 
     def _swap_fixes(self, state: tuple, x: int, i: int, j: int) -> bool:
