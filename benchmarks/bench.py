@@ -61,6 +61,7 @@ class Case:
     workers: int = 1
     spin: tuple[str, dict[str, str], str] | None = None  # .pml, -D for spin, pan flags
     quick: bool = True
+    symmetry: bool = True  # False: --no-symmetry, for a symmetric spec's unreduced row
 
     @property
     def constants(self) -> str:
@@ -68,7 +69,8 @@ class Case:
         if self.spec.startswith("counters:"):
             _, n, k = self.spec.split(":")
             words = [f"{n} threads", f"K={k}"]
-        mode = self.store + (f", {self.workers} workers" if self.workers > 1 else "")
+        mode = self.store + (f", {self.workers} workers" if self.workers > 1 else "") + \
+            ("" if self.symmetry else ", no symmetry")
         return " ".join(([self.variant] if self.variant else []) + words) + f" [{mode}]"
 
 
@@ -76,6 +78,7 @@ PETERSON = "benchmarks/models/peterson.spec"
 OSV = "specs/osv_visibility.spec"
 STOP_WORLD = "specs/stop_world.spec"
 NM3 = {"NM": "3"}
+SIGNALS = "tests/symmetric/signals.spec"
 
 CASES = [
     Case("peterson3", "Peterson filter lock", PETERSON, None, {"N": "3"},
@@ -94,6 +97,8 @@ CASES = [
          quick=False),
     Case("sw3-w2", "bdwgc stop-world", STOP_WORLD, "master_fix", NM3, "fingerprint", 2,
          quick=False),
+    Case("signals-sym", "fork/signal, symmetric tid", SIGNALS),
+    Case("signals-nosym", "fork/signal, symmetric tid", SIGNALS, symmetry=False),
     Case("counters-1m", "synthetic counters", "counters:2:999", store="fingerprint"),
     Case("counters-10m", "synthetic counters", "counters:2:3199", store="fingerprint",
          quick=False),
@@ -106,7 +111,7 @@ def compile_case(case: Case) -> TransitionSystem:
         spec = load_text(counters(int(n), int(k)))
     else:
         spec = load(ROOT / case.spec)
-    return compile_variant(spec, case.variant, case.defines)
+    return compile_variant(spec, case.variant, case.defines, symmetry=case.symmetry)
 
 
 def run_case(case: Case) -> dict[str, object]:

@@ -5,6 +5,7 @@ canonical form invariant under renaming, and every refused declaration located.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from math import comb
@@ -16,6 +17,7 @@ from modelcheck.cli import main
 from modelcheck.model import PC_EXITING
 from modelcheck.pipeline import compile_variant, load, load_text, run_variant
 from modelcheck.search import Limits, search
+from modelcheck.symmetry import Canonicaliser
 from modelcheck.system import TransitionSystem
 from modelcheck.trace import Counterexample
 from modelcheck.verdict import Verdict
@@ -242,6 +244,49 @@ def test_canonical_form_is_invariant_and_steps_commute(name: str, variant: str |
 
 def _first_states(ts: TransitionSystem, n: int) -> list[tuple]:
     return search(ts, Limits(max_states=n)).store.states
+
+
+def every_renaming(canon: Canonicaliser, s: tuple) -> list[list[list[int]]]:
+    """All renamings of the ids that may move in s, one perm per symmetric type."""
+    per_sort = []
+    for x in range(len(canon.sorts)):
+        ids = canon._movable(s, x)
+        perms = []
+        for image in itertools.permutations(ids):
+            perm = list(range(canon.sizes[x]))
+            for a, b in zip(ids, image):
+                perm[a] = b
+            perms.append(perm)
+        per_sort.append(perms)
+    return [list(c) for c in itertools.product(*per_sort)]
+
+
+@pytest.mark.parametrize("name, variant", [("mutex.spec", "racy"), ("objects.spec", "early"),
+                                           ("matrix.spec", None), ("mixed.spec", None)])
+def test_generated_canonical_form_against_the_whole_group(name: str, variant: str | None) -> None:
+    """On every reachable state and every renaming g of it (no sampling): renaming is a
+    group action, canon(g(s)) == canon(s), canon(s) is one of the g(s), and the orbit
+    size equals the number of distinct g(s). This covers both the one-sort fast path
+    (signatures all distinct) and the search over tied orders, and that no ties means
+    only the identity fixes the state."""
+    spec = load(ROOT / "tests" / "symmetric" / name)
+    canon = compile_variant(spec, variant).canon
+    assert canon is not None
+    paths = {"fast": 0, "tied": 0}
+    for s in search(compile_variant(spec, variant, symmetry=False)).store.states:
+        renamings = every_renaming(canon, s)
+        images = [canon.apply(s, g) for g in renamings]
+        assert images[0] == s  # the first renaming is the identity
+        for g, gs in zip(renamings[1:4], images[1:4]):
+            for h in renamings[1:4]:
+                after = [[hx[gx[k]] for k in range(len(gx))] for gx, hx in zip(g, h)]
+                assert canon.apply(gs, h) == canon.apply(s, after)
+        rep = canon(s)
+        assert rep in images
+        assert all(canon(gs) == rep for gs in images)
+        assert canon.orbit_size(s) == len(set(images))
+        paths["tied" if canon._ranked(s)[3] else "fast"] += 1
+    assert paths["fast"] and paths["tied"]
 
 
 # ------------------------------------------------------------------- refused declarations
