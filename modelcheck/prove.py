@@ -2,11 +2,11 @@
 or (`--bmc K`) a symbolic search for violations of at most K steps.
 
 The induction itself is `induction.py`, the search `bmc.py`; the encodings are
-`proof_encodings.py`. Exit codes: 0 every property proved, 1 some property
-refuted (a real counterexample from the initial states; with --bmc, a
-violation found), 2 usage or spec error, 3 nothing refuted but some property
-unknown (not k-inductive up to K, or z3 gave up; with --bmc, no violation
-within K steps, which proves nothing).
+`proof_encodings.py`, the HTML page `prove_html.py`. Exit codes: 0 every
+property proved, 1 some property refuted (a real counterexample from the
+initial states; with --bmc, a violation found), 2 usage or spec error, 3
+nothing refuted but some property unknown (not k-inductive up to K, or z3 gave
+up; with --bmc, no violation within K steps, which proves nothing).
 """
 
 from __future__ import annotations
