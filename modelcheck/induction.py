@@ -147,9 +147,8 @@ class Prover:
         enc = self.enc
         steps = [Step(*enc.step_taken(zm, a, b)) for a, b in zip(states, states[1:])]
         broken = goal.broken(zm, states[-1])
-        concrete = [c for c in (enc.concrete(zm, s) for s in states) if c is not None]
         return Trace([enc.readable(zm, s) for s in states], steps, broken,
-                     concrete if len(concrete) == len(states) else None)
+                     enc.tuples(zm, states))
 
 
 def flat(state: dict[str, Any]) -> dict[str, str]:

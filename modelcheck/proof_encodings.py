@@ -104,6 +104,11 @@ class ProofEncoding(ABC):
         """s in the model as the explicit engine's state tuple, when the encoding has one."""
         return None
 
+    def tuples(self, zm: z3.ModelRef, states: list[Any]) -> list[tuple] | None:
+        """Every state of a path as a tuple (for `explain` in reports), or None."""
+        out = [c for c in (self.concrete(zm, s) for s in states) if c is not None]
+        return out if len(out) == len(states) else None
+
     @abstractmethod
     def invariant_goal(self, inv: M.Invariant) -> Goal: ...
 

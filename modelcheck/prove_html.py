@@ -115,7 +115,8 @@ def bmc_html(enc: ProofEncoding, k: int, found: list[Found], depth: int,
                 if len(steps) == len(f.states) and steps else f"the last state breaks {f.prop}"
             traces.append(_view(enc, row.trace, f"{f.prop} violated in {f.length} step"
                                 f"{'s' if f.length != 1 else ''}", f.prop,
-                                Trace(f.states, steps[:len(f.states) - 1]), last))
+                                Trace(f.states, steps[:len(f.states) - 1],
+                                      concrete=f.concrete), last))
         rows.append(row)
     overall = "violated" if any(f.status == VIOLATED for f in found) else "unknown"
     how = f"bounded model checking to depth {k}, {enc.scope}" + \

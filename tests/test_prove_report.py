@@ -138,6 +138,7 @@ def test_bmc_page_shows_the_violation_it_found() -> None:
     sec = section(page, "trace-LOW")
     assert f"LOW violated in {low.length} steps" in sec
     shows_states(sec, low.states)
+    assert "This sub-expression makes LOW false" in sec  # the pool encoding has tuples
 
 
 # ------------------------------------------------------------- command line
