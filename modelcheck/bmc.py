@@ -28,6 +28,7 @@ class Found:
     length: int | None = None   # steps of the shortest trace
     states: list[dict[str, Any]] | None = None
     steps: list[tuple[str, str]] | None = None
+    concrete: list[tuple] | None = None   # the states as tuples, when the encoding has them
 
     def json(self) -> dict[str, Any]:
         return {"name": self.prop, "kind": self.kind, "status": self.status,
@@ -59,7 +60,8 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
             if length == len(path) and path:  # a failing step ends the trace
                 steps.append(enc.failing_step(zm, path[-1], name))
             found[name] = Found(name, kinds.get(name, "bounds"), VIOLATED, length,
-                                [enc.readable(zm, s) for s in path], steps)
+                                [enc.readable(zm, s) for s in path], steps,
+                                enc.tuples(zm, path))
         solver.pop()
         return result != z3.unknown
 

@@ -18,6 +18,7 @@ from typing import Any
 import z3
 
 from .proof_encodings import Goal, ProofEncoding
+from .values import show
 
 
 @dataclass
@@ -28,11 +29,14 @@ class Step:
 
 @dataclass
 class Trace:
-    """States (readable dicts) joined by steps; for a CTI the last state breaks the property."""
+    """States (readable dicts) joined by steps; for a CTI the last state breaks the property.
+    `concrete` holds the same states as explicit state tuples when the encoding has them, so
+    that a report can ask `explain` why the property is false."""
 
     states: list[dict[str, Any]]
     steps: list[Step]
     broken: list[dict[str, Any]] = field(default_factory=list)
+    concrete: list[tuple] | None = None
 
     def json(self) -> dict[str, Any]:
         return {"length": len(self.steps), "states": self.states,
@@ -143,4 +147,18 @@ class Prover:
         enc = self.enc
         steps = [Step(*enc.step_taken(zm, a, b)) for a, b in zip(states, states[1:])]
         broken = goal.broken(zm, states[-1])
-        return Trace([enc.readable(zm, s) for s in states], steps, broken)
+        return Trace([enc.readable(zm, s) for s in states], steps, broken,
+                     enc.tuples(zm, states))
+
+
+def flat(state: dict[str, Any]) -> dict[str, str]:
+    """One line per variable and thread, as traces show them."""
+    out = {k: show(v) for k, v in state.items() if k != "threads"}
+    for th in state["threads"]:
+        where = th["status"] if "thread" not in th else f"{th['thread']} at {th['at']}"
+        parent = f", parent {th['parent']}" if th.get("parent") is not None else ""
+        out[f"thread {th['id']}"] = where + parent
+        for group in ("locals", "thread_locals"):
+            for name, value in th.get(group, {}).items():
+                out[f"thread {th['id']}.{name}"] = show(value)
+    return out

@@ -100,6 +100,15 @@ class ProofEncoding(ABC):
         """(thread, action) of a step from s that fails `prop` in the model."""
         return "some thread", f"a step that fails {prop}"
 
+    def concrete(self, zm: z3.ModelRef, s: Any) -> tuple | None:
+        """s in the model as the explicit engine's state tuple, when the encoding has one."""
+        return None
+
+    def tuples(self, zm: z3.ModelRef, states: list[Any]) -> list[tuple] | None:
+        """Every state of a path as a tuple (for `explain` in reports), or None."""
+        out = [c for c in (self.concrete(zm, s) for s in states) if c is not None]
+        return out if len(out) == len(states) else None
+
     @abstractmethod
     def invariant_goal(self, inv: M.Invariant) -> Goal: ...
 
@@ -232,7 +241,7 @@ class Bounded(ProofEncoding):
         enc = self.enc
 
         def broken(zm: z3.ModelRef, s: Any) -> list[dict[str, Any]]:
-            state = enc.concrete(zm, s)
+            state = self.concrete(zm, s)
             return self.broken_conjuncts(inv, lambda c: not _holds(self.checks[c.name], state))
 
         return Goal(inv.name, "lemma" if inv.lemma else "invariant", inv.pos,
@@ -246,8 +255,11 @@ class Bounded(ProofEncoding):
     def outside_epr(self, query: z3.BoolRef) -> list[str]:
         return []  # no quantifiers: every slot is a constant
 
+    def concrete(self, zm: z3.ModelRef, s: Any) -> tuple:
+        return self.enc.concrete(zm, s)
+
     def readable(self, zm: z3.ModelRef, s: Any) -> dict[str, Any]:
-        return state_dict(self.m, self.enc.concrete(zm, s))
+        return state_dict(self.m, self.concrete(zm, s))
 
     def step_taken(self, zm: z3.ModelRef, s: Any, t: Any) -> tuple[str, str]:
         for d, took, _ in self.took(s, t):

@@ -2,11 +2,11 @@
 or (`--bmc K`) a symbolic search for violations of at most K steps.
 
 The induction itself is `induction.py`, the search `bmc.py`; the encodings are
-`proof_encodings.py`. Exit codes: 0 every property proved, 1 some property
-refuted (a real counterexample from the initial states; with --bmc, a
-violation found), 2 usage or spec error, 3 nothing refuted but some property
-unknown (not k-inductive up to K, or z3 gave up; with --bmc, no violation
-within K steps, which proves nothing).
+`proof_encodings.py`, the HTML page `prove_html.py`. Exit codes: 0 every
+property proved, 1 some property refuted (a real counterexample from the
+initial states; with --bmc, a violation found), 2 usage or spec error, 3
+nothing refuted but some property unknown (not k-inductive up to K, or z3 gave
+up; with --bmc, no violation within K steps, which proves nothing).
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from . import model as M
 from .bmc import VIOLATED, Found, bmc
 from .checker import check
 from .errors import SpecError
-from .induction import Prover, Result, Step, Trace
+from .induction import Prover, Result, Step, Trace, flat
 from .pipeline import LoadedSpec, load
 from .proof_encodings import Bounded, ProofEncoding, Unbounded
-from .values import show
+from .prove_html import write_bmc_html, write_prove_html
 
 
 def encoding(spec: LoadedSpec, model: M.Model, overrides: dict[str, str],
@@ -87,20 +87,7 @@ def _trace_lines(t: Trace) -> list[str]:
         step = t.steps[n - 1] if 0 < n <= len(t.steps) else None
         out.append(f"  state {n}" + (f" after thread {step.thread}: {step.action}"
                                      if step else ""))
-        out += [f"      {k} = {v}" for k, v in _flat(state).items()]
-    return out
-
-
-def _flat(state: dict[str, Any]) -> dict[str, str]:
-    """One line per variable and thread, as traces show them."""
-    out = {k: show(v) for k, v in state.items() if k != "threads"}
-    for th in state["threads"]:
-        where = th["status"] if "thread" not in th else f"{th['thread']} at {th['at']}"
-        parent = f", parent {th['parent']}" if th.get("parent") is not None else ""
-        out[f"thread {th['id']}"] = where + parent
-        for group in ("locals", "thread_locals"):
-            for name, value in th.get(group, {}).items():
-                out[f"thread {th['id']}.{name}"] = show(value)
+        out += [f"      {k} = {v}" for k, v in flat(state).items()]
     return out
 
 
@@ -147,7 +134,31 @@ def _parser() -> argparse.ArgumentParser:
                    help="z3's time limit per query (default 60)")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", metavar="FILE")
+    report = p.add_mutually_exclusive_group()
+    report.add_argument("--report", metavar="PATH",
+                        help="write the HTML page to PATH (a directory when several variants "
+                             "are proved); by default reports/SPEC-VARIANT-prove.html when a "
+                             "property is refuted or has a counterexample to induction")
+    report.add_argument("--no-report", action="store_true", help="write no HTML page")
     return p
+
+
+def _report(args: argparse.Namespace, several: bool, variant: str, needed: bool,
+            write: Callable[[Path], None]) -> None:
+    """`--report` always writes; without it, only a page with a trace on it is written."""
+    if args.no_report or (args.report is None and not needed):
+        return
+    path = Path(args.report or "reports")
+    if several or args.report is None:
+        path = path / f"{Path(args.spec).stem}-{variant}-prove.html"
+    try:
+        write(path)
+    except OSError as e:
+        if args.report is not None:
+            raise SpecError(f"cannot write {path}: {e}") from None
+        print(f"mcheck: warning: cannot write the HTML report {path}: {e}", file=sys.stderr)
+        return
+    print(f"mcheck: HTML report written to {path}", file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:
@@ -170,7 +181,8 @@ def main(argv: list[str]) -> int:
             raise SpecError("--bmc must not be negative")
         spec = load(args.spec)
         docs, codes = [], []
-        for variant in [args.variant] if args.variant else spec.variants:
+        variants = [args.variant] if args.variant else spec.variants
+        for variant in variants:
             if args.bmc is not None:
                 enc = encoding(spec, check(spec.ast, variant, overrides), overrides,
                                args.unbounded)
@@ -178,6 +190,9 @@ def main(argv: list[str]) -> int:
                 print(_bmc_text(spec.path, enc, args.bmc, found, depth, why))
                 print()
                 codes.append(1 if any(f.status == VIOLATED for f in found) else 3)
+                _report(args, len(variants) > 1, enc.m.variant, codes[-1] == 1,
+                        lambda path, enc=enc, found=found, depth=depth, why=why:
+                        write_bmc_html(path, enc, args.bmc, found, depth, why))
                 docs.append({"spec": spec.path, "variant": enc.m.variant, "bmc": args.bmc,
                              "depth": depth, "gave_up": why, "unbounded": args.unbounded,
                              "results": [f.json() for f in found]})
@@ -188,6 +203,10 @@ def main(argv: list[str]) -> int:
             print()
             outcomes = {r.outcome for r in results}
             codes.append(1 if "refuted" in outcomes else 3 if "unknown" in outcomes else 0)
+            _report(args, len(variants) > 1, enc.m.variant,
+                    any(r.counterexample or r.cti for r in results),
+                    lambda path, enc=enc, results=results:
+                    write_prove_html(path, enc, args.k, args.unbounded, results))
             docs.append({"spec": spec.path, "variant": enc.m.variant, "k": args.k,
                          "unbounded": args.unbounded, "timeout": args.timeout,
                          "results": [r.json() for r in results]})

@@ -71,15 +71,19 @@ def html(ts: TransitionSystem, v: Verdict) -> str:
     m = ts.model
     traces = [_trace_view(ts, k, ce) for k, ce in enumerate(v.counterexamples)]
     drawing = draw(ts, v.counterexamples) if v.stats.distinct_states <= LIMIT else None
-    env = jinja2.Environment(loader=jinja2.PackageLoader("modelcheck", "templates"),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
     first_trace = {t.ce.prop: t for t in traces}
-    return env.get_template("report.html.j2").render(
+    return environment().get_template("report.html.j2").render(
         v=v, model=m, traces=traces, first_trace=first_trace, fired=_fired(m, v),
         drawing=drawing, limit=LIMIT, colours=COLOURS,
         positions={p.name: p.pos.line for p in m.properties},
         formulas={inv.name: render(inv.expr) for inv in m.invariants})
+
+
+def environment() -> jinja2.Environment:
+    """The templates of every mcheck page (they share `base.html.j2` and `macros.html.j2`)."""
+    return jinja2.Environment(loader=jinja2.PackageLoader("modelcheck", "templates"),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
 
 
 def _trace_view(ts: TransitionSystem, k: int, ce: Counterexample) -> TraceView:

@@ -53,6 +53,12 @@ invariant LOW: x < 2;
 MODES = pytest.mark.parametrize("mode", [[], ["--unbounded"]], ids=["pool", "unbounded"])
 
 
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mcheck prove` writes its HTML page to ./reports when it finds a trace: not into the tree."""
+    monkeypatch.chdir(tmp_path)
+
+
 def prove(tmp_path: Path, src: str, *args: str) -> tuple[int, dict[str, Any]]:
     """Run `mcheck prove` on a spec text or path; exit code and JSON document."""
     out = tmp_path / "prove.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from modelcheck.cli import main
 from modelcheck.codegen import EvalError
@@ -294,12 +294,10 @@ def browser() -> Any:
         b.close()
 
 
-@pytest.mark.parametrize("spec, variant", [(OSV, "fe37650"), (TLS, "sb4_93b110d")])
-def test_report_in_chromium(browser: Browser, tmp_path: Path, spec: Path, variant: str) -> None:
-    ts, v = run(spec.read_text(), variant, path=f"specs/{spec.name}")
-    out = tmp_path / "report.html"
-    write_html(ts, v, out)
-    url = out.as_uri()
+def open_offline(browser: Browser, path: Path) -> tuple[Page, list[str], list[str]]:
+    """The page at `path`, loaded with every other request refused; the URLs it requested
+    (its own included) and its console errors and uncaught exceptions, as they come."""
+    url = path.as_uri()
     requests: list[str] = []
     problems: list[str] = []
     page = browser.new_page()
@@ -310,6 +308,15 @@ def test_report_in_chromium(browser: Browser, tmp_path: Path, spec: Path, varian
                else route.abort())
     page.goto(url)
     page.wait_for_load_state("load")
+    return page, requests, problems
+
+
+@pytest.mark.parametrize("spec, variant", [(OSV, "fe37650"), (TLS, "sb4_93b110d")])
+def test_report_in_chromium(browser: Browser, tmp_path: Path, spec: Path, variant: str) -> None:
+    ts, v = run(spec.read_text(), variant, path=f"specs/{spec.name}")
+    out = tmp_path / "report.html"
+    write_html(ts, v, out)
+    page, requests, problems = open_offline(browser, out)
 
     assert page.locator("#result").inner_text() == "VIOLATED"
     for k, ce in enumerate(v.counterexamples):
@@ -336,5 +343,5 @@ def test_report_in_chromium(browser: Browser, tmp_path: Path, spec: Path, varian
         assert page.locator("#state-graph").is_visible()
 
     page.close()
-    assert requests == [url]
+    assert requests == [out.as_uri()]
     assert problems == []
