@@ -22,7 +22,13 @@ from rich.text import Text
 from . import __version__, ci
 from .certify import INTERNAL_ERROR, CertificationError
 from .errors import SpecError
-from .options import UsageError, add_search_options, search_settings, write_output
+from .options import (
+    UsageError,
+    add_search_options,
+    search_settings,
+    write_html_report,
+    write_output,
+)
 from .pipeline import load, run_variant
 from .progress import PROGRESS_EVERY, colour, live_progress
 from .report_html import write_html
@@ -179,19 +185,10 @@ def _print(text: Text, styled: bool) -> None:
 def _write_report(args: argparse.Namespace, several: bool, ts: TransitionSystem,
                   v: Verdict) -> None:
     """`--report` always writes; without it, a violation gets reports/SPEC-VARIANT.html."""
-    name = f"{Path(args.spec).stem}-{v.variant}.html"
     if args.no_report or (args.report is None and v.result != "violated"):
         return
-    path = Path(args.report or "reports")
-    path = path / name if several or args.report is None else path
-    try:
-        write_html(ts, v, path)
-    except OSError as e:
-        if args.report is not None:
-            raise UsageError(f"cannot write {path}: {e}") from None
-        print(f"mcheck: warning: cannot write the HTML report {path}: {e}", file=sys.stderr)
-        return
-    print(f"mcheck: HTML report written to {path}", file=sys.stderr)
+    write_html_report(args.report, several, f"{Path(args.spec).stem}-{v.variant}.html",
+                      lambda path: write_html(ts, v, path))
 
 
 def _write_json(path: str | Path, doc: Any) -> None:

@@ -98,7 +98,7 @@ class Codegen:
                     nxt = t.steps[i + 1].pc if i + 1 < len(t.steps) else last
                     ctx = Ctx(labelled=labelled, next_pc=nxt, handler=handler,
                               forks=_has_fork(step.body),
-                              straight=not labelled and not _nondet(step.body))
+                              straight=not labelled and not M.branches(step.body))
                     self.step_function(f"_{p}{step.pc}", step.body, ctx)
                     self.out(0, f"{table}[{step.pc}] = _{p}{step.pc}")
             if m.handlers:
@@ -205,7 +205,7 @@ class Codegen:
             if isinstance(st, M.Choose):
                 self.choose(st, rest, ind, ctx)
                 return
-            if isinstance(st, M.If) and (_nondet(st.then) or _nondet(st.other)):
+            if isinstance(st, M.If) and (M.branches(st.then) or M.branches(st.other)):
                 self.out(ind, f"if {self.ex(st.cond, ctx)}:")
                 self.seq(list(st.then) + rest, ind + 1, ctx)
                 self.out(ind, "else:")
@@ -685,15 +685,6 @@ def _has_fork(stmts: tuple[M.Stmt, ...]) -> bool:
 def _compound(t: Type) -> bool:
     """Arrays and records travel as tuples of slots, even when they have one slot."""
     return isinstance(t, (ArrayType, RecordType))
-
-
-def _nondet(stmts: tuple[M.Stmt, ...]) -> bool:
-    for st in stmts:
-        if isinstance(st, (M.Either, M.Choose)):
-            return True
-        if isinstance(st, M.If) and (_nondet(st.then) or _nondet(st.other)):
-            return True
-    return False
 
 
 def _within(t: Type, elem: Type) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from . import model as M
 from .codegen import BOUND, Failure
@@ -22,6 +22,8 @@ from .errors import Pos
 from .search import Outcome
 from .store import StateStore
 from .system import TransitionSystem
+
+S = TypeVar("S", bound=M.Stmt)
 
 REPLAY_BUDGET = 200_000   # step-function calls spent looking for steps that fire
 Z3_TIMEOUT_MS = 500
@@ -65,14 +67,15 @@ def _branches(step: M.Step) -> list[tuple[str, tuple[M.Stmt, ...]]]:
             in enumerate(zip(e.names, e.blocks), 1)]
 
 
-def _awaits(stmts: tuple[M.Stmt, ...]) -> Iterator[M.Await]:
+def _nested(stmts: tuple[M.Stmt, ...], kind: type[S]) -> Iterator[S]:
+    """Every statement of `kind` in a block, however deeply nested."""
     for s in stmts:
-        if isinstance(s, M.Await):
+        if isinstance(s, kind):
             yield s
         for attr in ("then", "other", "body"):
-            yield from _awaits(getattr(s, attr, ()))
+            yield from _nested(getattr(s, attr, ()), kind)
         for block in getattr(s, "blocks", ()):
-            yield from _awaits(block)
+            yield from _nested(block, kind)
 
 
 def _never_fired(ts: TransitionSystem, states: list[tuple]) -> list[Lint]:
@@ -127,7 +130,8 @@ def _never_fired(ts: TransitionSystem, states: list[tuple]) -> list[Lint]:
             out.append(Lint("never-fired", f"{label} never fired in the {reached[pc]:,} "
                             f"reached states with a thread at {name}", step.pos))
             out += [Lint("await-never-holds", f"await in {label} never held in a reached "
-                         "state with a thread at that step", aw.pos) for aw in _awaits(block)]
+                         "state with a thread at that step", aw.pos)
+                    for aw in _nested(block, M.Await)]
     return out
 
 
@@ -168,16 +172,6 @@ def _width(m: M.Model, name: str) -> int:
     return next(v.type.width() for v in m.vars if v.name == name)
 
 
-def _asserts(stmts: tuple[M.Stmt, ...]) -> Iterator[M.Assert]:
-    for s in stmts:
-        if isinstance(s, M.Assert):
-            yield s
-        for attr in ("then", "other", "body"):
-            yield from _asserts(getattr(s, attr, ()))
-        for block in getattr(s, "blocks", ()):
-            yield from _asserts(block)
-
-
 def _unchanged(m: M.Model, states: list[tuple], holding: set[str]) -> list[Lint]:
     if len(states) < 2:
         return []
@@ -195,10 +189,10 @@ def _unchanged(m: M.Model, states: list[tuple], holding: set[str]) -> list[Lint]
         reads.setdefault(inv.name, []).append(inv.expr)
     for t in [*m.templates.values(), *m.handlers]:
         for step in t.steps:
-            for a in _asserts(step.body):
+            for a in _nested(step.body, M.Assert):
                 reads.setdefault(a.prop, []).append(a.cond)
     for d in m.destructors:
-        for a in _asserts(d.body):
+        for a in _nested(d.body, M.Assert):
             reads.setdefault(a.prop, []).append(a.cond)
     out = []
     for p in m.properties:

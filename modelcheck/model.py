@@ -243,6 +243,17 @@ class SigOp(Stmt):
 # --------------------------------------------------------------------- model
 
 
+def branches(stmts: tuple[Stmt, ...]) -> bool:
+    """Whether a block can take more than one path: an `either` or `choose`, directly or in
+    an `if`. Both back ends treat steps without one as straight-line code."""
+    for st in stmts:
+        if isinstance(st, (Either, Choose)):
+            return True
+        if isinstance(st, If) and (branches(st.then) or branches(st.other)):
+            return True
+    return False
+
+
 @dataclass(eq=False)
 class Var:
     name: str

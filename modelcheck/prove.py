@@ -22,6 +22,7 @@ from .bmc import VIOLATED, Found, bmc
 from .checker import check
 from .errors import SpecError
 from .induction import Prover, Result, Step, Trace, flat
+from .options import UsageError, defines, write_html_report, write_output
 from .pipeline import LoadedSpec, load
 from .proof_encodings import Bounded, ProofEncoding, Unbounded
 from .prove_html import write_bmc_html, write_prove_html
@@ -148,17 +149,8 @@ def _report(args: argparse.Namespace, several: bool, variant: str, needed: bool,
     """`--report` always writes; without it, only a page with a trace on it is written."""
     if args.no_report or (args.report is None and not needed):
         return
-    path = Path(args.report or "reports")
-    if several or args.report is None:
-        path = path / f"{Path(args.spec).stem}-{variant}-prove.html"
-    try:
-        write(path)
-    except OSError as e:
-        if args.report is not None:
-            raise SpecError(f"cannot write {path}: {e}") from None
-        print(f"mcheck: warning: cannot write the HTML report {path}: {e}", file=sys.stderr)
-        return
-    print(f"mcheck: HTML report written to {path}", file=sys.stderr)
+    write_html_report(args.report, several, f"{Path(args.spec).stem}-{variant}-prove.html",
+                      write)
 
 
 def main(argv: list[str]) -> int:
@@ -171,12 +163,7 @@ def main(argv: list[str]) -> int:
             raise SpecError("--k must be at least 1")
         if args.timeout <= 0:
             raise SpecError("--timeout must be positive")
-        overrides = {}
-        for item in args.defines:
-            name, sep, value = item.partition("=")
-            if not sep:
-                raise SpecError(f"-D needs NAME=VALUE, got '{item}'")
-            overrides[name.strip()] = value
+        overrides = defines(args.defines)
         if args.bmc is not None and args.bmc < 0:
             raise SpecError("--bmc must not be negative")
         spec = load(args.spec)
@@ -210,11 +197,15 @@ def main(argv: list[str]) -> int:
             docs.append({"spec": spec.path, "variant": enc.m.variant, "k": args.k,
                          "unbounded": args.unbounded, "timeout": args.timeout,
                          "results": [r.json() for r in results]})
+        if args.json:
+            doc = docs if len(docs) > 1 else docs[0]
+            write_output(args.json, lambda p: p.write_text(json.dumps(doc, indent=2) + "\n",
+                                                           encoding="utf-8"))
     except SpecError as e:
         source = Path(args.spec).read_text(errors="replace") if Path(args.spec).is_file() else ""
         print(e.render(args.spec, source), file=sys.stderr)
         return 2
-    if args.json:
-        Path(args.json).write_text(json.dumps(docs if len(docs) > 1 else docs[0], indent=2)
-                                   + "\n")
+    except UsageError as e:
+        print(f"mcheck prove: error: {e}", file=sys.stderr)
+        return 2
     return 1 if 1 in codes else 3 if 3 in codes else 0

@@ -744,7 +744,7 @@ class Encoding:
         for cond, block in ((c, st.then), (_not(c), st.other)):
             if cond is not False:
                 out += self.seq(list(block), [p.fork(cond)], run, ctx)
-        if _nondet(st.then) or _nondet(st.other) or len(out) < 2 or \
+        if M.branches(st.then) or M.branches(st.other) or len(out) < 2 or \
                 any(q.fk != out[0].fk for q in out):
             return out
         # a deterministic if: the surviving paths have exclusive guards, so join them
@@ -1252,15 +1252,6 @@ def _div(a: Any, b: Any) -> Any:
 def _seq_errors(errs: list[z3.BoolRef]) -> z3.BoolRef:
     """Operands evaluated one after another: the first that raises ends the expression."""
     return _or(*errs)
-
-
-def _nondet(stmts: tuple[M.Stmt, ...]) -> bool:
-    for st in stmts:
-        if isinstance(st, (M.Either, M.Choose)):
-            return True
-        if isinstance(st, M.If) and (_nondet(st.then) or _nondet(st.other)):
-            return True
-    return False
 
 
 def _addressable(e: M.TExpr) -> bool:
