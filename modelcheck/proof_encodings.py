@@ -24,8 +24,7 @@ from .checker import check
 from .codegen import EvalError
 from .errors import Pos
 from .pipeline import LoadedSpec
-from .symbolic import _domain as symbolic_domain
-from .symbolic import encode
+from .symbolic import encode, in_domain
 from .symbolic_unbounded import TID, encode_unbounded, leaves_epr, readable, tid_names
 from .system import build
 from .values import state_dict
@@ -193,7 +192,7 @@ class Bounded(ProofEncoding):
             out.append(z3.Or([pc == p for p in [M.PC_UNUSED, M.PC_DONE, M.PC_FREED, *steps]]))
             for t in m.templates.values():
                 here = z3.Or([pc == step.pc for step in t.steps])
-                out += [z3.Implies(here, symbolic_domain(loc.type, s[base + loc.slot]))
+                out += [z3.Implies(here, in_domain(loc.type, s[base + loc.slot]))
                         for loc in t.params + t.locals]
             if lay.depth is None:
                 continue

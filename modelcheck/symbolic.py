@@ -268,7 +268,7 @@ def _value(t: Type, v: Any) -> Value:
     return _const(kind_of(t), v)
 
 
-def _domain(t: Type, x: Any) -> z3.BoolRef:
+def in_domain(t: Type, x: Any) -> z3.BoolRef:
     """x holds a value of scalar type t."""
     vals = t.values() if not isinstance(t, SetType) else None
     if vals is None:
@@ -276,7 +276,7 @@ def _domain(t: Type, x: Any) -> z3.BoolRef:
     if isinstance(t, BoolType):
         return True
     if isinstance(t, OptionalType):
-        return _or(_eq(x, NONE), _domain(t.inner, x))
+        return _or(_eq(x, NONE), in_domain(t.inner, x))
     return _inside(x, vals[0], vals[-1])
 
 
@@ -445,9 +445,9 @@ class Encoding:
         max_pc = max([M.PC_EXITING, *m.steps_by_pc])
         for j, (x, k, ts) in enumerate(zip(s.slots, self.kinds, self.types)):
             if j < self.tb0:
-                out.append(_domain(ts[0], x))
+                out.append(in_domain(ts[0], x))
             elif ts and k != "b" and not isinstance(k, tuple):
-                out.append(_or(_eq(x, 0), *(_domain(t, x) for t in ts)))
+                out.append(_or(_eq(x, 0), *(in_domain(t, x) for t in ts)))
         for th in range(m.pool):
             b = self.base(th)
             pc = s[b]
