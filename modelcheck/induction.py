@@ -131,9 +131,15 @@ class Prover:
                 step += [enc.typed(s[i]), goal.holds(s[i])]
                 step += [lemma.holds(s[i]) for lemma in lemmas]
                 step.append(enc.trans(s[i], s[i + 1]))
-            step += [enc.typed(s[k]), z3.Not(z3.And(goal.holds(s[k]), goal.defined(s[k])))]
-            got_result, got, why = self.solve(step)
+            step.append(enc.typed(s[k]))
+            # a CTI that really makes P false explains more than one where P cannot be
+            # evaluated, so ask for that first; both unsat is exactly "P and defined" inductive
+            got_result, got, why = self.solve(step + [goal.defined(s[k]),
+                                                      z3.Not(goal.holds(s[k]))])
             outside.update(why)
+            if got_result == z3.unsat:
+                got_result, got, why = self.solve(step + [z3.Not(goal.defined(s[k]))])
+                outside.update(why)
             if got_result == z3.unsat:
                 return result("proved", f"{k}-inductive{assuming}", k)
             if got_result == z3.unknown:
