@@ -147,7 +147,8 @@ class Codegen:
         if not prologue:  # guards read the state tuple itself: a disabled step copies nothing
             self.out(ind, "v = s")
             body = tuple(self.guards(list(body), ind, ctx))
-        self.out(ind, "v = list(s)")
+        if prologue or not (body and isinstance(body[0], (M.Either, M.Choose))):
+            self.out(ind, "v = list(s)")  # else each branch copies the tuple itself
         for line in prologue:
             self.out(ind, line)
         if ctx.forks:
@@ -353,7 +354,7 @@ class Codegen:
             self.out(ind, "for _ in ONCE:")
             self.out(ind + 1, f"v = {saved}")
             body = self.guards(list(block), ind + 1, inner)
-            self.out(ind + 1, f"v = {saved}.copy()")
+            self.out(ind + 1, f"v = list({saved})")
             if ctx.forks:
                 self.out(ind + 1, f"_fk = {saved}_fk")
             if ctx.labelled:
@@ -388,7 +389,7 @@ class Codegen:
             self.out(ind + 1, f"if not {self.ex(st.where, inner)}:")
             self.out(ind + 2, "continue")
         body = self.guards(list(st.body), ind + 1, inner)
-        self.out(ind + 1, f"v = {saved}.copy()")
+        self.out(ind + 1, f"v = list({saved})")
         if ctx.forks:
             self.out(ind + 1, f"_fk = {saved}_fk")
         if ctx.labelled:
