@@ -1,14 +1,17 @@
 """Checked model to Python source, compiled once per run.
 
-Each step becomes a generator function `(s, me) -> successors`, so the search
-never walks the AST per state. Nondeterminism (`either`, `choose`) becomes a
-`for` loop; the statements after it are emitted inside the loop body, and an
-abandoned path (`await` false, failed assertion) is a `continue`, or a
-`return` outside any loop. Every loop iteration works on its own copy of the
-state list, so paths never see each other's writes.
+Each step becomes a function of the state, compiled once per thread id so that
+the id and the offset of the thread's block are constants in its code, and the
+search never walks the AST per state. A step without nondeterminism returns its
+one result (`results` says how); `either` and `choose` make a generator, with a
+`for` loop whose body holds the statements after them, and an abandoned path
+(`await` false, failed assertion) is a `continue`, or a `return` outside any
+loop. Every loop iteration works on its own copy of the state list, so paths
+never see each other's writes.
 
-A second flavour of every step ("labelled") also yields the choices taken;
-only counterexample reconstruction uses it, keeping the hot path lean.
+A second flavour of every step ("labelled", `(s, me) -> (result, choices)`) also
+yields the choices taken; only counterexample reconstruction uses it, keeping
+the hot path lean.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ class Failure:
 
 
 BOUND = object()  # a step needed a new thread id and the pool was empty
+
+
+def results(r: Any) -> Any:
+    """What a compiled step returned, as an iterable of results: a straight step returns
+    its one successor state (a tuple), None when it is disabled, or a list."""
+    return (r,) if type(r) is tuple else () if r is None else r
+
 INIT_UIDS = 1 << 30  # bound-variable numbers for initial-value choices, clear of the checker's
 
 
@@ -49,15 +59,24 @@ class Ctx:
     next_pc: int = M.PC_DONE
     handler: int | None = None  # the signal handler whose step this is
     forks: bool = False         # the step forks: track children in `_fk`
-    straight: bool = False      # no either/choose: return a tuple of results, not a generator
+    straight: bool = False      # no either/choose: return the one result, not a generator
+
+    @property
+    def params(self) -> str:
+        """A hot step is compiled once per thread id, with the id and the block's offset as
+        constants; the labelled twin takes the id as an argument."""
+        return "s, me" if self.me == "me" else "s"
 
     def end_path(self) -> str:
-        return "continue" if self.loops else "return ()" if self.straight else "return"
+        return "continue" if self.loops else "return"
 
-    def give(self, result: str) -> str:
-        """Hand one result back; a straight step returns it, which costs less than a
-        generator (most steps of most specs are straight)."""
-        return f"return ({result},)" if self.straight else f"yield {result}"
+    def give(self, result: str, state: bool = False) -> str:
+        """Hand one result back. A straight step returns a successor state itself and any
+        other result in a list (see `results`): the search takes the common case, one
+        state, without creating a generator or a container."""
+        if not self.straight:
+            return f"yield {result}"
+        return f"return {result}" if state else f"return [{result}]"
 
 
 class Codegen:
@@ -88,23 +107,24 @@ class Codegen:
             self.out(0, f"def _inv{k}(v):")
             self.out(1, f"return {self.ex(inv.expr, Ctx(me='None', tb='None'))}")
             self.out(0, f"INVARIANTS.append(_inv{k})")
-        for labelled in (False, True):
-            table = "LSTEPS" if labelled else "STEPS"
-            p = "l" if labelled else "s"
+        hot = [(f"s{t}_", f"STEPS[{t}]", Ctx(tb=str(self.tb0 + t * self.stride), me=str(t)))
+               for t in range(m.pool)]
+        for p, table, flavour in [*hot, ("l", "LSTEPS", Ctx(labelled=True))]:
             for t in [*m.templates.values(), *m.handlers]:
                 last = M.PC_RETURN if t.kind == "handler" else M.PC_DONE
                 handler = t.index if t.kind == "handler" else None
                 for i, step in enumerate(t.steps):
                     nxt = t.steps[i + 1].pc if i + 1 < len(t.steps) else last
-                    ctx = Ctx(labelled=labelled, next_pc=nxt, handler=handler,
-                              forks=_has_fork(step.body),
-                              straight=not labelled and not M.branches(step.body))
+                    ctx = replace(flavour, next_pc=nxt, handler=handler,
+                                  forks=_has_fork(step.body),
+                                  straight=not flavour.labelled and not M.branches(step.body))
                     self.step_function(f"_{p}{step.pc}", step.body, ctx)
                     self.out(0, f"{table}[{step.pc}] = _{p}{step.pc}")
             if m.handlers:
-                self.interrupts(p, table, labelled)
+                self.interrupts(p, table, flavour)
             if m.destructors:
-                self.destructors(p, table, labelled)
+                self.destructors(p, table, flavour)
+        for labelled in (False, True):
             self.out(0, f"def _{'l' if labelled else 's'}init():")
             self.out(1, "v = list(DEFAULT)")
             if labelled:
@@ -116,17 +136,19 @@ class Codegen:
 
     def step_function(self, name: str, body: tuple[M.Stmt, ...], ctx: Ctx,
                       prologue: tuple[str, ...] = ()) -> None:
-        self.out(0, f"def {name}(s, me):")
+        self.out(0, f"def {name}({ctx.params}):")
         ind = 1
         if ctx.labelled:  # replay for traces: report a failed evaluation with its choices
             self.out(1, "v, _ch = s, ()")
             self.out(1, "try:")
             ind = 2
-        self.out(ind, "tb = TB + me * STRIDE")
+        if ctx.tb == "tb":
+            self.out(ind, "tb = TB + me * STRIDE")
         if not prologue:  # guards read the state tuple itself: a disabled step copies nothing
             self.out(ind, "v = s")
             body = tuple(self.guards(list(body), ind, ctx))
-        self.out(ind, "v = list(s)")
+        if prologue or not (body and isinstance(body[0], (M.Either, M.Choose))):
+            self.out(ind, "v = list(s)")  # else each branch copies the tuple itself
         for line in prologue:
             self.out(ind, line)
         if ctx.forks:
@@ -136,48 +158,49 @@ class Codegen:
             self.out(1, "except EvalError as _e:")
             self.out(2, "yield (Failure('bounds', str(_e), tuple(v)), _ch)")
 
-    def interrupts(self, p: str, table: str, labelled: bool) -> None:
+    def interrupts(self, p: str, table: str, flavour: Ctx) -> None:
         """Signal handlers: entering one is a transition possible between any two steps."""
-        lay = self.m.layout
+        lay, tb, args, labelled = self.m.layout, flavour.tb, flavour.params, flavour.labelled
         for h in self.m.handlers:
             first = h.steps[0]
             nxt = h.steps[1].pc if len(h.steps) > 1 else M.PC_RETURN
             bit = 1 << h.index
-            guard = (f"if not s[tb + {lay.installed}] & {bit} or s[tb + {lay.masked}] & {bit} "
-                     f"or s[tb + {lay.active}] & {bit} or s[tb + {lay.depth}] >= {lay.max_depth}:")
+            guard = (f"if not s[{tb} + {lay.installed}] & {bit} "
+                     f"or s[{tb} + {lay.masked}] & {bit} or s[{tb} + {lay.active}] & {bit} "
+                     f"or s[{tb} + {lay.depth}] >= {lay.max_depth}:")
             prologue = (guard, "    return",
-                        f"_d = v[tb + {lay.depth}]", f"v[tb + {lay.saved} + _d] = v[tb]",
-                        f"v[tb + {lay.depth}] = _d + 1", f"v[tb + {lay.active}] |= {bit}",
+                        f"_d = v[{tb} + {lay.depth}]", f"v[{tb} + {lay.saved} + _d] = v[{tb}]",
+                        f"v[{tb} + {lay.depth}] = _d + 1", f"v[{tb} + {lay.active}] |= {bit}",
                         *((f"_ch = (('enter', {first.pc}, None),)",) if labelled else ()))
-            ctx = Ctx(labelled=labelled, next_pc=nxt, handler=h.index)
+            ctx = replace(flavour, next_pc=nxt, handler=h.index)
             self.step_function(f"_{p}enter{h.index}", first.body, ctx, prologue)
         entries = [f"_{p}enter{h.index}" for h in self.m.handlers]
-        self.out(0, f"def _{p}irq(s, me):")
+        self.out(0, f"def _{p}irq({args}):")
         for e in entries:
-            self.out(1, f"yield from {e}(s, me)")
+            self.out(1, f"yield from {e}({args})")
         for t in [*self.m.templates.values(), *self.m.handlers]:
             for step in t.steps:
-                self.out(0, f"def _{p}w{step.pc}(s, me):")
-                self.out(1, f"yield from _{p}{step.pc}(s, me)")
-                self.out(1, f"yield from _{p}irq(s, me)")
+                self.out(0, f"def _{p}w{step.pc}({args}):")
+                self.out(1, f"yield from results(_{p}{step.pc}({args}))")
+                self.out(1, f"yield from _{p}irq({args})")
                 self.out(0, f"{table}[{step.pc}] = _{p}w{step.pc}")
 
-    def destructors(self, p: str, table: str, labelled: bool) -> None:
+    def destructors(self, p: str, table: str, flavour: Ctx) -> None:
         """A thread that exits with destructors registered runs them one step each, in every
         order, before it is finished."""
-        dt = self.m.layout.dtors
+        dt, tb, args, labelled = self.m.layout.dtors, flavour.tb, flavour.params, flavour.labelled
         for d in self.m.destructors:
             bit = 1 << d.index
-            prologue = (f"if not s[tb + {dt}] & {bit}:", "    return",
-                        f"v[tb + {dt}] &= ~{bit}",
+            prologue = (f"if not s[{tb} + {dt}] & {bit}:", "    return",
+                        f"v[{tb} + {dt}] &= ~{bit}",
                         *((f"_ch = (('destructor', {d.name!r}, None),)",) if labelled else ()))
-            ctx = Ctx(labelled=labelled, terminal="dtor", forks=False)
+            ctx = replace(flavour, terminal="dtor")
             self.step_function(f"_{p}dtor{d.index}", d.body, ctx, prologue)
-        self.out(0, f"def _{p}exiting(s, me):")
+        self.out(0, f"def _{p}exiting({args}):")
         for d in self.m.destructors:
-            self.out(1, f"yield from _{p}dtor{d.index}(s, me)")
+            self.out(1, f"yield from _{p}dtor{d.index}({args})")
         if self.m.handlers:  # a signal may still arrive while the destructors run
-            self.out(1, f"yield from _{p}irq(s, me)")
+            self.out(1, f"yield from _{p}irq({args})")
         self.out(0, f"{table}[{M.PC_EXITING}] = _{p}exiting")
 
     def init_stmts(self) -> list[M.Stmt]:
@@ -218,48 +241,49 @@ class Codegen:
 
     def finish(self, ind: int, ctx: Ctx, pc: int | None) -> None:
         """End the path: set the next pc (None: fall through) and yield the state."""
-        lay = self.m.layout
+        lay, tb = self.m.layout, ctx.tb
         if ctx.terminal == "step":
             target = ctx.next_pc if pc is None else pc
             if target in (M.PC_DONE, M.PC_FREED):
-                self.exit(ind, target)
+                self.exit(ind, tb, target)
             elif target == M.PC_RETURN:
                 bit = 1 << ctx.handler  # type: ignore[operator]
-                self.out(ind, f"_d = v[tb + {lay.depth}] - 1")
-                self.out(ind, f"v[tb] = v[tb + {lay.saved} + _d]")
-                self.out(ind, f"v[tb + {lay.saved} + _d] = 0")
-                self.out(ind, f"v[tb + {lay.depth}] = _d")
-                self.out(ind, f"v[tb + {lay.active}] &= ~{bit}")
+                self.out(ind, f"_d = v[{tb} + {lay.depth}] - 1")
+                self.out(ind, f"v[{tb}] = v[{tb} + {lay.saved} + _d]")
+                self.out(ind, f"v[{tb} + {lay.saved} + _d] = 0")
+                self.out(ind, f"v[{tb} + {lay.depth}] = _d")
+                self.out(ind, f"v[{tb} + {lay.active}] &= ~{bit}")
             else:
-                self.out(ind, f"v[tb] = {target}")
+                self.out(ind, f"v[{tb}] = {target}")
         elif ctx.terminal == "dtor":
-            self.out(ind, f"if not v[tb + {lay.dtors}] & ~FREE_BIT:")
-            self.out(ind + 1, f"v[tb] = {M.PC_FREED} if v[tb + {lay.dtors}] else {M.PC_DONE}")
-            self.out(ind + 1, "v[tb + 2:tb + STRIDE] = CLEARED")
+            self.out(ind, f"if not v[{tb} + {lay.dtors}] & ~FREE_BIT:")
+            self.out(ind + 1, f"v[{tb}] = {M.PC_FREED} if v[{tb} + {lay.dtors}] else {M.PC_DONE}")
+            self.out(ind + 1, f"v[{tb} + 2:{tb} + STRIDE] = CLEARED")
         if ctx.forks:
             self.out(ind, "for _cb, _sl in _fk:")
-            self.out(ind + 1, "v[_cb] = v[tb]")
-            self.out(ind + 1, "v[_cb + 2:_cb + STRIDE] = v[tb + 2:tb + STRIDE]")
+            self.out(ind + 1, f"v[_cb] = v[{tb}]")
+            self.out(ind + 1, f"v[_cb + 2:_cb + STRIDE] = v[{tb} + 2:{tb} + STRIDE]")
             self.out(ind + 1, "if _sl:")
             self.out(ind + 2, "v[_cb + _sl] = None")
-        self.out(ind, "yield (tuple(v), _ch)" if ctx.labelled else ctx.give("tuple(v)"))
+        self.out(ind, "yield (tuple(v), _ch)" if ctx.labelled else ctx.give("tuple(v)", state=True))
 
-    def exit(self, ind: int, final: int) -> None:
-        """Finish the running thread, through its destructors if it registered any."""
+    def exit(self, ind: int, tb: str, final: int) -> None:
+        """Finish the running thread (its block at `tb`), through its destructors if it
+        registered any."""
         dt = self.m.layout.dtors
         if dt is not None:
-            self.out(ind, f"if v[tb + {dt}]:")
-            self.out(ind + 1, f"v[tb] = {M.PC_EXITING}")
+            self.out(ind, f"if v[{tb} + {dt}]:")
+            self.out(ind + 1, f"v[{tb}] = {M.PC_EXITING}")
             lay = self.m.layout
             if lay.stride > lay.locals_start:  # the thread function has returned
-                self.out(ind + 1, f"v[tb + {lay.locals_start}:tb + STRIDE] = "
+                self.out(ind + 1, f"v[{tb} + {lay.locals_start}:{tb} + STRIDE] = "
                                   f"[0] * {lay.stride - lay.locals_start}")
             if final == M.PC_FREED:
-                self.out(ind + 1, f"v[tb + {dt}] |= FREE_BIT")
+                self.out(ind + 1, f"v[{tb} + {dt}] |= FREE_BIT")
             self.out(ind, "else:")
             ind += 1
-        self.out(ind, f"v[tb] = {final}")
-        self.out(ind, "v[tb + 2:tb + STRIDE] = CLEARED")
+        self.out(ind, f"v[{tb}] = {final}")
+        self.out(ind, f"v[{tb} + 2:{tb} + STRIDE] = CLEARED")
 
     def fail(self, ind: int, ctx: Ctx, prop: str, message: str) -> None:
         failure = f"Failure({prop!r}, {message}, tuple(v))"
@@ -330,7 +354,7 @@ class Codegen:
             self.out(ind, "for _ in ONCE:")
             self.out(ind + 1, f"v = {saved}")
             body = self.guards(list(block), ind + 1, inner)
-            self.out(ind + 1, f"v = {saved}.copy()")
+            self.out(ind + 1, f"v = list({saved})")
             if ctx.forks:
                 self.out(ind + 1, f"_fk = {saved}_fk")
             if ctx.labelled:
@@ -365,7 +389,7 @@ class Codegen:
             self.out(ind + 1, f"if not {self.ex(st.where, inner)}:")
             self.out(ind + 2, "continue")
         body = self.guards(list(st.body), ind + 1, inner)
-        self.out(ind + 1, f"v = {saved}.copy()")
+        self.out(ind + 1, f"v = list({saved})")
         if ctx.forks:
             self.out(ind + 1, f"_fk = {saved}_fk")
         if ctx.labelled:
@@ -484,14 +508,21 @@ class Codegen:
             if isinstance(key, IntType):
                 exact = isinstance(e.index.type, IntType) and e.index.type.lo is not None and \
                     key.lo <= e.index.type.lo and e.index.type.hi <= key.hi  # type: ignore
-                idx = f"({idx} - {key.lo})" if exact else f"_ix({idx}, {key.lo}, {key.hi})"
+                idx = _minus(idx, key.lo) if exact else self.checked_index(idx, key)
             w = e.type.width()
-            return root, f"{off} + {idx}{'' if w == 1 else f' * {w}'}"
+            pos = idx if w == 1 else f"{idx} * {w}"
+            return root, pos if off == "0" else f"{off} + {pos}"
         if isinstance(e, M.FieldPlace):
             root, off = self.offset(e.base, ctx) if _addressable(e.base) else \
                 (f"({self.ex(e.base, ctx)})", "0")
             return root, f"{off} + {e.offset}"
         raise AssertionError(e)
+
+    def checked_index(self, idx: str, key: IntType) -> str:
+        """The position of `idx` in lo..hi, checked inline: `_ix` is only called to raise."""
+        t = self.fresh("_i")
+        return f"({_minus(t, key.lo)} if {key.lo} <= ({t} := {idx}) <= {key.hi} " \
+               f"else _ix({t}, {key.lo}, {key.hi}))"
 
     def place(self, e: M.TExpr, ctx: Ctx) -> str:
         root, off = self.offset(e, ctx)
@@ -680,6 +711,10 @@ def _has_fork(stmts: tuple[M.Stmt, ...]) -> bool:
         if isinstance(st, M.Choose) and _has_fork(st.body):
             return True
     return False
+
+
+def _minus(code: str, lo: int) -> str:
+    return code if lo == 0 else f"({code} - {lo})"
 
 
 def _compound(t: Type) -> bool:

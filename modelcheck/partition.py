@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .codegen import BOUND, EvalError
+from .codegen import BOUND, EvalError, results
 from .model import PC_EXITING
 from .search import EVAL_NOTE, Violation, broken_invariants
 from .store import NO_PARENT, FingerprintStore, fingerprint_of
@@ -60,10 +60,11 @@ class Partition:
     def expand(self, level: int, violated: frozenset[str], deadline: float | None,
                notes: tuple[str, str]) -> Expansion:
         """Every successor of the frontier, deduplicated, with its smallest key."""
-        steps, offsets, canon = self.ts.steps, self.ts.pc_offsets, self.ts.canon
+        offsets, canon = self.ts.pc_offsets, self.ts.canon
+        threads = list(enumerate(zip(offsets, self.ts.thread_steps)))
         check_deadlock = self.ts.model.check_deadlock
         pool_note, time_note = notes
-        out = Expansion([], fired=[0] * (max(steps, default=0) + 1))
+        out = Expansion([], fired=[0] * (max(self.ts.steps, default=0) + 1))
         fired = out.fired
         seen: dict[tuple, int] = {}
         transitions = 0
@@ -75,19 +76,28 @@ class Partition:
             k = base = rank << KEY_BITS
             other = 0  # successors that are not states (failures, an exhausted pool)
             enabled = pool_blocked = False
-            for me, off in enumerate(offsets):
+            for me, (off, table) in threads:
                 pc = s[off]
                 if pc < PC_EXITING:
                     continue
                 try:
-                    for r in steps[pc](s, me):
+                    r = got = table[pc](s)
+                    if type(r) is tuple:  # one successor, the common case: no loop
+                        k += 1
+                        enabled = True
+                        fired[pc] += 1
+                        if canon is not None:
+                            r = canon(r)
+                        seen.setdefault(r, k)  # states come in rank order: first is least
+                        continue
+                    for r in results(got):  # the same for each of several results
                         k += 1
                         if type(r) is tuple:
                             enabled = True
                             fired[pc] += 1
                             if canon is not None:
                                 r = canon(r)
-                            seen.setdefault(r, k)  # states come in rank order: first is least
+                            seen.setdefault(r, k)
                         elif r is BOUND:
                             other += 1
                             pool_blocked = True

@@ -11,11 +11,12 @@ step that could not be evaluated leaves the unviolated properties "unknown".
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .codegen import BOUND, EvalError, Failure
+from .codegen import BOUND, EvalError, Failure, results
 from .model import PC_EXITING, Model
 from .store import StateStore, Store
 from .system import TransitionSystem
@@ -96,7 +97,6 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     all_props = {p.name for p in model.properties}
     invariants = list(ts.invariants)
     offsets = ts.pc_offsets
-    steps = ts.steps
     canon = ts.canon  # symmetry reduction: store one state per class
     check_deadlock = model.check_deadlock
     pool_note = pool_exhausted(model)
@@ -133,12 +133,37 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
 
     states, index, parents = store.states, store.index, store.parents
     max_states = limits.max_states if limits.max_states is not None else -1
-    threads = list(enumerate(offsets))
+    threads = [(me, off, table) for me, (off, table) in enumerate(zip(offsets, ts.thread_steps))]
     i, depth, n = 0, 0, len(states)  # n: states stored so far
     level_end = n
     frontier_full = limits.max_depth == 0
     transitions = 0
     last_report = start
+
+    def admit(r: tuple) -> int:
+        """Store r, just entered into `index` as state n, or cut it off at a limit; check
+        the invariants on it. Returns the number of states stored."""
+        if frontier_full or n == max_states:
+            del index[r]
+            note(f"depth limit of {limits.max_depth} reached" if frontier_full
+                 else f"state limit of {max_states} reached")
+            return n
+        states.append(r)
+        parents.append(i)
+        for _, holds in invariants:  # check_state says what is wrong
+            try:
+                ok = holds(r)
+            except EvalError:
+                ok = False
+            if not ok:
+                check_state(n, r, depth + 1)
+                break
+        return n + 1
+
+    # The loop makes millions of tuples and lists and no reference cycles: the cyclic
+    # collector's passes over them would cost about a tenth of the run.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         while i < n and not finished:
             if i == level_end:
@@ -155,36 +180,30 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                     progress(Progress(n, transitions, depth, n - i, now - start))
             s = states[i]
             enabled = pool_blocked = False
-            for me, off in threads:
+            for me, off, table in threads:
                 pc = s[off]
                 if pc < PC_EXITING:
                     continue
                 try:
-                    for r in steps[pc](s, me):
+                    r = got = table[pc](s)
+                    if type(r) is tuple:  # one successor, the common case: no loop
+                        enabled = True
+                        transitions += 1
+                        fired[pc] += 1
+                        if canon is not None:
+                            r = canon(r)
+                        if index.setdefault(r, n) == n:  # not seen before
+                            n = admit(r)
+                        continue
+                    for r in results(got):  # the same for each of several results
                         if type(r) is tuple:
                             enabled = True
                             transitions += 1
                             fired[pc] += 1
                             if canon is not None:
                                 r = canon(r)
-                            if index.setdefault(r, n) != n:
-                                continue  # seen before
-                            if frontier_full or n == max_states:
-                                del index[r]
-                                note(f"depth limit of {limits.max_depth} reached" if frontier_full
-                                     else f"state limit of {max_states} reached")
-                                continue
-                            states.append(r)
-                            parents.append(i)
-                            n += 1
-                            for _, holds in invariants:  # check_state says what is wrong
-                                try:
-                                    ok = holds(r)
-                                except EvalError:
-                                    ok = False
-                                if not ok:
-                                    check_state(n - 1, r, depth + 1)
-                                    break
+                            if index.setdefault(r, n) == n:
+                                n = admit(r)
                         elif r is BOUND:
                             pool_blocked = True
                             note(pool_note)
@@ -202,6 +221,9 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             i += 1
     except KeyboardInterrupt:
         note("interrupted")
+    finally:
+        if collecting:
+            gc.enable()
     stats.transitions = transitions
     stats.depth = _depth_of_last(store)
     if stop_at_first and done() and i < len(states):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
+from inspect import isgeneratorfunction
 from typing import Any
 
 from . import codegen
-from .codegen import BOUND, Codegen, EvalError, Failure
+from .codegen import BOUND, Codegen, EvalError, Failure, results
 from .errors import SpecError
 from .model import FREE_BIT, PC_EXITING, Model
 from .symmetry import Canonicaliser
@@ -24,7 +26,8 @@ from .typesys import Type
 class TransitionSystem:
     model: Model
     source: str
-    steps: dict[int, Callable[[tuple, int], Iterator[Any]]]
+    # per thread id, the step at each pc compiled for that id: `thread_steps[me][pc](s)`
+    thread_steps: list[dict[int, Callable[[tuple], Any]]]
     labelled_steps: dict[int, Callable[[tuple, int], Iterator[Any]]]
     init: Callable[[], Iterator[Any]]
     labelled_init: Callable[[], Iterator[Any]]
@@ -32,6 +35,13 @@ class TransitionSystem:
     bound_types: dict[int, Type] = field(default_factory=dict)
     # the canonical representative of a state's symmetry class; None: no reduction
     canon: Canonicaliser | None = None
+
+    @cached_property
+    def steps(self) -> dict[int, Callable[[tuple, int], Any]]:
+        """The step at each pc for a thread id given as an argument, for callers off the
+        hot path."""
+        tables = self.thread_steps
+        return {pc: _for_any_thread(tables, pc) for pc in (tables[0] if tables else {})}
 
     @property
     def pc_offsets(self) -> list[int]:
@@ -44,11 +54,11 @@ class TransitionSystem:
     def successors(self, s: tuple) -> Iterator[tuple]:
         """Every successor state of s, in the order the search meets them (failures and
         pool exhaustion left out): what a fingerprint store replays to rebuild a path."""
-        for me, off in enumerate(self.pc_offsets):
+        for off, table in zip(self.pc_offsets, self.thread_steps):
             if s[off] < PC_EXITING:
                 continue
             try:
-                yield from (r for r in self.steps[s[off]](s, me) if type(r) is tuple)
+                yield from (r for r in results(table[s[off]](s)) if type(r) is tuple)
             except EvalError:
                 continue  # the search met the same error and went no further in this step
 
@@ -61,8 +71,10 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
     default = [v for var in model.vars for v in var.type.default()] + unused_thread * model.pool
     namespace: dict[str, Any] = {
         "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND, "ONCE": (0,),
-        "STEPS": {}, "LSTEPS": {}, "INVARIANTS": [], "DEFAULT": tuple(default),
+        "STEPS": [{} for _ in range(model.pool)], "LSTEPS": {}, "INVARIANTS": [],
+        "DEFAULT": tuple(default),
         "CLEARED": [0] * (model.thread_stride - 2), "FREE_BIT": FREE_BIT,
+        "results": results,
     }
     try:
         code = compile(codegen.RUNTIME + source, f"<mcheck {model.name}/{model.variant}>", "exec")
@@ -72,24 +84,31 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
         raise SpecError(f"the spec is nested too deeply to compile ({why})") from None
     exec(code, namespace)
     invariants = [(inv.name, fn) for inv, fn in zip(model.invariants, namespace["INVARIANTS"])]
-    steps = namespace["STEPS"]
+    tables = namespace["STEPS"]
     if model.symmetric:  # with or without --no-symmetry: both searches see one system
-        steps = {pc: _all_or_nothing(fn) for pc, fn in steps.items()}
+        tables = [{pc: _all_or_nothing(fn) if isgeneratorfunction(fn) else fn
+                   for pc, fn in t.items()} for t in tables]
     canon = Canonicaliser(model) if symmetry and model.symmetric else None
-    return TransitionSystem(model, source, steps, namespace["LSTEPS"],
+    return TransitionSystem(model, source, tables, namespace["LSTEPS"],
                             namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types,
                             canon)
 
 
-def _all_or_nothing(step: Callable[[tuple, int], Iterator[Any]]) -> Callable[[tuple, int], Any]:
-    """A step that cannot be evaluated in one branch yields no successor in any branch.
+def _for_any_thread(tables: list[dict[int, Callable[[tuple], Any]]],
+                    pc: int) -> Callable[[tuple, int], Any]:
+    return lambda s, me: results(tables[me][pc](s))
+
+
+def _all_or_nothing(step: Callable[[tuple], Any]) -> Callable[[tuple], Any]:
+    """A step that cannot be evaluated in one branch yields no successor in any branch
+    (a straight step has one branch: it needs no wrapping).
 
     Otherwise which branches come before the failing one would depend on the
     order of ids, which a renaming changes: the reduced and the unreduced search
     would cut off different successors. (A failing step makes the search
     incomplete either way.)
     """
-    return lambda s, me: list(step(s, me))
+    return lambda s: list(step(s))
 
 
 __all__ = ["TransitionSystem", "build", "PC_EXITING", "BOUND", "Failure", "EvalError"]
