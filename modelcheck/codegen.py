@@ -397,15 +397,20 @@ class Codegen:
                      f"_ch = {saved}_ch + (({st.var.name!r}, {var}, {st.var.uid}),)")
         self.seq(body + rest, ind + 1, inner)
 
-    def spawn(self, st: M.Spawn, ind: int, ctx: Ctx) -> None:
-        t = self.m.templates[st.template]
-        args = [self.ex(a, ctx) for a in st.args]
+    def allocate(self, ind: int, ctx: Ctx) -> str:
+        """A new thread id for spawn or fork; none left ends this path as BOUND."""
         child = self.fresh("_c")
         self.out(ind, f"{child} = _alloc(v)")
         self.out(ind, f"if {child} is None:")
         self.out(ind + 1, "yield (BOUND, _ch)" if ctx.labelled else ctx.give("BOUND"))
         if not ctx.straight:
             self.out(ind + 1, ctx.end_path())
+        return child
+
+    def spawn(self, st: M.Spawn, ind: int, ctx: Ctx) -> None:
+        t = self.m.templates[st.template]
+        args = [self.ex(a, ctx) for a in st.args]
+        child = self.allocate(ind, ctx)
         base = self.fresh("_cb")
         self.out(ind, f"{base} = TB + {child} * STRIDE")
         vals = self.fresh("_a")
@@ -439,12 +444,7 @@ class Codegen:
 
     def fork(self, st: M.Fork, ind: int, ctx: Ctx) -> None:
         """Reserve the child's id now; `finish` copies the parent's block into it."""
-        child = self.fresh("_c")
-        self.out(ind, f"{child} = _alloc(v)")
-        self.out(ind, f"if {child} is None:")
-        self.out(ind + 1, "yield (BOUND, _ch)" if ctx.labelled else ctx.give("BOUND"))
-        if not ctx.straight:
-            self.out(ind + 1, ctx.end_path())
+        child = self.allocate(ind, ctx)
         self.out(ind, f"v[TB + {child} * STRIDE] = -1")
         self.out(ind, f"v[TB + {child} * STRIDE + 1] = {ctx.me}")
         own = st.target is not None and (

@@ -213,7 +213,7 @@ def search_levels(ts: TransitionSystem, limits: Limits | None = None,
     all_props = {p.name for p in model.properties}
     violations: dict[str, Violation] = {}
     incomplete: list[str] = []
-    stats = Stats()
+    stats = Stats(fired=ts.pc_counters())
 
     def note(reason: str) -> None:
         if reason not in incomplete:
@@ -241,8 +241,7 @@ def search_levels(ts: TransitionSystem, limits: Limits | None = None,
                 found = [f for _, fs, _, _, _ in replies for f in fs]
                 for _, _, ns, t, fired in replies:
                     stats.transitions += t
-                    stats.fired = [a + b for a, b in zip(fired, stats.fired)] \
-                        if stats.fired else fired
+                    stats.fired = [a + b for a, b in zip(stats.fired, fired)]
                     for n in ns:
                         note(n)
                 keys = [k for k, _, _, _, _ in replies]

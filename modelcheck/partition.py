@@ -64,7 +64,7 @@ class Partition:
         threads = list(enumerate(zip(offsets, self.ts.thread_steps)))
         check_deadlock = self.ts.model.check_deadlock
         pool_note, time_note = notes
-        out = Expansion([], fired=[0] * (max(self.ts.steps, default=0) + 1))
+        out = Expansion([], fired=self.ts.pc_counters())
         fired = out.fired
         seen: dict[tuple, int] = {}
         transitions = 0

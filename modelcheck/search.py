@@ -93,7 +93,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     violations: dict[str, Violation] = {}
     incomplete: list[str] = []
     stats = Stats()
-    fired = stats.fired = [0] * (max(ts.steps, default=0) + 1)
+    fired = stats.fired = ts.pc_counters()
     all_props = {p.name for p in model.properties}
     invariants = list(ts.invariants)
     offsets = ts.pc_offsets

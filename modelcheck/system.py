@@ -48,6 +48,10 @@ class TransitionSystem:
         m = self.model
         return [m.thread_base + i * m.thread_stride for i in range(m.pool)]
 
+    def pc_counters(self) -> list[int]:
+        """One zero per pc: what `Stats.fired` counts successors in."""
+        return [0] * (max(self.steps, default=0) + 1)
+
     def initial_states(self) -> Iterator[tuple]:
         return (r for r in self.init() if type(r) is tuple)
 
