@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from modelcheck.errors import SpecError
-from modelcheck.pipeline import load_text, run_variant
-from modelcheck.search import Limits
-from modelcheck.system import TransitionSystem
-from modelcheck.trace import Counterexample
-from modelcheck.values import state_dict
-from modelcheck.verdict import PropertyVerdict, Verdict
+from modelcheck.app.pipeline import run_variant
+from modelcheck.backends.python.system import TransitionSystem
+from modelcheck.engine.outcome import Limits
+from modelcheck.engine.trace import Counterexample
+from modelcheck.engine.verdict import PropertyVerdict, Verdict
+from modelcheck.ir.values import state_dict
+from modelcheck.lang.errors import SpecError
+from modelcheck.lang.source import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 OSV = ROOT / "specs" / "osv_visibility.spec"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.ci import main as ci_main
-from modelcheck.ci import parser as ci_parser
-from modelcheck.ci import run_ci
-from modelcheck.cli import main
-from modelcheck.system import TransitionSystem
-from modelcheck.verdict import Verdict
+from modelcheck.app.ci import main as ci_main
+from modelcheck.app.ci import parser as ci_parser
+from modelcheck.app.ci import run_ci
+from modelcheck.app.cli import main
+from modelcheck.backends.python.system import TransitionSystem
+from modelcheck.engine.verdict import Verdict
 from tests.conftest import OSV, ROOT, VARIANTS
 from tests.test_formats import validate_junit
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from modelcheck.cli import main
+from modelcheck.app.cli import main
 from tests.conftest import OSV, VARIANTS, write
 
 HOLDS = """

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelcheck.cli import main
-from modelcheck.errors import SpecError
-from modelcheck.pipeline import load_text, run_variant
-from modelcheck.search import Limits
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import run_variant
+from modelcheck.engine.outcome import Limits
+from modelcheck.lang.errors import SpecError
+from modelcheck.lang.source import load_text
 from tests.conftest import OSV, spec_error, write
 
 TAIL = "thread w() {\n  s: { skip; }\n}\nstart w();\n"

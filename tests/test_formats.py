@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from modelcheck.cli import main
+from modelcheck.app.cli import main
 from tests.conftest import OSV, ROOT, write
 from tests.test_cli import VALUES
 

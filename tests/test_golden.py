@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.cli import main
+from modelcheck.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = "tests/golden/specs"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from modelcheck.pipeline import compile_variant, load_text, run_variant
-from modelcheck.search import Limits, search
-from modelcheck.values import state_dict
-from modelcheck.verdict import Verdict
+from modelcheck.app.pipeline import compile_variant, run_variant
+from modelcheck.engine.outcome import Limits
+from modelcheck.engine.search import search
+from modelcheck.engine.verdict import Verdict
+from modelcheck.ir.values import state_dict
+from modelcheck.lang.source import load_text
 
 
 def run(src: str, **kw: object) -> Verdict:
@@ -56,7 +58,7 @@ def test_thread_local_copy_per_thread_initialised_at_spawn() -> None:
 def test_thread_local_needs_a_thread_outside_steps() -> None:
     import pytest
 
-    from modelcheck.errors import SpecError
+    from modelcheck.lang.errors import SpecError
     with pytest.raises(SpecError, match="say whose copy"):
         run("thread_local n: bool = false; thread w() { a: { skip; } } start w();"
             "invariant I: n;")

@@ -8,10 +8,11 @@ from functools import cache
 
 import pytest
 
-from modelcheck.cli import main
-from modelcheck.pipeline import load, run_variant
-from modelcheck.system import TransitionSystem
-from modelcheck.verdict import Verdict
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import run_variant
+from modelcheck.backends.python.system import TransitionSystem
+from modelcheck.engine.verdict import Verdict
+from modelcheck.lang.source import load
 from tests.conftest import OSV, actions, decoded, trace_of, violated
 
 EXPECTED = {

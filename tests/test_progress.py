@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-import modelcheck.ci
-import modelcheck.cli
-import modelcheck.progress
-from modelcheck.cli import main
-from modelcheck.progress import live_progress
-from modelcheck.search import Progress
+import modelcheck.app.ci
+import modelcheck.app.cli
+import modelcheck.app.progress
+from modelcheck.app.cli import main
+from modelcheck.app.progress import live_progress
+from modelcheck.engine.outcome import Progress
 from tests.conftest import write
 from tests.test_cli import VIOLATES
 
@@ -39,8 +39,8 @@ class Terminal(io.StringIO):
 @pytest.fixture
 def eager(monkeypatch: pytest.MonkeyPatch) -> None:
     """Report at every clock check and show the line at once."""
-    monkeypatch.setattr(modelcheck.cli, "PROGRESS_EVERY", 0.0)
-    monkeypatch.setattr(modelcheck.progress, "SHOW_AFTER", 0.0)
+    monkeypatch.setattr(modelcheck.app.cli, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(modelcheck.app.progress, "SHOW_AFTER", 0.0)
 
 
 def test_no_progress_callback_off_a_terminal_or_when_quiet() -> None:
@@ -89,7 +89,7 @@ def test_cli_no_progress_with_quiet(tmp_path: Path, eager: None,
 
 def test_ci_progress_on_a_terminal(tmp_path: Path, eager: None,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(modelcheck.ci, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(modelcheck.app.ci, "PROGRESS_EVERY", 0.0)
     term = Terminal()
     monkeypatch.setattr(sys, "stderr", term)
     assert main(["ci", write(tmp_path, WIDE)]) == 0

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from modelcheck.cli import main
-from modelcheck.errors import SpecError
-from modelcheck.pipeline import load, run_variant
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import run_variant
+from modelcheck.lang.errors import SpecError
+from modelcheck.lang.source import load
 from tests.conftest import OSV, check, prop, write
 
 # x and y climb together to 2; `x <= 2 && y <= 2` holds but is not 1-inductive:

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from modelcheck.bmc import VIOLATED, bmc
-from modelcheck.checker import check
-from modelcheck.cli import main
-from modelcheck.induction import Result, flat
-from modelcheck.pipeline import load_text
-from modelcheck.prove import encoding, prove_variant
-from modelcheck.prove_html import bmc_html, prove_html
+from modelcheck.app.cli import main
+from modelcheck.app.prove import encoding, prove_variant
+from modelcheck.check.checker import check
+from modelcheck.lang.source import load_text
+from modelcheck.report.prove_page import bmc_html, prove_html
+from modelcheck.symbolic.bmc import VIOLATED, bmc
+from modelcheck.symbolic.induction import Result, flat
 from tests.conftest import OSV, ROOT, write
 from tests.test_prove import CLIMB, MODES, TOGETHER
 from tests.test_report_html import browser, open_offline  # noqa: F401 (a fixture)

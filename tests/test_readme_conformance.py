@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from modelcheck.cli import main
+from modelcheck.app.cli import main
 from tests.conftest import check, decoded, run, trace_of, violated, write
 
 # --- 1. `var x: T in {...}` cannot be compiled at all ----------------------------------

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modelcheck.pipeline import load_text, run_variant
+from modelcheck.app.pipeline import run_variant
+from modelcheck.lang.source import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

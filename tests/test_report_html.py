@@ -11,14 +11,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from modelcheck.cli import main
-from modelcheck.codegen import EvalError
-from modelcheck.explain import explain, holds
-from modelcheck.pipeline import compile_variant, load, load_text
-from modelcheck.report_html import html, write_html
-from modelcheck.search import search
-from modelcheck.system import TransitionSystem
-from modelcheck.values import state_dict
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import compile_variant
+from modelcheck.backends.python.system import TransitionSystem
+from modelcheck.backends.runtime import EvalError
+from modelcheck.engine.search import search
+from modelcheck.ir.values import state_dict
+from modelcheck.lang.source import load, load_text
+from modelcheck.report.explain import explain, holds
+from modelcheck.report.html_page import html, write_html
 from tests.conftest import OSV, ROOT, run, trace_of, write
 
 TLS = ROOT / "specs" / "tls_swap.spec"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.cli import main
-from modelcheck.pipeline import load, load_text, run_variant
-from modelcheck.verdict import Verdict
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import run_variant
+from modelcheck.engine.verdict import Verdict
+from modelcheck.lang.source import load, load_text
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "rseq_refcount.spec"
 

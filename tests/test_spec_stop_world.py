@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.cli import main
-from modelcheck.pipeline import load, run_variant
-from modelcheck.system import TransitionSystem
-from modelcheck.trace import Counterexample
-from modelcheck.values import state_dict
-from modelcheck.verdict import Verdict
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import run_variant
+from modelcheck.backends.python.system import TransitionSystem
+from modelcheck.engine.trace import Counterexample
+from modelcheck.engine.verdict import Verdict
+from modelcheck.ir.values import state_dict
+from modelcheck.lang.source import load
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "stop_world.spec"
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.cli import main
-from modelcheck.pipeline import load, run_variant
-from modelcheck.verdict import Verdict
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import run_variant
+from modelcheck.engine.verdict import Verdict
+from modelcheck.lang.source import load
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "tls_swap.spec"
 

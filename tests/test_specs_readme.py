@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.pipeline import load, run_variant
-from modelcheck.verdict import Verdict
+from modelcheck.app.pipeline import run_variant
+from modelcheck.engine.verdict import Verdict
+from modelcheck.lang.source import load
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "specs" / "README.md"

@@ -7,16 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from modelcheck.cli import main
-from modelcheck.pipeline import LoadedSpec, load, load_text, run_variant
-from modelcheck.report_text import trace
-from modelcheck.search import Limits
-from modelcheck.store import (
-    NO_PARENT,
-    FingerprintStore,
-    collision_probability,
-    fingerprint_of,
-)
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import run_variant
+from modelcheck.engine.fingerprint import fingerprint_of
+from modelcheck.engine.outcome import Limits
+from modelcheck.engine.store import NO_PARENT, FingerprintStore, collision_probability
+from modelcheck.lang.source import LoadedSpec, load, load_text
+from modelcheck.report.text import trace
 from tests.conftest import ROOT
 from tests.test_engine import counters
 

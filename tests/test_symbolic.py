@@ -18,15 +18,17 @@ import z3
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from modelcheck.certify import CertificationError, Certifier
-from modelcheck.cli import main
-from modelcheck.codegen import BOUND, EvalError
-from modelcheck.errors import SpecError
-from modelcheck.model import PC_EXITING
-from modelcheck.pipeline import compile_variant, load, load_text, run_variant
-from modelcheck.search import Limits, search
-from modelcheck.symbolic import Encoding, Unsupported, encode
-from modelcheck.system import TransitionSystem
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import compile_variant, run_variant
+from modelcheck.backends.python.system import TransitionSystem
+from modelcheck.backends.runtime import BOUND, EvalError
+from modelcheck.engine.outcome import Limits
+from modelcheck.engine.search import search
+from modelcheck.ir.model import PC_EXITING
+from modelcheck.lang.errors import SpecError
+from modelcheck.lang.source import load, load_text
+from modelcheck.symbolic.certify import CertificationError, Certifier
+from modelcheck.symbolic.encoding import Encoding, Unsupported, encode
 from tests.conftest import ROOT
 
 SPECS = sorted((ROOT / "specs").glob("*.spec"))
@@ -38,7 +40,7 @@ def explicit(ts: TransitionSystem, s: tuple, me: int) -> tuple[set[tuple], set[s
     fails: set[str] = set()
     bound = raised = False
     try:
-        for r in ts.steps[s[ts.pc_offsets[me]]](s, me):
+        for r in ts.step(s, me):
             if type(r) is tuple:
                 succ.add(r)
             elif r is BOUND:
@@ -374,8 +376,8 @@ def test_encoding_a_spec_takes_well_under_a_second() -> None:
 def test_unknown_statement_is_refused_not_encoded() -> None:
     from dataclasses import dataclass
 
-    from modelcheck import model as M
-    from modelcheck.errors import NOWHERE
+    from modelcheck.ir import model as M
+    from modelcheck.lang.errors import NOWHERE
 
     @dataclass(frozen=True, eq=False)
     class Teleport(M.Stmt):

@@ -13,14 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.cli import main
-from modelcheck.model import PC_EXITING
-from modelcheck.pipeline import compile_variant, load, load_text, run_variant
-from modelcheck.search import Limits, search
-from modelcheck.symmetry import Canonicaliser
-from modelcheck.system import TransitionSystem
-from modelcheck.trace import Counterexample
-from modelcheck.verdict import Verdict
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import compile_variant, run_variant
+from modelcheck.backends.python.canon import Canonicaliser
+from modelcheck.backends.python.system import TransitionSystem
+from modelcheck.engine.outcome import Limits
+from modelcheck.engine.search import search
+from modelcheck.engine.trace import Counterexample
+from modelcheck.engine.verdict import Verdict
+from modelcheck.ir.model import PC_EXITING
+from modelcheck.lang.source import load, load_text
 from tests.conftest import ROOT, spec_error, write
 
 EXAMPLES = sorted((ROOT / "tests" / "symmetric").glob("*.spec"))
@@ -225,7 +227,7 @@ def test_canonical_form_is_invariant_and_steps_commute(name: str, variant: str |
             if s[off] >= PC_EXITING:
                 out |= {canon(r) if type(r) is tuple else (type(r).__name__,
                                                            getattr(r, "prop", None))
-                        for r in ts.steps[s[off]](s, me)}
+                        for r in ts.step(s, me)}
         return out
 
     for s in rng.sample(states, min(400, len(states))):

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from modelcheck.cli import main
-from modelcheck.pipeline import load, load_text, run_variant
+from modelcheck.app.cli import main
+from modelcheck.app.pipeline import run_variant
+from modelcheck.lang.source import load, load_text
 from tests.conftest import ROOT
 from tests.test_engine import counters
 from tests.test_store import seen, shipped

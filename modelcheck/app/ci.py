@@ -1,0 +1,198 @@
+"""`mcheck ci [PATHS...]`: every variant of every spec against its `expect` line, as a gate.
+
+One command for a CI job or a pre-commit hook: it finds the specs, checks each variant,
+prints one table, and exits 0 only when every verdict is the expected one after a complete
+search. Exit codes: 2 some spec could not be loaded or checked (the others are still
+checked and tabulated), else 1 some verdict differs from its expectation, else 3 some
+search was incomplete, else 0.
+
+The HTML report writer is passed in (`write_report`) rather than imported, so this module
+does not depend on how reports are rendered; it is called for every variant that violates
+a property or misses its expectation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from ..backends.base import TransitionSystem
+from ..engine.outcome import Limits
+from ..engine.verdict import Verdict
+from ..lang.errors import SpecError
+from ..lang.source import LoadedSpec, load
+from ..report.junit import Checked, SpecFailure, write_junit
+from ..report.text import certification_failure
+from ..symbolic.certify import INTERNAL_ERROR, CertificationError
+from .options import UsageError, add_search_options, search_settings, write_output
+from .pipeline import run_variant
+from .progress import PROGRESS_EVERY, live_progress
+
+ReportWriter = Callable[[TransitionSystem, Verdict, Path], None]
+HEADINGS = ("spec", "variant", "expected", "actual", "states", "seconds", "status")
+EXIT = {"ERROR": 2, "MISMATCH": 1, "INCOMPLETE": 3}  # in order of precedence
+
+
+@dataclass
+class Row:
+    spec: str
+    variant: str
+    expected: str
+    actual: str
+    states: int | None
+    seconds: float | None
+    status: str  # ok, MISMATCH, INCOMPLETE, ERROR
+
+
+@dataclass
+class CiRun:
+    rows: list[Row] = field(default_factory=list)
+    results: list[Checked | SpecFailure] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        statuses = {r.status for r in self.rows}
+        return next((code for status, code in EXIT.items() if status in statuses), 0)
+
+    @property
+    def errors(self) -> list[SpecFailure]:
+        return [r for r in self.results if isinstance(r, SpecFailure)]
+
+
+def spec_files(paths: Sequence[str]) -> list[Path]:
+    """The spec files named, and every `*.spec` under the directories named, in order."""
+    out: list[Path] = []
+    for name in paths:
+        p = Path(name)
+        if p.is_dir():
+            out += sorted(p.rglob("*.spec"))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise UsageError(f"no such file or directory: {name}")
+    if not out:
+        raise UsageError(f"no .spec files in {', '.join(paths)}")
+    return out
+
+
+def run_ci(paths: Sequence[str], overrides: dict[str, str] | None = None,
+           limits: Limits | None = None, write_report: ReportWriter | None = None,
+           reports: Path = Path("reports"), quiet: bool = True) -> CiRun:
+    run = CiRun()
+    for path in spec_files(paths):
+        try:
+            spec = load(path)
+        except SpecError as e:
+            _failed(run, str(path), None, e, _source(path))
+            continue
+        for variant in spec.variants if spec.ast.variants else [None]:
+            checked = _check(run, spec, variant, overrides, limits, quiet)
+            if checked is None or write_report is None:
+                continue
+            ts, v = checked
+            if v.result == "violated" or run.rows[-1].status != "ok":
+                target = reports / f"{Path(v.spec).stem}-{v.variant}.html"
+                write_output(target, partial(write_report, ts, v))
+                run.reports.append(target)
+    return run
+
+
+def _check(run: CiRun, spec: LoadedSpec, variant: str | None,
+           overrides: dict[str, str] | None, limits: Limits | None,
+           quiet: bool) -> Checked | None:
+    """Check one variant and add its row; None when the variant does not check."""
+    try:
+        with live_progress(f"{Path(spec.path).name} {variant or ''}", quiet, sys.stderr) as bar:
+            ts, v = run_variant(spec, variant, overrides, limits, progress=bar,
+                                progress_every=PROGRESS_EVERY)
+    except SpecError as e:
+        _failed(run, spec.path, variant, e, spec.source)
+        return None
+    if v.expectation == "unmet":
+        status = "MISMATCH"
+    elif v.expectation == "open" or v.incomplete:
+        status = "INCOMPLETE"
+    else:
+        status = "ok"
+    if v.violated:
+        actual = _violations(v.violated) + (" (incomplete)" if v.incomplete else "")
+    else:
+        actual = v.result
+    run.rows.append(Row(spec.path, v.variant, _violations(v.expected), actual,
+                        v.stats.distinct_states, v.stats.seconds, status))
+    run.results.append((ts, v))
+    return ts, v
+
+
+def _violations(props: frozenset[str]) -> str:
+    return "violates " + ", ".join(sorted(props)) if props else "holds"
+
+
+def _failed(run: CiRun, spec: str, variant: str | None, e: SpecError, source: str) -> None:
+    run.rows.append(Row(spec, variant or "-", "-", "error", None, None, "ERROR"))
+    run.results.append(SpecFailure(spec, variant, e.render(spec, source)))
+
+
+def _source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def table(rows: Sequence[Row]) -> str:
+    cells = [HEADINGS] + [
+        (r.spec, r.variant, r.expected, r.actual,
+         "-" if r.states is None else f"{r.states:,}",
+         "-" if r.seconds is None else f"{r.seconds:.2f}", r.status) for r in rows]
+    widths = [max(len(row[k]) for row in cells) for k in range(len(HEADINGS))]
+    numeric = {HEADINGS.index("states"), HEADINGS.index("seconds")}
+    lines = ["  ".join(v.rjust(w) if k in numeric else v.ljust(w)
+                       for k, (v, w) in enumerate(zip(row, widths))).rstrip()
+             for row in cells]
+    return "\n".join(lines)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mcheck ci",
+        description="Check every variant of every spec against its expect line.")
+    p.add_argument("paths", nargs="*", default=["specs/"], metavar="PATH",
+                   help="spec files, or directories searched for *.spec (default: specs/)")
+    p.add_argument("--junit", metavar="FILE", help="write one JUnit XML file for everything")
+    p.add_argument("--reports", metavar="DIR", default="reports",
+                   help="where reports of failing variants go (default: reports/)")
+    add_search_options(p)
+    return p
+
+
+def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as e:
+        return 0 if e.code == 0 else 2
+    try:
+        overrides, limits = search_settings(args)
+        run = run_ci(args.paths, overrides, limits, write_report, Path(args.reports),
+                     args.quiet)
+        print(table(run.rows))
+        for failure in run.errors:
+            print(f"\n{failure.message}")
+        if run.reports:
+            print()
+        for report in run.reports:
+            print(f"report: {report}")
+        if args.junit:
+            write_output(args.junit, lambda p: write_junit(p, run.results))
+    except UsageError as e:
+        print(f"mcheck ci: error: {e}", file=sys.stderr)
+        return 2
+    except CertificationError as e:
+        print(certification_failure(e), file=sys.stderr)
+        return INTERNAL_ERROR
+    return run.exit_code

@@ -1,0 +1,68 @@
+"""The whole path from a spec file to verdicts, one function per stage.
+
+text -> AST (parser) -> checked model (checker) -> transition system (codegen)
+-> search -> counterexamples -> verdict. The command line and the tests both
+enter here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..backends.python.system import TransitionSystem, build
+from ..check.checker import check
+from ..engine.levels import search_levels
+from ..engine.lints import lints
+from ..engine.outcome import Limits, Progress
+from ..engine.search import search
+from ..engine.store import StateStore
+from ..engine.symmetry import reduction
+from ..engine.trace import counterexample
+from ..engine.verdict import Verdict, verdict
+from ..lang.source import LoadedSpec, nesting_guard
+from ..symbolic.certify import CertificationError
+from ..symbolic.certify import certify as certify_traces
+from ..symbolic.lints import z3_lints
+
+
+def compile_variant(spec: LoadedSpec, variant: str | None = None,
+                    overrides: dict[str, str] | None = None,
+                    deadlock: bool = True, symmetry: bool = True) -> TransitionSystem:
+    with nesting_guard():
+        return build(check(spec.ast, variant, overrides, deadlock), symmetry)
+
+
+def run_variant(spec: LoadedSpec, variant: str | None = None,
+                overrides: dict[str, str] | None = None, limits: Limits | None = None,
+                stop_at_first: bool = False,
+                progress: Callable[[Progress], None] | None = None,
+                deadlock: bool = True, progress_every: float = 5.0,
+                symmetry: bool = True, store: str = "exact",
+                workers: int = 1, certify: bool = True) -> tuple[TransitionSystem, Verdict]:
+    """Search one variant; with `certify`, z3 checks every trace (or CertificationError).
+
+    `symmetry=False` is --no-symmetry: the spec's `symmetric` declarations are ignored.
+    `store` "fingerprint" or several `workers` search level by level over fingerprints
+    (`levels.py`); the verdicts and traces are the same as the exact store's."""
+    ts = compile_variant(spec, variant, overrides, deadlock, symmetry)
+    if store == "fingerprint" or workers > 1:
+        outcome = search_levels(ts, limits, stop_at_first, progress, progress_every, workers)
+    else:
+        outcome = search(ts, limits or Limits(), stop_at_first, progress, progress_every)
+    rank = {p.name: k for k, p in enumerate(ts.model.properties)}
+    ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
+    traces = [counterexample(ts, outcome, v) for v in ordered]
+    if certify:
+        try:
+            certify_traces(ts.model, traces)
+        except CertificationError as e:
+            e.system = ts
+            raise
+    result = verdict(spec.path, ts.model, outcome, traces)
+    if ts.canon is not None and isinstance(outcome.store, StateStore):
+        # orbit sizes need the stored states, which a fingerprint store does not keep
+        initial = [s for s in ts.init() if type(s) is tuple]
+        result.symmetry = reduction(ts.canon, outcome.store.states, initial)
+    holding = {p.name for p in result.properties if p.status == "holds"}
+    result.lints = lints(ts, outcome, holding) + z3_lints(ts.model, holding)
+    return ts, result

@@ -1,0 +1,211 @@
+"""`mcheck prove`: invariants, lemmas and assertions proved by k-induction with z3,
+or (`--bmc K`) a symbolic search for violations of at most K steps.
+
+The induction itself is `induction.py`, the search `bmc.py`; the encodings are
+`proof_encodings.py`, the HTML page `prove_html.py`. Exit codes: 0 every
+property proved, 1 some property refuted (a real counterexample from the
+initial states; with --bmc, a violation found), 2 usage or spec error, 3
+nothing refuted but some property unknown (not k-inductive up to K, or z3 gave
+up; with --bmc, no violation within K steps, which proves nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..check.checker import check
+from ..ir import model as M
+from ..lang.errors import SpecError
+from ..lang.source import LoadedSpec, load
+from ..report.prove_page import write_bmc_html, write_prove_html
+from ..symbolic.bmc import VIOLATED, Found, bmc
+from ..symbolic.induction import Prover, Result, Step, Trace, flat
+from ..symbolic.proof_encodings import Bounded, ProofEncoding, Unbounded
+from .options import UsageError, defines, write_html_report, write_output
+
+
+def encoding(spec: LoadedSpec, model: M.Model, overrides: dict[str, str],
+             unbounded: bool) -> ProofEncoding:
+    return (Unbounded if unbounded else Bounded)(spec, model, overrides)
+
+
+def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
+                  only: list[str], overrides: dict[str, str], unbounded: bool
+                  ) -> tuple[ProofEncoding, list[Result]]:
+    model = check(spec.ast, variant, overrides)
+    known = {p.name for p in model.properties if p.kind in ("invariant", "lemma", "assertion")}
+    for name in only:
+        if name not in known:
+            raise SpecError(f"--property {name}: variant {model.variant} has no invariant, "
+                            f"lemma or assertion '{name}'")
+    enc = encoding(spec, model, overrides, unbounded)
+    prover = Prover(enc, timeout)
+    goals = enc.goals(only)
+    lemmas = [g for g in goals if g.kind == "lemma"]
+    results = [prover.prove(goal, k, lemmas) for goal in goals]
+    unproved = [r.name for r in results if r.kind == "lemma" and r.outcome != "proved"]
+    broken = prover.wellformed()
+    for r in results:
+        if r.outcome == "proved" and broken:
+            r.outcome, r.reason = "unknown", f"{r.reason}, but {broken}"
+        elif r.outcome == "proved" and unproved and lemmas:
+            r.outcome = "unknown"
+            r.reason += f", but lemma {', '.join(unproved)} is not proved"
+    return enc, results
+
+
+# ----------------------------------------------------------------- reports
+def _text(path: str, enc: ProofEncoding, k: int, results: list[Result]) -> str:
+    lines = [f"{path}  variant {enc.m.variant}: prove (k <= {k}, {enc.scope})"]
+    width = max((len(r.name) for r in results), default=4)
+    for r in results:
+        lines.append(f"  {r.name:<{width}}  {r.kind:<9}  {r.outcome.upper()}: {r.reason}")
+        if r.outside_epr:
+            lines.append(f"  {'':<{width}}  {'':<9}  outside EPR (z3 may answer unknown): "
+                         + "; ".join(r.outside_epr))
+    for r in results:
+        if r.counterexample is not None:
+            lines += ["", f"Counterexample for {r.name}: {r.reason}"]
+            lines += _trace_lines(r.counterexample)
+        if r.cti is not None:
+            lines += ["", f"Counterexample to induction for {r.name} (k = {r.k}): "
+                          f"{len(r.cti.states) - 1} step(s) inside {r.name} and the lemmas, "
+                          "then a step out of it"]
+            for b in r.cti.broken:
+                which = f"conjunct {b['conjunct']} of {b['of']}" if b["conjunct"] else r.name
+                lines.append(f"  broken {which} at {b['at']}: {b['text']}")
+            lines += _trace_lines(r.cti)
+    return "\n".join(lines)
+
+
+def _trace_lines(t: Trace) -> list[str]:
+    out = []
+    for n, state in enumerate(t.states):
+        step = t.steps[n - 1] if 0 < n <= len(t.steps) else None
+        out.append(f"  state {n}" + (f" after thread {step.thread}: {step.action}"
+                                     if step else ""))
+        out += [f"      {k} = {v}" for k, v in flat(state).items()]
+    return out
+
+
+def _bmc_text(path: str, enc: ProofEncoding, k: int, found: list[Found], depth: int,
+              why: str | None) -> str:
+    lines = [f"{path}  variant {enc.m.variant}: bounded model checking to depth {k} "
+             f"({enc.scope})"]
+    width = max((len(f.prop) for f in found), default=4)
+    for f in found:
+        status = f"VIOLATED in {f.length} step{'s' if f.length != 1 else ''}" \
+            if f.status == VIOLATED else f"no violation within {depth} steps"
+        lines.append(f"  {f.prop:<{width}}  {f.kind:<9}  {status}")
+    if why is not None:
+        lines.append(f"  z3 gave up after depth {depth} ({why})")
+    for f in found:
+        if f.states is not None:
+            steps = [Step(*s) for s in f.steps or []]
+            lines += ["", f"Counterexample for {f.prop}: {f.length} step(s)"]
+            lines += _trace_lines(Trace(f.states, steps))
+            if len(steps) == len(f.states):
+                lines.append(f"  then thread {steps[-1].thread}: {steps[-1].action} fails "
+                             f"{f.prop}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------- CLI
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mcheck prove",
+                                description="Prove invariants by k-induction with z3.")
+    p.add_argument("spec")
+    p.add_argument("--variant", help="prove for this variant only (default: every variant)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--k", type=int, default=1,
+                     help="try k-induction for k = 1 .. K (default 1)")
+    how.add_argument("--bmc", type=int, metavar="K",
+                     help="instead of induction, search symbolically for violations of at "
+                          "most K steps")
+    p.add_argument("--unbounded", action="store_true",
+                   help="thread ids are an uninterpreted sort: proofs hold for every number "
+                        "of threads")
+    p.add_argument("--property", action="append", default=[], metavar="NAME",
+                   help="prove only this property (repeatable; lemmas are always proved)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="z3's time limit per query (default 60)")
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--json", metavar="FILE")
+    report = p.add_mutually_exclusive_group()
+    report.add_argument("--report", metavar="PATH",
+                        help="write the HTML page to PATH (a directory when several variants "
+                             "are proved); by default reports/SPEC-VARIANT-prove.html when a "
+                             "property is refuted or has a counterexample to induction")
+    report.add_argument("--no-report", action="store_true", help="write no HTML page")
+    return p
+
+
+def _report(args: argparse.Namespace, several: bool, variant: str, needed: bool,
+            write: Callable[[Path], None]) -> None:
+    """`--report` always writes; without it, only a page with a trace on it is written."""
+    if args.no_report or (args.report is None and not needed):
+        return
+    write_html_report(args.report, several, f"{Path(args.spec).stem}-{variant}-prove.html",
+                      write)
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:
+        return 0 if e.code == 0 else 2
+    try:
+        if args.k < 1:
+            raise SpecError("--k must be at least 1")
+        if args.timeout <= 0:
+            raise SpecError("--timeout must be positive")
+        overrides = defines(args.defines)
+        if args.bmc is not None and args.bmc < 0:
+            raise SpecError("--bmc must not be negative")
+        spec = load(args.spec)
+        docs, codes = [], []
+        variants = [args.variant] if args.variant else spec.variants
+        for variant in variants:
+            if args.bmc is not None:
+                enc = encoding(spec, check(spec.ast, variant, overrides), overrides,
+                               args.unbounded)
+                found, depth, why = bmc(enc, args.bmc, args.timeout)
+                print(_bmc_text(spec.path, enc, args.bmc, found, depth, why))
+                print()
+                codes.append(1 if any(f.status == VIOLATED for f in found) else 3)
+                _report(args, len(variants) > 1, enc.m.variant, codes[-1] == 1,
+                        lambda path, enc=enc, found=found, depth=depth, why=why:
+                        write_bmc_html(path, enc, args.bmc, found, depth, why))
+                docs.append({"spec": spec.path, "variant": enc.m.variant, "bmc": args.bmc,
+                             "depth": depth, "gave_up": why, "unbounded": args.unbounded,
+                             "results": [f.json() for f in found]})
+                continue
+            enc, results = prove_variant(spec, variant, args.k, args.timeout, args.property,
+                                         overrides, args.unbounded)
+            print(_text(spec.path, enc, args.k, results))
+            print()
+            outcomes = {r.outcome for r in results}
+            codes.append(1 if "refuted" in outcomes else 3 if "unknown" in outcomes else 0)
+            _report(args, len(variants) > 1, enc.m.variant,
+                    any(r.counterexample or r.cti for r in results),
+                    lambda path, enc=enc, results=results:
+                    write_prove_html(path, enc, args.k, args.unbounded, results))
+            docs.append({"spec": spec.path, "variant": enc.m.variant, "k": args.k,
+                         "unbounded": args.unbounded, "timeout": args.timeout,
+                         "results": [r.json() for r in results]})
+        if args.json:
+            doc = docs if len(docs) > 1 else docs[0]
+            write_output(args.json, lambda p: p.write_text(json.dumps(doc, indent=2) + "\n",
+                                                           encoding="utf-8"))
+    except SpecError as e:
+        source = Path(args.spec).read_text(errors="replace") if Path(args.spec).is_file() else ""
+        print(e.render(args.spec, source), file=sys.stderr)
+        return 2
+    except UsageError as e:
+        print(f"mcheck prove: error: {e}", file=sys.stderr)
+        return 2
+    return 1 if 1 in codes else 3 if 3 in codes else 0

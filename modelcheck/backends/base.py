@@ -1,0 +1,90 @@
+"""The back-end interface: what a search, a trace replay and a lint ask of a compiled model.
+
+A back end turns the checked model of one (spec, variant) into functions over flat
+state tuples (`ir.model.ThreadLayout` says what sits where). Everything after it —
+the exact and level searches, counterexample replay, lints, the state graph — goes
+through this interface and nothing else, so a second back end fills it and the rest
+of the pipeline does not change.
+
+`expand` is the one definition of "the successors of a state": every consumer that
+needs them calls it, so the order of successors, what a failing step produces and
+how symmetry applies cannot drift between consumers. Its order is canonical: threads
+by id; within a thread, the results in the order its step yields them (`either`
+branches in order, `choose` values in their domain's order, then signal-handler
+entries, destructors by number). Searches that must agree on traces rely on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..ir.model import Model
+from ..ir.typesys import Type
+from .runtime import EvalError, Failure
+
+
+@dataclass(frozen=True)
+class Happening:
+    """A result of `expand` that is not a successor state."""
+
+    position: int  # results (states and happenings) that came before it from this state
+    thread: int
+    pc: int
+    what: Failure | EvalError | object  # object: runtime.BOUND
+
+
+class Canon(Protocol):
+    """A state's representative under symmetry reduction, and how many states it stands for."""
+
+    tid: int | None
+    creates_threads: bool
+
+    def __call__(self, state: tuple) -> tuple: ...
+    def orbit_size(self, state: tuple) -> int: ...
+
+
+class TransitionSystem(Protocol):
+    model: Model
+    # the invariants by name, each a predicate on states that may raise EvalError
+    invariants: list[tuple[str, Callable[[tuple], bool]]]
+    # the type of every `choose`/`let`/quantifier variable by uid (to show choices)
+    bound_types: dict[int, Type]
+    # the stored form of a state under symmetry; None: states are stored as they are
+    canon: Canon | None
+
+    def init(self) -> Iterator[Any]:
+        """The initial states, in order; also Failures and BOUND met while building them."""
+        ...
+
+    def labelled_init(self) -> Iterator[tuple[Any, tuple]]:
+        """`init`, each result with the choices that built it."""
+        ...
+
+    def expand(self, s: tuple, fired: list[int]) -> tuple[list[tuple], list[Happening] | None]:
+        """The successors of s in their stored form, and what else its steps produced (None
+        when nothing). Adds one to fired[pc] for each successor made by a thread at pc."""
+        ...
+
+    def successors(self, s: tuple) -> Iterator[tuple]:
+        """The successor states of s as they are (not in stored form), in `expand`'s order."""
+        ...
+
+    def step(self, s: tuple, me: int) -> Iterable[Any]:
+        """The results of thread me's step at s as `expand` sees them: states (as they are),
+        Failures and BOUND; raises EvalError where the step cannot be evaluated."""
+        ...
+
+    def labelled_step(self, s: tuple, me: int) -> Iterator[tuple[Any, tuple]]:
+        """Every result of thread me's step at s, with the choices that made it."""
+        ...
+
+    @property
+    def pc_offsets(self) -> list[int]:
+        """The slot of each thread id's pc."""
+        ...
+
+    def pc_counters(self) -> list[int]:
+        """One zero per pc: what `expand` counts successors in."""
+        ...

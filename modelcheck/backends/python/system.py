@@ -1,0 +1,141 @@
+"""The Python back end's transition system: the checked model as compiled Python functions.
+
+`codegen` writes one Python function per step per thread id; this module compiles
+that source once and wraps the functions in the back-end interface
+(`backends.base.TransitionSystem`), including `expand`, the one loop over a
+state's threads that every search and the state graph use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from inspect import isgeneratorfunction
+from typing import Any
+
+from ...ir.model import FREE_BIT, PC_EXITING, Model
+from ...ir.typesys import Type
+from ...lang.errors import SpecError
+from ..base import Happening
+from ..runtime import BOUND, EvalError, Failure, results
+from .canon import Canonicaliser
+from .codegen import Codegen
+from .helpers import RUNTIME
+
+
+@dataclass
+class TransitionSystem:
+    model: Model
+    source: str
+    # per thread id, the step at each pc compiled for that id: `thread_steps[me][pc](s)`
+    thread_steps: list[dict[int, Callable[[tuple], Any]]]
+    labelled_steps: dict[int, Callable[[tuple, int], Iterator[Any]]]
+    init: Callable[[], Iterator[Any]]
+    labelled_init: Callable[[], Iterator[Any]]
+    invariants: list[tuple[str, Callable[[tuple], bool]]]
+    bound_types: dict[int, Type] = field(default_factory=dict)
+    # the canonical representative of a state's symmetry class; None: no reduction
+    canon: Canonicaliser | None = None
+
+    def __post_init__(self) -> None:
+        m = self.model
+        self._threads = [(me, m.thread_base + me * m.thread_stride, table)
+                         for me, table in enumerate(self.thread_steps)]
+
+    @property
+    def pc_offsets(self) -> list[int]:
+        return [off for _, off, _ in self._threads]
+
+    def pc_counters(self) -> list[int]:
+        return [0] * (max(self.labelled_steps, default=0) + 1)
+
+    def expand(self, s: tuple, fired: list[int]) -> tuple[list[tuple], list[Happening] | None]:
+        canon = self.canon
+        out: list[tuple] = []
+        other: list[Happening] | None = None
+        for me, off, table in self._threads:
+            pc = s[off]
+            if pc < PC_EXITING:
+                continue
+            try:
+                r = got = table[pc](s)
+                if type(r) is tuple:  # one successor, the common case: no loop
+                    fired[pc] += 1
+                    out.append(r if canon is None else canon(r))
+                    continue
+                if r is None:
+                    continue
+                for r in got:
+                    if type(r) is tuple:
+                        fired[pc] += 1
+                        out.append(r if canon is None else canon(r))
+                    else:
+                        if other is None:
+                            other = []
+                        other.append(Happening(len(out) + len(other), me, pc, r))
+            except EvalError as e:
+                if other is None:
+                    other = []
+                other.append(Happening(len(out) + len(other), me, pc, e))
+        return out, other
+
+    def initial_states(self) -> Iterator[tuple]:
+        return (r for r in self.init() if type(r) is tuple)
+
+    def successors(self, s: tuple) -> Iterator[tuple]:
+        for _, off, table in self._threads:
+            if s[off] < PC_EXITING:
+                continue
+            try:
+                yield from (r for r in results(table[s[off]](s)) if type(r) is tuple)
+            except EvalError:
+                continue  # the search met the same error and went no further in this step
+
+    def step(self, s: tuple, me: int) -> Iterable[Any]:
+        return results(self.thread_steps[me][s[self._threads[me][1]]](s))
+
+    def labelled_step(self, s: tuple, me: int) -> Iterator[tuple[Any, tuple]]:
+        return self.labelled_steps[s[self._threads[me][1]]](s, me)
+
+
+def build(model: Model, symmetry: bool = True) -> TransitionSystem:
+    """`symmetry=False` (--no-symmetry) ignores the spec's `symmetric` declarations."""
+    gen = Codegen(model)
+    source = gen.module()
+    unused_thread = [0, None] + [0] * (model.thread_stride - 2)
+    default = [v for var in model.vars for v in var.type.default()] + unused_thread * model.pool
+    namespace: dict[str, Any] = {
+        "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND, "ONCE": (0,),
+        "STEPS": [{} for _ in range(model.pool)], "LSTEPS": {}, "INVARIANTS": [],
+        "DEFAULT": tuple(default),
+        "CLEARED": [0] * (model.thread_stride - 2), "FREE_BIT": FREE_BIT,
+        "results": results,
+    }
+    try:
+        code = compile(RUNTIME + source, f"<mcheck {model.name}/{model.variant}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        # Only absurd nesting gets here: the generator emits valid Python otherwise.
+        why = e.msg if isinstance(e, SyntaxError) else type(e).__name__
+        raise SpecError(f"the spec is nested too deeply to compile ({why})") from None
+    exec(code, namespace)
+    invariants = [(inv.name, fn) for inv, fn in zip(model.invariants, namespace["INVARIANTS"])]
+    tables = namespace["STEPS"]
+    if model.symmetric:  # with or without --no-symmetry: both searches see one system
+        tables = [{pc: _all_or_nothing(fn) if isgeneratorfunction(fn) else fn
+                   for pc, fn in t.items()} for t in tables]
+    canon = Canonicaliser(model) if symmetry and model.symmetric else None
+    return TransitionSystem(model, source, tables, namespace["LSTEPS"],
+                            namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types,
+                            canon)
+
+
+def _all_or_nothing(step: Callable[[tuple], Any]) -> Callable[[tuple], Any]:
+    """A step that cannot be evaluated in one branch yields no successor in any branch
+    (a straight step has one branch: it needs no wrapping).
+
+    Otherwise which branches come before the failing one would depend on the
+    order of ids, which a renaming changes: the reduced and the unreduced search
+    would cut off different successors. (A failing step makes the search
+    incomplete either way.)
+    """
+    return lambda s: list(step(s))

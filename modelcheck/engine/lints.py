@@ -1,0 +1,211 @@
+"""Vacuity lints: signs that a "holds" may hold for the wrong reason.
+
+Computed after the search from the stored states, so the search loop pays
+nothing: steps (and `either` branches) that never fired, `await` conditions
+that never held where they were reached, or that z3 shows can never hold,
+invariants z3 proves true of every well-formed state (true without any
+reachability), and properties that hold while none of the variables they read
+ever changed. Each costs at most one pass over the stored states; re-running
+step functions stops at the first firing, and stops for good after a budget of
+calls, saying that it did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ..backends.base import TransitionSystem
+from ..backends.runtime import BOUND, Failure
+from ..ir import model as M
+from ..lang.errors import Pos
+from .outcome import Outcome
+from .store import StateStore
+
+S = TypeVar("S", bound=M.Stmt)
+
+REPLAY_BUDGET = 200_000   # step-function calls spent looking for steps that fire
+
+
+@dataclass(frozen=True)
+class Lint:
+    kind: str       # never-fired, await-never-holds, valid-invariant, unchanged-variables,
+                    # not-computed
+    message: str
+    pos: Pos | None = None
+
+    def json(self, path: str) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message,
+                "at": f"{path}:{self.pos.line}:{self.pos.col}" if self.pos and self.pos.line
+                else None}
+
+
+def lints(ts: TransitionSystem, outcome: Outcome, holding: set[str]) -> list[Lint]:
+    """The lints read off the search for one variant; `holding` names the properties that
+    hold. (z3's lints are `symbolic.lints`.)"""
+    states = outcome.store.states if isinstance(outcome.store, StateStore) else None
+    if states is None:
+        out = [Lint("not-computed", "steps that never fired and properties over unchanged "
+                    "variables are looked for in the stored states; a fingerprint store "
+                    "keeps none (use --store exact)")]
+    else:
+        out = _never_fired(ts, states)
+        out += _unchanged(ts.model, states, holding)
+    return out
+
+
+# ------------------------------------------------------------- never fired
+def _branches(step: M.Step) -> list[tuple[str, tuple[M.Stmt, ...]]]:
+    """The branches of the step's top-level `either`, named as traces name them."""
+    eithers = [s for s in step.body if isinstance(s, M.Either)]
+    if len(eithers) != 1:
+        return []
+    e = eithers[0]
+    return [(name or f"branch {k}", block) for k, (name, block)
+            in enumerate(zip(e.names, e.blocks), 1)]
+
+
+def _nested(stmts: tuple[M.Stmt, ...], kind: type[S]) -> Iterator[S]:
+    """Every statement of `kind` in a block, however deeply nested."""
+    for s in stmts:
+        if isinstance(s, kind):
+            yield s
+        for attr in ("then", "other", "body"):
+            yield from _nested(getattr(s, attr, ()), kind)
+        for block in getattr(s, "blocks", ()):
+            yield from _nested(block, kind)
+
+
+def _never_fired(ts: TransitionSystem, states: list[tuple]) -> list[Lint]:
+    m = ts.model
+    steps = {pc: (t, s) for pc, (t, s) in m.steps_by_pc.items() if pc >= M.FIRST_PC}
+    wanted: dict[int, set[int | None]] = {}
+    for pc, (_, step) in steps.items():
+        wanted[pc] = {None} | {k for k in range(1, len(_branches(step)) + 1)}
+    reached: dict[int, int] = {pc: 0 for pc in steps}
+    budget = REPLAY_BUDGET
+    offsets = ts.pc_offsets
+    for state in states:
+        if budget <= 0 or not any(wanted.values()):
+            break
+        for me, off in enumerate(offsets):
+            pc = state[off]
+            if pc not in wanted:
+                continue
+            reached[pc] += 1
+            if not wanted[pc]:
+                continue
+            budget -= 1
+            for r, choices in ts.labelled_step(state, me):
+                if r is BOUND or isinstance(r, Failure):
+                    continue
+                if choices and choices[0][0] == "enter":
+                    continue  # a signal handler ran, not this step
+                wanted[pc].discard(None)
+                branch = next((c[1] for c in choices if c[0] == "either"), None)
+                wanted[pc].discard(branch)
+    out = []
+    if budget <= 0:
+        undecided = [f"{t.name}.{st.label}" for pc, (t, st) in steps.items() if wanted[pc]]
+        return [Lint("never-fired", "not decided (the lint budget of "
+                     f"{REPLAY_BUDGET:,} step replays ran out) for: " + ", ".join(undecided))]
+    unreached = [f"{t.name}.{st.label}" for pc, (t, st) in steps.items() if not reached[pc]]
+    if unreached:
+        out.append(Lint("never-fired", "no thread ever reached, so these steps never fired: "
+                        + ", ".join(unreached)))
+    for pc, missing in wanted.items():
+        template, step = steps[pc]
+        name = f"{template.name}.{step.label}"
+        if not missing or not reached[pc]:
+            continue
+        if None in missing:
+            blocks = [(f"step {name}", step.body)]
+        else:
+            branches = _branches(step)
+            blocks = [(f"{name} [{branches[k - 1][0]}]", branches[k - 1][1])
+                      for k in sorted(missing)]  # type: ignore[type-var]
+        for label, block in blocks:
+            out.append(Lint("never-fired", f"{label} never fired in the {reached[pc]:,} "
+                            f"reached states with a thread at {name}", step.pos))
+            out += [Lint("await-never-holds", f"await in {label} never held in a reached "
+                         "state with a thread at that step", aw.pos)
+                    for aw in _nested(block, M.Await)]
+    return out
+
+
+# ------------------------------------------------------------- unchanged
+def _slots(e: Any, m: M.Model, seen: set[str]) -> tuple[set[int], set[int]]:
+    """(global slots, per-thread block slots) that an expression reads."""
+    glob: set[int] = set()
+    thread: set[int] = set()
+
+    def walk(x: Any) -> None:
+        if isinstance(x, M.GlobalPlace):
+            glob.update(range(x.offset, x.offset + _width(m, x.name)))
+            return
+        if isinstance(x, (M.LocalPlace, M.TlsPlace)):
+            thread.add(x.slot)
+        if isinstance(x, M.Builtin):
+            thread.update((0, 1))  # pc (status) and parent slots
+            if x.name == "free_threads":
+                thread.add(0)
+        if isinstance(x, M.DefCall) and x.name not in seen:
+            seen.add(x.name)
+            walk(m.defs[x.name].body)
+        for v in vars(x).values() if hasattr(x, "__dict__") else ():
+            if isinstance(v, M.TExpr):
+                walk(v)
+            elif isinstance(v, tuple):
+                for item in v:
+                    if isinstance(item, (M.TExpr, M.Stmt)):
+                        walk(item)
+            elif isinstance(v, M.Domain) and v.set_expr is not None:
+                walk(v.set_expr)
+
+    walk(e)
+    return glob, thread
+
+
+def _width(m: M.Model, name: str) -> int:
+    return next(v.type.width() for v in m.vars if v.name == name)
+
+
+def _unchanged(m: M.Model, states: list[tuple], holding: set[str]) -> list[Lint]:
+    if len(states) < 2:
+        return []
+    first = states[0]
+    changed: dict[int, bool] = {}
+
+    def moved(slot: int) -> bool:
+        if slot not in changed:
+            ref = first[slot]
+            changed[slot] = any(s[slot] != ref for s in states)
+        return changed[slot]
+
+    reads: dict[str, list[Any]] = {}
+    for inv in m.invariants:
+        reads.setdefault(inv.name, []).append(inv.expr)
+    for t in [*m.templates.values(), *m.handlers]:
+        for step in t.steps:
+            for a in _nested(step.body, M.Assert):
+                reads.setdefault(a.prop, []).append(a.cond)
+    for d in m.destructors:
+        for a in _nested(d.body, M.Assert):
+            reads.setdefault(a.prop, []).append(a.cond)
+    out = []
+    for p in m.properties:
+        if p.name not in holding or p.name not in reads:
+            continue
+        glob: set[int] = set()
+        thread: set[int] = set()
+        for e in reads[p.name]:
+            g, t = _slots(e, m, set())
+            glob |= g
+            thread |= t
+        slots = glob | {m.thread_base + k * m.thread_stride + s
+                        for k in range(m.pool) for s in thread}
+        if slots and not any(moved(s) for s in sorted(slots)):
+            out.append(Lint("unchanged-variables", f"{p.name} holds, but nothing it reads ever "
+                            f"changed in the {len(states):,} reached states", p.pos))
+    return out

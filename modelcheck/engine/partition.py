@@ -1,0 +1,203 @@
+"""One share of a level-synchronous BFS over fingerprints: the states whose fingerprint
+is `me` modulo `parts`, their frontier and their fingerprint store.
+
+The search is the one `search.py` does, reorganised by level so that it can be split
+across processes and still report exactly what one process would. What one process
+reports depends only on the order in which it meets states, and that order is
+canonical: the initial states in the order `init` yields them, then level d + 1
+ordered by the first transition that reaches each state, i.e. by the pair (rank of
+the parent in level d, index of the transition among the parent's successors). That
+pair, packed into one int, is a state's *key*; the coordinator turns the keys of a
+new level into dense ranks, so every share agrees on parents and on which violation
+of a property comes first, however the states are spread.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..backends.base import TransitionSystem
+from ..backends.runtime import BOUND, EvalError
+from ..ir.model import PC_EXITING
+from .fingerprint import fingerprint_of
+from .outcome import EVAL_NOTE, Violation, broken_invariants
+from .store import NO_PARENT, FingerprintStore
+
+KEY_BITS = 24                # successors of one state: fewer than 2^24
+LAST = (1 << KEY_BITS) - 1   # after every successor (where a deadlock is noticed)
+
+Found = tuple[tuple[int, int], Violation]  # (when one process would find it, what)
+Batch = tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]  # states, fps, keys, parents
+Offer = tuple[np.ndarray, np.ndarray, np.ndarray]  # a batch without its states
+
+
+@dataclass
+class Expansion:
+    batches: list[Batch]      # the new level's candidates, one batch per owning share
+    found: list[Found] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    transitions: int = 0
+    fired: list[int] = field(default_factory=list)  # successors per pc, as `Stats.fired`
+
+
+class Partition:
+    def __init__(self, ts: TransitionSystem, me: int = 0, parts: int = 1) -> None:
+        self.ts, self.me, self.parts = ts, me, parts
+        self.fingerprint = fingerprint_of(ts.model)
+        self.store = FingerprintStore()
+        self.frontier: list[tuple] = []
+        self.ranks = np.zeros(0, dtype=np.int64)
+        self.fps = np.zeros(0, dtype=np.int64)
+        self.pending: Batch = ([], self.fps, self.fps, self.fps)
+        self.sources = self.fps  # which share holds each pending state's tuple
+
+    def seed(self, states: list[tuple], fps: np.ndarray, ranks: np.ndarray) -> None:
+        self.store.add(fps, np.full(len(fps), NO_PARENT, dtype=np.int64))
+        self.frontier, self.fps, self.ranks = states, fps, ranks
+
+    def expand(self, level: int, violated: frozenset[str], deadline: float | None,
+               notes: tuple[str, str]) -> Expansion:
+        """Every successor of the frontier, deduplicated, with its smallest key."""
+        expand, offsets = self.ts.expand, self.ts.pc_offsets
+        check_deadlock = self.ts.model.check_deadlock
+        pool_note, time_note = notes
+        out = Expansion([], fired=self.ts.pc_counters())
+        fired = out.fired
+        seen: dict[tuple, int] = {}
+        transitions = 0
+        for n, (s, rank, fp) in enumerate(zip(self.frontier, self.ranks.tolist(),
+                                              self.fps.tolist())):
+            if deadline is not None and (n & 1023) == 0 and time.monotonic() > deadline:
+                out.notes.append(time_note)
+                break
+            base = rank << KEY_BITS
+            succ, other = expand(s, fired)
+            transitions += len(succ)
+            for k, r in enumerate(succ, base + 1):
+                seen.setdefault(r, k)  # states come in rank order: the first key is least
+            if other is not None:
+                for h in other:
+                    k = base + 1 + h.position
+                    if h.what is BOUND:
+                        if pool_note not in out.notes:
+                            out.notes.append(pool_note)
+                    elif isinstance(h.what, EvalError):
+                        if EVAL_NOTE not in out.notes:
+                            out.notes.append(EVAL_NOTE)
+                        out.found.append(((level, k), Violation(
+                            "bounds", str(h.what), fp, level + 1, h.thread, h.pc, s)))
+                    elif h.what.prop not in violated:
+                        out.found.append(((level, k), Violation(
+                            h.what.prop, h.what.message, fp, level + 1, h.thread, h.pc,
+                            h.what.state)))
+            elif not succ and check_deadlock and any(s[o] >= PC_EXITING for o in offsets):
+                out.found.append(((level, base + LAST), Violation(
+                    "deadlock", "no step can run but some thread is unfinished", fp, level)))
+        out.transitions = transitions
+        out.batches = self._route(seen)
+        return out
+
+    def _route(self, seen: dict[tuple, int]) -> list[Batch]:
+        states = list(seen)
+        count = len(states)
+        fps = np.fromiter(map(self.fingerprint, states), np.int64, count)
+        keys = np.fromiter(seen.values(), np.int64, count)
+        parents = self.fps[np.searchsorted(self.ranks, keys >> KEY_BITS)] if count else keys
+        if self.parts == 1:
+            return [(states, fps, keys, parents)]
+        owner = fps % self.parts
+        batches: list[Batch] = []
+        for w in range(self.parts):
+            idx = np.flatnonzero(owner == w)
+            batches.append(([states[i] for i in idx.tolist()], fps[idx], keys[idx],
+                            parents[idx]))
+        return batches
+
+    def select(self, offers: list[Offer]) -> list[np.ndarray]:
+        """Of the fingerprints each share offers, keep those not stored, each with its least
+        key; say which offers of each share were kept, in key order. Only the kept states
+        travel between processes (`fill`), a fraction of all successors."""
+        sizes = [len(o[0]) for o in offers]
+        fps, keys, parents = (np.concatenate([o[i] for o in offers]) for i in range(3))
+        source = np.repeat(np.arange(len(offers)), sizes)
+        position = np.concatenate([np.arange(n) for n in sizes])
+        by_fp = np.lexsort((keys, fps))
+        first = np.ones(len(by_fp), dtype=bool)
+        first[1:] = fps[by_fp][1:] != fps[by_fp][:-1]
+        pick = by_fp[first]
+        pick = pick[~self.store.contains(fps[pick])]
+        pick = pick[np.argsort(keys[pick])]
+        self.pending = ([], fps[pick], keys[pick], parents[pick])
+        self.sources = source[pick]
+        return [position[pick][self.sources == w] for w in range(len(offers))]
+
+    def fill(self, states: list[list[tuple]]) -> np.ndarray:
+        """The kept states' tuples, from each share in the order `select` asked for them;
+        the keys of the new states, sorted."""
+        given = [iter(share) for share in states]
+        self.pending = ([next(given[w]) for w in self.sources.tolist()], *self.pending[1:])
+        return self.pending[2]
+
+    def accept(self, ranks: np.ndarray, keep: int, level: int,
+               violated: frozenset[str]) -> list[Found]:
+        """Store the pending states ranked below `keep` (a state limit), make them the
+        frontier and check the invariants on them."""
+        states, fps, keys, parents = self.pending
+        m = int(np.searchsorted(ranks, keep))
+        self.store.add(fps[:m], parents[:m])
+        self.frontier, self.fps, self.ranks = states[:m], fps[:m], ranks[:m]
+        self.pending = ([], self.fps[:0], self.fps[:0], self.fps[:0])
+        return check_invariants(self.ts, self.frontier, self.fps.tolist(),
+                                keys[:m].tolist(), level, violated)
+
+    def parents(self, fps: list[int]) -> list[int]:
+        return [self.store.parent(fp) for fp in fps]
+
+    def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
+        """One operation the coordinator asks of every share (through a transport); `step`
+        swaps batches with the other shares through `mail`."""
+        if op == "seed":
+            return self.seed(*args[0])
+        if op == "step":
+            exp = self.expand(*args)
+            offers = mail.exchange([b[1:] for b in exp.batches])
+            wanted = mail.exchange(self.select(offers))
+            given = mail.exchange([[exp.batches[w][0][i] for i in wanted[w].tolist()]
+                                   for w in range(self.parts)])
+            return self.fill(given), exp.found, exp.notes, exp.transitions, exp.fired
+        if op == "accept":
+            return self.accept(*args)
+        if op == "parents":
+            return self.parents(*args)
+        if op == "sizes":
+            return len(self.frontier), self.store.nbytes()
+        raise ValueError(f"no share operation {op!r}")
+
+
+class Mailbox(Protocol):
+    def exchange(self, outgoing: list[Any]) -> list[Any]:
+        """Send outgoing[w] to each share w; what each share sent here, by sender."""
+        ...
+
+
+def check_invariants(ts: TransitionSystem, states: list[tuple], fps: list[int],
+                     keys: list[int], level: int, violated: frozenset[str]) -> list[Found]:
+    live = [(name, fn) for name, fn in ts.invariants if name not in violated]
+    if not live:
+        return []
+    found: list[Found] = []
+    for s, fp, key in zip(states, fps, keys):
+        for _, holds in live:
+            try:
+                ok = holds(s)
+            except EvalError:
+                ok = False
+            if not ok:  # the rare case: now find out which are broken, and why
+                found += [((level, key), Violation(name, message, fp, level + 1))
+                          for name, message in broken_invariants(live, s)]
+                break
+    return found

@@ -1,0 +1,165 @@
+"""Breadth-first search: every reachable state, every property, shortest traces.
+
+BFS order makes the first violation found of each property a shortest one,
+because every state of depth d is checked before any state of depth d + 1.
+The search keeps going after a violation until every property has a verdict
+(or `stop_at_first`), so one run fills the whole verdict table.
+
+Never claims more than it saw: a limit, Ctrl-C, an exhausted thread pool or a
+step that could not be evaluated leaves the unviolated properties "unknown".
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+from ..backends.base import TransitionSystem
+from ..backends.runtime import BOUND, EvalError, Failure
+from ..ir.model import PC_EXITING
+from .outcome import (
+    EVAL_NOTE,
+    Limits,
+    Outcome,
+    Progress,
+    Stats,
+    Violation,
+    broken_invariants,
+    pool_exhausted,
+)
+from .store import StateStore
+
+
+def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bool = False,
+           progress: Callable[[Progress], None] | None = None,
+           progress_every: float = 5.0) -> Outcome:
+    model = ts.model
+    limits = limits or Limits()
+    store = StateStore()
+    violations: dict[str, Violation] = {}
+    incomplete: list[str] = []
+    stats = Stats()
+    fired = stats.fired = ts.pc_counters()
+    all_props = {p.name for p in model.properties}
+    invariants = list(ts.invariants)
+    offsets = ts.pc_offsets
+    canon = ts.canon  # symmetry reduction: store one state per class
+    check_deadlock = model.check_deadlock
+    pool_note = pool_exhausted(model)
+    start = time.monotonic()
+
+    def note(reason: str) -> None:
+        if reason not in incomplete:
+            incomplete.append(reason)
+
+    def violate(v: Violation) -> None:
+        nonlocal invariants, finished
+        if v.prop not in violations:
+            violations[v.prop] = v
+            invariants = [(n, f) for n, f in invariants if n not in violations]
+            finished = done()
+
+    def check_state(i: int, state: tuple, depth: int) -> None:
+        for name, message in broken_invariants(invariants, state):
+            violate(Violation(name, message, i, depth))
+
+    def done() -> bool:
+        return bool(violations) and (stop_at_first or len(violations) == len(all_props))
+
+    finished = False
+    for r in ts.init():
+        if r is BOUND:
+            note(pool_note)
+        elif isinstance(r, Failure):
+            violate(Violation(r.prop, r.message, -1, 0, final=r.state))
+        else:
+            i = store.add(r if canon is None else canon(r), -1)
+            if i >= 0:
+                check_state(i, r, 0)
+
+    states, index, parents = store.states, store.index, store.parents
+    max_states = limits.max_states if limits.max_states is not None else -1
+    expand = ts.expand
+    i, depth, n = 0, 0, len(states)  # n: states stored so far
+    level_end = n
+    frontier_full = limits.max_depth == 0
+    transitions = 0
+    last_report = start
+
+    def admit(r: tuple) -> int:
+        """Store r, just entered into `index` as state n, or cut it off at a limit; check
+        the invariants on it. Returns the number of states stored."""
+        if frontier_full or n == max_states:
+            del index[r]
+            note(f"depth limit of {limits.max_depth} reached" if frontier_full
+                 else f"state limit of {max_states} reached")
+            return n
+        states.append(r)
+        parents.append(i)
+        for _, holds in invariants:  # check_state says what is wrong
+            try:
+                ok = holds(r)
+            except EvalError:
+                ok = False
+            if not ok:
+                check_state(n, r, depth + 1)
+                break
+        return n + 1
+
+    # The loop makes millions of tuples and lists and no reference cycles: the cyclic
+    # collector's passes over them would cost about a tenth of the run.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        while i < n and not finished:
+            if i == level_end:
+                depth += 1
+                level_end = n
+                frontier_full = limits.max_depth is not None and depth >= limits.max_depth
+            if (i & 1023) == 0:
+                now = time.monotonic()
+                if limits.time_limit is not None and now - start > limits.time_limit:
+                    note(f"time limit of {limits.time_limit:g} s reached")
+                    break
+                if progress is not None and now - last_report >= progress_every:
+                    last_report = now
+                    progress(Progress(n, transitions, depth, n - i, now - start))
+            s = states[i]
+            succ, other = expand(s, fired)
+            transitions += len(succ)
+            for r in succ:
+                if index.setdefault(r, n) == n:  # not seen before
+                    n = admit(r)
+            if other is not None:
+                for h in other:
+                    if h.what is BOUND:
+                        note(pool_note)
+                    elif isinstance(h.what, EvalError):
+                        note(EVAL_NOTE)
+                        violate(Violation("bounds", str(h.what), i, depth + 1, h.thread, h.pc,
+                                          s))
+                    else:
+                        violate(Violation(h.what.prop, h.what.message, i, depth + 1,
+                                          h.thread, h.pc, h.what.state))
+            elif not succ and check_deadlock and any(s[o] >= PC_EXITING for o in offsets):
+                violate(Violation("deadlock", "no step can run but some thread is unfinished",
+                                  i, depth))
+            i += 1
+    except KeyboardInterrupt:
+        note("interrupted")
+    finally:
+        if collecting:
+            gc.enable()
+    stats.transitions = transitions
+    stats.depth = _depth_of_last(store)
+    if stop_at_first and done() and i < len(states):
+        note("stopped at the first violation")
+    stats.distinct_states = len(store)
+    stats.seconds = time.monotonic() - start
+    return Outcome(store, violations, stats, incomplete)
+
+
+def _depth_of_last(store: StateStore) -> int:
+    """BFS stores states in depth order, so the last one is the deepest."""
+    return len(store.path(len(store) - 1)) - 1 if len(store) else 0

@@ -1,0 +1,169 @@
+"""How the level search reaches its shares, and how the shares reach each other.
+
+The coordinator (`levels.search_levels`) never touches a share: it asks the
+transport to run one operation on every share (`call`) and reads the replies.
+Inside an operation a share may swap batches with the other shares through a
+`Mailbox`. What an operation does is the share's (`Partition.handle`); where the
+shares live and how messages travel is all a transport decides. Two exist: one
+share in this process, and forked worker processes with a pipe to each and a
+queue per inbox. A distributed transport fills the same two interfaces.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing as mp
+import os
+import signal
+import traceback
+from collections import deque
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from ..backends.base import TransitionSystem
+from .partition import Partition
+
+
+class Transport(Protocol):
+    parts: int
+
+    def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
+        """Run `op` on every share, with per_share[w] (if given) before `args`; the replies
+        in share order. Waits for every reply, even after Ctrl-C (then re-raised)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_transport(ts: TransitionSystem, parts: int) -> Transport:
+    return LocalTransport(ts) if parts <= 1 else ForkTransport(ts, parts)
+
+
+class Loopback:
+    """The mailbox of the only share: what it sends is what it gets."""
+
+    def exchange(self, outgoing: list[Any]) -> list[Any]:
+        return outgoing
+
+
+class LocalTransport:
+    """One share, in this process."""
+
+    parts = 1
+
+    def __init__(self, ts: TransitionSystem) -> None:
+        self.share = Partition(ts)
+        self.mail = Loopback()
+
+    def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
+        own = (per_share[0], *args) if per_share is not None else args
+        return [self.share.handle(op, own, self.mail)]
+
+    def close(self) -> None:
+        pass
+
+
+class ForkTransport:
+    """`parts` forked worker processes, each a share; the coordinator talks to each through a
+    pipe, and the workers pass batches to each other through one inbox queue each. Forking
+    hands every worker the compiled transition system; a worker dies with the coordinator."""
+
+    def __init__(self, ts: TransitionSystem, parts: int) -> None:
+        ctx = mp.get_context("fork")
+        self.parts = parts
+        inboxes = [ctx.Queue() for _ in range(parts)]
+        self.conns: list[Connection] = []
+        self.procs = []
+        for me in range(parts):
+            here, there = ctx.Pipe()
+            p = ctx.Process(target=_serve, args=(ts, me, parts, inboxes, there, os.getpid()),
+                            daemon=True)
+            p.start()
+            self.conns.append(here)
+            self.procs.append(p)
+
+    def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
+        for w, conn in enumerate(self.conns):
+            conn.send((op, (per_share[w], *args) if per_share is not None else args))
+        replies, interrupted = [], False
+        for conn in self.conns:  # wait for every answer, so none is left for a later call
+            while True:
+                try:
+                    replies.append(conn.recv())
+                    break
+                except KeyboardInterrupt:
+                    interrupted = True
+        if interrupted:
+            raise KeyboardInterrupt
+        for r in replies:
+            if isinstance(r, _Crash):
+                raise RuntimeError(f"a search worker failed:\n{r.trace}")
+        return replies
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.send(("close", ()))
+        for p in self.procs:
+            p.join()
+
+
+class _Crash:
+    """A worker's exception, sent back instead of an answer so the coordinator never waits
+    for a dead worker."""
+
+    def __init__(self, trace: str) -> None:
+        self.trace = trace
+
+
+class QueueMailbox:
+    """All-to-all exchanges between workers through one inbox queue each. A worker may be a
+    phase ahead of another, so a message from a sender already heard from in this exchange
+    is kept for the next; messages from one sender arrive in the order sent."""
+
+    def __init__(self, me: int, inboxes: list[Any]) -> None:
+        self.me, self.inboxes = me, inboxes
+        self.early: dict[int, deque[Any]] = {w: deque() for w in range(len(inboxes))}
+
+    def exchange(self, outgoing: list[Any]) -> list[Any]:
+        for w, msg in enumerate(outgoing):
+            if w != self.me:
+                self.inboxes[w].put((self.me, msg))
+        got = {self.me: outgoing[self.me]}
+        for w, queue in self.early.items():
+            if queue:
+                got[w] = queue.popleft()
+        while len(got) < len(outgoing):
+            w, msg = self.inboxes[self.me].get()
+            if w in got:
+                self.early[w].append(msg)
+            else:
+                got[w] = msg
+        return [got[w] for w in range(len(outgoing))]
+
+
+def _serve(ts: TransitionSystem, me: int, parts: int, inboxes: list[Any], conn: Connection,
+           coordinator: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
+    _die_with(coordinator)
+    share = Partition(ts, me, parts)
+    mail = QueueMailbox(me, inboxes)
+    while True:
+        op, args = conn.recv()
+        if op == "close":
+            return
+        try:
+            conn.send(share.handle(op, args, mail))
+        except Exception:
+            conn.send(_Crash(traceback.format_exc()))
+
+
+def _die_with(coordinator: int) -> None:
+    """Ask Linux to end this worker when its coordinator dies, however it dies (a SIGKILL
+    runs no clean-up); elsewhere the closed pipe ends it at its next receive."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != coordinator:  # it died before the request took effect
+        os._exit(1)

@@ -1,0 +1,123 @@
+"""Terminal output: a summary per variant, then each shortest trace as diffs."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from ..backends.base import TransitionSystem
+from ..engine.trace import Counterexample, TraceStep
+from ..engine.verdict import Verdict
+from ..ir.values import flat_view, view_changes
+from ..symbolic.certify import CertificationError
+
+
+def summary(v: Verdict) -> str:
+    s = v.stats
+    lines = [f"{v.spec}  variant {v.variant}: {v.result.upper()}",
+             f"  {s.distinct_states:,} distinct states, {s.transitions:,} transitions, "
+             f"depth {s.depth}, {s.seconds:.2f} s ({s.states_per_second:,.0f} states/s)"]
+    if v.symmetry is not None:
+        r = v.symmetry
+        lines.append(f"  symmetry: {r.states:,} states ({'' if r.exact else 'at most '}"
+                     f"{r.without:,} without, from orbit sizes"
+                     f"{'' if r.exact else '; --no-symmetry counts them'})")
+    width = max(len(p.name) for p in v.properties)
+    for p in v.properties:
+        status = p.status
+        if p.status == "violated":
+            status = f"VIOLATED in {p.trace_length} step{'s' if p.trace_length != 1 else ''}"
+        lines.append(f"  {p.name:<{width}}  {p.kind:<9}  {status}")
+    for reason in v.incomplete:
+        lines.append(f"  incomplete: {reason}")
+    for lint in v.lints:
+        at = f"{lint.pos.line}:{lint.pos.col}: " if lint.pos and lint.pos.line else ""
+        lines.append(f"  lint: {at}{lint.message}")
+    if v.declares_expectations:
+        exp = ", ".join(sorted(v.expected)) or "nothing"
+        word = {"met": "as expected", "unmet": "NOT as expected", "open": "not yet decided"}
+        lines.append(f"  expected to violate: {exp} ({word[v.expectation]})")
+    return "\n".join(lines)
+
+
+HEADINGS = ("step", "thread", "action", "choices")
+
+
+def trace(ts: TransitionSystem, ce: Counterexample) -> str:
+    """The trace as plain text, for files and for terminals without colour."""
+    return trace_text(ts, ce).plain
+
+
+def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
+    """The trace as styled text: one aligned row per step, then what that step changed.
+
+    The styles only matter when the caller prints to a colour terminal; `.plain` is the
+    same layout without them.
+    """
+    model = ts.model
+    out = Text()
+    out.append(f"Counterexample for {ce.prop} ({ce.kind}): {ce.message}; "
+               f"{ce.length} step{'s' if ce.length != 1 else ''}"
+               + ("; certified by z3" if ce.certified else ""), "bold")
+    rows = [(str(n), "" if st.thread is None else str(st.thread), _action(st),
+             ", ".join(st.choices)) for n, st in enumerate(ce.steps)]
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(HEADINGS)]
+    indent = " " * (2 + widths[0] + 2 + widths[1] + 2 + 2)
+    _line(out, [("  ", ""), *_cells(HEADINGS, widths, "dim")])
+    prev: dict[str, str] | None = None
+    for st, row in zip(ce.steps, rows):
+        cells = _cells(row, widths, None)
+        if st.failed:
+            cells.append((f"  <-- {ce.message}", "bold red"))
+        _line(out, [("  ", ""), *cells])
+        view = flat_view(model, st.state)
+        if prev is None:
+            _values(out, indent, view)
+        else:
+            changes = view_changes(prev, view)
+            name_w = max((len(k) for k, _, _ in changes), default=0)
+            for k, old, new in changes:
+                _line(out, [(indent, ""), (f"{k:<{name_w}}  ", ""), (old, "red"),
+                            (" -> ", "dim"), (new, "green")])
+        prev = view
+    if prev is not None and len(ce.steps) > 1:
+        _line(out, [("  final state:", "bold")])
+        _values(out, indent, prev)
+    return out
+
+
+def _action(st: TraceStep) -> str:
+    if st.thread is not None:
+        return st.action
+    return "initialisation fails" if st.failed else "initial state"
+
+
+_STYLES = {"step": "cyan", "thread": "magenta", "action": "bold", "choices": "yellow"}
+
+
+def _cells(values: tuple[str, ...], widths: list[int],
+           style: str | None) -> list[tuple[str, str]]:
+    """Padded columns; a row's cells take each column's style, the heading one style."""
+    return [(f"{v:>{w}}  " if k == 0 else f"{v:<{w}}  ",
+             style if style is not None else _STYLES[HEADINGS[k]])
+            for k, (v, w) in enumerate(zip(values, widths))]
+
+
+def _values(out: Text, indent: str, view: dict[str, str]) -> None:
+    width = max((len(k) for k in view), default=0)
+    for k, val in view.items():
+        _line(out, [(indent, ""), (f"{k:<{width}} = ", ""), (val, "green")])
+
+
+def _line(out: Text, parts: list[tuple[str, str]]) -> None:
+    line = Text()
+    for text, style in parts:
+        line.append(text, style)
+    line.rstrip()
+    out.append("\n")
+    out.append_text(line)
+
+
+def certification_failure(e: CertificationError) -> str:
+    """Both views of a trace z3 rejects: an internal error, never a result."""
+    return "\n".join([f"mcheck: {e}", "what the explicit engine claims:",
+                      trace(e.system, e.ce), f"what z3 says: step {e.step}: {e.reason}"])

@@ -1,0 +1,170 @@
+"""k-induction and its counterexamples, over any encoding in `proof_encodings`.
+
+For each property P and k = 1..K: the base case asks for a path of k - 1
+steps from an initial state that ends outside P (found: P is refuted, with
+that trace); the inductive step asks for k states that satisfy P and every
+lemma, joined by k steps, whose successor breaks P (none: P is proved). Lemmas
+are proved the same way, each assuming all of them, which is sound because
+their conjunction is then inductive; a proof that assumed a lemma that was not
+itself proved is reported as unknown. z3's "unknown" and timeouts are never a
+proof. An assertion P holds in a state when no step from it fails P.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from ..ir.values import show
+from .proof_encodings import Goal, ProofEncoding
+
+
+@dataclass
+class Step:
+    thread: str
+    action: str
+
+
+@dataclass
+class Trace:
+    """States (readable dicts) joined by steps; for a CTI the last state breaks the property.
+    `concrete` holds the same states as explicit state tuples when the encoding has them, so
+    that a report can ask `explain` why the property is false."""
+
+    states: list[dict[str, Any]]
+    steps: list[Step]
+    broken: list[dict[str, Any]] = field(default_factory=list)
+    concrete: list[tuple] | None = None
+
+    def json(self) -> dict[str, Any]:
+        return {"length": len(self.steps), "states": self.states,
+                "steps": [{"thread": s.thread, "action": s.action} for s in self.steps],
+                "broken_conjuncts": self.broken}
+
+
+@dataclass
+class Result:
+    name: str
+    kind: str
+    outcome: str                  # proved, refuted, unknown
+    reason: str
+    k: int | None = None
+    cti: Trace | None = None
+    counterexample: Trace | None = None
+    outside_epr: list[str] = field(default_factory=list)
+
+    def json(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "outcome": self.outcome,
+                "reason": self.reason, "k": self.k, "outside_epr": self.outside_epr,
+                "cti": self.cti.json() if self.cti is not None else None,
+                "counterexample": self.counterexample.json() if self.counterexample else None}
+
+
+class Prover:
+    """The solver calls of k-induction for one encoded variant."""
+
+    def __init__(self, enc: ProofEncoding, timeout: float):
+        self.enc = enc
+        self.timeout_ms = max(1, int(timeout * 1000))
+        self.states: list[Any] = []
+
+    def state(self, i: int) -> Any:
+        while len(self.states) <= i:
+            self.states.append(self.enc.state(f"s{len(self.states)}."))
+        return self.states[i]
+
+    def solve(self, facts: list[z3.BoolRef]) -> tuple[z3.CheckSatResult, Any, list[str]]:
+        """(result, model or z3's reason for unknown, why the query is outside EPR)."""
+        solver = z3.Solver()
+        solver.set("timeout", self.timeout_ms)
+        solver.add(*facts)
+        outside = self.enc.outside_epr(z3.And(facts))
+        result = solver.check()
+        return result, solver.model() if result == z3.sat else solver.reason_unknown(), outside
+
+    def wellformed(self) -> str | None:
+        """Why the facts every query assumes of its first state are not shown inductive."""
+        for what, facts in self.enc.wellformed_obligations(self.state(0), self.state(1)):
+            result, got, _ = self.solve(facts)
+            if result != z3.unsat:
+                return f"the encoding's well-formedness is not shown to hold {what} " \
+                       f"(z3: {result if result == z3.sat else got})"
+        return None
+
+    def prove(self, goal: Goal, k_max: int, lemmas: list[Goal]) -> Result:
+        enc = self.enc
+        outside: set[str] = set()
+        cti: Trace | None = None
+        failing = " (a step from the last state fails it)" if goal.kind == "assertion" else ""
+        assuming = ", assuming " + ", ".join(g.name for g in lemmas) if lemmas else ""
+
+        def result(outcome: str, reason: str, k: int, **kw: Any) -> Result:
+            return Result(goal.name, goal.kind, outcome, reason, k,
+                          outside_epr=sorted(outside), **kw)
+
+        for k in range(1, k_max + 1):
+            s = [self.state(i) for i in range(k + 1)]
+            # base: a path of k - 1 steps from an initial state, ending outside P
+            # (typed: a step out of a declared range fails `bounds` and has no successor)
+            base = [enc.init(s[0])] + [enc.typed(s[i]) for i in range(k)] + \
+                [enc.trans(s[i], s[i + 1]) for i in range(k - 1)]
+            value = goal.holds(s[k - 1])
+            got_result, got, why = self.solve(base + [z3.Not(z3.And(value,
+                                                                   goal.defined(s[k - 1])))])
+            outside.update(why)
+            if got_result == z3.sat and z3.is_false(got.eval(value, model_completion=True)):
+                length = k - 1 + (goal.kind == "assertion")
+                return result("refuted", f"violated {length} step{'s' if length != 1 else ''} "
+                              f"from an initial state{failing}", k,
+                              counterexample=self.trace(got, s[:k], goal))
+            if got_result == z3.sat:
+                return result("unknown", f"a state {k - 1} step(s) from an initial one may "
+                              "make it impossible to evaluate (none used as a value)", k,
+                              counterexample=self.trace(got, s[:k], goal))
+            if got_result == z3.unknown:
+                return result("unknown", f"z3 gave up on the base case ({got})", k, cti=cti)
+            # step: k states inside P and the lemmas, then one more step that leaves P
+            step = []
+            for i in range(k):
+                step += [enc.typed(s[i]), goal.holds(s[i])]
+                step += [lemma.holds(s[i]) for lemma in lemmas]
+                step.append(enc.trans(s[i], s[i + 1]))
+            step.append(enc.typed(s[k]))
+            # a CTI that really makes P false explains more than one where P cannot be
+            # evaluated, so ask for that first; both unsat is exactly "P and defined" inductive
+            got_result, got, why = self.solve(step + [goal.defined(s[k]),
+                                                      z3.Not(goal.holds(s[k]))])
+            outside.update(why)
+            if got_result == z3.unsat:
+                got_result, got, why = self.solve(step + [z3.Not(goal.defined(s[k]))])
+                outside.update(why)
+            if got_result == z3.unsat:
+                return result("proved", f"{k}-inductive{assuming}", k)
+            if got_result == z3.unknown:
+                return result("unknown", f"z3 gave up on the inductive step at k = {k} ({got})",
+                              k, cti=cti)
+            cti = self.trace(got, s, goal)
+        return result("unknown", f"not k-inductive for k <= {k_max}: a counterexample to "
+                      "induction follows", k_max, cti=cti)
+
+    def trace(self, zm: z3.ModelRef, states: list[Any], goal: Goal) -> Trace:
+        enc = self.enc
+        steps = [Step(*enc.step_taken(zm, a, b)) for a, b in zip(states, states[1:])]
+        broken = goal.broken(zm, states[-1])
+        return Trace([enc.readable(zm, s) for s in states], steps, broken,
+                     enc.tuples(zm, states))
+
+
+def flat(state: dict[str, Any]) -> dict[str, str]:
+    """One line per variable and thread, as traces show them."""
+    out = {k: show(v) for k, v in state.items() if k != "threads"}
+    for th in state["threads"]:
+        where = th["status"] if "thread" not in th else f"{th['thread']} at {th['at']}"
+        parent = f", parent {th['parent']}" if th.get("parent") is not None else ""
+        out[f"thread {th['id']}"] = where + parent
+        for group in ("locals", "thread_locals"):
+            for name, value in th.get(group, {}).items():
+                out[f"thread {th['id']}.{name}"] = show(value)
+    return out

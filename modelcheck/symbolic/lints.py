@@ -1,0 +1,59 @@
+"""Vacuity lints z3 decides: invariants true of every well-formed state, awaits never true.
+
+The search's own lints (`engine.lints`) read stored states; these ask z3 about the
+model alone, each query bounded by a short timeout that, when hit, claims nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import z3
+
+from ..engine.lints import Lint
+from ..ir import model as M
+
+Z3_TIMEOUT_MS = 500
+
+def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
+    """Invariants true of every well-formed state; awaits that no such state satisfies.
+
+    Only invariants that hold are asked about (a violated one is not valid).
+    Invariants are asked of the fixed-pool encoding (`symbolic.py`), which covers
+    every construct. Awaits are asked of the unbounded encoding, which knows where
+    each await stands; for a spec it refuses, that lint is not computed (and
+    nothing is claimed).
+    """
+
+    from ..symbolic.encoding import Unsupported, encode  # z3 loads only here
+    from ..symbolic.unbounded import Unsupported as NotUnbounded
+    from ..symbolic.unbounded import encode_unbounded
+
+    def unsat(*facts: Any) -> bool:
+        solver = z3.Solver()
+        solver.set("timeout", Z3_TIMEOUT_MS)
+        solver.add(*facts)
+        return solver.check() == z3.unsat
+
+    out = []
+    try:
+        enc = encode(m)
+        s = enc.state("lint")
+        typed = enc.typed(s)
+        out += [Lint("valid-invariant", f"{inv.name} is true in every well-formed state (z3), "
+                     "so it says nothing about what the protocol does", inv.pos)
+                for inv in m.invariants if inv.name in holding
+                and unsat(typed, z3.Not(enc.invariant(inv.name, s)))]
+    except Unsupported:
+        pass
+    try:
+        unbounded = encode_unbounded(m, "")
+        u = unbounded.state("lint.")
+        guards = unbounded.await_guards(u)
+        typed = unbounded.typed(u)
+    except NotUnbounded:
+        return out
+    out += [Lint("await-never-holds", "this await can never hold where it stands "
+                 "(z3: unsatisfiable in every well-formed state)", pos)
+            for pos, cond in guards if unsat(typed, cond)]
+    return out
