@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "benchmarks" / "models"
 sys.path.insert(0, str(ROOT))
 
-from modelcheck.app.pipeline import compile_variant, load_text  # noqa: E402
+from modelcheck.app.pipeline import compile_variant  # noqa: E402
 from modelcheck.backends.python.system import TransitionSystem  # noqa: E402
 from modelcheck.engine.levels import search_levels  # noqa: E402
 from modelcheck.engine.search import search  # noqa: E402
 from modelcheck.engine.store import collision_probability  # noqa: E402
-from modelcheck.lang.source import load  # noqa: E402
+from modelcheck.lang.source import load, load_text  # noqa: E402
 
 
 def counters(n: int, k: int) -> str:

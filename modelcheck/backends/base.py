@@ -29,7 +29,7 @@ from .runtime import EvalError, Failure
 class Happening:
     """A result of `expand` that is not a successor state."""
 
-    position: int  # results (states and happenings) that came before it from this state
+    position: int  # its index in what `expand` returned (`expand_keyed`: its key)
     thread: int
     pc: int
     what: Failure | EvalError | object  # object: runtime.BOUND
@@ -62,9 +62,26 @@ class TransitionSystem(Protocol):
         """`init`, each result with the choices that built it."""
         ...
 
-    def expand(self, s: tuple, fired: list[int]) -> tuple[list[tuple], list[Happening] | None]:
-        """The successors of s in their stored form, and what else its steps produced (None
-        when nothing). Adds one to fired[pc] for each successor made by a thread at pc."""
+    def expand(self, s: tuple, fired: list[int]) -> list[Any]:
+        """What the steps of s produce, in order: its successors in their stored form
+        (tuples), and a `Happening` for everything else. Adds one to fired[pc] for each
+        successor made by a thread at pc, so the transitions are `sum(fired)`."""
+        ...
+
+    def expand_new(self, s: tuple, fired: list[int], index: dict[tuple, int], n: int,
+                   other: list[Happening]) -> list[tuple] | None:
+        """`expand` for the exact search: each successor is entered in `index` (state ->
+        number); the new ones are returned, numbered n, n + 1, ... in order, and the
+        happenings appended to `other` (their positions are not counted: 0). None when s
+        produces nothing at all."""
+        ...
+
+    def expand_keyed(self, s: tuple, fired: list[int], seen: dict[tuple, int], key: int,
+                     other: list[Happening]) -> bool | None:
+        """`expand` for the level search: each result's key is `key` + its position in
+        `expand`'s list; each successor enters `seen` with its key unless already there,
+        the happenings are appended to `other` with theirs. None when s produces nothing
+        at all."""
         ...
 
     def successors(self, s: tuple) -> Iterator[tuple]:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..backends.base import TransitionSystem
+from ..backends.base import Happening, TransitionSystem
 from ..backends.runtime import BOUND, EvalError
 from ..ir.model import PC_EXITING
 from .fingerprint import fingerprint_of
@@ -62,42 +62,40 @@ class Partition:
     def expand(self, level: int, violated: frozenset[str], deadline: float | None,
                notes: tuple[str, str]) -> Expansion:
         """Every successor of the frontier, deduplicated, with its smallest key."""
-        expand, offsets = self.ts.expand, self.ts.pc_offsets
+        expand, offsets = self.ts.expand_keyed, self.ts.pc_offsets
+        other: list[Happening] = []
         check_deadlock = self.ts.model.check_deadlock
         pool_note, time_note = notes
         out = Expansion([], fired=self.ts.pc_counters())
         fired = out.fired
         seen: dict[tuple, int] = {}
-        transitions = 0
         for n, (s, rank, fp) in enumerate(zip(self.frontier, self.ranks.tolist(),
                                               self.fps.tolist())):
             if deadline is not None and (n & 1023) == 0 and time.monotonic() > deadline:
                 out.notes.append(time_note)
                 break
             base = rank << KEY_BITS
-            succ, other = expand(s, fired)
-            transitions += len(succ)
-            for k, r in enumerate(succ, base + 1):
-                seen.setdefault(r, k)  # states come in rank order: the first key is least
-            if other is not None:
-                for h in other:
-                    k = base + 1 + h.position
-                    if h.what is BOUND:
-                        if pool_note not in out.notes:
-                            out.notes.append(pool_note)
-                    elif isinstance(h.what, EvalError):
-                        if EVAL_NOTE not in out.notes:
-                            out.notes.append(EVAL_NOTE)
-                        out.found.append(((level, k), Violation(
-                            "bounds", str(h.what), fp, level + 1, h.thread, h.pc, s)))
-                    elif h.what.prop not in violated:
-                        out.found.append(((level, k), Violation(
-                            h.what.prop, h.what.message, fp, level + 1, h.thread, h.pc,
-                            h.what.state)))
-            elif not succ and check_deadlock and any(s[o] >= PC_EXITING for o in offsets):
+            made = expand(s, fired, seen, base + 1, other)  # states come in rank order: the
+            if made is None and check_deadlock and \
+                    any(s[o] >= PC_EXITING for o in offsets):  # first key met is the least
                 out.found.append(((level, base + LAST), Violation(
                     "deadlock", "no step can run but some thread is unfinished", fp, level)))
-        out.transitions = transitions
+            for h in other:
+                k = h.position
+                if h.what is BOUND:
+                    if pool_note not in out.notes:
+                        out.notes.append(pool_note)
+                elif isinstance(h.what, EvalError):
+                    if EVAL_NOTE not in out.notes:
+                        out.notes.append(EVAL_NOTE)
+                    out.found.append(((level, k), Violation(
+                        "bounds", str(h.what), fp, level + 1, h.thread, h.pc, s)))
+                elif h.what.prop not in violated:
+                    out.found.append(((level, k), Violation(
+                        h.what.prop, h.what.message, fp, level + 1, h.thread, h.pc,
+                        h.what.state)))
+            other.clear()
+        out.transitions = sum(fired)
         out.batches = self._route(seen)
         return out
 

@@ -15,7 +15,7 @@ import gc
 import time
 from collections.abc import Callable
 
-from ..backends.base import TransitionSystem
+from ..backends.base import Happening, TransitionSystem
 from ..backends.runtime import BOUND, EvalError, Failure
 from ..ir.model import PC_EXITING
 from .outcome import (
@@ -80,32 +80,23 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
 
     states, index, parents = store.states, store.index, store.parents
     max_states = limits.max_states if limits.max_states is not None else -1
-    expand = ts.expand
+    expand = ts.expand_new
+    store_state, store_parent = states.append, parents.append
+    other: list[Happening] = []
     i, depth, n = 0, 0, len(states)  # n: states stored so far
     level_end = n
     frontier_full = limits.max_depth == 0
-    transitions = 0
     last_report = start
 
-    def admit(r: tuple) -> int:
-        """Store r, just entered into `index` as state n, or cut it off at a limit; check
-        the invariants on it. Returns the number of states stored."""
-        if frontier_full or n == max_states:
+    def cut(made: list[tuple]) -> list[tuple]:
+        """The new states that fit under the depth and state limits; the others leave
+        `index` again (they were numbered after the ones kept, so those numbers hold)."""
+        keep = 0 if frontier_full else min(len(made), max(0, max_states - n))
+        for r in made[keep:]:
             del index[r]
-            note(f"depth limit of {limits.max_depth} reached" if frontier_full
-                 else f"state limit of {max_states} reached")
-            return n
-        states.append(r)
-        parents.append(i)
-        for _, holds in invariants:  # check_state says what is wrong
-            try:
-                ok = holds(r)
-            except EvalError:
-                ok = False
-            if not ok:
-                check_state(n, r, depth + 1)
-                break
-        return n + 1
+        note(f"depth limit of {limits.max_depth} reached" if frontier_full
+             else f"state limit of {max_states} reached")
+        return made[:keep]
 
     # The loop makes millions of tuples and lists and no reference cycles: the cyclic
     # collector's passes over them would cost about a tenth of the run.
@@ -124,14 +115,28 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                     break
                 if progress is not None and now - last_report >= progress_every:
                     last_report = now
-                    progress(Progress(n, transitions, depth, n - i, now - start))
+                    progress(Progress(n, sum(fired), depth, n - i, now - start))
             s = states[i]
-            succ, other = expand(s, fired)
-            transitions += len(succ)
-            for r in succ:
-                if index.setdefault(r, n) == n:  # not seen before
-                    n = admit(r)
-            if other is not None:
+            made = expand(s, fired, index, n, other)
+            if made:
+                if frontier_full or n + len(made) > max_states >= 0:
+                    made = cut(made)
+                for r in made:
+                    store_state(r)
+                    store_parent(i)
+                    for _, holds in invariants:  # check_state says what is wrong
+                        try:
+                            ok = holds(r)
+                        except EvalError:
+                            ok = False
+                        if not ok:
+                            check_state(n, r, depth + 1)
+                            break
+                    n += 1
+            elif made is None and check_deadlock and any(s[o] >= PC_EXITING for o in offsets):
+                violate(Violation("deadlock", "no step can run but some thread is unfinished",
+                                  i, depth))
+            if other:
                 for h in other:
                     if h.what is BOUND:
                         note(pool_note)
@@ -142,21 +147,20 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                     else:
                         violate(Violation(h.what.prop, h.what.message, i, depth + 1,
                                           h.thread, h.pc, h.what.state))
-            elif not succ and check_deadlock and any(s[o] >= PC_EXITING for o in offsets):
-                violate(Violation("deadlock", "no step can run but some thread is unfinished",
-                                  i, depth))
+                other.clear()
             i += 1
     except KeyboardInterrupt:
         note("interrupted")
     finally:
+        # the search ends here; the collector, enabled again, catches up on what it made
+        stats.seconds = time.monotonic() - start
         if collecting:
             gc.enable()
-    stats.transitions = transitions
+    stats.transitions = sum(fired)  # each successor counted once at its pc
     stats.depth = _depth_of_last(store)
     if stop_at_first and done() and i < len(states):
         note("stopped at the first violation")
     stats.distinct_states = len(store)
-    stats.seconds = time.monotonic() - start
     return Outcome(store, violations, stats, incomplete)
 
 

@@ -64,8 +64,8 @@ def draw(ts: TransitionSystem, traces: list[Counterexample]) -> Drawing | None:
         g.add_node(i, depth=len(store.path(i)) - 1)
     fired = ts.pc_counters()
     for i, s in enumerate(store.states):
-        for r in ts.expand(s, fired)[0]:
-            j = store.index.get(r)
+        for r in ts.expand(s, fired):
+            j = store.index.get(r) if type(r) is tuple else None
             if j is not None:
                 g.add_edge(i, j)
     on_trace: dict[tuple[int, int], list[int]] = {}

@@ -2,8 +2,8 @@
 
 `codegen` writes one Python function per step per thread id; this module compiles
 that source once and wraps the functions in the back-end interface
-(`backends.base.TransitionSystem`), including `expand`, the one loop over a
-state's threads that every search and the state graph use.
+(`backends.base.TransitionSystem`); `expand.py` writes the loop over a state's
+threads that every search and the state graph call.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 from ...ir.model import FREE_BIT, PC_EXITING, Model
 from ...ir.typesys import Type
 from ...lang.errors import SpecError
-from ..base import Happening
 from ..runtime import BOUND, EvalError, Failure, results
 from .canon import Canonicaliser
 from .codegen import Codegen
+from .expand import Expanders
 from .helpers import RUNTIME
 
 
@@ -41,6 +41,9 @@ class TransitionSystem:
         m = self.model
         self._threads = [(me, m.thread_base + me * m.thread_stride, table)
                          for me, table in enumerate(self.thread_steps)]
+        fns = Expanders(m, self.thread_steps, self.canon)
+        self.expand, self.expand_new, self.expand_keyed = \
+            fns.expand, fns.expand_new, fns.expand_keyed
 
     @property
     def pc_offsets(self) -> list[int]:
@@ -48,36 +51,6 @@ class TransitionSystem:
 
     def pc_counters(self) -> list[int]:
         return [0] * (max(self.labelled_steps, default=0) + 1)
-
-    def expand(self, s: tuple, fired: list[int]) -> tuple[list[tuple], list[Happening] | None]:
-        canon = self.canon
-        out: list[tuple] = []
-        other: list[Happening] | None = None
-        for me, off, table in self._threads:
-            pc = s[off]
-            if pc < PC_EXITING:
-                continue
-            try:
-                r = got = table[pc](s)
-                if type(r) is tuple:  # one successor, the common case: no loop
-                    fired[pc] += 1
-                    out.append(r if canon is None else canon(r))
-                    continue
-                if r is None:
-                    continue
-                for r in got:
-                    if type(r) is tuple:
-                        fired[pc] += 1
-                        out.append(r if canon is None else canon(r))
-                    else:
-                        if other is None:
-                            other = []
-                        other.append(Happening(len(out) + len(other), me, pc, r))
-            except EvalError as e:
-                if other is None:
-                    other = []
-                other.append(Happening(len(out) + len(other), me, pc, e))
-        return out, other
 
     def initial_states(self) -> Iterator[tuple]:
         return (r for r in self.init() if type(r) is tuple)
