@@ -12,18 +12,16 @@ calls, saying that it did.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from ..backends.base import TransitionSystem
 from ..backends.runtime import BOUND, Failure
 from ..ir import model as M
+from ..ir.walk import model_bodies, statements
 from ..lang.errors import Pos
 from .outcome import Outcome
 from .store import StateStore
-
-S = TypeVar("S", bound=M.Stmt)
 
 REPLAY_BUDGET = 200_000   # step-function calls spent looking for steps that fire
 
@@ -64,17 +62,6 @@ def _branches(step: M.Step) -> list[tuple[str, tuple[M.Stmt, ...]]]:
     e = eithers[0]
     return [(name or f"branch {k}", block) for k, (name, block)
             in enumerate(zip(e.names, e.blocks), 1)]
-
-
-def _nested(stmts: tuple[M.Stmt, ...], kind: type[S]) -> Iterator[S]:
-    """Every statement of `kind` in a block, however deeply nested."""
-    for s in stmts:
-        if isinstance(s, kind):
-            yield s
-        for attr in ("then", "other", "body"):
-            yield from _nested(getattr(s, attr, ()), kind)
-        for block in getattr(s, "blocks", ()):
-            yield from _nested(block, kind)
 
 
 def _never_fired(ts: TransitionSystem, states: list[tuple]) -> list[Lint]:
@@ -130,7 +117,7 @@ def _never_fired(ts: TransitionSystem, states: list[tuple]) -> list[Lint]:
                             f"reached states with a thread at {name}", step.pos))
             out += [Lint("await-never-holds", f"await in {label} never held in a reached "
                          "state with a thread at that step", aw.pos)
-                    for aw in _nested(block, M.Await)]
+                    for aw in statements(block) if isinstance(aw, M.Await)]
     return out
 
 
@@ -186,13 +173,10 @@ def _unchanged(m: M.Model, states: list[tuple], holding: set[str]) -> list[Lint]
     reads: dict[str, list[Any]] = {}
     for inv in m.invariants:
         reads.setdefault(inv.name, []).append(inv.expr)
-    for t in [*m.templates.values(), *m.handlers]:
-        for step in t.steps:
-            for a in _nested(step.body, M.Assert):
+    for body in model_bodies(m):
+        for a in statements(body):
+            if isinstance(a, M.Assert):
                 reads.setdefault(a.prop, []).append(a.cond)
-    for d in m.destructors:
-        for a in _nested(d.body, M.Assert):
-            reads.setdefault(a.prop, []).append(a.cond)
     out = []
     for p in m.properties:
         if p.name not in holding or p.name not in reads:

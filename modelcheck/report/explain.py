@@ -20,6 +20,7 @@ from ..backends.runtime import EvalError
 from ..ir import model as M
 from ..ir.typesys import EmptySetType, IntType, NoneType, SetType, Type
 from ..ir.values import decode, show, show_set
+from ..ir.walk import statements
 
 
 class Unbound(Exception):
@@ -257,8 +258,8 @@ def explain_assertion(model: M.Model, template: str, label: str, prop: str, stat
                  if t.name == template and st.label == label), None)
     if step is None:
         return None
-    for a in _asserts(step.body):
-        if a.prop != prop:
+    for a in statements(step.body):
+        if not isinstance(a, M.Assert) or a.prop != prop:
             continue
         try:
             if not Evaluator(model).value(a.cond, state, {}, me):
@@ -266,20 +267,6 @@ def explain_assertion(model: M.Model, template: str, label: str, prop: str, stat
         except (Unbound, EvalError):
             continue
     return None
-
-
-def _asserts(stmts: tuple[M.Stmt, ...]) -> Iterator[M.Assert]:
-    for st in stmts:
-        if isinstance(st, M.Assert):
-            yield st
-        elif isinstance(st, M.If):
-            yield from _asserts(st.then)
-            yield from _asserts(st.other)
-        elif isinstance(st, M.Either):
-            for block in st.blocks:
-                yield from _asserts(block)
-        elif isinstance(st, M.Choose):
-            yield from _asserts(st.body)
 
 
 def _decisive(ev: Evaluator, e: M.TExpr, val: Any, s: tuple, env: dict[int, Any],

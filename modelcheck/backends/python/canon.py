@@ -32,6 +32,7 @@ import math
 from collections.abc import Iterator
 
 from ...ir import model as M
+from ...ir.walk import model_bodies, statements
 from .canon_code import compile_canon, fill_order
 
 _NONE_KEY = float("-inf")  # None sorts below every int when states are compared
@@ -103,9 +104,8 @@ class Canonicaliser:
         self._rename, self._sigs, self._canon = ns["rename"], ns["sigs"], ns["canon"]
         # per block layout: slots holding a thread id (the parent, locals)
         self._links = [[] if lay.tid is None else roles[lay.tid].values for roles in lay.blocks]
-        bodies = [s.body for t in [*model.templates.values(), *model.handlers] for s in t.steps]
-        self.creates_threads = any(_creates_threads(b)
-                                   for b in [*bodies, *(d.body for d in model.destructors)])
+        self.creates_threads = any(isinstance(st, (M.Spawn, M.Fork))
+                                   for body in model_bodies(model) for st in statements(body))
 
     def _movable(self, state: tuple, x: int) -> list[int]:
         if x == self.tid:
@@ -227,19 +227,3 @@ class Canonicaliser:
         images, stands_for = self._images(state, owners, targets, ranked)
         least = _least(images)
         return group // (stands_for * sum(1 for im in images if im == least))
-
-
-def _creates_threads(stmts: tuple[M.Stmt, ...]) -> bool:
-    for st in stmts:
-        if isinstance(st, (M.Spawn, M.Fork)):
-            return True
-        inner: list[tuple[M.Stmt, ...]] = []
-        if isinstance(st, M.If):
-            inner = [st.then, st.other]
-        elif isinstance(st, M.Either):
-            inner = list(st.blocks)
-        elif isinstance(st, M.Choose):
-            inner = [st.body]
-        if any(_creates_threads(b) for b in inner):
-            return True
-    return False

@@ -21,6 +21,7 @@ from typing import Any
 
 from ...ir import model as M
 from ...ir.typesys import ArrayType, IntType, OptionalType, RecordType, SetType, Type
+from ...ir.walk import statements
 
 INIT_UIDS = 1 << 30  # bound-variable numbers for initial-value choices, clear of the checker's
 
@@ -94,7 +95,8 @@ class Codegen:
                 for i, step in enumerate(t.steps):
                     nxt = t.steps[i + 1].pc if i + 1 < len(t.steps) else last
                     ctx = replace(flavour, next_pc=nxt, handler=handler,
-                                  forks=_has_fork(step.body),
+                                  forks=any(isinstance(st, M.Fork)
+                                            for st in statements(step.body)),
                                   straight=not flavour.labelled and not M.branches(step.body))
                     self.step_function(f"_{p}{step.pc}", step.body, ctx)
                     self.out(0, f"{table}[{step.pc}] = _{p}{step.pc}")
@@ -607,19 +609,6 @@ class Codegen:
         if e.name == "parent":
             return f"v[TB + {args[0]} * STRIDE + 1]"
         raise AssertionError(e.name)
-
-
-def _has_fork(stmts: tuple[M.Stmt, ...]) -> bool:
-    for st in stmts:
-        if isinstance(st, M.Fork):
-            return True
-        if isinstance(st, M.If) and (_has_fork(st.then) or _has_fork(st.other)):
-            return True
-        if isinstance(st, M.Either) and any(_has_fork(b) for b in st.blocks):
-            return True
-        if isinstance(st, M.Choose) and _has_fork(st.body):
-            return True
-    return False
 
 
 def _minus(code: str, lo: int) -> str:
