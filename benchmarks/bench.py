@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "benchmarks" / "models"
 sys.path.insert(0, str(ROOT))
 
+from modelcheck.app.config import RunConfig  # noqa: E402
 from modelcheck.app.pipeline import compile_variant  # noqa: E402
 from modelcheck.backends.python.system import TransitionSystem  # noqa: E402
 from modelcheck.engine.levels import search_levels  # noqa: E402
@@ -112,7 +113,8 @@ def compile_case(case: Case) -> TransitionSystem:
         spec = load_text(counters(int(n), int(k)))
     else:
         spec = load(ROOT / case.spec)
-    return compile_variant(spec, case.variant, case.defines, symmetry=case.symmetry)
+    return compile_variant(spec, case.variant,
+                           RunConfig(overrides=case.defines, symmetry=case.symmetry))
 
 
 def run_case(case: Case) -> dict[str, object]:

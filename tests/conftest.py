@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.backends.python.system import TransitionSystem
 from modelcheck.engine.outcome import Limits
@@ -30,7 +31,9 @@ def run(src: str, variant: str | None = None, defines: dict[str, str] | None = N
         path: str = "t.spec") -> tuple[TransitionSystem, Verdict]:
     """Load and check a spec text; the transition system is returned to decode trace states."""
     spec = load_text(src, path=path)
-    return run_variant(spec, variant, defines, Limits(max_states, max_depth, time_limit), first)
+    return run_variant(spec, variant, RunConfig(
+        overrides=defines or {}, limits=Limits(max_states, max_depth, time_limit),
+        stop_at_first=first))
 
 
 def check(src: str, **kw: Any) -> Verdict:

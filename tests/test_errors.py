@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.outcome import Limits
 from modelcheck.lang.errors import SpecError
@@ -292,7 +293,7 @@ def test_mutated_spec_is_checked_or_rejected_with_spec_error(
     try:
         spec = load_text(text, "mutant.spec")
         for variant in spec.variants:
-            _, v = run_variant(spec, variant, None, Limits(max_states=400))
+            _, v = run_variant(spec, variant, RunConfig(limits=Limits(max_states=400)))
             assert v.result in {"holds", "violated", "incomplete"}
     except SpecError as e:
         assert e.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant, run_variant
 from modelcheck.engine.outcome import Limits
 from modelcheck.engine.search import search
@@ -12,7 +13,7 @@ from modelcheck.lang.source import load_text
 
 def run(src: str, **kw: object) -> Verdict:
     """Check a spec text and return the engine's verdict."""
-    return run_variant(load_text(src, "t.spec"), **kw)[1]  # type: ignore[arg-type]
+    return run_variant(load_text(src, "t.spec"), None, RunConfig(**kw))[1]
 
 
 def status(v: Verdict, name: str) -> str:

@@ -9,6 +9,7 @@ from functools import cache
 import pytest
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.backends.python.system import TransitionSystem
 from modelcheck.engine.verdict import Verdict
@@ -26,7 +27,7 @@ EXPECTED = {
 def osv(variant: str, threads: str | None = None) -> tuple[TransitionSystem, Verdict]:
     """Check one variant once per session (optionally with -D THREADS=...)."""
     defines = {"THREADS": threads} if threads is not None else None
-    return run_variant(load(OSV), variant, defines)
+    return run_variant(load(OSV), variant, RunConfig(overrides=defines or {}))
 
 
 def test_variants_declared() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.verdict import Verdict
 from modelcheck.lang.source import load, load_text
@@ -90,7 +91,7 @@ TRACES: dict[tuple[str, str], list[str]] = {
 def check(variant: str, source: str | None = None,
           overrides: dict[str, str] | None = None) -> Verdict:
     spec = load(SPEC) if source is None else load_text(source, str(SPEC))
-    _, verdict = run_variant(spec, variant, overrides)
+    _, verdict = run_variant(spec, variant, RunConfig(overrides=overrides or {}))
     assert not verdict.incomplete, verdict.incomplete
     return verdict
 

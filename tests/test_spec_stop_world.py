@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.backends.python.system import TransitionSystem
 from modelcheck.engine.trace import Counterexample
@@ -40,7 +41,7 @@ PROPERTIES = {"B1", "B1-RUN", "B2", "L", "SEM0", "deadlock", "bounds"}
 @cache
 def checked(variant: str, defines: tuple[tuple[str, str], ...] = (),
             workers: int = 1) -> tuple[TransitionSystem, Verdict]:
-    return run_variant(load(SPEC), variant, dict(defines), workers=workers)
+    return run_variant(load(SPEC), variant, RunConfig(overrides=dict(defines), workers=workers))
 
 
 def violated(v: Verdict) -> dict[str, int | None]:

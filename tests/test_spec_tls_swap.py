@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.verdict import Verdict
 from modelcheck.lang.source import load
@@ -65,7 +66,7 @@ TRACES: dict[tuple[str, str], list[tuple[int, str]]] = {
 @cache
 def verdict_of(variant: str, fork: bool = True, signals: bool = False) -> Verdict:
     defines = {"FORK": str(fork).lower(), "SIGNALS": str(signals).lower()}
-    return run_variant(load(SPEC), variant, defines)[1]
+    return run_variant(load(SPEC), variant, RunConfig(overrides=defines or {}))[1]
 
 
 def violated(v: Verdict) -> dict[str, int | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant
 from modelcheck.engine.search import search
 from modelcheck.engine.trace import stored_form
@@ -21,7 +22,7 @@ SMALL = [("tests/symmetric/matrix.spec", True), ("tests/symmetric/mutex.spec", F
 def test_drawn_edges_are_the_edges_of_the_state_space(path: str, symmetry: bool) -> None:
     spec = load(ROOT / path)
     variant = spec.variants[-1]
-    ts = compile_variant(spec, variant, symmetry=symmetry)
+    ts = compile_variant(spec, variant, RunConfig(symmetry=symmetry))
     store = search(ts).store
     # every successor of every stored state, as the state it was stored as
     want = {(i, store.index[stored_form(ts, r)])

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.fingerprint import fingerprint_of
 from modelcheck.engine.outcome import Limits
@@ -23,7 +24,8 @@ SPECS = ROOT / "specs"
 def seen(spec: LoadedSpec, variant: str | None, store: str = "exact", workers: int = 1,
          **limits: int | None) -> tuple:
     """Everything a user sees of one check, traces rendered as text, timings left out."""
-    ts, v = run_variant(spec, variant, limits=Limits(**limits), store=store, workers=workers)
+    ts, v = run_variant(spec, variant, RunConfig(limits=Limits(**limits), store=store,
+                                                 workers=workers))
     return (v.result, v.stats.distinct_states, v.stats.transitions, v.stats.depth,
             [(p.name, p.status, p.trace_length) for p in v.properties], v.incomplete,
             [trace(ts, ce) for ce in v.counterexamples])
@@ -48,7 +50,7 @@ def test_fingerprint_store_sees_what_the_exact_store_sees(name: str, variant: st
 
 @pytest.mark.parametrize(("n", "k"), [(2, 3), (3, 2), (4, 1), (2, 40)])
 def test_counts_by_hand(n: int, k: int) -> None:
-    v = run_variant(load_text(counters(n, k)), store="fingerprint")[1]
+    v = run_variant(load_text(counters(n, k)), None, RunConfig(store="fingerprint"))[1]
     assert v.result == "holds"
     assert v.stats.distinct_states == (k + 1) ** n
     assert v.stats.transitions == n * k * (k + 1) ** (n - 1)
@@ -119,6 +121,6 @@ def test_step_counts_are_the_same_in_every_mode(mode: dict) -> None:
     """`Stats.fired` (the report's step table) counts every transition once, by pc."""
     spec = load(ROOT / "specs" / "osv_visibility.spec")
     _, exact = run_variant(spec, "levels")
-    _, v = run_variant(spec, "levels", **mode)
+    _, v = run_variant(spec, "levels", RunConfig(**mode))
     assert sum(v.stats.fired) == v.stats.transitions == exact.stats.transitions
     assert v.stats.fired == exact.stats.fired

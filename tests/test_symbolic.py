@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant, run_variant
 from modelcheck.backends.python.system import TransitionSystem
 from modelcheck.backends.runtime import BOUND, EvalError
@@ -406,7 +407,7 @@ OSV_BUG = ROOT / "specs" / "osv_visibility.spec"
 
 
 def test_a_forged_step_fails_certification() -> None:
-    ts, v = run_variant(load(OSV_BUG), "fe37650", certify=False)
+    ts, v = run_variant(load(OSV_BUG), "fe37650", RunConfig(certify=False))
     ce = max(v.counterexamples, key=lambda c: c.length)
     forged = ce.steps[2].state
     ce.steps[2].state = ce.steps[3].state  # skip a step: no single transition does that
@@ -420,7 +421,7 @@ def test_a_forged_step_fails_certification() -> None:
 
 
 def test_a_wrong_final_state_fails_certification() -> None:
-    ts, v = run_variant(load(OSV_BUG), "fe37650", certify=False)
+    ts, v = run_variant(load(OSV_BUG), "fe37650", RunConfig(certify=False))
     ce = next(c for c in v.counterexamples if c.kind == "invariant")
     ce.steps = ce.steps[:1]  # the initial state alone satisfies every invariant
     with pytest.raises(CertificationError, match="true in the last state"):
@@ -462,7 +463,7 @@ def test_text_and_json_say_certified(tmp_path: Path, capsys: pytest.CaptureFixtu
 ])
 def test_initialisation_failures_deadlocks_and_failing_steps_are_certified(src: str,
                                                                           prop: str) -> None:
-    ts, v = run_variant(load_text(src), certify=False)
+    ts, v = run_variant(load_text(src), None, RunConfig(certify=False))
     ce = next(c for c in v.counterexamples if c.prop == prop)
     Certifier(ts.model).certify(ce)
     assert ce.certified

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant, run_variant
 from modelcheck.backends.python.canon import Canonicaliser
 from modelcheck.backends.python.system import TransitionSystem
@@ -63,8 +64,8 @@ option deadlock = false;
 def both(src_or_path: str | Path, variant: str | None = None) -> tuple[Verdict, Verdict]:
     """The verdict with symmetry reduction, and without."""
     spec = load(src_or_path) if isinstance(src_or_path, Path) else load_text(src_or_path)
-    return (run_variant(spec, variant, symmetry=True)[1],
-            run_variant(spec, variant, symmetry=False)[1])
+    return (run_variant(spec, variant, RunConfig(symmetry=True))[1],
+            run_variant(spec, variant, RunConfig(symmetry=False))[1])
 
 
 def verdict_table(v: Verdict) -> dict[str, tuple[str, int | None]]:
@@ -184,7 +185,7 @@ def test_fingerprint_and_worker_searches_reduce_alike(path: Path, variant: str |
     """The level search canonicalises like the exact one: same states, same real traces."""
     spec = load(path)
     _, exact = run_variant(spec, variant)
-    ts, other = run_variant(spec, variant, **mode)
+    ts, other = run_variant(spec, variant, RunConfig(**mode))
     assert other.stats.distinct_states == exact.stats.distinct_states
     assert verdict_table(other) == verdict_table(exact)
     assert [[st.state for st in ce.steps] for ce in other.counterexamples] == \
@@ -197,11 +198,11 @@ def test_invariant_trace_after_renaming() -> None:
     """A thread other than the canonical one can be the actor: the replay follows the real one."""
     src = counters(3, 2).replace("c = c + 1;", "c = c + 1; hits = hits + 1;") + \
         "var hits: 0..9 = 0;\ninvariant LOW: hits < 4;\n"
-    ts, v = run_variant(load_text(src), symmetry=True)
+    ts, v = run_variant(load_text(src), None, RunConfig(symmetry=True))
     ce = v.counterexamples[0]
     assert ce.prop == "LOW" and ce.length == 4
     assert_real_execution(ts, ce)
-    _, full = run_variant(load_text(src), symmetry=False)
+    _, full = run_variant(load_text(src), None, RunConfig(symmetry=False))
     assert full.counterexamples[0].length == 4
 
 
@@ -214,7 +215,7 @@ def test_canonical_form_is_invariant_and_steps_commute(name: str, variant: str |
     successors of g(s) are, up to renaming, those of s (the transition relation is symmetric,
     which is what the checker's refusals must guarantee)."""
     spec = load(ROOT / "tests" / "symmetric" / name)
-    ts = compile_variant(spec, variant, symmetry=False)
+    ts = compile_variant(spec, variant, RunConfig(symmetry=False))
     canon = compile_variant(spec, variant).canon
     assert canon is not None
     rng = random.Random(7)
@@ -275,7 +276,7 @@ def test_generated_canonical_form_against_the_whole_group(name: str, variant: st
     canon = compile_variant(spec, variant).canon
     assert canon is not None
     paths = {"fast": 0, "tied": 0}
-    for s in search(compile_variant(spec, variant, symmetry=False)).store.states:
+    for s in search(compile_variant(spec, variant, RunConfig(symmetry=False))).store.states:
         renamings = every_renaming(canon, s)
         images = [canon.apply(s, g) for g in renamings]
         assert images[0] == s  # the first renaming is the identity

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from modelcheck.app.cli import main
+from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.lang.source import load, load_text
 from tests.conftest import ROOT
@@ -37,7 +38,7 @@ def test_stop_world_master_traces_with_three_workers() -> None:
 @pytest.mark.parametrize("workers", [2, 3])
 @pytest.mark.parametrize(("n", "k"), [(2, 3), (3, 2), (4, 2)])
 def test_counts_by_hand(workers: int, n: int, k: int) -> None:
-    v = run_variant(load_text(counters(n, k)), workers=workers)[1]
+    v = run_variant(load_text(counters(n, k)), None, RunConfig(workers=workers))[1]
     assert v.result == "holds"
     assert v.stats.distinct_states == (k + 1) ** n
     assert v.stats.transitions == n * k * (k + 1) ** (n - 1)
@@ -46,8 +47,8 @@ def test_counts_by_hand(workers: int, n: int, k: int) -> None:
 
 def test_first_violation_is_the_one_process_finds_first() -> None:
     spec = load(SPECS / "osv_visibility.spec")
-    exact = run_variant(spec, "fe37650", stop_at_first=True)[1]
-    split = run_variant(spec, "fe37650", stop_at_first=True, workers=2)[1]
+    exact = run_variant(spec, "fe37650", RunConfig(stop_at_first=True))[1]
+    split = run_variant(spec, "fe37650", RunConfig(stop_at_first=True, workers=2))[1]
     assert [ce.prop for ce in split.counterexamples] == \
         [ce.prop for ce in exact.counterexamples] == ["V-SAFE"]
     assert split.incomplete == exact.incomplete == ["stopped at the first violation"]

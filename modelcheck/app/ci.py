@@ -16,19 +16,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 from ..backends.base import TransitionSystem
-from ..engine.outcome import Limits
 from ..engine.verdict import Verdict
 from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
 from ..report.junit import Checked, SpecFailure, write_junit
 from ..report.text import certification_failure
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
-from .options import UsageError, add_search_options, search_settings, write_output
+from .config import DEFAULT, RunConfig
+from .options import UsageError, add_run_options, run_config, write_output
 from .pipeline import run_variant
 from .progress import PROGRESS_EVERY, live_progress
 
@@ -80,9 +80,9 @@ def spec_files(paths: Sequence[str]) -> list[Path]:
     return out
 
 
-def run_ci(paths: Sequence[str], overrides: dict[str, str] | None = None,
-           limits: Limits | None = None, write_report: ReportWriter | None = None,
-           reports: Path = Path("reports"), quiet: bool = True) -> CiRun:
+def run_ci(paths: Sequence[str], config: RunConfig = DEFAULT,
+           write_report: ReportWriter | None = None, reports: Path = Path("reports"),
+           quiet: bool = True) -> CiRun:
     run = CiRun()
     for path in spec_files(paths):
         try:
@@ -91,7 +91,7 @@ def run_ci(paths: Sequence[str], overrides: dict[str, str] | None = None,
             _failed(run, str(path), None, e, _source(path))
             continue
         for variant in spec.variants if spec.ast.variants else [None]:
-            checked = _check(run, spec, variant, overrides, limits, quiet)
+            checked = _check(run, spec, variant, config, quiet)
             if checked is None or write_report is None:
                 continue
             ts, v = checked
@@ -102,14 +102,12 @@ def run_ci(paths: Sequence[str], overrides: dict[str, str] | None = None,
     return run
 
 
-def _check(run: CiRun, spec: LoadedSpec, variant: str | None,
-           overrides: dict[str, str] | None, limits: Limits | None,
+def _check(run: CiRun, spec: LoadedSpec, variant: str | None, config: RunConfig,
            quiet: bool) -> Checked | None:
     """Check one variant and add its row; None when the variant does not check."""
     try:
         with live_progress(f"{Path(spec.path).name} {variant or ''}", quiet, sys.stderr) as bar:
-            ts, v = run_variant(spec, variant, overrides, limits, progress=bar,
-                                progress_every=PROGRESS_EVERY)
+            ts, v = run_variant(spec, variant, config, bar)
     except SpecError as e:
         _failed(run, spec.path, variant, e, spec.source)
         return None
@@ -167,7 +165,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", metavar="FILE", help="write one JUnit XML file for everything")
     p.add_argument("--reports", metavar="DIR", default="reports",
                    help="where reports of failing variants go (default: reports/)")
-    add_search_options(p)
+    add_run_options(p)
     return p
 
 
@@ -177,9 +175,8 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
     except SystemExit as e:
         return 0 if e.code == 0 else 2
     try:
-        overrides, limits = search_settings(args)
-        run = run_ci(args.paths, overrides, limits, write_report, Path(args.reports),
-                     args.quiet)
+        config = replace(run_config(args), progress_every=PROGRESS_EVERY)
+        run = run_ci(args.paths, config, write_report, Path(args.reports), args.quiet)
         print(table(run.rows))
         for failure in run.errors:
             print(f"\n{failure.message}")

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,8 @@ from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from . import ci
 from .options import (
     UsageError,
-    add_search_options,
-    search_settings,
+    add_run_options,
+    run_config,
     write_html_report,
     write_output,
 )
@@ -62,10 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                         "one per violated property into a directory (a path ending in /)")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML, one test per property")
     p.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 results for violations")
-    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
-    p.add_argument("--no-symmetry", action="store_true",
-                   help="ignore the spec's 'symmetric' declarations (search every state)")
-    add_search_options(p)
+    add_run_options(p)
     p.add_argument("--first", action="store_true",
                    help="stop at the first violation instead of deciding every property")
     p.add_argument("--no-trace", action="store_true", help="print the summary only")
@@ -74,13 +72,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="write the HTML report to PATH (a directory when several variants "
                              "are checked); by default reports/SPEC-VARIANT.html on a violation")
     report.add_argument("--no-report", action="store_true", help="write no HTML report")
-    p.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
-                   help="visited states: whole tuples (exact, the default) or 64-bit "
-                        "fingerprints, 16 bytes a state (implied by --workers above 1)")
-    p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="search with N processes, the frontier split by fingerprint")
-    p.add_argument("--no-certify", action="store_true",
-                   help="do not have z3 check the counterexamples")
     return p
 
 
@@ -139,9 +130,8 @@ def _source_of(path: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    overrides, limits = search_settings(args)
-    if args.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    config = replace(run_config(args), stop_at_first=args.first,
+                     progress_every=PROGRESS_EVERY)
     spec = load(args.spec)
     several = args.all_variants or (args.variant is None and len(spec.ast.variants) > 0)
     variants = spec.variants if several else [args.variant]
@@ -150,13 +140,10 @@ def _run(args: argparse.Namespace) -> int:
     for variant in variants:
         with live_progress(f"{Path(args.spec).name} {variant or ''}", args.quiet,
                            sys.stderr) as bar:
-            ts, v = run_variant(spec, variant, overrides, limits, args.first, bar,
-                                deadlock=not args.no_deadlock, progress_every=PROGRESS_EVERY,
-                                symmetry=not args.no_symmetry, store=args.store,
-                                workers=args.workers, certify=not args.no_certify)
+            ts, v = run_variant(spec, variant, config, bar)
         checked.append((ts, v))
         print(summary(v))
-        if args.store == "fingerprint" or args.workers > 1:
+        if config.level_search:
             print(f"  {collision_note(v.stats.distinct_states)}")
         if not args.no_trace:
             for ce in v.counterexamples:

@@ -12,28 +12,45 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..engine.outcome import Limits
+from .config import RunConfig
 
 
 class UsageError(Exception):
     """A bad option or an output file that cannot be written: exit code 2."""
 
 
-def add_search_options(p: argparse.ArgumentParser) -> None:
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options of a run (`RunConfig`), the same for `mcheck SPEC` and `mcheck ci`."""
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                    help="override a constant")
     p.add_argument("--max-states", type=int, metavar="N")
     p.add_argument("--max-depth", type=int, metavar="N")
     p.add_argument("--time-limit", type=float, metavar="SECONDS")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
+    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--no-symmetry", action="store_true",
+                   help="ignore the spec's 'symmetric' declarations (search every state)")
+    p.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
+                   help="visited states: whole tuples (exact, the default) or 64-bit "
+                        "fingerprints, 16 bytes a state (implied by --workers above 1)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="search with N processes, the frontier split by fingerprint")
+    p.add_argument("--no-certify", action="store_true",
+                   help="do not have z3 check the counterexamples")
 
 
-def search_settings(args: argparse.Namespace) -> tuple[dict[str, str], Limits]:
-    """The -D overrides and the search limits, checked."""
+def run_config(args: argparse.Namespace) -> RunConfig:
+    """The run the options describe, checked (a bad value is a UsageError)."""
     for flag in ("max_states", "max_depth", "time_limit"):
         value = getattr(args, flag)
         if value is not None and value < 0:
             raise UsageError(f"--{flag.replace('_', '-')} must not be negative")
-    return defines(args.defines), Limits(args.max_states, args.max_depth, args.time_limit)
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    return RunConfig(overrides=defines(args.defines),
+                     limits=Limits(args.max_states, args.max_depth, args.time_limit),
+                     deadlock=not args.no_deadlock, symmetry=not args.no_symmetry,
+                     store=args.store, workers=args.workers, certify=not args.no_certify)
 
 
 def defines(items: list[str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from ..backends.python.system import TransitionSystem, build
 from ..check.checker import check
 from ..engine.levels import search_levels
 from ..engine.lints import lints
-from ..engine.outcome import Limits, Progress
+from ..engine.outcome import Progress
 from ..engine.search import search
 from ..engine.store import StateStore
 from ..engine.symmetry import reduction
@@ -23,36 +23,33 @@ from ..lang.source import LoadedSpec, nesting_guard
 from ..symbolic.certify import CertificationError
 from ..symbolic.certify import certify as certify_traces
 from ..symbolic.lints import z3_lints
+from .config import DEFAULT, RunConfig
 
 
 def compile_variant(spec: LoadedSpec, variant: str | None = None,
-                    overrides: dict[str, str] | None = None,
-                    deadlock: bool = True, symmetry: bool = True) -> TransitionSystem:
+                    config: RunConfig = DEFAULT) -> TransitionSystem:
     with nesting_guard():
-        return build(check(spec.ast, variant, overrides, deadlock), symmetry)
+        return build(check(spec.ast, variant, config.overrides, config.deadlock),
+                     config.symmetry)
 
 
-def run_variant(spec: LoadedSpec, variant: str | None = None,
-                overrides: dict[str, str] | None = None, limits: Limits | None = None,
-                stop_at_first: bool = False,
-                progress: Callable[[Progress], None] | None = None,
-                deadlock: bool = True, progress_every: float = 5.0,
-                symmetry: bool = True, store: str = "exact",
-                workers: int = 1, certify: bool = True) -> tuple[TransitionSystem, Verdict]:
-    """Search one variant; with `certify`, z3 checks every trace (or CertificationError).
-
-    `symmetry=False` is --no-symmetry: the spec's `symmetric` declarations are ignored.
-    `store` "fingerprint" or several `workers` search level by level over fingerprints
-    (`levels.py`); the verdicts and traces are the same as the exact store's."""
-    ts = compile_variant(spec, variant, overrides, deadlock, symmetry)
-    if store == "fingerprint" or workers > 1:
-        outcome = search_levels(ts, limits, stop_at_first, progress, progress_every, workers)
+def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig = DEFAULT,
+                progress: Callable[[Progress], None] | None = None
+                ) -> tuple[TransitionSystem, Verdict]:
+    """Search one variant; with `config.certify`, z3 checks every trace (or
+    CertificationError). Fingerprints or several workers search level by level
+    (`engine.levels`); the verdicts and traces are the same as the exact store's."""
+    ts = compile_variant(spec, variant, config)
+    if config.level_search:
+        outcome = search_levels(ts, config.limits, config.stop_at_first, progress,
+                                config.progress_every, config.workers)
     else:
-        outcome = search(ts, limits or Limits(), stop_at_first, progress, progress_every)
+        outcome = search(ts, config.limits, config.stop_at_first, progress,
+                         config.progress_every)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
-    if certify:
+    if config.certify:
         try:
             certify_traces(ts.model, traces)
         except CertificationError as e:

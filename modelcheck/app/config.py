@@ -1,0 +1,34 @@
+"""How one run checks a spec: built once from a command line, read by every stage.
+
+`mcheck SPEC`, `mcheck ci` and the tests all describe a run with this one object,
+so an option added to the checker (an engine, fairness, a checkpoint folder) is a
+field here and a flag in `options.py`, not an argument threaded through each command.
+The variant is not in it: one run configuration checks every variant it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..engine.outcome import Limits
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    overrides: dict[str, str] = field(default_factory=dict)  # -D NAME=VALUE
+    limits: Limits = Limits()
+    stop_at_first: bool = False   # --first: stop at the first violation
+    deadlock: bool = True         # --no-deadlock turns the deadlock property off
+    symmetry: bool = True         # --no-symmetry ignores `symmetric` declarations
+    store: str = "exact"          # "exact" or "fingerprint"
+    workers: int = 1              # above 1: the level search in forked processes
+    certify: bool = True          # z3 checks every counterexample
+    progress_every: float = 5.0   # seconds between progress reports
+
+    @property
+    def level_search(self) -> bool:
+        """Whether the search runs level by level over fingerprints (`engine.levels`)."""
+        return self.store == "fingerprint" or self.workers > 1
+
+
+DEFAULT = RunConfig()
