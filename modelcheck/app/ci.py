@@ -24,11 +24,12 @@ from ..backends.base import TransitionSystem
 from ..engine.verdict import Verdict
 from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
-from ..report.junit import Checked, SpecFailure, write_junit
+from ..report import formats
+from ..report.junit import Checked, SpecFailure
 from ..report.text import certification_failure
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from .config import DEFAULT, RunConfig
-from .options import UsageError, add_run_options, run_config, write_output
+from .options import UsageError, add_run_options, run_config, write_files, write_output
 from .pipeline import run_variant
 from .progress import PROGRESS_EVERY, live_progress
 
@@ -162,7 +163,7 @@ def parser() -> argparse.ArgumentParser:
         description="Check every variant of every spec against its expect line.")
     p.add_argument("paths", nargs="*", default=["specs/"], metavar="PATH",
                    help="spec files, or directories searched for *.spec (default: specs/)")
-    p.add_argument("--junit", metavar="FILE", help="write one JUnit XML file for everything")
+    formats.add_options(p, only=("junit",))
     p.add_argument("--reports", metavar="DIR", default="reports",
                    help="where reports of failing variants go (default: reports/)")
     add_run_options(p)
@@ -184,8 +185,7 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
             print()
         for report in run.reports:
             print(f"report: {report}")
-        if args.junit:
-            write_output(args.junit, lambda p: write_junit(p, run.results))
+        write_files(formats.files(args, run.results, several=True))
     except UsageError as e:
         print(f"mcheck ci: error: {e}", file=sys.stderr)
         return 2

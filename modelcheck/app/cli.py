@@ -10,12 +10,10 @@ error: z3 rejected a counterexample of the explicit engine (both views printed).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -26,11 +24,9 @@ from ..engine.store import collision_note
 from ..engine.verdict import Verdict
 from ..lang.errors import SpecError
 from ..lang.source import load
+from ..report import formats
 from ..report.html_page import write_html
-from ..report.itf import itf_files
-from ..report.json_doc import verdict_json
-from ..report.junit import SpecFailure, write_junit
-from ..report.sarif import sarif_document
+from ..report.junit import SpecFailure
 from ..report.text import certification_failure, summary, trace_text
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from . import ci
@@ -38,8 +34,8 @@ from .options import (
     UsageError,
     add_run_options,
     run_config,
+    write_files,
     write_html_report,
-    write_output,
 )
 from .pipeline import run_variant
 from .progress import PROGRESS_EVERY, colour, live_progress
@@ -57,12 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all-variants", action="store_true",
                        help="check every variant against its expect line (the default when "
                             "the spec declares variants)")
-    p.add_argument("--json", metavar="FILE", help="write the verdict(s) as JSON")
-    p.add_argument("--itf", metavar="PATH",
-                   help="write counterexamples as ITF traces: the shortest into a file, or "
-                        "one per violated property into a directory (a path ending in /)")
-    p.add_argument("--junit", metavar="FILE", help="write JUnit XML, one test per property")
-    p.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 results for violations")
+    formats.add_options(p)
     add_run_options(p)
     p.add_argument("--first", action="store_true",
                    help="stop at the first violation instead of deciding every property")
@@ -97,14 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as e:
         message = e.render(args.spec, _source_of(args.spec))
         print(message, file=sys.stderr)
-        doc = {"spec": args.spec, "variant": args.variant, "result": "error",
-               "error": message.splitlines()[0]}
         try:
-            if args.json:
-                _write_json(args.json, doc)
-            if args.junit:
-                write_output(args.junit, lambda path: write_junit(
-                    path, [SpecFailure(args.spec, args.variant, message)]))
+            write_files(formats.files(args, [SpecFailure(args.spec, args.variant, message)],
+                                       several=False))
         except UsageError as usage:
             print(f"mcheck: error: {usage}", file=sys.stderr)
         return 2
@@ -151,16 +137,7 @@ def _run(args: argparse.Namespace) -> int:
                 _print(trace_text(ts, ce), styled)
         print()
         _write_report(args, several, ts, v)
-    docs = [verdict_json(ts, v) for ts, v in checked]
-    if args.json:
-        _write_json(args.json, docs if several else docs[0])
-    if args.itf:
-        for path, doc in itf_files(args.itf, checked).items():
-            _write_json(path, doc)
-    if args.junit:
-        write_output(args.junit, lambda path: write_junit(path, checked))
-    if args.sarif:
-        _write_json(args.sarif, sarif_document(checked))
+    write_files(formats.files(args, checked, several))
     return _exit_code([v for _, v in checked], several)
 
 
@@ -178,11 +155,6 @@ def _write_report(args: argparse.Namespace, several: bool, ts: TransitionSystem,
         return
     write_html_report(args.report, several, f"{Path(args.spec).stem}-{v.variant}.html",
                       lambda path: write_html(ts, v, path))
-
-
-def _write_json(path: str | Path, doc: Any) -> None:
-    write_output(path, lambda p: p.write_text(json.dumps(doc, indent=2) + "\n",
-                                              encoding="utf-8"))
 
 
 def _exit_code(verdicts: list[Verdict], several: bool) -> int:

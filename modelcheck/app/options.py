@@ -74,6 +74,12 @@ def write_output(path: str | Path, writer: Callable[[Path], None]) -> None:
         raise UsageError(f"cannot write {path}: {e}") from None
 
 
+def write_files(texts: dict[Path, str]) -> None:
+    """Write report files (path -> text), as `write_output` does."""
+    for path, text in texts.items():
+        write_output(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
+
+
 def write_html_report(requested: str | None, several: bool, name: str,
                       write: Callable[[Path], None]) -> None:
     """`--report PATH` writes PATH (a folder of NAME pages when several variants are

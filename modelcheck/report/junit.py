@@ -47,10 +47,6 @@ def junit_xml(results: Sequence[Checked | SpecFailure]) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_junit(path: str | Path, results: Sequence[Checked | SpecFailure]) -> None:
-    Path(path).write_text(junit_xml(results), encoding="utf-8")
-
-
 def _classname(spec: str, variant: str | None) -> str:
     return Path(spec).stem + (f".{variant}" if variant else "")
 
