@@ -1,3 +1,5 @@
+"""`python -m modelcheck` is the `mcheck` command."""
+
 import sys
 
 from .app.cli import main
