@@ -406,8 +406,8 @@ def test_cli_signals_example_same_verdict_both_ways(capsys: pytest.CaptureFixtur
     reduced = capsys.readouterr().out
     assert main([path, "-q", "--no-trace", "--no-symmetry"]) == 0
     full = capsys.readouterr().out
-    assert reduced.splitlines()[3:] == full.splitlines()[2:]
-    assert "at most" in reduced.splitlines()[2]
+    assert reduced.splitlines()[4:] == full.splitlines()[3:]
+    assert "at most" in reduced.splitlines()[3]
 
 
 def test_quantifier_errors_do_not_depend_on_id_order() -> None:

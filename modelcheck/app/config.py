@@ -24,6 +24,7 @@ class RunConfig:
     workers: int = 1              # above 1: the level search in forked processes
     certify: bool = True          # z3 checks every counterexample
     progress_every: float = 5.0   # seconds between progress reports
+    engine: str = "auto"          # "auto", "native" or "python" (`engine.run`)
 
     @property
     def level_search(self) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..engine.outcome import Limits
+from ..engine.run import ENGINES
 from .config import RunConfig
 
 
@@ -37,6 +38,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="search with N processes, the frontier split by fingerprint")
     p.add_argument("--no-certify", action="store_true",
                    help="do not have z3 check the counterexamples")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="search with the model compiled to C (native), the reference Python "
+                        "engine, or native whenever it can (auto, the default)")
 
 
 def run_config(args: argparse.Namespace) -> RunConfig:
@@ -50,7 +54,8 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     return RunConfig(overrides=defines(args.defines),
                      limits=Limits(args.max_states, args.max_depth, args.time_limit),
                      deadlock=not args.no_deadlock, symmetry=not args.no_symmetry,
-                     store=args.store, workers=args.workers, certify=not args.no_certify)
+                     store=args.store, workers=args.workers, certify=not args.no_certify,
+                     engine=args.engine)
 
 
 def defines(items: list[str]) -> dict[str, str]:

@@ -11,11 +11,10 @@ from collections.abc import Callable
 
 from ..backends.python.system import TransitionSystem, build
 from ..check.checker import check
-from ..engine.levels import search_levels
 from ..engine.lints import lints
 from ..engine.outcome import Progress
-from ..engine.search import search
-from ..engine.store import StateStore
+from ..engine.run import Search, run_search
+from ..engine.store import StoredStates
 from ..engine.symmetry import reduction
 from ..engine.trace import counterexample
 from ..engine.verdict import Verdict, verdict
@@ -40,12 +39,9 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
     CertificationError). Fingerprints or several workers search level by level
     (`engine.levels`); the verdicts and traces are the same as the exact store's."""
     ts = compile_variant(spec, variant, config)
-    if config.level_search:
-        outcome = search_levels(ts, config.limits, config.stop_at_first, progress,
-                                config.progress_every, config.workers)
-    else:
-        outcome = search(ts, config.limits, config.stop_at_first, progress,
-                         config.progress_every)
+    outcome, engine = run_search(ts, config.engine, Search(
+        config.limits, config.stop_at_first, config.store == "fingerprint", config.workers,
+        progress, config.progress_every))
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
@@ -56,10 +52,11 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
             e.system = ts
             raise
     result = verdict(spec.path, ts.model, outcome, traces)
-    if ts.canon is not None and isinstance(outcome.store, StateStore):
+    result.engine = str(engine)
+    if ts.canon is not None and isinstance(outcome.store, StoredStates):
         # orbit sizes need the stored states, which a fingerprint store does not keep
         initial = [s for s in ts.init() if type(s) is tuple]
-        result.symmetry = reduction(ts.canon, outcome.store.states, initial)
+        result.symmetry = reduction(ts.canon, outcome.store, initial)
     holding = {p.name for p in result.properties if p.status == "holds"}
     result.lints = lints(ts, outcome, holding) + z3_lints(ts.model, holding)
     return ts, result

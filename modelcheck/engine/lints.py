@@ -21,7 +21,7 @@ from ..ir import model as M
 from ..ir.walk import model_bodies, statements
 from ..lang.errors import Pos
 from .outcome import Outcome
-from .store import StateStore
+from .store import StoredStates
 
 REPLAY_BUDGET = 200_000   # step-function calls spent looking for steps that fire
 
@@ -42,15 +42,12 @@ class Lint:
 def lints(ts: TransitionSystem, outcome: Outcome, holding: set[str]) -> list[Lint]:
     """The lints read off the search for one variant; `holding` names the properties that
     hold. (z3's lints are `symbolic.lints`.)"""
-    states = outcome.store.states if isinstance(outcome.store, StateStore) else None
-    if states is None:
-        out = [Lint("not-computed", "steps that never fired and properties over unchanged "
-                    "variables are looked for in the stored states; a fingerprint store "
-                    "keeps none (use --store exact)")]
-    else:
-        out = _never_fired(ts, states)
-        out += _unchanged(ts.model, states, holding)
-    return out
+    store = outcome.store
+    if not isinstance(store, StoredStates):
+        return [Lint("not-computed", "steps that never fired and properties over unchanged "
+                     "variables are looked for in the stored states; a fingerprint store "
+                     "keeps none (use --store exact)")]
+    return _never_fired(ts, store) + _unchanged(ts.model, store, holding)
 
 
 # ------------------------------------------------------------- never fired
@@ -64,24 +61,22 @@ def _branches(step: M.Step) -> list[tuple[str, tuple[M.Stmt, ...]]]:
             in enumerate(zip(e.names, e.blocks), 1)]
 
 
-def _never_fired(ts: TransitionSystem, states: list[tuple]) -> list[Lint]:
+def _never_fired(ts: TransitionSystem, states: StoredStates) -> list[Lint]:
     m = ts.model
     steps = {pc: (t, s) for pc, (t, s) in m.steps_by_pc.items() if pc >= M.FIRST_PC}
     wanted: dict[int, set[int | None]] = {}
     for pc, (_, step) in steps.items():
         wanted[pc] = {None} | {k for k in range(1, len(_branches(step)) + 1)}
-    reached: dict[int, int] = {pc: 0 for pc in steps}
-    budget = REPLAY_BUDGET
     offsets = ts.pc_offsets
+    counts = states.pc_counts(offsets, len(ts.pc_counters()))
+    reached = {pc: counts[pc] for pc in steps}
+    budget = REPLAY_BUDGET
     for state in states:
         if budget <= 0 or not any(wanted.values()):
             break
         for me, off in enumerate(offsets):
             pc = state[off]
-            if pc not in wanted:
-                continue
-            reached[pc] += 1
-            if not wanted[pc]:
+            if not wanted.get(pc):
                 continue
             budget -= 1
             for r, choices in ts.labelled_step(state, me):
@@ -158,17 +153,9 @@ def _width(m: M.Model, name: str) -> int:
     return next(v.type.width() for v in m.vars if v.name == name)
 
 
-def _unchanged(m: M.Model, states: list[tuple], holding: set[str]) -> list[Lint]:
+def _unchanged(m: M.Model, states: StoredStates, holding: set[str]) -> list[Lint]:
     if len(states) < 2:
         return []
-    first = states[0]
-    changed: dict[int, bool] = {}
-
-    def moved(slot: int) -> bool:
-        if slot not in changed:
-            ref = first[slot]
-            changed[slot] = any(s[slot] != ref for s in states)
-        return changed[slot]
 
     reads: dict[str, list[Any]] = {}
     for inv in m.invariants:
@@ -189,7 +176,7 @@ def _unchanged(m: M.Model, states: list[tuple], holding: set[str]) -> list[Lint]
             thread |= t
         slots = glob | {m.thread_base + k * m.thread_stride + s
                         for k in range(m.pool) for s in thread}
-        if slots and not any(moved(s) for s in sorted(slots)):
+        if slots and not any(states.changed(s) for s in sorted(slots)):
             out.append(Lint("unchanged-variables", f"{p.name} holds, but nothing it reads ever "
                             f"changed in the {len(states):,} reached states", p.pos))
     return out

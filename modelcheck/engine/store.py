@@ -18,8 +18,8 @@ second never explored); `collision_probability` says how likely that was.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -35,11 +35,49 @@ class Store(Protocol):
     def nbytes(self) -> int: ...
 
 
+@runtime_checkable
+class StoredStates(Protocol):
+    """A store that keeps every state it met (an exact store, of either engine): what the
+    lints and the symmetry count read after the search."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[tuple]:
+        """Every stored state, in the order stored."""
+        ...
+
+    def pc_counts(self, offsets: list[int], pcs: int) -> list[int]:
+        """For each pc, how many (state, thread) pairs have the thread waiting there."""
+        ...
+
+    def changed(self, slot: int) -> bool:
+        """Whether some stored state holds another value in `slot` than the first one."""
+        ...
+
+
 class StateStore:
     def __init__(self) -> None:
         self.index: dict[tuple, int] = {}
         self.states: list[tuple] = []
         self.parents = array("q")
+        self._changed: dict[int, bool] = {}
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.states)
+
+    def pc_counts(self, offsets: list[int], pcs: int) -> list[int]:
+        out = [0] * pcs
+        for s in self.states:
+            for off in offsets:
+                if 0 <= s[off] < pcs:
+                    out[s[off]] += 1
+        return out
+
+    def changed(self, slot: int) -> bool:
+        if slot not in self._changed:
+            ref = self.states[0][slot]
+            self._changed[slot] = any(s[slot] != ref for s in self.states)
+        return self._changed[slot]
 
     def __len__(self) -> int:
         return len(self.states)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from .store import StoredStates
+
 
 class Orbits(Protocol):
     """The part of a canonicaliser the count needs."""
@@ -29,7 +31,7 @@ class Reduction:
     exact: bool    # the initial states are closed under renaming, so `without` is exact
 
 
-def reduction(canon: Orbits, stored: list[tuple], initial: list[tuple]) -> Reduction:
+def reduction(canon: Orbits, stored: StoredStates, initial: list[tuple]) -> Reduction:
     """Sum of class sizes over the stored states.
 
     The reduced states are the classes of the reachable states, so their sizes

@@ -38,6 +38,7 @@ class Verdict:
     declares_expectations: bool = False
     symmetry: Reduction | None = None  # set when the search was reduced by symmetry
     lints: list[Lint] = field(default_factory=list)
+    engine: str = "python"             # which engine searched, and why (`engine.run.Engine`)
 
     @property
     def violated(self) -> frozenset[str]:

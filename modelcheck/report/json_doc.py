@@ -17,6 +17,7 @@ def verdict_json(ts: TransitionSystem | None, v: Verdict) -> dict[str, Any]:
         "spec": v.spec,
         "variant": v.variant,
         "result": v.result,
+        "engine": v.engine,
         "properties": [{"name": p.name, "kind": p.kind, "status": p.status,
                         "trace_length": p.trace_length} for p in v.properties],
         "expected_violations": sorted(v.expected),

@@ -1,0 +1,512 @@
+/* mcheck native engine: the breadth-first search, the same for every model.
+ *
+ * It meets states in the order the Python engine does (states of one depth in the
+ * order they were first reached, each state's successors in `expand`'s order), so the
+ * first violation of every property, and every parent link, are the ones the Python
+ * engine finds: its traces are identical. It reports what it found as records that
+ * the Python side turns into messages by re-running the one step involved.
+ *
+ * Two stores. Exact: every packed state kept once, in blocks, with the index of its
+ * parent; a table of (index + 1) finds them. Fingerprint: a table of 64-bit
+ * fingerprints only; the states of the level being expanded and of the next level
+ * are the only states in memory, and each state's (fingerprint, parent fingerprint)
+ * is appended to a log file, read backwards to rebuild a path. Both tables are open
+ * addressing with linear probing over any capacity (an index is the high part of
+ * hash * capacity), grown by half when full enough, so they stay between two loads.
+ *
+ * The search runs in slices (`mc_run` with a budget of states) so that the caller can
+ * show progress, stop at a time limit and take Ctrl-C between two slices.
+ */
+
+enum { V_INVARIANT = 1, V_FAIL = 2, V_EVAL = 3, V_DEADLOCK = 4 };
+enum { RUNNING = 0, DONE = 1, FATAL = 2 };
+enum { N_POOL = 1, N_EVAL = 2, N_STATES = 3, N_DEPTH = 4 };  /* why it is incomplete */
+
+#define BLOCK (1 << 16)           /* states per arena block */
+#define NO_PARENT UINT64_MAX      /* the parent "fingerprint" of an initial state */
+#define NO_INDEX UINT32_MAX
+
+typedef struct {
+    int prop, kind, me, pc;
+    int64_t depth;
+    uint64_t key;                 /* exact: the state's index; else its fingerprint */
+    uint8_t state[PACKED];
+} viol_t;
+
+struct search {
+    int fp_mode, stop_at_first, check_deadlock, started;
+    int64_t max_states, max_depth;
+    /* exact store */
+    uint8_t **arena;
+    uint32_t **parents;
+    int64_t blocks, blocks_cap;
+    uint32_t *ids;
+    /* fingerprint store */
+    uint64_t *fps;
+    uint8_t *cur, *nxt;
+    uint64_t *cur_fp, *nxt_fp;
+    int64_t nxt_n, nxt_cap, cur_cap, level_start;
+    FILE *log;
+    int64_t logged;
+    uint8_t *initial;
+    uint64_t *initial_fp;
+    int64_t n_initial, initial_cap;
+    /* either table */
+    uint64_t cap, used;
+    /* the search */
+    int64_t n, next, level_end, depth, deepest;
+    int frontier_full;
+    int64_t fired[NPC];
+    uint8_t violated[NPROPS];
+    int nviolated;
+    viol_t first[NPROPS];
+    int notes[4], nnotes;     /* N_* codes, in the order first met */
+    int fatal, finished;
+    uint64_t cur_key;
+    int64_t cur_depth;
+    uint8_t cur_packed[PACKED];
+    ctx_t ctx;
+    /* replaying a path: the successor wanted, and whether it was met */
+    int finding, found;
+    uint64_t find_fp;
+    uint8_t found_packed[PACKED];
+};
+
+static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+static inline uint64_t fmix(uint64_t k) {
+    k ^= k >> 33; k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33; k *= 0xc4ceb9fe1a85ec53ULL;
+    return k ^ (k >> 33);
+}
+
+/* a packed state's 64-bit hash: the table index and, in fingerprint mode, its identity */
+static uint64_t hash_state(const uint8_t *p) {
+    uint64_t w[NWORDS] = {0};
+    memcpy(w, p, PACKED);
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ PACKED;
+    for (int i = 0; i < NWORDS; i++) {
+        uint64_t k = w[i] * 0x87c37b91114253d5ULL;
+        k = rotl(k, 31) * 0x4cf5ad432745937fULL;
+        h = rotl(h ^ k, 27) * 5 + 0x52dce729;
+    }
+    h = fmix(h);
+    if (h == 0) h = 1;                 /* 0 marks an empty table slot */
+    if (h == NO_PARENT) h -= 1;
+    return h;
+}
+
+static inline uint64_t home(uint64_t h, uint64_t cap) {
+    return (uint64_t)(((__uint128_t)h * cap) >> 64);
+}
+
+static void *grab(size_t bytes, search_t *s) {
+    void *p = calloc(1, bytes ? bytes : 1);
+    if (!p) s->fatal = 2;              /* out of memory: the caller says so */
+    return p;
+}
+
+/* ------------------------------------------------------------------ exact store */
+
+static inline uint8_t *state_at(search_t *s, int64_t i) {
+    return s->arena[i / BLOCK] + (size_t)(i % BLOCK) * PACKED;
+}
+
+static inline uint32_t *parent_at(search_t *s, int64_t i) {
+    return s->parents[i / BLOCK] + i % BLOCK;
+}
+
+static void grow_ids(search_t *s) {
+    uint64_t cap = s->cap * 3 / 2 + 64;
+    uint32_t *ids = grab(cap * sizeof *ids, s);
+    if (!ids) return;
+    for (int64_t i = 0; i < s->n; i++) {
+        uint64_t j = home(hash_state(state_at(s, i)), cap);
+        while (ids[j]) if (++j == cap) j = 0;
+        ids[j] = (uint32_t)(i + 1);
+    }
+    free(s->ids);
+    s->ids = ids;
+    s->cap = cap;
+}
+
+/* the index of a stored state, or -1 with *slot where it would go */
+static int64_t find_exact(search_t *s, const uint8_t *p, uint64_t h, uint64_t *slot) {
+    uint64_t j = home(h, s->cap);
+    for (;;) {
+        uint32_t e = s->ids[j];
+        if (!e) { *slot = j; return -1; }
+        if (!memcmp(state_at(s, e - 1), p, PACKED)) return e - 1;
+        if (++j == s->cap) j = 0;
+    }
+}
+
+static int store_exact(search_t *s, const uint8_t *p, uint64_t h, uint64_t parent,
+                       uint64_t *key) {
+    uint64_t slot;
+    int64_t old = find_exact(s, p, h, &slot);
+    if (old >= 0) return 0;
+    if (s->frontier_full || s->n == s->max_states) return -1;
+    if (s->n >= (int64_t)NO_INDEX - 1) { s->fatal = 2; return -1; }
+    if (s->n / BLOCK == s->blocks) {
+        if (s->blocks == s->blocks_cap) {
+            s->blocks_cap = s->blocks_cap * 2 + 16;
+            s->arena = realloc(s->arena, s->blocks_cap * sizeof *s->arena);
+            s->parents = realloc(s->parents, s->blocks_cap * sizeof *s->parents);
+            if (!s->arena || !s->parents) { s->fatal = 2; return -1; }
+        }
+        s->arena[s->blocks] = grab((size_t)BLOCK * PACKED, s);
+        s->parents[s->blocks] = grab((size_t)BLOCK * sizeof(uint32_t), s);
+        if (s->fatal) return -1;
+        s->blocks++;
+    }
+    memcpy(state_at(s, s->n), p, PACKED);
+    *parent_at(s, s->n) = parent == NO_PARENT ? NO_INDEX : (uint32_t)parent;
+    s->ids[slot] = (uint32_t)(s->n + 1);
+    *key = (uint64_t)s->n;
+    s->n++;
+    if (++s->used * 10 > s->cap * 6) grow_ids(s);
+    return 1;
+}
+
+/* ------------------------------------------------------------ fingerprint store */
+
+static void grow_fps(search_t *s) {
+    uint64_t cap = s->cap * 3 / 2 + 64;
+    uint64_t *fps = grab(cap * sizeof *fps, s);
+    if (!fps) return;
+    for (uint64_t i = 0; i < s->cap; i++) {
+        uint64_t f = s->fps[i];
+        if (!f) continue;
+        uint64_t j = home(f, cap);
+        while (fps[j]) if (++j == cap) j = 0;
+        fps[j] = f;
+    }
+    free(s->fps);
+    s->fps = fps;
+    s->cap = cap;
+}
+
+static int push(search_t *s, uint8_t **buf, uint64_t **fp, int64_t *count, int64_t *cap,
+                const uint8_t *p, uint64_t f) {
+    if (*count == *cap) {
+        *cap = *cap * 2 + 1024;
+        *buf = realloc(*buf, (size_t)*cap * PACKED);
+        *fp = realloc(*fp, (size_t)*cap * sizeof **fp);
+        if (!*buf || !*fp) { s->fatal = 2; return 0; }
+    }
+    memcpy(*buf + (size_t)*count * PACKED, p, PACKED);
+    (*fp)[(*count)++] = f;
+    return 1;
+}
+
+static int store_fp(search_t *s, const uint8_t *p, uint64_t f, uint64_t parent) {
+    uint64_t j = home(f, s->cap);
+    for (;;) {
+        uint64_t e = s->fps[j];
+        if (!e) break;
+        if (e == f) return 0;
+        if (++j == s->cap) j = 0;
+    }
+    if (s->frontier_full || s->n == s->max_states) return -1;
+    if (!push(s, &s->nxt, &s->nxt_fp, &s->nxt_n, &s->nxt_cap, p, f)) return -1;
+    uint64_t rec[2] = {f, parent};
+    if (fwrite(rec, sizeof rec, 1, s->log) != 1) { s->fatal = 3; return -1; }
+    s->logged++;
+    s->fps[j] = f;
+    s->n++;
+    if (++s->used * 4 > s->cap * 3) grow_fps(s);
+    return 1;
+}
+
+/* ------------------------------------------------------------- what was found */
+
+static void note(search_t *s, int code) {
+    for (int k = 0; k < s->nnotes; k++)
+        if (s->notes[k] == code) return;
+    s->notes[s->nnotes++] = code;
+}
+
+static void record(search_t *s, int prop, int kind, int64_t depth, uint64_t key,
+                   const uint8_t *state) {
+    if (s->violated[prop]) return;
+    s->violated[prop] = 1;
+    s->nviolated++;
+    viol_t *v = &s->first[prop];
+    v->prop = prop; v->kind = kind; v->depth = depth; v->key = key;
+    v->me = kind == V_FAIL || kind == V_EVAL ? s->ctx.me : -1;
+    v->pc = kind == V_FAIL || kind == V_EVAL ? s->ctx.pc : -1;
+    memcpy(v->state, state, PACKED);
+    if (s->stop_at_first || s->nviolated == NPROPS) s->finished = 1;
+}
+
+static void check_state(search_t *s, const int64_t *v, uint64_t key, int64_t depth,
+                        const uint8_t *p) {
+    for (int k = 0; k < NINV; k++) {
+        int prop = INV_PROP[k];
+        if (!s->violated[prop] && invariant(&s->ctx, k, v) != 1)
+            record(s, prop, V_INVARIANT, depth, key, p);
+    }
+}
+
+/* a state a step made: stored and checked if new, cut off at a limit */
+static void emit(ctx_t *c, const int64_t *v) {
+    search_t *s = c->s;
+    uint8_t p[PACKED];
+    pack(v, p);
+    uint64_t h = hash_state(p);
+    if (s->finding) {
+        if (!s->found && h == s->find_fp) { s->found = 1; memcpy(s->found_packed, p, PACKED); }
+        return;
+    }
+    s->fired[c->pc]++;
+    c->results++;
+    uint64_t key = h;
+    int r = s->fp_mode ? store_fp(s, p, h, s->cur_key) : store_exact(s, p, h, s->cur_key, &key);
+    if (r < 0) {
+        if (!s->fatal) note(s, s->frontier_full ? N_DEPTH : N_STATES);
+        return;
+    }
+    if (r == 0) return;
+    if (s->cur_depth + 1 > s->deepest) s->deepest = s->cur_depth + 1;
+    check_state(s, v, key, s->cur_depth + 1, p);
+}
+
+static void happen(ctx_t *c, int kind, int prop) {
+    search_t *s = c->s;
+    if (s->finding) return;
+    c->results++;
+    if (kind == H_BOUND) { note(s, N_POOL); return; }
+    if (kind == H_EVAL) { note(s, N_EVAL); prop = BOUNDS_PROP; }
+    record(s, prop, kind == H_EVAL ? V_EVAL : V_FAIL, s->cur_depth + 1, s->cur_key, s->cur_packed);
+}
+
+static void overflow(ctx_t *c) { c->s->fatal = 1; }
+
+/* -------------------------------------------------------------------- the API */
+
+search_t *mc_new(int fp_mode, int64_t max_states, int64_t max_depth, int stop_at_first,
+                 int check_deadlock, const char *log_path) {
+    search_t *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->fp_mode = fp_mode; s->max_states = max_states; s->max_depth = max_depth;
+    s->stop_at_first = stop_at_first; s->check_deadlock = check_deadlock;
+    s->ctx.s = s;
+    s->cap = 1024;
+    if (fp_mode) {
+        s->fps = grab(s->cap * sizeof *s->fps, s);
+        s->log = fopen(log_path, "w+b");
+        if (!s->log) s->fatal = 3;
+    } else {
+        s->ids = grab(s->cap * sizeof *s->ids, s);
+    }
+    return s;
+}
+
+void mc_free(search_t *s) {
+    if (!s) return;
+    for (int64_t b = 0; b < s->blocks; b++) { free(s->arena[b]); free(s->parents[b]); }
+    free(s->arena); free(s->parents); free(s->ids); free(s->fps);
+    free(s->cur); free(s->nxt); free(s->cur_fp); free(s->nxt_fp);
+    free(s->initial); free(s->initial_fp);
+    if (s->log) fclose(s->log);
+    free(s);
+}
+
+/* an initial state (from the Python side, in `init` order): 1 if new, 0 if seen */
+int mc_add_initial(search_t *s, const int64_t *v) {
+    uint8_t p[PACKED];
+    pack(v, p);
+    uint64_t h = hash_state(p), key = h;
+    int r = s->fp_mode ? store_fp(s, p, h, NO_PARENT) : store_exact(s, p, h, NO_PARENT, &key);
+    if (r <= 0) return 0;
+    if (s->fp_mode) {
+        int64_t cap = s->initial_cap;
+        if (!push(s, &s->initial, &s->initial_fp, &s->n_initial, &cap, p, h)) return 0;
+        s->initial_cap = cap;
+    }
+    check_state(s, v, key, 0, p);
+    return 1;
+}
+
+/* a property the Python side found violated already (while building initial states) */
+void mc_mark_violated(search_t *s, int prop) {
+    if (!s->violated[prop]) { s->violated[prop] = 1; s->nviolated++; }
+    if (s->stop_at_first || s->nviolated == NPROPS) s->finished = 1;
+}
+
+/* fingerprint mode: the next level's states become the ones to expand */
+static void next_level(search_t *s) {
+    uint8_t *b = s->cur; s->cur = s->nxt; s->nxt = b;
+    uint64_t *f = s->cur_fp; s->cur_fp = s->nxt_fp; s->nxt_fp = f;
+    int64_t c = s->cur_cap; s->cur_cap = s->nxt_cap; s->nxt_cap = c;
+    s->nxt_n = 0;
+}
+
+static int alive(const int64_t *v) {
+    for (int i = 0; i < POOL; i++)
+        if (v[TB + i * STRIDE] >= 3) return 1;
+    return 0;
+}
+
+/* expand up to `budget` states; RUNNING while states are left, DONE, or FATAL */
+int mc_run(search_t *s, int64_t budget) {
+    int64_t v[W];
+    if (!s->started) {
+        s->started = 1;
+        s->level_end = s->n;
+        s->frontier_full = s->max_depth == 0;
+        if (s->fp_mode) next_level(s);  /* the initial states are the first level */
+    }
+    while (budget-- > 0 && !s->finished && s->next < s->n) {
+        if (s->fatal) return FATAL;
+        if (s->next == s->level_end) {
+            s->depth++;
+            if (s->fp_mode) {
+                next_level(s);
+                s->level_start = s->level_end;
+            }
+            s->level_end = s->n;
+            s->frontier_full = s->max_depth >= 0 && s->depth >= s->max_depth;
+        }
+        if (s->fp_mode) {
+            int64_t k = s->next - s->level_start;
+            memcpy(s->cur_packed, s->cur + (size_t)k * PACKED, PACKED);
+            s->cur_key = s->cur_fp[k];
+        } else {
+            memcpy(s->cur_packed, state_at(s, s->next), PACKED);
+            s->cur_key = (uint64_t)s->next;
+        }
+        s->cur_depth = s->depth;
+        unpack(s->cur_packed, v);
+        s->ctx.results = 0;
+        expand(&s->ctx, v);
+        if (!s->ctx.results && s->check_deadlock && alive(v))
+            record(s, DEADLOCK_PROP, V_DEADLOCK, s->depth, s->cur_key, s->cur_packed);
+        s->next++;
+    }
+    if (s->fatal) return FATAL;
+    return s->finished || s->next >= s->n ? DONE : RUNNING;
+}
+
+/* ------------------------------------------------------------------- readouts */
+
+void mc_counts(search_t *s, int64_t *out) {
+    int64_t t = 0;
+    for (int k = 0; k < NPC; k++) t += s->fired[k];
+    out[0] = s->n; out[1] = t; out[2] = s->deepest; out[3] = s->n - s->next;
+    out[4] = s->next;
+    int64_t bytes = (int64_t)(s->cap * (s->fp_mode ? sizeof(uint64_t) : sizeof(uint32_t)));
+    if (!s->fp_mode) bytes += s->blocks * (int64_t)BLOCK * (PACKED + (int64_t)sizeof(uint32_t));
+    out[5] = bytes;
+}
+
+void mc_fired(search_t *s, int64_t *out) { memcpy(out, s->fired, sizeof s->fired); }
+
+/* fatal (1 overflow, 2 out of memory or ids, 3 the log), finished, then the notes */
+void mc_flags(search_t *s, int *out) {
+    out[0] = s->fatal; out[1] = s->finished; out[2] = s->nnotes;
+    for (int k = 0; k < s->nnotes; k++) out[3 + k] = s->notes[k];
+}
+
+/* the first violation of a property: 0 if none; else its kind, with the state involved */
+int mc_violation(search_t *s, int prop, int64_t *info, int64_t *state) {
+    viol_t *v = &s->first[prop];
+    if (!v->kind) return 0;
+    info[0] = v->me; info[1] = v->pc; info[2] = v->depth; info[3] = (int64_t)v->key;
+    unpack(v->state, state);
+    return v->kind;
+}
+
+static int64_t chain(search_t *s, uint64_t key, uint64_t *out, int64_t max) {
+    int64_t len = 0;
+    if (!s->fp_mode) {
+        for (uint64_t i = key; len < max; i = *parent_at(s, (int64_t)i)) {
+            out[len++] = i;
+            if (*parent_at(s, (int64_t)i) == NO_INDEX) return len;
+        }
+        return -1;
+    }
+    /* parents come before their children in the log: one backward pass finds them all */
+    enum { CHUNK = 4096 };
+    uint64_t buf[2 * CHUNK];
+    uint64_t want = key;
+    fflush(s->log);
+    for (int64_t end = s->logged; end > 0 && len < max;) {
+        int64_t start = end > CHUNK ? end - CHUNK : 0;
+        if (fseek(s->log, start * 16, SEEK_SET) ||
+            fread(buf, 16, (size_t)(end - start), s->log) != (size_t)(end - start)) return -1;
+        for (int64_t r = end - start - 1; r >= 0; r--) {
+            if (buf[2 * r] != want) continue;
+            out[len++] = want;
+            want = buf[2 * r + 1];
+            if (want == NO_PARENT) { fseek(s->log, 0, SEEK_END); return len; }
+            if (len == max) break;
+        }
+        end = start;
+    }
+    fseek(s->log, 0, SEEK_END);
+    return -1;
+}
+
+/* the states from an initial state to `key`, unpacked into out (W slots each): the
+ * number of states, or -1 */
+int64_t mc_path(search_t *s, uint64_t key, int64_t *out, int64_t max) {
+    uint64_t *keys = malloc((size_t)max * sizeof *keys);
+    if (!keys) return -1;
+    int64_t len = chain(s, key, keys, max);
+    for (int64_t k = 0; k < len && !s->fp_mode; k++)
+        unpack(state_at(s, (int64_t)keys[len - 1 - k]), out + k * W);
+    if (len > 0 && s->fp_mode) {
+        int64_t i = 0;
+        while (i < s->n_initial && s->initial_fp[i] != keys[len - 1]) i++;
+        if (i == s->n_initial) len = -1;
+        else unpack(s->initial + (size_t)i * PACKED, out);
+        for (int64_t k = 1; k < len; k++) {
+            s->finding = 1; s->found = 0; s->find_fp = keys[len - 1 - k];
+            expand(&s->ctx, out + (k - 1) * W);
+            s->finding = 0;
+            if (!s->found) { len = -1; break; }
+            unpack(s->found_packed, out + k * W);
+        }
+    }
+    free(keys);
+    return len;
+}
+
+int mc_shape(int *out) {
+    out[0] = W; out[1] = PACKED; out[2] = NPC; out[3] = NPROPS;
+    return 0;
+}
+
+/* ---------------------------------------------- the stored states (exact store) */
+
+/* states first .. first + count - 1, unpacked into out */
+void mc_states(search_t *s, int64_t first, int64_t count, int64_t *out) {
+    for (int64_t k = 0; k < count; k++) unpack(state_at(s, first + k), out + k * W);
+}
+
+/* how many (state, thread) pairs have the thread waiting at each pc */
+void mc_pc_counts(search_t *s, int64_t *out) {
+    int64_t v[W];
+    memset(out, 0, sizeof(int64_t) * NPC);
+    for (int64_t i = 0; i < s->n; i++) {
+        unpack(state_at(s, i), v);
+        for (int t = 0; t < POOL; t++) {
+            int64_t pc = v[TB + t * STRIDE];
+            if (pc >= 0 && pc < NPC) out[pc]++;
+        }
+    }
+}
+
+/* for each slot, whether some stored state holds another value there than the first */
+void mc_changed(search_t *s, int8_t *out) {
+    int64_t first[W], v[W];
+    memset(out, 0, W);
+    if (!s->n) return;
+    unpack(state_at(s, 0), first);
+    for (int64_t i = 1; i < s->n; i++) {
+        unpack(state_at(s, i), v);
+        for (int k = 0; k < W; k++) out[k] |= v[k] != first[k];
+    }
+}

@@ -1,0 +1,123 @@
+"""Which engine searches a variant, and the search itself.
+
+`python` is the reference engine (`search.search`, or `levels.search_levels` for
+fingerprints and worker processes); `native` compiles the model to C first
+(`backends.c`, `native.native_search`). `auto` uses native whenever it can: a model it
+does not compile yet, a missing compiler or a search only Python can finish fall back
+to Python, and the result says so. When the library is not in the cache yet, auto
+starts the Python search while the compiler runs, and switches to the native search
+once it is ready: a small model is done before the compiler is, a large one loses
+well under a second. Both engines give the same verdicts, counts and traces.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..backends.base import TransitionSystem
+from ..backends.c import Compile, NativeUnavailable, Unsupported
+from ..lang.errors import SpecError
+from .levels import search_levels
+from .native import NativeFailed, native_search
+from .outcome import Limits, Outcome, Progress
+from .search import search
+
+ENGINES = ("auto", "native", "python")
+POLL = 0.05  # seconds between two looks at the compiler while Python searches
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str     # the engine that ran: "native" or "python"
+    note: str     # why, or what it cost
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.note})" if self.note else self.name
+
+
+class NativeRefused(SpecError):
+    """`--engine native` asked for what the native engine cannot do: reported like an error
+    in the spec (located when a construct is the reason), exit 2."""
+
+
+class _Ready(Exception):
+    """The compiler finished while the Python search ran: switch engines."""
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a search is asked to do, whichever engine does it."""
+
+    limits: Limits = Limits()
+    stop_at_first: bool = False
+    fingerprints: bool = False
+    workers: int = 1
+    progress: Callable[[Progress], None] | None = None
+    progress_every: float = 5.0
+
+
+def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome, Engine]:
+    if engine == "python":
+        return _python(ts, job), Engine("python", "as asked")
+    try:
+        compile_ = _compile(ts, job)
+    except NativeRefused as refused:
+        if engine == "native":
+            raise
+        where = f" (line {refused.pos.line})" if refused.pos.line else ""
+        return _python(ts, job), Engine("python", f"native: {refused.message}{where}")
+    if engine == "auto" and not compile_.ready():
+        try:
+            return _python(ts, job, compile_), Engine("python", "done before the native "
+                                                      "verifier had compiled")
+        except _Ready:
+            pass
+    try:
+        v = compile_.verifier()
+        outcome = native_search(ts, v, job.limits, job.stop_at_first, job.fingerprints,
+                                job.progress, job.progress_every)
+    except (NativeUnavailable, NativeFailed) as e:
+        if engine == "native":
+            raise NativeRefused(str(e)) from None
+        return _python(ts, job), Engine("python", f"native: {e}")
+    cost = f"compiled in {v.seconds:.2f} s" if v.compiled else "from the cache"
+    return outcome, Engine("native", cost)
+
+
+def _compile(ts: TransitionSystem, job: Search) -> Compile:
+    """The native verifier on its way, or why there is none."""
+    if job.workers > 1:
+        raise NativeRefused("the native engine runs one thread (use --workers 1)")
+    try:
+        return Compile(ts.model)
+    except Unsupported as e:
+        raise NativeRefused(f"the native engine does not compile {e.message} yet",
+                            e.pos) from None
+    except NativeUnavailable as e:
+        raise NativeRefused(str(e)) from None
+
+
+def _python(ts: TransitionSystem, job: Search, racing: Compile | None = None) -> Outcome:
+    """The Python search; while `racing` compiles, stop (`_Ready`) when it is done."""
+    progress, every = job.progress, job.progress_every
+    if racing is not None:
+        last = [time.monotonic()]
+
+        def watch(p: Progress) -> None:
+            if racing.ready():
+                raise _Ready
+            if job.progress is not None and time.monotonic() - last[0] >= job.progress_every:
+                last[0] = time.monotonic()
+                job.progress(p)
+
+        progress, every = watch, min(POLL, job.progress_every)
+    try:
+        if job.fingerprints or job.workers > 1:
+            return search_levels(ts, job.limits, job.stop_at_first, progress, every,
+                                 job.workers)
+        return search(ts, job.limits, job.stop_at_first, progress, every)
+    finally:
+        if racing is not None and not racing.ready():
+            racing.cancel()  # Python won: no compiler left running behind
