@@ -70,7 +70,7 @@ _VOLATILE = [
 
 
 def normalise(text: str, out: Path) -> str:
-    text = text.replace(str(out), OUT)
+    text = text.replace(str(out), OUT).replace(ROOT.as_uri(), "file://@ROOT@")
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
     return text
