@@ -25,7 +25,8 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
     nothing is claimed).
     """
 
-    from ..symbolic.encoding import Unsupported, encode  # z3 loads only here
+    from ..symbolic.encoder import Unsupported  # z3 loads only here
+    from ..symbolic.encoding import encode
     from ..symbolic.unbounded import Unsupported as NotUnbounded
     from ..symbolic.unbounded import encode_unbounded
 

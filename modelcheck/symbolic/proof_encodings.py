@@ -26,7 +26,8 @@ from ..ir.values import state_dict
 from ..lang import syntax as S
 from ..lang.errors import Pos
 from ..lang.source import LoadedSpec
-from .encoding import encode, in_domain
+from .encoding import encode
+from .pool_slots import in_domain
 from .unbounded import TID, encode_unbounded, leaves_epr, readable, tid_names
 
 
