@@ -27,7 +27,6 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
 
     from ..symbolic.encoder import Unsupported  # z3 loads only here
     from ..symbolic.encoding import encode
-    from ..symbolic.unbounded import Unsupported as NotUnbounded
     from ..symbolic.unbounded import encode_unbounded
 
     def unsat(*facts: Any) -> bool:
@@ -52,7 +51,7 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
         u = unbounded.state("lint.")
         guards = unbounded.await_guards(u)
         typed = unbounded.typed(u)
-    except NotUnbounded:
+    except Unsupported:
         return out
     out += [Lint("await-never-holds", "this await can never hold where it stands "
                  "(z3: unsatisfiable in every well-formed state)", pos)

@@ -27,8 +27,11 @@ from ..lang import syntax as S
 from ..lang.errors import Pos
 from ..lang.source import LoadedSpec
 from .encoding import encode
+from .epr import leaves_epr
 from .pool_slots import in_domain
-from .unbounded import TID, encode_unbounded, leaves_epr, readable, tid_names
+from .unbounded import encode_unbounded
+from .unbounded_readback import readable, tid_names
+from .unbounded_state import TID
 
 
 @dataclass
