@@ -19,7 +19,7 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
     """Invariants true of every well-formed state; awaits that no such state satisfies.
 
     Only invariants that hold are asked about (a violated one is not valid).
-    Invariants are asked of the fixed-pool encoding (`symbolic.py`), which covers
+    Invariants are asked of the fixed-pool encoding (`encoding.py`), which covers
     every construct. Awaits are asked of the unbounded encoding, which knows where
     each await stands; for a spec it refuses, that lint is not computed (and
     nothing is claimed).

@@ -1,7 +1,9 @@
 """The fixed-pool state: one z3 constant per slot of the explicit engine's state tuple.
 
-Values sit in the constants exactly as `typesys` encodes them in the tuple, so an
-explicit state maps 1:1 to an assignment and back (`fixed`, `equals`, `concrete`):
+Certification, the cross-check and the CTIs of `mcheck prove` all move between
+explicit state tuples and z3 states, so that map lives in one place. Values sit
+in the constants exactly as `typesys` encodes them in the tuple, so an explicit
+state maps 1:1 to an assignment and back (`fixed`, `equals`, `concrete`):
 
 - bool slots are z3 Bools; sets are bit-vectors as wide as their element type
   (bit i: the i-th value of the element type); everything else (ints, enum

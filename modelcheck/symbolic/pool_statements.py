@@ -1,6 +1,7 @@
 """Statements of the checked model, executed symbolically on fixed-pool paths.
 
-Steps run path by path in the order `codegen` runs them: `either` and `choose`
+The transition relation is what the explicit engine's compiled steps do, so
+steps run path by path in the order `codegen` runs them: `either` and `choose`
 fork paths (choose over its finite domain, the bound value a constant),
 deterministic `if`s fork and join again (their guards are exclusive),
 `spawn`/`fork` fork once per possible child id (the lowest unused one) plus a

@@ -1,14 +1,14 @@
 """The thread table of the fixed-pool encoding: thread blocks, their pcs and runtime slots.
 
 What the explicit engine's runtime does to a thread block, rather than what a
-statement computes: which id a spawn or fork takes (the lowest unused one, as
-`_alloc` does), how a step ends (the next pc; exiting through destructors;
-returning from a signal handler; the end-of-step copy of a forking thread's
-block), how a handler is entered and a destructor popped, and what a
-well-formed state (`typed`) says of every block. `typed` also says that an
-unused thread's block is all zero with no parent and a finished thread's slots
-past its parent are zero; a thread-local or local slot may hold 0 besides its
-type's values (a finished thread's copies read 0).
+statement computes, used alike by statements, runs and expressions: which id a
+spawn or fork takes (the lowest unused one, as `_alloc` does), how a step ends
+(the next pc; exiting through destructors; returning from a signal handler; the
+end-of-step copy of a forking thread's block), how a handler is entered and a
+destructor popped, and what a well-formed state (`typed`) says of every block.
+`typed` also says that an unused thread's block is all zero with no parent and
+a finished thread's slots past its parent are zero; a thread-local or local
+slot may hold 0 besides its type's values (a finished thread's copies read 0).
 """
 
 from __future__ import annotations
