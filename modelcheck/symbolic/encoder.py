@@ -36,8 +36,9 @@ class Encoder(Visitor, ABC):
         self._cases: dict[type, Callable[..., Any]] = {}
 
     def visit(self, node: Any, *args: Any) -> Any:
-        case = self._cases.get(type(node))
-        if case is None:
+        try:
+            case = self._cases[type(node)]
+        except KeyError:
             case = getattr(self, "visit_" + type(node).__name__, self.refuse)
             self._cases[type(node)] = case
         return case(node, *args)
