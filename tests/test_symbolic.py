@@ -29,7 +29,8 @@ from modelcheck.ir.model import PC_EXITING
 from modelcheck.lang.errors import SpecError
 from modelcheck.lang.source import load, load_text
 from modelcheck.symbolic.certify import CertificationError, Certifier
-from modelcheck.symbolic.encoding import Encoding, Unsupported, encode
+from modelcheck.symbolic.encoder import Unsupported
+from modelcheck.symbolic.encoding import Encoding, encode
 from tests.conftest import ROOT
 
 SPECS = sorted((ROOT / "specs").glob("*.spec"))

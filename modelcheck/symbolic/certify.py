@@ -1,7 +1,7 @@
 """Every counterexample of the explicit engine, checked again by z3.
 
 The only module that sees both worlds: it reads the explicit engine's traces
-and asks the independent symbolic encoding (`symbolic.py`) whether they are
+and asks the independent symbolic encoding (`encoding.py`) whether they are
 real. The first state must satisfy the initial condition, each step must be a
 transition of the acting thread (its own step function's disjunct first, the
 whole transition relation when that fails, to say more in the report), and

@@ -19,14 +19,14 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
     """Invariants true of every well-formed state; awaits that no such state satisfies.
 
     Only invariants that hold are asked about (a violated one is not valid).
-    Invariants are asked of the fixed-pool encoding (`symbolic.py`), which covers
+    Invariants are asked of the fixed-pool encoding (`encoding.py`), which covers
     every construct. Awaits are asked of the unbounded encoding, which knows where
     each await stands; for a spec it refuses, that lint is not computed (and
     nothing is claimed).
     """
 
-    from ..symbolic.encoding import Unsupported, encode  # z3 loads only here
-    from ..symbolic.unbounded import Unsupported as NotUnbounded
+    from ..symbolic.encoder import Unsupported  # z3 loads only here
+    from ..symbolic.encoding import encode
     from ..symbolic.unbounded import encode_unbounded
 
     def unsat(*facts: Any) -> bool:
@@ -51,7 +51,7 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
         u = unbounded.state("lint.")
         guards = unbounded.await_guards(u)
         typed = unbounded.typed(u)
-    except NotUnbounded:
+    except Unsupported:
         return out
     out += [Lint("await-never-holds", "this await can never hold where it stands "
                  "(z3: unsatisfiable in every well-formed state)", pos)

@@ -1,7 +1,7 @@
 """The z3 encodings behind `mcheck prove` and `--bmc`, seen through one interface.
 
-`Bounded` reads `symbolic.py` (the spec's own pool, slot for slot as the
-explicit engine stores states); `Unbounded` reads `symbolic_unbounded` (thread
+`Bounded` reads `encoding.py` (the spec's own pool, slot for slot as the
+explicit engine stores states); `Unbounded` reads `unbounded.py` (thread
 ids as a sort: every number of threads). Each turns the spec's invariants,
 lemmas and assertions into `Goal`s whose value, evaluability and broken
 conjuncts the prover can ask for, and names states and steps of a z3 model the
@@ -26,8 +26,12 @@ from ..ir.values import state_dict
 from ..lang import syntax as S
 from ..lang.errors import Pos
 from ..lang.source import LoadedSpec
-from .encoding import encode, in_domain
-from .unbounded import TID, encode_unbounded, leaves_epr, readable, tid_names
+from .encoding import encode
+from .epr import leaves_epr
+from .pool_slots import in_domain
+from .unbounded import encode_unbounded
+from .unbounded_readback import readable, tid_names
+from .unbounded_state import TID
 
 
 @dataclass
@@ -165,7 +169,7 @@ class Unbounded(ProofEncoding):
 
 class Bounded(ProofEncoding):
     """The spec's own thread pool and constants, slot for slot as the explicit engine has them
-    (`symbolic.py`); broken conjuncts are evaluated by the explicit engine's own code."""
+    (`encoding.py`); broken conjuncts are evaluated by the explicit engine's own code."""
 
     def __init__(self, spec: LoadedSpec, model: M.Model, overrides: dict[str, str]):
         super().__init__(spec, model, overrides)
@@ -176,7 +180,7 @@ class Bounded(ProofEncoding):
         self.checks = {name: fn for name, fn in build(self.conjunct_model).invariants}
 
     def typed(self, s: Any) -> z3.BoolRef:
-        """`symbolic.typed`, and what makes a state readable as a trace state: every pc
+        """`Encoding.typed`, and what makes a state readable as a trace state: every pc
         (and every interrupted pc) one the spec has, every local in its template's type.
         `wellformed_obligations` checks that the search never leaves these states."""
         m, lay = self.m, self.m.layout
@@ -236,7 +240,7 @@ class Bounded(ProofEncoding):
         return super().failing_step(zm, s, prop)
 
     def invariant_goal(self, inv: M.Invariant) -> Goal:
-        """`symbolic.invariant` is true only where the invariant can also be evaluated."""
+        """`Encoding.invariant` is true only where the invariant can also be evaluated."""
         enc = self.enc
 
         def broken(zm: z3.ModelRef, s: Any) -> list[dict[str, Any]]:

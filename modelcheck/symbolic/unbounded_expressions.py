@@ -1,0 +1,275 @@
+"""Expressions of the checked model over unbounded states, and when they can be evaluated.
+
+`UnboundedExpressions` gives an expression's value as a z3 term (quantifiers
+over thread ids become z3 quantifiers, or with a `universe` a finite
+conjunction). Where the explicit engine would raise instead (`none` used as a
+value, a def's result out of range), the value is left unconstrained and the
+evaluation adds a `bounds` failure to the path, or, for an invariant,
+`Definedness` says separately when the engine can evaluate it. Constructs the
+encoding cannot express over an unbounded sort of ids are refused by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import z3
+
+from ..ir import model as M
+from ..ir.typesys import BoolType, EmptySetType, NoneType, OptionalType, SetType, TidType
+from .encoder import Encoder, Unsupported
+from .unbounded_state import TID, Ctx, Failure, Opt, eq, local_key, opt, value_range, where
+
+
+class UnboundedExpressions(Encoder):
+    """`visit(e, ctx)`: the value of e in ctx.state, as z3 terms (or an `Opt`)."""
+
+    covers = ("expressions",)
+
+    def __init__(self, model: M.Model, path: str, starts: list[z3.ExprRef],
+                 counter: Iterator[int]):
+        super().__init__()
+        self.m = model
+        self.path = path
+        self.starts = starts
+        self.counter = counter
+
+    def refusal(self, e: M.TExpr, *args: Any) -> str:
+        ctx: Ctx = args[0]
+        return (f"not supported in --unbounded: the expression "
+                f"{type(e).__name__} {where(self.path, ctx.pos)}")
+
+    visit_IndexPlace = visit_FieldPlace = visit_TlsPlace = visit_Compound = Encoder.refuse
+
+    def in_domain(self, d: M.Domain, v: z3.ExprRef, ctx: Ctx) -> z3.BoolRef:
+        if d.set_expr is not None:
+            return self.visit(d.set_expr, ctx)[v]
+        return z3.BoolVal(True)
+
+    def visit_Const(self, e: M.Const, ctx: Ctx) -> Any:
+        t = e.type
+        if isinstance(t, OptionalType) or isinstance(t, NoneType):
+            if e.value is None:
+                return Opt(z3.BoolVal(True), z3.Const("none!", TID) if isinstance(
+                    getattr(t, "inner", None), TidType) else z3.IntVal(0))
+            return Opt(z3.BoolVal(False), self.visit_Const(M.Const(t.inner, e.value), ctx))
+        if isinstance(t, BoolType):
+            return z3.BoolVal(bool(e.value))
+        if isinstance(t, TidType):
+            if e.value >= len(self.starts):
+                raise Unsupported(f"not supported in --unbounded: thread id {e.value}, which "
+                                  f"no start line creates {where(self.path, ctx.pos)}")
+            return self.starts[e.value]
+        if isinstance(t, (SetType, EmptySetType)):
+            if e.value:
+                raise Unsupported("not supported in --unbounded: a constant non-empty set "
+                                  + where(self.path, ctx.pos))
+            return z3.K(TID, z3.BoolVal(False))
+        return z3.IntVal(int(e.value))
+
+    def visit_GlobalPlace(self, e: M.GlobalPlace, ctx: Ctx) -> Any:
+        return ctx.state.globals[e.name]
+
+    def visit_LocalPlace(self, e: M.LocalPlace, ctx: Ctx) -> Any:
+        arr = ctx.state.locals[local_key(self.m, e.name, e.slot)]
+        if isinstance(arr, Opt):
+            return Opt(arr.none[ctx.me], arr.val[ctx.me])
+        return arr[ctx.me]
+
+    def visit_Bound(self, e: M.Bound, ctx: Ctx) -> Any:
+        return ctx.env[e.uid]
+
+    def visit_SelfTid(self, e: M.SelfTid, ctx: Ctx) -> Any:
+        return ctx.me
+
+    def visit_Unwrap(self, e: M.Unwrap, ctx: Ctx) -> Any:
+        v = opt(self.visit(e.operand, ctx))
+        if ctx.path is not None:
+            ctx.fails.append(Failure("bounds", "none used as a value",
+                                     z3.And(ctx.path.guard + [v.none]), e.pos))
+            ctx.path.guard.append(z3.Not(v.none))
+        return v.val
+
+    def visit_Builtin(self, e: M.Builtin, ctx: Ctx) -> Any:
+        s = ctx.state
+        if e.name == "free_threads":
+            n = z3.Int(f"{s.prefix}free{next(self.counter)}")
+            if ctx.path is not None:
+                ctx.path.guard.append(n >= 0)
+            return n
+        args = [self.visit(a, ctx) for a in e.args]
+        if e.name == "ancestor":
+            return s.anc[args[0], args[1]]
+        if e.name == "alive":
+            return s.pc[args[0]] >= M.PC_EXITING
+        if e.name == "done":
+            return z3.Or(s.pc[args[0]] == M.PC_DONE, s.pc[args[0]] == M.PC_FREED)
+        if e.name == "freed":
+            return s.pc[args[0]] == M.PC_FREED
+        if e.name == "parent":
+            return Opt(s.parent.none[args[0]], s.parent.val[args[0]])
+        raise Unsupported(f"not supported in --unbounded: {e.name}() "
+                          f"{where(self.path, ctx.pos)}")
+
+    def visit_DefCall(self, e: M.DefCall, ctx: Ctx) -> Any:
+        d = self.m.defs[e.name]
+        env = {**ctx.env, **{p.uid: self.visit(a, ctx) for p, a in zip(d.params, e.args)}}
+        return self.visit(d.body, ctx.with_env(env))
+
+    def visit_Unary(self, e: M.Unary, ctx: Ctx) -> Any:
+        x = self.visit(e.operand, ctx)
+        if e.op == "!":
+            return z3.Not(x)
+        if e.op == "-":
+            return -x
+        if ctx.path is not None:  # "range": a def's result outside its type fails the step
+            ctx.path.guard.append(value_range(e.type, x))
+        return x
+
+    def visit_Binary(self, e: M.Binary, ctx: Ctx) -> Any:
+        a, b = self.visit(e.left, ctx), self.visit(e.right, ctx)
+        op = e.op
+        if op == "&&":
+            return z3.And(a, b)
+        if op == "||":
+            return z3.Or(a, b)
+        if op == "->":
+            return z3.Implies(a, b)
+        if op == "==":
+            return eq(a, b)
+        if op == "!=":
+            return z3.Not(eq(a, b))
+        if op == "in":
+            return b[a]
+        if isinstance(e.type, (SetType, EmptySetType)):
+            if op == "|":
+                return z3.SetUnion(a, b)
+            if op == "&":
+                return z3.SetIntersect(a, b)
+            return z3.SetDifference(a, b)
+        if isinstance(e.left.type, TidType) and op in ("<", "<=", ">", ">="):
+            raise Unsupported(f"not supported in --unbounded: ordering thread ids "
+                              f"{where(self.path, ctx.pos)}")
+        ops = {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b,
+               ">=": lambda: a >= b, "+": lambda: a + b, "-": lambda: a - b,
+               "*": lambda: a * b}
+        if op in ops:
+            return ops[op]()
+        raise Unsupported(f"not supported in --unbounded: '{op}' {where(self.path, ctx.pos)}")
+
+    def visit_SetOf(self, e: M.SetOf, ctx: Ctx) -> Any:
+        out = z3.K(TID, z3.BoolVal(False))
+        for item in e.items:
+            out = z3.Store(out, self.visit(item, ctx), True)
+        return out
+
+    def visit_Ite(self, e: M.Ite, ctx: Ctx) -> Any:
+        test, a, b = (self.visit(x, ctx) for x in (e.test, e.then, e.other))
+        if isinstance(a, Opt) or isinstance(b, Opt):
+            a, b = opt(a), opt(b)
+            return Opt(z3.If(test, a.none, b.none), z3.If(test, a.val, b.val))
+        return z3.If(test, a, b)
+
+    def visit_Quant(self, e: M.Quant, ctx: Ctx) -> Any:
+        t = e.domain.type
+        if isinstance(t, TidType):
+            if e.kind not in ("forall", "exists"):
+                raise Unsupported(f"not supported in --unbounded: {e.kind} over thread ids "
+                                  f"{where(self.path, ctx.pos)}")
+            if ctx.universe is not None:
+                items = [z3.And(self.in_domain(e.domain, u, ctx),
+                                self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: u})))
+                         if e.kind == "exists" else
+                         z3.Implies(self.in_domain(e.domain, u, ctx),
+                                    self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: u})))
+                         for u in ctx.universe]
+                return z3.And(items) if e.kind == "forall" else z3.Or(items)
+            v = z3.Const(f"{e.var.name}!{e.var.uid}", TID)
+            inner = ctx.with_env({**ctx.env, e.var.uid: v})
+            dom = self.in_domain(e.domain, v, ctx)
+            body = self.visit(e.body, inner)
+            if e.kind == "forall":
+                return z3.ForAll([v], z3.Implies(dom, body))
+            return z3.Exists([v], z3.And(dom, body))
+        if e.domain.set_expr is not None or e.kind not in ("forall", "exists"):
+            raise Unsupported(f"not supported in --unbounded: {e.kind} over {t} "
+                              f"{where(self.path, ctx.pos)}")
+        items = [self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: _literal(t, x)}))
+                 for x in t.values()]
+        return z3.And(items) if e.kind == "forall" else z3.Or(items)
+
+
+class Definedness(Encoder):
+    """`visit(e, ctx)`: the explicit engine can evaluate e in ctx.state, in every order it
+    may try.
+
+    Short-circuits of `&&`, `||`, `->` and `if` are followed exactly; a quantifier
+    must be evaluable for every id, which is stronger than the engine needs (it
+    stops at the first deciding id), so this only ever makes a proof harder.
+    """
+
+    covers = ("expressions",)
+
+    def __init__(self, exprs: UnboundedExpressions):
+        super().__init__()
+        self.exprs = exprs
+
+    def refusal(self, e: M.TExpr, *args: Any) -> str:
+        return self.exprs.refusal(e, *args)
+
+    def visit_Unwrap(self, e: M.Unwrap, ctx: Ctx) -> z3.BoolRef:
+        return z3.And(self.visit(e.operand, ctx),
+                      z3.Not(opt(self.exprs.visit(e.operand, ctx)).none))
+
+    def visit_Binary(self, e: M.Binary, ctx: Ctx) -> z3.BoolRef:
+        if e.op not in ("&&", "||", "->"):
+            return self.parts(e, ctx)
+        a = self.exprs.visit(e.left, ctx)
+        short = z3.Not(a) if e.op != "||" else a
+        return z3.And(self.visit(e.left, ctx), z3.Or(short, self.visit(e.right, ctx)))
+
+    def visit_Ite(self, e: M.Ite, ctx: Ctx) -> z3.BoolRef:
+        return z3.And(self.visit(e.test, ctx), z3.If(self.exprs.visit(e.test, ctx),
+                                                     self.visit(e.then, ctx),
+                                                     self.visit(e.other, ctx)))
+
+    def visit_Unary(self, e: M.Unary, ctx: Ctx) -> z3.BoolRef:
+        if e.op != "range":
+            return self.parts(e, ctx)
+        value = self.exprs.visit(e.operand, ctx)
+        return z3.And(self.visit(e.operand, ctx), value_range(e.type, value))
+
+    def visit_DefCall(self, e: M.DefCall, ctx: Ctx) -> z3.BoolRef:
+        body = self.exprs.m.defs[e.name]
+        env = {**ctx.env, **{p.uid: self.exprs.visit(a, ctx)
+                             for p, a in zip(body.params, e.args)}}
+        return z3.And([self.visit(a, ctx) for a in e.args] +
+                      [self.visit(body.body, ctx.with_env(env))])
+
+    def visit_Quant(self, e: M.Quant, ctx: Ctx) -> z3.BoolRef:
+        t = e.domain.type
+        if isinstance(t, TidType):
+            v = z3.Const(f"{e.var.name}!{e.var.uid}", TID)
+            body = self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: v}))
+            dom = self.visit(e.domain.set_expr, ctx) if e.domain.set_expr is not None \
+                else z3.BoolVal(True)
+            return z3.And(dom, z3.ForAll([v], body))
+        return z3.And([self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: _literal(t, x)}))
+                       for x in t.values()])
+
+    def parts(self, e: M.TExpr, ctx: Ctx) -> z3.BoolRef:
+        """Evaluable when every sub-expression is."""
+        parts = [x for x in vars(e).values() if isinstance(x, M.TExpr)]
+        parts += [x for v in vars(e).values() if isinstance(v, tuple)
+                  for x in v if isinstance(x, M.TExpr)]
+        return z3.And([self.visit(x, ctx) for x in parts]) if parts else z3.BoolVal(True)
+
+    visit_Const = visit_GlobalPlace = visit_LocalPlace = visit_IndexPlace = parts
+    visit_FieldPlace = visit_TlsPlace = visit_Bound = visit_SelfTid = visit_Builtin = parts
+    visit_SetOf = visit_Compound = parts
+
+
+def _literal(t: Any, x: Any) -> z3.ExprRef:
+    """A value of a finite non-id domain, bound by a quantifier."""
+    return z3.IntVal(x) if not isinstance(t, BoolType) else z3.BoolVal(x)

@@ -1,0 +1,198 @@
+"""The state of the unbounded encoding: per-thread arrays over an uninterpreted sort of ids.
+
+A state has as many thread ids as z3's model wants: globals are constants,
+per-thread values (`pc`, `parent`, each local) are arrays indexed by the sort
+`TID`, and `ancestor` is a relation kept in the state (`anc`). A `T?` value is
+an `Opt`, a `none` flag beside the value. What a symbolic execution over such
+states carries (`Path`, `Failure`, `Ctx`) is here too, since its expressions
+and its statements both extend it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from ..ir import model as M
+from ..ir.typesys import BoolType, EnumType, IntType, OptionalType, SetType, TidType, Type
+from ..lang.errors import Pos
+from .encoder import Unsupported
+
+TID = z3.DeclareSort("Tid")
+
+
+@dataclass(frozen=True)
+class Opt:
+    """A `T?` value: `none` is a flag, `val` means something only when the flag is false."""
+
+    none: z3.BoolRef
+    val: z3.ExprRef
+
+
+def where(path: str, pos: Pos) -> str:
+    """Where a refused construct is, for the error message."""
+    return f"at {path}:{pos.line}" if pos.line else "in the spec"
+
+
+def not_supported(what: str, path: str, pos: Pos) -> str:
+    """The message that refuses a construct, and says where it is."""
+    return f"not supported in --unbounded: {what} {where(path, pos)}"
+
+
+def sort(t: Type, what: str) -> z3.SortRef:
+    """The z3 sort of values of type t; `what` names where they appear, for a refusal."""
+    if isinstance(t, BoolType):
+        return z3.BoolSort()
+    if isinstance(t, (IntType, EnumType)):
+        return z3.IntSort()
+    if isinstance(t, TidType):
+        return TID
+    if isinstance(t, SetType) and isinstance(t.elem, TidType):
+        return z3.ArraySort(TID, z3.BoolSort())
+    raise Unsupported(f"not supported in --unbounded: values of type {t} ({what})")
+
+
+def value_range(t: Type, x: z3.ExprRef) -> z3.BoolRef:
+    """The typing constraint of a scalar slot."""
+    if isinstance(t, OptionalType):
+        raise AssertionError(t)
+    if isinstance(t, IntType) and t.lo is not None:
+        return z3.And(t.lo <= x, x <= t.hi)  # type: ignore[operator]
+    if isinstance(t, EnumType):
+        return z3.And(0 <= x, x < len(t.members))  # type: ignore[operator]
+    return z3.BoolVal(True)
+
+
+def typed_value(t: Type, value: Any) -> z3.BoolRef:
+    """The typing constraint of a value of type t (`none`, or a value in range)."""
+    if isinstance(t, OptionalType):
+        return z3.Or(value.none, value_range(t.inner, value.val))
+    return value_range(t, value)
+
+
+@dataclass
+class State:
+    """One symbolic state: globals by name, per-thread arrays, the ancestor relation."""
+
+    prefix: str
+    globals: dict[str, Any]
+    pc: z3.ArrayRef
+    parent: Opt
+    locals: dict[str, Any]          # "template.local" -> array over Tid (or Opt of arrays)
+    anc: z3.ArrayRef                # anc[a][b]: a is an ancestor of b
+
+
+def _var(name: str, t: Type, indexed: bool) -> Any:
+    def make(suffix: str, s: z3.SortRef) -> z3.ExprRef:
+        if indexed:
+            return z3.Array(name + suffix, TID, s)
+        return z3.Const(name + suffix, s)
+    if isinstance(t, OptionalType):
+        return Opt(make(".none", z3.BoolSort()), make("", sort(t.inner, name)))
+    return make("", sort(t, name))
+
+
+def new_state(m: M.Model, prefix: str) -> State:
+    """A state of fresh z3 constants, named after prefix."""
+    return State(
+        prefix,
+        {v.name: _var(f"{prefix}{v.name}", v.type, False) for v in m.vars},
+        z3.Array(f"{prefix}pc", TID, z3.IntSort()),
+        _var(f"{prefix}parent", OptionalType(TidType(0)), True),
+        {f"{t.name}.{loc.name}": _var(f"{prefix}{t.name}.{loc.name}", loc.type, True)
+         for t in m.templates.values() for loc in t.params + t.locals},
+        z3.Array(f"{prefix}anc", TID, TID, z3.BoolSort()))
+
+
+def eq(a: Any, b: Any) -> z3.BoolRef:
+    """a == b, where either may be an `Opt`: both `none`, or the same value."""
+    if isinstance(a, Opt) or isinstance(b, Opt):
+        a, b = opt(a), opt(b)
+        return z3.Or(z3.And(a.none, b.none),
+                     z3.And(z3.Not(a.none), z3.Not(b.none), a.val == b.val))
+    return a == b
+
+
+def same(a: State, b: State) -> z3.BoolRef:
+    """b holds what a holds, everywhere."""
+    eqs = [eq(b.globals[n], a.globals[n]) for n in a.globals]
+    eqs += [b.pc == a.pc, b.parent.none == a.parent.none, b.parent.val == a.parent.val,
+            b.anc == a.anc]
+    for n, arr in a.locals.items():
+        other = b.locals[n]
+        if isinstance(arr, Opt):
+            eqs += [other.none == arr.none, other.val == arr.val]
+        else:
+            eqs.append(other == arr)
+    return z3.And(eqs)
+
+
+def local_key(m: M.Model, name: str, slot: int) -> str:
+    """The name of a local's array in `State.locals`."""
+    for t in m.templates.values():
+        for loc in t.params + t.locals:
+            if loc.name == name and loc.slot == slot:
+                return f"{t.name}.{name}"
+    raise AssertionError(name)
+
+
+def read_local(s: State, t: M.Template, loc: M.Local, who: z3.ExprRef) -> Any:
+    """The value of thread `who`'s local `loc` of template t in s."""
+    arr = s.locals[f"{t.name}.{loc.name}"]
+    if isinstance(arr, Opt):
+        return Opt(arr.none[who], arr.val[who])
+    return arr[who]
+
+
+def opt(x: Any) -> Opt:
+    return x if isinstance(x, Opt) else Opt(z3.BoolVal(False), x)
+
+
+def store(arr: Any, at: z3.ExprRef, value: Any) -> Any:
+    """The array (or `Opt` of arrays) arr with `value` at index `at`."""
+    if isinstance(arr, Opt):
+        v = opt(value)
+        return Opt(z3.Store(arr.none, at, v.none), z3.Store(arr.val, at, v.val))
+    return z3.Store(arr, at, value)
+
+
+# ---------------------------------------------------------------- symbolic execution
+
+@dataclass
+class Path:
+    """One way through a step: when it is taken, and the state it leaves."""
+
+    guard: list[z3.BoolRef]
+    state: State
+    env: dict[int, Any] = field(default_factory=dict)
+    next_pc: int | None = None
+
+    def fork(self, test: z3.BoolRef) -> Path:
+        return Path(self.guard + [test], self.state, dict(self.env), self.next_pc)
+
+
+@dataclass
+class Failure:
+    prop: str
+    message: str
+    cond: z3.BoolRef
+    pos: Pos
+
+
+@dataclass
+class Ctx:
+    """Where an expression is evaluated: the state, the acting thread, the bound values,
+    the path (whose guard an expression may extend) and the failures it may add."""
+
+    state: State
+    me: z3.ExprRef | None
+    env: dict[int, Any] = field(default_factory=dict)
+    path: Path | None = None
+    fails: list[Failure] = field(default_factory=list)
+    pos: Pos = Pos(0, 0)
+    universe: list[z3.ExprRef] | None = None
+
+    def with_env(self, env: dict[int, Any]) -> Ctx:
+        return Ctx(self.state, self.me, env, self.path, self.fails, self.pos, self.universe)

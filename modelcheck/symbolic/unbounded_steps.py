@@ -1,0 +1,194 @@
+"""The steps of thread templates executed symbolically over unbounded states.
+
+A step is executed path by path: `either` and `if` fork paths, `choose` over
+thread ids binds a fresh id constrained to its domain, `spawn` takes a fresh id
+that is unused in the state (so any pool's behaviours are behaviours of this
+encoding) and records its ancestry. A path ends at `goto` or `exit`, or at the
+end of the step. Assertions, `none` unwrapped and out-of-range values add
+`Failure`s instead of successors. Thread-locals, handlers, destructors, fork
+and free are refused by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import z3
+
+from ..ir import model as M
+from ..ir.typesys import OptionalType, TidType
+from ..lang.errors import Pos
+from .encoder import Encoder, Unsupported
+from .unbounded_expressions import UnboundedExpressions
+from .unbounded_state import (
+    TID,
+    Ctx,
+    Failure,
+    Opt,
+    Path,
+    State,
+    local_key,
+    not_supported,
+    same,
+    store,
+    typed_value,
+)
+
+
+class UnboundedSteps(Encoder):
+    """`visit(st, q, me, fails)`: the paths after st, for thread `me`, on path q."""
+
+    covers = ("statements",)
+
+    def __init__(self, model: M.Model, path: str, counter: Iterator[int],
+                 exprs: UnboundedExpressions):
+        super().__init__()
+        self.m = model
+        self.path = path
+        self.counter = counter
+        self.exprs = exprs
+        self.await_log: list[tuple[Pos, z3.BoolRef]] | None = None  # see `await_guards`
+
+    def refusal(self, st: M.Stmt, *args: Any) -> str:
+        return not_supported(type(st).__name__.lower(), self.path, st.pos)
+
+    visit_Fork = visit_Free = visit_SigOp = Encoder.refuse
+
+    def paths(self, template: M.Template, step: M.Step, s: State, t: State,
+              me: z3.ExprRef, fails: list[Failure]) -> list[list[z3.BoolRef]]:
+        """The guard of each way `me` may take the step from s to t (t: where it ends)."""
+        idx = template.steps.index(step)
+        fallthrough = template.steps[idx + 1].pc if idx + 1 < len(template.steps) \
+            else M.PC_DONE
+        start = Path([s.pc[me] == step.pc], s)
+        out = []
+        for p in self.run(list(step.body), start, me, fails):
+            nxt = fallthrough if p.next_pc is None else p.next_pc
+            end = p.state
+            end = State(end.prefix, end.globals, z3.Store(end.pc, me, nxt), end.parent,
+                        end.locals, end.anc)
+            out.append(p.guard + [same(end, t)])
+        return out
+
+    def run(self, stmts: list[M.Stmt], p: Path, me: z3.ExprRef,
+            fails: list[Failure]) -> list[Path]:
+        paths = [p]
+        for st in stmts:
+            nxt: list[Path] = []
+            for q in paths:
+                if q.next_pc is not None:
+                    nxt.append(q)
+                    continue
+                nxt += self.visit(st, q, me, fails)
+            paths = nxt
+        return paths
+
+    def _ctx(self, st: M.Stmt, q: Path, me: z3.ExprRef, fails: list[Failure]) -> Ctx:
+        return Ctx(q.state, me, q.env, q, fails, st.pos)
+
+    def visit_Either(self, st: M.Either, q: Path, me: z3.ExprRef,
+                     fails: list[Failure]) -> list[Path]:
+        out: list[Path] = []
+        for block in st.blocks:
+            out += self.run(list(block), q.fork(z3.BoolVal(True)), me, fails)
+        return out
+
+    def visit_If(self, st: M.If, q: Path, me: z3.ExprRef, fails: list[Failure]) -> list[Path]:
+        cond = self.exprs.visit(st.cond, self._ctx(st, q, me, fails))
+        out: list[Path] = []
+        for branch, test in ((st.then, cond), (st.other, z3.Not(cond))):
+            out += self.run(list(branch), q.fork(test), me, fails)
+        return out
+
+    def visit_Choose(self, st: M.Choose, q: Path, me: z3.ExprRef,
+                     fails: list[Failure]) -> list[Path]:
+        if not isinstance(st.domain.type, TidType):
+            raise Unsupported(not_supported("choose over a domain other than tid", self.path,
+                                            st.pos))
+        v = z3.Const(f"{q.state.prefix}choose{next(self.counter)}", TID)
+        ctx = self._ctx(st, q, me, fails)
+        guard = [self.exprs.in_domain(st.domain, v, ctx)]
+        env = {**q.env, st.var.uid: v}
+        if st.where is not None:
+            guard.append(self.exprs.visit(st.where, ctx.with_env(env)))
+        start = Path(q.guard + guard, q.state, env)
+        return self.run(list(st.body), start, me, fails)
+
+    def visit_Await(self, st: M.Await, q: Path, me: z3.ExprRef,
+                    fails: list[Failure]) -> list[Path]:
+        q.guard.append(self.exprs.visit(st.cond, self._ctx(st, q, me, fails)))
+        if self.await_log is not None:
+            self.await_log.append((st.pos, z3.And(q.guard)))
+        return [q]
+
+    def visit_Assert(self, st: M.Assert, q: Path, me: z3.ExprRef,
+                     fails: list[Failure]) -> list[Path]:
+        cond = self.exprs.visit(st.cond, self._ctx(st, q, me, fails))
+        fails.append(Failure(st.prop, st.message, z3.And(q.guard + [z3.Not(cond)]), st.pos))
+        q.guard.append(cond)
+        return [q]
+
+    def visit_Let(self, st: M.Let, q: Path, me: z3.ExprRef, fails: list[Failure]) -> list[Path]:
+        q.env[st.var.uid] = self.exprs.visit(st.value, self._ctx(st, q, me, fails))
+        return [q]
+
+    def visit_Assign(self, st: M.Assign, q: Path, me: z3.ExprRef,
+                     fails: list[Failure]) -> list[Path]:
+        value = self.exprs.visit(st.value, self._ctx(st, q, me, fails))
+        inside = typed_value(st.target.type, value if isinstance(value, Opt) or not
+                             isinstance(st.target.type, OptionalType)
+                             else Opt(z3.BoolVal(False), value))
+        if not z3.is_true(inside):  # leaving the declared range fails `bounds`
+            fails.append(Failure("bounds", "value out of range",
+                                 z3.And(q.guard + [z3.Not(inside)]), st.pos))
+            q.guard.append(inside)
+        q.state = self.assign(st.target, value, q.state, me)
+        return [q]
+
+    def visit_Goto(self, st: M.Goto, q: Path, me: z3.ExprRef, fails: list[Failure]) -> list[Path]:
+        q.next_pc = st.pc
+        return [q]
+
+    def visit_Exit(self, st: M.Exit, q: Path, me: z3.ExprRef, fails: list[Failure]) -> list[Path]:
+        q.next_pc = M.PC_FREED if st.free else M.PC_DONE
+        return [q]
+
+    def visit_Spawn(self, st: M.Spawn, q: Path, me: z3.ExprRef,
+                    fails: list[Failure]) -> list[Path]:
+        ctx = self._ctx(st, q, me, fails)
+        c = z3.Const(f"{q.state.prefix}child{next(self.counter)}", TID)
+        s = q.state
+        t = self.m.templates[st.template]
+        q.guard.append(s.pc[c] == M.PC_UNUSED)
+        a, b = z3.Consts("a b", TID)
+        anc = z3.Lambda([a, b], z3.If(b == c, z3.Or(a == me, s.anc[a, me]), s.anc[a, b]))
+        parent = Opt(z3.Store(s.parent.none, c, False), z3.Store(s.parent.val, c, me))
+        locals_ = dict(s.locals)
+        child_ctx = Ctx(s, c, q.env, q, ctx.fails, st.pos)
+        for p, arg in zip(t.params, st.args):
+            locals_[f"{t.name}.{p.name}"] = store(locals_[f"{t.name}.{p.name}"], c,
+                                                  self.exprs.visit(arg, ctx))
+        for loc in t.locals:
+            assert loc.init is not None
+            locals_[f"{t.name}.{loc.name}"] = store(locals_[f"{t.name}.{loc.name}"], c,
+                                                    self.exprs.visit(loc.init, child_ctx))
+        q.state = State(s.prefix, s.globals, z3.Store(s.pc, c, t.steps[0].pc), parent,
+                        locals_, anc)
+        if isinstance(st.target, M.Bound):
+            q.env[st.target.uid] = c
+        elif st.target is not None:
+            q.state = self.assign(st.target, c, q.state, me)
+        return [q]
+
+    def assign(self, target: M.TExpr, value: Any, s: State, me: z3.ExprRef) -> State:
+        if isinstance(value, z3.ExprRef) and isinstance(target.type, OptionalType):
+            value = Opt(z3.BoolVal(False), value)
+        if isinstance(target, M.GlobalPlace):
+            return State(s.prefix, {**s.globals, target.name: value}, s.pc, s.parent,
+                         s.locals, s.anc)
+        if isinstance(target, M.LocalPlace):
+            key = local_key(self.m, target.name, target.slot)
+            return State(s.prefix, s.globals, s.pc, s.parent,
+                         {**s.locals, key: store(s.locals[key], me, value)}, s.anc)
+        raise Unsupported(f"not supported in --unbounded: assignment to {type(target).__name__}")
