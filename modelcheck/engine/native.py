@@ -94,7 +94,9 @@ class NativeStates(NativeStore):
 def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = None,
                   stop_at_first: bool = False, fingerprints: bool = False,
                   progress: Callable[[Progress], None] | None = None,
-                  progress_every: float = 5.0) -> Outcome:
+                  progress_every: float = 5.0, threads: int = 1) -> Outcome:
+    """`threads` above 1 search level by level (`runtime/parallel.c`), as the Python level
+    search does: the same verdicts and traces as one thread."""
     model, lib, lay = ts.model, v.lib, v.layout
     limits = limits or Limits()
     names = [p.name for p in model.properties]
@@ -105,7 +107,8 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
         os.close(fd)
     handle = ffi.gc(lib.mc_new(int(fingerprints), _or(limits.max_states),
                                _or(limits.max_depth), int(stop_at_first),
-                               int(model.check_deadlock), log.encode()), lib.mc_free)
+                               int(model.check_deadlock), log.encode(), threads),
+                      lib.mc_free)
     if log:
         weakref.finalize(handle, _remove, log)
     violations: dict[str, Violation] = {}

@@ -77,7 +77,7 @@ def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome,
     try:
         v = compile_.verifier()
         outcome = native_search(ts, v, job.limits, job.stop_at_first, job.fingerprints,
-                                job.progress, job.progress_every)
+                                job.progress, job.progress_every, job.workers)
     except (NativeUnavailable, NativeFailed) as e:
         if engine == "native":
             raise NativeRefused(str(e)) from None
@@ -88,8 +88,6 @@ def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome,
 
 def _compile(ts: TransitionSystem, job: Search) -> Compile:
     """The native verifier on its way, or why there is none."""
-    if job.workers > 1:
-        raise NativeRefused("the native engine runs one thread (use --workers 1)")
     try:
         return Compile(ts.model)
     except Unsupported as e:

@@ -24,7 +24,7 @@ import cffi
 
 CDEF = """
 typedef struct search search_t;
-search_t *mc_new(int, int64_t, int64_t, int, int, const char *);
+search_t *mc_new(int, int64_t, int64_t, int, int, const char *, int);
 void mc_free(search_t *);
 int mc_add_initial(search_t *, const int64_t *);
 void mc_mark_violated(search_t *, int);
@@ -39,7 +39,7 @@ void mc_states(search_t *, int64_t, int64_t, int64_t *);
 void mc_pc_counts(search_t *, int64_t *);
 void mc_changed(search_t *, int8_t *);
 """
-FLAGS = ["-O2", "-shared", "-fPIC", "-std=gnu11", "-w"]
+FLAGS = ["-O2", "-shared", "-fPIC", "-std=gnu11", "-pthread", "-w"]
 
 ffi = cffi.FFI()
 ffi.cdef(CDEF)

@@ -54,7 +54,7 @@ class _Module:
         return "\n".join([
             f"/* the native verifier of {m.name}, variant {m.variant} (generated) */",
             head, runtime("head.h"), pack_source(self.lay), self.defs(), self.invariants(),
-            self.threads(), runtime("search.c")])
+            self.threads(), runtime("search.c"), runtime("parallel.c"), runtime("api.c")])
 
     # ------------------------------------------------------------ defs, invariants
     def defs(self) -> str:

@@ -26,6 +26,10 @@ enum { N_POOL = 1, N_EVAL = 2, N_STATES = 3, N_DEPTH = 4 };  /* why it is incomp
 #define NO_PARENT UINT64_MAX      /* the parent "fingerprint" of an initial state */
 #define NO_INDEX UINT32_MAX
 
+struct team;
+static void par_emit(ctx_t *c, const int64_t *v);
+static void par_happen(ctx_t *c, int kind, int prop);
+
 typedef struct {
     int prop, kind, me, pc;
     int64_t depth;
@@ -35,6 +39,7 @@ typedef struct {
 
 struct search {
     int fp_mode, stop_at_first, check_deadlock, started;
+    struct team *team;            /* the threads, when there are several (parallel.c) */
     int64_t max_states, max_depth;
     /* exact store */
     uint8_t **arena;
@@ -251,6 +256,7 @@ static void check_state(search_t *s, const int64_t *v, uint64_t key, int64_t dep
 
 /* a state a step made: stored and checked if new, cut off at a limit */
 static void emit(ctx_t *c, const int64_t *v) {
+    if (c->w) { par_emit(c, v); return; }
     search_t *s = c->s;
     uint8_t p[PACKED];
     pack(v, p);
@@ -273,6 +279,7 @@ static void emit(ctx_t *c, const int64_t *v) {
 }
 
 static void happen(ctx_t *c, int kind, int prop) {
+    if (c->w) { par_happen(c, kind, prop); return; }
     search_t *s = c->s;
     if (s->finding) return;
     c->results++;
@@ -282,58 +289,6 @@ static void happen(ctx_t *c, int kind, int prop) {
 }
 
 static void overflow(ctx_t *c) { c->s->fatal = 1; }
-
-/* -------------------------------------------------------------------- the API */
-
-search_t *mc_new(int fp_mode, int64_t max_states, int64_t max_depth, int stop_at_first,
-                 int check_deadlock, const char *log_path) {
-    search_t *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
-    s->fp_mode = fp_mode; s->max_states = max_states; s->max_depth = max_depth;
-    s->stop_at_first = stop_at_first; s->check_deadlock = check_deadlock;
-    s->ctx.s = s;
-    s->cap = 1024;
-    if (fp_mode) {
-        s->fps = grab(s->cap * sizeof *s->fps, s);
-        s->log = fopen(log_path, "w+b");
-        if (!s->log) s->fatal = 3;
-    } else {
-        s->ids = grab(s->cap * sizeof *s->ids, s);
-    }
-    return s;
-}
-
-void mc_free(search_t *s) {
-    if (!s) return;
-    for (int64_t b = 0; b < s->blocks; b++) { free(s->arena[b]); free(s->parents[b]); }
-    free(s->arena); free(s->parents); free(s->ids); free(s->fps);
-    free(s->cur); free(s->nxt); free(s->cur_fp); free(s->nxt_fp);
-    free(s->initial); free(s->initial_fp);
-    if (s->log) fclose(s->log);
-    free(s);
-}
-
-/* an initial state (from the Python side, in `init` order): 1 if new, 0 if seen */
-int mc_add_initial(search_t *s, const int64_t *v) {
-    uint8_t p[PACKED];
-    pack(v, p);
-    uint64_t h = hash_state(p), key = h;
-    int r = s->fp_mode ? store_fp(s, p, h, NO_PARENT) : store_exact(s, p, h, NO_PARENT, &key);
-    if (r <= 0) return 0;
-    if (s->fp_mode) {
-        int64_t cap = s->initial_cap;
-        if (!push(s, &s->initial, &s->initial_fp, &s->n_initial, &cap, p, h)) return 0;
-        s->initial_cap = cap;
-    }
-    check_state(s, v, key, 0, p);
-    return 1;
-}
-
-/* a property the Python side found violated already (while building initial states) */
-void mc_mark_violated(search_t *s, int prop) {
-    if (!s->violated[prop]) { s->violated[prop] = 1; s->nviolated++; }
-    if (s->stop_at_first || s->nviolated == NPROPS) s->finished = 1;
-}
 
 /* fingerprint mode: the next level's states become the ones to expand */
 static void next_level(search_t *s) {
@@ -349,8 +304,8 @@ static int alive(const int64_t *v) {
     return 0;
 }
 
-/* expand up to `budget` states; RUNNING while states are left, DONE, or FATAL */
-int mc_run(search_t *s, int64_t budget) {
+/* one thread: expand up to `budget` states; RUNNING while states are left, DONE, or FATAL */
+static int single_run(search_t *s, int64_t budget) {
     int64_t v[W];
     if (!s->started) {
         s->started = 1;
@@ -387,126 +342,4 @@ int mc_run(search_t *s, int64_t budget) {
     }
     if (s->fatal) return FATAL;
     return s->finished || s->next >= s->n ? DONE : RUNNING;
-}
-
-/* ------------------------------------------------------------------- readouts */
-
-void mc_counts(search_t *s, int64_t *out) {
-    int64_t t = 0;
-    for (int k = 0; k < NPC; k++) t += s->fired[k];
-    out[0] = s->n; out[1] = t; out[2] = s->deepest; out[3] = s->n - s->next;
-    out[4] = s->next;
-    int64_t bytes = (int64_t)(s->cap * (s->fp_mode ? sizeof(uint64_t) : sizeof(uint32_t)));
-    if (!s->fp_mode) bytes += s->blocks * (int64_t)BLOCK * (PACKED + (int64_t)sizeof(uint32_t));
-    out[5] = bytes;
-}
-
-void mc_fired(search_t *s, int64_t *out) { memcpy(out, s->fired, sizeof s->fired); }
-
-/* fatal (1 overflow, 2 out of memory or ids, 3 the log), finished, then the notes */
-void mc_flags(search_t *s, int *out) {
-    out[0] = s->fatal; out[1] = s->finished; out[2] = s->nnotes;
-    for (int k = 0; k < s->nnotes; k++) out[3 + k] = s->notes[k];
-}
-
-/* the first violation of a property: 0 if none; else its kind, with the state involved */
-int mc_violation(search_t *s, int prop, int64_t *info, int64_t *state) {
-    viol_t *v = &s->first[prop];
-    if (!v->kind) return 0;
-    info[0] = v->me; info[1] = v->pc; info[2] = v->depth; info[3] = (int64_t)v->key;
-    unpack(v->state, state);
-    return v->kind;
-}
-
-static int64_t chain(search_t *s, uint64_t key, uint64_t *out, int64_t max) {
-    int64_t len = 0;
-    if (!s->fp_mode) {
-        for (uint64_t i = key; len < max; i = *parent_at(s, (int64_t)i)) {
-            out[len++] = i;
-            if (*parent_at(s, (int64_t)i) == NO_INDEX) return len;
-        }
-        return -1;
-    }
-    /* parents come before their children in the log: one backward pass finds them all */
-    enum { CHUNK = 4096 };
-    uint64_t buf[2 * CHUNK];
-    uint64_t want = key;
-    fflush(s->log);
-    for (int64_t end = s->logged; end > 0 && len < max;) {
-        int64_t start = end > CHUNK ? end - CHUNK : 0;
-        if (fseek(s->log, start * 16, SEEK_SET) ||
-            fread(buf, 16, (size_t)(end - start), s->log) != (size_t)(end - start)) return -1;
-        for (int64_t r = end - start - 1; r >= 0; r--) {
-            if (buf[2 * r] != want) continue;
-            out[len++] = want;
-            want = buf[2 * r + 1];
-            if (want == NO_PARENT) { fseek(s->log, 0, SEEK_END); return len; }
-            if (len == max) break;
-        }
-        end = start;
-    }
-    fseek(s->log, 0, SEEK_END);
-    return -1;
-}
-
-/* the states from an initial state to `key`, unpacked into out (W slots each): the
- * number of states, or -1 */
-int64_t mc_path(search_t *s, uint64_t key, int64_t *out, int64_t max) {
-    uint64_t *keys = malloc((size_t)max * sizeof *keys);
-    if (!keys) return -1;
-    int64_t len = chain(s, key, keys, max);
-    for (int64_t k = 0; k < len && !s->fp_mode; k++)
-        unpack(state_at(s, (int64_t)keys[len - 1 - k]), out + k * W);
-    if (len > 0 && s->fp_mode) {
-        int64_t i = 0;
-        while (i < s->n_initial && s->initial_fp[i] != keys[len - 1]) i++;
-        if (i == s->n_initial) len = -1;
-        else unpack(s->initial + (size_t)i * PACKED, out);
-        for (int64_t k = 1; k < len; k++) {
-            s->finding = 1; s->found = 0; s->find_fp = keys[len - 1 - k];
-            expand(&s->ctx, out + (k - 1) * W);
-            s->finding = 0;
-            if (!s->found) { len = -1; break; }
-            unpack(s->found_packed, out + k * W);
-        }
-    }
-    free(keys);
-    return len;
-}
-
-int mc_shape(int *out) {
-    out[0] = W; out[1] = PACKED; out[2] = NPC; out[3] = NPROPS;
-    return 0;
-}
-
-/* ---------------------------------------------- the stored states (exact store) */
-
-/* states first .. first + count - 1, unpacked into out */
-void mc_states(search_t *s, int64_t first, int64_t count, int64_t *out) {
-    for (int64_t k = 0; k < count; k++) unpack(state_at(s, first + k), out + k * W);
-}
-
-/* how many (state, thread) pairs have the thread waiting at each pc */
-void mc_pc_counts(search_t *s, int64_t *out) {
-    int64_t v[W];
-    memset(out, 0, sizeof(int64_t) * NPC);
-    for (int64_t i = 0; i < s->n; i++) {
-        unpack(state_at(s, i), v);
-        for (int t = 0; t < POOL; t++) {
-            int64_t pc = v[TB + t * STRIDE];
-            if (pc >= 0 && pc < NPC) out[pc]++;
-        }
-    }
-}
-
-/* for each slot, whether some stored state holds another value there than the first */
-void mc_changed(search_t *s, int8_t *out) {
-    int64_t first[W], v[W];
-    memset(out, 0, W);
-    if (!s->n) return;
-    unpack(state_at(s, 0), first);
-    for (int64_t i = 1; i < s->n; i++) {
-        unpack(state_at(s, i), v);
-        for (int k = 0; k < W; k++) out[k] |= v[k] != first[k];
-    }
 }
