@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..backends.python.codegen import _addressable, _compound
 from ..backends.runtime import EvalError
 from ..ir import model as M
-from ..ir.typesys import EmptySetType, IntType, NoneType, SetType, Type
+from ..ir.places import addressable
+from ..ir.typesys import EmptySetType, IntType, NoneType, SetType, Type, is_compound
 from ..ir.values import decode, show, show_set
 from ..ir.walk import statements
 
@@ -68,7 +68,7 @@ class Evaluator:
         if M.is_place(e):
             root, off = self.offset(e, s, env, me)
             w = e.type.width()
-            return tuple(root[off:off + w]) if _compound(e.type) else root[off]
+            return tuple(root[off:off + w]) if is_compound(e.type) else root[off]
         if isinstance(e, M.Bound):
             if e.uid not in env:
                 raise Unbound(e.name)
@@ -107,7 +107,7 @@ class Evaluator:
             flat: list[Any] = []
             for item in e.items:
                 x = self.value(item, s, env, me)
-                flat.extend(x if _compound(item.type) else (x,))
+                flat.extend(x if is_compound(item.type) else (x,))
             return tuple(flat)
         if isinstance(e, M.Quant):
             return self.quant(e, s, env, me)
@@ -131,7 +131,7 @@ class Evaluator:
                 return s, self.tb(me) + e.slot
             return s, self.tb(self.value(e.thread, s, env, me)) + e.slot
         if isinstance(e, (M.IndexPlace, M.FieldPlace)):
-            if _addressable(e.base):
+            if addressable(e.base):
                 root, off = self.offset(e.base, s, env, me)
             else:
                 root, off = self.value(e.base, s, env, me), 0
@@ -324,7 +324,7 @@ def _reads(ev: Evaluator, e: M.TExpr, s: tuple, env: dict[int, Any],
 
 def _atoms(e: M.TExpr) -> Iterator[M.TExpr]:
     e = _strip(e)
-    whole_array = isinstance(e, M.GlobalPlace) and _compound(e.type)  # its element is shown
+    whole_array = isinstance(e, M.GlobalPlace) and is_compound(e.type)  # its element is shown
     if (M.is_place(e) and not whole_array) or isinstance(e, (M.Builtin, M.DefCall)):
         yield e
     for child in _children(e):

@@ -20,7 +20,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...ir import model as M
-from ...ir.typesys import ArrayType, IntType, OptionalType, RecordType, SetType, Type
+from ...ir.places import addressable
+from ...ir.typesys import (
+    ArrayType,
+    IntType,
+    OptionalType,
+    RecordType,
+    SetType,
+    Type,
+    is_compound,
+)
 from ...ir.walk import statements
 
 INIT_UIDS = 1 << 30  # bound-variable numbers for initial-value choices, clear of the checker's
@@ -446,14 +455,14 @@ class Codegen:
             tmp = self.fresh("_x")
             self.out(ind, f"{tmp} = {code}")
             code = tmp
-            if not _compound(target.type):
+            if not is_compound(target.type):
                 self.check_range(target.type, tmp, ind, ctx, _describe(target))
             else:
                 self.out(ind, f"_bad = _check_slots({tmp}, {checks!r})")
                 self.out(ind, "if _bad is not None:")
                 tail = f" leaves its range in {_describe(target)}"
                 self.fail(ind + 1, ctx, "bounds", f"'value ' + str(_bad) + {tail!r}")
-        if not _compound(target.type):
+        if not is_compound(target.type):
             self.out(ind, f"{self.place(target, ctx)} = {code}")
         else:
             root, off = self.offset(target, ctx)
@@ -481,7 +490,7 @@ class Codegen:
                 return "v", f"{ctx.tb} + {e.slot}"
             return "v", f"TB + {self.ex(e.thread, ctx)} * STRIDE + {e.slot}"
         if isinstance(e, M.IndexPlace):
-            root, off = self.offset(e.base, ctx) if _addressable(e.base) else \
+            root, off = self.offset(e.base, ctx) if addressable(e.base) else \
                 (f"({self.ex(e.base, ctx)})", "0")
             key = e.base.type.key  # type: ignore[attr-defined]
             idx = self.ex(e.index, ctx)
@@ -493,7 +502,7 @@ class Codegen:
             pos = idx if w == 1 else f"{idx} * {w}"
             return root, pos if off == "0" else f"{off} + {pos}"
         if isinstance(e, M.FieldPlace):
-            root, off = self.offset(e.base, ctx) if _addressable(e.base) else \
+            root, off = self.offset(e.base, ctx) if addressable(e.base) else \
                 (f"({self.ex(e.base, ctx)})", "0")
             return root, f"{off} + {e.offset}"
         raise AssertionError(e)
@@ -520,7 +529,7 @@ class Codegen:
         if M.is_place(e):
             root, off = self.offset(e, ctx)
             w = e.type.width()
-            return f"tuple({root}[{off}:{off} + {w}])" if _compound(e.type) else f"{root}[{off}]"
+            return f"tuple({root}[{off}:{off} + {w}])" if is_compound(e.type) else f"{root}[{off}]"
         if isinstance(e, M.Bound):
             return f"_b{e.uid}"
         if isinstance(e, M.SelfTid):
@@ -546,7 +555,7 @@ class Codegen:
                 else f"_bit({self.ex(i, ctx)}, {elem.lo}, {elem.hi})" for i in e.items)
             return f"({bits})"
         if isinstance(e, M.Compound):
-            parts = [(f"*{self.ex(i, ctx)}" if _compound(i.type) else self.ex(i, ctx))
+            parts = [(f"*{self.ex(i, ctx)}" if is_compound(i.type) else self.ex(i, ctx))
                      for i in e.items]
             return "(" + "".join(p + ", " for p in parts) + ")"
         if isinstance(e, M.Quant):
@@ -615,11 +624,6 @@ def _minus(code: str, lo: int) -> str:
     return code if lo == 0 else f"({code} - {lo})"
 
 
-def _compound(t: Type) -> bool:
-    """Arrays and records travel as tuples of slots, even when they have one slot."""
-    return isinstance(t, (ArrayType, RecordType))
-
-
 def _within(t: Type, elem: Type) -> bool:
     """Whether values of type t always index into a set of `elem` (no run-time check)."""
     if not isinstance(elem, IntType):
@@ -627,14 +631,6 @@ def _within(t: Type, elem: Type) -> bool:
     inner = t.inner if isinstance(t, OptionalType) else t
     return isinstance(inner, IntType) and inner.lo is not None and \
         elem.lo <= inner.lo and inner.hi <= elem.hi  # type: ignore[operator]
-
-
-def _addressable(e: M.TExpr) -> bool:
-    if isinstance(e, (M.GlobalPlace, M.LocalPlace)):
-        return True
-    if isinstance(e, (M.IndexPlace, M.FieldPlace)):
-        return _addressable(e.base)
-    return False
 
 
 def _range_slots(t: Type, off: int = 0) -> list[tuple[int, int, int]]:
