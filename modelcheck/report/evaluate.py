@@ -35,7 +35,7 @@ class Evaluator(Visitor):
 
     covers = ("expressions",)
 
-    def __init__(self, model: M.Model):
+    def __init__(self, model: M.Model) -> None:
         self.m = model
 
     def value(self, e: M.TExpr, s: tuple, env: Env, me: int | None = None) -> Any:

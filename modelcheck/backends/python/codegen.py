@@ -38,7 +38,7 @@ class Codegen:
     """`module()`: the source of the generated module; then `bound_types`: the types of the
     bound variables it names (for decoding the choices of traces)."""
 
-    def __init__(self, model: M.Model):
+    def __init__(self, model: M.Model) -> None:
         self.m = model
         self.emit = StatementEmitter(model)
         self.bound_types: dict[int, Type] = self.emit.names.bound_types

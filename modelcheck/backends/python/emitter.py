@@ -24,7 +24,7 @@ from .expressions import ExprCompiler
 
 
 class Emitter:
-    """Writes indented lines of one generated module."""
+    """Writes the indented lines of one generated module, the expression compiler at hand."""
 
     def __init__(self, model: M.Model) -> None:
         self.m = model
