@@ -50,11 +50,9 @@ class Emitter:
     def fail(self, ind: int, ctx: Ctx, prop: str, message: str) -> None:
         self.give_up(ind, ctx, f"Failure({prop!r}, {message}, tuple(v))")
 
-    def assign(self, target: M.TExpr, value: M.TExpr, ind: int, ctx: Ctx,
-               value_ctx: Ctx | None = None) -> None:
-        """Store `value` (read at `value_ctx`) in `target`, failing "bounds" if it leaves
-        the target's range."""
-        code = self.ex(value, value_ctx or ctx)
+    def assign(self, target: M.TExpr, value: M.TExpr, ind: int, ctx: Ctx) -> None:
+        """Store `value` in `target`, failing "bounds" if it leaves the target's range."""
+        code = self.ex(value, ctx)
         checks = _range_slots(target.type)
         if checks and not _same_ranges(value, target.type):
             tmp = self.fresh("_x")

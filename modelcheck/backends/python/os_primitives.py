@@ -57,8 +57,7 @@ class OsPrimitives(Emitter):
             self.assign(M.TlsPlace(tl.type, tl.name, tl.slot, None), tl.init, ind, child_ctx)
         for loc in t.locals:
             assert loc.init is not None
-            self.assign(M.LocalPlace(loc.type, loc.name, loc.slot), loc.init, ind,
-                        child_ctx, value_ctx=child_ctx)
+            self.assign(M.LocalPlace(loc.type, loc.name, loc.slot), loc.init, ind, child_ctx)
         self.store_child(st.target, child, ind, ctx)
         return False
 
