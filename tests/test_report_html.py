@@ -18,7 +18,8 @@ from modelcheck.backends.runtime import EvalError
 from modelcheck.engine.search import search
 from modelcheck.ir.values import state_dict
 from modelcheck.lang.source import load, load_text
-from modelcheck.report.explain import explain, holds
+from modelcheck.report.evaluate import holds
+from modelcheck.report.explain import explain
 from modelcheck.report.html_page import html, write_html
 from tests.conftest import OSV, ROOT, run, trace_of, write
 

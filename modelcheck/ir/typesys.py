@@ -191,6 +191,11 @@ def strip_optional(t: Type) -> Type:
     return t.inner if isinstance(t, OptionalType) else t
 
 
+def is_compound(t: Type) -> bool:
+    """Arrays and records travel as tuples of slots, even when they have one slot."""
+    return isinstance(t, (ArrayType, RecordType))
+
+
 def assignable(target: Type, source: Type) -> bool:
     """Whether a value of `source` type may be stored in `target` (ranges checked at run time)."""
     if isinstance(target, IntType):

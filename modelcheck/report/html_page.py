@@ -22,7 +22,8 @@ from ..engine.trace import Counterexample, TraceStep
 from ..engine.verdict import Verdict
 from ..ir.model import PC_DONE, PC_EXITING, PC_FREED, PC_UNUSED, Model
 from ..ir.values import flat_view
-from .explain import Explanation, explain, explain_assertion, render
+from .explain import Explanation, explain, explain_assertion
+from .render import render
 from .state_graph import LIMIT, draw
 
 COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]

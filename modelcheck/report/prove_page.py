@@ -19,7 +19,8 @@ from ..backends.runtime import EvalError
 from ..symbolic.bmc import VIOLATED, Found
 from ..symbolic.induction import Result, Step, Trace, flat
 from ..symbolic.proof_encodings import ProofEncoding
-from .explain import Explanation, explain, holds
+from .evaluate import holds
+from .explain import Explanation, explain
 from .html_page import environment
 
 # an outcome as a badge: its css class (the report's palette) and its words

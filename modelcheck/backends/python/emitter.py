@@ -1,0 +1,119 @@
+"""The base of the statement emitter: the lines written, abandoning a path, checked stores.
+
+Every part that writes statements needs the same few things: the module's lines and
+names, the expression compiler, a way to hand back a failure and abandon the path, and
+stores that keep a value inside its declared range. Stores are here, not with the
+statements, because the OS primitives store too (spawn arguments, a new thread's
+locals and thread-locals) and must check ranges the way an assignment does.
+"""
+
+from __future__ import annotations
+
+from ...ir import model as M
+from ...ir.typesys import (
+    ArrayType,
+    IntType,
+    OptionalType,
+    RecordType,
+    Type,
+    is_compound,
+    strip_optional,
+)
+from .context import Ctx, Names
+from .expressions import ExprCompiler
+
+
+class Emitter:
+    """Writes the indented lines of one generated module, the expression compiler at hand."""
+
+    def __init__(self, model: M.Model) -> None:
+        self.m = model
+        self.names = Names()
+        self.expr = ExprCompiler(model, self.names)
+        self.lines: list[str] = []
+
+    def out(self, ind: int, text: str) -> None:
+        self.lines.append("    " * ind + text)
+
+    def fresh(self, base: str) -> str:
+        return self.names.fresh(base)
+
+    def ex(self, e: M.TExpr, ctx: Ctx) -> str:
+        return self.expr.visit(e, ctx)
+
+    def give_up(self, ind: int, ctx: Ctx, result: str) -> None:
+        """Hand back a result that is not a state (a failure, BOUND) and end the path."""
+        self.out(ind, ctx.give(result))
+        if not ctx.straight:
+            self.out(ind, ctx.end_path())
+
+    def fail(self, ind: int, ctx: Ctx, prop: str, message: str) -> None:
+        self.give_up(ind, ctx, f"Failure({prop!r}, {message}, tuple(v))")
+
+    def assign(self, target: M.TExpr, value: M.TExpr, ind: int, ctx: Ctx) -> None:
+        """Store `value` in `target`, failing "bounds" if it leaves the target's range."""
+        code = self.ex(value, ctx)
+        checks = _range_slots(target.type)
+        if checks and not _same_ranges(value, target.type):
+            tmp = self.fresh("_x")
+            self.out(ind, f"{tmp} = {code}")
+            code = tmp
+            if not is_compound(target.type):
+                self.check_range(target.type, tmp, ind, ctx, _describe(target))
+            else:
+                self.out(ind, f"_bad = _check_slots({tmp}, {checks!r})")
+                self.out(ind, "if _bad is not None:")
+                tail = f" leaves its range in {_describe(target)}"
+                self.fail(ind + 1, ctx, "bounds", f"'value ' + str(_bad) + {tail!r}")
+        if not is_compound(target.type):
+            self.out(ind, f"{self.expr.place(target, ctx)} = {code}")
+        else:
+            root, off = self.expr.offset(target, ctx)
+            self.out(ind, f"{root}[{off}:{off} + {target.type.width()}] = {code}")
+
+    def check_range(self, t: Type, code: str, ind: int, ctx: Ctx, what: str) -> None:
+        inner = strip_optional(t)
+        if isinstance(inner, IntType) and inner.lo is not None:
+            test = f"{inner.lo} <= {code} <= {inner.hi}"
+            if isinstance(t, OptionalType):
+                test = f"{code} is None or {test}"
+            self.out(ind, f"if not ({test}):")
+            tail = f" is outside {inner} in {what}"
+            self.fail(ind + 1, ctx, "bounds", f"'value ' + str({code}) + {tail!r}")
+
+
+def _range_slots(t: Type, off: int = 0) -> list[tuple[int, int, int]]:
+    """(slot, lo, hi) for every bounded-int slot in a value of type t."""
+    inner = strip_optional(t)
+    if isinstance(inner, IntType) and inner.lo is not None:
+        return [(off, inner.lo, inner.hi)]  # type: ignore[list-item]
+    if isinstance(t, ArrayType):
+        w = t.elem.width()
+        return [c for k in range(len(t.key.values())) for c in _range_slots(t.elem, off + k * w)]
+    if isinstance(t, RecordType):
+        out = []
+        for name, ft in t.fields:
+            out += _range_slots(ft, off + t.field(name)[0])  # type: ignore[index]
+        return out
+    return []
+
+
+def _same_ranges(value: M.TExpr, target: Type) -> bool:
+    """Whether a value is known to fit the target's ranges without a run-time check."""
+    if isinstance(value, M.Const):
+        return True  # constants were checked against the target by the checker
+    vt = strip_optional(value.type)
+    tt = strip_optional(target)
+    if isinstance(vt, IntType) and isinstance(tt, IntType):
+        return vt.lo is not None and tt.lo <= vt.lo and vt.hi <= tt.hi  # type: ignore
+    return M.is_place(value) and value.type == target
+
+
+def _describe(target: M.TExpr) -> str:
+    if isinstance(target, (M.GlobalPlace, M.LocalPlace)):
+        return f"'{target.name}'"
+    if isinstance(target, M.IndexPlace):
+        return _describe(target.base).rstrip("'") + "[...]'"
+    if isinstance(target, M.FieldPlace):
+        return _describe(target.base).rstrip("'") + f".{target.name}'"
+    return "a value"
