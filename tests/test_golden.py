@@ -58,6 +58,7 @@ CASES: dict[str, list[str]] = {
 _VOLATILE = [
     (re.compile(r"(?m)^  engine: .*$"), "  engine: <engine>"),
     (re.compile(r'"engine": "[^"]*"'), '"engine": "<engine>"'),
+    (re.compile(r'"store_bytes": \d+'), '"store_bytes": "<bytes>"'),
     (re.compile(r"\d[\d,]*\.\d+ s \([\d,]+ states/s\)"), "<seconds> s (<rate> states/s)"),
     (re.compile(r'"seconds": [\d.e-]+'), '"seconds": "<seconds>"'),
     (re.compile(r'time="[\d.]+"'), 'time="<seconds>"'),

@@ -27,6 +27,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-states", type=int, metavar="N")
     p.add_argument("--max-depth", type=int, metavar="N")
     p.add_argument("--time-limit", type=float, metavar="SECONDS")
+    p.add_argument("--max-memory", type=int, metavar="MIB",
+                   help="stop (incomplete) when the process holds more memory than this")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
     p.add_argument("--no-symmetry", action="store_true",
@@ -45,14 +47,15 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
 
 def run_config(args: argparse.Namespace) -> RunConfig:
     """The run the options describe, checked (a bad value is a UsageError)."""
-    for flag in ("max_states", "max_depth", "time_limit"):
+    for flag in ("max_states", "max_depth", "time_limit", "max_memory"):
         value = getattr(args, flag)
         if value is not None and value < 0:
             raise UsageError(f"--{flag.replace('_', '-')} must not be negative")
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     return RunConfig(overrides=defines(args.defines),
-                     limits=Limits(args.max_states, args.max_depth, args.time_limit),
+                     limits=Limits(args.max_states, args.max_depth, args.time_limit,
+                                   args.max_memory),
                      deadlock=not args.no_deadlock, symmetry=not args.no_symmetry,
                      store=args.store, workers=args.workers, certify=not args.no_certify,
                      engine=args.engine)

@@ -42,6 +42,7 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
     outcome, engine = run_search(ts, config.engine, Search(
         config.limits, config.stop_at_first, config.store == "fingerprint", config.workers,
         progress, config.progress_every))
+    outcome.stats.store_bytes = outcome.store.nbytes()
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]

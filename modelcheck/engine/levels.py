@@ -24,6 +24,7 @@ import numpy as np
 
 from ..backends.base import TransitionSystem
 from ..backends.runtime import BOUND, Failure
+from . import memory
 from .fingerprint import fingerprint_of
 from .outcome import Limits, Outcome, Progress, Stats, Violation, pool_exhausted
 from .partition import Found, check_invariants
@@ -96,6 +97,9 @@ def search_levels(ts: TransitionSystem, limits: Limits | None = None,
                 level += 1
                 if deadline is not None and time.monotonic() > deadline:
                     note(notes[1])
+                    break
+                if memory.over(limits.max_memory):
+                    note(memory.note(limits.max_memory))
                     break
                 now = time.monotonic()
                 if progress is not None and now - last_report >= progress_every:

@@ -20,6 +20,7 @@ from typing import Any
 from ..backends.base import TransitionSystem
 from ..backends.c import Verifier, ffi
 from ..backends.runtime import BOUND, EvalError, Failure
+from . import memory
 from .outcome import EVAL_NOTE, Limits, Outcome, Progress, Stats, Violation, pool_exhausted
 
 RUNNING, DONE, FATAL = 0, 1, 2
@@ -141,6 +142,9 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
             if limits.time_limit is not None and now - start > limits.time_limit \
                     and status == RUNNING:
                 note(f"time limit of {limits.time_limit:g} s reached")
+                break
+            if status == RUNNING and memory.over(limits.max_memory):
+                note(memory.note(limits.max_memory))
                 break
             if progress is not None and now - last >= progress_every:
                 last = now

@@ -25,6 +25,7 @@ class Limits:
     max_states: int | None = None
     max_depth: int | None = None
     time_limit: float | None = None
+    max_memory: int | None = None  # MiB of resident memory (`memory.py`)
 
 
 @dataclass
@@ -49,10 +50,15 @@ class Stats:
     # (an entry is yielded by the interrupted thread's step function). Pc 3 counts
     # exit destructors. Counted in the hot loop, so no attribution work is done there.
     fired: list[int] = field(default_factory=list)
+    store_bytes: int = 0  # what the visited states cost the store (`Store.nbytes`)
 
     @property
     def states_per_second(self) -> float:
         return self.distinct_states / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def bytes_per_state(self) -> float:
+        return self.store_bytes / self.distinct_states if self.distinct_states else 0.0
 
 
 @dataclass

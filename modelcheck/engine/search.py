@@ -18,6 +18,7 @@ from collections.abc import Callable
 from ..backends.base import Happening, TransitionSystem
 from ..backends.runtime import BOUND, EvalError, Failure
 from ..ir.model import PC_EXITING
+from . import memory
 from .outcome import (
     EVAL_NOTE,
     Limits,
@@ -112,6 +113,9 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                 now = time.monotonic()
                 if limits.time_limit is not None and now - start > limits.time_limit:
                     note(f"time limit of {limits.time_limit:g} s reached")
+                    break
+                if memory.over(limits.max_memory):
+                    note(memory.note(limits.max_memory))
                     break
                 if progress is not None and now - last_report >= progress_every:
                     last_report = now

@@ -16,7 +16,7 @@ def summary(v: Verdict) -> str:
     lines = [f"{v.spec}  variant {v.variant}: {v.result.upper()}",
              f"  {s.distinct_states:,} distinct states, {s.transitions:,} transitions, "
              f"depth {s.depth}, {s.seconds:.2f} s ({s.states_per_second:,.0f} states/s)"]
-    lines.append(f"  engine: {v.engine}")
+    lines.append(f"  engine: {v.engine}; store {s.bytes_per_state:,.1f} bytes a state")
     if v.symmetry is not None:
         r = v.symmetry
         lines.append(f"  symmetry: {r.states:,} states ({'' if r.exact else 'at most '}"
