@@ -119,8 +119,9 @@ def test_violation_beats_incomplete(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------- JSON schema
 
-TOP_KEYS = {"spec", "variant", "result", "properties", "expected_violations", "expectation",
-            "incomplete_reasons", "stats", "counterexample", "counterexamples", "lints"}
+TOP_KEYS = {"spec", "variant", "result", "engine", "properties", "expected_violations",
+            "expectation", "incomplete_reasons", "stats", "counterexample", "counterexamples",
+            "lints"}
 
 
 def check_document(doc: dict[str, Any]) -> None:
@@ -141,9 +142,11 @@ def check_document(doc: dict[str, Any]) -> None:
         assert lint["kind"] in {"never-fired", "await-never-holds", "valid-invariant",
                                 "unchanged-variables"}
     assert all(isinstance(r, str) for r in doc["incomplete_reasons"])
-    assert set(doc["stats"]) == {"distinct_states", "transitions", "depth", "seconds"}
+    assert set(doc["stats"]) == {"distinct_states", "transitions", "depth", "seconds",
+                                 "store_bytes"}
     assert all(isinstance(doc["stats"][k], int)
-               for k in ("distinct_states", "transitions", "depth"))
+               for k in ("distinct_states", "transitions", "depth", "store_bytes"))
+    assert doc["engine"].split()[0] in {"native", "python"}
     assert isinstance(doc["stats"]["seconds"], (int, float))
     traces = doc["counterexamples"]
     violated = {p["name"]: p["trace_length"] for p in doc["properties"]

@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace) -> int:
             ts, v = run_variant(spec, variant, config, bar)
         checked.append((ts, v))
         print(summary(v))
-        if config.level_search:
+        if v.fingerprints:
             print(f"  {collision_note(v.stats.distinct_states)}")
         if not args.no_trace:
             for ce in v.counterexamples:

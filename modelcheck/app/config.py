@@ -26,10 +26,6 @@ class RunConfig:
     progress_every: float = 5.0   # seconds between progress reports
     engine: str = "auto"          # "auto", "native" or "python" (`engine.run`)
 
-    @property
-    def level_search(self) -> bool:
-        """Whether the search runs level by level over fingerprints (`engine.levels`)."""
-        return self.store == "fingerprint" or self.workers > 1
 
 
 DEFAULT = RunConfig()

@@ -54,6 +54,7 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
             raise
     result = verdict(spec.path, ts.model, outcome, traces)
     result.engine = str(engine)
+    result.fingerprints = not isinstance(outcome.store, StoredStates)
     if ts.canon is not None and isinstance(outcome.store, StoredStates):
         # orbit sizes need the stored states, which a fingerprint store does not keep
         initial = [s for s in ts.init() if type(s) is tuple]

@@ -39,6 +39,7 @@ class Verdict:
     symmetry: Reduction | None = None  # set when the search was reduced by symmetry
     lints: list[Lint] = field(default_factory=list)
     engine: str = "python"             # which engine searched, and why (`engine.run.Engine`)
+    fingerprints: bool = False         # the store kept fingerprints, not states
 
     @property
     def violated(self) -> frozenset[str]:
