@@ -48,8 +48,7 @@ class Expanders:
     def __init__(self, model: Model, tables: list[dict[int, Callable[[tuple], Any]]],
                  canon: Callable[[tuple], tuple] | None) -> None:
         namespace: dict[str, Any] = {f"T{me}": t for me, t in enumerate(tables)}
-        namespace.update(EvalError=EvalError, Happening=Happening, _results=_results,
-                         canon=canon)
+        namespace.update(EvalError=EvalError, Happening=Happening, canon=canon)
         for name in _FLAVOURS:
             code = _source(model, name, canon is not None)
             exec(compile(code, f"<{name} {model.name}>", "exec"), namespace)
@@ -86,21 +85,15 @@ def _source(model: Model, flavour: str, canonical: bool) -> str:
                 "            if type(r) is tuple:",
                 *successor("                "),
                 "            elif r is not None:",
-                f"                for r in _results(r, {me}, pc):",
-                "                    if type(r) is tuple:",
-                *successor("                        "),
-                "                    else:",
-                *other("                        ", me)]
+                "                try:",  # a generator: an EvalError ends it, results kept
+                "                    for r in r:",
+                "                        if type(r) is tuple:",
+                *successor("                            "),
+                "                        else:",
+                *other("                            ", me),
+                "                except EvalError as e:",
+                "                    r = e",
+                *other("                    ", me)]
     out.append(f"    return {result}")
     return "\n".join(out) + "\n"
 
-
-def _results(got: Any, me: int, pc: int) -> list[Any]:
-    """The results of a step that returned several (a list or a generator), in order; an
-    EvalError raised on the way ends them, after the results before it."""
-    out: list[Any] = []
-    try:
-        out.extend(got)
-    except EvalError as e:
-        out.append(e)
-    return out
