@@ -66,7 +66,14 @@ def test_several_initial_states() -> None:
 
 
 def test_cli_workers(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([str(SPECS / "osv_visibility.spec"), "-q", "--workers", "2"])
-    assert code == 0  # every variant as its expect line says
+    """Python's workers are processes that keep fingerprints; native workers are threads
+    that keep the store asked for."""
+    spec = str(SPECS / "osv_visibility.spec")
+    assert main([spec, "-q", "--workers", "2", "--engine", "python"]) == 0  # as expected
+    assert "fingerprints: 7,246 states" in capsys.readouterr().out
+    assert main([spec, "-q", "--workers", "2", "--engine", "native"]) == 0
+    assert "fingerprints:" not in capsys.readouterr().out
+    assert main([spec, "-q", "--workers", "2", "--engine", "native",
+                 "--store", "fingerprint"]) == 0
     assert "fingerprints: 7,246 states" in capsys.readouterr().out
     assert main([str(SPECS / "osv_visibility.spec"), "--workers", "0"]) == 2
