@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..ir import model as M
@@ -36,6 +35,7 @@ from ..ir.typesys import (
 )
 from ..lang import syntax as S
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
+from .scope import CONST_SCOPE, Scope
 
 BUILTINS: dict[str, int] = {
     "alive": 1, "done": 1, "freed": 1, "parent": 1, "ancestor": 2, "free_threads": 0, "size": 1,
@@ -43,22 +43,6 @@ BUILTINS: dict[str, int] = {
 OPTIONS = {"deadlock": BOOL, "signal_depth": INT}
 DEADLOCK = "deadlock"
 BOUNDS = "bounds"
-
-
-@dataclass
-class Scope:
-    """Where an expression is checked: what it may refer to."""
-
-    state: bool = True          # may read variables
-    template: M.Template | None = None
-    in_step: bool = False       # `self` is available
-    bound: list[dict[str, M.Bound]] = field(default_factory=list)
-
-    def push(self, name: str, var: M.Bound) -> Scope:
-        return Scope(self.state, self.template, self.in_step, [*self.bound, {name: var}])
-
-
-CONST_SCOPE = Scope(state=False)
 
 
 def check(spec: S.Spec, variant: str | None = None,
