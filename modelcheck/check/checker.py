@@ -36,10 +36,9 @@ from ..ir.typesys import (
 from ..lang import syntax as S
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
 from .scope import CONST_SCOPE, Scope
+from .symmetry import Symmetry
+from .tables import BUILTINS
 
-BUILTINS: dict[str, int] = {
-    "alive": 1, "done": 1, "freed": 1, "parent": 1, "ancestor": 2, "free_threads": 0, "size": 1,
-}
 OPTIONS = {"deadlock": BOOL, "signal_depth": INT}
 DEADLOCK = "deadlock"
 BOUNDS = "bounds"
@@ -52,44 +51,8 @@ def check(spec: S.Spec, variant: str | None = None,
     return _Checker(spec, variant, overrides or {}, deadlock).run()
 
 
-class _Checker:
-    def __init__(self, spec: S.Spec, variant: str | None, overrides: dict[str, str],
-                 deadlock: bool = True):
-        self.spec = spec
-        self.deadlock_flag = deadlock
-        self.overrides = overrides
-        self.uids = itertools.count()
-        self.names: dict[str, tuple[str, Any, Pos]] = {}   # value namespace
-        self.type_decls: dict[str, tuple[S.TypeExpr | Type, Pos]] = {}
-        self.const_values: dict[str, M.Const] = {}
-        self.resolving: set[str] = set()
-        self.def_decls: dict[str, S.DefDecl] = {}
-        self.defs: dict[str, M.Def] = {}
-        self.template_decls: dict[str, S.ThreadDecl] = {}
-        self.templates: dict[str, M.Template] = {}
-        self.properties: dict[str, M.Property] = {}
-        self.symmetric_tid = False
-        self.symmetric_types: dict[str, Pos] = {}
-        self.initial = False  # checking an initial value: ids may be named there
-        self.variant_names = spec.variant_names
-        if variant is None:
-            variant = self.variant_names[0]
-        if variant not in self.variant_names:
-            raise SpecError(f"unknown variant '{variant}'; the spec declares "
-                            + ", ".join(self.variant_names),
-                            hint=suggest(variant, self.variant_names))
-        self.variant = variant
-        self.variant_type = EnumType("variant", tuple(self.variant_names))
-
+class _Checker(Symmetry):
     # ------------------------------------------------------------ declarations
-    def declare(self, name: str, kind: str, payload: Any, pos: Pos) -> None:
-        if name in self.names:
-            other = self.names[name][2]
-            raise SpecError(f"'{name}' is already declared at {other}", pos)
-        if name in BUILTINS or name in ("tid", "bool", "self", "variant"):
-            raise SpecError(f"'{name}' is a built-in name and cannot be redeclared", pos)
-        self.names[name] = (kind, payload, pos)
-
     def run(self) -> M.Model:
         spec = self.spec
         for name, pos in spec.variants:
@@ -98,7 +61,7 @@ class _Checker:
             self.declare(name, "const", expr, pos)
         for name, texpr, pos in spec.types:
             self._declare_type(name, texpr, pos)
-        self._symmetric_decls()
+        self.symmetric_decls()
         for name, members, pos in spec.enums:
             if len({m for m, _ in members}) != len(members):
                 dup = next(m for m, p in members if [x for x, _ in members].count(m) > 1)
@@ -177,16 +140,16 @@ class _Checker:
 
         invariants = []
         for name, expr, pos in spec.invariants:
-            self._add_property(name, "invariant", pos)
+            self.add_property(name, "invariant", pos)
             invariants.append(M.Invariant(name, self.expect_type(expr, Scope(), BOOL), pos))
         invariants += self._lemmas()
         for name in self.def_decls:
             self.defn(name)
         self.check_deadlock = self.deadlock_flag and options.get("deadlock", True)
         if self.check_deadlock:
-            self._add_property(DEADLOCK, "deadlock", NOWHERE,
+            self.add_property(DEADLOCK, "deadlock", NOWHERE,
                                "some thread is unfinished but no step can run")
-        self._add_property(BOUNDS, "bounds", NOWHERE,
+        self.add_property(BOUNDS, "bounds", NOWHERE,
                            "values stay in their declared ranges, indexes in bounds, no none used")
         expected = self._expects()
         steps_by_pc = {s.pc: (t, s) for t in [*self.templates.values(), *self.handlers]
@@ -206,47 +169,10 @@ class _Checker:
             steps_by_pc=steps_by_pc, layout=self.layout, thread_locals=thread_locals,
             destructors=destructors, handlers=self.handlers, symmetric=self._symmetric_sorts())
 
-    # -------------------------------------------------------------- symmetry
-    def _symmetric_decls(self) -> None:
-        types = {(name, pos) for name, _, pos in self.spec.types}
-        for name, pos in self.spec.symmetric:
-            if (name, pos) in types:
-                self.symmetric_types[name] = pos
-                continue
-            if name != "tid":
-                raise SpecError(f"'symmetric {name};' names no symmetric type: write "
-                                "'symmetric tid;' for threads or 'symmetric type Name = 0..N;'",
-                                pos)
-            if self.symmetric_tid:
-                raise SpecError("'symmetric tid;' is declared twice", pos)
-            self.symmetric_tid = True
-
     def _symmetric_sorts(self) -> list[TidType]:
         sorts: list[TidType] = [self.tid] if self.symmetric_tid else []
         return sorts + [self.type(S.NamedTypeExpr(pos, name))  # type: ignore[misc]
                         for name, pos in self.symmetric_types.items()]
-
-    def is_symmetric(self, t: Type) -> bool:
-        t = strip_optional(t)
-        return isinstance(t, ScalarsetType) or (self.symmetric_tid and t == self.tid)
-
-    def singles_out(self, t: Type, pos: Pos, what: str) -> None:
-        """Refuse what would tell one id of a symmetric type from the others.
-
-        A symmetric declaration lets the search keep one state per class of states
-        equal up to renaming the ids; a step or property that names a particular
-        id would make that merge claim "holds" for states it never looked at.
-        Initial values and start lines may name ids: they only pick where the
-        search starts, and every transition from there is still symmetric.
-        """
-        if self.initial or not self.is_symmetric(t):
-            return
-        ids = strip_optional(t)
-        declared = f"'symmetric type {ids}'" if isinstance(ids, ScalarsetType) \
-            else "'symmetric tid;'"
-        raise SpecError(f"{what} singles out one {ids}, but {declared} declares "
-                        "them interchangeable (only initial values and start lines may name "
-                        "one)", pos)
 
     def _lemmas(self) -> list[M.Invariant]:
         """Lemmas of the variant being checked; each is type-checked in every variant."""
@@ -259,7 +185,7 @@ class _Checker:
             expr = self.expect_type(lemma.expr, Scope(), BOOL)
             if lemma.variants and self.variant not in {n for n, _ in lemma.variants}:
                 continue
-            self._add_property(lemma.name, "lemma", lemma.pos,
+            self.add_property(lemma.name, "lemma", lemma.pos,
                                "a helper invariant for mcheck prove")
             out.append(M.Invariant(lemma.name, expr, lemma.pos, lemma=True))
         return out
@@ -268,15 +194,6 @@ class _Checker:
         if name in self.type_decls or name in ("tid", "bool"):
             raise SpecError(f"type '{name}' is already declared", pos)
         self.type_decls[name] = (t, pos)
-
-    def _add_property(self, name: str, kind: str, pos: Pos, desc: str = "") -> None:
-        old = self.properties.get(name)
-        if old is not None:
-            if old.kind != kind or kind != "assertion":
-                raise SpecError(f"property '{name}' is already declared as {old.kind}"
-                                + (f" at {old.pos}" if old.pos.line else ""), pos)
-            return
-        self.properties[name] = M.Property(name, kind, pos, desc)
 
     def _pool(self) -> int:
         if len(self.spec.threads) > 1:
@@ -548,7 +465,7 @@ class _Checker:
             return [M.Await(s.pos, cond)]
         if isinstance(s, S.Assert):
             name = s.prop or f"assert@{s.pos.line}:{s.pos.col}"
-            self._add_property(name, "assertion", s.pos, s.message or "")
+            self.add_property(name, "assertion", s.pos, s.message or "")
             cond = self.expect_type(s.cond, sc, BOOL)
             return [M.Assert(s.pos, name, cond, s.message or "assertion failed")]
         if isinstance(s, S.Either):
@@ -641,9 +558,6 @@ class _Checker:
         return M.Spawn(pos, tgt, name, targs, parent)
 
     # ----------------------------------------------------------- expressions
-    def bound(self, name: str, t: Type) -> M.Bound:
-        return M.Bound(t, name, next(self.uids))
-
     def expect_type(self, e: S.Expr, sc: Scope, t: Type) -> M.TExpr:
         return self.coerce(self.expr(e, sc, t), t, e.pos)
 
