@@ -9,7 +9,6 @@ away before any code is generated.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 from ..ir import model as M
@@ -24,19 +23,18 @@ from ..ir.typesys import (
     NoneType,
     OptionalType,
     RecordType,
-    ScalarsetType,
     SetType,
     TidType,
     Type,
-    assignable,
     comparable,
     is_int,
     strip_optional,
 )
 from ..lang import syntax as S
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
+from .coercion import join
+from .resolution import Resolution
 from .scope import CONST_SCOPE, Scope
-from .symmetry import Symmetry
 from .tables import BUILTINS
 
 OPTIONS = {"deadlock": BOOL, "signal_depth": INT}
@@ -51,7 +49,7 @@ def check(spec: S.Spec, variant: str | None = None,
     return _Checker(spec, variant, overrides or {}, deadlock).run()
 
 
-class _Checker(Symmetry):
+class _Checker(Resolution):
     # ------------------------------------------------------------ declarations
     def run(self) -> M.Model:
         spec = self.spec
@@ -281,92 +279,6 @@ class _Checker(Symmetry):
             out[variant] = frozenset(props)
         return out
 
-    # ------------------------------------------------------------- constants
-    def const(self, name: str) -> M.Const:
-        if name in self.const_values:
-            return self.const_values[name]
-        _, expr, pos = self.names[name]
-        if name in self.resolving:
-            raise SpecError(f"constant '{name}' is defined in terms of itself", pos)
-        self.resolving.add(name)
-        if name in self.overrides:
-            value = _parse_override(name, self.overrides[name])
-        else:
-            value = self.expr(expr, CONST_SCOPE)
-            if not isinstance(value, M.Const):
-                raise SpecError(f"constant '{name}' must have a value known before the search",
-                                pos)
-        if not isinstance(value.type, (IntType, BoolType, EnumType)):
-            raise SpecError(f"constant '{name}' must be an int, a bool or an enum member", pos)
-        if isinstance(value.type, IntType):
-            value = M.Const(INT, value.value)
-        self.resolving.discard(name)
-        self.const_values[name] = value
-        return value
-
-    def const_int(self, expr: S.Expr) -> int:
-        value = self.expr(expr, CONST_SCOPE)
-        if not isinstance(value, M.Const) or not is_int(value.type):
-            raise SpecError("expected a constant integer", expr.pos)
-        return int(value.value)
-
-    # ----------------------------------------------------------------- types
-    def type(self, t: S.TypeExpr, finite_scalar: str | None = None) -> Type:
-        result = self._type(t)
-        if finite_scalar and not isinstance(result, (BoolType, IntType, EnumType, TidType)):
-            raise SpecError(f"{finite_scalar} must be bool, an int range, an enum or tid, "
-                            f"not {result}", t.pos)
-        return result
-
-    def _type(self, t: S.TypeExpr) -> Type:
-        if isinstance(t, S.BoolTypeExpr):
-            return BOOL
-        if isinstance(t, S.RangeTypeExpr):
-            lo, hi = self.const_int(t.lo), self.const_int(t.hi)
-            if lo > hi:
-                raise SpecError(f"empty range {lo}..{hi}", t.pos)
-            if hi - lo > 1 << 16:
-                raise SpecError(f"range {lo}..{hi} is too large for explicit search", t.pos)
-            return IntType(lo, hi)
-        if isinstance(t, S.NamedTypeExpr):
-            if t.name == "tid" and "tid" not in self.type_decls:
-                raise SpecError("tid cannot be used before the thread pool is known", t.pos)
-            if t.name not in self.type_decls:
-                raise SpecError(f"unknown type '{t.name}'", t.pos,
-                                suggest(t.name, [*self.type_decls, "tid", "bool"]))
-            decl, pos = self.type_decls[t.name]
-            if isinstance(decl, Type):
-                return decl
-            if t.name in self.resolving:
-                raise SpecError(f"type '{t.name}' is defined in terms of itself", pos)
-            self.resolving.add(t.name)
-            resolved = self._type(decl)
-            if t.name in self.symmetric_types:
-                if not (isinstance(resolved, IntType) and resolved.lo == 0):
-                    raise SpecError(f"a symmetric type is a range of ids 0..N, not {resolved}",
-                                    pos)
-                resolved = ScalarsetType(len(resolved.values()), t.name)
-            self.resolving.discard(t.name)
-            self.type_decls[t.name] = (resolved, pos)
-            return resolved
-        if isinstance(t, S.OptionalTypeExpr):
-            return OptionalType(self.type(t.inner, "an optional's value type"))
-        if isinstance(t, S.SetTypeExpr):
-            elem = self.type(t.elem, "a set's element type")
-            if len(elem.values()) > 64:
-                raise SpecError(f"sets hold at most 64 distinct elements; {elem} has "
-                                f"{len(elem.values())}", t.pos)
-            return SetType(elem)
-        if isinstance(t, S.ArrayTypeExpr):
-            return ArrayType(self.type(t.key, "an array's index type"), self.type(t.elem))
-        if isinstance(t, S.RecordTypeExpr):
-            names = [n for n, _, _ in t.fields]
-            for n, _, p in t.fields:
-                if names.count(n) > 1:
-                    raise SpecError(f"field '{n}' appears twice", p)
-            return RecordType(tuple((n, self.type(ft)) for n, ft, _ in t.fields))
-        raise AssertionError(t)
-
     # ------------------------------------------------------------ templates
     def _template_shell(self, d: S.ThreadDecl, pcs: Any) -> M.Template:
         slot = self.layout.locals_start
@@ -558,41 +470,6 @@ class _Checker(Symmetry):
         return M.Spawn(pos, tgt, name, targs, parent)
 
     # ----------------------------------------------------------- expressions
-    def expect_type(self, e: S.Expr, sc: Scope, t: Type) -> M.TExpr:
-        return self.coerce(self.expr(e, sc, t), t, e.pos)
-
-    def coerce(self, te: M.TExpr, t: Type, pos: Pos) -> M.TExpr:
-        """Fit a checked expression to the type the context needs, or fail."""
-        if isinstance(te, M.Const) and isinstance(t, (TidType, OptionalType)) and \
-                isinstance(strip_optional(t), TidType) and is_int(te.type):
-            ids = strip_optional(t)
-            if not 0 <= te.value < ids.count:  # type: ignore[attr-defined]
-                if isinstance(ids, ScalarsetType):
-                    raise SpecError(f"{te.value} is not an id of {ids} (0..{ids.count - 1})", pos)
-                raise SpecError(f"thread id {te.value} is outside the pool 0..{self.pool - 1}",
-                                pos)
-            self.singles_out(ids, pos, f"the literal {te.value}")
-            return M.Const(ids, te.value)
-        if isinstance(te.type, OptionalType) and not isinstance(t, OptionalType) \
-                and assignable(t, te.type.inner):
-            return M.Unwrap(te.type.inner, te, pos)
-        if not assignable(t, te.type):
-            raise SpecError(f"expected {t}, got {te.type}", pos)
-        if isinstance(te.type, (EmptySetType, NoneType)) and isinstance(te, M.Const):
-            return M.Const(t, te.value)
-        if isinstance(te, M.Const) and isinstance(t, IntType) and t.lo is not None:
-            if not t.lo <= te.value <= t.hi:  # type: ignore[operator]
-                raise SpecError(f"value {te.value} is outside {t}", pos)
-        return te
-
-    def plain(self, te: M.TExpr, pos: Pos) -> M.TExpr:
-        """Unwrap an optional where a plain value is needed."""
-        if isinstance(te.type, OptionalType):
-            return M.Unwrap(te.type.inner, te, pos)
-        if isinstance(te.type, NoneType):
-            raise SpecError("'none' cannot be used here", pos)
-        return te
-
     def domain(self, e: S.Expr, sc: Scope) -> M.Domain:
         if isinstance(e, S.BoolDomain):
             return M.Domain(BOOL)
@@ -612,10 +489,6 @@ class _Checker(Symmetry):
         return any(name in b for b in sc.bound) or name in self.names or (
             sc.template is not None and any(x.name == name for x in
                                             sc.template.params + sc.template.locals))
-
-    def expr(self, e: S.Expr, sc: Scope, want: Type | None = None) -> M.TExpr:
-        method: Callable[..., M.TExpr] = getattr(self, "_e_" + type(e).__name__)
-        return method(e, sc, want)
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
         return M.Const(INT, e.value)
@@ -706,26 +579,6 @@ class _Checker(Symmetry):
             raise SpecError(f"{e.func}() may read the state; a constant is needed here", e.pos)
         return M.DefCall(defn.body.type, e.func, args)
 
-    def defn(self, name: str) -> M.Def:
-        if name in self.defs:
-            return self.defs[name]
-        d = self.def_decls[name]
-        if name in self.resolving:
-            raise SpecError(f"definition '{name}' calls itself; definitions cannot be recursive",
-                            d.pos)
-        self.resolving.add(name)
-        params = [self.bound(p.name, self.type(p.type)) for p in d.params]
-        sc = Scope()
-        for p, b in zip(d.params, params):
-            sc = sc.push(p.name, b)
-        rtype = self.type(d.result)
-        body = self.expect_type(d.body, sc, rtype)
-        if isinstance(rtype, IntType) and rtype.lo is not None and not isinstance(body, M.Const):
-            body = M.Unary(rtype, "range", body)  # result range is checked when called
-        self.resolving.discard(name)
-        self.defs[name] = M.Def(name, params, body)
-        return self.defs[name]
-
     def _e_SetLit(self, e: S.SetLit, sc: Scope, want: Type | None) -> M.TExpr:
         if not e.items:
             return M.Const(want if isinstance(want, SetType) else EmptySetType(), 0)
@@ -805,7 +658,7 @@ class _Checker(Symmetry):
             # `if c then 1 else 2` where a tid is wanted: the literals are thread ids
             a, b = (self.coerce(x, want, p) if isinstance(x, M.Const) and is_int(x.type) else x
                     for x, p in ((a, e.then.pos), (b, e.other.pos)))
-        t = _join(a.type, b.type)
+        t = join(a.type, b.type)
         if t is None:
             raise SpecError(f"the branches have different types: {a.type} and {b.type}", e.pos)
         if isinstance(test, M.Const):
@@ -847,7 +700,7 @@ class _Checker(Symmetry):
         a = self.plain(self.expr(e.left, sc), e.left.pos)
         b = self.plain(self.expr(e.right, sc, a.type), e.right.pos)
         if isinstance(a.type, (SetType, EmptySetType)) and op in ("|", "&", "-"):
-            t = _join(a.type, b.type)
+            t = join(a.type, b.type)
             if not isinstance(t, (SetType, EmptySetType)):
                 raise SpecError(f"'{op}' needs two sets of the same element type, got "
                                 f"{a.type} and {b.type}", e.pos)
@@ -928,24 +781,6 @@ def _ends_step(s: S.Stmt) -> str:
     return ""
 
 
-def _join(a: Type, b: Type) -> Type | None:
-    """The type holding both: `T` and `T?` join to `T?`, never to `T`."""
-    if isinstance(a, OptionalType) != isinstance(b, OptionalType):
-        inner = _join(strip_optional(a), strip_optional(b))
-        return OptionalType(inner) if inner is not None else None
-    if is_int(a) and is_int(b):
-        return INT
-    if isinstance(a, (EmptySetType, NoneType)):
-        return b if assignable(b, a) else None
-    if isinstance(b, (EmptySetType, NoneType)):
-        return a if assignable(a, b) else None
-    if assignable(a, b):
-        return a
-    if assignable(b, a):
-        return b
-    return None
-
-
 def _fold_logic(op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
     if isinstance(a, M.Const):
         if op == "&&":
@@ -978,12 +813,3 @@ def _fold(e: M.Binary) -> M.TExpr:
     return e
 
 
-def _parse_override(name: str, text: str) -> M.Const:
-    text = text.strip()
-    if text in ("true", "false"):
-        return M.Const(BOOL, text == "true")
-    try:
-        return M.Const(INT, int(text))
-    except ValueError:
-        raise SpecError(f"-D {name}={text}: the value must be an integer, true or false") \
-            from None
