@@ -15,27 +15,19 @@ from ..ir import model as M
 from ..ir.typesys import (
     BOOL,
     INT,
-    ArrayType,
-    BoolType,
     EmptySetType,
     EnumType,
-    IntType,
     NoneType,
     OptionalType,
-    RecordType,
     SetType,
     TidType,
     Type,
-    comparable,
-    is_int,
     strip_optional,
 )
 from ..lang import syntax as S
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
-from .coercion import join
-from .resolution import Resolution
+from .expressions import Expressions
 from .scope import CONST_SCOPE, Scope
-from .tables import BUILTINS
 
 OPTIONS = {"deadlock": BOOL, "signal_depth": INT}
 DEADLOCK = "deadlock"
@@ -49,7 +41,7 @@ def check(spec: S.Spec, variant: str | None = None,
     return _Checker(spec, variant, overrides or {}, deadlock).run()
 
 
-class _Checker(Resolution):
+class _Checker(Expressions):
     # ------------------------------------------------------------ declarations
     def run(self) -> M.Model:
         spec = self.spec
@@ -469,308 +461,6 @@ class _Checker(Resolution):
                                 target.pos)
         return M.Spawn(pos, tgt, name, targs, parent)
 
-    # ----------------------------------------------------------- expressions
-    def domain(self, e: S.Expr, sc: Scope) -> M.Domain:
-        if isinstance(e, S.BoolDomain):
-            return M.Domain(BOOL)
-        if isinstance(e, S.RangeDomain):
-            lo, hi = self.const_int(e.lo), self.const_int(e.hi)
-            return M.Domain(IntType(lo, hi) if lo <= hi else IntType(lo, lo - 1))
-        if isinstance(e, S.Name) and e.id in self.type_decls and not self._is_value(e.id, sc):
-            t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
-            return M.Domain(t)
-        te = self.plain(self.expr(e, sc), e.pos)
-        if isinstance(te.type, SetType):
-            return M.Domain(te.type.elem, te)
-        raise SpecError(f"cannot range over {te.type}; use a set, a range 'a..b' or a type",
-                        e.pos)
-
-    def _is_value(self, name: str, sc: Scope) -> bool:
-        return any(name in b for b in sc.bound) or name in self.names or (
-            sc.template is not None and any(x.name == name for x in
-                                            sc.template.params + sc.template.locals))
-
-    def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
-        return M.Const(INT, e.value)
-
-    def _e_BoolLit(self, e: S.BoolLit, sc: Scope, want: Type | None) -> M.TExpr:
-        return M.Const(BOOL, e.value)
-
-    def _e_NoneLit(self, e: S.NoneLit, sc: Scope, want: Type | None) -> M.TExpr:
-        return M.Const(want if isinstance(want, OptionalType) else NoneType(), None)
-
-    def _e_SelfRef(self, e: S.SelfRef, sc: Scope, want: Type | None) -> M.TExpr:
-        if not sc.in_step:
-            raise SpecError("'self' is only available inside a thread", e.pos)
-        return M.SelfTid(self.tid)
-
-    def _e_VariantRef(self, e: S.VariantRef, sc: Scope, want: Type | None) -> M.TExpr:
-        return M.Const(self.variant_type, self.variant_names.index(self.variant))
-
-    def _e_Name(self, e: S.Name, sc: Scope, want: Type | None) -> M.TExpr:
-        for frame in reversed(sc.bound):
-            if e.id in frame:
-                return frame[e.id]
-        if sc.template is not None:
-            for loc in sc.template.params + sc.template.locals:
-                if loc.name == e.id:
-                    return M.LocalPlace(loc.type, loc.name, loc.slot)
-        if e.id in self.names:
-            kind, payload, _ = self.names[e.id]
-            if kind == "const":
-                return self.const(e.id)
-            if kind == "member":
-                return payload
-            if kind == "variant":
-                return M.Const(self.variant_type, payload)
-            if kind == "tls":
-                if not sc.in_step:
-                    raise SpecError(f"'{e.id}' is thread-local; say whose copy: {e.id}@t", e.pos)
-                return M.TlsPlace(payload[0], e.id, payload[1], None)
-            if kind == "var":
-                if not sc.state:
-                    raise SpecError(f"'{e.id}' is a variable; a constant is needed here", e.pos)
-                return M.GlobalPlace(payload[0], e.id, payload[1])
-            if kind == "def":
-                raise SpecError(f"'{e.id}' is a definition; call it as {e.id}(...)", e.pos)
-        if e.id in self.type_decls or e.id in ("tid", "bool"):
-            raise SpecError(f"'{e.id}' is a type, not a value", e.pos)
-        candidates = list(self.names) + [n for b in sc.bound for n in b]
-        if sc.template is not None:
-            candidates += [x.name for x in sc.template.params + sc.template.locals]
-        raise SpecError(f"unknown name '{e.id}'", e.pos, suggest(e.id, candidates))
-
-    def _e_TlsOf(self, e: S.TlsOf, sc: Scope, want: Type | None) -> M.TExpr:
-        if self.names.get(e.name, ("",))[0] != "tls":
-            raise SpecError(f"'{e.name}' is not a thread-local variable", e.pos,
-                            suggest(e.name, [n for n, k in self.names.items() if k[0] == "tls"]))
-        if not sc.state:
-            raise SpecError(f"'{e.name}@...' reads the state; a constant is needed here", e.pos)
-        t, slot = self.names[e.name][1]
-        return M.TlsPlace(t, e.name, slot, self.expect_type(e.thread, sc, self.tid))
-
-    def _e_Call(self, e: S.Call, sc: Scope, want: Type | None) -> M.TExpr:
-        if e.func in BUILTINS:
-            if len(e.args) != BUILTINS[e.func]:
-                raise SpecError(f"{e.func}() takes {BUILTINS[e.func]} argument(s), "
-                                f"{len(e.args)} given", e.pos)
-            if not sc.state:
-                raise SpecError(f"{e.func}() reads the state; a constant is needed here", e.pos)
-            if e.func == "size":
-                arg = self.plain(self.expr(e.args[0], sc), e.args[0].pos)
-                if not isinstance(arg.type, (SetType, EmptySetType)):
-                    raise SpecError(f"size() needs a set, got {arg.type}", e.args[0].pos)
-                return M.Builtin(INT, "size", (arg,))
-            args = tuple(self.expect_type(a, sc, self.tid) for a in e.args)
-            result: Type = {"parent": OptionalType(self.tid), "free_threads": INT}.get(e.func, BOOL)
-            return M.Builtin(result, e.func, args)
-        if e.func not in self.def_decls:
-            if e.func in self.names:
-                raise SpecError(f"'{e.func}' is not a definition and cannot be called", e.pos)
-            raise SpecError(f"unknown function '{e.func}'", e.pos,
-                            suggest(e.func, [*self.def_decls, *BUILTINS]))
-        d = self.def_decls[e.func]
-        if len(e.args) != len(d.params):
-            raise SpecError(f"{e.func}() takes {len(d.params)} argument(s), {len(e.args)} given",
-                            e.pos)
-        defn = self.defn(e.func)
-        args = tuple(self.expect_type(a, sc, p.type) for a, p in zip(e.args, defn.params))
-        if not sc.state:
-            raise SpecError(f"{e.func}() may read the state; a constant is needed here", e.pos)
-        return M.DefCall(defn.body.type, e.func, args)
-
-    def _e_SetLit(self, e: S.SetLit, sc: Scope, want: Type | None) -> M.TExpr:
-        if not e.items:
-            return M.Const(want if isinstance(want, SetType) else EmptySetType(), 0)
-        elem = want.elem if isinstance(want, SetType) else None
-        items = []
-        for item in e.items:
-            te = self.expr(item, sc, elem)
-            if elem is None:
-                elem = strip_optional(te.type)
-                if isinstance(elem, IntType) and elem.lo is None:
-                    raise SpecError("cannot tell the element type of this set literal; "
-                                    "assign it to a typed variable", e.pos)
-            items.append(self.coerce(te, elem, item.pos))
-        assert elem is not None
-        if not isinstance(elem, (BoolType, IntType, EnumType, TidType)):
-            raise SpecError(f"sets hold bools, ints, enum members or tids, not {elem}", e.pos)
-        t = SetType(elem)
-        if all(isinstance(i, M.Const) for i in items):
-            mask = 0
-            for i in items:
-                mask |= 1 << elem.values().index(i.value)  # type: ignore[attr-defined]
-            return M.Const(t, mask)
-        return M.SetOf(t, tuple(items))
-
-    def _e_RecordLit(self, e: S.RecordLit, sc: Scope, want: Type | None) -> M.TExpr:
-        if not isinstance(want, RecordType):
-            raise SpecError("a record literal is only allowed where a record type is expected",
-                            e.pos)
-        given = dict(e.fields)
-        if len(given) != len(e.fields):
-            raise SpecError("a field is given twice", e.pos)
-        for name in given:
-            if want.field(name) is None:
-                raise SpecError(f"record has no field '{name}'", e.pos,
-                                suggest(name, [n for n, _ in want.fields]))
-        missing = [n for n, _ in want.fields if n not in given]
-        if missing:
-            raise SpecError(f"missing field(s): {', '.join(missing)}", e.pos)
-        items = tuple(self.expect_type(given[n], sc, t) for n, t in want.fields)
-        return self._compound(want, items)
-
-    def _e_ArrayLit(self, e: S.ArrayLit, sc: Scope, want: Type | None) -> M.TExpr:
-        if not isinstance(want, ArrayType):
-            raise SpecError("an array literal is only allowed where an array type is expected",
-                            e.pos)
-        n = len(want.key.values())
-        if len(e.items) == 1 and n != 1:
-            item = self.expect_type(e.items[0], sc, want.elem)
-            return self._compound(want, (item,) * n)
-        if len(e.items) != n:
-            raise SpecError(f"array of {n} elements needs {n} values (or one for all), "
-                            f"{len(e.items)} given", e.pos)
-        if n > 1:
-            self.singles_out(want.key, e.pos, "an array listed element by element")
-        return self._compound(want, tuple(self.expect_type(i, sc, want.elem) for i in e.items))
-
-    def _compound(self, t: Type, items: tuple[M.TExpr, ...]) -> M.TExpr:
-        if all(isinstance(i, M.Const) for i in items):
-            flat: list[Any] = []
-            for i in items:
-                flat.extend(i.value if isinstance(i.value, tuple) else (i.value,))  # type: ignore
-            return M.Const(t, tuple(flat))
-        return M.Compound(t, items)
-
-    def _e_Binder(self, e: S.Binder, sc: Scope, want: Type | None) -> M.TExpr:
-        dom = self.domain(e.domain, sc)
-        var = self.bound(e.var, dom.type)
-        body = self.expect_type(e.body, sc.push(e.var, var), BOOL)
-        result: Type = {"count": INT, "filter": SetType(dom.type)}.get(e.kind, BOOL)
-        return M.Quant(result, e.kind, var, dom, body)
-
-    def _e_Cond(self, e: S.Cond, sc: Scope, want: Type | None) -> M.TExpr:
-        test = self.expect_type(e.test, sc, BOOL)
-        a = self.expr(e.then, sc, want)
-        b = self.expr(e.other, sc, want or a.type)
-        if want is not None and isinstance(strip_optional(want), TidType):
-            # `if c then 1 else 2` where a tid is wanted: the literals are thread ids
-            a, b = (self.coerce(x, want, p) if isinstance(x, M.Const) and is_int(x.type) else x
-                    for x, p in ((a, e.then.pos), (b, e.other.pos)))
-        t = join(a.type, b.type)
-        if t is None:
-            raise SpecError(f"the branches have different types: {a.type} and {b.type}", e.pos)
-        if isinstance(test, M.Const):
-            return a if test.value else b
-        return M.Ite(t, test, self.coerce(a, t, e.then.pos), self.coerce(b, t, e.other.pos))
-
-    def _e_Unary(self, e: S.Unary, sc: Scope, want: Type | None) -> M.TExpr:
-        if e.op == "!":
-            x = self.expect_type(e.operand, sc, BOOL)
-            return M.Const(BOOL, not x.value) if isinstance(x, M.Const) else M.Unary(BOOL, "!", x)
-        x = self.plain(self.expr(e.operand, sc), e.operand.pos)
-        if not is_int(x.type):
-            raise SpecError(f"'-' needs an int, got {x.type}", e.pos)
-        return M.Const(INT, -x.value) if isinstance(x, M.Const) else M.Unary(INT, "-", x)
-
-    def _e_Binary(self, e: S.Binary, sc: Scope, want: Type | None) -> M.TExpr:
-        op = e.op
-        if op in ("&&", "||", "->"):
-            a = self.expect_type(e.left, sc, BOOL)
-            b = self.expect_type(e.right, sc, BOOL)
-            return _fold_logic(op, a, b)
-        if op in ("==", "!="):
-            a = self.expr(e.left, sc)
-            b = self.expr(e.right, sc, a.type)
-            if isinstance(a.type, (NoneType, EmptySetType)):
-                a = self.expr(e.left, sc, b.type)
-            a, b = self._coerce_pair(a, b, e.left.pos, e.right.pos)
-            if not comparable(a.type, b.type):
-                raise SpecError(f"cannot compare {a.type} with {b.type}", e.pos)
-            return _fold(M.Binary(BOOL, op, a, b))
-        if op == "in":
-            s = self.plain(self.expr(e.right, sc), e.right.pos)
-            if isinstance(s.type, EmptySetType):
-                return M.Const(BOOL, False)
-            if not isinstance(s.type, SetType):
-                raise SpecError(f"'in' needs a set on the right, got {s.type}", e.right.pos)
-            x = self.expect_type(e.left, sc, s.type.elem)
-            return _fold(M.Binary(BOOL, "in", x, s))
-        a = self.plain(self.expr(e.left, sc), e.left.pos)
-        b = self.plain(self.expr(e.right, sc, a.type), e.right.pos)
-        if isinstance(a.type, (SetType, EmptySetType)) and op in ("|", "&", "-"):
-            t = join(a.type, b.type)
-            if not isinstance(t, (SetType, EmptySetType)):
-                raise SpecError(f"'{op}' needs two sets of the same element type, got "
-                                f"{a.type} and {b.type}", e.pos)
-            return _fold(M.Binary(t, op, self.coerce(a, t, e.left.pos),
-                                  self.coerce(b, t, e.right.pos)))
-        if op in ("<", "<=", ">", ">="):
-            a, b = self._coerce_pair(a, b, e.left.pos, e.right.pos)
-            ordered = (is_int(a.type) and is_int(b.type)) or \
-                (isinstance(a.type, TidType) and isinstance(b.type, TidType))
-            if self.is_symmetric(a.type) or self.is_symmetric(b.type):
-                sym = a.type if self.is_symmetric(a.type) else b.type
-                self.singles_out(sym, e.pos, f"'{op}' orders ids: it")
-            ordered = ordered and (is_int(a.type) or a.type == b.type)
-            if not ordered:
-                raise SpecError(f"'{op}' compares two ints or two thread ids, got {a.type} and "
-                                f"{b.type}", e.pos)
-            return _fold(M.Binary(BOOL, op, a, b))
-        if op in ("+", "-", "*", "/", "%"):
-            if not (is_int(a.type) and is_int(b.type)):
-                raise SpecError(f"'{op}' needs ints, got {a.type} and {b.type}", e.pos)
-            if op in ("/", "%") and isinstance(b, M.Const) and b.value == 0:
-                raise SpecError("division by zero", e.pos)
-            return _fold(M.Binary(INT, op, a, b))
-        raise SpecError(f"'{op}' cannot be applied to {a.type} and {b.type}", e.pos)
-
-    def _coerce_pair(self, a: M.TExpr, b: M.TExpr, pa: Pos, pb: Pos) -> tuple[M.TExpr, M.TExpr]:
-        """Let an int literal stand for a tid when compared with one."""
-        ta, tb = strip_optional(a.type), strip_optional(b.type)
-        if isinstance(ta, TidType) and isinstance(b, M.Const) and is_int(b.type):
-            b = self.coerce(b, ta, pb)
-        if isinstance(tb, TidType) and isinstance(a, M.Const) and is_int(a.type):
-            a = self.coerce(a, tb, pa)
-        if isinstance(a.type, (NoneType, EmptySetType)) and isinstance(a, M.Const):
-            a = M.Const(b.type, a.value)
-        if isinstance(b.type, (NoneType, EmptySetType)) and isinstance(b, M.Const):
-            b = M.Const(a.type, b.value)
-        return a, b
-
-    def _e_Index(self, e: S.Index, sc: Scope, want: Type | None) -> M.TExpr:
-        base = self.expr(e.base, sc)
-        if not isinstance(base.type, ArrayType):
-            raise SpecError(f"only arrays can be indexed; this is {base.type}", e.base.pos)
-        key = base.type.key
-        idx = self.plain(self.expr(e.index, sc, key), e.index.pos)
-        if isinstance(key, IntType):
-            if not is_int(idx.type):
-                raise SpecError(f"index must be an int, got {idx.type}", e.index.pos)
-            if isinstance(idx, M.Const) and not key.lo <= idx.value <= key.hi:  # type: ignore
-                raise SpecError(f"index {idx.value} is outside {key}", e.index.pos)
-        else:
-            idx = self.coerce(idx, key, e.index.pos)
-        return M.IndexPlace(base.type.elem, base, idx, e.pos)
-
-    def _e_FieldOf(self, e: S.FieldOf, sc: Scope, want: Type | None) -> M.TExpr:
-        base = self.plain(self.expr(e.base, sc), e.base.pos)
-        if not isinstance(base.type, RecordType):
-            raise SpecError(f"only records have fields; this is {base.type}", e.base.pos)
-        found = base.type.field(e.name)
-        if found is None:
-            raise SpecError(f"record has no field '{e.name}'", e.pos,
-                            suggest(e.name, [n for n, _ in base.type.fields]))
-        return M.FieldPlace(found[1], base, e.name, found[0])
-
-    def _e_RangeDomain(self, e: S.RangeDomain, sc: Scope, want: Type | None) -> M.TExpr:
-        raise SpecError("a range 'a..b' is only allowed after 'in' in forall, exists, count, "
-                        "filter and choose", e.pos)
-
-    _e_BoolDomain = _e_RangeDomain
-
-
 def _ends_step(s: S.Stmt) -> str:
     if isinstance(s, S.Goto):
         return "goto"
@@ -779,37 +469,5 @@ def _ends_step(s: S.Stmt) -> str:
     if isinstance(s, S.Free) and isinstance(s.thread, S.SelfRef):
         return "free self"
     return ""
-
-
-def _fold_logic(op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
-    if isinstance(a, M.Const):
-        if op == "&&":
-            return b if a.value else M.Const(BOOL, False)
-        if op == "||":
-            return M.Const(BOOL, True) if a.value else b
-        return b if a.value else M.Const(BOOL, True)
-    if isinstance(b, M.Const) and op != "->":
-        if op == "&&":
-            return a if b.value else M.Binary(BOOL, op, a, b)
-        return a if not b.value else M.Binary(BOOL, op, a, b)
-    return M.Binary(BOOL, op, a, b)
-
-
-_ARITH = {
-    "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
-    "/": lambda x, y: int(x / y), "%": lambda x, y: x - int(x / y) * y,
-    "==": lambda x, y: x == y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
-    "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y,
-}
-
-
-def _fold(e: M.Binary) -> M.TExpr:
-    """Compute operators on two constants at check time (C semantics for / and %)."""
-    a, b = e.left, e.right
-    if isinstance(a, M.Const) and isinstance(b, M.Const) and e.op in _ARITH:
-        if e.op in ("/", "%") and b.value == 0:
-            return e
-        return M.Const(e.type, _ARITH[e.op](a.value, b.value))
-    return e
 
 
