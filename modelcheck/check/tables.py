@@ -5,8 +5,9 @@ but it is still one pass over one spec in which the jobs feed each other: a cons
 resolved when an expression first names it, a statement reads the handlers the layout
 placed, an assertion adds a property that an `expect` line must name. The parts are mixin
 classes over these tables, each building only on the parts it needs (`checker._Checker`
-puts them together). What every part may add to the tables goes through the methods here,
-so "declared twice" is decided in one place.
+puts them together). A name enters the value namespace through `declare`, a property
+through `add_property`, so that wherever it is declared, a second declaration gets the
+same error.
 """
 
 from __future__ import annotations
