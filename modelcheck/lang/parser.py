@@ -1,7 +1,8 @@
 """Text to AST: the lark grammar in `grammar.lark` plus a transformer.
 
 Lark's own exceptions never escape: every failure becomes a `SpecError` that
-names the offending token and what would have been accepted there.
+names the offending token and what would have been accepted there
+(`parse_errors`).
 """
 
 from __future__ import annotations
@@ -15,19 +16,9 @@ from lark import Token, Transformer, v_args
 
 from . import syntax as S
 from .errors import Pos, SpecError
+from .parse_errors import syntax_error
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
-
-# How terminals are named in "expected ..." messages.
-_READABLE = {
-    "NAME": "a name", "PROPNAME": "a property name", "INT": "a number",
-    "STRING": "a string", "CMPOP": "a comparison", "ADDOP": "'+' or '-'",
-    "MULOP": "'*', '/' or '%'", "SEMICOLON": "';'", "COLON": "':'", "COMMA": "','",
-    "LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['",
-    "RSQB": "']'", "EQUAL": "'='", "DOT": "'.'", "QMARK": "'?'", "VBAR": "'|'",
-    "AMPERSAND": "'&'", "BANG": "'!'", "MINUS": "'-'", "$END": "end of file", "AT": "'@'",
-
-}
 
 
 @lru_cache(maxsize=1)
@@ -36,52 +27,13 @@ def _parser() -> lark.Lark:
                      maybe_placeholders=True)
 
 
-def _readable(term: str, parser: lark.Lark) -> str:
-    if term in _READABLE:
-        return _READABLE[term]
-    for t in parser.terminals:
-        if t.name == term and t.pattern.type == "str":
-            return f"'{t.pattern.value}'"
-    return term.lower()
-
-
-def _expected(names: set[str], parser: lark.Lark) -> str:
-    if {"INT", "NAME", "LPAR"} <= names:
-        return "; expected an expression"
-    if {"THREAD", "VAR", "CONST"} <= names:
-        return "; expected a declaration (const, var, thread, start, invariant, ...)"
-    items = sorted({_readable(n, parser) for n in names})
-    if len(items) > 8:
-        return ""
-    return "; expected " + (items[0] if len(items) == 1 else "one of " + ", ".join(items))
-
-
-def _token_text(tok: Token) -> str:
-    return "end of file" if tok.type == "$END" else f"'{tok.value}'"
-
-
 def parse(text: str) -> S.Spec:
     """Parse a whole spec file into grouped declarations."""
     parser = _parser()
     try:
         tree = parser.parse(text)
-    except lark.UnexpectedToken as e:
-        tok = e.token
-        line = tok.line if tok.line is not None and tok.type != "$END" else _last_line(text)
-        col = tok.column if tok.column is not None and tok.type != "$END" else _last_col(text)
-        expected = _expected(e.accepts or e.expected, parser)
-        suspects = [tok]
-        if set(e.accepts or e.expected) == {"LPAR"} and e.token_history:
-            suspects.append(e.token_history[-1])  # `count + 1`: count(...) was expected
-        raise SpecError(f"unexpected {_token_text(tok)}{expected}", Pos(line, col),
-                        _reserved_hint(suspects)) from None
-    except lark.UnexpectedCharacters as e:
-        bad = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
-        raise SpecError(f"unexpected character '{bad}'{_expected(e.allowed or set(), parser)}",
-                        Pos(e.line, e.column)) from None
-    except lark.UnexpectedEOF as e:
-        raise SpecError(f"unexpected end of file{_expected(set(e.expected), parser)}",
-                        Pos(_last_line(text), _last_col(text))) from None
+    except (lark.UnexpectedToken, lark.UnexpectedCharacters, lark.UnexpectedEOF) as e:
+        raise syntax_error(e, text, parser) from None
     except lark.exceptions.VisitError as e:  # pragma: no cover - transformer bug
         raise e.orig_exc from None
     try:
@@ -90,24 +42,6 @@ def parse(text: str) -> S.Spec:
         if isinstance(e.orig_exc, SpecError):
             raise e.orig_exc from None
         raise
-
-
-def _reserved_hint(tokens: list[Token]) -> str | None:
-    """Name the reserved word when one stands where the user probably meant a name."""
-    for tok in tokens:
-        if tok.type not in ("NAME", "PROPNAME") and str(tok.value).isidentifier() \
-                and tok.type != "$END":
-            return f"'{tok.value}' is a reserved word; it cannot be used as a name"
-    return None
-
-
-def _last_line(text: str) -> int:
-    return max(1, text.rstrip().count("\n") + 1)
-
-
-def _last_col(text: str) -> int:
-    stripped = text.rstrip()
-    return len(stripped) - (stripped.rfind("\n") + 1) + 1
 
 
 def _pos(meta: Any) -> Pos:
