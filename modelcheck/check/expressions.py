@@ -1,9 +1,10 @@
-"""Every kind of expression, checked: the mixins put together, and the kinds left over.
+"""Every kind of expression, checked: names and operators together, and the other kinds.
 
-`Coercion.expr` finds the `_e_*` method of an expression's kind on the checker object, so
-one class must hold them all; this is it. Names and operators have their own modules; the
-kinds here are the literals (whose type may come from the context: `none`, `{}`, records,
-arrays), quantifiers, conditionals and access to an element or a field.
+`Coercion.expr` looks the `_e_*` method of an expression's kind up on the checker object,
+so the checker must inherit every one of them; `Expressions` is where they come together,
+and what statements build on. Names and operators have their own modules; the kinds here
+are the literals (whose type may come from the context: `none`, `{}`, records, arrays),
+quantifiers, conditionals, and access to an array's element or a record's field.
 """
 
 from __future__ import annotations
