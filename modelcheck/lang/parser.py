@@ -1,33 +1,26 @@
 """Text to AST: the lark grammar in `grammar.lark` plus a transformer.
 
 Lark's own exceptions never escape: every failure becomes a `SpecError` that
-names the offending token and what would have been accepted there.
+names the offending token and what would have been accepted there
+(`parse_errors`). The transformer's rules are split by area of the grammar
+(`decl_rules`, `stmt_rules`, `expr_rules`) and put together here.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import lark
-from lark import Token, Transformer, v_args
 
 from . import syntax as S
-from .errors import Pos, SpecError
+from .decl_rules import DeclarationRules
+from .errors import SpecError
+from .expr_rules import ExpressionRules
+from .parse_errors import syntax_error
+from .stmt_rules import StatementRules
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
-
-# How terminals are named in "expected ..." messages.
-_READABLE = {
-    "NAME": "a name", "PROPNAME": "a property name", "INT": "a number",
-    "STRING": "a string", "CMPOP": "a comparison", "ADDOP": "'+' or '-'",
-    "MULOP": "'*', '/' or '%'", "SEMICOLON": "';'", "COLON": "':'", "COMMA": "','",
-    "LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['",
-    "RSQB": "']'", "EQUAL": "'='", "DOT": "'.'", "QMARK": "'?'", "VBAR": "'|'",
-    "AMPERSAND": "'&'", "BANG": "'!'", "MINUS": "'-'", "$END": "end of file", "AT": "'@'",
-
-}
 
 
 @lru_cache(maxsize=1)
@@ -36,52 +29,13 @@ def _parser() -> lark.Lark:
                      maybe_placeholders=True)
 
 
-def _readable(term: str, parser: lark.Lark) -> str:
-    if term in _READABLE:
-        return _READABLE[term]
-    for t in parser.terminals:
-        if t.name == term and t.pattern.type == "str":
-            return f"'{t.pattern.value}'"
-    return term.lower()
-
-
-def _expected(names: set[str], parser: lark.Lark) -> str:
-    if {"INT", "NAME", "LPAR"} <= names:
-        return "; expected an expression"
-    if {"THREAD", "VAR", "CONST"} <= names:
-        return "; expected a declaration (const, var, thread, start, invariant, ...)"
-    items = sorted({_readable(n, parser) for n in names})
-    if len(items) > 8:
-        return ""
-    return "; expected " + (items[0] if len(items) == 1 else "one of " + ", ".join(items))
-
-
-def _token_text(tok: Token) -> str:
-    return "end of file" if tok.type == "$END" else f"'{tok.value}'"
-
-
 def parse(text: str) -> S.Spec:
     """Parse a whole spec file into grouped declarations."""
     parser = _parser()
     try:
         tree = parser.parse(text)
-    except lark.UnexpectedToken as e:
-        tok = e.token
-        line = tok.line if tok.line is not None and tok.type != "$END" else _last_line(text)
-        col = tok.column if tok.column is not None and tok.type != "$END" else _last_col(text)
-        expected = _expected(e.accepts or e.expected, parser)
-        suspects = [tok]
-        if set(e.accepts or e.expected) == {"LPAR"} and e.token_history:
-            suspects.append(e.token_history[-1])  # `count + 1`: count(...) was expected
-        raise SpecError(f"unexpected {_token_text(tok)}{expected}", Pos(line, col),
-                        _reserved_hint(suspects)) from None
-    except lark.UnexpectedCharacters as e:
-        bad = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
-        raise SpecError(f"unexpected character '{bad}'{_expected(e.allowed or set(), parser)}",
-                        Pos(e.line, e.column)) from None
-    except lark.UnexpectedEOF as e:
-        raise SpecError(f"unexpected end of file{_expected(set(e.expected), parser)}",
-                        Pos(_last_line(text), _last_col(text))) from None
+    except (lark.UnexpectedToken, lark.UnexpectedCharacters, lark.UnexpectedEOF) as e:
+        raise syntax_error(e, text, parser) from None
     except lark.exceptions.VisitError as e:  # pragma: no cover - transformer bug
         raise e.orig_exc from None
     try:
@@ -92,366 +46,5 @@ def parse(text: str) -> S.Spec:
         raise
 
 
-def _reserved_hint(tokens: list[Token]) -> str | None:
-    """Name the reserved word when one stands where the user probably meant a name."""
-    for tok in tokens:
-        if tok.type not in ("NAME", "PROPNAME") and str(tok.value).isidentifier() \
-                and tok.type != "$END":
-            return f"'{tok.value}' is a reserved word; it cannot be used as a name"
-    return None
-
-
-def _last_line(text: str) -> int:
-    return max(1, text.rstrip().count("\n") + 1)
-
-
-def _last_col(text: str) -> int:
-    stripped = text.rstrip()
-    return len(stripped) - (stripped.rfind("\n") + 1) + 1
-
-
-def _pos(meta: Any) -> Pos:
-    return Pos(getattr(meta, "line", 0) or 0, getattr(meta, "column", 0) or 0)
-
-
-def _tpos(tok: Token) -> Pos:
-    return Pos(tok.line or 0, tok.column or 0)
-
-
-def _unescape(tok: Token) -> str:
-    body = str(tok)[1:-1]
-    return body.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
-
-
-@v_args(meta=True)
-class _Build(Transformer):
-    """Builds `syntax` nodes; one method per grammar alias."""
-
-    # ---- file
-    def start(self, meta: Any, decls: list) -> S.Spec:
-        spec = S.Spec()
-        for kind, item in decls:
-            if kind == "spec":
-                object.__setattr__(spec, "name", item)
-            elif kind == "variants":
-                spec.variants.extend(item)
-            elif kind == "symmetric_types":  # a type declaration that is also symmetric
-                spec.types.append(item)
-                spec.symmetric.append((item[0], item[2]))
-            else:
-                getattr(spec, kind).append(item)
-        return spec
-
-    def spec_decl(self, meta: Any, c: list) -> tuple:
-        return ("spec", str(c[0]))
-
-    def const_decl(self, meta: Any, c: list) -> tuple:
-        return ("consts", (str(c[0]), c[1], _tpos(c[0])))
-
-    def type_decl(self, meta: Any, c: list) -> tuple:
-        return ("types", (str(c[0]), c[1], _tpos(c[0])))
-
-    def symmetric_type(self, meta: Any, c: list) -> tuple:
-        return ("symmetric_types", (str(c[0]), c[1], _tpos(c[0])))
-
-    def symmetric_name(self, meta: Any, c: list) -> tuple:
-        return ("symmetric", (str(c[0]), _tpos(c[0])))
-
-    def enum_decl(self, meta: Any, c: list) -> tuple:
-        members = tuple((str(t), _tpos(t)) for t in c[1:])
-        return ("enums", (str(c[0]), members, _tpos(c[0])))
-
-    def variants_decl(self, meta: Any, c: list) -> tuple:
-        return ("variants", [(str(t), _tpos(t)) for t in c])
-
-    def threads_decl(self, meta: Any, c: list) -> tuple:
-        return ("threads", (c[0], _pos(meta)))
-
-    def var_decl(self, meta: Any, c: list) -> tuple:
-        kind, init = c[2]
-        return ("vars", S.VarDecl(str(c[0]), c[1], init, kind == "choice", _tpos(c[0])))
-
-    def init_value(self, meta: Any, c: list) -> tuple:
-        return ("value", c[0])
-
-    def init_choice(self, meta: Any, c: list) -> tuple:
-        return ("choice", c[0])
-
-    def def_decl(self, meta: Any, c: list) -> tuple:
-        return ("defs", S.DefDecl(str(c[0]), tuple(c[1] or ()), c[2], c[3], _tpos(c[0])))
-
-    def params(self, meta: Any, c: list) -> list:
-        return c
-
-    def param(self, meta: Any, c: list) -> S.Param:
-        return S.Param(str(c[0]), c[1], _tpos(c[0]))
-
-    def thread_decl(self, meta: Any, c: list) -> tuple:
-        locals_ = tuple(x for x in c[2:] if isinstance(x, S.LocalDecl))
-        steps = tuple(x for x in c[2:] if isinstance(x, S.StepDecl))
-        params = tuple(c[1] or ())
-        return ("templates", S.ThreadDecl(str(c[0]), params, locals_, steps, _tpos(c[0])))
-
-    def local_decl(self, meta: Any, c: list) -> S.LocalDecl:
-        return S.LocalDecl(str(c[0]), c[1], c[2], _tpos(c[0]))
-
-    def step_decl(self, meta: Any, c: list) -> S.StepDecl:
-        return S.StepDecl(str(c[0]), c[1], _tpos(c[0]))
-
-    def start_decl(self, meta: Any, c: list) -> tuple:
-        return ("starts", (str(c[0]), tuple(c[1] or ()), _tpos(c[0])))
-
-    def invariant_decl(self, meta: Any, c: list) -> tuple:
-        return ("invariants", (str(c[0]), c[1], _tpos(c[0])))
-
-    def lemma_decl(self, meta: Any, c: list) -> tuple:
-        variants = tuple((str(t), _tpos(t)) for t in c[1:-1] if t is not None)
-        return ("lemmas", S.LemmaDecl(str(c[0]), variants, c[-1], _tpos(c[0])))
-
-    def expect_holds(self, meta: Any, c: list) -> tuple:
-        return ("expects", (str(c[0]), (), _tpos(c[0])))
-
-    def expect_violates(self, meta: Any, c: list) -> tuple:
-        return ("expects", (str(c[0]), tuple(str(t) for t in c[1:]), _tpos(c[0])))
-
-    def tls_decl(self, meta: Any, c: list) -> tuple:
-        return ("thread_locals", (str(c[0]), c[1], c[2], _tpos(c[0])))
-
-    def destructor_decl(self, meta: Any, c: list) -> tuple:
-        return ("destructors", (str(c[0]), c[1], _tpos(c[0])))
-
-    def handler_decl(self, meta: Any, c: list) -> tuple:
-        return ("handlers", S.HandlerDecl(str(c[0]), tuple(c[1:]), _tpos(c[0])))
-
-    def free_stmt(self, meta: Any, c: list) -> S.Stmt:
-        return S.Free(_pos(meta), c[0])
-
-    def fork_assign(self, meta: Any, c: list) -> S.Stmt:
-        return S.Fork(_pos(meta), c[0])
-
-    def fork_let(self, meta: Any, c: list) -> S.Stmt:
-        return S.Fork(_pos(meta), None, str(c[0]))
-
-    def fork(self, meta: Any, c: list) -> S.Stmt:
-        return S.Fork(_pos(meta), None)
-
-    def install(self, meta: Any, c: list) -> S.Stmt:
-        return S.SigOp(_pos(meta), "install", str(c[0]))
-
-    def uninstall(self, meta: Any, c: list) -> S.Stmt:
-        return S.SigOp(_pos(meta), "uninstall", str(c[0]))
-
-    def mask(self, meta: Any, c: list) -> S.Stmt:
-        return S.SigOp(_pos(meta), "mask", str(c[0]))
-
-    def unmask(self, meta: Any, c: list) -> S.Stmt:
-        return S.SigOp(_pos(meta), "unmask", str(c[0]))
-
-    def on_exit(self, meta: Any, c: list) -> S.Stmt:
-        return S.SigOp(_pos(meta), "on_exit", str(c[0]))
-
-    def tls_of(self, meta: Any, c: list) -> S.Expr:
-        return S.TlsOf(_tpos(c[0]), str(c[0]), c[1])
-
-    def option_decl(self, meta: Any, c: list) -> tuple:
-        return ("options", (str(c[0]), c[1], _tpos(c[0])))
-
-    # ---- types
-    def bool_type(self, meta: Any, c: list) -> S.TypeExpr:
-        return S.BoolTypeExpr(_pos(meta))
-
-    def range_type(self, meta: Any, c: list) -> S.TypeExpr:
-        return S.RangeTypeExpr(_pos(meta), c[0], c[1])
-
-    def bound(self, meta: Any, c: list) -> S.Expr:
-        expr = c[0]
-        for op, rhs in zip(c[1::2], c[2::2]):
-            expr = S.Binary(expr.pos, str(op), expr, rhs)
-        return expr
-
-    def named_type(self, meta: Any, c: list) -> S.TypeExpr:
-        return S.NamedTypeExpr(_pos(meta), str(c[0]))
-
-    def optional_type(self, meta: Any, c: list) -> S.TypeExpr:
-        return S.OptionalTypeExpr(_pos(meta), c[0])
-
-    def set_type(self, meta: Any, c: list) -> S.TypeExpr:
-        return S.SetTypeExpr(_pos(meta), c[0])
-
-    def array_type(self, meta: Any, c: list) -> S.TypeExpr:
-        return S.ArrayTypeExpr(_pos(meta), c[0], c[1])
-
-    def record_type(self, meta: Any, c: list) -> S.TypeExpr:
-        return S.RecordTypeExpr(_pos(meta), tuple(c))
-
-    def field(self, meta: Any, c: list) -> tuple:
-        return (str(c[0]), c[1], _tpos(c[0]))
-
-    # ---- statements
-    def block(self, meta: Any, c: list) -> tuple:
-        return tuple(c)
-
-    def assign(self, meta: Any, c: list) -> S.Stmt:
-        return S.Assign(_pos(meta), c[0], c[1])
-
-    def spawn_assign(self, meta: Any, c: list) -> S.Stmt:
-        return S.Spawn(_pos(meta), c[0], str(c[1]), tuple(c[2] or ()))
-
-    def spawn(self, meta: Any, c: list) -> S.Stmt:
-        return S.Spawn(_pos(meta), None, str(c[0]), tuple(c[1] or ()))
-
-    def spawn_let(self, meta: Any, c: list) -> S.Stmt:
-        return S.Spawn(_pos(meta), None, str(c[1]), tuple(c[2] or ()), str(c[0]))
-
-    def let(self, meta: Any, c: list) -> S.Stmt:
-        return S.Let(_pos(meta), str(c[0]), c[1])
-
-    def if_stmt(self, meta: Any, c: list) -> S.Stmt:
-        branches = [(c[0], c[1])]
-        otherwise: tuple = ()
-        for part in c[2:]:
-            if part[0] == "elif":
-                branches.append((part[1], part[2]))
-            else:
-                otherwise = part[1]
-        return S.If(_pos(meta), tuple(branches), otherwise)
-
-    def elif_part(self, meta: Any, c: list) -> tuple:
-        return ("elif", c[0], c[1])
-
-    def else_part(self, meta: Any, c: list) -> tuple:
-        return ("else", c[0])
-
-    def await_stmt(self, meta: Any, c: list) -> S.Stmt:
-        return S.Await(_pos(meta), c[0])
-
-    def assert_stmt(self, meta: Any, c: list) -> S.Stmt:
-        msg = _unescape(c[1]) if c[1] is not None else None
-        return S.Assert(_pos(meta), c[0], msg, str(c[2]) if c[2] is not None else None)
-
-    def either(self, meta: Any, c: list) -> S.Stmt:
-        return S.Either(_pos(meta), tuple(b for _, b in c), tuple(n for n, _ in c))
-
-    def branch(self, meta: Any, c: list) -> tuple:
-        return (str(c[0]) if c[0] is not None else None, c[1])
-
-    def choose(self, meta: Any, c: list) -> S.Stmt:
-        return S.Choose(_pos(meta), str(c[0]), c[1], c[2], c[3])
-
-    def goto(self, meta: Any, c: list) -> S.Stmt:
-        return S.Goto(_pos(meta), str(c[0]))
-
-    def exit_stmt(self, meta: Any, c: list) -> S.Stmt:
-        return S.Exit(_pos(meta))
-
-    def skip(self, meta: Any, c: list) -> S.Stmt:
-        return S.Skip(_pos(meta))
-
-    def lv_name(self, meta: Any, c: list) -> S.Expr:
-        return S.Name(_tpos(c[0]), str(c[0]))
-
-    def lv_index(self, meta: Any, c: list) -> S.Expr:
-        return S.Index(_pos(meta), c[0], c[1])
-
-    def lv_field(self, meta: Any, c: list) -> S.Expr:
-        return S.FieldOf(_pos(meta), c[0], str(c[1]))
-
-    # ---- expressions
-    def implies(self, meta: Any, c: list) -> S.Expr:
-        return S.Binary(_pos(meta), "->", c[0], c[1])
-
-    def or_(self, meta: Any, c: list) -> S.Expr:
-        return S.Binary(_pos(meta), "||", c[0], c[1])
-
-    def and_(self, meta: Any, c: list) -> S.Expr:
-        return S.Binary(_pos(meta), "&&", c[0], c[1])
-
-    def not_(self, meta: Any, c: list) -> S.Expr:
-        return S.Unary(_pos(meta), "!", c[0])
-
-    def compare(self, meta: Any, c: list) -> S.Expr:
-        return S.Binary(_tpos(c[1]), str(c[1]), c[0], c[2])
-
-    def member(self, meta: Any, c: list) -> S.Expr:
-        return S.Binary(_pos(meta), "in", c[0], c[1])
-
-    def not_member(self, meta: Any, c: list) -> S.Expr:
-        return S.Unary(_pos(meta), "!", S.Binary(_pos(meta), "in", c[0], c[1]))
-
-    def union(self, meta: Any, c: list) -> S.Expr:
-        return S.Binary(_pos(meta), "|", c[0], c[1])
-
-    def inter(self, meta: Any, c: list) -> S.Expr:
-        return S.Binary(_pos(meta), "&", c[0], c[1])
-
-    def arith(self, meta: Any, c: list) -> S.Expr:
-        return S.Binary(_tpos(c[1]), str(c[1]), c[0], c[2])
-
-    def neg(self, meta: Any, c: list) -> S.Expr:
-        return S.Unary(_pos(meta), "-", c[0])
-
-    def index(self, meta: Any, c: list) -> S.Expr:
-        return S.Index(_pos(meta), c[0], c[1])
-
-    def field_access(self, meta: Any, c: list) -> S.Expr:
-        return S.FieldOf(_pos(meta), c[0], str(c[1]))
-
-    def int_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.IntLit(_tpos(c[0]), int(c[0]))
-
-    def true_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.BoolLit(_pos(meta), True)
-
-    def false_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.BoolLit(_pos(meta), False)
-
-    def none_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.NoneLit(_pos(meta))
-
-    def self_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.SelfRef(_pos(meta))
-
-    def variant_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.VariantRef(_pos(meta))
-
-    def name(self, meta: Any, c: list) -> S.Expr:
-        return S.Name(_tpos(c[0]), str(c[0]))
-
-    def call(self, meta: Any, c: list) -> S.Expr:
-        return S.Call(_tpos(c[0]), str(c[0]), tuple(c[1] or ()))
-
-    def set_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.SetLit(_pos(meta), tuple(c[0] or ()))
-
-    def record_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.RecordLit(_pos(meta), tuple((str(k), v) for k, v in zip(c[::2], c[1::2])))
-
-    def array_lit(self, meta: Any, c: list) -> S.Expr:
-        return S.ArrayLit(_pos(meta), tuple(c[0]))
-
-    def _binder(self, kind: str, meta: Any, c: list) -> S.Expr:
-        return S.Binder(_pos(meta), kind, str(c[0]), c[1], c[2])
-
-    def forall(self, meta: Any, c: list) -> S.Expr:
-        return self._binder("forall", meta, c)
-
-    def exists(self, meta: Any, c: list) -> S.Expr:
-        return self._binder("exists", meta, c)
-
-    def count(self, meta: Any, c: list) -> S.Expr:
-        return self._binder("count", meta, c)
-
-    def comprehension(self, meta: Any, c: list) -> S.Expr:
-        return self._binder("filter", meta, c)
-
-    def cond(self, meta: Any, c: list) -> S.Expr:
-        return S.Cond(_pos(meta), c[0], c[1], c[2])
-
-    def args(self, meta: Any, c: list) -> list:
-        return c
-
-    def range_domain(self, meta: Any, c: list) -> S.Expr:
-        return S.RangeDomain(_pos(meta), c[0], c[1])
-
-    def bool_domain(self, meta: Any, c: list) -> S.Expr:
-        return S.BoolDomain(_pos(meta))
+class _Build(DeclarationRules, StatementRules, ExpressionRules):
+    """Builds `syntax` nodes; one method per grammar alias, in the three rule sets."""

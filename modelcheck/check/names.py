@@ -1,0 +1,132 @@
+"""What a name in an expression refers to.
+
+A name may be a bound variable, a thread's parameter or local, a constant, an enum member,
+a variant, a thread-local, a shared variable, a definition or a type, and which one it is
+decides both its meaning and where it may be used (a variable is no constant, a
+thread-local needs a thread). The lookup, its order and its "did you mean" live here, with
+the other expressions that stand for something declared elsewhere: `self`, `variant`,
+`x@t`, calls of built-ins and definitions, and the domains of quantifiers (a type's name or
+a set).
+"""
+
+from __future__ import annotations
+
+from ..ir import model as M
+from ..ir.typesys import (
+    BOOL,
+    INT,
+    EmptySetType,
+    IntType,
+    OptionalType,
+    SetType,
+    Type,
+)
+from ..lang import syntax as S
+from ..lang.errors import SpecError, suggest
+from .resolution import Resolution
+from .scope import Scope
+from .tables import BUILTINS
+
+
+class Names(Resolution):
+    """Names, `self`, `variant`, thread-locals of a thread, calls and domains."""
+
+    def _e_Name(self, e: S.Name, sc: Scope, want: Type | None) -> M.TExpr:
+        for frame in reversed(sc.bound):
+            if e.id in frame:
+                return frame[e.id]
+        if sc.template is not None:
+            for loc in sc.template.params + sc.template.locals:
+                if loc.name == e.id:
+                    return M.LocalPlace(loc.type, loc.name, loc.slot)
+        if e.id in self.names:
+            kind, payload, _ = self.names[e.id]
+            if kind == "const":
+                return self.const(e.id)
+            if kind == "member":
+                return payload
+            if kind == "variant":
+                return M.Const(self.variant_type, payload)
+            if kind == "tls":
+                if not sc.in_step:
+                    raise SpecError(f"'{e.id}' is thread-local; say whose copy: {e.id}@t", e.pos)
+                return M.TlsPlace(payload[0], e.id, payload[1], None)
+            if kind == "var":
+                if not sc.state:
+                    raise SpecError(f"'{e.id}' is a variable; a constant is needed here", e.pos)
+                return M.GlobalPlace(payload[0], e.id, payload[1])
+            if kind == "def":
+                raise SpecError(f"'{e.id}' is a definition; call it as {e.id}(...)", e.pos)
+        if e.id in self.type_decls or e.id in ("tid", "bool"):
+            raise SpecError(f"'{e.id}' is a type, not a value", e.pos)
+        candidates = list(self.names) + [n for b in sc.bound for n in b]
+        if sc.template is not None:
+            candidates += [x.name for x in sc.template.params + sc.template.locals]
+        raise SpecError(f"unknown name '{e.id}'", e.pos, suggest(e.id, candidates))
+
+    def _is_value(self, name: str, sc: Scope) -> bool:
+        return any(name in b for b in sc.bound) or name in self.names or (
+            sc.template is not None and any(x.name == name for x in
+                                            sc.template.params + sc.template.locals))
+
+    def domain(self, e: S.Expr, sc: Scope) -> M.Domain:
+        if isinstance(e, S.BoolDomain):
+            return M.Domain(BOOL)
+        if isinstance(e, S.RangeDomain):
+            lo, hi = self.const_int(e.lo), self.const_int(e.hi)
+            return M.Domain(IntType(lo, hi) if lo <= hi else IntType(lo, lo - 1))
+        if isinstance(e, S.Name) and e.id in self.type_decls and not self._is_value(e.id, sc):
+            t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
+            return M.Domain(t)
+        te = self.plain(self.expr(e, sc), e.pos)
+        if isinstance(te.type, SetType):
+            return M.Domain(te.type.elem, te)
+        raise SpecError(f"cannot range over {te.type}; use a set, a range 'a..b' or a type",
+                        e.pos)
+
+    def _e_TlsOf(self, e: S.TlsOf, sc: Scope, want: Type | None) -> M.TExpr:
+        if self.names.get(e.name, ("",))[0] != "tls":
+            raise SpecError(f"'{e.name}' is not a thread-local variable", e.pos,
+                            suggest(e.name, [n for n, k in self.names.items() if k[0] == "tls"]))
+        if not sc.state:
+            raise SpecError(f"'{e.name}@...' reads the state; a constant is needed here", e.pos)
+        t, slot = self.names[e.name][1]
+        return M.TlsPlace(t, e.name, slot, self.expect_type(e.thread, sc, self.tid))
+
+    def _e_SelfRef(self, e: S.SelfRef, sc: Scope, want: Type | None) -> M.TExpr:
+        if not sc.in_step:
+            raise SpecError("'self' is only available inside a thread", e.pos)
+        return M.SelfTid(self.tid)
+
+    def _e_VariantRef(self, e: S.VariantRef, sc: Scope, want: Type | None) -> M.TExpr:
+        return M.Const(self.variant_type, self.variant_names.index(self.variant))
+
+    def _e_Call(self, e: S.Call, sc: Scope, want: Type | None) -> M.TExpr:
+        if e.func in BUILTINS:
+            if len(e.args) != BUILTINS[e.func]:
+                raise SpecError(f"{e.func}() takes {BUILTINS[e.func]} argument(s), "
+                                f"{len(e.args)} given", e.pos)
+            if not sc.state:
+                raise SpecError(f"{e.func}() reads the state; a constant is needed here", e.pos)
+            if e.func == "size":
+                arg = self.plain(self.expr(e.args[0], sc), e.args[0].pos)
+                if not isinstance(arg.type, (SetType, EmptySetType)):
+                    raise SpecError(f"size() needs a set, got {arg.type}", e.args[0].pos)
+                return M.Builtin(INT, "size", (arg,))
+            args = tuple(self.expect_type(a, sc, self.tid) for a in e.args)
+            result: Type = {"parent": OptionalType(self.tid), "free_threads": INT}.get(e.func, BOOL)
+            return M.Builtin(result, e.func, args)
+        if e.func not in self.def_decls:
+            if e.func in self.names:
+                raise SpecError(f"'{e.func}' is not a definition and cannot be called", e.pos)
+            raise SpecError(f"unknown function '{e.func}'", e.pos,
+                            suggest(e.func, [*self.def_decls, *BUILTINS]))
+        d = self.def_decls[e.func]
+        if len(e.args) != len(d.params):
+            raise SpecError(f"{e.func}() takes {len(d.params)} argument(s), {len(e.args)} given",
+                            e.pos)
+        defn = self.defn(e.func)
+        args = tuple(self.expect_type(a, sc, p.type) for a, p in zip(e.args, defn.params))
+        if not sc.state:
+            raise SpecError(f"{e.func}() may read the state; a constant is needed here", e.pos)
+        return M.DefCall(defn.body.type, e.func, args)
