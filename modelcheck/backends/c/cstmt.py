@@ -58,36 +58,25 @@ class CStmt(Visitor):
         self.out(ind, f"int64_t {buf}[W]; memcpy({buf}, {source}, sizeof {buf}); v = {buf};")
 
     def seq(self, stmts: list[M.Stmt], ind: int, p: Path) -> None:
+        """Emit `stmts`, then the end of the path; a case that returns True emitted the
+        rest of the step itself (in each branch) or ended the path."""
         for i, st in enumerate(stmts):
-            rest = stmts[i + 1:]
             try:
-                if isinstance(st, M.Either):
-                    return self.either(st, rest, ind, p)
-                if isinstance(st, M.Choose):
-                    return self.choose(st, rest, ind, p)
-                if isinstance(st, M.If) and (M.branches(st.then) or M.branches(st.other)):
-                    self.out(ind, f"if ({self.x.ex(st.cond, p.where)}) {{")
-                    self.seq(list(st.then) + rest, ind + 1, p)
-                    self.out(ind, "} else {")
-                    self.seq(list(st.other) + rest, ind + 1, p)
-                    self.out(ind, "}")
-                    return None
-                self.visit(st, ind, p)
+                ended = self.visit(st, stmts[i + 1:], ind, p)
             except Unsupported as e:
                 raise Unsupported(e.message, e.pos if e.pos.line else st.pos) from None
-            if isinstance(st, (M.Goto, M.Exit)):
-                return None
+            if ended:
+                return
         self.finish(ind, p, None)
-        return None
 
     def guards(self, stmts: list[M.Stmt], ind: int, p: Path) -> list[M.Stmt]:
         n = 0
         while n < len(stmts) and isinstance(stmts[n], M.Await):
-            self.visit(stmts[n], ind, p)
+            self.visit(stmts[n], [], ind, p)
             n += 1
         return stmts[n:]
 
-    def either(self, st: M.Either, rest: list[M.Stmt], ind: int, p: Path) -> None:
+    def visit_Either(self, st: M.Either, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         saved, forks = self.x.fresh("sv"), self.x.fresh("sf")
         self.out(ind, f"{{ int64_t *{saved} = v; int {forks} = nfk; (void){forks};")
         inner = replace(p, loops=p.loops + 1)
@@ -98,8 +87,9 @@ class CStmt(Visitor):
             self.seq(body + rest, ind + 2, inner)
             self.out(ind + 1, "} while (0);")
         self.out(ind, "}")
+        return True
 
-    def choose(self, st: M.Choose, rest: list[M.Stmt], ind: int, p: Path) -> None:
+    def visit_Choose(self, st: M.Choose, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         saved, forks, i = self.x.fresh("sv"), self.x.fresh("sf"), self.x.fresh("i")
         values = domain_values(st.domain.type)
         self.out(ind, f"{{ int64_t *{saved} = v; int {forks} = nfk; (void){forks};")
@@ -121,6 +111,7 @@ class CStmt(Visitor):
         self.seq(body + rest, ind + 2, inner)
         self.out(ind + 1, "}")
         self.out(ind, "}")
+        return True
 
     def finish(self, ind: int, p: Path, pc: int | None) -> None:
         """End the path: the thread's next pc (None: the next step), forks, emit."""
@@ -167,56 +158,72 @@ class CStmt(Visitor):
         return next(k for k, prop in enumerate(self.m.properties) if prop.name == name)
 
     # ------------------------------------------------------------- statements
-    def visit_Assign(self, st: M.Assign, ind: int, p: Path) -> None:
+    def visit_Assign(self, st: M.Assign, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         self.assign(st.target, st.value, ind, p)
+        return False
 
-    def visit_Let(self, st: M.Let, ind: int, p: Path) -> None:
+    def visit_Let(self, st: M.Let, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         self.out(ind, f"int64_t b{st.var.uid} = {self.x.ex(st.value, p.where)};")
+        return False
 
-    def visit_Await(self, st: M.Await, ind: int, p: Path) -> None:
+    def visit_Await(self, st: M.Await, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         self.out(ind, f"if (!({self.x.ex(st.cond, p.where)})) {p.end()}")
+        return False
 
-    def visit_Assert(self, st: M.Assert, ind: int, p: Path) -> None:
+    def visit_Assert(self, st: M.Assert, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         self.out(ind, f"if (!({self.x.ex(st.cond, p.where)}))")
         self.fail(ind + 1, p, st.prop)
+        return False
 
-    def visit_If(self, st: M.If, ind: int, p: Path) -> None:
+    def visit_If(self, st: M.If, rest: list[M.Stmt], ind: int, p: Path) -> bool:
+        """A branching `if` continues the step in each arm; a deterministic one is a C if
+        whose arms end their paths themselves at a goto or exit."""
+        branching = M.branches(st.then) or M.branches(st.other)
         self.out(ind, f"if ({self.x.ex(st.cond, p.where)}) {{")
-        for s in st.then:
-            self.visit(s, ind + 1, p)
+        if branching:
+            self.seq(list(st.then) + rest, ind + 1, p)
+        for s in [] if branching else st.then:
+            self.visit(s, [], ind + 1, p)
         self.out(ind, "} else {")
-        for s in st.other:
-            self.visit(s, ind + 1, p)
+        if branching:
+            self.seq(list(st.other) + rest, ind + 1, p)
+        for s in [] if branching else st.other:
+            self.visit(s, [], ind + 1, p)
         self.out(ind, "}")
+        return branching
 
-    def visit_Goto(self, st: M.Goto, ind: int, p: Path) -> None:
+    def visit_Goto(self, st: M.Goto, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         self.out(ind, "{")
         self.finish(ind + 1, p, st.pc)
         self.out(ind + 1, p.end())
         self.out(ind, "}")
+        return True
 
-    def visit_Exit(self, st: M.Exit, ind: int, p: Path) -> None:
+    def visit_Exit(self, st: M.Exit, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         self.out(ind, "{")
         self.finish(ind + 1, p, M.PC_FREED if st.free else M.PC_DONE)
         self.out(ind + 1, p.end())
         self.out(ind, "}")
+        return True
 
-    def visit_Free(self, st: M.Free, ind: int, p: Path) -> None:
+    def visit_Free(self, st: M.Free, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         t = self.x.fresh("f")
         self.out(ind, f"int64_t {t} = {self.x.ex(st.thread, p.where)};")
         self.out(ind, f"if (v[TB + {t} * STRIDE] != {M.PC_DONE})")
         self.fail(ind + 1, p, "bounds")
         self.out(ind, f"v[TB + {t} * STRIDE] = {M.PC_FREED};")
+        return False
 
-    def visit_SigOp(self, st: M.SigOp, ind: int, p: Path) -> None:
+    def visit_SigOp(self, st: M.SigOp, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         lay = self.m.layout
         slot = {"install": lay.installed, "uninstall": lay.installed, "mask": lay.masked,
                 "unmask": lay.masked, "on_exit": lay.dtors}[st.op]
         bit = f"{1 << st.index}LL"
         op = f"|= {bit}" if st.op in ("install", "mask", "on_exit") else f"&= ~{bit}"
         self.out(ind, f"v[{p.where.tb} + {slot}] {op};")
+        return False
 
-    def visit_Spawn(self, st: M.Spawn, ind: int, p: Path) -> None:
+    def visit_Spawn(self, st: M.Spawn, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         t = self.m.templates[st.template]
         child = self.allocate(ind, p)
         base = self.x.fresh("cb")
@@ -242,8 +249,9 @@ class CStmt(Visitor):
             assert loc.init is not None
             self.assign(M.LocalPlace(loc.type, loc.name, loc.slot), loc.init, ind, child_path)
         self.keep_child(st.target, child, ind, p)
+        return False
 
-    def visit_Fork(self, st: M.Fork, ind: int, p: Path) -> None:
+    def visit_Fork(self, st: M.Fork, rest: list[M.Stmt], ind: int, p: Path) -> bool:
         child = self.allocate(ind, p)
         self.out(ind, f"v[TB + {child} * STRIDE] = -1; v[TB + {child} * STRIDE + 1] = "
                       f"{p.where.me};")
@@ -252,6 +260,7 @@ class CStmt(Visitor):
         slot = st.target.slot if own else 0  # type: ignore[union-attr]
         self.out(ind, f"fkb[nfk] = TB + {child} * STRIDE; fks[nfk] = {slot}; nfk++;")
         self.keep_child(st.target, child, ind, p)
+        return False
 
     def allocate(self, ind: int, p: Path) -> str:
         child = self.x.fresh("ch")
