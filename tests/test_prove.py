@@ -50,7 +50,7 @@ invariant LOW: x < 2;
 """
 
 
-# Both encodings: the spec's own pool (symbolic.py) and every number of threads.
+# Both encodings: the spec's own pool (symbolic/encoding.py) and every number of threads.
 MODES = pytest.mark.parametrize("mode", [[], ["--unbounded"]], ids=["pool", "unbounded"])
 
 

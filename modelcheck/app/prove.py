@@ -2,7 +2,7 @@
 or (`--bmc K`) a symbolic search for violations of at most K steps.
 
 The induction itself is `induction.py`, the search `bmc.py`; the encodings are
-`proof_encodings.py`, the HTML page `prove_html.py`. Exit codes: 0 every
+`symbolic/proof_encodings.py`, the HTML page `report/prove_page.py`. Exit codes: 0 every
 property proved, 1 some property refuted (a real counterexample from the
 initial states; with --bmc, a violation found), 2 usage or spec error, 3
 nothing refuted but some property unknown (not k-inductive up to K, or z3 gave

@@ -1,7 +1,7 @@
 """The checked model: names resolved, types attached, constants folded.
 
 This is the contract between the front end and every back end. The explicit
-engine compiles it to Python (`codegen.py`); a symbolic encoding reads the
+back ends compile it (`backends/python`, `backends/c`); a symbolic encoding reads the
 same nodes. Values in `Const` are already encoded as they sit in a state.
 """
 

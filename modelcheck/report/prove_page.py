@@ -5,7 +5,7 @@ variables: what matters is which values the step changed and which conjunct it
 broke. So the page lays the states of a trace side by side, one row per
 variable, and marks each value that differs from the state before. It shares
 the frame, styles and the `explain` chain with the explicit-state report
-(`report_html.py`); `explain` runs only where the encoding gives explicit state
+(`html_page.py`); `explain` runs only where the encoding gives explicit state
 tuples (the bounded one), since an unbounded state has no tuple to evaluate.
 """
 

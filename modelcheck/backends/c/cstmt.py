@@ -1,6 +1,6 @@
 """Statements to C: one step's paths, with the Python back end's structure and order.
 
-The shape follows `backends/python/codegen.py` so the two engines produce the same
+The shape follows `backends/python/statements.py` so the two engines produce the same
 results in the same order: leading `await`s are tested on the state before it is
 copied; `either` and `choose` become loops whose body holds the rest of the step,
 each iteration on its own copy of the state; an abandoned path (`await` false, a failed
