@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...ir import model as M
+from ...ir.ranges import within
 from ...ir.typesys import (
     ArrayType,
     BoolType,
@@ -184,7 +185,7 @@ class CExpr(Visitor):
         bits = []
         for item in e.items:
             x = self.ex(item, w)
-            if _within(item.type, elem):
+            if within(item.type, elem):
                 bits.append(f"(1ULL << {index_of(elem, x)})")
             else:
                 t = self.fresh("x")
@@ -210,7 +211,7 @@ class CExpr(Visitor):
             return f"(!({a}) || ({b}))"
         if op == "in":
             elem = e.right.type.elem  # type: ignore[attr-defined]
-            if _within(e.left.type, elem):
+            if within(e.left.type, elem):
                 return f"((int64_t)(((uint64_t)({b}) >> {index_of(elem, a)}) & 1))"
             x = self.fresh("x")
             return (f"({{ int64_t {x} = {a}; {x} >= {_c(elem.lo)} && {x} <= {_c(elem.hi)} && "
@@ -315,13 +316,3 @@ def bounds(e: M.TExpr) -> tuple[int, int] | None:
 
 def _apply(op: str, x: int, y: int) -> int:
     return x + y if op == "+" else x - y if op == "-" else x * y
-
-
-def _within(t: Type, elem: Type) -> bool:
-    """Whether values of type t always index into a set of `elem` (no run-time check)."""
-    if not isinstance(elem, IntType):
-        return True
-    inner = t.inner if isinstance(t, OptionalType) else t
-    return isinstance(inner, IntType) and inner.lo is not None and \
-        elem.lo <= inner.lo and inner.hi <= elem.hi  # type: ignore[operator]
-

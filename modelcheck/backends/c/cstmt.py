@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ...ir import model as M
-from ...ir.typesys import ArrayType, IntType, OptionalType, RecordType, Type
+from ...ir.ranges import fits, range_slots
+from ...ir.typesys import IntType, OptionalType, Type
 from ...ir.walk import Visitor
 from .cexpr import CExpr, Unsupported, Where, compound, domain_values
 from .layout import _c
@@ -282,7 +283,7 @@ class CStmt(Visitor):
             tmp = self.x.fresh("t")
             self.out(ind, f"int64_t {tmp}[{width}]; {self.x.fill(value, tmp, p.where)}")
             checks = range_slots(target.type)
-            if checks and not same_ranges(value, target.type):
+            if checks and not fits(value, target.type):
                 test = " || ".join(f"({tmp}[{k}] != NONE && ({tmp}[{k}] < {_c(lo)} || "
                                    f"{tmp}[{k}] > {_c(hi)}))" for k, lo, hi in checks)
                 self.out(ind, f"if ({test})")
@@ -291,7 +292,7 @@ class CStmt(Visitor):
             return
         tmp = self.x.fresh("t")
         self.out(ind, f"int64_t {tmp} = {self.x.ex(value, p.where)};")
-        if range_slots(target.type) and not same_ranges(value, target.type):
+        if range_slots(target.type) and not fits(value, target.type):
             self.check_range(target.type, tmp, ind, p)
         self.out(ind, f"v[{self.x.offset(target, p.where)}] = {tmp};")
 
@@ -303,29 +304,3 @@ class CStmt(Visitor):
                 test = f"{code} != NONE && ({test})"
             self.out(ind, f"if ({test})")
             self.fail(ind + 1, p, "bounds")
-
-
-def range_slots(t: Type, off: int = 0) -> list[tuple[int, int, int]]:
-    """(slot, lo, hi) for every bounded-int slot in a value of type t."""
-    inner = t.inner if isinstance(t, OptionalType) else t
-    if isinstance(inner, IntType) and inner.lo is not None:
-        return [(off, inner.lo, inner.hi)]  # type: ignore[list-item]
-    if isinstance(t, ArrayType):
-        w = t.elem.width()
-        return [c for k in range(len(t.key.values())) for c in range_slots(t.elem, off + k * w)]
-    if isinstance(t, RecordType):
-        return [c for name, ft in t.fields
-                for c in range_slots(ft, off + t.field(name)[0])]  # type: ignore[index]
-    return []
-
-
-def same_ranges(value: M.TExpr, target: Type) -> bool:
-    """Whether a value is known to fit the target's ranges without a run-time check: the
-    Python back end's rule, so both engines check the same assignments."""
-    if isinstance(value, M.Const):
-        return True  # constants were checked against the target by the checker
-    vt = value.type.inner if isinstance(value.type, OptionalType) else value.type
-    tt = target.inner if isinstance(target, OptionalType) else target
-    if isinstance(vt, IntType) and isinstance(tt, IntType):
-        return vt.lo is not None and tt.lo <= vt.lo and vt.hi <= tt.hi  # type: ignore
-    return M.is_place(value) and value.type == target

@@ -10,11 +10,10 @@ locals and thread-locals) and must check ranges the way an assignment does.
 from __future__ import annotations
 
 from ...ir import model as M
+from ...ir.ranges import fits, range_slots
 from ...ir.typesys import (
-    ArrayType,
     IntType,
     OptionalType,
-    RecordType,
     Type,
     is_compound,
     strip_optional,
@@ -53,8 +52,8 @@ class Emitter:
     def assign(self, target: M.TExpr, value: M.TExpr, ind: int, ctx: Ctx) -> None:
         """Store `value` in `target`, failing "bounds" if it leaves the target's range."""
         code = self.ex(value, ctx)
-        checks = _range_slots(target.type)
-        if checks and not _same_ranges(value, target.type):
+        checks = range_slots(target.type)
+        if checks and not fits(value, target.type):
             tmp = self.fresh("_x")
             self.out(ind, f"{tmp} = {code}")
             code = tmp
@@ -80,33 +79,6 @@ class Emitter:
             self.out(ind, f"if not ({test}):")
             tail = f" is outside {inner} in {what}"
             self.fail(ind + 1, ctx, "bounds", f"'value ' + str({code}) + {tail!r}")
-
-
-def _range_slots(t: Type, off: int = 0) -> list[tuple[int, int, int]]:
-    """(slot, lo, hi) for every bounded-int slot in a value of type t."""
-    inner = strip_optional(t)
-    if isinstance(inner, IntType) and inner.lo is not None:
-        return [(off, inner.lo, inner.hi)]  # type: ignore[list-item]
-    if isinstance(t, ArrayType):
-        w = t.elem.width()
-        return [c for k in range(len(t.key.values())) for c in _range_slots(t.elem, off + k * w)]
-    if isinstance(t, RecordType):
-        out = []
-        for name, ft in t.fields:
-            out += _range_slots(ft, off + t.field(name)[0])  # type: ignore[index]
-        return out
-    return []
-
-
-def _same_ranges(value: M.TExpr, target: Type) -> bool:
-    """Whether a value is known to fit the target's ranges without a run-time check."""
-    if isinstance(value, M.Const):
-        return True  # constants were checked against the target by the checker
-    vt = strip_optional(value.type)
-    tt = strip_optional(target)
-    if isinstance(vt, IntType) and isinstance(tt, IntType):
-        return vt.lo is not None and tt.lo <= vt.lo and vt.hi <= tt.hi  # type: ignore
-    return M.is_place(value) and value.type == target
 
 
 def _describe(target: M.TExpr) -> str:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from ...ir import model as M
 from ...ir.places import addressable
-from ...ir.typesys import IntType, SetType, Type, is_compound, strip_optional
+from ...ir.ranges import within
+from ...ir.typesys import IntType, SetType, is_compound
 from ...ir.walk import Visitor
 from .context import Ctx, Names
 
@@ -103,7 +104,7 @@ class ExprCompiler(Visitor):
     def visit_SetOf(self, e: M.SetOf, ctx: Ctx) -> str:
         elem = e.type.elem  # type: ignore[attr-defined]
         bits = " | ".join(
-            f"(1 << {elem.index_code(self.visit(i, ctx))})" if _within(i.type, elem)
+            f"(1 << {elem.index_code(self.visit(i, ctx))})" if within(i.type, elem)
             else f"_bit({self.visit(i, ctx)}, {elem.lo}, {elem.hi})" for i in e.items)
         return f"({bits})"
 
@@ -149,7 +150,7 @@ class ExprCompiler(Visitor):
             return f"((not {a}) or {b})"
         if op == "in":
             elem = e.right.type.elem  # type: ignore[attr-defined]
-            if _within(e.left.type, elem):
+            if within(e.left.type, elem):
                 return f"(({b} >> {elem.index_code(a)}) & 1 == 1)"
             return f"_in({b}, {a}, {elem.lo}, {elem.hi})"  # not a member if outside the type
         if isinstance(e.type, SetType) and op == "-":
@@ -182,12 +183,3 @@ class ExprCompiler(Visitor):
 
 def _minus(code: str, lo: int) -> str:
     return code if lo == 0 else f"({code} - {lo})"
-
-
-def _within(t: Type, elem: Type) -> bool:
-    """Whether values of type t always index into a set of `elem` (no run-time check)."""
-    if not isinstance(elem, IntType):
-        return True
-    inner = strip_optional(t)
-    return isinstance(inner, IntType) and inner.lo is not None and \
-        elem.lo <= inner.lo and inner.hi <= elem.hi  # type: ignore[operator]
