@@ -9,6 +9,10 @@ own. Where a Promela model of exactly the same state machine exists
 (benchmarks/models/*.pml), SPIN runs in the same invocation (`spin -a`, `gcc -O2
 -DSAFETY -DNOREDUCE`, `./pan`), and the table shows its state count and the ratio
 of speeds. Timings are wall-clock on a shared machine: compare rows of one run.
+
+mcheck rows use the Python engine unless the case says `engine="native"` (the model
+compiled to C, `backends/c`): there the library is compiled (or taken from the cache)
+before the clock starts, so the row times the search alone, as SPIN's does.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from modelcheck.app.config import RunConfig  # noqa: E402
 from modelcheck.app.pipeline import compile_variant  # noqa: E402
+from modelcheck.backends.c import Compile  # noqa: E402
 from modelcheck.backends.python.system import TransitionSystem  # noqa: E402
 from modelcheck.engine.levels import search_levels  # noqa: E402
+from modelcheck.engine.native import native_search  # noqa: E402
 from modelcheck.engine.search import search  # noqa: E402
 from modelcheck.engine.store import collision_probability  # noqa: E402
 from modelcheck.lang.source import load, load_text  # noqa: E402
@@ -64,6 +70,7 @@ class Case:
     spin: tuple[str, dict[str, str], str] | None = None  # .pml, -D for spin, pan flags
     quick: bool = True
     symmetry: bool = True  # False: --no-symmetry, for a symmetric spec's unreduced row
+    engine: str = "python"  # or "native"
 
     @property
     def constants(self) -> str:
@@ -72,14 +79,17 @@ class Case:
             _, n, k = self.spec.split(":")
             words = [f"{n} threads", f"K={k}"]
         mode = self.store + (f", {self.workers} workers" if self.workers > 1 else "") + \
-            ("" if self.symmetry else ", no symmetry")
+            ("" if self.symmetry else ", no symmetry") + \
+            (f", {self.engine}" if self.engine != "python" else "")
         return " ".join(([self.variant] if self.variant else []) + words) + f" [{mode}]"
 
 
 PETERSON = "benchmarks/models/peterson.spec"
 OSV = "specs/osv_visibility.spec"
 STOP_WORLD = "specs/stop_world.spec"
+STOP_WORLD_5 = "stop_world:threads5"  # STOP_WORLD with room for NM=4, see stop_world_5()
 NM3 = {"NM": "3"}
+NM4 = {"NM": "4"}
 SIGNALS = "tests/symmetric/signals.spec"
 
 CASES = [
@@ -94,11 +104,19 @@ CASES = [
          spin=("osv_levels.pml", {"T": "6"}, "-E"), quick=False),
     Case("sw2-w1", "bdwgc stop-world", STOP_WORLD, "master_fix", {}, "fingerprint"),
     Case("sw2-w2", "bdwgc stop-world", STOP_WORLD, "master_fix", {}, "fingerprint", 2),
-    Case("sw3", "bdwgc stop-world", STOP_WORLD, "master_fix", NM3, quick=False),
+    Case("sw3", "bdwgc stop-world", STOP_WORLD, "master_fix", NM3, quick=False,
+         spin=("stop_world.pml", NM3, "")),
+    Case("sw3-native", "bdwgc stop-world", STOP_WORLD, "master_fix", NM3, engine="native",
+         spin=("stop_world.pml", NM3, "")),
     Case("sw3-w1", "bdwgc stop-world", STOP_WORLD, "master_fix", NM3, "fingerprint",
          quick=False),
     Case("sw3-w2", "bdwgc stop-world", STOP_WORLD, "master_fix", NM3, "fingerprint", 2,
          quick=False),
+    # 90.8 million states: the Python engine would take about 40 minutes at its NM=3 rate, so
+    # only the native one runs it (exact store, about 5 GB); SPIN needs about 9 GB (88 bytes
+    # a state) and a larger hash table (-w27).
+    Case("sw4-native", "bdwgc stop-world, threads 5", STOP_WORLD_5, "master_fix", NM4,
+         engine="native", spin=("stop_world.pml", NM4, "-w27"), quick=False),
     Case("signals-sym", "fork/signal, symmetric tid", SIGNALS),
     Case("signals-nosym", "fork/signal, symmetric tid", SIGNALS, symmetry=False),
     Case("counters-1m", "synthetic counters", "counters:2:999", store="fingerprint"),
@@ -107,10 +125,34 @@ CASES = [
 ]
 
 
+def stop_world_5() -> str:
+    """specs/stop_world.spec with a fifth thread id, so that NM=4 compiles: its pool is
+    `threads 4` (the collector and mutators 1..3) and its loops over the mutators step
+    gi 1 -> 2 -> 3. Four edits, nothing else; for NM <= 3 the counts stay those of the
+    spec itself (the fifth id is never used)."""
+    text = (ROOT / STOP_WORLD).read_text(encoding="utf-8")
+    edits = [  # (old, new, how often old must occur)
+        ("threads 4;", "threads 5;", 1),
+        ("(NM >= 3 && t == 3);", "(NM >= 3 && t == 3) || (NM >= 4 && t == 4);", 1),
+        ("if NM >= 3 { spawn mutator(); }",
+         "if NM >= 3 { spawn mutator(); }\n        if NM >= 4 { spawn mutator(); }", 1),
+        ("if gi == 1 { gi = 2; } else { gi = 3; }",
+         "if gi == 1 { gi = 2; } else if gi == 2 { gi = 3; } else { gi = 4; }", 3),
+    ]
+    for old, new, count in edits:
+        if text.count(old) != count:
+            raise RuntimeError(f"{STOP_WORLD} changed: '{old}' occurs {text.count(old)} "
+                               f"times, not {count}; update stop_world_5()")
+        text = text.replace(old, new)
+    return text
+
+
 def compile_case(case: Case) -> TransitionSystem:
     if case.spec.startswith("counters:"):
         _, n, k = case.spec.split(":")
         spec = load_text(counters(int(n), int(k)))
+    elif case.spec == STOP_WORLD_5:
+        spec = load_text(stop_world_5(), STOP_WORLD_5)
     else:
         spec = load(ROOT / case.spec)
     return compile_variant(spec, case.variant,
@@ -120,13 +162,18 @@ def compile_case(case: Case) -> TransitionSystem:
 def run_case(case: Case) -> dict[str, object]:
     """In the child process: compile, search, measure."""
     ts = compile_case(case)
+    verifier = Compile(ts.model).verifier() if case.engine == "native" else None
+    children = sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])  # the C compiler's
     cpu = time.process_time()
-    if case.store == "exact" and case.workers == 1:
+    if verifier is not None:
+        outcome = native_search(ts, verifier, fingerprints=case.store == "fingerprint")
+    elif case.store == "exact" and case.workers == 1:
         outcome = search(ts)
     else:
         outcome = search_levels(ts, workers=case.workers)
     s = outcome.stats
-    cpu = time.process_time() - cpu + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
+    cpu = time.process_time() - cpu + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]) \
+        - children
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss += case.workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss \
         if case.workers > 1 else 0
@@ -178,11 +225,23 @@ def run_spin(pml: str, defines: dict[str, str], flags: str) -> dict[str, object]
         if m is None:
             raise RuntimeError(f"no '{pattern}' in pan's output:\n{out}")
         return float(m.group(1))
+    def count(what: str) -> tuple[int, int]:
+        """A count pan prints with 8 significant digits (`%9.8g`): 441639490 comes out as
+        4.4163949e+08. The value, and how far off it may be (0 when printed in full)."""
+        m = re.search(r"([\d.]+)(?:e\+(\d+))? " + what, out)
+        if m is None:
+            raise RuntimeError(f"no '{what}' in pan's output:\n{out}")
+        digits, exponent = m.group(1), int(m.group(2) or 0)
+        decimals = len(digits.partition(".")[2])
+        return round(float(digits) * 10 ** exponent), \
+            (5 * 10 ** (exponent - decimals - 1) if exponent > decimals else 0)
     seconds = grab(r"elapsed time ([\d.e+-]+) seconds")
+    states, states_off = count("states, stored")
+    transitions, transitions_off = count("transitions")
     # pan's CPU time includes clearing its hash table (hundreds of MB) before the search;
     # its elapsed time is the search alone, so the smaller of the two is the search's CPU.
-    return {"states": int(grab(r"(\d+) states, stored")),
-            "transitions": int(grab(r"(\d+) transitions")),
+    return {"states": states, "states_off": states_off,
+            "transitions": transitions, "transitions_off": transitions_off,
             "seconds": seconds, "cpu": min(cpu, seconds),
             "rss_mib": grab(r"([\d.]+)\s+total actual memory usage"),
             "errors": int(grab(r"errors: (\d+)"))}
@@ -203,6 +262,8 @@ def main() -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="the subset that runs in a minute")
     ap.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
+    ap.add_argument("--only", metavar="NAMES",
+                    help="these cases only (comma-separated, e.g. sw3,sw4-native)")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -213,6 +274,14 @@ def main() -> None:
     if shutil.which("spin") is None or shutil.which("gcc") is None:
         sys.exit("bench: spin and gcc are needed (Debian packages spin, gcc)")
     cases = [c for c in CASES if c.quick or not args.quick]
+    if args.only:
+        if args.write:
+            sys.exit("bench: --write records a whole run, not --only")
+        names = args.only.split(",")
+        unknown = set(names) - {c.name for c in CASES}
+        if unknown:
+            sys.exit(f"bench: no case {', '.join(sorted(unknown))}")
+        cases = [c for c in CASES if c.name in names]
     load_before = os.getloadavg()
     lines = ["| tool | model | constants | distinct states | transitions | seconds | "
              "states/s | CPU s | states/CPU s | bytes/state stored | peak RSS MiB |",
@@ -241,12 +310,22 @@ def main() -> None:
 
 
 def spin_note(case: Case, r: dict[str, object], sp: dict[str, object]) -> str:
-    same = "equal" if r["states"] == sp["states"] else "DIFFERENT"
+    def near(mine: object, spin: object, off: object) -> bool:
+        return abs(int(mine) - int(spin)) <= int(off)  # type: ignore[call-overload]
+
+    rounded = " (as far as pan prints it, 8 significant digits)"
+    same = "equal" if near(r["states"], sp["states"], sp["states_off"]) else "DIFFERENT"
+    same += rounded if sp["states_off"] else ""
     wall = float(sp["seconds"]) and float(r["seconds"]) / float(sp["seconds"])  # type: ignore[arg-type]
     cpu = float(r["cpu"]) / max(float(sp["cpu"]), 1e-3)  # type: ignore[arg-type]
+    steps = ("SPIN counts one transition more: it counts the step into the initial state"
+             + (rounded if sp["transitions_off"] else "") + "."
+             if near(int(r["transitions"]) + 1, sp["transitions"], sp["transitions_off"])  # type: ignore[call-overload]
+             else f"Transition counts DIFFERENT (mcheck {r['transitions']:,}, SPIN "
+             f"{sp['transitions']:,}; SPIN should count exactly one more, the step into the "
+             "initial state).")
     return (f"{case.name}: state counts {same} (mcheck {r['states']:,}, SPIN {sp['states']:,}); "
-            f"SPIN is {wall:.1f}x as fast in wall-clock time, {cpu:.1f}x in CPU time. SPIN "
-            "counts one transition more: it counts the step into the initial state.")
+            f"SPIN is {wall:.1f}x as fast in wall-clock time, {cpu:.1f}x in CPU time. {steps}")
 
 
 def targets(results: dict[str, dict[str, object]]) -> list[str]:
@@ -255,13 +334,14 @@ def targets(results: dict[str, dict[str, object]]) -> list[str]:
     def rate(name: str) -> float:
         return float(results[name]["states"]) / float(results[name]["seconds"])  # type: ignore[arg-type]
 
-    r = rate("peterson4")
-    p4 = results["peterson4"]
-    per_cpu = float(p4["states"]) / float(p4["cpu"])  # type: ignore[arg-type]
-    out.append(f"target >= 150,000 states/s on Peterson N=4, one process: {r:,.0f} -> "
-               + ("met" if r >= 150_000 else f"MISSED by {150_000 - r:,.0f} states/s")
-               + f" ({per_cpu:,.0f} states per CPU second, which is what the load does not "
-               "change)")
+    r = rate("peterson4") if "peterson4" in results else 150_000  # not run (--only)
+    if "peterson4" in results:
+        p4 = results["peterson4"]
+        per_cpu = float(p4["states"]) / float(p4["cpu"])  # type: ignore[arg-type]
+        out.append(f"target >= 150,000 states/s on Peterson N=4, one process: {r:,.0f} -> "
+                   + ("met" if r >= 150_000 else f"MISSED by {150_000 - r:,.0f} states/s")
+                   + f" ({per_cpu:,.0f} states per CPU second, which is what the load does "
+                   "not change)")
     if r < 150_000:
         out.append("where one process spends its time on Peterson N=4 (cProfile, own time):\n"
                    + "\n".join(f"    - `{line}`" for line in spawn_profile("peterson4")))
@@ -275,7 +355,7 @@ def targets(results: dict[str, dict[str, object]]) -> list[str]:
                    + f"; collision probability at {most:,} states about "
                    f"{collision_probability(most):.1e} (n^2/2^65)")
     for tag, label in (("sw3", "NM=3"), ("sw2", "NM=2 (quick stand-in for NM=3)")):
-        if f"{tag}-w2" in results:
+        if f"{tag}-w2" in results and f"{tag}-w1" in results:
             speedup = results[f"{tag}-w1"]["seconds"] / results[f"{tag}-w2"]["seconds"]  # type: ignore[operator]
             work = results[f"{tag}-w2"]["cpu"] / results[f"{tag}-w1"]["cpu"]  # type: ignore[operator]
             out.append(f"target >= 1.7x with 2 workers on stop-world {label}: {speedup:.2f}x -> "
