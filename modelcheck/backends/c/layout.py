@@ -64,8 +64,10 @@ def layout(model: Model) -> Layout:
 
 
 def pack_source(lay: Layout) -> str:
-    """C functions `pack` (unpacked -> packed bytes) and `unpack` (the reverse)."""
-    put = [f"    uint64_t w[{lay.words}] = {{0}};"]
+    """C functions `pack_words` (unpacked -> the packed state's words; the runtime stores
+    their first PACKED bytes) and `unpack` (bytes -> unpacked). Hashing reads the words before they are
+    stored as bytes: reading back just-written bytes as words would stall the CPU."""
+    put = [f"    memset(w, 0, sizeof(uint64_t) * {lay.words});"]
     get = [f"    uint64_t w[{lay.words}] = {{0}};", "    memcpy(w, in, PACKED);"]
     for k, f in enumerate(lay.fields):
         lo, none = f.slot.lo, f.slot.none
@@ -79,8 +81,8 @@ def pack_source(lay: Layout) -> str:
         if none:
             value = f"({raw} == 0 ? NONE : (int64_t)({raw} - 1 + (uint64_t)({_c(lo)})))"
         get.append(f"    v[{k}] = {value};")
-    put.append("    memcpy(out, w, PACKED);")
-    return ("static void pack(const int64_t *v, uint8_t *out) {\n" + "\n".join(put) + "\n}\n\n"
+    return ("static inline void pack_words(const int64_t *v, uint64_t *w) {\n"
+            + "\n".join(put) + "\n}\n\n"
             "static void unpack(const uint8_t *in, int64_t *v) {\n" + "\n".join(get) + "\n}\n")
 
 

@@ -34,7 +34,7 @@ void mc_free(search_t *s) {
     for (int64_t b = 0; b < s->blocks; b++) { free(s->arena[b]); free(s->parents[b]); }
     free(s->arena); free(s->parents); free(s->ids); free(s->fps);
     free(s->cur); free(s->nxt); free(s->cur_fp); free(s->nxt_fp);
-    free(s->initial); free(s->initial_fp);
+    free(s->initial); free(s->initial_fp); free(s->pending);
     if (s->log) fclose(s->log);
     free(s);
 }
@@ -42,8 +42,7 @@ void mc_free(search_t *s) {
 /* an initial state (from the Python side, in `init` order): 1 if new, 0 if seen */
 int mc_add_initial(search_t *s, const int64_t *v) {
     uint8_t p[PACKED];
-    pack(v, p);
-    uint64_t h = hash_state(p), key = h;
+    uint64_t h = pack_hash(v, p), key = h;
     int r;
     if (s->team) r = team_add_initial(s, v, p, h, &key);
     else if (s->fp_mode) r = store_fp(s, p, h, NO_PARENT);
@@ -82,7 +81,7 @@ void mc_counts(search_t *s, int64_t *out) {
             if (!s->fp_mode) bytes += sh->n * (int64_t)(PACKED + sizeof(uint64_t));
         }
     } else {
-        bytes = (int64_t)(s->cap * (s->fp_mode ? sizeof(uint64_t) : sizeof(uint32_t)));
+        bytes = (int64_t)(s->cap * sizeof(uint64_t));
         if (!s->fp_mode) bytes += s->n * (int64_t)(PACKED + sizeof(uint32_t));
     }
     out[5] = bytes;

@@ -123,8 +123,7 @@ static void worker_fail(worker_t *w, int prop, int kind, uint64_t key, int64_t d
 static void par_emit(ctx_t *c, const int64_t *v) {
     worker_t *w = c->w;
     uint8_t p[PACKED];
-    pack(v, p);
-    uint64_t h = hash_state(p);
+    uint64_t h = pack_hash(v, p);
     w->fired[c->pc]++;
     uint64_t key = ((uint64_t)w->rank << KEY_BITS) + 1 + (uint64_t)c->results++;
     cbuf_t *b = &w->out[h % (uint64_t)w->s->team->threads];

@@ -30,6 +30,10 @@ struct team;
 static void par_emit(ctx_t *c, const int64_t *v);
 static void par_happen(ctx_t *c, int kind, int prop);
 
+/* a successor waiting to be stored: a state's successors are hashed first, their table
+ * slots fetched into the cache meanwhile, and stored after (in the same order) */
+typedef struct { uint64_t h; uint8_t p[PACKED]; } pending_t;
+
 typedef struct {
     int prop, kind, me, pc;
     int64_t depth;
@@ -45,7 +49,7 @@ struct search {
     uint8_t **arena;
     uint32_t **parents;
     int64_t blocks, blocks_cap;
-    uint32_t *ids;
+    uint64_t *ids;                /* hash's high half << 32 | index + 1 */
     /* fingerprint store */
     uint64_t *fps;
     uint8_t *cur, *nxt;
@@ -71,6 +75,8 @@ struct search {
     int64_t cur_depth;
     uint8_t cur_packed[PACKED];
     ctx_t ctx;
+    pending_t *pending;
+    int64_t npending, pending_cap;
     /* replaying a path: the successor wanted, and whether it was met */
     int finding, found;
     uint64_t find_fp;
@@ -85,10 +91,9 @@ static inline uint64_t fmix(uint64_t k) {
     return k ^ (k >> 33);
 }
 
-/* a packed state's 64-bit hash: the table index and, in fingerprint mode, its identity */
-static uint64_t hash_state(const uint8_t *p) {
-    uint64_t w[NWORDS] = {0};
-    memcpy(w, p, PACKED);
+/* a packed state's 64-bit hash (of its words): the table index and, in fingerprint mode,
+ * its identity */
+static inline uint64_t hash_words(const uint64_t *w) {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ PACKED;
     for (int i = 0; i < NWORDS; i++) {
         uint64_t k = w[i] * 0x87c37b91114253d5ULL;
@@ -99,6 +104,20 @@ static uint64_t hash_state(const uint8_t *p) {
     if (h == 0) h = 1;                 /* 0 marks an empty table slot */
     if (h == NO_PARENT) h -= 1;
     return h;
+}
+
+static uint64_t hash_state(const uint8_t *p) {
+    uint64_t w[NWORDS] = {0};
+    memcpy(w, p, PACKED);
+    return hash_words(w);
+}
+
+/* pack an unpacked state into p and return its hash */
+static inline uint64_t pack_hash(const int64_t *v, uint8_t *p) {
+    uint64_t w[NWORDS];
+    pack_words(v, w);
+    memcpy(p, w, PACKED);
+    return hash_words(w);
 }
 
 static inline uint64_t home(uint64_t h, uint64_t cap) {
@@ -121,14 +140,21 @@ static inline uint32_t *parent_at(search_t *s, int64_t i) {
     return s->parents[i / BLOCK] + i % BLOCK;
 }
 
+/* the table index of a hash: from its high half only, which the exact table keeps */
+static inline uint64_t home_hi(uint64_t h, uint64_t cap) {
+    return home(h & 0xFFFFFFFF00000000ULL, cap);
+}
+
 static void grow_ids(search_t *s) {
     uint64_t cap = s->cap * 3 / 2 + 64;
-    uint32_t *ids = grab(cap * sizeof *ids, s);
+    uint64_t *ids = grab(cap * sizeof *ids, s);
     if (!ids) return;
-    for (int64_t i = 0; i < s->n; i++) {
-        uint64_t j = home(hash_state(state_at(s, i)), cap);
+    for (uint64_t i = 0; i < s->cap; i++) {
+        uint64_t e = s->ids[i];
+        if (!e) continue;
+        uint64_t j = home_hi(e, cap);
         while (ids[j]) if (++j == cap) j = 0;
-        ids[j] = (uint32_t)(i + 1);
+        ids[j] = e;
     }
     free(s->ids);
     s->ids = ids;
@@ -137,11 +163,12 @@ static void grow_ids(search_t *s) {
 
 /* the index of a stored state, or -1 with *slot where it would go */
 static int64_t find_exact(search_t *s, const uint8_t *p, uint64_t h, uint64_t *slot) {
-    uint64_t j = home(h, s->cap);
+    uint64_t j = home_hi(h, s->cap), tag = h >> 32;
     for (;;) {
-        uint32_t e = s->ids[j];
+        uint64_t e = s->ids[j];
         if (!e) { *slot = j; return -1; }
-        if (!memcmp(state_at(s, e - 1), p, PACKED)) return e - 1;
+        if (e >> 32 == tag && !memcmp(state_at(s, (int64_t)(uint32_t)e - 1), p, PACKED))
+            return (int64_t)(uint32_t)e - 1;
         if (++j == s->cap) j = 0;
     }
 }
@@ -167,10 +194,10 @@ static int store_exact(search_t *s, const uint8_t *p, uint64_t h, uint64_t paren
     }
     memcpy(state_at(s, s->n), p, PACKED);
     *parent_at(s, s->n) = parent == NO_PARENT ? NO_INDEX : (uint32_t)parent;
-    s->ids[slot] = (uint32_t)(s->n + 1);
+    s->ids[slot] = (h & 0xFFFFFFFF00000000ULL) | (uint64_t)(s->n + 1);
     *key = (uint64_t)s->n;
     s->n++;
-    if (++s->used * 10 > s->cap * 6) grow_ids(s);
+    if (++s->used * 4 > s->cap * 3) grow_ids(s);
     return 1;
 }
 
@@ -254,28 +281,48 @@ static void check_state(search_t *s, const int64_t *v, uint64_t key, int64_t dep
     }
 }
 
-/* a state a step made: stored and checked if new, cut off at a limit */
+/* a state a step made: kept for `store_pending`, its table slot fetched meanwhile */
 static void emit(ctx_t *c, const int64_t *v) {
     if (c->w) { par_emit(c, v); return; }
     search_t *s = c->s;
-    uint8_t p[PACKED];
-    pack(v, p);
-    uint64_t h = hash_state(p);
+    if (s->npending == s->pending_cap) {
+        s->pending_cap = s->pending_cap * 2 + 64;
+        pending_t *more = realloc(s->pending, (size_t)s->pending_cap * sizeof *more);
+        if (!more) { s->fatal = 2; return; }
+        s->pending = more;
+    }
+    pending_t *q = &s->pending[s->npending];
+    q->h = pack_hash(v, q->p);
     if (s->finding) {
-        if (!s->found && h == s->find_fp) { s->found = 1; memcpy(s->found_packed, p, PACKED); }
+        if (!s->found && q->h == s->find_fp) { s->found = 1; memcpy(s->found_packed, q->p, PACKED); }
         return;
     }
+    s->npending++;
     s->fired[c->pc]++;
     c->results++;
-    uint64_t key = h;
-    int r = s->fp_mode ? store_fp(s, p, h, s->cur_key) : store_exact(s, p, h, s->cur_key, &key);
-    if (r < 0) {
-        if (!s->fatal) note(s, s->frontier_full ? N_DEPTH : N_STATES);
-        return;
+    __builtin_prefetch(s->fp_mode ? (void *)&s->fps[home(q->h, s->cap)]
+                                  : (void *)&s->ids[home_hi(q->h, s->cap)]);
+}
+
+/* the successors of the state just expanded, in order: stored and checked if new, cut off
+ * at a limit */
+static void store_pending(search_t *s) {
+    int64_t v[W];
+    for (int64_t k = 0; k < s->npending; k++) {
+        pending_t *q = &s->pending[k];
+        uint64_t key = q->h;
+        int r = s->fp_mode ? store_fp(s, q->p, q->h, s->cur_key)
+                           : store_exact(s, q->p, q->h, s->cur_key, &key);
+        if (r < 0) {
+            if (!s->fatal) note(s, s->frontier_full ? N_DEPTH : N_STATES);
+            continue;
+        }
+        if (r == 0) continue;
+        if (s->cur_depth + 1 > s->deepest) s->deepest = s->cur_depth + 1;
+        unpack(q->p, v);
+        check_state(s, v, key, s->cur_depth + 1, q->p);
     }
-    if (r == 0) return;
-    if (s->cur_depth + 1 > s->deepest) s->deepest = s->cur_depth + 1;
-    check_state(s, v, key, s->cur_depth + 1, p);
+    s->npending = 0;
 }
 
 static void happen(ctx_t *c, int kind, int prop) {
@@ -336,6 +383,7 @@ static int single_run(search_t *s, int64_t budget) {
         unpack(s->cur_packed, v);
         s->ctx.results = 0;
         expand(&s->ctx, v);
+        store_pending(s);
         if (!s->ctx.results && s->check_deadlock && alive(v))
             record(s, DEADLOCK_PROP, V_DEADLOCK, s->depth, s->cur_key, s->cur_packed);
         s->next++;
