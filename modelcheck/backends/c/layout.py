@@ -65,8 +65,9 @@ def layout(model: Model) -> Layout:
 
 def pack_source(lay: Layout) -> str:
     """C functions `pack_words` (unpacked -> the packed state's words; the runtime stores
-    their first PACKED bytes) and `unpack` (bytes -> unpacked). Hashing reads the words before they are
-    stored as bytes: reading back just-written bytes as words would stall the CPU."""
+    their first PACKED bytes) and `unpack` (bytes -> unpacked). Hashing reads the words
+    before they are stored as bytes: reading back just-written bytes as words would stall
+    the CPU."""
     put = [f"    memset(w, 0, sizeof(uint64_t) * {lay.words});"]
     get = [f"    uint64_t w[{lay.words}] = {{0}};", "    memcpy(w, in, PACKED);"]
     for k, f in enumerate(lay.fields):
