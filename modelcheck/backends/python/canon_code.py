@@ -249,6 +249,11 @@ def _pointee(lay: Layout, slot: int, x: int, role: str) -> list[str]:
     return [f"(-1 if (t := s[{slot}]) is None else s[{lay.tb} + t * {lay.stride}])"]
 
 
+def _tuple(items: list[str]) -> str:
+    """A tuple display of `items`, the empty one included (an id with no signature)."""
+    return f"({', '.join(items)},)" if items else "()"
+
+
 def _sig_lines(lay: Layout) -> list[str]:
     """Body lines leaving O0.. (each thread's block layout) and r0.. ((signature, id) pairs)."""
     lines = []
@@ -266,7 +271,7 @@ def _sig_lines(lay: Layout) -> list[str]:
                 [f"s[{p}] == {k}" for p in lay.top_values[x]] + \
                 [f"s[{p}] >> {k} & 1" for p in lay.top_masks[x]]
             if x != lay.tid:
-                lines.append(f"    r{x}.append((({', '.join(items)},), {k}))")
+                lines.append(f"    r{x}.append(({_tuple(items)}, {k}))")
                 continue
             b = lay.tb + k * lay.stride
             per_layout = []
@@ -276,7 +281,7 @@ def _sig_lines(lay: Layout) -> list[str]:
                     [e for p, (y, role) in at if role != "mask"
                      for e in _pointee(lay, b + p, y, role)] + \
                     [f"s[{b + p}].bit_count()" for p, (_, role) in at if role == "mask"]
-                per_layout.append(f"r{x}.append((({', '.join(own + items)},), {k}))")
+                per_layout.append(f"r{x}.append(({_tuple(own + items)}, {k}))")
             lines += _dispatch(lay, f"O{k}", "pass", per_layout)
     return lines
 
