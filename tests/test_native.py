@@ -90,6 +90,39 @@ def test_constructs_are_the_same_on_both_engines(name: str) -> None:
     assert seen(native) == seen(python)
 
 
+# A step that cannot be evaluated ends what the thread runs from that state: in the Python
+# back end the signal-handler entries and the other destructors come after it in one
+# generator, which the error stops (the native engine once went on to them).
+STOPPED_BY_AN_ERROR = {
+    "a signal after a failing step": """
+var x: 0..3 = 0;
+var arr: array[0..1] of bool = [false];
+var hit: bool = false;
+handler sig { h: { hit = true; } }
+thread t() { i: { install sig; } a: { x = 2; } b: { arr[x] = true; } c: { skip; } }
+start t();
+option deadlock = false;
+""",
+    "a destructor after a failing one": """
+var arr: array[0..1] of bool = [false];
+var x: 0..3 = 2;
+var n: 0..3 = 0;
+destructor one { arr[x] = true; }
+destructor two { n = n + 1; }
+thread t() { reg: { on_exit one; on_exit two; } }
+start t();
+option deadlock = false;
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(STOPPED_BY_AN_ERROR))
+def test_an_evaluation_error_ends_the_thread_s_results(name: str) -> None:
+    python, native = both(load_text(STOPPED_BY_AN_ERROR[name]), None)
+    assert seen(native) == seen(python)
+    assert python.properties[-1].status == "violated"
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("limits", [Limits(max_states=700), Limits(max_depth=5),
                                     Limits(max_states=1, max_depth=0)])

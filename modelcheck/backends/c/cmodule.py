@@ -103,8 +103,7 @@ class _Module:
                 path = Path(where, next_pc=nxt,
                             handler=t.index if t.kind == "handler" else None)
                 out.append(self.function(f"s_{step.pc}", step.body, path))
-                cases.append(f"    case {step.pc}: s_{step.pc}(c, s, me, tb); "
-                             + " ".join(entries) + " break;")
+                cases.append(self.case(step.pc, [f"s_{step.pc}(c, s, me, tb);", *entries]))
         lay = m.layout
         for h in m.handlers:
             bit = f"{1 << h.index}LL"
@@ -122,17 +121,22 @@ class _Module:
             out.append(self.function(f"x_{d.index}", d.body, Path(where, terminal="dtor"),
                                      (guard, f"v[tb + {lay.dtors}] &= ~{bit};")))
         if m.destructors:
-            cases.append(f"    case {M.PC_EXITING}: "
-                         + " ".join(f"x_{d.index}(c, s, me, tb);" for d in m.destructors)
-                         + " " + " ".join(entries) + " break;")
+            cases.append(self.case(M.PC_EXITING, [
+                *(f"x_{d.index}(c, s, me, tb);" for d in m.destructors), *entries]))
         out.append("static void expand(ctx_t *c, const int64_t *s) {\n"
                    "    for (int me = 0; me < POOL; me++) {\n"
                    "        int tb = TB + me * STRIDE;\n"
                    f"        if (s[tb] < {M.PC_EXITING}) continue;\n"
-                   "        c->me = me; c->pc = (int)s[tb];\n"
+                   "        c->me = me; c->pc = (int)s[tb]; c->bad = 0;\n"
                    "        switch (s[tb]) {\n" + "\n".join("    " + x for x in cases)
                    + "\n        }\n    }\n}")
         return "\n".join(out) + "\n"
+
+    def case(self, pc: int, calls: list[str]) -> str:
+        """What a thread at `pc` runs: its step, exit destructors, signal-handler entries.
+        An evaluation error ends it, as it ends the Python back end's generator of them."""
+        body = " ".join([calls[0], *(f"if (!c->bad) {call}" for call in calls[1:])])
+        return f"    case {pc}: {body} break;"
 
     def function(self, name: str, body: tuple[M.Stmt, ...], path: Path,
                  prologue: tuple[str, str] | None = None) -> str:

@@ -26,6 +26,7 @@ typedef struct ctx {
     int me;       /* the thread whose step runs */
     int pc;       /* its pc in the state being expanded */
     int results;  /* results (successors and happenings) of the state so far */
+    int bad;      /* the running step could not be evaluated */
 } ctx_t;
 
 static void emit(ctx_t *c, const int64_t *v);

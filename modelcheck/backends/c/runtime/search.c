@@ -279,6 +279,7 @@ static void emit(ctx_t *c, const int64_t *v) {
 }
 
 static void happen(ctx_t *c, int kind, int prop) {
+    if (kind == H_EVAL) c->bad = 1;
     if (c->w) { par_happen(c, kind, prop); return; }
     search_t *s = c->s;
     if (s->finding) return;
