@@ -123,6 +123,19 @@ def test_an_evaluation_error_ends_the_thread_s_results(name: str) -> None:
     assert python.properties[-1].status == "violated"
 
 
+def test_a_set_holding_63_is_not_none() -> None:
+    """A set of 64 values holding 63 alone is the int64 pattern of NONE: read as a set."""
+    src = """
+var bits: set of 0..63 = {};
+thread t() { a: { bits = bits | {63}; } b: { bits = bits | {1}; } }
+start t();
+invariant NO-BOTH: !(63 in bits && 1 in bits);
+"""
+    python, native = both(load_text(src), None)
+    assert seen(native) == seen(python)
+    assert python.counterexamples[0].steps[1].state[0] == 1 << 63
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("limits", [Limits(max_states=700), Limits(max_depth=5),
                                     Limits(max_states=1, max_depth=0)])
