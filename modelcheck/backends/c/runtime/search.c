@@ -39,6 +39,7 @@ typedef struct {
 
 struct search {
     int fp_mode, stop_at_first, check_deadlock, started;
+    int canonical;                /* symmetry reduction: store each state's canonical form */
     struct team *team;            /* the threads, when there are several (parallel.c) */
     int64_t max_states, max_depth;
     /* exact store */
@@ -254,15 +255,51 @@ static void check_state(search_t *s, const int64_t *v, uint64_t key, int64_t dep
     }
 }
 
-/* a state a step made: stored and checked if new, cut off at a limit */
+/* a result of a held step (kind 0: the state v), kept until the step is done */
+static void keep(ctx_t *c, int kind, int prop, const int64_t *v) {
+    if (c->nheld == c->held_cap) {
+        int64_t cap = c->held_cap * 2 + 16;
+        int64_t *held = realloc(c->held, (size_t)cap * (W + 2) * sizeof *held);
+        if (!held) { c->s->fatal = 2; return; }
+        c->held = held;
+        c->held_cap = cap;
+    }
+    int64_t *r = c->held + c->nheld++ * (W + 2);
+    r[0] = kind;
+    r[1] = prop;
+    if (v) memcpy(r + 2, v, W * sizeof *v);
+}
+
+/* a held step is done: its results if none failed, else only the failure */
+static void release(ctx_t *c) {
+    c->hold = 0;
+    if (c->bad) {
+        c->nheld = 0;
+        happen(c, H_EVAL, 0);
+        return;
+    }
+    for (int64_t i = 0; i < c->nheld; i++) {
+        int64_t *r = c->held + i * (W + 2);
+        if (r[0]) happen(c, (int)r[0], (int)r[1]);
+        else emit(c, r + 2);
+    }
+    c->nheld = 0;
+}
+
+/* a state a step made: stored (in canonical form under symmetry) and checked if new,
+ * cut off at a limit. Replaying a path looks for the successor whose stored form has
+ * the fingerprint wanted, and keeps the state itself: a trace is a real execution. */
 static void emit(ctx_t *c, const int64_t *v) {
+    if (c->hold) { keep(c, 0, 0, v); return; }
     if (c->w) { par_emit(c, v); return; }
     search_t *s = c->s;
+    int64_t buf[W];
+    const int64_t *u = s->canonical ? canon(v, buf) : v;
     uint8_t p[PACKED];
-    pack(v, p);
+    pack(u, p);
     uint64_t h = hash_state(p);
     if (s->finding) {
-        if (!s->found && h == s->find_fp) { s->found = 1; memcpy(s->found_packed, p, PACKED); }
+        if (!s->found && h == s->find_fp) { s->found = 1; pack(v, s->found_packed); }
         return;
     }
     s->fired[c->pc]++;
@@ -275,11 +312,15 @@ static void emit(ctx_t *c, const int64_t *v) {
     }
     if (r == 0) return;
     if (s->cur_depth + 1 > s->deepest) s->deepest = s->cur_depth + 1;
-    check_state(s, v, key, s->cur_depth + 1, p);
+    check_state(s, u, key, s->cur_depth + 1, p);
 }
 
 static void happen(ctx_t *c, int kind, int prop) {
     if (kind == H_EVAL) c->bad = 1;
+    if (c->hold) {
+        if (kind != H_EVAL) keep(c, kind, prop, NULL);  /* the failure: when released */
+        return;
+    }
     if (c->w) { par_happen(c, kind, prop); return; }
     search_t *s = c->s;
     if (s->finding) return;
