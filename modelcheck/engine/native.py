@@ -97,7 +97,8 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
                   progress: Callable[[Progress], None] | None = None,
                   progress_every: float = 5.0, threads: int = 1) -> Outcome:
     """`threads` above 1 search level by level (`runtime/parallel.c`), as the Python level
-    search does: the same verdicts and traces as one thread."""
+    search does: the same verdicts and traces as one thread. Under symmetry reduction
+    (`ts.canon`) states are stored in the canonical form of the Python back end."""
     model, lib, lay = ts.model, v.lib, v.layout
     limits = limits or Limits()
     names = [p.name for p in model.properties]
@@ -108,7 +109,8 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
         os.close(fd)
     handle = ffi.gc(lib.mc_new(int(fingerprints), _or(limits.max_states),
                                _or(limits.max_depth), int(stop_at_first),
-                               int(model.check_deadlock), log.encode(), threads),
+                               int(model.check_deadlock), log.encode(), threads,
+                               int(ts.canon is not None)),
                       lib.mc_free)
     if log:
         weakref.finalize(handle, _remove, log)

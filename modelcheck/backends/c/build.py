@@ -24,7 +24,7 @@ import cffi
 
 CDEF = """
 typedef struct search search_t;
-search_t *mc_new(int, int64_t, int64_t, int, int, const char *, int);
+search_t *mc_new(int, int64_t, int64_t, int, int, const char *, int, int);
 void mc_free(search_t *);
 int mc_add_initial(search_t *, const int64_t *);
 void mc_mark_violated(search_t *, int);
@@ -38,6 +38,7 @@ int mc_shape(int *);
 void mc_states(search_t *, int64_t, int64_t, int64_t *);
 void mc_pc_counts(search_t *, int64_t *);
 void mc_changed(search_t *, int8_t *);
+void mc_canon(const int64_t *, int64_t *);
 """
 FLAGS = ["-O2", "-shared", "-fPIC", "-std=gnu11", "-pthread", "-w"]
 

@@ -14,6 +14,7 @@ from importlib.resources import files
 
 from ...ir import model as M
 from ...ir.walk import statements
+from .ccanon import CanonC
 from .cexpr import CExpr, Unsupported, Where
 from .cstmt import CStmt, Path
 from .layout import Layout, layout, pack_source
@@ -27,8 +28,6 @@ def runtime(name: str) -> str:
 
 def c_source(model: M.Model) -> tuple[str, Layout]:
     """The C source of the model's verifier, and the layout of its states."""
-    if model.symmetric:
-        raise Unsupported("symmetry reduction")
     lay = layout(model)
     gen = _Module(model, lay)
     return gen.source(), lay
@@ -53,8 +52,18 @@ class _Module:
         head = "".join(f"#define {k} {v}\n" for k, v in defines.items())
         return "\n".join([
             f"/* the native verifier of {m.name}, variant {m.variant} (generated) */",
-            head, runtime("head.h"), pack_source(self.lay), self.defs(), self.invariants(),
-            self.threads(), runtime("search.c"), runtime("parallel.c"), runtime("api.c")])
+            head, runtime("head.h"), pack_source(self.lay), self.canon(), self.defs(),
+            self.invariants(), self.threads(), runtime("search.c"), runtime("parallel.c"),
+            runtime("api.c")])
+
+    def canon(self) -> str:
+        """The canonical form of a state under the spec's `symmetric` declarations (the
+        search asks for it only when symmetry reduction is on); else the state itself."""
+        if not self.m.symmetric:
+            return ("static const int64_t *canon(const int64_t *v, int64_t *out) {\n"
+                    "    (void)out;\n    return v;\n}\n")
+        gen = CanonC(self.m, self.lay)
+        return "\n".join([gen.head(), runtime("canon.c"), gen.functions()])
 
     # ------------------------------------------------------------ defs, invariants
     def defs(self) -> str:
@@ -103,8 +112,8 @@ class _Module:
                 path = Path(where, next_pc=nxt,
                             handler=t.index if t.kind == "handler" else None)
                 out.append(self.function(f"s_{step.pc}", step.body, path))
-                cases.append(f"    case {step.pc}: s_{step.pc}(c, s, me, tb); "
-                             + " ".join(entries) + " break;")
+                cases.append(self.case(step.pc, [f"s_{step.pc}(c, s, me, tb);", *entries],
+                                       bool(m.handlers) or M.branches(step.body)))
         lay = m.layout
         for h in m.handlers:
             bit = f"{1 << h.index}LL"
@@ -122,17 +131,26 @@ class _Module:
             out.append(self.function(f"x_{d.index}", d.body, Path(where, terminal="dtor"),
                                      (guard, f"v[tb + {lay.dtors}] &= ~{bit};")))
         if m.destructors:
-            cases.append(f"    case {M.PC_EXITING}: "
-                         + " ".join(f"x_{d.index}(c, s, me, tb);" for d in m.destructors)
-                         + " " + " ".join(entries) + " break;")
+            cases.append(self.case(M.PC_EXITING, [
+                *(f"x_{d.index}(c, s, me, tb);" for d in m.destructors), *entries], True))
         out.append("static void expand(ctx_t *c, const int64_t *s) {\n"
                    "    for (int me = 0; me < POOL; me++) {\n"
                    "        int tb = TB + me * STRIDE;\n"
                    f"        if (s[tb] < {M.PC_EXITING}) continue;\n"
-                   "        c->me = me; c->pc = (int)s[tb];\n"
+                   "        c->me = me; c->pc = (int)s[tb]; c->bad = 0;\n"
                    "        switch (s[tb]) {\n" + "\n".join("    " + x for x in cases)
                    + "\n        }\n    }\n}")
         return "\n".join(out) + "\n"
+
+    def case(self, pc: int, calls: list[str], generator: bool) -> str:
+        """What a thread at `pc` runs: its step, exit destructors, signal-handler entries.
+        An evaluation error ends it, as it ends the Python back end's generator of them.
+        Under `symmetric` declarations what is a generator there (`generator`) keeps its
+        results only if none failed (`system._all_or_nothing`): they are held till done."""
+        body = " ".join([calls[0], *(f"if (!c->bad) {call}" for call in calls[1:])])
+        if generator and self.m.symmetric:
+            body = f"c->hold = 1; {body} release(c);"
+        return f"    case {pc}: {body} break;"
 
     def function(self, name: str, body: tuple[M.Stmt, ...], path: Path,
                  prologue: tuple[str, str] | None = None) -> str:

@@ -45,8 +45,10 @@ class Layout:
                 for v in state]
 
     def from_slots(self, values: list[int]) -> tuple:
-        """An unpacked native state as the Python tuple the rest of mcheck reads."""
-        return tuple(None if v == NONE else v + (1 << 64) if v < 0 and f.slot.lo >= 0 else v
+        """An unpacked native state as the Python tuple the rest of mcheck reads (`NONE` is
+        none only where a slot may hold none: elsewhere it is the set holding 63 alone)."""
+        return tuple(None if v == NONE and f.slot.none
+                     else v + (1 << 64) if v < 0 and f.slot.lo >= 0 else v
                      for v, f in zip(values, self.fields))
 
 

@@ -149,7 +149,7 @@ def _renamed(src: str, x: int, role: str, size: int) -> str:
     return f"(0 if not (m := s[{src}]) else (m & 1) << p{x}_0{' | ' + bits if bits else ''})"
 
 
-def _roles_at(roles: list[Roles]) -> dict[int, tuple[int, str]]:
+def roles_at(roles: list[Roles]) -> dict[int, tuple[int, str]]:
     out: dict[int, tuple[int, str]] = {}
     for x, r in enumerate(roles):
         for p in r.values:
@@ -183,24 +183,44 @@ def _display(items: list[tuple[int, str | None]], base: str) -> str:
     return ", ".join(parts)
 
 
-def _global_items(lay: Layout) -> list[tuple[int, str | None]]:
-    """Each top-level slot: None if it is copied as is, else its renamed expression."""
-    roles = _roles_at(lay.globals)
+@dataclass(frozen=True)
+class Source:
+    """Where a renamed state reads one top-level slot: `base`, moved by each array indexed
+    by ids that holds the slot ((type, index, element width): by width times the old id
+    the new index stands for); and the slot's role (type, "plain", "value", "nullable"
+    or "mask")."""
+
+    base: int
+    moved: list[tuple[int, int, int]]
+    role: tuple[int, str]
+
+
+def global_sources(lay: Layout) -> list[Source]:
+    """Each top-level slot's `Source`, in slot order (the C back end reads them too)."""
+    roles = roles_at(lay.globals)
     groups = [(b, w, x) for x, r in enumerate(lay.globals) for b, w, _ in r.groups]
-    items: list[tuple[int, str | None]] = []
+    out = []
     for p in range(lay.tb):
-        const, moved = p, []
+        base, moved = p, []
         for b, w, x in groups:
             if b <= p < b + lay.sizes[x] * w:
                 k = (p - b) // w
-                const -= k * w
-                moved.append(f"q{x}_{k}*{w}")
-        x, role = roles.get(p, (0, "plain"))
-        if not moved and role == "plain":
+                base -= k * w
+                moved.append((x, k, w))
+        out.append(Source(base, moved, roles.get(p, (0, "plain"))))
+    return out
+
+
+def _global_items(lay: Layout) -> list[tuple[int, str | None]]:
+    """Each top-level slot: None if it is copied as is, else its renamed expression."""
+    items: list[tuple[int, str | None]] = []
+    for p, src in enumerate(global_sources(lay)):
+        x, role = src.role
+        if not src.moved and role == "plain":
             items.append((p, None))
             continue
-        src = " + ".join([str(const), *moved]) if moved else str(p)
-        items.append((p, _renamed(src, x, role, lay.sizes[x])))
+        at = " + ".join([str(src.base), *(f"q{y}_{k}*{w}" for y, k, w in src.moved)])
+        items.append((p, _renamed(at, x, role, lay.sizes[x])))
     return items
 
 
@@ -225,7 +245,7 @@ def _rename_lines(lay: Layout) -> list[str]:
         lines.append(f"    {', '.join(f'p{x}_{k}' for k in range(size))}, = P{x}")
     renamed = []
     for roles in lay.blocks:
-        at = _roles_at(roles)
+        at = roles_at(roles)
         items = [(p, None if p not in at else _renamed(f"b + {p}", *at[p], lay.sizes[at[p][0]]))
                  for p in range(lay.stride)]
         renamed.append(f"B = ({_display(items, 'b + ')},)")
@@ -249,6 +269,11 @@ def _pointee(lay: Layout, slot: int, x: int, role: str) -> list[str]:
     return [f"(-1 if (t := s[{slot}]) is None else s[{lay.tb} + t * {lay.stride}])"]
 
 
+def _tuple(items: list[str]) -> str:
+    """A tuple display of `items`, the empty one included (an id with no signature)."""
+    return f"({', '.join(items)},)" if items else "()"
+
+
 def _sig_lines(lay: Layout) -> list[str]:
     """Body lines leaving O0.. (each thread's block layout) and r0.. ((signature, id) pairs)."""
     lines = []
@@ -266,17 +291,17 @@ def _sig_lines(lay: Layout) -> list[str]:
                 [f"s[{p}] == {k}" for p in lay.top_values[x]] + \
                 [f"s[{p}] >> {k} & 1" for p in lay.top_masks[x]]
             if x != lay.tid:
-                lines.append(f"    r{x}.append((({', '.join(items)},), {k}))")
+                lines.append(f"    r{x}.append(({_tuple(items)}, {k}))")
                 continue
             b = lay.tb + k * lay.stride
             per_layout = []
             for L, roles in enumerate(lay.blocks):
-                at = sorted(_roles_at(roles).items())
+                at = sorted(roles_at(roles).items())
                 own = [_display([(b + p, None) for p in lay.plain[L]], "")] + \
                     [e for p, (y, role) in at if role != "mask"
                      for e in _pointee(lay, b + p, y, role)] + \
                     [f"s[{b + p}].bit_count()" for p, (_, role) in at if role == "mask"]
-                per_layout.append(f"r{x}.append((({', '.join(own + items)},), {k}))")
+                per_layout.append(f"r{x}.append(({_tuple(own + items)}, {k}))")
             lines += _dispatch(lay, f"O{k}", "pass", per_layout)
     return lines
 

@@ -7,11 +7,12 @@
  */
 
 search_t *mc_new(int fp_mode, int64_t max_states, int64_t max_depth, int stop_at_first,
-                 int check_deadlock, const char *log_path, int threads) {
+                 int check_deadlock, const char *log_path, int threads, int canonical) {
     search_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->fp_mode = fp_mode; s->max_states = max_states; s->max_depth = max_depth;
     s->stop_at_first = stop_at_first; s->check_deadlock = check_deadlock;
+    s->canonical = canonical;
     s->ctx.s = s;
     s->cap = 1024;
     if (fp_mode) {
@@ -34,27 +35,37 @@ void mc_free(search_t *s) {
     for (int64_t b = 0; b < s->blocks; b++) { free(s->arena[b]); free(s->parents[b]); }
     free(s->arena); free(s->parents); free(s->ids); free(s->fps);
     free(s->cur); free(s->nxt); free(s->cur_fp); free(s->nxt_fp);
-    free(s->initial); free(s->initial_fp); free(s->pending);
+    free(s->initial); free(s->initial_fp); free(s->pending); free(s->ctx.held);
     if (s->log) fclose(s->log);
     free(s);
 }
 
-/* an initial state (from the Python side, in `init` order): 1 if new, 0 if seen */
+/* an initial state (from the Python side, in `init` order): 1 if new, 0 if seen. Under
+ * symmetry its canonical form is stored, and the state itself is what its invariants are
+ * checked on and what a replayed path starts from (as in the Python engine). */
 int mc_add_initial(search_t *s, const int64_t *v) {
-    uint8_t p[PACKED];
-    uint64_t h = pack_hash(v, p), key = h;
+    int64_t buf[W];
+    uint8_t p[PACKED], real[PACKED];
+    uint64_t h = pack_hash(s->canonical ? canon(v, buf) : v, p), key = h;
+    pack(v, real);
     int r;
-    if (s->team) r = team_add_initial(s, v, p, h, &key);
+    if (s->team) r = team_add_initial(s, p, h, &key);
     else if (s->fp_mode) r = store_fp(s, p, h, NO_PARENT);
     else r = store_exact(s, p, h, NO_PARENT, &key);
     if (r <= 0) return 0;
     if (s->fp_mode) {
         int64_t cap = s->initial_cap;
-        if (!push(s, &s->initial, &s->initial_fp, &s->n_initial, &cap, p, h)) return 0;
+        if (!push(s, &s->initial, &s->initial_fp, &s->n_initial, &cap, real, h)) return 0;
         s->initial_cap = cap;
     }
-    check_state(s, v, key, 0, p);
+    check_state(s, v, key, 0, real);
     return 1;
+}
+
+/* the canonical form of a state (symmetry reduction), for the tests */
+void mc_canon(const int64_t *v, int64_t *out) {
+    const int64_t *c = canon(v, out);
+    if (c != out) memcpy(out, c, W * sizeof *out);
 }
 
 /* a property the Python side found violated already (while building initial states) */

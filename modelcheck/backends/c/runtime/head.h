@@ -5,7 +5,8 @@
  * model: pack/unpack, defs, invariants, steps and `expand`. search.c follows and is the
  * same for every model. Steps hand each successor to `emit` and everything else a step
  * produces (a failed assertion or range check, an expression that cannot be evaluated,
- * no thread id left) to `happen`; they never know how states are stored.
+ * no thread id left) to `happen`; they never know how states are stored. Under symmetry
+ * `canon` (generated before the steps) gives the form in which a state is stored.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,10 +27,15 @@ typedef struct ctx {
     int me;       /* the thread whose step runs */
     int pc;       /* its pc in the state being expanded */
     int results;  /* results (successors and happenings) of the state so far */
+    int bad;      /* the running step could not be evaluated */
+    int hold;     /* hold the step's results until it is done (search.c `release`) */
+    int64_t *held;  /* held results, W + 2 slots each: kind (0 a state), prop, state */
+    int64_t nheld, held_cap;
 } ctx_t;
 
 static void emit(ctx_t *c, const int64_t *v);
 static void happen(ctx_t *c, int kind, int prop);
+static void release(ctx_t *c);
 static void overflow(ctx_t *c);
 
 static inline void clear(int64_t *v, int from, int to) {

@@ -122,8 +122,9 @@ static void worker_fail(worker_t *w, int prop, int kind, uint64_t key, int64_t d
 
 static void par_emit(ctx_t *c, const int64_t *v) {
     worker_t *w = c->w;
+    int64_t buf[W];
     uint8_t p[PACKED];
-    uint64_t h = pack_hash(v, p);
+    uint64_t h = pack_hash(w->s->canonical ? canon(v, buf) : v, p);
     w->fired[c->pc]++;
     uint64_t key = ((uint64_t)w->rank << KEY_BITS) + 1 + (uint64_t)c->results++;
     cbuf_t *b = &w->out[h % (uint64_t)w->s->team->threads];
@@ -356,6 +357,7 @@ static void team_free(search_t *s) {
         worker_t *w = &t->workers[k];
         for (int j = 0; w->out && j < t->threads; j++) free(w->out[j].items);
         free(w->out);
+        free(w->ctx.held);
     }
     free(t->shards); free(t->workers); free(t->tids);
     free(t->order); free(t->order_fps); free(t->merged); free(t->spare);
@@ -480,8 +482,7 @@ static void next_frontier(search_t *s) {
 }
 
 /* an initial state of a search on several threads (0 if it was seen already) */
-static int team_add_initial(search_t *s, const int64_t *v, const uint8_t *p, uint64_t h,
-                            uint64_t *key) {
+static int team_add_initial(search_t *s, const uint8_t *p, uint64_t h, uint64_t *key) {
     struct team *t = s->team;
     int k = (int)(h % (uint64_t)t->threads);
     shard_t *sh = &t->shards[k];
@@ -506,7 +507,6 @@ static int team_add_initial(search_t *s, const int64_t *v, const uint8_t *p, uin
     t->order[t->order_n++] = id_of(k, local);
     s->n++;
     *key = s->fp_mode ? h : id_of(k, local);
-    (void)v;
     return 1;
 }
 

@@ -43,6 +43,7 @@ typedef struct {
 
 struct search {
     int fp_mode, stop_at_first, check_deadlock, started;
+    int canonical;                /* symmetry reduction: store each state's canonical form */
     struct team *team;            /* the threads, when there are several (parallel.c) */
     int64_t max_states, max_depth;
     /* exact store */
@@ -110,6 +111,13 @@ static uint64_t hash_state(const uint8_t *p) {
     uint64_t w[NWORDS] = {0};
     memcpy(w, p, PACKED);
     return hash_words(w);
+}
+
+/* pack an unpacked state into p */
+static inline void pack(const int64_t *v, uint8_t *p) {
+    uint64_t w[NWORDS];
+    pack_words(v, w);
+    memcpy(p, w, PACKED);
 }
 
 /* pack an unpacked state into p and return its hash */
@@ -281,8 +289,43 @@ static void check_state(search_t *s, const int64_t *v, uint64_t key, int64_t dep
     }
 }
 
-/* a state a step made: kept for `store_pending`, its table slot fetched meanwhile */
+/* a result of a held step (kind 0: the state v), kept until the step is done */
+static void keep(ctx_t *c, int kind, int prop, const int64_t *v) {
+    if (c->nheld == c->held_cap) {
+        int64_t cap = c->held_cap * 2 + 16;
+        int64_t *held = realloc(c->held, (size_t)cap * (W + 2) * sizeof *held);
+        if (!held) { c->s->fatal = 2; return; }
+        c->held = held;
+        c->held_cap = cap;
+    }
+    int64_t *r = c->held + c->nheld++ * (W + 2);
+    r[0] = kind;
+    r[1] = prop;
+    if (v) memcpy(r + 2, v, W * sizeof *v);
+}
+
+/* a held step is done: its results if none failed, else only the failure */
+static void release(ctx_t *c) {
+    c->hold = 0;
+    if (c->bad) {
+        c->nheld = 0;
+        happen(c, H_EVAL, 0);
+        return;
+    }
+    for (int64_t i = 0; i < c->nheld; i++) {
+        int64_t *r = c->held + i * (W + 2);
+        if (r[0]) happen(c, (int)r[0], (int)r[1]);
+        else emit(c, r + 2);
+    }
+    c->nheld = 0;
+}
+
+/* a state a step made: kept for `store_pending` in its stored form (canonical under
+ * symmetry), its table slot fetched meanwhile. Replaying a path looks for the successor
+ * whose stored form has the fingerprint wanted, and keeps the state itself: a trace is a
+ * real execution. */
 static void emit(ctx_t *c, const int64_t *v) {
+    if (c->hold) { keep(c, 0, 0, v); return; }
     if (c->w) { par_emit(c, v); return; }
     search_t *s = c->s;
     if (s->npending == s->pending_cap) {
@@ -292,9 +335,10 @@ static void emit(ctx_t *c, const int64_t *v) {
         s->pending = more;
     }
     pending_t *q = &s->pending[s->npending];
-    q->h = pack_hash(v, q->p);
+    int64_t buf[W];
+    q->h = pack_hash(s->canonical ? canon(v, buf) : v, q->p);
     if (s->finding) {
-        if (!s->found && q->h == s->find_fp) { s->found = 1; memcpy(s->found_packed, q->p, PACKED); }
+        if (!s->found && q->h == s->find_fp) { s->found = 1; pack(v, s->found_packed); }
         return;
     }
     s->npending++;
@@ -326,6 +370,11 @@ static void store_pending(search_t *s) {
 }
 
 static void happen(ctx_t *c, int kind, int prop) {
+    if (kind == H_EVAL) c->bad = 1;
+    if (c->hold) {
+        if (kind != H_EVAL) keep(c, kind, prop, NULL);  /* the failure: when released */
+        return;
+    }
     if (c->w) { par_happen(c, kind, prop); return; }
     search_t *s = c->s;
     if (s->finding) return;
