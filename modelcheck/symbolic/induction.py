@@ -80,9 +80,9 @@ class Prover:
         solver = z3.Solver()
         solver.set("timeout", self.timeout_ms)
         solver.add(*facts)
-        outside = self.enc.outside_epr(z3.And(facts))
         result = solver.check()
-        return result, solver.model() if result == z3.sat else solver.reason_unknown(), outside
+        got = solver.model() if result == z3.sat else solver.reason_unknown()
+        return result, got, self.enc.outside_epr(z3.And(facts))
 
     def wellformed(self) -> str | None:
         """Why the facts every query assumes of its first state are not shown inductive."""
