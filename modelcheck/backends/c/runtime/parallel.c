@@ -20,6 +20,7 @@
  * is expanded; its parent links go to the same log as with one thread.
  */
 
+#include <malloc.h>
 #include <pthread.h>
 
 #define KEY_BITS 24
@@ -34,7 +35,8 @@ typedef struct { cand_t *items; int64_t n, cap; } cbuf_t;
 typedef struct { uint64_t key, id; } entry_t;
 
 typedef struct {
-    uint64_t *table;               /* exact: local index + 1; fingerprints: the fingerprint */
+    uint64_t *table;               /* exact: hash's high half << 32 | local index + 1;
+                                      fingerprints: the fingerprint */
     uint64_t cap, used;
     uint64_t *level;               /* fingerprints: this level's new ones -> local + 1 */
     uint64_t level_cap;
@@ -182,8 +184,7 @@ static void shard_grow(search_t *s, shard_t *sh) {
     for (uint64_t i = 0; i < sh->cap; i++) {
         uint64_t e = sh->table[i];
         if (!e) continue;
-        uint64_t h = s->fp_mode ? e : hash_state(sh->states + (size_t)(e - 1) * PACKED);
-        uint64_t j = home(h, cap);
+        uint64_t j = s->fp_mode ? home(e, cap) : home_hi(e, cap);
         while (table[j]) if (++j == cap) j = 0;
         table[j] = e;
     }
@@ -218,8 +219,12 @@ static int level_room(search_t *s, shard_t *sh, int64_t n) {
 
 /* a candidate in its shard: its local index; a new one is stored (its key kept), one of
  * an earlier level gives -1, and so does one cut off by a depth limit (*cut set) */
+static inline uint64_t shard_home(search_t *s, shard_t *sh, uint64_t h) {
+    return s->fp_mode ? home(h, sh->cap) : home_hi(h, sh->cap);
+}
+
 static int64_t shard_store(search_t *s, shard_t *sh, const cand_t *c, int *cut) {
-    uint64_t j = home(c->h, sh->cap);
+    uint64_t j = shard_home(s, sh, c->h), tag = c->h >> 32;
     for (;;) {
         uint64_t e = sh->table[j];
         if (!e) break;
@@ -228,8 +233,10 @@ static int64_t shard_store(search_t *s, shard_t *sh, const cand_t *c, int *cut) 
                 uint64_t mine = *level_slot(sh, c->h);
                 return mine ? (int64_t)(mine - 1) : -1;
             }
-        } else if (!memcmp(sh->states + (size_t)(e - 1) * PACKED, c->p, PACKED)) {
-            return (int64_t)(e - 1) >= sh->level_first ? (int64_t)(e - 1) : -1;
+        } else if (e >> 32 == tag) {
+            int64_t local = (int64_t)(uint32_t)e - 1;
+            if (!memcmp(sh->states + (size_t)local * PACKED, c->p, PACKED))
+                return local >= sh->level_first ? local : -1;
         }
         if (++j == sh->cap) j = 0;
     }
@@ -248,10 +255,10 @@ static int64_t shard_store(search_t *s, shard_t *sh, const cand_t *c, int *cut) 
         return -1;
     }
     memcpy(sh->states + (size_t)local * PACKED, c->p, PACKED);
-    sh->table[j] = s->fp_mode ? c->h : (uint64_t)(local + 1);
+    sh->table[j] = s->fp_mode ? c->h : (c->h & 0xFFFFFFFF00000000ULL) | (uint64_t)(local + 1);
     sh->keys[fresh] = NO_KEY;
     sh->n++;
-    if (++sh->used * 10 > sh->cap * (s->fp_mode ? 7 : 6)) shard_grow(s, sh);
+    if (++sh->used * 4 > sh->cap * 3) shard_grow(s, sh);
     return local;
 }
 
@@ -264,6 +271,8 @@ static void phase_store(worker_t *w) {
     for (int k = 0; k < t->threads; k++) {
         cbuf_t *b = &t->workers[k].out[w->id];
         for (int64_t i = 0; i < b->n && !s->fatal; i++) {
+            if (i + 8 < b->n)  /* the table slot of a candidate soon to come */
+                __builtin_prefetch(&sh->table[shard_home(s, sh, b->items[i + 8].h)]);
             int64_t local = shard_store(s, sh, &b->items[i], &cut);
             if (local < 0) continue;
             uint64_t *key = &sh->keys[local - sh->level_first];
@@ -316,6 +325,10 @@ static void all(search_t *s, int phase) {
 }
 
 static int team_new(search_t *s, int threads) {
+    /* Growing tables and arrays free large blocks; returned to the kernel (munmap), each
+     * would interrupt every other thread to flush its TLB. Keep them in the heap. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     struct team *t = calloc(1, sizeof *t);
     if (!t) return 0;
     s->team = t;
