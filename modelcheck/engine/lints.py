@@ -71,8 +71,9 @@ def _never_fired(ts: TransitionSystem, states: StoredStates) -> list[Lint]:
     counts = states.pc_counts(offsets, len(ts.pc_counters()))
     reached = {pc: counts[pc] for pc in steps}
     budget = REPLAY_BUDGET
-    for state in states:
-        if budget <= 0 or not any(wanted.values()):
+    live = {pc for pc, w in wanted.items() if w and reached[pc]}  # pcs still to be seen firing
+    for state in states.scan(offsets, live):
+        if budget <= 0 or not live:
             break
         for me, off in enumerate(offsets):
             pc = state[off]
@@ -87,6 +88,8 @@ def _never_fired(ts: TransitionSystem, states: StoredStates) -> list[Lint]:
                 wanted[pc].discard(None)
                 branch = next((c[1] for c in choices if c[0] == "either"), None)
                 wanted[pc].discard(branch)
+            if not wanted[pc]:
+                live.discard(pc)
     out = []
     if budget <= 0:
         undecided = [f"{t.name}.{st.label}" for pc, (t, st) in steps.items() if wanted[pc]]

@@ -77,6 +77,21 @@ class NativeStates(NativeStore):
             values = list(out[0:n * w])
             yield from (lay.from_slots(values[k * w:(k + 1) * w]) for k in range(n))
 
+    def scan(self, offsets: list[int], pcs: set[int]) -> Iterator[tuple]:
+        lay, w = self.v.layout, self.v.layout.width
+        shape = ffi.new("int[4]")
+        self.v.lib.mc_shape(shape)  # W, PACKED, NPC, NPROPS
+        out, nxt = ffi.new("int64_t[]", w * self.BATCH), ffi.new("int64_t *")
+        position = 0
+        while pcs:
+            mask = ffi.new("int8_t[]", [pc in pcs for pc in range(shape[2])])
+            n = self.v.lib.mc_scan(self.handle, position, mask, self.BATCH, out, nxt)
+            values = list(out[0:n * w])
+            yield from (lay.from_slots(values[k * w:(k + 1) * w]) for k in range(n))
+            if n < self.BATCH:  # the C side stops short only at the end
+                return
+            position = nxt[0]
+
     def pc_counts(self, offsets: list[int], pcs: int) -> list[int]:
         shape = ffi.new("int[4]")
         self.v.lib.mc_shape(shape)  # W, PACKED, NPC, NPROPS

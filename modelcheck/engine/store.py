@@ -50,6 +50,11 @@ class StoredStates(Protocol):
         """For each pc, how many (state, thread) pairs have the thread waiting there."""
         ...
 
+    def scan(self, offsets: list[int], pcs: set[int]) -> Iterator[tuple]:
+        """The stored states, in order, with some thread waiting at a pc in `pcs`; the set
+        may shrink meanwhile (a state that no longer matches may still come)."""
+        ...
+
     def changed(self, slot: int) -> bool:
         """Whether some stored state holds another value in `slot` than the first one."""
         ...
@@ -72,6 +77,9 @@ class StateStore:
                 if 0 <= s[off] < pcs:
                     out[s[off]] += 1
         return out
+
+    def scan(self, offsets: list[int], pcs: set[int]) -> Iterator[tuple]:
+        return (s for s in self.states if any(s[o] in pcs for o in offsets))
 
     def changed(self, slot: int) -> bool:
         if slot not in self._changed:

@@ -38,6 +38,7 @@ int mc_shape(int *);
 void mc_states(search_t *, int64_t, int64_t, int64_t *);
 void mc_pc_counts(search_t *, int64_t *);
 void mc_changed(search_t *, int8_t *);
+int64_t mc_scan(search_t *, int64_t, const int8_t *, int64_t, int64_t *, int64_t *);
 void mc_canon(const int64_t *, int64_t *);
 """
 FLAGS = ["-O2", "-shared", "-fPIC", "-std=gnu11", "-pthread", "-w"]

@@ -243,3 +243,46 @@ void mc_changed(search_t *s, int8_t *out) {
     memset(out, 0, W);
     each(s, changed_one, &c);
 }
+
+/* whether some thread of v waits at a pc marked in pcs */
+static int waits_at(const int64_t *v, const int8_t *pcs) {
+    for (int t = 0; t < POOL; t++) {
+        int64_t pc = v[TB + t * STRIDE];
+        if (pc >= 0 && pc < NPC && pcs[pc]) return 1;
+    }
+    return 0;
+}
+
+/* the stored state at a position (shards one after the other); NULL when it was cut off */
+static const uint8_t *at_position(search_t *s, int64_t pos) {
+    if (!s->team) return state_at(s, pos);
+    for (int k = 0; k < s->team->threads; k++) {
+        shard_t *sh = &s->team->shards[k];
+        if (pos < sh->n)
+            return sh->parents[pos] == CUT_PARENT ? NULL : sh->states + (size_t)pos * PACKED;
+        pos -= sh->n;
+    }
+    return NULL;
+}
+
+static int64_t positions(search_t *s) {
+    if (!s->team) return s->n;
+    int64_t n = 0;
+    for (int k = 0; k < s->team->threads; k++) n += s->team->shards[k].n;
+    return n;
+}
+
+/* from position `start` on: up to `max` stored states with a thread waiting at a pc marked
+ * in `pcs`, unpacked into out; *next is where to go on (the number of positions: done) */
+int64_t mc_scan(search_t *s, int64_t start, const int8_t *pcs, int64_t max, int64_t *out,
+                int64_t *next) {
+    int64_t got = 0, end = positions(s), pos = start;
+    for (; pos < end && got < max; pos++) {
+        const uint8_t *p = at_position(s, pos);
+        if (!p) continue;
+        unpack(p, out + got * W);
+        got += waits_at(out + got * W, pcs);
+    }
+    *next = pos;
+    return got;
+}
