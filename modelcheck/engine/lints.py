@@ -47,7 +47,9 @@ def lints(ts: TransitionSystem, outcome: Outcome, holding: set[str]) -> list[Lin
         return [Lint("not-computed", "steps that never fired and properties over unchanged "
                      "variables are looked for in the stored states; a fingerprint store "
                      "keeps none (use --store exact)")]
-    return _never_fired(ts, store) + _unchanged(ts.model, store, holding)
+    # a complete search expanded every stored state, so its successor counts are exact
+    fired = outcome.stats.fired if outcome.complete else None
+    return _never_fired(ts, store, fired) + _unchanged(ts.model, store, holding)
 
 
 # ------------------------------------------------------------- never fired
@@ -61,17 +63,25 @@ def _branches(step: M.Step) -> list[tuple[str, tuple[M.Stmt, ...]]]:
             in enumerate(zip(e.names, e.blocks), 1)]
 
 
-def _never_fired(ts: TransitionSystem, states: StoredStates) -> list[Lint]:
+def _never_fired(ts: TransitionSystem, states: StoredStates,
+                 fired: list[int] | None) -> list[Lint]:
+    """Steps and branches no stored state fired. The search's successor counts (`fired`,
+    when exact) decide a step with none (it never fired) and, without signal handlers
+    (whose entries count at the interrupted step), a step with some and no branches;
+    the rest are replayed on the stored states where they wait."""
     m = ts.model
     steps = {pc: (t, s) for pc, (t, s) in m.steps_by_pc.items() if pc >= M.FIRST_PC}
     wanted: dict[int, set[int | None]] = {}
     for pc, (_, step) in steps.items():
         wanted[pc] = {None} | {k for k in range(1, len(_branches(step)) + 1)}
+        if fired is not None and fired[pc] and not m.handlers and len(wanted[pc]) == 1:
+            wanted[pc].clear()
     offsets = ts.pc_offsets
     counts = states.pc_counts(offsets, len(ts.pc_counters()))
     reached = {pc: counts[pc] for pc in steps}
     budget = REPLAY_BUDGET
-    live = {pc for pc, w in wanted.items() if w and reached[pc]}  # pcs still to be seen firing
+    live = {pc for pc, w in wanted.items()  # pcs still to be seen firing
+            if w and reached[pc] and (fired is None or fired[pc])}
     for state in states.scan(offsets, live):
         if budget <= 0 or not live:
             break
