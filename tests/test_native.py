@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, reject, settings
 from modelcheck.app.cli import main
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant, run_variant
-from modelcheck.backends.c import ffi, verifier
+from modelcheck.backends.c import Compile, ffi, verifier
 from modelcheck.backends.python.canon import Canonicaliser
 from modelcheck.backends.python.system import TransitionSystem
-from modelcheck.engine.outcome import Limits
+from modelcheck.engine import run
+from modelcheck.engine.outcome import Limits, Progress
 from modelcheck.engine.run import NativeRefused
 from modelcheck.engine.search import search
 from modelcheck.engine.verdict import Verdict
@@ -328,6 +329,46 @@ def test_second_run_uses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert len(os.listdir(tmp_path / "cache")) == 1
     assert main([path, "--engine", "native", "-q", "--no-report"]) in (0, 1)
     assert "engine: native (from the cache)" in capsys.readouterr().out
+
+
+def test_auto_does_not_compile_a_small_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MCHECK_CACHE", str(tmp_path / "cache"))
+    path = write(tmp_path, f"// {time.time()}\n" + CONSTRUCTS["fork, thread-locals and ancestry"])
+    assert main([path, "-q", "--no-report"]) in (0, 1)
+    assert "engine: python (done in under 0.25 s: not worth compiling)" \
+        in capsys.readouterr().out
+    assert not (tmp_path / "cache").exists() or not os.listdir(tmp_path / "cache")
+
+
+def test_auto_compiles_while_python_searches_then_switches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python search that outlasts its head start makes auto start the compiler, and
+    hand over to the native search once the library is there (the Python search here
+    lasts until then, whatever the machine's speed)."""
+    monkeypatch.setenv("MCHECK_CACHE", str(tmp_path / "cache"))
+    looks: list[float] = []
+
+    def slow_search(ts: object, limits: Limits, first: bool,
+                    progress: Callable[[Progress], None], every: float) -> None:
+        began = time.monotonic()
+        while time.monotonic() - began < 120:
+            looks.append(time.monotonic() - began)
+            progress(Progress(0, 0, 0, 0, 0.0))
+            time.sleep(every)
+        raise AssertionError("the compiler never finished")
+
+    spec = load_text(f"// {time.time()}\n" + CONSTRUCTS["fork, thread-locals and ancestry"])
+    python = run_variant(spec, None, RunConfig(engine="python"))[1]
+    monkeypatch.setattr(run, "search", slow_search)
+    started: list[float] = []
+    real_start = Compile.start
+    monkeypatch.setattr(Compile, "start", lambda c: started.append(looks[-1]) or real_start(c))
+    v = run_variant(spec, None, RunConfig())[1]
+    assert v.engine.startswith("native (compiled in"), v.engine
+    assert started and started[0] >= run.HEAD_START  # the compiler waited for the head start
+    assert len(os.listdir(tmp_path / "cache")) == 1
+    assert seen(v) == seen(python)
 
 
 def test_no_compiler_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

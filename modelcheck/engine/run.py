@@ -5,9 +5,10 @@ fingerprints and worker processes); `native` compiles the model to C first
 (`backends.c`, `native.native_search`). `auto` uses native whenever it can: a model it
 does not compile yet, a missing compiler or a search only Python can finish fall back
 to Python, and the result says so. When the library is not in the cache yet, auto
-starts the Python search while the compiler runs, and switches to the native search
-once it is ready: a small model is done before the compiler is, a large one loses
-well under a second. Both engines give the same verdicts, counts and traces.
+starts with the Python search, starts the compiler only when that search is still
+running after `HEAD_START`, and switches to the native search once the library is
+ready: a small model never waits for (or pays for) a compiler, a large one loses well
+under a second. Both engines give the same verdicts, counts and traces.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .search import search
 
 ENGINES = ("auto", "native", "python")
 POLL = 0.05  # seconds between two looks at the compiler while Python searches
+HEAD_START = 0.25  # seconds of Python search before the compiler starts
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,12 @@ def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome,
             raise
         where = f" (line {refused.pos.line})" if refused.pos.line else ""
         return _python(ts, job), Engine("python", f"native: {refused.message}{where}")
-    if engine == "auto" and not compile_.ready():
+    if engine == "auto" and not compile_.cached:
         try:
-            return _python(ts, job, compile_), Engine("python", "done before the native "
-                                                      "verifier had compiled")
+            outcome = _python(ts, job, compile_)
+            return outcome, Engine("python", "done before the native verifier had "
+                                   "compiled" if compile_.started else "done in under "
+                                   f"{HEAD_START} s: not worth compiling")
         except _Ready:
             pass
     try:
@@ -98,12 +102,16 @@ def _compile(ts: TransitionSystem, job: Search) -> Compile:
 
 
 def _python(ts: TransitionSystem, job: Search, racing: Compile | None = None) -> Outcome:
-    """The Python search; while `racing` compiles, stop (`_Ready`) when it is done."""
+    """The Python search; with `racing`, start its compiler after `HEAD_START` and stop
+    (`_Ready`) once it is done."""
     progress, every = job.progress, job.progress_every
     if racing is not None:
-        last = [time.monotonic()]
+        began = time.monotonic()
+        last = [began]
 
         def watch(p: Progress) -> None:
+            if time.monotonic() - began >= HEAD_START:
+                racing.start()
             if racing.ready():
                 raise _Ready
             if job.progress is not None and time.monotonic() - last[0] >= job.progress_every:

@@ -30,11 +30,23 @@ class Verifier:
 
 class Compile:
     """A model's verifier on its way: generated now (or `Unsupported`), compiled by a child
-    process unless the cache has it (`ready`), loaded by `verifier`."""
+    process from `start` on unless the cache has it (`ready`), loaded by `verifier`."""
 
     def __init__(self, model: Model) -> None:
         source, self.layout = c_source(model)
         self.build = Build(source)
+
+    @property
+    def cached(self) -> bool:
+        return self.build.cached
+
+    @property
+    def started(self) -> bool:
+        """Whether the compiler was ever started (it may have been cancelled since)."""
+        return self.build.began > 0
+
+    def start(self) -> None:
+        self.build.start()
 
     def ready(self) -> bool:
         return self.build.ready()

@@ -76,16 +76,21 @@ def compiler() -> list[str]:
 
 
 class Build:
-    """The library of one C source: found in the cache, or being compiled by a child
-    process, so that a caller can do something else (search with Python) meanwhile."""
+    """The library of one C source: found in the cache, or compiled by a child process
+    once `start`ed, so that a caller can do something else (search with Python) meanwhile
+    and need not compile at all when that is enough."""
 
     def __init__(self, source: str) -> None:
-        cc = compiler()
-        digest = hashlib.sha256("\0".join([*cc, *FLAGS, source]).encode()).hexdigest()[:32]
-        self.path = cache_dir() / f"mc-{digest}.so"
-        self.start = time.monotonic()
+        self.cc = compiler()
+        self.source = source
+        digest = hashlib.sha256("\0".join([*self.cc, *FLAGS, source]).encode()).hexdigest()
+        self.path = cache_dir() / f"mc-{digest[:32]}.so"
+        self.began = 0.0
         self.proc: subprocess.Popen[str] | None = None
-        if self.path.exists():
+
+    def start(self) -> None:
+        """Run the compiler in the background (nothing when cached or already running)."""
+        if self.proc is not None or self.cached:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,9 +99,10 @@ class Build:
             raise NativeUnavailable(f"cannot use the cache folder {self.path.parent}: {e}") \
                 from None
         src = self.tmp / "model.c"
-        src.write_text(source, encoding="utf-8")
+        src.write_text(self.source, encoding="utf-8")
+        self.began = time.monotonic()
         try:
-            self.proc = subprocess.Popen([*cc, *FLAGS, "-o", str(self.tmp / "model.so"),
+            self.proc = subprocess.Popen([*self.cc, *FLAGS, "-o", str(self.tmp / "model.so"),
                                           str(src)], stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, text=True)
         except OSError as e:
@@ -105,13 +111,14 @@ class Build:
 
     @property
     def cached(self) -> bool:
-        return self.proc is None
+        return self.proc is None and self.path.exists()
 
     def ready(self) -> bool:
-        return self.proc is None or self.proc.poll() is not None
+        return self.cached or (self.proc is not None and self.proc.poll() is not None)
 
     def wait(self) -> Library:
-        """The loaded library (compiling it to the end first)."""
+        """The loaded library (compiling it first, or to the end)."""
+        self.start()
         compiled = self.proc is not None
         if self.proc is not None:
             output, _ = self.proc.communicate()
@@ -130,7 +137,7 @@ class Build:
             except OSError as e:
                 raise NativeUnavailable(f"cannot load {self.path}: {e}") from None
         return Library(_loaded[self.path], self.path, compiled,
-                       time.monotonic() - self.start if compiled else 0.0)
+                       time.monotonic() - self.began if compiled else 0.0)
 
     def cancel(self) -> None:
         if self.proc is not None:
