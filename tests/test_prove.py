@@ -231,6 +231,24 @@ def test_osv_fe37650_v_safe_has_a_cti(tmp_path: Path, mode: list[str],
     assert "broken conjunct 1 of 1" in out
 
 
+def test_a_proof_does_not_depend_on_what_the_process_proved_before(tmp_path: Path) -> None:
+    # z3's answers to quantified queries depend on every term its context has seen; each
+    # proof starts a context of its own, so the CTI is the same after another proof
+    args = ("--variant", "fe37650", "--property", "V-SAFE", "--unbounded")
+    _, first = prove(tmp_path, str(OSV), *args)
+    prove(tmp_path, str(OSV), "--variant", "levels")
+    _, again = prove(tmp_path, str(OSV), *args)
+    assert result(first, "V-SAFE")["cti"] is not None
+    assert result(again, "V-SAFE")["cti"] == result(first, "V-SAFE")["cti"]
+
+
+def test_bounded_cti_makes_the_invariant_false_when_it_can(tmp_path: Path) -> None:
+    # a state where V-SAFE is false explains more than one where it cannot be evaluated
+    _, doc = prove(tmp_path, str(OSV), "--variant", "fe37650", "--property", "V-SAFE")
+    broken = result(doc, "V-SAFE")["cti"]["broken_conjuncts"]
+    assert broken and "not be evaluable" not in broken[0]["text"]
+
+
 # ----------------------------------------------------------------- BMC
 def bmc_cases() -> list[tuple[str, str, int]]:
     """(spec, variant, depth) for every shipped variant where BMC is affordable: the depth of

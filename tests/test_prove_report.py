@@ -173,8 +173,7 @@ def test_report_option_writes_a_file_or_one_per_variant(tmp_path: Path) -> None:
 # ---------------------------------------------------------- the real browser
 def test_cti_page_in_chromium(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
     out, doc = tmp_path / "prove.html", tmp_path / "prove.json"
-    # a fresh process, as a user runs it: z3's choice of CTI depends on what the process
-    # asked z3 before, and only some CTIs have an explicit state to explain
+    # in a process of its own, as a user runs it
     run = subprocess.run([sys.executable, "-m", "modelcheck", "prove", str(OSV), "--variant",
                           "fe37650", "--property", "V-SAFE", "--report", str(out), "--json",
                           str(doc)], cwd=ROOT, capture_output=True, text=True)

@@ -20,6 +20,7 @@ Interface (stable; `prove` builds on it):
     enc.steps(s, t)                    # the disjuncts: [Disjunct(thread, pc, formula, what)]
     enc.moves(s, t, thread, pc)        # what the explicit engine's STEPS[pc](s, thread) yields
     enc.invariant(name, s)             # the invariant holds (and can be evaluated) in s
+    enc.defined(name, s)               # the invariant can be evaluated in s
     enc.failure(s, thread=None, pc=None)  # {prop: some step from s fails prop}
     enc.blocked(s)                     # some step needs a thread id and none is left
     enc.deadlocked(s)                  # a thread is unfinished and nothing can run
@@ -42,7 +43,7 @@ so in such states the explicit successors are a subset of z3's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import z3
 
@@ -92,12 +93,20 @@ class Encoding(Slots):
         return _failures(self.runs.init().outcomes)
 
     def invariant(self, name: str, s: SymState) -> z3.BoolRef:
+        return term(and_(self.defined(name, s), self._invariant(name, s)[0]))
+
+    def defined(self, name: str, s: SymState) -> z3.BoolRef:
+        """The invariant can be evaluated in s (no `none` used as a value, no index out of
+        range): a proof asks first for a CTI that makes it false rather than unevaluable."""
+        return term(not_(self._invariant(name, s)[1]))
+
+    def _invariant(self, name: str, s: SymState) -> tuple[Any, Any]:
+        """(value, error) of the invariant in s."""
         key = ("inv", name)
         if key not in s.cache:
             ctx = Ctx(None, None)
             p = Path((), list(s.slots), {})
-            val, err = self.exprs.visit(self.invariants[name].expr, p, ctx)
-            s.cache[key] = term(and_(not_(err), val))
+            s.cache[key] = self.exprs.visit(self.invariants[name].expr, p, ctx)
         return s.cache[key]
 
     def _succ(self, runs: list[tuple[z3.BoolRef, Run]], t: SymState) -> z3.BoolRef:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import z3
 
-from .unbounded_state import TID
+from .unbounded_state import tid_sort
 
 
 def leaves_epr(assumed: z3.BoolRef) -> list[str]:
@@ -38,7 +38,7 @@ def leaves_epr(assumed: z3.BoolRef) -> list[str]:
             walk(e.body(), positive, under_forall or universal)
             return
         if z3.is_app(e):
-            if z3.is_select(e) and e.sort() == TID and any(
+            if z3.is_select(e) and e.sort() == tid_sort() and any(
                     z3.is_var(a) for a in e.children()[1:]):
                 reasons.append("a thread-valued function (parent) applied to a quantified id")
             kind = e.decl().kind()

@@ -12,6 +12,7 @@ proof. An assertion P holds in a state when no step from it fails P.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,9 @@ class Result:
                 "counterexample": self.counterexample.json() if self.counterexample else None}
 
 
+FIRST_RLIMIT = 2_000_000  # z3's work units for the first attempt of a query (about 1 s)
+
+
 class Prover:
     """The solver calls of k-induction for one encoded variant."""
 
@@ -76,11 +80,26 @@ class Prover:
         return self.states[i]
 
     def solve(self, facts: list[z3.BoolRef]) -> tuple[z3.CheckSatResult, Any, list[str]]:
-        """(result, model or z3's reason for unknown, why the query is outside EPR)."""
-        solver = z3.Solver()
-        solver.set("timeout", self.timeout_ms)
-        solver.add(*facts)
-        result = solver.check()
+        """(result, model or z3's reason for unknown, why the query is outside EPR).
+
+        Outside EPR z3's quantifier instantiation may not end, and whether it finds a
+        model soon depends on its random seed (the OSv spec's CTI query without its lemmas:
+        0.1 s with most seeds, over a minute with one). So a query is tried with seed
+        0, 1, 2, ... under a resource limit that doubles each time, until z3 decides or
+        the timeout is spent: a seed that wanders costs a bounded share, and the
+        attempts are the same on a fast or a loaded machine."""
+        deadline = time.monotonic() + self.timeout_ms / 1000
+        attempt = 0
+        while True:
+            solver = z3.Solver()
+            solver.set("random_seed", attempt)
+            solver.set("rlimit", FIRST_RLIMIT << attempt)
+            solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+            solver.add(*facts)
+            result = solver.check()
+            if result != z3.unknown or time.monotonic() >= deadline:
+                break
+            attempt += 1
         got = solver.model() if result == z3.sat else solver.reason_unknown()
         return result, got, self.enc.outside_epr(z3.And(facts))
 

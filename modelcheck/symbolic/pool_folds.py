@@ -22,12 +22,15 @@ class Mask(NamedTuple):
     width: int
 
 
-_LITERALS: dict[Any, Any] = {}
+_LITERALS: dict[Any, Any] = {}  # z3's literals of the context in _LITERALS["ctx"]
 
 
 def term(x: Any) -> Any:
     if not isinstance(x, (int, Mask)):
         return x
+    if _LITERALS.get("ctx") is not z3.main_ctx():  # a proof started a fresh context
+        _LITERALS.clear()
+        _LITERALS["ctx"] = z3.main_ctx()
     key = (type(x), x)
     if key not in _LITERALS:
         _LITERALS[key] = z3.BoolVal(x) if isinstance(x, bool) else \

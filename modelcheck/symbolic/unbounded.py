@@ -29,7 +29,6 @@ from ..lang.errors import Pos
 from .encoder import Unsupported
 from .unbounded_expressions import Definedness, UnboundedExpressions
 from .unbounded_state import (
-    TID,
     Ctx,
     Failure,
     State,
@@ -38,6 +37,7 @@ from .unbounded_state import (
     not_supported,
     read_local,
     sort,
+    tid_sort,
     typed_value,
     where,
 )
@@ -54,7 +54,7 @@ class UnboundedEncoding:
         self.path = path
         counter = itertools.count()
         self._refuse_unsupported()
-        self.starts = [z3.Const(f"start{k}", TID) for k in range(len(model.starts))]
+        self.starts = [z3.Const(f"start{k}", tid_sort()) for k in range(len(model.starts))]
         self.exprs = UnboundedExpressions(model, path, self.starts, counter)
         self.definedness = Definedness(self.exprs)
         self.stmts = UnboundedSteps(model, path, counter, self.exprs)
@@ -95,7 +95,7 @@ class UnboundedEncoding:
         A step that would leave a range fails `bounds` and has no successor, so
         reachable states satisfy this by the semantics, not by an argument.
         """
-        x = z3.Const("x", TID)
+        x = z3.Const("x", tid_sort())
         out = [typed_value(v.type, s.globals[v.name]) for v in self.m.vars]
         pcs = [p for p in self.m.steps_by_pc] + [M.PC_UNUSED, M.PC_DONE, M.PC_FREED]
         out.append(z3.ForAll([x], z3.Or([s.pc[x] == p for p in pcs])))
@@ -108,7 +108,7 @@ class UnboundedEncoding:
 
     def wellformed(self, s: State) -> z3.BoolRef:
         """What holds of thread ids by construction; `mcheck prove` checks it is inductive."""
-        x, y = z3.Consts("x y", TID)
+        x, y = z3.Consts("x y", tid_sort())
         out = [z3.Distinct(*self.starts)] if len(self.starts) > 1 else []
         for c in self.starts:
             out += [s.pc[c] != M.PC_UNUSED, s.parent.none[c]]
@@ -121,7 +121,7 @@ class UnboundedEncoding:
 
     def init(self, s: State) -> z3.BoolRef:
         m = self.m
-        x = z3.Const("x", TID)
+        x = z3.Const("x", tid_sort())
         out = []
         for v in m.vars:
             out.append(eq(s.globals[v.name], self.exprs.visit(v.init, Ctx(s, None))))
@@ -131,7 +131,7 @@ class UnboundedEncoding:
             pc_of = z3.If(x == c, first[k], pc_of)
         out.append(z3.ForAll([x], s.pc[x] == pc_of))
         out.append(z3.ForAll([x], s.parent.none[x]))
-        y = z3.Const("y", TID)
+        y = z3.Const("y", tid_sort())
         out.append(z3.ForAll([x, y], z3.Not(s.anc[x, y])))
         for st, c in zip(m.starts, self.starts):
             t = m.templates[st.template]
@@ -166,7 +166,7 @@ class UnboundedEncoding:
         """
         key = (s.prefix, t.prefix)
         if key not in self._steps:
-            me = z3.Const(f"{t.prefix}self", TID)
+            me = z3.Const(f"{t.prefix}self", tid_sort())
             self._steps[key] = [(f"{template.name}.{step.label}", me,
                                  self._step(template, step, s, t, me))
                                 for template in self.m.templates.values()
@@ -195,7 +195,7 @@ class UnboundedEncoding:
         scratch = self.state(f"{s.prefix}fail.")
         for template in self.m.templates.values():
             for step in template.steps:
-                me = z3.Const(f"{s.prefix}fail.self", TID)
+                me = z3.Const(f"{s.prefix}fail.self", tid_sort())
                 fails: list[Failure] = []
                 self.stmts.paths(template, step, s, scratch, me, fails)
                 for f in fails:
@@ -207,7 +207,7 @@ class UnboundedEncoding:
         log: list[tuple[Pos, z3.BoolRef]] = []
         self.stmts.await_log = log
         scratch = self.state(f"{s.prefix}await.")
-        me = z3.Const(f"{s.prefix}await.self", TID)
+        me = z3.Const(f"{s.prefix}await.self", tid_sort())
         try:
             for template in self.m.templates.values():
                 for step in template.steps:

@@ -19,7 +19,7 @@ import z3
 from ..ir import model as M
 from ..ir.typesys import BoolType, EmptySetType, NoneType, OptionalType, SetType, TidType
 from .encoder import Encoder, Unsupported
-from .unbounded_state import TID, Ctx, Failure, Opt, eq, local_key, opt, value_range, where
+from .unbounded_state import Ctx, Failure, Opt, eq, local_key, opt, tid_sort, value_range, where
 
 
 class UnboundedExpressions(Encoder):
@@ -51,7 +51,7 @@ class UnboundedExpressions(Encoder):
         t = e.type
         if isinstance(t, OptionalType) or isinstance(t, NoneType):
             if e.value is None:
-                return Opt(z3.BoolVal(True), z3.Const("none!", TID) if isinstance(
+                return Opt(z3.BoolVal(True), z3.Const("none!", tid_sort()) if isinstance(
                     getattr(t, "inner", None), TidType) else z3.IntVal(0))
             return Opt(z3.BoolVal(False), self.visit_Const(M.Const(t.inner, e.value), ctx))
         if isinstance(t, BoolType):
@@ -65,7 +65,7 @@ class UnboundedExpressions(Encoder):
             if e.value:
                 raise Unsupported("not supported in --unbounded: a constant non-empty set "
                                   + where(self.path, ctx.pos))
-            return z3.K(TID, z3.BoolVal(False))
+            return z3.K(tid_sort(), z3.BoolVal(False))
         return z3.IntVal(int(e.value))
 
     def visit_GlobalPlace(self, e: M.GlobalPlace, ctx: Ctx) -> Any:
@@ -159,7 +159,7 @@ class UnboundedExpressions(Encoder):
         raise Unsupported(f"not supported in --unbounded: '{op}' {where(self.path, ctx.pos)}")
 
     def visit_SetOf(self, e: M.SetOf, ctx: Ctx) -> Any:
-        out = z3.K(TID, z3.BoolVal(False))
+        out = z3.K(tid_sort(), z3.BoolVal(False))
         for item in e.items:
             out = z3.Store(out, self.visit(item, ctx), True)
         return out
@@ -185,7 +185,7 @@ class UnboundedExpressions(Encoder):
                                     self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: u})))
                          for u in ctx.universe]
                 return z3.And(items) if e.kind == "forall" else z3.Or(items)
-            v = z3.Const(f"{e.var.name}!{e.var.uid}", TID)
+            v = z3.Const(f"{e.var.name}!{e.var.uid}", tid_sort())
             inner = ctx.with_env({**ctx.env, e.var.uid: v})
             dom = self.in_domain(e.domain, v, ctx)
             body = self.visit(e.body, inner)
@@ -250,7 +250,7 @@ class Definedness(Encoder):
     def visit_Quant(self, e: M.Quant, ctx: Ctx) -> z3.BoolRef:
         t = e.domain.type
         if isinstance(t, TidType):
-            v = z3.Const(f"{e.var.name}!{e.var.uid}", TID)
+            v = z3.Const(f"{e.var.name}!{e.var.uid}", tid_sort())
             body = self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: v}))
             dom = self.visit(e.domain.set_expr, ctx) if e.domain.set_expr is not None \
                 else z3.BoolVal(True)

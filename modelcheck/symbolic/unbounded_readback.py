@@ -17,7 +17,7 @@ import z3
 from ..ir import model as M
 from ..ir.typesys import BoolType, EnumType, OptionalType, SetType, TidType, Type
 from .unbounded import UnboundedEncoding
-from .unbounded_state import TID, Opt, State, read_local
+from .unbounded_state import Opt, State, read_local, tid_sort
 
 
 def tid_names(enc: UnboundedEncoding, zm: z3.ModelRef) -> dict[str, str]:
@@ -26,7 +26,7 @@ def tid_names(enc: UnboundedEncoding, zm: z3.ModelRef) -> dict[str, str]:
     for k, c in enumerate(enc.starts):
         names[str(zm.eval(c, model_completion=True))] = str(k)
     extra = itertools.count(len(enc.starts))
-    for u in zm.get_universe(TID) or []:
+    for u in zm.get_universe(tid_sort()) or []:
         if str(u) not in names:
             names[str(u)] = f"t{next(extra)}"
     return names
@@ -39,7 +39,7 @@ def readable(enc: UnboundedEncoding, zm: z3.ModelRef, s: State) -> dict[str, Any
     in the order z3 lists them, and only ids that are in use are shown.
     """
     m = enc.m
-    universe = zm.get_universe(TID) or []
+    universe = zm.get_universe(tid_sort()) or []
     names = tid_names(enc, zm)
 
     def value(t: Type, x: Any) -> Any:

@@ -2,7 +2,7 @@
 
 A state has as many thread ids as z3's model wants: globals are constants,
 per-thread values (`pc`, `parent`, each local) are arrays indexed by the sort
-`TID`, and `ancestor` is a relation kept in the state (`anc`). A `T?` value is
+`tid_sort()`, and `ancestor` is a relation kept in the state (`anc`). A `T?` value is
 an `Opt`, a `none` flag beside the value. What a symbolic execution over such
 states carries (`Path`, `Failure`, `Ctx`) is here too, since its expressions
 and its statements both extend it.
@@ -20,7 +20,11 @@ from ..ir.typesys import BoolType, EnumType, IntType, OptionalType, SetType, Tid
 from ..lang.errors import Pos
 from .encoder import Unsupported
 
-TID = z3.DeclareSort("Tid")
+
+def tid_sort() -> z3.SortRef:
+    """The sort of thread ids, declared in z3's current context: a module constant would
+    pin every proof to the context of the first one (see `proof_encodings.fresh_context`)."""
+    return z3.DeclareSort("Tid")
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,9 @@ def sort(t: Type, what: str) -> z3.SortRef:
     if isinstance(t, (IntType, EnumType)):
         return z3.IntSort()
     if isinstance(t, TidType):
-        return TID
+        return tid_sort()
     if isinstance(t, SetType) and isinstance(t.elem, TidType):
-        return z3.ArraySort(TID, z3.BoolSort())
+        return z3.ArraySort(tid_sort(), z3.BoolSort())
     raise Unsupported(f"not supported in --unbounded: values of type {t} ({what})")
 
 
@@ -87,7 +91,7 @@ class State:
 def _var(name: str, t: Type, indexed: bool) -> Any:
     def make(suffix: str, s: z3.SortRef) -> z3.ExprRef:
         if indexed:
-            return z3.Array(name + suffix, TID, s)
+            return z3.Array(name + suffix, tid_sort(), s)
         return z3.Const(name + suffix, s)
     if isinstance(t, OptionalType):
         return Opt(make(".none", z3.BoolSort()), make("", sort(t.inner, name)))
@@ -99,11 +103,11 @@ def new_state(m: M.Model, prefix: str) -> State:
     return State(
         prefix,
         {v.name: _var(f"{prefix}{v.name}", v.type, False) for v in m.vars},
-        z3.Array(f"{prefix}pc", TID, z3.IntSort()),
+        z3.Array(f"{prefix}pc", tid_sort(), z3.IntSort()),
         _var(f"{prefix}parent", OptionalType(TidType(0)), True),
         {f"{t.name}.{loc.name}": _var(f"{prefix}{t.name}.{loc.name}", loc.type, True)
          for t in m.templates.values() for loc in t.params + t.locals},
-        z3.Array(f"{prefix}anc", TID, TID, z3.BoolSort()))
+        z3.Array(f"{prefix}anc", tid_sort(), tid_sort(), z3.BoolSort()))
 
 
 def eq(a: Any, b: Any) -> z3.BoolRef:

@@ -22,7 +22,6 @@ from ..lang.errors import Pos
 from .encoder import Encoder, Unsupported
 from .unbounded_expressions import UnboundedExpressions
 from .unbounded_state import (
-    TID,
     Ctx,
     Failure,
     Opt,
@@ -32,6 +31,7 @@ from .unbounded_state import (
     not_supported,
     same,
     store,
+    tid_sort,
     typed_value,
 )
 
@@ -106,7 +106,7 @@ class UnboundedSteps(Encoder):
         if not isinstance(st.domain.type, TidType):
             raise Unsupported(not_supported("choose over a domain other than tid", self.path,
                                             st.pos))
-        v = z3.Const(f"{q.state.prefix}choose{next(self.counter)}", TID)
+        v = z3.Const(f"{q.state.prefix}choose{next(self.counter)}", tid_sort())
         ctx = self._ctx(st, q, me, fails)
         guard = [self.exprs.in_domain(st.domain, v, ctx)]
         env = {**q.env, st.var.uid: v}
@@ -157,11 +157,11 @@ class UnboundedSteps(Encoder):
     def visit_Spawn(self, st: M.Spawn, q: Path, me: z3.ExprRef,
                     fails: list[Failure]) -> list[Path]:
         ctx = self._ctx(st, q, me, fails)
-        c = z3.Const(f"{q.state.prefix}child{next(self.counter)}", TID)
+        c = z3.Const(f"{q.state.prefix}child{next(self.counter)}", tid_sort())
         s = q.state
         t = self.m.templates[st.template]
         q.guard.append(s.pc[c] == M.PC_UNUSED)
-        a, b = z3.Consts("a b", TID)
+        a, b = z3.Consts("a b", tid_sort())
         anc = z3.Lambda([a, b], z3.If(b == c, z3.Or(a == me, s.anc[a, me]), s.anc[a, b]))
         parent = Opt(z3.Store(s.parent.none, c, False), z3.Store(s.parent.val, c, me))
         locals_ = dict(s.locals)
