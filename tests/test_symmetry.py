@@ -118,6 +118,18 @@ start sys();
     assert (reduced.symmetry.without, reduced.symmetry.exact) == (16, True)
 
 
+def test_an_array_by_one_type_of_optional_ids_of_another() -> None:
+    """The same shape with `Val?` elements (`array[C] of R?` in the issue): the cell ids have
+    no signature. 9 pairs of none/0/1, 4 up to swapping cells and values (both none, one
+    none, one value twice, two values)."""
+    reduced, full = both(ROOT / "tests" / "symmetric" / "pointers.spec")
+    assert (reduced.stats.distinct_states, full.stats.distinct_states) == (4, 9)
+    assert verdict_table(reduced) == verdict_table(full) == \
+        {"UNSHARED": ("violated", 2), "bounds": ("holds", None)}
+    assert reduced.symmetry is not None
+    assert (reduced.symmetry.without, reduced.symmetry.exact) == (9, True)
+
+
 def test_spawning_makes_the_orbit_count_a_bound() -> None:
     """With thread creation the orbit sum only bounds the unreduced count, and says so."""
     path = ROOT / "tests" / "symmetric" / "objects.spec"
@@ -231,7 +243,7 @@ def test_invariant_trace_after_renaming() -> None:
 
 @pytest.mark.parametrize("name, variant", [("objects.spec", "early"), ("signals.spec", None),
                                            ("mixed.spec", None), ("matrix.spec", None),
-                                           ("grid.spec", None)])
+                                           ("grid.spec", None), ("pointers.spec", None)])
 def test_canonical_form_is_invariant_and_steps_commute(name: str, variant: str | None) -> None:
     """For reachable states s and random renamings g: canon(g(s)) == canon(s), and the
     successors of g(s) are, up to renaming, those of s (the transition relation is symmetric,
@@ -271,6 +283,11 @@ def _first_states(ts: TransitionSystem, n: int) -> list[tuple]:
     return search(ts, Limits(max_states=n)).store.states
 
 
+# An array indexed by one symmetric type holds only ids of another: the indexing ids have
+# empty signatures, so every state takes the search over tied orders.
+NO_SIGNATURE = {"grid.spec", "pointers.spec"}
+
+
 def every_renaming(canon: Canonicaliser, s: tuple) -> list[list[list[int]]]:
     """All renamings of the ids that may move in s, one perm per symmetric type."""
     per_sort = []
@@ -287,7 +304,8 @@ def every_renaming(canon: Canonicaliser, s: tuple) -> list[list[list[int]]]:
 
 
 @pytest.mark.parametrize("name, variant", [("mutex.spec", "racy"), ("objects.spec", "early"),
-                                           ("matrix.spec", None), ("mixed.spec", None)])
+                                           ("matrix.spec", None), ("mixed.spec", None),
+                                           ("grid.spec", None), ("pointers.spec", None)])
 def test_generated_canonical_form_against_the_whole_group(name: str, variant: str | None) -> None:
     """On every reachable state and every renaming g of it (no sampling): renaming is a
     group action, canon(g(s)) == canon(s), canon(s) is one of the g(s), and the orbit
@@ -311,7 +329,7 @@ def test_generated_canonical_form_against_the_whole_group(name: str, variant: st
         assert all(canon(gs) == rep for gs in images)
         assert canon.orbit_size(s) == len(set(images))
         paths["tied" if canon._ranked(s)[3] else "fast"] += 1
-    assert paths["fast"] and paths["tied"]
+    assert paths["tied"] and (paths["fast"] or name in NO_SIGNATURE)
 
 
 # ------------------------------------------------------------------- refused declarations
