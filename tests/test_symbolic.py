@@ -352,6 +352,31 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    # `t at w`, `t at w.b`, at a handler's step, `t.w.k` (k is also v's) and `t.id`; reading
+    # the locals of a finished thread or of one inside the handler cannot be evaluated.
+    "another thread's step and locals": """
+var seen: 0..3 = 0;
+var hits: 0..1 = 0;
+handler h { a: { hits = 1; } b: { skip; } }
+thread w(id: 0..1) {
+    var k: 0..2 = id;
+    i: { install h; }
+    a: { k = k + 1; }
+    b: { if k < 2 { goto a; } }
+}
+thread v() {
+    var k: bool = false;
+    look: { choose t in tid where t != self && t at w { seen = t.w.k + t.id; } }
+    peek: {
+        either { await 0 at w.b || 1 at h.b; k = true; }
+        or { choose t in tid where t != self { seen = t.w.k; } }
+        goto look;
+    }
+}
+start w(0); start w(1); start v();
+invariant I: forall t in tid : t at w.b -> t.w.k >= 1;
+option deadlock = false;
+""",
 }
 
 

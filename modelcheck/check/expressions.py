@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import model as M
+from ..ir.control import LocalOf
 from ..ir.typesys import (
     BOOL,
     INT,
@@ -32,12 +33,13 @@ from ..ir.typesys import (
 from ..lang import syntax as S
 from ..lang.errors import SpecError, suggest
 from .coercion import join
+from .control import Control
 from .names import Names
 from .operators import Operators
 from .scope import Scope
 
 
-class Expressions(Names, Operators):
+class Expressions(Names, Operators, Control):
     """Literals, quantifiers, conditionals, indexing and fields, over names and operators."""
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
@@ -151,7 +153,10 @@ class Expressions(Names, Operators):
         return M.IndexPlace(base.type.elem, base, idx, e.pos)
 
     def _e_FieldOf(self, e: S.FieldOf, sc: Scope, want: Type | None) -> M.TExpr:
-        base = self.plain(self.expr(e.base, sc), e.base.pos)
+        base = self.local_or_base(e, sc)
+        if isinstance(base, LocalOf):
+            return base
+        base = self.plain(base, e.base.pos)
         if not isinstance(base.type, RecordType):
             raise SpecError(f"only records have fields; this is {base.type}", e.base.pos)
         found = base.type.field(e.name)

@@ -18,6 +18,7 @@ from typing import Any
 from ..backends.base import TransitionSystem
 from ..backends.runtime import BOUND, Failure
 from ..ir import model as M
+from ..ir.control import AtStep, LocalOf
 from ..ir.walk import model_bodies, statements
 from ..lang.errors import Pos
 from .outcome import Outcome
@@ -139,8 +140,10 @@ def _slots(e: Any, m: M.Model, seen: set[str]) -> tuple[set[int], set[int]]:
         if isinstance(x, M.GlobalPlace):
             glob.update(range(x.offset, x.offset + _width(m, x.name)))
             return
-        if isinstance(x, (M.LocalPlace, M.TlsPlace)):
+        if isinstance(x, (M.LocalPlace, M.TlsPlace, LocalOf)):
             thread.add(x.slot)
+        if isinstance(x, (AtStep, LocalOf)):
+            thread.add(0)  # the pc
         if isinstance(x, M.Builtin):
             thread.update((0, 1))  # pc (status) and parent slots
             if x.name == "free_threads":

@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from . import model as M
+from .control import AtStep, LocalOf
 
 # Every concrete node of the checked model, by kind (abstract bases excluded).
 EXPRESSIONS: tuple[type[M.TExpr], ...] = (
     M.Const, M.GlobalPlace, M.LocalPlace, M.IndexPlace, M.FieldPlace, M.TlsPlace, M.Bound,
     M.SelfTid, M.Builtin, M.DefCall, M.Unary, M.Binary, M.Unwrap, M.SetOf, M.Compound,
-    M.Quant, M.Ite)
+    M.Quant, M.Ite, AtStep, LocalOf)
 STATEMENTS: tuple[type[M.Stmt], ...] = (
     M.Assign, M.Spawn, M.Let, M.If, M.Await, M.Assert, M.Either, M.Choose, M.Goto, M.Exit,
     M.Free, M.Fork, M.SigOp)

@@ -43,6 +43,9 @@ class ExpressionRules(Transformer):
     def not_member(self, meta: Any, c: list) -> S.Expr:
         return S.Unary(meta_pos(meta), "!", S.Binary(meta_pos(meta), "in", c[0], c[1]))
 
+    def at_step(self, meta: Any, c: list) -> S.Expr:
+        return S.AtStep(meta_pos(meta), c[0], str(c[1]), None if c[2] is None else str(c[2]))
+
     def union(self, meta: Any, c: list) -> S.Expr:
         return S.Binary(meta_pos(meta), "|", c[0], c[1])
 

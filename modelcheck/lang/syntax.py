@@ -269,6 +269,16 @@ class TlsOf(Expr):
     thread: Expr
 
 
+@dataclass(frozen=True)
+class AtStep(Expr):
+    """`t at worker.cs` (thread t waits at step cs of worker), `t at worker` (at any of its
+    steps)."""
+
+    thread: Expr
+    template: str
+    label: str | None
+
+
 # --------------------------------------------------------------- declarations
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..backends.runtime import EvalError
 from ..ir import model as M
+from ..ir.control import AtStep, LocalOf
 from ..ir.places import addressable
 from ..ir.typesys import IntType, SetType, Type, is_compound
 from ..ir.walk import Visitor
@@ -132,6 +133,15 @@ class Evaluator(Visitor):
     def visit_Ite(self, e: M.Ite, s: tuple, env: Env, me: int | None) -> Any:
         branch = e.then if self.value(e.test, s, env, me) else e.other
         return self.value(branch, s, env, me)
+
+    def visit_AtStep(self, e: AtStep, s: tuple, env: Env, me: int | None) -> Any:
+        return e.first <= s[self.tb(self.value(e.thread, s, env, me))] <= e.last
+
+    def visit_LocalOf(self, e: LocalOf, s: tuple, env: Env, me: int | None) -> Any:
+        t = self.value(e.thread, s, env, me)
+        if not e.first <= s[self.tb(t)] <= e.last:
+            raise EvalError(e.missing.format(t))
+        return s[self.tb(t) + e.slot]
 
     def visit_Builtin(self, e: M.Builtin, s: tuple, env: Env, me: int | None) -> Any:
         args = [self.value(a, s, env, me) for a in e.args]

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..backends.runtime import EvalError
 from ..ir import model as M
+from ..ir.control import AtStep, LocalOf
 from ..ir.typesys import is_compound
 from ..ir.values import show
 from ..ir.walk import statements
@@ -145,7 +146,8 @@ def _reads(ev: Evaluator, e: M.TExpr, s: tuple, env: Env,
 def _atoms(e: M.TExpr) -> Iterator[M.TExpr]:
     e = strip_checks(e)
     whole_array = isinstance(e, M.GlobalPlace) and is_compound(e.type)  # its element is shown
-    if (M.is_place(e) and not whole_array) or isinstance(e, (M.Builtin, M.DefCall)):
+    if (M.is_place(e) and not whole_array) or \
+            isinstance(e, (M.Builtin, M.DefCall, AtStep, LocalOf)):
         yield e
     for child in _children(e):
         yield from _atoms(child)
@@ -166,6 +168,6 @@ def _children(e: M.TExpr) -> list[M.TExpr]:
         return [e.base, e.index]
     if isinstance(e, M.FieldPlace):
         return [e.base]
-    if isinstance(e, M.TlsPlace) and e.thread is not None:
-        return [e.thread]
+    if isinstance(e, M.TlsPlace) and e.thread is not None or isinstance(e, (AtStep, LocalOf)):
+        return [e.thread]  # type: ignore[union-attr]
     return []

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import model as M
+from ..ir.control import AtStep, LocalOf
 from ..ir.typesys import EmptySetType, IntType, NoneType, SetType, Type
 from ..ir.values import decode, show, show_set
 from ..ir.walk import Visitor
@@ -111,6 +112,13 @@ class Renderer(Visitor):
 
     def visit_FieldPlace(self, e: M.FieldPlace) -> Rendered:
         return f"{self.operand(e.base, _ATOM)}.{e.name}", _ATOM
+
+    def visit_AtStep(self, e: AtStep) -> Rendered:
+        where = e.template if e.label is None else f"{e.template}.{e.label}"
+        return f"{self.operand(e.thread, 6)} at {where}", 5
+
+    def visit_LocalOf(self, e: LocalOf) -> Rendered:
+        return f"{self.operand(e.thread, _ATOM)}.{e.template}.{e.name}", _ATOM
 
     def visit_SelfTid(self, e: M.SelfTid) -> Rendered:
         return "self", _ATOM

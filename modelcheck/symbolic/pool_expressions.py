@@ -17,6 +17,7 @@ from typing import Any
 import z3
 
 from ..ir import model as M
+from ..ir.control import AtStep, LocalOf
 from ..ir.typesys import ArrayType, IntType, RecordType, SetType
 from .encoder import Encoder, Unsupported
 from .pool_folds import (
@@ -276,6 +277,21 @@ class Expressions(Encoder):
                                        eq(pc, M.PC_FREED)),
                 "freed": lambda pc: eq(pc, M.PC_FREED)}[e.name]
         return or_(*(and_(c, test(pcs[k])) for c, k in cases)), err
+
+    def visit_AtStep(self, e: AtStep, p: Path, ctx: Ctx) -> tuple[Value, z3.BoolRef]:
+        t, err = self.visit(e.thread, p, ctx)
+        pcs = [(c, p.v[self.slots.base(k)]) for c, k in self.threads.ids(t)]
+        return or_(*(and_(c, inside(pc, e.first, e.last)) for c, pc in pcs)), err
+
+    def visit_LocalOf(self, e: LocalOf, p: Path, ctx: Ctx) -> tuple[Value, z3.BoolRef]:
+        """Thread t's slot, and an error where t may stand outside the local's template."""
+        t, err = self.visit(e.thread, p, ctx)
+        out, absent = encoded(e.type, e.type.default()[0]), [err]
+        for c, k in reversed(self.threads.ids(t)):
+            b = self.slots.base(k)
+            absent.append(and_(c, not_(inside(p.v[b], e.first, e.last))))
+            out = ite(c, self.slots.from_slot(b + e.slot, e.type, p.v[b + e.slot]), out)
+        return out, or_(*absent)
 
     def ancestor(self, a: Any, b: Any, v: list[Any]) -> z3.BoolRef:
         """`_anc`: follow parent links from b at most pool times, looking for a."""

@@ -17,9 +17,21 @@ from typing import Any
 import z3
 
 from ..ir import model as M
+from ..ir.control import AtStep, LocalOf
 from ..ir.typesys import BoolType, EmptySetType, NoneType, OptionalType, SetType, TidType
 from .encoder import Encoder, Unsupported
-from .unbounded_state import Ctx, Failure, Opt, eq, local_key, opt, tid_sort, value_range, where
+from .unbounded_state import (
+    Ctx,
+    Failure,
+    Opt,
+    eq,
+    local_key,
+    opt,
+    read_local,
+    tid_sort,
+    value_range,
+    where,
+)
 
 
 class UnboundedExpressions(Encoder):
@@ -90,6 +102,22 @@ class UnboundedExpressions(Encoder):
                                      z3.And(ctx.path.guard + [v.none]), e.pos))
             ctx.path.guard.append(z3.Not(v.none))
         return v.val
+
+    def visit_AtStep(self, e: AtStep, ctx: Ctx) -> Any:
+        return _at(ctx.state.pc[self.visit(e.thread, ctx)], e)
+
+    def visit_LocalOf(self, e: LocalOf, ctx: Ctx) -> Any:
+        """Thread t's local; where t may stand outside its template the step fails, as
+        the explicit engine's read raises there."""
+        t = self.visit(e.thread, ctx)
+        if ctx.path is not None:
+            there = _at(ctx.state.pc[t], e)
+            ctx.fails.append(Failure("bounds", "a local of a thread not running its template",
+                                     z3.And(ctx.path.guard + [z3.Not(there)]), e.pos))
+            ctx.path.guard.append(there)
+        tmpl = self.m.templates[e.template]
+        loc = next(x for x in [*tmpl.params, *tmpl.locals] if x.name == e.name)
+        return read_local(ctx.state, tmpl, loc, t)
 
     def visit_Builtin(self, e: M.Builtin, ctx: Ctx) -> Any:
         s = ctx.state
@@ -222,6 +250,10 @@ class Definedness(Encoder):
         return z3.And(self.visit(e.operand, ctx),
                       z3.Not(opt(self.exprs.visit(e.operand, ctx)).none))
 
+    def visit_LocalOf(self, e: LocalOf, ctx: Ctx) -> z3.BoolRef:
+        return z3.And(self.visit(e.thread, ctx),
+                      _at(ctx.state.pc[self.exprs.visit(e.thread, ctx)], e))
+
     def visit_Binary(self, e: M.Binary, ctx: Ctx) -> z3.BoolRef:
         if e.op not in ("&&", "||", "->"):
             return self.parts(e, ctx)
@@ -267,7 +299,12 @@ class Definedness(Encoder):
 
     visit_Const = visit_GlobalPlace = visit_LocalPlace = visit_IndexPlace = parts
     visit_FieldPlace = visit_TlsPlace = visit_Bound = visit_SelfTid = visit_Builtin = parts
-    visit_SetOf = visit_Compound = parts
+    visit_SetOf = visit_Compound = visit_AtStep = parts
+
+
+def _at(pc: z3.ArithRef, e: AtStep | LocalOf) -> z3.BoolRef:
+    """The thread whose pc this is waits at one of e's steps."""
+    return pc == e.first if e.first == e.last else z3.And(pc >= e.first, pc <= e.last)
 
 
 def _literal(t: Any, x: Any) -> z3.ExprRef:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...ir import model as M
+from ...ir.control import AtStep, LocalOf
 from ...ir.ranges import within
 from ...ir.typesys import (
     ArrayType,
@@ -159,6 +160,17 @@ class CExpr(Visitor):
         r, bad = self.fresh("r"), self.fresh("bad")
         return (f"({{ int {bad} = 0; int64_t {r} = d_{e.name}(c, v{args}, &{bad}); "
                 f"if ({bad}) goto {w.err}; {r}; }})")
+
+    def visit_AtStep(self, e: AtStep, w: Where) -> str:
+        pc, x = self.fresh("pc"), f"v[TB + ({self.ex(e.thread, w)}) * STRIDE]"
+        if e.first == e.last:
+            return f"({x} == {e.first})"
+        return f"({{ int64_t {pc} = {x}; {pc} >= {e.first} && {pc} <= {e.last}; }})"
+
+    def visit_LocalOf(self, e: LocalOf, w: Where) -> str:
+        b, pc = self.fresh("b"), self.fresh("pc")
+        return (f"({{ int64_t {b} = TB + ({self.ex(e.thread, w)}) * STRIDE, {pc} = v[{b}]; "
+                f"if ({pc} < {e.first} || {pc} > {e.last}) goto {w.err}; v[{b} + {e.slot}]; }})")
 
     def visit_Builtin(self, e: M.Builtin, w: Where) -> str:
         args = [self.ex(a, w) for a in e.args]

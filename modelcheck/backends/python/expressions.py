@@ -13,6 +13,7 @@ to the language is a missing case here rather than a failure on the first spec u
 from __future__ import annotations
 
 from ...ir import model as M
+from ...ir.control import AtStep, LocalOf
 from ...ir.places import addressable
 from ...ir.ranges import within
 from ...ir.typesys import IntType, SetType, is_compound
@@ -160,6 +161,16 @@ class ExprCompiler(Visitor):
         if op == "%":
             return f"_mod({a}, {b})"
         return f"({a} {op} {b})"
+
+    def visit_AtStep(self, e: AtStep, ctx: Ctx) -> str:
+        pc = f"v[TB + {self.visit(e.thread, ctx)} * STRIDE]"
+        return f"({pc} == {e.first})" if e.first == e.last else f"({e.first} <= {pc} <= {e.last})"
+
+    def visit_LocalOf(self, e: LocalOf, ctx: Ctx) -> str:
+        t = self.names.fresh("_t")
+        return (f"(v[TB + {t} * STRIDE + {e.slot}] if {e.first} <= "
+                f"v[TB + ({t} := {self.visit(e.thread, ctx)}) * STRIDE] <= {e.last} "
+                f"else _absent({t}, {e.missing!r}))")
 
     def visit_Builtin(self, e: M.Builtin, ctx: Ctx) -> str:
         args = [self.visit(a, ctx) for a in e.args]

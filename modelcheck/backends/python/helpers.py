@@ -12,6 +12,9 @@ def _u(x, where):
         raise EvalError("'none' used as a value at " + where)
     return x
 
+def _absent(t, message):
+    raise EvalError(message.format(t))
+
 def _ix(i, lo, hi):
     if not lo <= i <= hi:
         raise EvalError(f"index {i} is outside {lo}..{hi}")
