@@ -115,7 +115,7 @@ class Renderer(Visitor):
 
     def visit_AtStep(self, e: AtStep) -> Rendered:
         where = e.template if e.label is None else f"{e.template}.{e.label}"
-        return f"{self.operand(e.thread, 6)} at {where}", 5
+        return f"{self.operand(e.thread, 7)} at {where}", 6
 
     def visit_LocalOf(self, e: LocalOf) -> Rendered:
         return f"{self.operand(e.thread, _ATOM)}.{e.template}.{e.name}", _ATOM
