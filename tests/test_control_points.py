@@ -129,7 +129,8 @@ def test_printed_expressions_parse_back_to_the_same(text: str) -> None:
 @pytest.mark.parametrize("src, line, message", [
     (WAIT + "invariant X: 0 at v.a;\n", 10, "no thread template or handler is called 'v'"),
     (WAIT + "invariant X: 0 at w.c;\n", 10, "w has no step 'c'"),
-    (WAIT + "invariant X: 0.k == 0;\n", 10, "only records have fields"),
+    (WAIT + "invariant X: true.k;\n", 10, "only records have fields"),
+    (WAIT + "invariant X: 2.k == 0;\n", 10, "thread id 2 is outside the pool"),
     (WAIT + "def f(t: tid): bool = t.q == 0;\n", 10, "w has no parameter or local 'q'"),
     (READER + "invariant X: forall t in tid : t.k == 1;\n", 10,
      "'k' is a local of w, w2; say whose: t.w.k"),

@@ -352,6 +352,18 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    # a: 6 pairs a[0] <= a[1]; (r, m): f false, m[busy] false: 3 * 2, f true, g none: 4.
+    "initial choices and init conditions": """
+enum Ph { idle, busy }
+var a: array[0..1] of 0..2 in any;
+var r: record { f: bool, g: 0..1? } in any;
+var m: map[Ph] of bool in any;
+var c: 0..3 in {1, 3};
+init a[0] <= a[1] && (r.g == none || !r.f);
+init m[busy] -> r.f;
+thread t() { s: { a[0] = a[1]; r.f = !r.f; } }
+start t(); start t();
+""",
     # `t at w`, `t at w.b`, at a handler's step, `t.w.k` (k is also v's) and `t.id`; reading
     # the locals of a finished thread or of one inside the handler cannot be evaluated.
     "another thread's step and locals": """

@@ -51,6 +51,7 @@ class _Checker(Declarations, Layout, Statements):
         destructors = self.destructors()
         starts = self.starts()
         invariants = self.invariants()
+        initial = self.initial_conditions()
         for name in self.def_decls:
             self.defn(name)
         check_deadlock = self.deadlock_flag and options.get("deadlock", True)
@@ -75,4 +76,5 @@ class _Checker(Declarations, Layout, Statements):
                 self.properties.values(), key=lambda p: (p.pos == NOWHERE, p.pos.line, p.pos.col)),
             expected_violations=expected, check_deadlock=check_deadlock,
             steps_by_pc=steps_by_pc, layout=self.layout, thread_locals=thread_locals,
-            destructors=destructors, handlers=self.handlers, symmetric=self.symmetric_sorts())
+            destructors=destructors, handlers=self.handlers, symmetric=self.symmetric_sorts(),
+            initial_conditions=initial)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
-from ..ir.typesys import BOOL, TidType, strip_optional
+from ..ir.typesys import BOOL, TidType, is_int, strip_optional
 from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError, suggest
 from .coercion import Coercion
@@ -81,4 +81,7 @@ class Control(Coercion):
 
 
 def _is_thread(te: M.TExpr) -> bool:
+    """A thread id, or an int constant (which has no fields, so `0.k` can only be this)."""
+    if isinstance(te, M.Const) and is_int(te.type):
+        return True
     return type(strip_optional(te.type)) is TidType  # a symmetric type's ids run no code

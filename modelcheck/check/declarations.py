@@ -109,15 +109,17 @@ class Declarations(Resolution):
             variables.append(M.Var(v.name, t, self.names[v.name][1][1], init, v.choice, v.pos))
         return variables
 
-    def _var_init(self, v: S.VarDecl, t: Type) -> M.TExpr:
+    def _var_init(self, v: S.VarDecl, t: Type) -> M.TExpr | None:
         self.initial = True
         try:
             return self._var_init_value(v, t)
         finally:
             self.initial = False
 
-    def _var_init_value(self, v: S.VarDecl, t: Type) -> M.TExpr:
+    def _var_init_value(self, v: S.VarDecl, t: Type) -> M.TExpr | None:
         scope = Scope(state=False)
+        if v.init is None:  # `in any`
+            return None
         if v.choice:
             init = self.expr(v.init, scope, SetType(t) if t.width() == 1 else None)
             if not isinstance(init.type, (SetType, EmptySetType)):
@@ -135,6 +137,18 @@ class Declarations(Resolution):
         return [M.Local(name, tls[name][1], tls[name][0],
                         self.expect_type(init, tls_scope, tls[name][1]), pos)
                 for name, _, init, pos in self.spec.thread_locals]
+
+    def initial_conditions(self) -> list[M.Await]:
+        """`init P;`: which combinations of initial values are initial states. Like the
+        initial values, a condition only says where the search starts, so it may name ids."""
+        out = []
+        for expr, pos in self.spec.inits:
+            self.initial = True
+            try:
+                out.append(M.Await(pos, self.expect_type(expr, Scope(), BOOL)))
+            finally:
+                self.initial = False
+        return out
 
     def invariants(self) -> list[M.Invariant]:
         """The invariants, then the lemmas of the variant checked."""

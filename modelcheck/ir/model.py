@@ -259,7 +259,7 @@ class Var:
     name: str
     type: Type
     offset: int
-    init: TExpr
+    init: TExpr | None  # with `choice`: the set of allowed values, None for every value
     choice: bool
     pos: Pos
 
@@ -381,6 +381,7 @@ class Model:
     destructors: list[Destructor] = field(default_factory=list)
     handlers: list[Template] = field(default_factory=list)
     symmetric: list[TidType] = field(default_factory=list)  # interchangeable id types
+    initial_conditions: list[Await] = field(default_factory=list)  # `init P;`
 
     @property
     def width(self) -> int:

@@ -63,13 +63,19 @@ class DeclarationRules(Transformer):
 
     def var_decl(self, meta: Any, c: list) -> tuple:
         kind, init = c[2]
-        return ("vars", S.VarDecl(str(c[0]), c[1], init, kind == "choice", token_pos(c[0])))
+        return ("vars", S.VarDecl(str(c[0]), c[1], init, kind != "value", token_pos(c[0])))
 
     def init_value(self, meta: Any, c: list) -> tuple:
         return ("value", c[0])
 
     def init_choice(self, meta: Any, c: list) -> tuple:
         return ("choice", c[0])
+
+    def init_any(self, meta: Any, c: list) -> tuple:
+        return ("any", None)
+
+    def init_decl(self, meta: Any, c: list) -> tuple:
+        return ("inits", (c[0], meta_pos(meta)))
 
     def def_decl(self, meta: Any, c: list) -> tuple:
         return ("defs", S.DefDecl(str(c[0]), tuple(c[1] or ()), c[2], c[3], token_pos(c[0])))

@@ -317,8 +317,8 @@ class ThreadDecl:
 class VarDecl:
     name: str
     type: TypeExpr
-    init: Expr
-    choice: bool  # `in SET`: any member of the set is an allowed initial value
+    init: Expr | None  # None: `in any`, every value of the type
+    choice: bool  # `in SET` or `in any`: one initial state per allowed value
     pos: Pos
 
 
@@ -363,6 +363,7 @@ class Spec:
     templates: list[ThreadDecl] = field(default_factory=list)
     starts: list[tuple[str, tuple[Expr, ...], Pos]] = field(default_factory=list)
     invariants: list[tuple[str, Expr, Pos]] = field(default_factory=list)
+    inits: list[tuple[Expr, Pos]] = field(default_factory=list)  # `init P;`
     lemmas: list[LemmaDecl] = field(default_factory=list)
     expects: list[tuple[str, tuple[str, ...], Pos]] = field(default_factory=list)
     options: list[tuple[str, Expr, Pos]] = field(default_factory=list)

@@ -16,10 +16,11 @@ from typing import Any
 import z3
 
 from ..ir import model as M
+from ..ir.initial import initial_statements
 from .pool_expressions import Expressions
-from .pool_folds import bit, cmp, eq, known
+from .pool_folds import cmp, eq, known
 from .pool_paths import Ctx, Path, Run
-from .pool_slots import Slots, SymState, encoded
+from .pool_slots import Slots, SymState
 from .pool_statements import Statements
 from .pool_threads import Threads
 
@@ -60,7 +61,8 @@ class Runs:
         return out
 
     def init(self) -> Run:
-        """Initialisation: every variable's initial value (one per choice), then the starts."""
+        """Initialisation (`ir.initial`): every variable's initial value (one per choice), the
+        starts, the `init` conditions."""
         if self._init is None:
             m = self.m
             unused = [0, None] + [0] * (self.slots.stride - 2)
@@ -68,31 +70,11 @@ class Runs:
             v = self.slots.literals(tuple(default))
             run = Run()
             ctx = Ctx(None, None, terminal="init")
-            paths = [Path((), v, {})]
-            for var in m.vars:
-                place = M.GlobalPlace(var.type, var.name, var.offset)
-                if var.choice:
-                    paths = [q for p in paths for q in self._initial_choices(var, place, p, run,
-                                                                             ctx)]
-                else:
-                    paths = self.stmts.seq([M.Assign(var.pos, place, var.init)], paths, run,
-                                           ctx)
-            paths = self.stmts.seq(list(m.starts), paths, run, ctx)
+            paths = self.stmts.seq(initial_statements(m), [Path((), v, {})], run, ctx)
             for p in paths:
                 self.threads.finish(p, run, ctx, None)
             self._init = run
         return self._init
-
-    def _initial_choices(self, var: M.Var, place: M.TExpr, p: Path, run: Run,
-                         ctx: Ctx) -> list[Path]:
-        """`var x: T in S`: one initial state per member of S."""
-        mask, err = self.exprs.visit(var.init, p, ctx)
-        run.error(p, err)
-        out = []
-        for k, x in enumerate(var.type.values()):
-            q = p.fork(bit(mask, k))
-            out += self.stmts.assign_value(place, encoded(var.type, x), q, run, ctx)
-        return out
 
     def step(self, s: SymState, me: int, tmpl: M.Template, step: M.Step) -> Run:
         run = Run()

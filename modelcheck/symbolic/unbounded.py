@@ -73,7 +73,7 @@ class UnboundedEncoding:
         if m.handlers:
             raise self._refuse("signal handlers", m.handlers[0].pos)
         for v in m.vars:
-            if v.choice:
+            if v.choice and v.init is not None:  # `in any` is only a range
                 raise self._refuse(f"a choice of initial values for '{v.name}'", v.pos)
             sort(v.type.inner if isinstance(v.type, OptionalType) else v.type,
                  f"variable '{v.name}' {where(self.path, v.pos)}")
@@ -124,7 +124,10 @@ class UnboundedEncoding:
         x = z3.Const("x", tid_sort())
         out = []
         for v in m.vars:
-            out.append(eq(s.globals[v.name], self.exprs.visit(v.init, Ctx(s, None))))
+            out.append(typed_value(v.type, s.globals[v.name]) if v.init is None else
+                       eq(s.globals[v.name], self.exprs.visit(v.init, Ctx(s, None))))
+        # `init P;` (the explicit engine refuses a condition it cannot evaluate)
+        out += [self.exprs.visit(c.cond, Ctx(s, None)) for c in m.initial_conditions]
         first = {k: m.templates[st.template].steps[0].pc for k, st in enumerate(m.starts)}
         pc_of = z3.IntVal(M.PC_UNUSED)
         for k, c in enumerate(self.starts):

@@ -26,12 +26,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...ir import model as M
+from ...ir.initial import initial_statements
 from ...ir.typesys import Type
 from ...ir.walk import statements
 from .context import Ctx
 from .statements import StatementEmitter
-
-INIT_UIDS = 1 << 30  # bound-variable numbers for initial-value choices, clear of the checker's
 
 
 class Codegen:
@@ -69,7 +68,7 @@ class Codegen:
             out(1, "v = list(DEFAULT)")
             if labelled:
                 out(1, "_ch = ()")
-            emit.seq(self.init_stmts(), 1, Ctx(labelled=labelled, terminal="init",
+            emit.seq(initial_statements(self.m), 1, Ctx(labelled=labelled, terminal="init",
                                                me="None", tb="None"))
             out(0, f"{'LINIT' if labelled else 'INIT'} = _{'l' if labelled else 's'}init")
         return "\n".join(emit.lines) + "\n"
@@ -121,16 +120,3 @@ class Codegen:
             out(1, f"yield from _{p}irq({args})")
         out(0, f"{table}[{M.PC_EXITING}] = _{p}exiting")
 
-    def init_stmts(self) -> list[M.Stmt]:
-        """Initial states as a pseudo-step: one branch per allowed initial value."""
-        body: list[M.Stmt] = []
-        for var in self.m.vars:
-            place = M.GlobalPlace(var.type, var.name, var.offset)
-            if var.choice:
-                b = M.Bound(var.type, var.name, INIT_UIDS + var.offset)
-                body.append(M.Choose(var.pos, b, M.Domain(var.type, var.init), None,
-                                     (M.Assign(var.pos, place, b),)))
-            else:
-                body.append(M.Assign(var.pos, place, var.init))
-        body.extend(self.m.starts)
-        return body

@@ -98,8 +98,22 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
                    for pc, fn in t.items()} for t in tables]
     canon = Canonicaliser(model) if symmetry and model.symmetric else None
     return TransitionSystem(model, source, tables, namespace["LSTEPS"],
-                            namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types,
+                            _initial(namespace["INIT"]), _initial(namespace["LINIT"]),
+                            invariants, gen.bound_types,
                             canon)
+
+
+def _initial(init: Callable[[], Any]) -> Callable[[], Iterator[Any]]:
+    """Building the initial states evaluates only the `init` conditions at run time (initial
+    values and start arguments are constants); one that cannot be evaluated for some
+    combination of initial values is a mistake in the spec, not a result."""
+    def checked() -> Iterator[Any]:
+        try:
+            yield from results(init())
+        except EvalError as e:
+            raise SpecError(f"an init condition cannot be evaluated for some initial values: "
+                            f"{e}; guard it (e.g. 'x != none && ...')") from None
+    return checked
 
 
 def _all_or_nothing(step: Callable[[tuple], Any]) -> Callable[[tuple], Any]:
