@@ -352,6 +352,21 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    "mod, min, max and set domains": """
+const N = 3;
+var x: -4..4 = -4;
+var q: 0..2 = 0;
+var d: -1..2 = 2;
+var s: set of 0..5 = {1, 4};
+var m: 0..2 * N - 1 = 0;
+thread w() {
+    a: { either { q = x mod N; } or { q = x mod d; } or { d = d - 1; } }
+    b: { choose v in s & {0, 1, 4} | {5} { m = max(min(v, x + 4), 0); } }
+    c: { x = x + 1; s = s - {1}; if x < 4 { goto a; } }
+}
+start w();
+invariant I: forall v in s | {m} : v mod 2 < 2;
+""",
     # a: 6 pairs a[0] <= a[1]; (r, m): f false, m[busy] false: 3 * 2, f true, g none: 4.
     "initial choices and init conditions": """
 enum Ph { idle, busy }

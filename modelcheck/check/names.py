@@ -116,6 +116,8 @@ class Names(Resolution):
             args = tuple(self.expect_type(a, sc, self.tid) for a in e.args)
             result: Type = {"parent": OptionalType(self.tid), "free_threads": INT}.get(e.func, BOOL)
             return M.Builtin(result, e.func, args)
+        if e.func in ("min", "max") and e.func not in self.def_decls:
+            return self.expr(_least_or_greatest(e), sc, want)
         if e.func not in self.def_decls:
             if e.func in self.names:
                 raise SpecError(f"'{e.func}' is not a definition and cannot be called", e.pos)
@@ -130,3 +132,16 @@ class Names(Resolution):
         if not sc.state:
             raise SpecError(f"{e.func}() may read the state; a constant is needed here", e.pos)
         return M.DefCall(defn.body.type, e.func, args)
+
+
+def _least_or_greatest(e: S.Call) -> S.Expr:
+    """`min(a, b, ...)` and `max(...)` as conditionals (`if a <= b then a else b`), so every
+    back end and the reports already know them; the operands are pure, so reading one twice
+    changes nothing."""
+    if len(e.args) < 2:
+        raise SpecError(f"{e.func}() takes two or more ints, {len(e.args)} given", e.pos)
+    op = "<=" if e.func == "min" else ">="
+    out = e.args[0]
+    for arg in e.args[1:]:
+        out = S.Cond(e.pos, S.Binary(e.pos, op, out, arg), out, arg)
+    return out

@@ -84,11 +84,13 @@ class Operators(Coercion):
                 raise SpecError(f"'{op}' compares two ints or two thread ids, got {a.type} and "
                                 f"{b.type}", e.pos)
             return _fold(M.Binary(BOOL, op, a, b))
-        if op in ("+", "-", "*", "/", "%"):
+        if op in ("+", "-", "*", "/", "%", "mod"):
             if not (is_int(a.type) and is_int(b.type)):
                 raise SpecError(f"'{op}' needs ints, got {a.type} and {b.type}", e.pos)
             if op in ("/", "%") and isinstance(b, M.Const) and b.value == 0:
                 raise SpecError("division by zero", e.pos)
+            if op == "mod" and isinstance(b, M.Const) and b.value <= 0:
+                raise SpecError(f"'mod' needs a positive divisor, got {b.value}", e.pos)
             return _fold(M.Binary(INT, op, a, b))
         raise SpecError(f"'{op}' cannot be applied to {a.type} and {b.type}", e.pos)
 
@@ -122,17 +124,24 @@ def _fold_logic(op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
 
 _ARITH = {
     "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
-    "/": lambda x, y: int(x / y), "%": lambda x, y: x - int(x / y) * y,
+    "/": lambda x, y: _quotient(x, y), "%": lambda x, y: x - _quotient(x, y) * y,
+    "mod": lambda x, y: x % y,
     "==": lambda x, y: x == y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
     "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y,
 }
+
+
+def _quotient(x: int, y: int) -> int:
+    """C's division, rounding towards zero, exact for ints of any size."""
+    q = abs(x) // abs(y)
+    return q if (x >= 0) == (y >= 0) else -q
 
 
 def _fold(e: M.Binary) -> M.TExpr:
     """Compute operators on two constants at check time (C semantics for / and %)."""
     a, b = e.left, e.right
     if isinstance(a, M.Const) and isinstance(b, M.Const) and e.op in _ARITH:
-        if e.op in ("/", "%") and b.value == 0:
+        if e.op in ("/", "%") and b.value == 0 or e.op == "mod" and b.value <= 0:
             return e
         return M.Const(e.type, _ARITH[e.op](a.value, b.value))
     return e

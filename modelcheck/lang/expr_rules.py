@@ -55,6 +55,9 @@ class ExpressionRules(Transformer):
     def arith(self, meta: Any, c: list) -> S.Expr:
         return S.Binary(token_pos(c[1]), str(c[1]), c[0], c[2])
 
+    def mod_op(self, meta: Any, c: list) -> S.Expr:
+        return S.Binary(meta_pos(meta), "mod", c[0], c[1])
+
     def neg(self, meta: Any, c: list) -> S.Expr:
         return S.Unary(meta_pos(meta), "-", c[0])
 

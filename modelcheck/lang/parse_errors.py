@@ -34,7 +34,12 @@ def syntax_error(e: lark.UnexpectedToken | lark.UnexpectedCharacters | lark.Unex
         tok = e.token
         line = tok.line if tok.line is not None and tok.type != "$END" else _last_line(text)
         col = tok.column if tok.column is not None and tok.type != "$END" else _last_col(text)
-        expected = _expected(e.accepts or e.expected, parser)
+        accepts = set(e.accepts or e.expected)
+        prev = e.token_history[-1] if e.token_history else None
+        likely = _likely_mistake(tok, prev, accepts)
+        if likely is not None:
+            return likely
+        expected = _expected(accepts, parser)
         suspects = [tok]
         if set(e.accepts or e.expected) == {"LPAR"} and e.token_history:
             suspects.append(e.token_history[-1])  # `count + 1`: count(...) was expected
@@ -46,6 +51,27 @@ def syntax_error(e: lark.UnexpectedToken | lark.UnexpectedCharacters | lark.Unex
                          Pos(e.line, e.column))
     return SpecError(f"unexpected end of file{_expected(set(e.expected), parser)}",
                      Pos(_last_line(text), _last_col(text)))
+
+
+# Loops as other languages write them: a step runs once, so this spec language has none.
+_LOOPS = {"while", "for", "do", "loop", "until"}
+
+
+def _likely_mistake(tok: Token, prev: Token | None, accepts: set[str]) -> SpecError | None:
+    """The mistake a user most likely made, where the token lark stopped at says little:
+    a `;` missing at the end of the previous line (the next line's first word is then
+    "unexpected"), or a loop keyword written as a statement."""
+    if prev is not None and prev.type == "NAME" and prev.value in _LOOPS \
+            and tok.type != "EQUAL":
+        return SpecError(f"'{prev.value}' is not a statement: a step runs once, as one atomic "
+                         "action, so there are no loops inside it", Pos(prev.line, prev.column),
+                         "repeat by jumping back to an earlier step: "
+                         "'a: { if x < 3 { x = x + 1; goto a; } }'")
+    if "SEMICOLON" in accepts and prev is not None and prev.end_line is not None \
+            and tok.line is not None and tok.type != "$END" and tok.line > prev.end_line:
+        return SpecError(f"missing ';' after '{prev.value}' (line {prev.end_line} continues "
+                         f"into line {tok.line})", Pos(prev.end_line, prev.end_column))
+    return None
 
 
 def _readable(term: str, parser: lark.Lark) -> str:

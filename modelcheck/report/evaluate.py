@@ -185,6 +185,10 @@ class Evaluator(Visitor):
             return i is not None and (b >> i) & 1 == 1
         if isinstance(e.type, SetType):
             return {"|": a | b, "&": a & b, "-": a & ~b}[op]
+        if op == "mod":
+            if b <= 0:
+                raise EvalError(f"'mod' needs a positive divisor, got {b}")
+            return a % b
         if op in ("/", "%"):
             if b == 0:
                 raise EvalError("division by zero")

@@ -21,7 +21,8 @@ from ..ir.walk import Visitor
 
 # Binding strength of the operators, as in grammar.lark: the higher, the tighter.
 _PREC = {"->": 1, "||": 2, "&&": 3, "!": 4, "==": 5, "!=": 5, "<": 5, "<=": 5, ">": 5,
-         ">=": 5, "in": 5, "|": 6, "&": 6, "+": 7, "-": 7, "*": 8, "/": 8, "%": 8}
+         ">=": 5, "in": 5, "|": 6, "&": 6, "+": 7, "-": 7, "*": 8, "/": 8, "%": 8,
+         "mod": 8}
 _ATOM = 10
 
 Rendered = tuple[str, int]  # text and binding strength

@@ -204,6 +204,10 @@ class Expressions(Encoder):
             return cmp(op, a, b), err
         if isinstance(e.type, SetType):
             return bvop(op, a, b), err
+        if op == "mod":
+            r = a % b if known(a) and known(b) and b > 0 else z3.If(
+                term(b) > 0, term(a) % term(b), 0)  # z3's mod: 0 <= r < b for b > 0
+            return r, or_(err, cmp("<=", b, 0))
         if op in ("/", "%"):
             q = _div(a, b)
             return (q if op == "/" else arith("-", a, arith("*", q, b))), or_(err, eq(b, 0))

@@ -233,6 +233,10 @@ class CExpr(Visitor):
                     "-": f"(({a}) & ~({b}))"}[op]
         if op in ("==", "!=", "<", "<=", ">", ">="):
             return f"(({a}) {op} ({b}))"
+        if op == "mod":
+            x, y, r = self.fresh("a"), self.fresh("b"), self.fresh("r")
+            return (f"({{ int64_t {x} = {a}, {y} = {b}; if ({y} <= 0) goto {w.err}; "
+                    f"int64_t {r} = {x} % {y}; {r} < 0 ? {r} + {y} : {r}; }})")
         if op in ("/", "%"):
             x, y = self.fresh("a"), self.fresh("b")
             return (f"({{ int64_t {x} = {a}, {y} = {b}; if ({y} == 0) goto {w.err}; "

@@ -160,6 +160,8 @@ class ExprCompiler(Visitor):
             return f"_div({a}, {b})"
         if op == "%":
             return f"_mod({a}, {b})"
+        if op == "mod":
+            return f"_emod({a}, {b})"
         return f"({a} {op} {b})"
 
     def visit_AtStep(self, e: AtStep, ctx: Ctx) -> str:

@@ -34,6 +34,11 @@ def _div(a, b):
 def _mod(a, b):
     return a - _div(a, b) * b
 
+def _emod(a, b):
+    if b <= 0:
+        raise EvalError(f"'mod' needs a positive divisor, got {b}")
+    return a % b
+
 def _in(mask, x, lo, hi):
     return lo <= x <= hi and (mask >> (x - lo)) & 1 == 1
 
