@@ -141,3 +141,14 @@ def test_parse_errors_name_the_likely_mistake(src: str, line: int, col: int, mes
     assert message in str(err) and err.pos is not None and (err.pos.line, err.pos.col) == (
         line, col)
     assert (hint is None) == (err.hint is None) and (hint is None or hint in str(err.hint))
+
+
+def test_built_in_function_names_are_free_for_values() -> None:
+    """`done`, `parent`, `alive`, `size` as a variable, constant and local: the calls still
+    mean the built-ins. Two states (before and after the one step)."""
+    v = run("const parent = 2;\nvar done: bool = false;\n"
+            "thread w(alive: 0..1) { var size: 0..3 = parent; a: { done = alive + size == 3; } }\n"
+            "start w(1);\ninvariant I: done(0) -> done && size(filter(x in 0..parent : true)) == 3;\n")
+    assert (v.stats.distinct_states, v.result) == (2, "holds")
+    assert "'done' is a built-in name" in str(spec_error(
+        "def done(): bool = true;\nthread w() { a: { skip; } }\nstart w();\n"))

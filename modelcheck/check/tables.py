@@ -20,7 +20,7 @@ from ..ir.typesys import EnumType, TidType, Type
 from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError, suggest
 
-# the built-in functions, by their number of arguments; their names cannot be declared
+# the built-in functions, by their number of arguments; no definition may take their names
 BUILTINS: dict[str, int] = {
     "alive": 1, "done": 1, "freed": 1, "parent": 1, "ancestor": 2, "free_threads": 0, "size": 1,
 }
@@ -68,7 +68,9 @@ class Tables:
         if name in self.names:
             other = self.names[name][2]
             raise SpecError(f"'{name}' is already declared at {other}", pos)
-        if name in BUILTINS or name in ("tid", "bool", "self", "variant"):
+        # A built-in function is only ever called, so a value may share its name (`var done`,
+        # `const parent`); a definition, which is called too, may not.
+        if name in ("tid", "bool", "self", "variant") or name in BUILTINS and kind == "def":
             raise SpecError(f"'{name}' is a built-in name and cannot be redeclared", pos)
         self.names[name] = (kind, payload, pos)
 
