@@ -148,7 +148,8 @@ def test_built_in_function_names_are_free_for_values() -> None:
     mean the built-ins. Two states (before and after the one step)."""
     v = run("const parent = 2;\nvar done: bool = false;\n"
             "thread w(alive: 0..1) { var size: 0..3 = parent; a: { done = alive + size == 3; } }\n"
-            "start w(1);\ninvariant I: done(0) -> done && size(filter(x in 0..parent : true)) == 3;\n")
+            "start w(1);\n"
+            "invariant I: done(0) -> done && size(filter(x in 0..parent : true)) == 3;\n")
     assert (v.stats.distinct_states, v.result) == (2, "holds")
     assert "'done' is a built-in name" in str(spec_error(
         "def done(): bool = true;\nthread w() { a: { skip; } }\nstart w();\n"))

@@ -13,6 +13,7 @@ is generated. Its parts are mixins over the shared `tables.Tables`, one job each
 - `statements`: step bodies, destructors and start lines
 - `layout`: the slots of the state tuple and the pcs of the steps
 - `declarations`: declaring names; the pool, options, initial values, invariants, expects
+- `variants`: the spec as the checked variant sees it (`when variant in {...}`)
 
 `_Checker.run` below is the order in which they run; it is the only place that knows it.
 """
@@ -25,6 +26,7 @@ from ..lang.errors import NOWHERE
 from .declarations import BOUNDS, DEADLOCK, Declarations
 from .layout import Layout
 from .statements import Statements
+from .variants import for_variant
 
 
 def check(spec: S.Spec, variant: str | None = None,
@@ -38,7 +40,7 @@ class _Checker(Declarations, Layout, Statements):
     """All the parts together, and the order in which a spec goes through them."""
 
     def run(self) -> M.Model:
-        spec = self.spec
+        self.spec = spec = for_variant(self.spec, self.variant)
         self.declare_all()
         self.declare_pool()
         var_types, thread_base = self.global_slots()

@@ -175,7 +175,9 @@ class Declarations(Resolution):
         return out
 
     def expects(self) -> dict[str, frozenset[str]]:
-        """The properties each variant's `expect` line says are violated."""
+        """The properties each variant's `expect` line says are violated. Only the checked
+        variant's line is held to the properties declared here: another variant may have
+        its own (`when variant in {...}`), and its line is checked when it is."""
         out: dict[str, frozenset[str]] = {}
         for variant, props, pos in self.spec.expects:
             if variant not in self.variant_names:
@@ -185,7 +187,7 @@ class Declarations(Resolution):
                 raise SpecError(f"variant '{variant}' already has an expect line", pos)
             if self.deadlock_flag is False:  # --no-deadlock: its expectation is moot
                 props = tuple(p for p in props if p != DEADLOCK)
-            for p in props:
+            for p in props if variant == self.variant else ():
                 if p not in self.properties:
                     raise SpecError(f"unknown property '{p}' in expect", pos,
                                     suggest(p, self.properties))

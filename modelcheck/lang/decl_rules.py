@@ -78,7 +78,11 @@ class DeclarationRules(Transformer):
         return ("inits", (c[0], meta_pos(meta)))
 
     def def_decl(self, meta: Any, c: list) -> tuple:
-        return ("defs", S.DefDecl(str(c[0]), tuple(c[1] or ()), c[2], c[3], token_pos(c[0])))
+        return ("defs", S.DefDecl(str(c[0]), tuple(c[1] or ()), c[2], c[4], token_pos(c[0]),
+                                  c[3] or ()))
+
+    def when_clause(self, meta: Any, c: list) -> S.Variants:
+        return tuple((str(t), token_pos(t)) for t in c)
 
     def params(self, meta: Any, c: list) -> list:
         return c
@@ -96,13 +100,15 @@ class DeclarationRules(Transformer):
         return S.LocalDecl(str(c[0]), c[1], c[2], token_pos(c[0]))
 
     def step_decl(self, meta: Any, c: list) -> S.StepDecl:
-        return S.StepDecl(str(c[0]), c[1], token_pos(c[0]))
+        return S.StepDecl(str(c[0]), c[2], token_pos(c[0]), c[1] or ())
 
     def start_decl(self, meta: Any, c: list) -> tuple:
         return ("starts", (str(c[0]), tuple(c[1] or ()), token_pos(c[0])))
 
     def invariant_decl(self, meta: Any, c: list) -> tuple:
-        return ("invariants", (str(c[0]), c[1], token_pos(c[0])))
+        if c[1] is None:
+            return ("invariants", (str(c[0]), c[2], token_pos(c[0])))
+        return ("guarded_invariants", (str(c[0]), c[2], token_pos(c[0]), c[1]))
 
     def lemma_decl(self, meta: Any, c: list) -> tuple:
         variants = tuple((str(t), token_pos(t)) for t in c[1:-1] if t is not None)

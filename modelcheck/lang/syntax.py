@@ -297,11 +297,15 @@ class LocalDecl:
     pos: Pos
 
 
+Variants = tuple[tuple[str, Pos], ...]  # variant names, each where it is written
+
+
 @dataclass(frozen=True)
 class StepDecl:
     label: str
     body: tuple[Stmt, ...]
     pos: Pos
+    only: Variants = ()  # `when variant in {...}`: the variants it exists in (empty: all)
 
 
 @dataclass(frozen=True)
@@ -329,6 +333,7 @@ class DefDecl:
     result: TypeExpr
     body: Expr
     pos: Pos
+    only: Variants = ()  # `when variant in {...}`: the variants it exists in (empty: all)
 
 
 @dataclass(frozen=True)
@@ -364,6 +369,9 @@ class Spec:
     starts: list[tuple[str, tuple[Expr, ...], Pos]] = field(default_factory=list)
     invariants: list[tuple[str, Expr, Pos]] = field(default_factory=list)
     inits: list[tuple[Expr, Pos]] = field(default_factory=list)  # `init P;`
+    # `invariant NAME when variant in {...}: P;`: (name, P, pos, variants), until the
+    # checker keeps those of the variant it checks (`check.variants.for_variant`)
+    guarded_invariants: list[tuple[str, Expr, Pos, Variants]] = field(default_factory=list)
     lemmas: list[LemmaDecl] = field(default_factory=list)
     expects: list[tuple[str, tuple[str, ...], Pos]] = field(default_factory=list)
     options: list[tuple[str, Expr, Pos]] = field(default_factory=list)

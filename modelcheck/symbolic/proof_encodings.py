@@ -21,6 +21,7 @@ import z3
 from ..backends.python.system import build
 from ..backends.runtime import EvalError
 from ..check.checker import check
+from ..check.variants import for_variant
 from ..ir import model as M
 from ..ir.values import state_dict
 from ..lang import syntax as S
@@ -309,7 +310,7 @@ def _split(e: S.Expr) -> list[S.Expr]:
 
 def conjunct_model(spec: LoadedSpec, model: M.Model, overrides: dict[str, str]) -> M.Model:
     """The model again, its invariants replaced by their conjuncts (named NAME#k)."""
-    ast = spec.ast
+    ast = for_variant(spec.ast, model.variant)  # the invariants of this variant only
     named = [(n, e) for n, e, _ in ast.invariants] + \
         [(lemma.name, lemma.expr) for lemma in ast.lemmas
          if any(lemma.name == i.name for i in model.invariants)]
