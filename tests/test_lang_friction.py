@@ -153,3 +153,35 @@ def test_built_in_function_names_are_free_for_values() -> None:
     assert (v.stats.distinct_states, v.result) == (2, "holds")
     assert "'done' is a built-in name" in str(spec_error(
         "def done(): bool = true;\nthread w() { a: { skip; } }\nstart w();\n"))
+
+
+SUM_PICK = """
+var w: array[0..2] of 0..1 in any;
+var lo: 0..2? = none;
+var total: 0..3 = 0;
+thread t() { a: { total = sum(i in 0..2 : w[i]); lo = pick(i in 0..2 : w[i] == 1 || i == 2); } }
+start t();
+invariant SUM: lo == none || total == count(i in 0..2 : w[i] == 1);
+invariant LEAST: lo == none || (w[lo] == 1 || lo == 2) && forall j in 0..2 : j < lo -> w[j] == 0;
+"""
+
+
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_sum_and_pick(engine: str) -> None:
+    """8 initial arrays, each followed by the one step: 16 states. With w = [0, 1, 1] the
+    step stores total 2 and lo 1 (the least i with w[i] == 1)."""
+    v = run(SUM_PICK, engine)
+    assert (v.stats.distinct_states, v.result) == (16, "holds")
+    exact = SUM_PICK + "init w[0] == 0 && w[1] == 1 && w[2] == 1;\n" \
+        "invariant EXACT: lo == none || total == 2 && lo == 1;\n"
+    v = run(exact, engine)
+    assert (v.stats.distinct_states, prop(v, "EXACT").status) == (2, "holds")
+
+
+def test_pick_with_no_candidate_cannot_be_evaluated_and_is_refused_under_symmetry() -> None:
+    v = run("var s: set of 0..3 = {};\nvar x: 0..3 = 0;\n"
+            "thread t() { a: { x = pick(i in s : true); } }\nstart t();\n")
+    assert v.incomplete and prop(v, "bounds").status == "violated"
+    err = spec_error("symmetric type Obj = 0..2;\nvar o: Obj? = none;\n"
+                     "thread t() { a: { o = pick(i in Obj : true); } }\nstart t();\n")
+    assert "'pick' takes the least value" in str(err)

@@ -352,6 +352,19 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    "sum and pick, and pick finding nothing": """
+var w: array[0..2] of 0..1 = [0];
+var s: set of 0..2 = {};
+var lo: 0..2? = none;
+var total: 0..3 = 0;
+thread t() {
+    a: { choose i in 0..2 { w[i] = 1 - w[i]; s = s | {i}; } }
+    b: { total = sum(i in s : w[i]); lo = pick(i in s : w[i] == 0); goto a; }
+}
+start t();
+option deadlock = false;
+invariant T: total <= sum(i in 0..2 : 1);
+""",
     "mod, min, max and set domains": """
 const N = 3;
 var x: -4..4 = -4;

@@ -118,8 +118,16 @@ class Expressions(Names, Operators, Control):
     def _e_Binder(self, e: S.Binder, sc: Scope, want: Type | None) -> M.TExpr:
         dom = self.domain(e.domain, sc)
         var = self.bound(e.var, dom.type)
+        if e.kind == "sum":
+            body = self.plain(self.expr(e.body, sc.push(e.var, var)), e.body.pos)
+            if not is_int(body.type):
+                raise SpecError(f"sum() adds ints, got {body.type}", e.body.pos)
+            return M.Quant(INT, e.kind, var, dom, body)
+        if e.kind == "pick":  # the least value: which one is least is what symmetry hides
+            self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
         body = self.expect_type(e.body, sc.push(e.var, var), BOOL)
-        result: Type = {"count": INT, "filter": SetType(dom.type)}.get(e.kind, BOOL)
+        result: Type = {"count": INT, "filter": SetType(dom.type), "pick": dom.type}.get(
+            e.kind, BOOL)
         return M.Quant(result, e.kind, var, dom, body)
 
     def _e_Cond(self, e: S.Cond, sc: Scope, want: Type | None) -> M.TExpr:

@@ -115,6 +115,12 @@ class ExpressionRules(Transformer):
     def comprehension(self, meta: Any, c: list) -> S.Expr:
         return self._binder("filter", meta, c)
 
+    def sum_of(self, meta: Any, c: list) -> S.Expr:
+        return self._binder("sum", meta, c)
+
+    def pick(self, meta: Any, c: list) -> S.Expr:
+        return self._binder("pick", meta, c)
+
     def cond(self, meta: Any, c: list) -> S.Expr:
         return S.Cond(meta_pos(meta), c[0], c[1], c[2])
 

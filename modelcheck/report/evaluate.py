@@ -201,6 +201,14 @@ class Evaluator(Visitor):
     def visit_Quant(self, e: M.Quant, s: tuple, env: Env, me: int | None) -> Any:
         if e.kind in ("forall", "exists"):
             return (self.witness(e, s, env, me) is None) == (e.kind == "forall")
+        if e.kind == "sum":
+            return sum(self.value(e.body, s, {**env, e.var.uid: x}, me)
+                       for x in self.domain(e.domain, s, env, me))
+        if e.kind == "pick":
+            for x in self.domain(e.domain, s, env, me):
+                if self.value(e.body, s, {**env, e.var.uid: x}, me):
+                    return x
+            raise EvalError("pick() found no value that satisfies its condition")
         chosen = [x for x in self.domain(e.domain, s, env, me)
                   if self.value(e.body, s, {**env, e.var.uid: x}, me)]
         if e.kind == "count":

@@ -88,7 +88,7 @@ class Renderer(Visitor):
 
     def visit_Quant(self, e: M.Quant) -> Rendered:
         head = f"{e.var.name} in {render_domain(e.domain)}"
-        if e.kind in ("count", "filter"):
+        if e.kind in ("count", "filter", "sum", "pick"):
             return f"{e.kind}({head} : {render(e.body)})", _ATOM
         return f"{e.kind} {head} : {render(e.body)}", 0
 

@@ -250,7 +250,21 @@ class Expressions(Encoder):
                 go_on.append(or_(not_(member), val if e.kind == "forall" else not_(val)))
             res = and_(*go_on) if e.kind == "forall" else not_(and_(*go_on))
             return res, or_(*errs)
+        if e.kind == "pick":  # the first member that satisfies the body, as `_pick` stops
+            hits: list[z3.BoolRef] = []
+            for member, val, err in bodies:
+                errs.append(and_(*(not_(h) for h in hits), member, err))
+                hits.append(and_(member, val))
+            first = encoded(e.type, e.type.default()[0])
+            for hit, (_, x) in reversed(list(zip(hits, members))):
+                first = ite(hit, x, first)
+            return first, or_(*errs, and_(*(not_(h) for h in hits)))
         errs += [and_(m, err) for m, _, err in bodies]
+        if e.kind == "sum":
+            total: Any = 0
+            for m, val, _ in bodies:
+                total = arith("+", total, ite(m, val, 0))
+            return total, or_(*errs)
         hits = [and_(m, val) for m, val, _ in bodies]
         return (count(hits) if e.kind == "count" else mask_of(hits)), or_(*errs)
 

@@ -302,12 +302,18 @@ class CExpr(Visitor):
             step = f"if ({test}) {{ {acc} = {hit};{'' if every else ' break;'} }}"
         elif e.kind == "count":
             start, step = "0", f"if ({body}) {acc} += 1;"
+        elif e.kind == "sum":
+            start, step = "0", f"if (__builtin_add_overflow({acc}, (int64_t)({body}), &{acc}) " \
+                f"|| {acc} == NONE) overflow(c);"
+        elif e.kind == "pick":  # no domain value is NONE, so it means "none found yet"
+            start, step = "NONE", f"if ({body}) {{ {acc} = {var}; break; }}"
         else:  # filter
             bit = index_of(e.domain.type, var)
             start, step = "0", f"if ({body}) {acc} |= (int64_t)(1ULL << {bit});"
+        none = f"if ({acc} == NONE) goto {w.err}; " if e.kind == "pick" else ""
         return (f"({{ {prologue}int64_t {acc} = {start}; "
                 f"for (int {i} = 0; {i} < {len(values)}; {i}++) {{ if (!{member}) continue; "
-                f"int64_t {var} = {value}; (void){var}; {step} }} {acc}; }})")
+                f"int64_t {var} = {value}; (void){var}; {step} }} {none}{acc}; }})")
 
 
 def bounds(e: M.TExpr) -> tuple[int, int] | None:

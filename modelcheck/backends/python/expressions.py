@@ -126,6 +126,10 @@ class ExprCompiler(Visitor):
             return f"{'all' if e.kind == 'forall' else 'any'}({items})"
         if e.kind == "count":
             return f"sum(1 for {var} in {dom} if {body})"
+        if e.kind == "sum":
+            return f"sum({body} for {var} in {dom})"
+        if e.kind == "pick":
+            return f"_pick({var} for {var} in {dom} if {body})"
         idx = e.domain.type.index_code(var)
         return f"sum(1 << {idx} for {var} in {dom} if {body})"
 

@@ -39,6 +39,11 @@ def _emod(a, b):
         raise EvalError(f"'mod' needs a positive divisor, got {b}")
     return a % b
 
+def _pick(candidates):
+    for x in candidates:
+        return x
+    raise EvalError("pick() found no value that satisfies its condition")
+
 def _in(mask, x, lo, hi):
     return lo <= x <= hi and (mask >> (x - lo)) & 1 == 1
 
