@@ -43,10 +43,8 @@ def test_every_value_of_arrays_records_and_scalars(engine: str) -> None:
     assert (v.stats.distinct_states, v.stats.transitions, v.stats.depth) == (96, 48, 1)
 
 
-def test_initial_states_are_depth_0_and_traces_start_there() -> None:
-    """x + y == 3 leaves 4 initial states; moving one from x to y stays among them, so
-    depth is 0. WRONG (x != 3) is violated by an initial state: a trace of 0 steps."""
-    src = """
+# x and y in 0..3 with x + y == 3; each step moves one from x to y.
+SHIFT = """
 var x: 0..3 in any;
 var y: 0..3 in any;
 init x + y == 3;
@@ -56,15 +54,20 @@ option deadlock = false;
 invariant SUM: x + y == 3;
 invariant WRONG: x != 3;
 """
-    v = run(src)
+
+
+def test_initial_states_are_depth_0_and_traces_start_there() -> None:
+    """x + y == 3 leaves 4 initial states; moving one from x to y stays among them, so
+    depth is 0. WRONG (x != 3) is violated by an initial state: a trace of 0 steps."""
+    v = run(SHIFT)
     assert (v.stats.distinct_states, v.stats.transitions, v.stats.depth) == (4, 3, 0)
     assert prop(v, "SUM").status == "holds"
     assert prop(v, "WRONG").trace_length == 0
 
 
 def test_several_conditions_all_hold_and_may_read_threads() -> None:
-    """Two conditions, the second on a thread's local: k in 0..3 with k odd (2) times
-    x in {0, 2} equal to k - 1 (1 each): 2 initial states, and each thread step once."""
+    """Two conditions, the second on a thread's local: x in {0, 2}, and thread 0's k is 1,
+    so only x == 0 passes `0.k == x + 1`: one initial state and its one successor."""
     src = """
 var x: 0..3 in {0, 2};
 thread w(k0: 0..3) { var k: 0..3 = k0; s: { skip; } }
@@ -92,18 +95,8 @@ def test_proofs_start_from_the_conditions(tmp_path: Path, mode: list[str],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """SUM holds initially only because of `init`, and is then 1-inductive."""
     monkeypatch.chdir(tmp_path)
-    src = """
-var x: 0..3 in any;
-var y: 0..3 in any;
-init x + y == 3;
-thread w() { s: { await x > 0; x = x - 1; y = y + 1; goto s; } }
-start w();
-option deadlock = false;
-invariant SUM: x + y == 3;
-invariant WRONG: x != 3;
-"""
     out = tmp_path / "p.json"
-    assert main(["prove", write(tmp_path, src), "--json", str(out), *mode]) == 1
+    assert main(["prove", write(tmp_path, SHIFT), "--json", str(out), *mode]) == 1
     got = {r["name"]: r["outcome"] for r in json.loads(out.read_text())["results"]}
     assert got == {"SUM": "proved", "WRONG": "refuted"}
 
