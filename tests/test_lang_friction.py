@@ -185,3 +185,10 @@ def test_pick_with_no_candidate_cannot_be_evaluated_and_is_refused_under_symmetr
     err = spec_error("symmetric type Obj = 0..2;\nvar o: Obj? = none;\n"
                      "thread t() { a: { o = pick(i in Obj : true); } }\nstart t();\n")
     assert "'pick' takes the least value" in str(err)
+
+
+def test_sum_and_pick_stay_names_without_a_parenthesis() -> None:
+    v = run("var sum: 0..3 = 0;\nvar pick: bool = false;\n"
+            "thread w() { pick: { sum = sum + 1; pick = !pick; } }\nstart w();\n"
+            "invariant I: sum(i in 0..1 : i) == 1 && sum <= 1 && pick(i in 0..2 : i > 0) == 1;\n")
+    assert (v.stats.distinct_states, v.result) == (2, "holds")

@@ -116,10 +116,10 @@ class ExpressionRules(Transformer):
         return self._binder("filter", meta, c)
 
     def sum_of(self, meta: Any, c: list) -> S.Expr:
-        return self._binder("sum", meta, c)
+        return self._binder("sum", meta, c[1:])  # c[0] is the `sum(` token
 
     def pick(self, meta: Any, c: list) -> S.Expr:
-        return self._binder("pick", meta, c)
+        return self._binder("pick", meta, c[1:])
 
     def cond(self, meta: Any, c: list) -> S.Expr:
         return S.Cond(meta_pos(meta), c[0], c[1], c[2])

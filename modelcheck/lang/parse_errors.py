@@ -22,6 +22,7 @@ _READABLE = {
     "LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['",
     "RSQB": "']'", "EQUAL": "'='", "DOT": "'.'", "QMARK": "'?'", "VBAR": "'|'",
     "AMPERSAND": "'&'", "BANG": "'!'", "MINUS": "'-'", "$END": "end of file", "AT": "'@'",
+    "SUM_OPEN": "'sum('", "PICK_OPEN": "'pick('",
 
 }
 
