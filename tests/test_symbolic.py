@@ -352,6 +352,20 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    "thread ids as numbers": """
+threads 3;
+var token: tid = 0;
+var hops: 0..3 = 0;
+thread node() {
+    pass: {
+        await token == self; token = tid(int(self) + 1 + hops mod 2); hops = hops + 1;
+        goto pass;
+    }
+}
+start node(); start node(); start node();
+option deadlock = false;
+invariant I: int(token) < 3;
+""",
     "sum and pick, and pick finding nothing": """
 var w: array[0..2] of 0..1 = [0];
 var s: set of 0..2 = {};

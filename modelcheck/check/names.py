@@ -20,6 +20,7 @@ from ..ir.typesys import (
     OptionalType,
     SetType,
     Type,
+    is_int,
 )
 from ..lang import syntax as S
 from ..lang.errors import SpecError, suggest
@@ -93,6 +94,22 @@ class Names(Resolution):
         t, slot = self.names[e.name][1]
         return M.TlsPlace(t, e.name, slot, self.expect_type(e.thread, sc, self.tid))
 
+    def _id_number(self, e: S.Call, sc: Scope) -> M.TExpr:
+        """`int(t)`: a thread id as the number it is (0 .. pool-1); `tid(k)`: the thread id
+        k, an evaluation error outside the pool. Ring neighbours are then
+        `tid((int(self) + 1) mod N)`. Both tell ids apart, so symmetry refuses them."""
+        if len(e.args) != 1:
+            raise SpecError(f"{e.func}() takes 1 argument, {len(e.args)} given", e.pos)
+        if e.func == "int":
+            self.singles_out(self.tid, e.pos, "int() numbers a thread id: it")
+            arg = self.expect_type(e.args[0], sc, self.tid)
+            return M.Unary(IntType(0, self.pool - 1), "int", arg)
+        self.singles_out(self.tid, e.pos, "tid() names a thread id by number: it")
+        arg = self.plain(self.expr(e.args[0], sc), e.args[0].pos)
+        if not is_int(arg.type):
+            raise SpecError(f"tid() needs an int, got {arg.type}", e.args[0].pos)
+        return M.Unary(self.tid, "tid", arg)
+
     def _e_SelfRef(self, e: S.SelfRef, sc: Scope, want: Type | None) -> M.TExpr:
         if not sc.in_step:
             raise SpecError("'self' is only available inside a thread", e.pos)
@@ -116,6 +133,8 @@ class Names(Resolution):
             args = tuple(self.expect_type(a, sc, self.tid) for a in e.args)
             result: Type = {"parent": OptionalType(self.tid), "free_threads": INT}.get(e.func, BOOL)
             return M.Builtin(result, e.func, args)
+        if e.func in ("int", "tid") and e.func not in self.def_decls:
+            return self._id_number(e, sc)
         if e.func in ("min", "max") and e.func not in self.def_decls:
             return self.expr(_least_or_greatest(e), sc, want)
         if e.func not in self.def_decls:

@@ -108,6 +108,12 @@ class Evaluator(Visitor):
             if not e.type.lo <= x <= e.type.hi:  # type: ignore[attr-defined]
                 raise EvalError(f"result {x} is outside {e.type}")
             return x
+        if e.op == "int":
+            return x
+        if e.op == "tid":
+            if not 0 <= x < self.m.pool:
+                raise EvalError(f"result {x} is outside 0..{self.m.pool - 1}")
+            return x
         return (not x) if e.op == "!" else -x
 
     def visit_Unwrap(self, e: M.Unwrap, s: tuple, env: Env, me: int | None) -> Any:

@@ -72,6 +72,8 @@ class Renderer(Visitor):
     def visit_Unary(self, e: M.Unary) -> Rendered:
         if e.op == "range":
             return self.visit(e.operand)
+        if e.op in ("int", "tid"):
+            return f"{e.op}({render(e.operand)})", _ATOM
         inner = strip_checks(e.operand)
         if e.op == "!" and isinstance(inner, M.Binary) and inner.op == "in":
             return f"{self.operand(inner.left, 6)} not in {self.operand(inner.right, 6)}", 5

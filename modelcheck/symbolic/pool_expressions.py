@@ -160,6 +160,10 @@ class Expressions(Encoder):
             return not_(x), err
         if e.op == "-":
             return arith("-", 0, x), err
+        if e.op == "int":  # a thread id is stored as its number
+            return x, err
+        if e.op == "tid":
+            return x, or_(err, not_(inside(x, 0, self.m.pool - 1)))
         lo, hi = e.type.lo, e.type.hi  # type: ignore[attr-defined]
         return x, or_(err, not_(inside(x, lo, hi)))
 

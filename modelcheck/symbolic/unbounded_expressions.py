@@ -146,6 +146,9 @@ class UnboundedExpressions(Encoder):
         return self.visit(d.body, ctx.with_env(env))
 
     def visit_Unary(self, e: M.Unary, ctx: Ctx) -> Any:
+        if e.op in ("int", "tid"):  # ids are an uninterpreted sort here: they have no number
+            raise Unsupported(f"not supported in --unbounded: {e.op}() "
+                              f"{where(self.path, ctx.pos)}")
         x = self.visit(e.operand, ctx)
         if e.op == "!":
             return z3.Not(x)

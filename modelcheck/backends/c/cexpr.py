@@ -146,6 +146,12 @@ class CExpr(Visitor):
             return f"(!({x}))"
         if e.op == "-":
             return self.arith("-", "0", x, (0, 0), bounds(e.operand), w)
+        if e.op == "int":  # a thread id is stored as its number
+            return f"({x})"
+        if e.op == "tid":
+            t = self.fresh("t")
+            return (f"({{ int64_t {t} = {x}; if ({t} < 0 || {t} >= {self.m.pool}) "
+                    f"goto {w.err}; {t}; }})")
         t = e.type
         assert isinstance(t, IntType) and e.op == "range"
         r = self.fresh("r")

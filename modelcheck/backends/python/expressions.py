@@ -97,6 +97,10 @@ class ExprCompiler(Visitor):
         x = self.visit(e.operand, ctx)
         if e.op == "range":
             return f"_rng({x}, {e.type.lo}, {e.type.hi})"  # type: ignore[attr-defined]
+        if e.op == "int":  # a thread id is stored as its number
+            return x
+        if e.op == "tid":
+            return f"_rng({x}, 0, POOL - 1)"
         return f"(not {x})" if e.op == "!" else f"(-{x})"
 
     def visit_Unwrap(self, e: M.Unwrap, ctx: Ctx) -> str:
