@@ -352,6 +352,18 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    "subsets as domains": """
+var t: set of 0..2 = {0, 2};
+var got: set of 0..2 = {};
+var n: 0..8 = 0;
+thread w() {
+    a: { choose s in subset t where s != got { got = s; n = count(u in subset got : true); } }
+    b: { t = t | {1}; goto a; }
+}
+start w();
+option deadlock = false;
+invariant I: forall s in subset t : s & t == s;
+""",
     "thread ids as numbers": """
 threads 3;
 var token: tid = 0;

@@ -118,14 +118,21 @@ class Expressions(Names, Operators, Control):
     def _e_Binder(self, e: S.Binder, sc: Scope, want: Type | None) -> M.TExpr:
         dom = self.domain(e.domain, sc)
         var = self.bound(e.var, dom.type)
+        guard = self.subset_guard(e.domain, var, sc)
         if e.kind == "sum":
             body = self.plain(self.expr(e.body, sc.push(e.var, var)), e.body.pos)
             if not is_int(body.type):
                 raise SpecError(f"sum() adds ints, got {body.type}", e.body.pos)
+            if guard is not None:
+                body = M.Ite(body.type, guard, body, M.Const(INT, 0))
             return M.Quant(INT, e.kind, var, dom, body)
         if e.kind == "pick":  # the least value: which one is least is what symmetry hides
             self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
+        if e.kind == "filter" and guard is not None:
+            raise SpecError("filter over 'subset' would make a set of sets", e.pos)
         body = self.expect_type(e.body, sc.push(e.var, var), BOOL)
+        if guard is not None:
+            body = M.Binary(BOOL, "->" if e.kind == "forall" else "&&", guard, body)
         result: Type = {"count": INT, "filter": SetType(dom.type), "pick": dom.type}.get(
             e.kind, BOOL)
         return M.Quant(result, e.kind, var, dom, body)

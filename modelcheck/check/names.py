@@ -28,6 +28,9 @@ from .resolution import Resolution
 from .scope import Scope
 from .tables import BUILTINS
 
+# `subset T` ranges over every set of T's element type: 2^16 of them at most
+SUBSET_LIMIT = 16
+
 
 class Names(Resolution):
     """Names, `self`, `variant`, thread-locals of a thread, calls and domains."""
@@ -76,6 +79,9 @@ class Names(Resolution):
         if isinstance(e, S.RangeDomain):
             lo, hi = self.const_int(e.lo), self.const_int(e.hi)
             return M.Domain(IntType(lo, hi) if lo <= hi else IntType(lo, lo - 1))
+        if isinstance(e, S.SubsetDomain):  # every set of the type; `subset_guard` keeps T's
+            of = self._subsets_of(e, sc)
+            return M.Domain(of.type)
         if isinstance(e, S.Name) and e.id in self.type_decls and not self._is_value(e.id, sc):
             t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
             return M.Domain(t)
@@ -84,6 +90,23 @@ class Names(Resolution):
             return M.Domain(te.type.elem, te)
         raise SpecError(f"cannot range over {te.type}; use a set, a range 'a..b' or a type",
                         e.pos)
+
+    def _subsets_of(self, e: S.SubsetDomain, sc: Scope) -> M.TExpr:
+        of = self.plain(self.expr(e.of, sc), e.of.pos)
+        if not isinstance(of.type, SetType):
+            raise SpecError(f"'subset' needs a set, got {of.type}", e.of.pos)
+        if len(of.type.elem.values()) > SUBSET_LIMIT:
+            raise SpecError(f"the subsets of a set of {of.type.elem} are too many to range "
+                            f"over (at most {SUBSET_LIMIT} elements)", e.of.pos)
+        return of
+
+    def subset_guard(self, d: S.Expr, var: M.Bound, sc: Scope) -> M.TExpr | None:
+        """For a `subset T` domain, `var & T == var`: the values of the set type that are
+        subsets of T. None for any other domain."""
+        if not isinstance(d, S.SubsetDomain):
+            return None
+        of = self._subsets_of(d, sc)
+        return M.Binary(BOOL, "==", M.Binary(of.type, "&", var, of), var)
 
     def _e_TlsOf(self, e: S.TlsOf, sc: Scope, want: Type | None) -> M.TExpr:
         if self.names.get(e.name, ("",))[0] != "tls":

@@ -109,6 +109,9 @@ class Statements(Expressions):
             var = self.bound(s.var, dom.type)
             inner = sc.push(s.var, var)
             where = self.expect_type(s.where, inner, BOOL) if s.where is not None else None
+            guard = self.subset_guard(s.domain, var, sc)
+            if guard is not None:
+                where = guard if where is None else M.Binary(BOOL, "&&", guard, where)
             return [M.Choose(s.pos, var, dom, where, self.block(s.body, inner))]
         if isinstance(s, S.Goto):
             self._need_thread_body(sc, "goto", s.pos)

@@ -130,5 +130,8 @@ class ExpressionRules(Transformer):
     def range_domain(self, meta: Any, c: list) -> S.Expr:
         return S.RangeDomain(meta_pos(meta), c[0], c[1])
 
+    def subset_domain(self, meta: Any, c: list) -> S.Expr:
+        return S.SubsetDomain(meta_pos(meta), c[0])
+
     def bool_domain(self, meta: Any, c: list) -> S.Expr:
         return S.BoolDomain(meta_pos(meta))

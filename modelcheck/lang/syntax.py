@@ -81,6 +81,13 @@ class BoolDomain(Expr):
 
 
 @dataclass(frozen=True)
+class SubsetDomain(Expr):
+    """`subset T`: every subset of the set T (TLA+'s SUBSET), as a domain."""
+
+    of: Expr
+
+
+@dataclass(frozen=True)
 class Binder(Expr):
     """forall / exists / count / filter: a variable ranging over a finite domain."""
 

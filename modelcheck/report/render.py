@@ -34,7 +34,11 @@ def render(e: M.TExpr) -> str:
 
 
 def render_domain(d: M.Domain) -> str:
-    return render(d.set_expr) if d.set_expr is not None else str(d.type)
+    if d.set_expr is not None:
+        return render(d.set_expr)
+    if isinstance(d.type, SetType):  # `subset T`: every set, T's bound is in the body
+        return f"subset filter(x in {d.type.elem} : true)"
+    return str(d.type)
 
 
 def shown(t: Type, value: Any) -> str:
