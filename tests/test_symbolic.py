@@ -352,6 +352,17 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    "for loops": """
+var s: set of 0..3 = {0, 2};
+var a: array[0..3] of 0..2 = [0];
+var n: 0..8 = 0;
+thread w() {
+    x: { for v in s { a[v] = a[v] + 1; s = s | {3 - v}; } }
+    y: { for i in 0..3 { if a[i] > 0 { n = n + 1; } } for t in subset s { n = n - 0; } }
+    z: { either { goto x; } or { skip; } }
+}
+start w();
+""",
     "subsets as domains": """
 var t: set of 0..2 = {0, 2};
 var got: set of 0..2 = {};

@@ -15,11 +15,11 @@ from ..ir import model as M
 from ..ir.typesys import BOOL, EmptySetType, NoneType, OptionalType, strip_optional
 from ..lang import syntax as S
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
-from .expressions import Expressions
+from .loops import Loops
 from .scope import CONST_SCOPE, Scope
 
 
-class Statements(Expressions):
+class Statements(Loops):
     """Blocks of statements, checked in the scope of the thread, handler or destructor."""
 
     def bodies(self) -> None:
@@ -104,6 +104,8 @@ class Statements(Expressions):
             if len(set(named)) != len(named):
                 raise SpecError("two branches of this either have the same name", s.pos)
             return [M.Either(s.pos, tuple(self.block(b, sc) for b in s.blocks), s.names)]
+        if isinstance(s, S.For):
+            return self.unrolled(s, sc)
         if isinstance(s, S.Choose):
             dom = self.domain(s.domain, sc)
             var = self.bound(s.var, dom.type)

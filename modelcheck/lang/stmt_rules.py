@@ -70,6 +70,9 @@ class StatementRules(Transformer):
     def choose(self, meta: Any, c: list) -> S.Stmt:
         return S.Choose(meta_pos(meta), str(c[0]), c[1], c[2], c[3])
 
+    def for_stmt(self, meta: Any, c: list) -> S.Stmt:
+        return S.For(meta_pos(meta), str(c[0]), c[1], c[2])
+
     def goto(self, meta: Any, c: list) -> S.Stmt:
         return S.Goto(meta_pos(meta), str(c[0]))
 

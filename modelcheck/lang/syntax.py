@@ -81,9 +81,7 @@ class BoolDomain(Expr):
 
 
 @dataclass(frozen=True)
-class SubsetDomain(Expr):
-    """`subset T`: every subset of the set T (TLA+'s SUBSET), as a domain."""
-
+class SubsetDomain(Expr):  # `subset T`: every subset of the set T (TLA+'s SUBSET)
     of: Expr
 
 
@@ -231,6 +229,13 @@ class Choose(Stmt):
     var: str
     domain: Expr
     where: Expr | None
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class For(Stmt):  # `for x in D { ... }`: the body once per value of D, in its order
+    var: str
+    domain: Expr
     body: tuple[Stmt, ...]
 
 

@@ -1,0 +1,49 @@
+"""`for x in D { ... }` inside a step, unrolled when the step is checked.
+
+A step is one atomic action, so a bounded loop in it is only a shorthand for writing
+the body once per value: broadcasting to every process, clearing a table. Unrolled into
+`if` blocks (one per value of D's type, testing membership in a snapshot of D taken
+before the first pass), it is made of statements every back end already runs, and each
+pass sees the writes of the passes before it, as in any sequential loop.
+"""
+
+from __future__ import annotations
+
+from ..ir import model as M
+from ..ir.typesys import BOOL
+from ..lang import syntax as S
+from ..lang.errors import SpecError
+from .expressions import Expressions
+from .scope import Scope
+
+# passes a loop may unroll to: its domain's type has at most this many values
+MAX_PASSES = 64
+
+
+class Loops(Expressions):
+    """The unrolling of `for` (statements build on it)."""
+
+    def unrolled(self, s: S.For, sc: Scope) -> list[M.Stmt]:
+        dom = self.domain(s.domain, sc)
+        values = dom.type.values()
+        if len(values) > MAX_PASSES:
+            raise SpecError(f"a for loop runs at most {MAX_PASSES} passes; {dom.type} has "
+                            f"{len(values)} values", s.domain.pos)
+        var = self.bound(s.var, dom.type)
+        inner = sc.push(s.var, var)
+        body = self.block(s.body, inner)  # type: ignore[attr-defined]
+        guard = self.subset_guard(s.domain, var, sc)
+        if guard is not None:
+            body = (M.If(s.pos, guard, body, ()),)
+        out: list[M.Stmt] = []
+        members: M.TExpr | None = None
+        if dom.set_expr is not None:  # D as it was before the first pass
+            snapshot = self.bound(f"{s.var} domain", dom.set_expr.type)
+            out.append(M.Let(s.pos, snapshot, dom.set_expr))
+            members = snapshot
+        for v in values:
+            value = M.Const(dom.type, v)
+            test: M.TExpr = M.Const(BOOL, True) if members is None else \
+                M.Binary(BOOL, "in", value, members)
+            out.append(M.If(s.pos, test, (M.Let(s.pos, var, value), *body), ()))
+        return out
