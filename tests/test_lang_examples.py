@@ -51,7 +51,33 @@ def peterson(variant: str) -> tuple[int, int]:
     return len(seen), transitions
 
 
-ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {"lang_peterson.spec": peterson}
+def tcommit(variant: str) -> tuple[int, int]:
+    """TCommit's states and (manager, action) transitions with three managers, enumerated
+    from its definition: prepare, commit when all are prepared or committed, abort when
+    working or prepared and none has committed."""
+    init = ("w", "w", "w")
+    seen, todo, transitions = {init}, [init], 0
+    while todo:
+        s = todo.pop()
+        for r in range(3):
+            moves = []
+            if s[r] == "w":
+                moves.append("p")
+            if s[r] == "p" and all(x in "pc" for x in s):
+                moves.append("c")
+            if s[r] in "wp" and "c" not in s:
+                moves.append("a")
+            for m in moves:
+                transitions += 1
+                n = s[:r] + (m,) + s[r + 1:]
+                if n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+    return len(seen), transitions
+
+
+ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {
+    "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit}
 
 
 def verdict_text(v: Verdict) -> str:
