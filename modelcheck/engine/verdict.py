@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..ir.model import Model
 from .lints import Lint
+from .liveness_run import LivenessReport
 from .outcome import Outcome, Stats
 from .symmetry import Reduction
 from .trace import Counterexample
@@ -40,6 +41,7 @@ class Verdict:
     lints: list[Lint] = field(default_factory=list)
     engine: str = "python"             # which engine searched, and why (`engine.run.Engine`)
     fingerprints: bool = False         # the store kept fingerprints, not states
+    liveness: LivenessReport | None = None  # the liveness check's cost and semantics
 
     @property
     def violated(self) -> frozenset[str]:

@@ -339,6 +339,31 @@ class LemmaDecl:
 
 
 @dataclass(frozen=True)
+class LivenessDecl:
+    """A liveness property: one temporal pattern over state predicates (`exprs`: P, or P
+    and Q for leads-to, none for termination), for every value of `domain` if `var`."""
+
+    name: str
+    pattern: str  # eventually, always_eventually, eventually_always, leads_to, termination
+    exprs: tuple[Expr, ...]
+    var: str | None
+    domain: Expr | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class FairnessDecl:
+    """`fairness weak|strong [template[.step]] [for variants];`: which moves the scheduler
+    may not starve (in the variants named, or in all)."""
+
+    strength: str
+    template: str | None
+    label: str | None
+    variants: tuple[tuple[str, Pos], ...]
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class Spec:
     """All declarations of one file, grouped by kind, in source order."""
 
@@ -360,6 +385,8 @@ class Spec:
     destructors: list[tuple[str, tuple[Stmt, ...], Pos]] = field(default_factory=list)
     handlers: list[HandlerDecl] = field(default_factory=list)
     symmetric: list[tuple[str, Pos]] = field(default_factory=list)  # `symmetric` type names
+    liveness: list[LivenessDecl] = field(default_factory=list)
+    fairness: list[FairnessDecl] = field(default_factory=list)
 
     @property
     def variant_names(self) -> list[str]:

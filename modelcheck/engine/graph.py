@@ -1,0 +1,90 @@
+"""The explored state graph, kept compactly for searches that need edges, not just parents.
+
+The safety search stores each state once with a parent link; a cycle search needs every
+edge. Edges are recomputed after the search, state by state, through the back end's
+`step` (so they are the edges `expand` makes, one thread at a time), and kept as four
+numpy arrays in compressed-row form: where each state's edges start, the target index,
+the thread that moved and its pc. A state is named by its index in the store, so any store
+that keeps its states in order (the exact store of either engine) feeds it.
+
+Run semantics are edges too: a state with no successor (every thread finished, or a
+deadlock) repeats forever, an edge to itself by no thread (`REPEAT`); with `stutter`
+(TLA+) every state has that edge.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..backends.base import TransitionSystem
+from ..backends.runtime import EvalError
+from ..ir.model import PC_EXITING
+
+REPEAT = -1  # the thread of an edge that repeats its state (no thread moves)
+
+
+class MissingState(Exception):
+    """A successor is not in the store: the search that filled it was cut off."""
+
+
+@dataclass
+class Graph:
+    start: np.ndarray    # int64, len n + 1: state i's edges are start[i]:start[i + 1]
+    dst: np.ndarray      # int32
+    thread: np.ndarray   # int16: who moved, or REPEAT
+    pc: np.ndarray       # int32: the mover's pc in the source state
+    initial: list[int]   # indices of the initial states, in order
+    states: Sequence[tuple]
+    repeats: int         # states with a REPEAT edge
+
+    def __len__(self) -> int:
+        return len(self.start) - 1
+
+    def edges(self, i: int) -> range:
+        return range(int(self.start[i]), int(self.start[i + 1]))
+
+    def nbytes(self) -> int:
+        return self.start.nbytes + self.dst.nbytes + self.thread.nbytes + self.pc.nbytes
+
+
+def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable[tuple],
+                stutter: bool = False, index: dict[tuple, int] | None = None) -> Graph:
+    """Every edge between stored states. `index` (state -> position) is built when the
+    store has none; MissingState if a successor was never stored."""
+    if index is None:
+        index = {s: i for i, s in enumerate(states)}
+    offsets = ts.pc_offsets
+    start, dst, who, pcs = array("q", [0]), array("i"), array("h"), array("i")
+    repeats = 0
+    for s in states:
+        moved = False
+        for me, off in enumerate(offsets):
+            pc = s[off]
+            if pc < PC_EXITING:
+                continue
+            try:
+                results = list(ts.step(s, me))
+            except EvalError:
+                continue  # the search met it too, and reported the run incomplete
+            for r in results:
+                if type(r) is tuple:
+                    j = index.get(r)
+                    if j is None:
+                        raise MissingState
+                    dst.append(j)
+                    who.append(me)
+                    pcs.append(pc)
+                    moved = True
+        if stutter or not moved:
+            dst.append(len(start) - 1)
+            who.append(REPEAT)
+            pcs.append(REPEAT)
+            repeats += 1
+        start.append(len(dst))
+    return Graph(np.frombuffer(start, np.int64), np.frombuffer(dst, np.int32),
+                 np.frombuffer(who, np.int16), np.frombuffer(pcs, np.int32),
+                 [index[s] for s in initial], states, repeats)
