@@ -185,22 +185,24 @@ def _loop(g: Graph, comp: FairComponent, x: int, units: Units, accepting: np.nda
         goals.append(comp.inside & accepting[src])
     path: list[int] = []
     movers: list[int] = []
+    used: list[int] = []  # the edges the loop takes so far
     here = x
     for goal in goals:
-        p, m = _bfs(g, comp, here, goal)
-        path += p
-        movers += m
-        here = path[-1]
-    p, m = _bfs(g, comp, here, None, x, force=not path)
+        if goal[used].any():
+            continue
+        p, m, e = _bfs(g, comp, here, goal)
+        path, movers, used, here = path + p, movers + m, used + e, p[-1]
+    p, m, _ = _bfs(g, comp, here, None, x, force=not path)
     return path + p, movers + m
 
 
 def _bfs(g: Graph, comp: FairComponent, a: int, goal: np.ndarray | None, b: int = -1,
-         force: bool = False) -> tuple[list[int], list[int]]:
+         force: bool = False) -> tuple[list[int], list[int], list[int]]:
     """Shortest path inside the component from a that ends by taking a goal edge, or
-    reaches b (at least one step with `force`); the states after a and their movers."""
+    reaches b (at least one step with `force`): the states after a, their movers and the
+    edges taken."""
     if goal is None and a == b and not force:
-        return [], []
+        return [], [], []
     parent = {a: (-1, -1)}
     queue = deque([a])
     start, dst = g.start, g.dst
@@ -219,11 +221,10 @@ def _bfs(g: Graph, comp: FairComponent, a: int, goal: np.ndarray | None, b: int 
 
 
 def _back(parent: dict[int, tuple[int, int]], i: int, a: int, g: Graph,
-          last: int) -> tuple[list[int], list[int]]:
-    path, movers = [int(g.dst[last])], [int(g.thread[last])]
+          last: int) -> tuple[list[int], list[int], list[int]]:
+    edges = [last]
     while i != a:
-        p, e = parent[i]
-        path.append(i)
-        movers.append(int(g.thread[e]))
-        i = p
-    return path[::-1], movers[::-1]
+        i, e = parent[i]
+        edges.append(e)
+    edges.reverse()
+    return [int(g.dst[e]) for e in edges], [int(g.thread[e]) for e in edges], edges
