@@ -17,7 +17,7 @@ Tarjan's algorithm runs with an explicit stack, so deep graphs need no recursion
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +37,8 @@ class Units:
 
 @dataclass
 class FairComponent:
-    members: np.ndarray  # bool per state
-    inside: np.ndarray   # bool per edge: both ends in the component
+    members: np.ndarray  # the states, as indices
+    edges: np.ndarray    # the edges with both ends in the component, as indices
 
 
 def sources(g: Graph) -> np.ndarray:
@@ -46,42 +46,37 @@ def sources(g: Graph) -> np.ndarray:
     return np.repeat(np.arange(len(g), dtype=np.int32), np.diff(g.start))
 
 
-def components(g: Graph, region: np.ndarray) -> Iterator[np.ndarray]:
-    """The strongly connected components of the subgraph on `region` (bool per state) that
-    have an edge inside them, each as a bool mask over states."""
-    start, dst = g.start.tolist(), g.dst.tolist()
-    inside = region.tolist()
-    n = len(inside)
-    order = [-1] * n      # discovery number
-    low = [0] * n
-    on_stack = [False] * n
+def components(g: Graph, nodes: Iterable[int], inside: list[bool]) -> Iterator[list[int]]:
+    """The strongly connected components, among the states reachable from `nodes` through
+    states marked `inside`, that have an edge inside them. Costs only what it visits."""
+    start, dst = g.start, g.dst
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
     stack: list[int] = []
-    counter = 0
-    for root in range(n):
-        if not inside[root] or order[root] >= 0:
+    for root in nodes:
+        if root in order:
             continue
-        work = [(root, start[root])]
-        order[root] = low[root] = counter
-        counter += 1
+        work = [(root, int(start[root]))]
+        order[root] = low[root] = len(order)
         stack.append(root)
-        on_stack[root] = True
+        on_stack.add(root)
         while work:
             v, e = work[-1]
-            end = start[v + 1]
+            end = int(start[v + 1])
             while e < end:
-                w = dst[e]
+                w = int(dst[e])
                 e += 1
                 if not inside[w]:
                     continue
-                if order[w] < 0:
+                if w not in order:
                     work[-1] = (v, e)
-                    order[w] = low[w] = counter
-                    counter += 1
+                    order[w] = low[w] = len(order)
                     stack.append(w)
-                    on_stack[w] = True
-                    work.append((w, start[w]))
+                    on_stack.add(w)
+                    work.append((w, int(start[w])))
                     break
-                if on_stack[w] and order[w] < low[v]:
+                if w in on_stack and order[w] < low[v]:
                     low[v] = order[w]
             else:
                 work.pop()
@@ -91,42 +86,54 @@ def components(g: Graph, region: np.ndarray) -> Iterator[np.ndarray]:
                     members = []
                     while True:
                         w = stack.pop()
-                        on_stack[w] = False
+                        on_stack.discard(w)
                         members.append(w)
                         if w == v:
                             break
-                    mask = np.zeros(n, dtype=bool)
-                    mask[members] = True
-                    if len(members) > 1 or _loops(v, start, dst):
-                        yield mask
+                    if len(members) > 1 or any(int(dst[x]) == v
+                                               for x in range(int(start[v]), end)):
+                        yield members
 
 
-def _loops(v: int, start: list[int], dst: list[int]) -> bool:
-    return any(dst[e] == v for e in range(start[v], start[v + 1]))
-
-
-def fair_components(g: Graph, region: np.ndarray, units: Units,
-                    src: np.ndarray) -> Iterator[FairComponent]:
+def fair_components(g: Graph, region: np.ndarray, units: Units) -> Iterator[FairComponent]:
     """The components of `region` on which a loop can satisfy every unit, refined where a
-    strong unit forces states out."""
-    work = list(components(g, region))
+    strong unit forces states out. Each component costs its own size, so a graph with
+    many small loops is not scanned once per loop."""
+    work = list(components(g, np.flatnonzero(region).tolist(), region.tolist()))
+    mark = np.zeros(len(g), dtype=bool)  # the component being looked at
+    subset = [False] * len(g)            # what is left of it after a refinement
     while work:
-        members = work.pop()
-        inside = members[src] & members[g.dst]
+        members = np.array(work.pop(), dtype=np.int64)
+        mark[members] = True
+        edges = _edges_of(g, members)
+        edges = edges[mark[g.dst[edges]]]
+        mark[members] = False
         removed = np.zeros(len(members), dtype=bool)
         fair = True
         for strong, taken, enabled in zip(units.strong, units.taken, units.enabled):
-            if (taken & inside).any():
+            if taken[edges].any():
                 continue
-            here = enabled & members
+            here = enabled[members]
             if strong:
                 removed |= here
-            elif here.sum() == members.sum():
+            elif here.all():
                 fair = False
                 break
         if not fair:
             continue
         if removed.any():
-            work.extend(components(g, members & ~removed))
+            rest = members[~removed].tolist()
+            for i in rest:
+                subset[i] = True
+            work.extend(list(components(g, rest, subset)))
+            for i in rest:
+                subset[i] = False
             continue
-        yield FairComponent(members, inside)
+        yield FairComponent(members, edges)
+
+
+def _edges_of(g: Graph, members: np.ndarray) -> np.ndarray:
+    """Every edge leaving one of `members`."""
+    firsts, counts = g.start[members], np.diff(g.start)[members]
+    offsets = np.repeat(firsts - np.cumsum(counts) + counts, counts)
+    return offsets + np.arange(int(counts.sum()))

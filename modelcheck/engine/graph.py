@@ -9,7 +9,9 @@ that keeps its states in order (the exact store of either engine) feeds it.
 
 Run semantics are edges too: a state with no successor (every thread finished, or a
 deadlock) repeats forever, an edge to itself by no thread (`REPEAT`); with `stutter`
-(TLA+) every state has that edge.
+(TLA+) every state has that edge. A state whose only results are failures (an assertion,
+a bound, a step that cannot be evaluated) has no edge at all: the run ends there in a
+safety violation, which the safety search reports, so it is no liveness counterexample.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Graph:
     initial: list[int]   # indices of the initial states, in order
     states: Sequence[tuple]
     repeats: int         # states with a REPEAT edge
+    # a state may have no edge (its run ends in a failure), so sums over a state's edges
+    # go through `sources`, not `np.*.reduceat`
 
     def __len__(self) -> int:
         return len(self.start) - 1
@@ -61,7 +65,7 @@ def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable
     start, dst, who, pcs = array("q", [0]), array("i"), array("h"), array("i")
     repeats = 0
     for s in states:
-        moved = False
+        moved = failed = False
         for me, off in enumerate(offsets):
             pc = s[off]
             if pc < PC_EXITING:
@@ -69,9 +73,12 @@ def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable
             try:
                 results = list(ts.step(s, me))
             except EvalError:
-                continue  # the search met it too, and reported the run incomplete
+                failed = True  # the search met it too, and reported a bounds violation
+                continue
             for r in results:
-                if type(r) is tuple:
+                if type(r) is not tuple:
+                    failed = True
+                else:
                     j = index.get(r)
                     if j is None:
                         raise MissingState
@@ -79,7 +86,7 @@ def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable
                     who.append(me)
                     pcs.append(pc)
                     moved = True
-        if stutter or not moved:
+        if (stutter or not moved) and not (failed and not moved):
             dst.append(len(start) - 1)
             who.append(REPEAT)
             pcs.append(REPEAT)

@@ -57,10 +57,9 @@ class Undecided:
 Result = Lasso | Undecided | None  # None: the property holds
 
 
-def fairness_units(g: Graph, temporal: Temporal, pool: int) -> Units:
+def fairness_units(g: Graph, temporal: Temporal, pool: int, src: np.ndarray) -> Units:
     """One unit per fairness declaration per thread id."""
     strong, taken, enabled = [], [], []
-    firsts = g.start[:-1]
     for f in temporal.fairness:
         for me in range(pool):
             mask = g.thread == me
@@ -68,7 +67,7 @@ def fairness_units(g: Graph, temporal: Temporal, pool: int) -> Units:
                 mask &= np.isin(g.pc, sorted(f.pcs))
             strong.append(f.strength == "strong")
             taken.append(mask)
-            enabled.append(np.logical_or.reduceat(mask, firsts) if len(firsts) else mask[:0])
+            enabled.append(np.bincount(src[mask], minlength=len(g)) > 0)
     return Units(strong, taken, enabled)
 
 
@@ -76,8 +75,8 @@ def check_liveness(ts: TransitionSystem, g: Graph) -> list[Result]:
     """One result per instance of `ts.model.temporal`, in order."""
     temporal = ts.model.temporal
     assert temporal is not None
-    units = fairness_units(g, temporal, ts.model.pool)
     src = sources(g)
+    units = fairness_units(g, temporal, ts.model.pool, src)
     out: list[Result] = []
     for live, preds in zip(temporal.properties, ts.predicates):
         try:
@@ -89,7 +88,7 @@ def check_liveness(ts: TransitionSystem, g: Graph) -> list[Result]:
             offsets = ts.pc_offsets
             values = [np.fromiter((all(s[o] < PC_EXITING for o in offsets) for s in g.states),
                                   bool, len(g))]
-        out.append(_violation(live, values, g, units, src))
+        out.append(_violation(live, values, g, units))
     return out
 
 
@@ -97,8 +96,8 @@ def _holds(p: Callable[[tuple], bool], g: Graph) -> np.ndarray:
     return np.fromiter((bool(p(s)) for s in g.states), bool, len(g))
 
 
-def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph, units: Units,
-               src: np.ndarray) -> Lasso | None:
+def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph,
+               units: Units) -> Lasso | None:
     everything = np.ones(len(g), dtype=bool)
     if live.pattern in ("eventually", "termination"):
         region, entry, accepting = ~values[0], None, everything
@@ -108,7 +107,7 @@ def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph, units
         region, entry, accepting = everything, everything, ~values[0]
     else:  # leads_to
         region, entry, accepting = ~values[1], values[0] & ~values[1], everything
-    good = [c for c in fair_components(g, region, units, src) if (c.members & accepting).any()]
+    good = [c for c in fair_components(g, region, units) if accepting[c.members].any()]
     if not good:
         return None
     owner = np.full(len(g), -1, dtype=np.int32)
@@ -119,7 +118,7 @@ def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph, units
         return None
     stem, movers = found
     comp = good[int(owner[stem[-1]])]
-    cycle, cycle_movers = _loop(g, comp, stem[-1], units, accepting, src)
+    cycle, cycle_movers = _loop(g, comp, stem[-1], units, accepting)
     path = stem + cycle
     return Lasso(live, path, movers + cycle_movers, len(stem) - 1, [g.states[i] for i in path])
 
@@ -170,19 +169,22 @@ def _unwind(node: int, parent: np.ndarray, via: np.ndarray,
     return path[::-1], movers[::-1]
 
 
-def _loop(g: Graph, comp: FairComponent, x: int, units: Units, accepting: np.ndarray,
-          src: np.ndarray) -> tuple[list[int], list[int]]:
+def _loop(g: Graph, comp: FairComponent, x: int, units: Units,
+          accepting: np.ndarray) -> tuple[list[int], list[int]]:
     """A loop from x back to x inside the component that takes every unit taken in it,
     passes a state where each weak unit not taken is disabled, and an accepting state;
     the states after x and the movers of its steps."""
+    inside = np.zeros(len(g.dst), dtype=bool)
+    inside[comp.edges] = True
+    src = sources(g)
     goals: list[np.ndarray] = []  # each: bool per edge, one of which the loop must take
     for taken, enabled, strong in zip(units.taken, units.enabled, units.strong):
-        if (taken & comp.inside).any():
-            goals.append(taken & comp.inside)
+        if (taken & inside).any():
+            goals.append(taken & inside)
         elif not strong:
-            goals.append(comp.inside & ~enabled[src])
+            goals.append(inside & ~enabled[src])
     if not accepting[comp.members].all():
-        goals.append(comp.inside & accepting[src])
+        goals.append(inside & accepting[src])
     path: list[int] = []
     movers: list[int] = []
     used: list[int] = []  # the edges the loop takes so far
@@ -190,13 +192,13 @@ def _loop(g: Graph, comp: FairComponent, x: int, units: Units, accepting: np.nda
     for goal in goals:
         if goal[used].any():
             continue
-        p, m, e = _bfs(g, comp, here, goal)
+        p, m, e = _bfs(g, inside, here, goal)
         path, movers, used, here = path + p, movers + m, used + e, p[-1]
-    p, m, _ = _bfs(g, comp, here, None, x, force=not path)
+    p, m, _ = _bfs(g, inside, here, None, x, force=not path)
     return path + p, movers + m
 
 
-def _bfs(g: Graph, comp: FairComponent, a: int, goal: np.ndarray | None, b: int = -1,
+def _bfs(g: Graph, inside: np.ndarray, a: int, goal: np.ndarray | None, b: int = -1,
          force: bool = False) -> tuple[list[int], list[int], list[int]]:
     """Shortest path inside the component from a that ends by taking a goal edge, or
     reaches b (at least one step with `force`): the states after a, their movers and the
@@ -209,7 +211,7 @@ def _bfs(g: Graph, comp: FairComponent, a: int, goal: np.ndarray | None, b: int 
     while queue:
         i = queue.popleft()
         for e in range(int(start[i]), int(start[i + 1])):
-            if not comp.inside[e]:
+            if not inside[e]:
                 continue
             j = int(dst[e])
             if (goal is not None and goal[e]) or (goal is None and j == b):
