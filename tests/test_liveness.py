@@ -9,6 +9,7 @@ import json
 import random
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,8 +22,8 @@ from modelcheck.engine.graph import REPEAT, Graph
 from modelcheck.engine.liveness import check_liveness
 from modelcheck.ir.temporal import Fairness, LivenessInstance, Temporal
 from modelcheck.lang.errors import SpecError
-from modelcheck.lang.source import load
-from tests.conftest import ROOT, check, prop, run, violated
+from modelcheck.lang.source import load, load_text
+from tests.conftest import ROOT, check, prop, violated
 
 EXAMPLES = ROOT / "specs" / "examples"
 
@@ -155,15 +156,21 @@ def test_incomplete_search_never_says_liveness_holds() -> None:
     assert v.result == "incomplete"
 
 
-def test_fingerprints_and_symmetry_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="exact store"):
-        run_variant(load(EXAMPLES / "live_counter.spec"), "fair",
-                    RunConfig(store="fingerprint"))
-    with pytest.raises(SpecError, match="--no-symmetry"):
-        run("symmetric tid;\nthreads 2;\nthread t() { a: { skip; } }\nstart t();\n"
-            "liveness E: termination;")
-    v = check("symmetric tid;\nthreads 2;\nthread t() { a: { skip; } }\nstart t();\n"
-              "liveness E: termination;".replace("symmetric tid;", ""))
+@pytest.mark.parametrize("how", [
+    {"store": "fingerprint"}, {"liveness": False}, {"engine": "python", "workers": 2}])
+def test_liveness_a_run_cannot_check_stays_unknown(how: dict[str, Any]) -> None:
+    _, v = run_variant(load(EXAMPLES / "live_counter.spec"), "fair", RunConfig(**how))
+    assert prop(v, "DONE").status == "unknown"
+    assert prop(v, "deadlock").status == "holds"
+    assert v.result == "incomplete" and "liveness not checked" in v.incomplete[0]
+
+
+def test_symmetry_leaves_liveness_unknown() -> None:
+    spec = "symmetric tid;\nthreads 2;\nthread t() { a: { skip; } }\nstart t();\n" \
+           "liveness E: termination;"
+    v = check(spec)
+    assert prop(v, "E").status == "unknown" and "--no-symmetry" in v.incomplete[0]
+    _, v = run_variant(load_text(spec), None, RunConfig(symmetry=False))
     assert prop(v, "E").status == "holds"
 
 

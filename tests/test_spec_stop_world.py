@@ -27,14 +27,14 @@ SPEC = Path(__file__).resolve().parent.parent / "specs" / "stop_world.spec"
 # variant -> {violated property: shortest trace length}; every other property holds
 EXPECTED: dict[str, dict[str, int]] = {
     "nonretry": {},
-    "pre_d07": {"SEM0": 26, "B1": 37, "B1-RUN": 40, "L": 41},
-    "master": {"B1": 43, "B1-RUN": 46, "SEM0": 47, "L": 60},
+    "pre_d07": {"SEM0": 26, "B1": 37, "B1-RUN": 40, "L": 41, "L-HANG": 57},
+    "master": {"B1": 43, "B1-RUN": 46, "SEM0": 47, "L": 60, "L-HANG": 61},
     "master_fix": {},
     "pinspect": {"B1": 3},
     "pinspect_racy": {"B1": 4, "B2": 5},
     "pinspect_wait": {},
 }
-PROPERTIES = {"B1", "B1-RUN", "B2", "L", "SEM0", "deadlock", "bounds"}
+PROPERTIES = {"B1", "B1-RUN", "B2", "L", "L-HANG", "SEM0", "deadlock", "bounds"}
 
 
 

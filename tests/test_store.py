@@ -23,9 +23,10 @@ SPECS = ROOT / "specs"
 
 def seen(spec: LoadedSpec, variant: str | None, store: str = "exact", workers: int = 1,
          **limits: int | None) -> tuple:
-    """Everything a user sees of one check, traces rendered as text, timings left out."""
+    """Everything a user sees of one check, traces rendered as text, timings left out.
+    Liveness is left out too: it needs the stored states, which fingerprints do not keep."""
     ts, v = run_variant(spec, variant, RunConfig(limits=Limits(**limits), store=store,
-                                                 workers=workers))
+                                                 workers=workers, liveness=False))
     return (v.result, v.stats.distinct_states, v.stats.transitions, v.stats.depth,
             [(p.name, p.status, p.trace_length) for p in v.properties], v.incomplete,
             [trace(ts, ce) for ce in v.counterexamples])

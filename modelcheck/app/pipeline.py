@@ -12,14 +12,13 @@ from collections.abc import Callable
 from ..backends.python.system import TransitionSystem, build
 from ..check.checker import check
 from ..engine.lints import lints
-from ..engine.liveness_run import check_run, message, refusal
+from ..engine.liveness_run import check_run, message
 from ..engine.outcome import Progress, Violation
 from ..engine.run import Search, run_search
 from ..engine.store import StoredStates
 from ..engine.symmetry import reduction
 from ..engine.trace import counterexample, lasso
 from ..engine.verdict import Verdict, verdict
-from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, nesting_guard
 from ..symbolic.certify import CertificationError
 from ..symbolic.certify import certify as certify_traces
@@ -41,14 +40,11 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
     CertificationError). Fingerprints or several workers search level by level
     (`engine.levels`); the verdicts and traces are the same as the exact store's."""
     ts = compile_variant(spec, variant, config)
-    refused = refusal(ts, config.store == "fingerprint")
-    if refused:
-        raise SpecError(refused)
     outcome, engine = run_search(ts, config.engine, Search(
         config.limits, config.stop_at_first, config.store == "fingerprint", config.workers,
         progress, config.progress_every))
     outcome.stats.store_bytes = outcome.store.nbytes()
-    live = check_run(ts, outcome)
+    live = check_run(ts, outcome, config.liveness)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
@@ -62,7 +58,7 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
         except CertificationError as e:
             e.system = ts
             raise
-    result = verdict(spec.path, ts.model, outcome, traces)
+    result = verdict(spec.path, ts.model, outcome, traces, live.undecided if live else {})
     result.engine = str(engine)
     result.liveness = live
     result.fingerprints = not isinstance(outcome.store, StoredStates)

@@ -49,7 +49,7 @@ def sources(g: Graph) -> np.ndarray:
 def components(g: Graph, nodes: Iterable[int], inside: list[bool]) -> Iterator[list[int]]:
     """The strongly connected components, among the states reachable from `nodes` through
     states marked `inside`, that have an edge inside them. Costs only what it visits."""
-    start, dst = g.start, g.dst
+    start, dst = g.lists()
     order: dict[int, int] = {}
     low: dict[int, int] = {}
     on_stack: set[int] = set()
@@ -57,15 +57,15 @@ def components(g: Graph, nodes: Iterable[int], inside: list[bool]) -> Iterator[l
     for root in nodes:
         if root in order:
             continue
-        work = [(root, int(start[root]))]
+        work = [(root, start[root])]
         order[root] = low[root] = len(order)
         stack.append(root)
         on_stack.add(root)
         while work:
             v, e = work[-1]
-            end = int(start[v + 1])
+            end = start[v + 1]
             while e < end:
-                w = int(dst[e])
+                w = dst[e]
                 e += 1
                 if not inside[w]:
                     continue
@@ -74,7 +74,7 @@ def components(g: Graph, nodes: Iterable[int], inside: list[bool]) -> Iterator[l
                     order[w] = low[w] = len(order)
                     stack.append(w)
                     on_stack.add(w)
-                    work.append((w, int(start[w])))
+                    work.append((w, start[w]))
                     break
                 if w in on_stack and order[w] < low[v]:
                     low[v] = order[w]
@@ -90,8 +90,7 @@ def components(g: Graph, nodes: Iterable[int], inside: list[bool]) -> Iterator[l
                         members.append(w)
                         if w == v:
                             break
-                    if len(members) > 1 or any(int(dst[x]) == v
-                                               for x in range(int(start[v]), end)):
+                    if len(members) > 1 or any(dst[x] == v for x in range(start[v], end)):
                         yield members
 
 
@@ -105,7 +104,7 @@ def fair_components(g: Graph, region: np.ndarray, units: Units) -> Iterator[Fair
     while work:
         members = np.array(work.pop(), dtype=np.int64)
         mark[members] = True
-        edges = _edges_of(g, members)
+        edges = g.edges_of(members)
         edges = edges[mark[g.dst[edges]]]
         mark[members] = False
         removed = np.zeros(len(members), dtype=bool)
@@ -131,9 +130,3 @@ def fair_components(g: Graph, region: np.ndarray, units: Units) -> Iterator[Fair
             continue
         yield FairComponent(members, edges)
 
-
-def _edges_of(g: Graph, members: np.ndarray) -> np.ndarray:
-    """Every edge leaving one of `members`."""
-    firsts, counts = g.start[members], np.diff(g.start)[members]
-    offsets = np.repeat(firsts - np.cumsum(counts) + counts, counts)
-    return offsets + np.arange(int(counts.sum()))

@@ -107,6 +107,10 @@ def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph,
         region, entry, accepting = everything, everything, ~values[0]
     else:  # leads_to
         region, entry, accepting = ~values[1], values[0] & ~values[1], everything
+    if entry is not None and not entry.any():
+        return None  # the run never enters the region (P ~> Q with P never without Q)
+    region = region & _reachable(g, g.initial if entry is None else np.flatnonzero(entry),
+                                 region)
     good = [c for c in fair_components(g, region, units) if accepting[c.members].any()]
     if not good:
         return None
@@ -123,14 +127,28 @@ def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph,
     return Lasso(live, path, movers + cycle_movers, len(stem) - 1, [g.states[i] for i in path])
 
 
+def _reachable(g: Graph, sources: list[int] | np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The states of the region reachable from `sources` (those in it) inside it: only
+    their components can hold the loop of a counterexample."""
+    seen = np.zeros(len(g), dtype=bool)
+    frontier = np.array([i for i in sources if region[i]], dtype=np.int64)
+    seen[frontier] = True
+    while len(frontier):
+        targets = g.dst[g.edges_of(frontier)]
+        targets = np.unique(targets[region[targets] & ~seen[targets]])
+        seen[targets] = True
+        frontier = targets
+    return seen
+
+
 def _stem(g: Graph, region: np.ndarray, entry: np.ndarray | None,
           targets: np.ndarray) -> tuple[list[int], list[int]] | None:
     """A shortest path from an initial state to a target state in mode 1 of the product:
     mode 0 moves anywhere; at an entry state it may switch to mode 1 (no step), which
     moves only inside the region. Without `entry`, runs start in mode 1."""
     n = len(g)
-    parent = np.full(2 * n, -2, dtype=np.int64)  # -2 unseen, -1 a start
-    via = np.zeros(2 * n, dtype=np.int64)        # the edge taken (-1: a mode switch)
+    parent = [-2] * (2 * n)  # -2 unseen, -1 a start
+    via = [0] * (2 * n)      # the edge taken (-1: a mode switch)
     queue: deque[int] = deque()
     for i in g.initial:
         node = 2 * i + 1 if entry is None else 2 * i
@@ -138,18 +156,20 @@ def _stem(g: Graph, region: np.ndarray, entry: np.ndarray | None,
             continue
         parent[node] = -1
         queue.append(node)
-    start, dst = g.start, g.dst
+    start, dst = g.lists()
+    targets_, region_ = targets.tolist(), region.tolist()
+    entry_ = entry.tolist() if entry is not None else None
     while queue:
         node = queue.popleft()
         i, mode = divmod(node, 2)
-        if mode == 1 and targets[i]:
+        if mode == 1 and targets_[i]:
             return _unwind(node, parent, via, g)
-        if mode == 0 and entry is not None and entry[i] and parent[node + 1] == -2:
+        if mode == 0 and entry_ is not None and entry_[i] and parent[node + 1] == -2:
             parent[node + 1], via[node + 1] = node, -1
             queue.appendleft(node + 1)  # a switch costs no step: 0-1 breadth-first search
-        for e in range(int(start[i]), int(start[i + 1])):
-            j = int(dst[e])
-            if mode == 1 and not region[j]:
+        for e in range(start[i], start[i + 1]):
+            j = dst[e]
+            if mode == 1 and not region_[j]:
                 continue
             nxt = 2 * j + mode
             if parent[nxt] == -2:
@@ -158,7 +178,7 @@ def _stem(g: Graph, region: np.ndarray, entry: np.ndarray | None,
     return None
 
 
-def _unwind(node: int, parent: np.ndarray, via: np.ndarray,
+def _unwind(node: int, parent: list[int], via: list[int],
             g: Graph) -> tuple[list[int], list[int]]:
     path, movers = [node // 2], []
     while parent[node] >= 0:

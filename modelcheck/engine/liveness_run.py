@@ -28,23 +28,20 @@ MESSAGES = {
 }
 
 
-FINGERPRINTS = "liveness needs the states, and this search kept only fingerprints"
+FINGERPRINTS = ("liveness not checked: it needs the stored states, and this search kept "
+                "fingerprints (--store fingerprint, or --workers with the Python engine)")
+SYMMETRY = ("liveness not checked under symmetry reduction (a loop of canonical states "
+            "need not be a loop of one run, and fairness names the ids it permutes); "
+            "run with --no-symmetry")
+DISABLED = "liveness not checked (--no-liveness)"
 
 
-def refusal(ts: TransitionSystem, fingerprints: bool) -> str | None:
-    """Why the liveness properties of ts cannot be checked by this run, if they cannot.
-
-    Symmetry: a loop of canonical states need not be a loop of one run, and fairness
-    names thread ids that a renaming permutes. Fingerprints: the graph's edges are
-    recomputed from the stored states."""
-    if ts.model.temporal is None:
-        return None
-    if ts.canon is not None:
-        return ("liveness properties are not checked under symmetry reduction "
-                "(it could merge the states of a fair loop); run with --no-symmetry")
-    if fingerprints:
-        return "liveness properties need the exact store (--store exact)"
-    return None
+def _fair_to_handlers(ts: TransitionSystem) -> bool:
+    """Whether some fairness names a handler's first step, so that the graph must tell a
+    signal's delivery from the interrupted thread's own step."""
+    firsts = {h.steps[0].pc for h in ts.model.handlers}
+    temporal = ts.model.temporal
+    return temporal is not None and any(f.pcs and f.pcs & firsts for f in temporal.fairness)
 
 
 @dataclass
@@ -53,6 +50,7 @@ class LivenessReport:
     cost (the graph's edges and bytes, seconds)."""
 
     lassos: dict[str, Lasso] = field(default_factory=dict)
+    undecided: dict[str, str] = field(default_factory=dict)  # property -> why
     semantics: str = ""
     edges: int = 0
     graph_bytes: int = 0
@@ -64,32 +62,39 @@ def message(live: LivenessInstance) -> str:
     return f"for {live.instance}: {text}" if live.instance else text
 
 
-def check_run(ts: TransitionSystem, outcome: Outcome) -> LivenessReport | None:
-    """None when the model states no liveness property. Undecidable instances (a predicate
-    that cannot be evaluated, a state missing from the store) make the outcome incomplete."""
+def check_run(ts: TransitionSystem, outcome: Outcome, enabled: bool = True
+              ) -> LivenessReport | None:
+    """None when the model states no liveness property. A property this run cannot decide
+    (not checked, a predicate that cannot be evaluated) is `undecided`, with the reason."""
     temporal = ts.model.temporal
     if temporal is None:
         return None
     report = LivenessReport(semantics=temporal.semantics())
     if not outcome.complete:
-        return report
+        return report  # every unviolated property is unknown anyway
     store = outcome.store
-    if not isinstance(store, StoredStates):  # Python workers keep fingerprints
-        outcome.incomplete.append(FINGERPRINTS)
+    why = DISABLED if not enabled else SYMMETRY if ts.canon is not None else \
+        FINGERPRINTS if not isinstance(store, StoredStates) else None
+    if why is not None:
+        report.undecided = {live.name: why for live in temporal.properties}
         return report
+    assert isinstance(store, StoredStates)
     began = time.monotonic()
     states = getattr(store, "states", None) or list(store)
     try:
         g = build_graph(ts, states, ts.initial_states(), temporal.stutter,
-                        getattr(store, "index", None))
+                        getattr(store, "index", None), _fair_to_handlers(ts))
     except MissingState:
-        outcome.incomplete.append("liveness: a successor is missing from the store")
+        report.undecided = {live.name: "liveness not checked: a successor is missing from "
+                            "the store" for live in temporal.properties}
         return report
     for result in check_liveness(ts, g):
         if isinstance(result, Undecided):
-            outcome.incomplete.append(f"{result.instance.name}: {result.reason}")
+            report.undecided[result.instance.name] = f"{result.instance.name}: {result.reason}"
         elif result is not None and result.instance.name not in report.lassos:
             report.lassos[result.instance.name] = result
+    for name in report.lassos:
+        report.undecided.pop(name, None)  # one instance violated decides the property
     report.edges, report.graph_bytes = len(g.dst), g.nbytes()
     report.seconds = time.monotonic() - began
     return report
