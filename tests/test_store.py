@@ -11,6 +11,7 @@ from modelcheck.app.cli import main
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.fingerprint import fingerprint_of
+from modelcheck.engine.liveness_run import DISABLED
 from modelcheck.engine.outcome import Limits
 from modelcheck.engine.store import NO_PARENT, FingerprintStore, collision_probability
 from modelcheck.lang.source import LoadedSpec, load, load_text
@@ -45,7 +46,7 @@ SHIPPED = shipped(["osv_visibility.spec", "tls_swap.spec", "rseq_refcount.spec"]
 def test_fingerprint_store_sees_what_the_exact_store_sees(name: str, variant: str) -> None:
     spec = load(SPECS / name)
     exact = seen(spec, variant)
-    assert exact[0] in ("holds", "violated")
+    assert exact[5] in ([], [DISABLED])  # complete: nothing unknown but liveness, left out
     assert seen(spec, variant, "fingerprint") == exact
 
 

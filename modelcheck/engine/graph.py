@@ -62,7 +62,8 @@ class Graph:
 
     def edges_of(self, states: np.ndarray) -> np.ndarray:
         """Every edge leaving one of `states` (indices), vectorised."""
-        firsts, counts = self.start[states], np.diff(self.start)[states]
+        firsts = self.start[states]
+        counts = self.start[states + 1] - firsts
         offsets = np.repeat(firsts - np.cumsum(counts) + counts, counts)
         return offsets + np.arange(int(counts.sum()))
 
