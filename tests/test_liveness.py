@@ -4,6 +4,7 @@ reading of the definition on random graphs."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import random
@@ -23,6 +24,7 @@ from modelcheck.engine.liveness import check_liveness
 from modelcheck.ir.temporal import Fairness, LivenessInstance, Temporal
 from modelcheck.lang.errors import SpecError
 from modelcheck.lang.source import load, load_text
+from modelcheck.symbolic.certify import CertificationError, certify
 from tests.conftest import ROOT, check, prop, violated
 
 EXAMPLES = ROOT / "specs" / "examples"
@@ -310,3 +312,19 @@ def test_deep_cycle_needs_no_recursion() -> None:
     g = _graph(n, [(i, (i + 1) % n, 0) for i in range(n)])
     (only,) = components(g, [0], [True] * n)
     assert sorted(only) == list(range(n))
+
+
+def test_z3_rejects_a_lasso_that_is_unfair_under_other_fairness() -> None:
+    """The test-and-set lasso found under weak fairness, certified against the strong
+    variant (same states and steps): thread 0's acquire is enabled on the loop and never
+    taken, so z3 must reject it."""
+    spec = load(EXAMPLES / "live_tas_lock.spec")
+    weak_ts, weak = run_variant(spec, "weak", RunConfig(engine="python"))
+    strong, _ = run_variant(spec, "strong", RunConfig(engine="python"))
+    ce = weak.counterexamples[0]
+    with pytest.raises(CertificationError, match="unfair to thread 0"):
+        certify(strong.model, [ce])
+    bent = copy.copy(ce)
+    bent.loop = 0  # the last state is not the initial one
+    with pytest.raises(CertificationError, match="not the state of step 0"):
+        certify(weak_ts.model, [bent])

@@ -6,8 +6,9 @@ the state stays is allowed (with stuttering, always; otherwise only where z3 fin
 transition at all); the last state is the state at the loop index; every fairness unit
 is satisfied on the loop (taken there, or, for weak fairness, disabled in some loop state
 and, for strong, in every loop state, "enabled" meaning z3 finds a successor by that
-thread's step); and the property's predicates, evaluated by the encoding, break the
-pattern on this run.
+thread's step; a unit for a signal's delivery that the loop does not take is left to the
+explicit engine, see `_fair`); and the property's predicates, evaluated by the encoding,
+break the pattern on this run.
 """
 
 from __future__ import annotations
@@ -51,20 +52,28 @@ def lasso_failure(c: Certifier, ce: Counterexample) -> tuple[int, str] | None:
 
 
 def _fair(c: Certifier, ce: Counterexample, f: Fairness, me: int) -> bool:
+    """A step takes the unit if its thread is `me` and the step it ran (a handler's first
+    step for a signal's delivery) is one of the unit's. The encoding tells a thread's
+    successors only by the step it waits at, deliveries included, so a unit that names a
+    handler's first step and is not taken on the loop is left to the explicit engine."""
     assert ce.loop is not None
     base = c.enc.base(me)
     loop = ce.steps[ce.loop:]
-
-    def moves_here(state: tuple) -> bool:
-        pc = state[base]
-        return pc >= PC_EXITING and (f.pcs is None or pc in f.pcs)
-
-    if any(st.thread == me and moves_here(pre.state) for pre, st in zip(loop, loop[1:])):
+    ran = {(t.name, s.label): pc for pc, (t, s) in c.model.steps_by_pc.items()}
+    if any(st.thread == me and (f.pcs is None or ran.get((st.template or "", st.label)) in f.pcs)
+           for st in loop[1:]):
         return True
-    enabled = [moves_here(st.state) and
-               c.holds(c.enc.moves(c.enc.fixed(st.state), c.post, me, st.state[base]))
-               for st in loop[:-1]]
-    return not any(enabled) if f.strength == "strong" else not all(enabled)
+    entries = {h.steps[0].pc for h in c.model.handlers}
+    if f.pcs is not None and f.pcs & entries:
+        return True
+
+    def enabled(state: tuple) -> bool:
+        pc = state[base]
+        return pc >= PC_EXITING and (f.pcs is None or pc in f.pcs) and \
+            c.holds(c.enc.moves(c.enc.fixed(state), c.post, me, pc))
+
+    now = [enabled(st.state) for st in loop[:-1]]
+    return not any(now) if f.strength == "strong" else not all(now)
 
 
 def _violates(c: Certifier, ce: Counterexample, live: LivenessInstance) -> bool:
