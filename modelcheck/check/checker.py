@@ -24,6 +24,7 @@ from ..lang import syntax as S
 from ..lang.errors import NOWHERE
 from .declarations import BOUNDS, DEADLOCK, Declarations
 from .layout import Layout
+from .memory import apply_memory_model
 from .statements import Statements
 
 
@@ -31,7 +32,7 @@ def check(spec: S.Spec, variant: str | None = None,
           overrides: dict[str, str] | None = None, deadlock: bool = True) -> M.Model:
     """Check a parsed spec for one variant; `overrides` are the -D NAME=VALUE pairs and
     `deadlock=False` is --no-deadlock (as if the spec said `option deadlock = false;`)."""
-    return _Checker(spec, variant, overrides or {}, deadlock).run()
+    return _Checker(apply_memory_model(spec, variant), variant, overrides or {}, deadlock).run()
 
 
 class _Checker(Declarations, Layout, Statements):
