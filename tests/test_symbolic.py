@@ -352,6 +352,32 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    "TSO store buffers: forwarding, flushes, a fence, a locked step, a thread's end": """
+option memory = tso;
+atomic var x: 0..2 = 0;
+atomic var y: 0..1 = 0;
+var r: 0..2 = 0;
+thread p() {
+    a: { x = 1; r = x; }
+    b: { store(y, 1, relaxed); fence; }
+    c: { if x < 2 { x = x + 1; } }
+}
+thread q() { a: { r = load(x, acquire); y = 0; } }
+start p();
+start q();
+invariant R: r <= 2;
+""",
+    "release/acquire: chosen messages, released views, a seq_cst fence": """
+option memory = release_acquire;
+atomic var x: 0..1 = 0;
+atomic var y: 0..1 = 0;
+var r: 0..1 = 0;
+thread p() { a: { store(x, 1, relaxed); } b: { store(y, 1, release); fence; } }
+thread q() { a: { await load(y, acquire) == 1; } b: { r = load(x, seq_cst); } }
+start p();
+start q();
+invariant MP: done(1) -> r == 1;
+""",
 }
 
 
