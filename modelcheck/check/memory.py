@@ -54,7 +54,7 @@ def _mentions_memory_ops(spec: S.Spec) -> bool:
 
 
 def _model_option(spec: S.Spec, variant: str) -> str:
-    for name, expr, pos in spec.options:
+    for name, expr, _ in spec.options:
         if name == "memory":
             model = _variant_choice(expr, variant, spec)
             if model not in MODELS:

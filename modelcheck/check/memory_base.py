@@ -23,7 +23,7 @@ class StepInfo:
     """What the step being rewritten does with atomic variables."""
 
     label: str | None  # None in a destructor
-    rmw: frozenset[str]  # atomic variables the step both reads and writes
+    rmw: frozenset[str]  # atomic variables the step reads, then writes
     in_thread: bool  # a step of a thread template (not of a handler or a destructor)
 
 

@@ -110,14 +110,17 @@ class Rewriter:
         return found
 
     def _rmw(self, body: tuple[S.Stmt, ...]) -> frozenset[str]:
+        """The variables a step stores to after loading them (in the stored value, an `if`
+        around the store, or earlier): a load then a store of x in one atomic step is a
+        read-modify-write. A load after the step's own store is not."""
         reads: set[str] = set()
-        writes: set[str] = set()
-        for s in _all_stmts(body):
+        rmw: set[str] = set()
+        for s in _all_stmts(body):  # in program order
             reads |= set(self._reads(_exprs(s)))
             w = _written(s, self.atomics)
-            if w is not None:
-                writes.add(w[0])
-        return frozenset(reads & writes)
+            if w is not None and w[0] in reads:
+                rmw.add(w[0])
+        return frozenset(rmw)
 
     def _def_reads(self, d: S.DefDecl) -> bool:
         params = {p.name for p in d.params}

@@ -7,9 +7,9 @@ if there is one (store-to-load forwarding), else memory. Every step of a thread 
 branches `flush x` that move the oldest entry to memory and stay at the same step, so a
 buffered store reaches memory between any two steps, in order. A fence, a `seq_cst` store,
 the end of a thread and `fork` drain the buffer at once: the same states as flushing entry
-by entry right before, which the flush branches also reach. A step that reads and writes the
-same atomic variable is a locked read-modify-write: it drains the buffer first and its
-stores go straight to memory. A store that finds the buffer full fails the assertion
+by entry right before, which the flush branches also reach. A step that loads an atomic
+variable and then stores to it is a locked read-modify-write: it drains the buffer first and
+its stores go straight to memory. A store that finds the buffer full fails the assertion
 STORE-BUFFER, so a bound too small is reported rather than hiding behaviours.
 """
 
@@ -115,4 +115,5 @@ class TsoLowering(ScLowering):
                 assign(pos, LEN, binary(pos, "-", name(pos, LEN), num(pos, 1))), S.Goto(pos, label))
 
     def _clear(self, pos: Pos, entries: range | list[int]) -> list[S.Stmt]:
-        return [assign(pos, self._slot(i, x), S.NoneLit(pos)) for i in entries for x in self.atomics]
+        return [assign(pos, self._slot(i, x), S.NoneLit(pos))
+                for i in entries for x in self.atomics]
