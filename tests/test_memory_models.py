@@ -138,7 +138,7 @@ def test_a_spec_without_memory_features_is_unchanged() -> None:
 
 @pytest.mark.parametrize(("src", "message"), [
     ("option memory = pso;", "unknown memory model 'pso'"),
-    ("atomic var o: 0..1? = none;", "cannot be optional"),
+    ("atomic var o: 0..1? = none;", "under tso an atomic variable cannot be optional"),
     ("thread t() { a: { r = load(r, acquire); } }", "load takes an atomic variable"),
     ("thread t() { a: { store(x, 1, acquire); } }", "'acquire' is not an order here"),
     ("def f(): 0..1 = x;\nthread t() { a: { r = f(); } }", "'f' reads an atomic variable"),

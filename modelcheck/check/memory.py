@@ -33,10 +33,6 @@ def apply_memory_model(spec: S.Spec, variant: str | None) -> S.Spec:
     model = _model_option(spec, variant or spec.variant_names[0])
     bound = _bound_option(spec)
     atomics = {v.name: v for v in spec.vars if v.atomic}
-    for v in atomics.values():
-        if isinstance(v.type, S.OptionalTypeExpr):
-            raise SpecError(f"atomic variable '{v.name}' cannot be optional (use a sentinel "
-                            "value)", v.pos)
     kinds: dict[str, type] = {"sc": ScLowering, "tso": TsoLowering,
                               "release_acquire": RaLowering}
     lowering: Lowering = kinds[model](atomics, bound)

@@ -33,7 +33,6 @@ class RaLowering(ScLowering):
     def __init__(self, atomics: dict[str, S.VarDecl], bound: int) -> None:
         super().__init__(atomics, bound)
         self.size = bound + 1
-        self.lets = 0
 
     def declare(self, spec: S.Spec) -> S.Spec:
         p = NOWHERE
@@ -81,21 +80,18 @@ class RaLowering(ScLowering):
     def write(self, var: str, value: S.Expr, order: str | None, step: StepInfo,
               pos: Pos) -> list[S.Stmt]:
         count = name(pos, f"{var}_count")
-        self.lets += 1
-        w = f"stored_{self.lets}"
+        new = S.Index(pos, name(pos, f"{var}_msgs"), count)
         out: list[S.Stmt] = [
             S.Assert(pos, binary(pos, "<", count, num(pos, self.size)),
                      f"history of {var} full ({self.size - 1} stores): raise option "
                      "memory_bound", "MEMORY-BOUND"),
-            S.Let(pos, w, value),
-            S.Assign(pos, S.Index(pos, name(pos, f"{var}_msgs"), count), name(pos, w))]
+            S.Assign(pos, new, value)]
         for y in self.atomics:
             if y != var:
                 seen = num(pos, 0) if order == "relaxed" else name(pos, f"view_{y}")
                 out.append(S.Assign(pos, S.Index(pos, name(pos, f"{var}_mview_{y}"), count), seen))
-        out += [assign(pos, f"view_{var}", count),
-                assign(pos, f"{var}_count", binary(pos, "+", count, num(pos, 1))),
-                assign(pos, var, name(pos, w))]
+        out += [assign(pos, var, new), assign(pos, f"view_{var}", count),
+                assign(pos, f"{var}_count", binary(pos, "+", count, num(pos, 1)))]
         return out + self.fence(pos) if order == "seq_cst" else out
 
     def fence(self, pos: Pos) -> list[S.Stmt]:

@@ -37,6 +37,10 @@ class TsoLowering(ScLowering):
         return f"sb{i}_{var}"
 
     def declare(self, spec: S.Spec) -> S.Spec:
+        for v in self.atomics.values():
+            if isinstance(v.type, S.OptionalTypeExpr):  # `none` marks an entry for another
+                raise SpecError(f"under tso an atomic variable cannot be optional: use a "
+                                f"sentinel value for '{v.name}'", v.pos)
         slots = [(self._slot(i, x), v) for i in range(self.k) for x, v in self.atomics.items()]
         fresh_names(spec, [LEN] + [s for s, _ in slots])
         p = NOWHERE
