@@ -9,13 +9,15 @@ buffer) reaches, written here without any of mcheck's code.
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from functools import cache
 
 import pytest
 
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant, run_variant
 from modelcheck.engine.search import search
+from modelcheck.engine.verdict import Verdict
 from modelcheck.ir.values import state_dict
 from modelcheck.lang.source import load
 from tests.conftest import ROOT
@@ -109,13 +111,30 @@ def mcheck_outcomes(name: str, variant: str, observed: list[str]) -> set[tuple]:
     return out
 
 
-def weak_allowed(path: Path, variant: str) -> str:
-    v = run_variant(load(path), variant, RunConfig(engine="python"))[1]
+@cache
+def verdict(name: str, variant: str) -> Verdict:
+    v = run_variant(load(EXAMPLES / f"{name}.spec"), variant, RunConfig(engine="python"))[1]
     assert not v.incomplete and v.result in ("holds", "violated"), (v.result, v.incomplete)
-    statuses = {p.name: p.status for p in v.properties}
+    return v
+
+
+def weak_allowed(name: str, variant: str) -> str:
+    statuses = {p.name: p.status for p in verdict(name, variant).properties}
     assert statuses.get("STORE-BUFFER", "holds") == statuses.get("MEMORY-BOUND", "holds") == \
         "holds", "the memory bound is too small for this test"
     return A if statuses["WEAK"] == "violated" else F
+
+
+def readme_rows(heading: str) -> list[list[str]]:
+    """The first table after `heading` in specs/README.md, header and rule left out."""
+    text = (ROOT / "specs" / "README.md").read_text()
+    rows = []
+    for line in text[text.index(heading):].splitlines()[1:]:
+        if line.startswith("|"):
+            rows.append([c.strip().strip("`") for c in line.strip().strip("|").split("|")])
+        elif rows:
+            break
+    return rows[2:]
 
 
 def test_every_litmus_spec_is_in_the_table() -> None:
@@ -127,7 +146,7 @@ def test_every_litmus_spec_is_in_the_table() -> None:
 @pytest.mark.parametrize("name", sorted(LITERATURE))
 def test_weak_outcome_is_the_literature_s(name: str) -> None:
     sc, tso, _, sra = LITERATURE[name]
-    got = tuple(weak_allowed(EXAMPLES / f"{name}.spec", v) for v in ("sc", "tso", "ra"))
+    got = tuple(weak_allowed(name, v) for v in ("sc", "tso", "ra"))
     assert got == (sc, tso, sra)
 
 
@@ -142,3 +161,24 @@ def test_final_outcomes_are_the_abstract_machine_s(name: str) -> None:
     observed = [n for n, _ in next(iter(machine_outcomes(progs, False)))]
     assert mcheck_outcomes(name, "sc", observed) == machine_outcomes(progs, False)
     assert mcheck_outcomes(name, "tso", observed) == machine_outcomes(progs, True)
+
+
+def test_readme_litmus_table_is_what_mcheck_computes() -> None:
+    rows = readme_rows("## Memory models")
+    assert sorted(r[0] for r in rows) == sorted(LITERATURE)
+    models = ("sc", "tso", "ra")
+    for name, _, *cells, states in rows:
+        shown = [re.sub(r" \(.*\)$", "", c) for c in cells]  # drop "(C11 RA: allowed)"
+        assert shown == [weak_allowed(name, m) for m in models]
+        assert states == " / ".join(str(verdict(name, m).stats.distinct_states) for m in models)
+
+
+def test_readme_bdwgc_table_is_what_mcheck_computes() -> None:
+    rows = readme_rows("### bdwgc: GC_stop_count")
+    assert [r[0] for r in rows] == load(EXAMPLES / "mem_bdwgc_stop_count.spec").variants
+    for variant, h, states, _ in rows:
+        v = verdict("mem_bdwgc_stop_count", variant)
+        (prop,) = [p for p in v.properties if p.name == "H"]
+        assert h == ("holds" if prop.status == "holds" else f"violated, {prop.trace_length}")
+        assert states == str(v.stats.distinct_states)
+        assert v.expectation == "met"
