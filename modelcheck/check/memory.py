@@ -38,8 +38,8 @@ def apply_memory_model(spec: S.Spec, variant: str | None) -> S.Spec:
     lowering: Lowering = kinds[model](atomics, bound)
     out = lowering.declare(replace(spec, options=options))
     rw = Rewriter(lowering, atomics, spec)
-    return replace(out, templates=[rw.template(t) for t in out.templates],
-                   handlers=[rw.handler(h) for h in out.handlers],
+    handlers = [rw.handler(h) for h in out.handlers]  # first: a thread's buffer holds theirs
+    return replace(out, handlers=handlers, templates=[rw.template(t) for t in out.templates],
                    destructors=[(n, rw.destructor(b, p), p) for n, b, p in out.destructors])
 
 

@@ -136,3 +136,20 @@ def binary(pos: Pos, op: str, a: S.Expr, b: S.Expr) -> S.Binary:
 
 def assign(pos: Pos, target: str, value: S.Expr) -> S.Assign:
     return S.Assign(pos, S.Name(pos, target), value)
+
+
+def all_stmts(stmts: tuple[S.Stmt, ...]) -> list[S.Stmt]:
+    """Every statement of a block and of the blocks inside it, in program order."""
+    out: list[S.Stmt] = []
+    for s in stmts:
+        out.append(s)
+        if isinstance(s, S.If):
+            for _, b in s.branches:
+                out += all_stmts(b)
+            out += all_stmts(s.otherwise)
+        elif isinstance(s, S.Either):
+            for b in s.blocks:
+                out += all_stmts(b)
+        elif isinstance(s, S.Choose):
+            out += all_stmts(s.body)
+    return out

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
-from .memory_base import STRENGTH, Lowering, Read, StepInfo, load_of, map_expr, order_of
+from .memory_base import STRENGTH, Lowering, Read, StepInfo, all_stmts, load_of, map_expr, order_of
 
 
 class Rewriter:
@@ -115,7 +115,7 @@ class Rewriter:
         read-modify-write. A load after the step's own store is not."""
         reads: set[str] = set()
         rmw: set[str] = set()
-        for s in _all_stmts(body):  # in program order
+        for s in all_stmts(body):  # in program order
             reads |= set(self._reads(_exprs(s)))
             w = _written(s, self.atomics)
             if w is not None and w[0] in reads:
@@ -160,22 +160,6 @@ def _exprs(s: S.Stmt) -> list[S.Expr]:
     if isinstance(s, (S.Assign, S.Store)) and isinstance(s.target, S.Name):
         return [s.value]  # the target is written, not read
     return [v for v in vars(s).values() if isinstance(v, S.Expr)]
-
-
-def _all_stmts(stmts: tuple[S.Stmt, ...]) -> list[S.Stmt]:
-    out: list[S.Stmt] = []
-    for s in stmts:
-        out.append(s)
-        if isinstance(s, S.If):
-            for _, b in s.branches:
-                out += _all_stmts(b)
-            out += _all_stmts(s.otherwise)
-        elif isinstance(s, S.Either):
-            for b in s.blocks:
-                out += _all_stmts(b)
-        elif isinstance(s, S.Choose):
-            out += _all_stmts(s.body)
-    return out
 
 
 def _binds(s: S.Stmt) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ..lang import syntax as S
 from ..lang.errors import NOWHERE, Pos, SpecError
-from .memory_base import ScLowering, StepInfo, assign, binary, fresh_names, name, num
+from .memory_base import ScLowering, StepInfo, all_stmts, assign, binary, fresh_names, name, num
 
 LEN = "sb_len"
 EXIT = "sb_exit"  # the step where a finishing thread waits for its buffer to drain
@@ -32,6 +32,9 @@ class TsoLowering(ScLowering):
     def __init__(self, atomics: dict[str, S.VarDecl], bound: int) -> None:
         super().__init__(atomics, bound)
         self.k = bound
+        self.handler_stores: set[str] = set()  # a handler's stores join any thread's buffer
+        self.step_stores: dict[str, set[str]] = {}  # of the template being rewritten, by label
+        self.draining: set[str] = set()  # its steps that drain the buffer when they run
 
     def _slot(self, i: int, var: str) -> str:
         return f"sb{i}_{var}"
@@ -60,6 +63,10 @@ class TsoLowering(ScLowering):
               pos: Pos) -> list[S.Stmt]:
         if var in step.rmw or step.label is None:
             return [assign(pos, var, value)]
+        if step.in_thread:
+            self.step_stores.setdefault(step.label, set()).add(var)
+        else:
+            self.handler_stores.add(var)
         branches = tuple(
             (binary(pos, "==", name(pos, LEN), num(pos, i)),
              (assign(pos, self._slot(i, var), value), assign(pos, LEN, num(pos, i + 1))))
@@ -89,26 +96,60 @@ class TsoLowering(ScLowering):
         return [S.Goto(s.pos, EXIT if isinstance(s, S.Exit) else FREE)]
 
     def template(self, t: S.ThreadDecl) -> S.ThreadDecl:
+        """The template with its end steps, each step with a `flush x` branch for every x
+        its buffer may hold there."""
         for st in t.steps:
             if st.label in (EXIT, FREE):
                 raise SpecError(f"'{st.label}' is a step the memory model adds; rename it", st.pos)
         p = t.pos
         empty = S.Await(p, binary(p, "==", name(p, LEN), num(p, 0)))
-        ends = [(EXIT, (empty,))]
+        ends = [S.StepDecl(EXIT, (empty,), p)]
         if f"label='{FREE}'" in repr(t.steps):
-            ends.append((FREE, (empty, S.Free(p, S.SelfRef(p)))))
-        info = StepInfo(EXIT, frozenset(), True)
-        added = [S.StepDecl(label, self.step(body, replace(info, label=label), p), p)
-                 for label, body in ends]
-        return replace(t, steps=(*t.steps, *added))
+            ends.append(S.StepDecl(FREE, (empty, S.Free(p, S.SelfRef(p))), p))
+        steps = [*t.steps, *ends]
+        held = self._buffered(steps)
+        self.step_stores, self.draining = {}, set()
+        return replace(t, steps=tuple(replace(st, body=self._with_flushes(
+            st.body, [x for x in self.atomics if x in held[st.label]], st.label, st.pos))
+            for st in steps))
+
+    def _buffered(self, steps: list[S.StepDecl]) -> dict[str, set[str]]:
+        """The variables a thread's buffer may hold when it is at each step: the stores of
+        every step before it on some path (falling through or `goto`) since the last locked
+        step, and of handlers; an over-approximation (fences inside a step are ignored), so
+        no flush is left out."""
+        labels = [st.label for st in steps]
+        succ = {st.label: {g.label for g in all_stmts(st.body) if isinstance(g, S.Goto)} |
+                ({labels[k + 1]} if k + 1 < len(labels) else set())
+                for k, st in enumerate(steps)}
+        held = {label: set(self.handler_stores) for label in labels}
+        changed = True
+        while changed:
+            changed = False
+            for label in labels:
+                before = set() if label in self.draining else held[label]
+                out = before | self.step_stores.get(label, set()) | self.handler_stores
+                for nxt in succ[label]:
+                    if not out <= held[nxt]:
+                        held[nxt] |= out
+                        changed = True
+        return held
 
     def step(self, body: tuple[S.Stmt, ...], step: StepInfo, pos: Pos) -> tuple[S.Stmt, ...]:
         if step.rmw or step.label is None:
             body = (*self.fence(pos), *body)
-        if step.label is None:
+            if step.in_thread and step.label is not None:
+                self.draining.add(step.label)
+        if step.label is None or step.in_thread:  # a thread's steps get flushes in `template`
             return body
-        flushes = tuple(self._flush(x, step.label, pos) for x in self.atomics)
-        return (S.Either(pos, (body, *flushes), ("", *(f"flush {x}" for x in self.atomics))),)
+        return self._with_flushes(body, list(self.atomics), step.label, pos)
+
+    def _with_flushes(self, body: tuple[S.Stmt, ...], held: list[str], label: str,
+                      pos: Pos) -> tuple[S.Stmt, ...]:
+        if not held:
+            return body
+        flushes = tuple(self._flush(x, label, pos) for x in held)
+        return (S.Either(pos, (body, *flushes), ("", *(f"flush {x}" for x in held))),)
 
     def _flush(self, var: str, label: str, pos: Pos) -> tuple[S.Stmt, ...]:
         head = name(pos, self._slot(0, var))
