@@ -38,6 +38,7 @@ class Lowering(Protocol):
     def fence(self, pos: Pos) -> list[S.Stmt]: ...
     def step(self, body: tuple[S.Stmt, ...], step: StepInfo, pos: Pos) -> tuple[S.Stmt, ...]: ...
     def end(self, s: S.Stmt, step: StepInfo) -> list[S.Stmt]: ...
+    def start(self, s: S.Stmt, step: StepInfo) -> list[S.Stmt]: ...
     def template(self, t: S.ThreadDecl) -> S.ThreadDecl: ...
 
 
@@ -65,7 +66,12 @@ class ScLowering:
         return body
 
     def end(self, s: S.Stmt, step: StepInfo) -> list[S.Stmt]:
-        """`exit`, `free self` or `fork` (which ends or copies the thread's state)."""
+        """`exit` or `free self`: the thread's state goes."""
+        return [s]
+
+    def start(self, s: S.Stmt, step: StepInfo) -> list[S.Stmt]:
+        """`spawn` or `fork`: a new thread, which sees what its creator saw
+        (pthread_create synchronises with the new thread's start)."""
         return [s]
 
     def template(self, t: S.ThreadDecl) -> S.ThreadDecl:

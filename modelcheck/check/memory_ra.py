@@ -33,6 +33,7 @@ class RaLowering(ScLowering):
     def __init__(self, atomics: dict[str, S.VarDecl], bound: int) -> None:
         super().__init__(atomics, bound)
         self.size = bound + 1
+        self.spawns = 0
 
     def declare(self, spec: S.Spec) -> S.Spec:
         p = NOWHERE
@@ -93,6 +94,17 @@ class RaLowering(ScLowering):
         out += [assign(pos, var, new), assign(pos, f"view_{var}", count),
                 assign(pos, f"{var}_count", binary(pos, "+", count, num(pos, 1)))]
         return out + self.fence(pos) if order == "seq_cst" else out
+
+    def start(self, s: S.Stmt, step: StepInfo) -> list[S.Stmt]:
+        """A spawned thread starts with its creator's views (a forked one copies them)."""
+        if not isinstance(s, S.Spawn):
+            return [s]
+        if s.target is None and s.bind is None:
+            self.spawns += 1
+            s = replace(s, bind=f"spawned_{self.spawns}")
+        child = s.target if s.target is not None else name(s.pos, s.bind or "")
+        return [s, *(S.Assign(s.pos, S.TlsOf(s.pos, f"view_{x}", child), name(s.pos, f"view_{x}"))
+                     for x in self.atomics)]
 
     def fence(self, pos: Pos) -> list[S.Stmt]:
         out: list[S.Stmt] = []

@@ -44,10 +44,13 @@ class Rewriter:
     def block(self, stmts: tuple[S.Stmt, ...], info: StepInfo) -> tuple[S.Stmt, ...]:
         out: list[S.Stmt] = []
         for s in stmts:
-            if _ends_thread(s) or isinstance(s, S.Fork):
+            if _ends_thread(s):
                 out.extend(self.lw.end(s, info))
-            else:
-                out.extend(self._stmt(s, info))
+                continue
+            done = self._stmt(s, info)
+            if isinstance(s, (S.Spawn, S.Fork)):  # after its arguments' loads
+                done[-1:] = self.lw.start(done[-1], info)
+            out.extend(done)
         return tuple(out)
 
     def _stmt(self, s: S.Stmt, info: StepInfo) -> list[S.Stmt]:

@@ -90,10 +90,15 @@ class TsoLowering(ScLowering):
 
     def end(self, s: S.Stmt, step: StepInfo) -> list[S.Stmt]:
         """A thread's end waits (at a step of its own) until its buffer is empty, since its
-        thread-locals go with it; `fork` and a handler's `exit` drain it at once."""
-        if not step.in_thread or isinstance(s, S.Fork):
+        thread-locals go with it; a handler's `exit` drains it at once."""
+        if not step.in_thread:
             return [*self.fence(s.pos), s]
         return [S.Goto(s.pos, EXIT if isinstance(s, S.Exit) else FREE)]
+
+    def start(self, s: S.Stmt, step: StepInfo) -> list[S.Stmt]:
+        """The creator's buffer drains first: the new thread sees its stores (and `fork`
+        would copy the buffer)."""
+        return [*self.fence(s.pos), s]
 
     def template(self, t: S.ThreadDecl) -> S.ThreadDecl:
         """The template with its end steps, each step with a `flush x` branch for every x
