@@ -174,13 +174,17 @@ def test_readme_litmus_table_is_what_mcheck_computes() -> None:
         assert states == " / ".join(str(verdict(name, m).stats.distinct_states) for m in models)
 
 
-def test_readme_bdwgc_table_is_what_mcheck_computes() -> None:
-    rows = readme_rows("### bdwgc: GC_stop_count")
-    assert [r[0] for r in rows] == load(EXAMPLES / "mem_bdwgc_stop_count.spec").variants
-    for variant, h, states, _ in rows:
-        v = verdict("mem_bdwgc_stop_count", variant)
-        (prop,) = [p for p in v.properties if p.name == "H"]
-        assert h == ("holds" if prop.status == "holds" else f"violated, {prop.trace_length}")
+@pytest.mark.parametrize(("heading", "name", "prop"), [
+    ("### bdwgc: GC_stop_count", "mem_bdwgc_stop_count", "H"),
+    ("### OSv: set_visibility", "mem_osv_set_visibility", "V-SAFE")])
+def test_readme_protocol_tables_are_what_mcheck_computes(heading: str, name: str,
+                                                         prop: str) -> None:
+    rows = readme_rows(heading)
+    assert [r[0] for r in rows] == load(EXAMPLES / f"{name}.spec").variants
+    for variant, shown, states, _ in rows:
+        v = verdict(name, variant)
+        (p,) = [p for p in v.properties if p.name == prop]
+        assert shown == ("holds" if p.status == "holds" else f"violated, {p.trace_length}")
         assert states == str(v.stats.distinct_states)
         assert v.expectation == "met"
 
