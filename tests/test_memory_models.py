@@ -120,6 +120,14 @@ expect strong holds;""")
 def test_a_spec_without_memory_features_is_unchanged() -> None:
     assert "STORE-BUFFER" not in [p.name for p in check(FORWARD.replace(
         "option memory = tso;", "").replace("atomic var", "var")).properties]
+    # a def of its own called load stays a def there
+    assert violated(check("""
+var x: 0..1 = 0;
+def load(v: 0..1): 0..1 = 1 - v;
+thread t() { a: { x = load(x); } }
+start t();
+invariant ONE: x == 1 || !done(0);
+""")) == {}
 
 
 @pytest.mark.parametrize(("src", "message"), [
@@ -130,6 +138,7 @@ def test_a_spec_without_memory_features_is_unchanged() -> None:
     ("def f(): 0..1 = x;\nthread t() { a: { r = f(); } }", "'f' reads an atomic variable"),
     ("thread t() { a: { let x = 1; r = x; } }", "hides the atomic variable"),
     ("var sb_len: 0..1 = 0;", "'sb_len' is a name the memory model declares"),
+    ("def load(v: 0..1): 0..1 = v;", "'load' is the atomic load"),
 ])
 def test_memory_model_errors(src: str, message: str) -> None:
     base = "option memory = tso;\natomic var x: 0..1 = 0;\nvar r: 0..1 = 0;\n"

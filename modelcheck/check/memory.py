@@ -46,7 +46,8 @@ def apply_memory_model(spec: S.Spec, variant: str | None) -> S.Spec:
 def _mentions_memory_ops(spec: S.Spec) -> bool:
     """Whether a step uses `load`, `store` or `fence` (which then need atomic variables)."""
     text = repr([spec.templates, spec.handlers, spec.destructors])
-    return "Fence(" in text or "Store(" in text or "func='load'" in text
+    return "Fence(" in text or "Store(" in text or "func='load'" in text and \
+        all(d.name != "load" for d in spec.defs)
 
 
 def _model_option(spec: S.Spec, variant: str) -> str:

@@ -22,6 +22,10 @@ class Rewriter:
         self.lw = lowering
         self.atomics = atomics
         self.impure_defs = {d.name for d in spec.defs if self._def_reads(d)}
+        for d in spec.defs:
+            if d.name == "load":
+                raise SpecError("under a memory model 'load' is the atomic load; rename this "
+                                "def", d.pos)
 
     def template(self, t: S.ThreadDecl) -> S.ThreadDecl:
         for name, pos in [(p.name, p.pos) for p in t.params] + [(x.name, x.pos) for x in t.locals]:
