@@ -178,7 +178,8 @@ def test_readme_litmus_table_is_what_mcheck_computes() -> None:
 @pytest.mark.parametrize(("heading", "name"), [
     ("### bdwgc: GC_stop_count", "mem_bdwgc_stop_count"),
     ("### OSv: set_visibility", "mem_osv_set_visibility"),
-    ("### bdwgc: two stoppers", "mem_bdwgc_two_stoppers")])
+    ("### bdwgc: two stoppers", "mem_bdwgc_two_stoppers"),
+    ("### OSv: the `_loaded_objects_stack` race", "mem_osv_loaded_stack")])
 def test_readme_protocol_tables_are_what_mcheck_computes(heading: str, name: str) -> None:
     """Every property column and the state count of each variant's row."""
     header, *rows = readme_rows(heading, with_header=True)
