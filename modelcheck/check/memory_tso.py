@@ -5,12 +5,15 @@ value an entry holds for x, `none` when the entry is not a store to x) and their
 `sb_len`. A store appends an entry; a load takes the newest buffered store to that variable
 if there is one (store-to-load forwarding), else memory. Every step of a thread gets extra
 branches `flush x` that move the oldest entry to memory and stay at the same step, so a
-buffered store reaches memory between any two steps, in order. A fence, a `seq_cst` store,
-the end of a thread and `fork` drain the buffer at once: the same states as flushing entry
-by entry right before, which the flush branches also reach. A step that loads an atomic
-variable and then stores to it is a locked read-modify-write: it drains the buffer first and
-its stores go straight to memory. A store that finds the buffer full fails the assertion
-STORE-BUFFER, so a bound too small is reported rather than hiding behaviours.
+buffered store reaches memory between any two steps, in order (a step gets the branches only
+for variables its thread's buffer may hold there). A fence, a `seq_cst` store, `spawn` and
+`fork` drain the buffer at once: the same states as flushing entry by entry right before,
+which the flush branches also reach. A finishing thread waits at a step of its own, `sb_exit`,
+until its buffer is empty (its thread-locals go when it finishes). A step that loads an
+atomic variable and then stores to it is a locked read-modify-write: it drains the buffer
+first and its stores to that variable go straight to memory. A store that finds the buffer
+full fails the assertion STORE-BUFFER, so a bound too small is reported rather than hiding
+behaviours.
 """
 
 from __future__ import annotations
