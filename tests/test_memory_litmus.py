@@ -126,6 +126,12 @@ def weak_allowed(name: str, variant: str) -> str:
     return A if statuses["WEAK"] == "violated" else F
 
 
+def cells(v: Verdict) -> dict[str, str]:
+    """Each property's verdict as the README's tables write it."""
+    return {p.name: "holds" if p.status == "holds" else f"{p.status}, {p.trace_length}"
+            for p in v.properties}
+
+
 def readme_rows(heading: str, with_header: bool = False) -> list[list[str]]:
     """The first table after `heading` in specs/README.md, the rule (and the header unless
     asked for) left out."""
@@ -188,12 +194,22 @@ def test_readme_protocol_tables_are_what_mcheck_computes(heading: str, name: str
     assert [r[0] for r in rows] == load(EXAMPLES / f"{name}.spec").variants
     for row in rows:
         v = verdict(name, row[0])
-        status = {p.name: "holds" if p.status == "holds" else f"{p.status}, {p.trace_length}"
-                  for p in v.properties}
+        status = cells(v)
         for column, shown in zip(header[1:-2], row[1:-2]):
             assert shown == status[column], (row[0], column)
         assert row[-2] == str(v.stats.distinct_states)
         assert v.expectation == "met"
+
+
+def test_readme_three_pinspect_stoppers_are_what_mcheck_computes() -> None:
+    rows = readme_rows("Several simultaneous stoppers in pinspect")
+    assert len(rows) == 3
+    for label, b1, b2, states in rows:
+        variant = label.split(",")[0]
+        v = run_variant(load(ROOT / "specs" / "stop_world.spec"), variant,
+                        RunConfig(overrides={"INSPECTS": "3"}))[1]
+        status = cells(v)
+        assert (b1, b2, states) == (status["B1"], status["B2"], str(v.stats.distinct_states))
 
 
 @pytest.mark.parametrize(("name", "variant"), [
