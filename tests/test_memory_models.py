@@ -178,3 +178,28 @@ invariant SEEN: done(1) -> r == 1;
     beside = src.replace("spawn child();", "skip;").replace("start parent();",
                                                           "start parent();\nstart child();")
     assert violated(check(beside)) == {"SEEN": 2 if model == "tso" else 1}
+
+
+def test_a_signal_handler_stores_into_the_interrupted_thread_s_buffer() -> None:
+    """The handler runs on the thread, so its store is buffered there: the thread reads it
+    back before memory has it, and it reaches memory through a flush of that thread."""
+    src = """
+option memory = tso;
+atomic var x: 0..1 = 0;
+var seen: 0..1 = 0;
+var fired: bool = false;
+handler h { a: { await !fired; fired = true; x = 1; } }
+thread t() { i: { install h; } j: { seen = x; } k: { uninstall h; } }
+start t();
+invariant FORWARDED: !(seen == 1 && x == 0);
+invariant FLUSHED: !(x == 1 && done(0));
+"""
+    v = check(src)
+    assert violated(v) == {"FORWARDED": 3, "FLUSHED": 6}
+    assert actions(trace_of(v, "FORWARDED"))[1:] == [
+        (0, "t.i", []), (0, "h.a", ["signal"]), (0, "t.j", [])]
+    assert actions(trace_of(v, "FLUSHED"))[-2:] == [
+        (0, "t.sb_exit", ["flush x"]), (0, "t.sb_exit", [])]
+    looping = src.replace("handler h { a: { await !fired; fired = true; x = 1; } }",
+                          "handler h { a: { x = 1; goto a; } }")
+    assert "cannot go back to its first step" in spec_error(looping).message

@@ -25,6 +25,7 @@ class StepInfo:
     label: str | None  # None in a destructor
     rmw: frozenset[str]  # atomic variables the step reads, then writes
     in_thread: bool  # a step of a thread template (not of a handler or a destructor)
+    entry: bool = False  # a handler's first step: it runs as the signal's delivery
 
 
 class Lowering(Protocol):

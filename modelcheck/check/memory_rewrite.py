@@ -33,14 +33,14 @@ class Rewriter:
         return self.lw.template(replace(t, steps=tuple(self._step(s, True) for s in t.steps)))
 
     def handler(self, h: S.HandlerDecl) -> S.HandlerDecl:
-        return replace(h, steps=tuple(self._step(s, False) for s in h.steps))
+        return replace(h, steps=tuple(self._step(s, False, k == 0) for k, s in enumerate(h.steps)))
 
     def destructor(self, body: tuple[S.Stmt, ...], pos: Pos) -> tuple[S.Stmt, ...]:
         info = StepInfo(None, self._rmw(body), False)
         return self.lw.step(self.block(body, info), info, pos)
 
-    def _step(self, st: S.StepDecl, in_thread: bool) -> S.StepDecl:
-        info = StepInfo(st.label, self._rmw(st.body), in_thread)
+    def _step(self, st: S.StepDecl, in_thread: bool, entry: bool = False) -> S.StepDecl:
+        info = StepInfo(st.label, self._rmw(st.body), in_thread, entry)
         return replace(st, body=self.lw.step(self.block(st.body, info), info, st.pos))
 
     # ------------------------------------------------------------- statements

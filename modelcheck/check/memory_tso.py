@@ -38,6 +38,7 @@ class TsoLowering(ScLowering):
         self.handler_stores: set[str] = set()  # a handler's stores join any thread's buffer
         self.step_stores: dict[str, set[str]] = {}  # of the template being rewritten, by label
         self.draining: set[str] = set()  # its steps that drain the buffer when they run
+        self.entry_label = ""  # the first step of the handler being rewritten
 
     def _slot(self, i: int, var: str) -> str:
         return f"sb{i}_{var}"
@@ -149,6 +150,16 @@ class TsoLowering(ScLowering):
             if step.in_thread and step.label is not None:
                 self.draining.add(step.label)
         if step.label is None or step.in_thread:  # a thread's steps get flushes in `template`
+            return body
+        if step.entry:
+            # the signal's delivery runs this step: a thread is never waiting at it, unless
+            # a goto comes back, and there it could not flush
+            self.entry_label = step.label
+        if any(isinstance(g, S.Goto) and g.label == self.entry_label for g in all_stmts(body)):
+            raise SpecError("under tso a handler cannot go back to its first step (a thread "
+                            "waiting there could not flush its stores): add a step before "
+                            "the loop", pos)
+        if step.entry:
             return body
         return self._with_flushes(body, list(self.atomics), step.label, pos)
 
