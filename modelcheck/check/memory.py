@@ -89,8 +89,8 @@ def _variant_test(e: S.Expr, variant: str, spec: S.Spec) -> bool:
 def _bound_option(spec: S.Spec) -> int:
     for name, expr, pos in spec.options:
         if name == "memory_bound":
-            if not isinstance(expr, S.IntLit) or not 1 <= expr.value <= 8:
-                raise SpecError("option memory_bound takes an integer from 1 to 8", pos)
+            if not isinstance(expr, S.IntLit) or not 1 <= expr.value <= 16:
+                raise SpecError("option memory_bound takes an integer literal from 1 to 16", pos)
             return expr.value
     return DEFAULT_BOUND
 
