@@ -92,8 +92,8 @@ TRACES: dict[tuple[str, str], list[str]] = {
     # message and then rseq_ownership's initial one (release_acquire)
     ("init_relaxed_ra", "U"): [
         "0: thr.run [init_lock, init_done message = 0]",
-        "0: thr.init_probe []",
-        "0: thr.init_publish []",
+        "0: thr.init_probe [ownership stored at = 1]",
+        "0: thr.init_publish [init_done stored at = 1, init_lock stored at = 2]",
         "1: thr.run [init_fast_path, init_done message = 1]",
         "1: thr.librseq_register [ownership message = 0]",
     ],

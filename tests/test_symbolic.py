@@ -367,15 +367,20 @@ start p();
 start q();
 invariant R: r <= 2;
 """,
-    "release/acquire: chosen messages, released views, a seq_cst fence": """
+    "release/acquire: chosen messages, stores placed before unseen ones, views, fences": """
 option memory = release_acquire;
+option memory_bound = 3;
 atomic var x: 0..1 = 0;
 atomic var y: 0..1 = 0;
 var r: 0..1 = 0;
 thread p() { a: { store(x, 1, relaxed); } b: { store(y, 1, release); fence; } }
 thread q() { a: { await load(y, acquire) == 1; } b: { r = load(x, seq_cst); } }
+thread w() { a: { store(x, 0, relaxed); let c = spawn late(); } }
+thread late() { a: { r = load(x, relaxed); } }
 start p();
 start q();
+start w();
+threads 4;
 invariant MP: done(1) -> r == 1;
 """,
 }

@@ -32,7 +32,8 @@ def check(spec: S.Spec, variant: str | None = None,
           overrides: dict[str, str] | None = None, deadlock: bool = True) -> M.Model:
     """Check a parsed spec for one variant; `overrides` are the -D NAME=VALUE pairs and
     `deadlock=False` is --no-deadlock (as if the spec said `option deadlock = false;`)."""
-    return _Checker(apply_memory_model(spec, variant), variant, overrides or {}, deadlock).run()
+    spec = apply_memory_model(spec, variant, overrides)
+    return _Checker(spec, variant, overrides or {}, deadlock).run()
 
 
 class _Checker(Declarations, Layout, Statements):

@@ -23,7 +23,8 @@ from .memory_tso import TsoLowering
 
 MODELS = ("sc", "tso", "release_acquire")
 
-def apply_memory_model(spec: S.Spec, variant: str | None) -> S.Spec:
+def apply_memory_model(spec: S.Spec, variant: str | None,
+                       overrides: dict[str, str] | None = None) -> S.Spec:
     """The spec as checked under its memory model, for `variant`; the same spec when it
     uses no memory-model feature at all."""
     options = [o for o in spec.options if o[0] not in ("memory", "memory_bound")]
@@ -33,9 +34,9 @@ def apply_memory_model(spec: S.Spec, variant: str | None) -> S.Spec:
     model = _model_option(spec, variant or spec.variant_names[0])
     bound = _bound_option(spec)
     atomics = {v.name: v for v in spec.vars if v.atomic}
-    kinds: dict[str, type] = {"sc": ScLowering, "tso": TsoLowering,
-                              "release_acquire": RaLowering}
-    lowering: Lowering = kinds[model](atomics, bound)
+    lowering: Lowering = (
+        RaLowering(atomics, bound, _pool(spec, overrides or {})) if model == "release_acquire"
+        else TsoLowering(atomics, bound) if model == "tso" else ScLowering(atomics, bound))
     out = lowering.declare(replace(spec, options=options))
     rw = Rewriter(lowering, atomics, spec)
     handlers = [rw.handler(h) for h in out.handlers]  # first: a thread's buffer holds theirs
@@ -84,6 +85,22 @@ def _variant_test(e: S.Expr, variant: str, spec: S.Spec) -> bool:
             return (variant in ids) == (e.op != "!=")
     raise SpecError("the memory model can depend only on 'variant == V', 'variant != V' or "
                     "'variant in {V, ...}'", e.pos)
+
+
+def _pool(spec: S.Spec, overrides: dict[str, str]) -> int:
+    """The number of thread ids, read before checking (a store in the middle of a history
+    moves every thread's view, one statement per id)."""
+    if not spec.threads:
+        return max(1, len(spec.starts))
+    expr, pos = spec.threads[0]
+    if isinstance(expr, S.Name) and expr.id in overrides and overrides[expr.id].isdigit():
+        return int(overrides[expr.id])
+    if isinstance(expr, S.Name):
+        expr = next((e for n, e, _ in spec.consts if n == expr.id), expr)
+    if isinstance(expr, S.IntLit):
+        return expr.value
+    raise SpecError("under release_acquire 'threads' takes a number or a constant set to one",
+                    pos)
 
 
 def _bound_option(spec: S.Spec) -> int:

@@ -1,21 +1,24 @@
-"""Release/acquire as plain statements: the operational view-based model with one total
-order of the stores to each location that follows the order in which they run (strong
-release/acquire, SRA, of Lahav, Giannarakis and Vafeiadis, POPL 2016).
+"""Release/acquire as plain statements: C11's release/acquire in the operational,
+view-based form (as in Kang et al.'s promising semantics without promises, or the
+timestamp machines of Lahav, Giannarakis and Vafeiadis, POPL 2016).
 
-Each atomic variable x keeps its history of messages (`x_msgs`, `x_count` of them; message 0
-is the initial value) and, per message, the view its store released (`x_mview_y`: how far
-into y's history a thread that acquires this message must read). Each thread has a view
-`view_x`: the oldest message of x it may still read. A load chooses any message from its view
-on (shown in traces as `x message = k`) and moves its view there; an acquiring load also
-takes the message's released view. A store appends a message after every other (its view:
-the thread's view when releasing, none when relaxed). A read-modify-write step reads the
-newest message. A `fence` or a `seq_cst` access meets the global `sc_view_x`, both ways. The
-variable x itself holds the newest message, which is what invariants read.
+Each atomic variable x keeps its history of messages in modification order (`x_msgs`,
+`x_count` of them; message 0 is the initial value) and, per message, the view its store
+released (`x_mview_y`: how far into y's history a thread that acquires this message must
+read). Each thread has a view `view_x`: the oldest message of x it may still read. A load
+chooses any message from its view on (traces show `x message = k`) and moves its view there;
+an acquiring load also takes the message's released view. A store goes anywhere after the
+messages its thread has seen (`x stored at = k`): the messages from k on, and every view
+pointing at one of them, move up one, so positions stay dense and the state finite. Its
+released view is the thread's (release) or nothing (relaxed). A read-modify-write step reads
+the last message and goes right after it. A `fence` or a `seq_cst` access meets the global
+`sc_view_x`, both ways. The variable x itself holds the last message, which is what
+invariants read. A spawned thread starts with its creator's views.
 
-SRA differs from C11 release/acquire only when two threads store to the same location
-without synchronising (2+2W is forbidden here, allowed in RA); relaxed accesses cannot read
-from a store that is later in program order (no load buffering, as in RC11). A store that
-finds the history full fails the assertion MEMORY-BOUND.
+Coarser than C11: an RMW never reads an older message (C11 allows it when no other RMW read
+that one); relaxed accesses cannot read from a store later in program order (no load
+buffering, as in RC11). A store that finds the history full fails the assertion
+MEMORY-BOUND.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ from .memory_base import ScLowering, StepInfo, assign, binary, fresh_names, name
 class RaLowering(ScLowering):
     """Message histories of `bound + 1` messages per atomic variable, and views."""
 
-    def __init__(self, atomics: dict[str, S.VarDecl], bound: int) -> None:
+    def __init__(self, atomics: dict[str, S.VarDecl], bound: int, pool: int = 1) -> None:
         super().__init__(atomics, bound)
+        self.pool = pool  # thread ids whose views a store in the middle moves
         self.size = bound + 1
         self.spawns = 0
 
@@ -81,19 +85,60 @@ class RaLowering(ScLowering):
     def write(self, var: str, value: S.Expr, order: str | None, step: StepInfo,
               pos: Pos) -> list[S.Stmt]:
         count = name(pos, f"{var}_count")
-        new = S.Index(pos, name(pos, f"{var}_msgs"), count)
         out: list[S.Stmt] = [
             S.Assert(pos, binary(pos, "<", count, num(pos, self.size)),
                      f"history of {var} full ({self.size - 1} stores): raise option "
-                     "memory_bound", "MEMORY-BOUND"),
-            S.Assign(pos, new, value)]
-        for y in self.atomics:
-            if y != var:
-                seen = num(pos, 0) if order == "relaxed" else name(pos, f"view_{y}")
-                out.append(S.Assign(pos, S.Index(pos, name(pos, f"{var}_mview_{y}"), count), seen))
-        out += [assign(pos, var, new), assign(pos, f"view_{var}", count),
-                assign(pos, f"{var}_count", binary(pos, "+", count, num(pos, 1)))]
+                     "memory_bound", "MEMORY-BOUND")]
+        if var in step.rmw or step.label is None:  # right after the newest, which it read
+            out += self._insert(var, value, order, count, False, pos)
+        else:  # anywhere after the messages this thread has seen
+            at = f"{var} stored at"
+            where = binary(pos, "&&", binary(pos, ">", name(pos, at), name(pos, f"view_{var}")),
+                           binary(pos, "<=", name(pos, at), count))
+            out.append(S.Choose(pos, at, S.RangeDomain(pos, num(pos, 1), num(pos, self.size - 1)),
+                                where, tuple(self._insert(var, value, order, name(pos, at),
+                                                          True, pos))))
         return out + self.fence(pos) if order == "seq_cst" else out
+
+    def _insert(self, var: str, value: S.Expr, order: str | None, at: S.Expr, shift: bool,
+                pos: Pos) -> list[S.Stmt]:
+        """The new message at position `at` of var's history; with `shift`, the messages
+        from `at` on move up one, and so does every view that points at one of them."""
+        others = [y for y in self.atomics if y != var]
+        msgs, out = name(pos, f"{var}_msgs"), []
+        if shift:
+            count = name(pos, f"{var}_count")
+            for j in range(self.size - 1, 0, -1):
+                moved = [S.Assign(pos, S.Index(pos, name(pos, a), num(pos, j)),
+                                  S.Index(pos, name(pos, a), num(pos, j - 1)))
+                         for a in [msgs.id, *(f"{var}_mview_{y}" for y in others)]]
+                test = binary(pos, "&&", binary(pos, ">", num(pos, j), at),
+                              binary(pos, "<=", num(pos, j), count))
+                out.append(S.If(pos, ((test, tuple(moved)),), ()))
+            for t in range(self.pool):
+                view = S.TlsOf(pos, f"view_{var}", num(pos, t))
+                out.append(self._bump(pos, view, at, S.Call(pos, "alive", (num(pos, t),))))
+            for y in others:
+                for k in range(self.size):
+                    out.append(self._bump(pos, S.Index(pos, name(pos, f"{y}_mview_{var}"),
+                                                       num(pos, k)), at))
+            out.append(self._bump(pos, name(pos, f"sc_view_{var}"), at))
+        out.append(S.Assign(pos, S.Index(pos, msgs, at), value))
+        for y in others:
+            seen = num(pos, 0) if order == "relaxed" else name(pos, f"view_{y}")
+            out.append(S.Assign(pos, S.Index(pos, name(pos, f"{var}_mview_{y}"), at), seen))
+        newest = S.Index(pos, msgs, name(pos, f"{var}_count"))
+        return [*out, assign(pos, f"view_{var}", at), assign(pos, var, newest),
+                assign(pos, f"{var}_count", binary(pos, "+", name(pos, f"{var}_count"),
+                                                   num(pos, 1)))]
+
+    def _bump(self, pos: Pos, place: S.Expr, at: S.Expr, guard: S.Expr | None = None) -> S.Stmt:
+        """`place` moves up one if it points at or past `at`."""
+        test: S.Expr = binary(pos, ">=", place, at)
+        if guard is not None:
+            test = binary(pos, "&&", guard, test)
+        return S.If(pos, ((test, (S.Assign(pos, place, binary(pos, "+", place, num(pos, 1))),)),),
+                    ())
 
     def start(self, s: S.Stmt, step: StepInfo) -> list[S.Stmt]:
         """A spawned thread starts with its creator's views (a forked one copies them)."""
