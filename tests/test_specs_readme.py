@@ -47,7 +47,11 @@ def tables() -> list[tuple[str, str, dict[str, str]]]:
 
 
 def cell(v: Verdict, prop: str) -> str:
-    p = next(p for p in v.properties if p.name == prop)
+    """A property's verdict; "n/a" for one this variant does not have (MEMORY-BOUND exists
+    only under a weak memory model)."""
+    p = next((p for p in v.properties if p.name == prop), None)
+    if p is None:
+        return "n/a"
     return "holds" if p.status == "holds" else f"{p.status}, {p.trace_length}"
 
 

@@ -25,6 +25,7 @@ from ..lang import syntax as S
 from ..lang.errors import NOWHERE
 from .declarations import BOUNDS, DEADLOCK, Declarations
 from .layout import Layout
+from .memory import apply_memory_model
 from .statements import Statements
 from .temporal import TemporalChecks
 
@@ -33,6 +34,7 @@ def check(spec: S.Spec, variant: str | None = None,
           overrides: dict[str, str] | None = None, deadlock: bool = True) -> M.Model:
     """Check a parsed spec for one variant; `overrides` are the -D NAME=VALUE pairs and
     `deadlock=False` is --no-deadlock (as if the spec said `option deadlock = false;`)."""
+    spec = apply_memory_model(spec, variant, overrides)
     return _Checker(spec, variant, overrides or {}, deadlock).run()
 
 

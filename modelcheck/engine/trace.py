@@ -94,7 +94,8 @@ def _describe(ts: TransitionSystem, choices: tuple) -> list[str]:
             out.append(f"destructor {value}")
         elif name == "either":
             label = uid[value - 1] if uid is not None else None
-            out.append(label or f"branch {value}")
+            if label != "":  # a branch named "" is the step itself (see check.memory_tso)
+                out.append(label or f"branch {value}")
         else:
             t: Type | None = ts.bound_types.get(uid)
             shown = show(decode(t, [value])) if t is not None else repr(value)

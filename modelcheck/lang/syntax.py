@@ -243,6 +243,20 @@ class Skip(Stmt):
 
 
 @dataclass(frozen=True)
+class Fence(Stmt):
+    """A full (seq_cst) memory fence; `check.memory` lowers it for the spec's memory model."""
+
+
+@dataclass(frozen=True)
+class Store(Stmt):
+    """`store(place, value, order);`: an assignment to an atomic variable with a C11 order."""
+
+    target: Expr
+    value: Expr
+    order: str | None
+
+
+@dataclass(frozen=True)
 class Free(Stmt):
     thread: Expr
 
@@ -310,6 +324,7 @@ class VarDecl:
     init: Expr
     choice: bool  # `in SET`: any member of the set is an allowed initial value
     pos: Pos
+    atomic: bool = False  # a memory location of the spec's memory model (`check.memory`)
 
 
 @dataclass(frozen=True)
