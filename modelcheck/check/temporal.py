@@ -14,7 +14,7 @@ from ..ir import model as M
 from ..ir.temporal import PATTERNS, Fairness, LivenessInstance, Temporal
 from ..ir.typesys import BOOL
 from ..ir.values import decode, show
-from ..lang import syntax as S
+from ..lang import temporal_syntax as S
 from ..lang.errors import SpecError, suggest
 from .names import Names
 from .scope import Scope

@@ -7,8 +7,12 @@ the only place where names get resolved and types get attached.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import Pos
+
+if TYPE_CHECKING:
+    from .temporal_syntax import FairnessDecl, LivenessDecl
 
 # ---------------------------------------------------------------- expressions
 
@@ -350,31 +354,6 @@ class LemmaDecl:
     name: str
     variants: tuple[tuple[str, Pos], ...]
     expr: Expr
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class LivenessDecl:
-    """A liveness property: one temporal pattern over state predicates (`exprs`: P, or P
-    and Q for leads-to, none for termination), for every value of `domain` if `var`."""
-
-    name: str
-    pattern: str  # eventually, always_eventually, eventually_always, leads_to, termination
-    exprs: tuple[Expr, ...]
-    var: str | None
-    domain: Expr | None
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class FairnessDecl:
-    """`fairness weak|strong [template[.step]] [for variants];`: which moves the scheduler
-    may not starve (in the variants named, or in all)."""
-
-    strength: str
-    template: str | None
-    label: str | None
-    variants: tuple[tuple[str, Pos], ...]
     pos: Pos
 
 

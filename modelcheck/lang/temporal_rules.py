@@ -12,7 +12,7 @@ from typing import Any
 
 from lark import Transformer, v_args
 
-from . import syntax as S
+from . import temporal_syntax as S
 from .positions import meta_pos, token_pos
 
 
