@@ -19,8 +19,8 @@ SECTION = "## Language examples: `specs/examples/lang_*.spec`"
 def rows() -> list[dict[str, str]]:
     """The rows of the section's table, as {column: cell}."""
     text = (ROOT / "specs" / "README.md").read_text()
-    lines = text[text.index(SECTION):].splitlines()
-    table = [ln for ln in lines[1:] if ln.startswith("|")]
+    section = text[text.index(SECTION) + len(SECTION):].split("\n## ")[0]
+    table = [ln for ln in section.splitlines() if ln.startswith("|")]
     header = [c.strip() for c in table[0].strip("|").split("|")]
     return [dict(zip(header, (c.strip().strip("`") for c in ln.strip("|").split("|"))))
             for ln in table[2:]]

@@ -15,6 +15,7 @@ from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
 from ..ir.typesys import BOOL, TidType, is_int, strip_optional
 from ..lang import syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import Pos, SpecError, suggest
 from .coercion import Coercion
 from .scope import Scope
@@ -23,7 +24,7 @@ from .scope import Scope
 class Control(Coercion):
     """`t at w.cs`, `t at w`, `t.x` and `t.w.x`."""
 
-    def _e_AtStep(self, e: S.AtStep, sc: Scope, want: object) -> M.TExpr:
+    def _e_AtStep(self, e: T.AtStep, sc: Scope, want: object) -> M.TExpr:
         if not sc.state:
             raise SpecError("'at' reads the state; a constant is needed here", e.pos)
         thread = self.expect_type(e.thread, sc, self.tid)

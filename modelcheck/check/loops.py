@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..ir import model as M
 from ..ir.typesys import BOOL
-from ..lang import syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import SpecError
 from .expressions import Expressions
 from .scope import Scope
@@ -23,7 +23,7 @@ MAX_PASSES = 64
 class Loops(Expressions):
     """The unrolling of `for` (statements build on it)."""
 
-    def unrolled(self, s: S.For, sc: Scope) -> list[M.Stmt]:
+    def unrolled(self, s: T.For, sc: Scope) -> list[M.Stmt]:
         dom = self.domain(s.domain, sc)
         values = dom.type.values()
         if len(values) > MAX_PASSES:

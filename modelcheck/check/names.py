@@ -23,6 +23,7 @@ from ..ir.typesys import (
     is_int,
 )
 from ..lang import syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
 from .resolution import Resolution
 from .scope import Scope
@@ -79,7 +80,7 @@ class Names(Resolution):
         if isinstance(e, S.RangeDomain):
             lo, hi = self.const_int(e.lo), self.const_int(e.hi)
             return M.Domain(IntType(lo, hi) if lo <= hi else IntType(lo, lo - 1))
-        if isinstance(e, S.SubsetDomain):  # every set of the type; `subset_guard` keeps T's
+        if isinstance(e, T.SubsetDomain):  # every set of the type; `subset_guard` keeps T's
             of = self._subsets_of(e, sc)
             return M.Domain(of.type)
         if isinstance(e, S.Name) and e.id in self.type_decls and not self._is_value(e.id, sc):
@@ -91,7 +92,7 @@ class Names(Resolution):
         raise SpecError(f"cannot range over {te.type}; use a set, a range 'a..b' or a type",
                         e.pos)
 
-    def _subsets_of(self, e: S.SubsetDomain, sc: Scope) -> M.TExpr:
+    def _subsets_of(self, e: T.SubsetDomain, sc: Scope) -> M.TExpr:
         of = self.plain(self.expr(e.of, sc), e.of.pos)
         if not isinstance(of.type, SetType):
             raise SpecError(f"'subset' needs a set, got {of.type}", e.of.pos)
@@ -103,7 +104,7 @@ class Names(Resolution):
     def subset_guard(self, d: S.Expr, var: M.Bound, sc: Scope) -> M.TExpr | None:
         """For a `subset T` domain, `var & T == var`: the values of the set type that are
         subsets of T. None for any other domain."""
-        if not isinstance(d, S.SubsetDomain):
+        if not isinstance(d, T.SubsetDomain):
             return None
         of = self._subsets_of(d, sc)
         return M.Binary(BOOL, "==", M.Binary(of.type, "&", var, of), var)

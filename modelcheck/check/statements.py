@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..ir import model as M
 from ..ir.typesys import BOOL, EmptySetType, NoneType, OptionalType, strip_optional
 from ..lang import syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
 from .loops import Loops
 from .scope import CONST_SCOPE, Scope
@@ -104,7 +105,7 @@ class Statements(Loops):
             if len(set(named)) != len(named):
                 raise SpecError("two branches of this either have the same name", s.pos)
             return [M.Either(s.pos, tuple(self.block(b, sc) for b in s.blocks), s.names)]
-        if isinstance(s, S.For):
+        if isinstance(s, T.For):
             return self.unrolled(s, sc)
         if isinstance(s, S.Choose):
             dom = self.domain(s.domain, sc)

@@ -12,6 +12,7 @@ from typing import Any
 from lark import Transformer, v_args
 
 from . import syntax as S
+from . import tla_syntax as T
 from .positions import meta_pos, token_pos
 
 
@@ -44,7 +45,7 @@ class ExpressionRules(Transformer):
         return S.Unary(meta_pos(meta), "!", S.Binary(meta_pos(meta), "in", c[0], c[1]))
 
     def at_step(self, meta: Any, c: list) -> S.Expr:
-        return S.AtStep(meta_pos(meta), c[0], str(c[1]), None if c[2] is None else str(c[2]))
+        return T.AtStep(meta_pos(meta), c[0], str(c[1]), None if c[2] is None else str(c[2]))
 
     def union(self, meta: Any, c: list) -> S.Expr:
         return S.Binary(meta_pos(meta), "|", c[0], c[1])
@@ -131,7 +132,7 @@ class ExpressionRules(Transformer):
         return S.RangeDomain(meta_pos(meta), c[0], c[1])
 
     def subset_domain(self, meta: Any, c: list) -> S.Expr:
-        return S.SubsetDomain(meta_pos(meta), c[0])
+        return T.SubsetDomain(meta_pos(meta), c[0])
 
     def bool_domain(self, meta: Any, c: list) -> S.Expr:
         return S.BoolDomain(meta_pos(meta))

@@ -13,6 +13,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 
 from . import syntax as S
+from . import tla_syntax as T
 from .positions import meta_pos, token_pos
 
 
@@ -71,7 +72,7 @@ class StatementRules(Transformer):
         return S.Choose(meta_pos(meta), str(c[0]), c[1], c[2], c[3])
 
     def for_stmt(self, meta: Any, c: list) -> S.Stmt:
-        return S.For(meta_pos(meta), str(c[0]), c[1], c[2])
+        return T.For(meta_pos(meta), str(c[0]), c[1], c[2])
 
     def goto(self, meta: Any, c: list) -> S.Stmt:
         return S.Goto(meta_pos(meta), str(c[0]))
@@ -81,6 +82,12 @@ class StatementRules(Transformer):
 
     def skip(self, meta: Any, c: list) -> S.Stmt:
         return S.Skip(meta_pos(meta))
+
+    def fence(self, meta: Any, c: list) -> S.Stmt:
+        return S.Fence(meta_pos(meta))
+
+    def store(self, meta: Any, c: list) -> S.Stmt:
+        return S.Store(meta_pos(meta), c[0], c[1], None if c[2] is None else str(c[2]))
 
     def lv_name(self, meta: Any, c: list) -> S.Expr:
         return S.Name(token_pos(c[0]), str(c[0]))

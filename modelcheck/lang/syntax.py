@@ -7,8 +7,12 @@ the only place where names get resolved and types get attached.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import Pos
+
+if TYPE_CHECKING:
+    from .temporal_syntax import FairnessDecl, LivenessDecl
 
 # ---------------------------------------------------------------- expressions
 
@@ -78,11 +82,6 @@ class RangeDomain(Expr):
 @dataclass(frozen=True)
 class BoolDomain(Expr):
     pass
-
-
-@dataclass(frozen=True)
-class SubsetDomain(Expr):  # `subset T`: every subset of the set T (TLA+'s SUBSET)
-    of: Expr
 
 
 @dataclass(frozen=True)
@@ -233,13 +232,6 @@ class Choose(Stmt):
 
 
 @dataclass(frozen=True)
-class For(Stmt):  # `for x in D { ... }`: the body once per value of D, in its order
-    var: str
-    domain: Expr
-    body: tuple[Stmt, ...]
-
-
-@dataclass(frozen=True)
 class Goto(Stmt):
     label: str
 
@@ -252,6 +244,20 @@ class Exit(Stmt):
 @dataclass(frozen=True)
 class Skip(Stmt):
     pass
+
+
+@dataclass(frozen=True)
+class Fence(Stmt):
+    """A full (seq_cst) memory fence; `check.memory` lowers it for the spec's memory model."""
+
+
+@dataclass(frozen=True)
+class Store(Stmt):
+    """`store(place, value, order);`: an assignment to an atomic variable with a C11 order."""
+
+    target: Expr
+    value: Expr
+    order: str | None
 
 
 @dataclass(frozen=True)
@@ -279,16 +285,6 @@ class TlsOf(Expr):
 
     name: str
     thread: Expr
-
-
-@dataclass(frozen=True)
-class AtStep(Expr):
-    """`t at worker.cs` (thread t waits at step cs of worker), `t at worker` (at any of its
-    steps)."""
-
-    thread: Expr
-    template: str
-    label: str | None
 
 
 # --------------------------------------------------------------- declarations
@@ -336,6 +332,7 @@ class VarDecl:
     init: Expr | None  # None: `in any`, every value of the type
     choice: bool  # `in SET` or `in any`: one initial state per allowed value
     pos: Pos
+    atomic: bool = False  # a memory location of the spec's memory model (`check.memory`)
 
 
 @dataclass(frozen=True)
@@ -391,6 +388,8 @@ class Spec:
     destructors: list[tuple[str, tuple[Stmt, ...], Pos]] = field(default_factory=list)
     handlers: list[HandlerDecl] = field(default_factory=list)
     symmetric: list[tuple[str, Pos]] = field(default_factory=list)  # `symmetric` type names
+    liveness: list[LivenessDecl] = field(default_factory=list)
+    fairness: list[FairnessDecl] = field(default_factory=list)
 
     @property
     def variant_names(self) -> list[str]:

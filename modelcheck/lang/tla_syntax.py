@@ -1,0 +1,34 @@
+"""Syntax of what TLA+ and PlusCal users write first (see `expr_rules`, `stmt_rules`): where
+another thread stands, subsets as a domain, a bounded loop inside a step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .syntax import Expr, Stmt
+
+
+@dataclass(frozen=True)
+class AtStep(Expr):
+    """`t at worker.cs` (thread t waits at step cs of worker), `t at worker` (at any of its
+    steps)."""
+
+    thread: Expr
+    template: str
+    label: str | None
+
+
+@dataclass(frozen=True)
+class SubsetDomain(Expr):
+    """`subset T`: every subset of the set T (TLA+'s SUBSET), as a domain."""
+
+    of: Expr
+
+
+@dataclass(frozen=True)
+class For(Stmt):
+    """`for x in D { ... }`: the body once for each value of D, in the domain's order."""
+
+    var: str
+    domain: Expr
+    body: tuple[Stmt, ...]
