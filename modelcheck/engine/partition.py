@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 from ..backends.base import Happening, TransitionSystem
 from ..backends.runtime import BOUND, EvalError
 from ..ir.model import PC_EXITING
+from .checkpoint import ShareState, load_share, save_share
 from .fingerprint import fingerprint_of
 from .outcome import EVAL_NOTE, Violation, broken_invariants
 from .store import NO_PARENT, FingerprintStore
@@ -155,6 +157,20 @@ class Partition:
     def parents(self, fps: list[int]) -> list[int]:
         return [self.store.parent(fp) for fp in fps]
 
+    def save(self, folder: Path, level: int) -> int:
+        """Write this share's part of a checkpoint (between levels: nothing pending)."""
+        runs = self.store.runs
+        fps, parents = (np.concatenate([r[i] for r in runs]) if runs else self.fps[:0]
+                        for i in (0, 1))
+        return save_share(folder, self.me, self.parts, level,
+                          ShareState(fps, parents, self.frontier, self.fps, self.ranks))
+
+    def restore(self, folder: Path, files: list[str]) -> None:
+        s = load_share(folder, files, self.me, self.parts)
+        self.store = FingerprintStore()
+        self.store.add(s.fps, s.parents)
+        self.frontier, self.fps, self.ranks = s.frontier, s.frontier_fps, s.ranks
+
     def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
         """One operation the coordinator asks of every share (through a transport); `step`
         swaps batches with the other shares through `mail`."""
@@ -171,6 +187,10 @@ class Partition:
             return self.accept(*args)
         if op == "parents":
             return self.parents(*args)
+        if op == "save":
+            return self.save(*args)
+        if op == "restore":
+            return self.restore(*args)
         if op == "sizes":
             return len(self.frontier), self.store.nbytes()
         raise ValueError(f"no share operation {op!r}")

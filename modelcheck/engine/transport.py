@@ -4,9 +4,10 @@ The coordinator (`levels.search_levels`) never touches a share: it asks the
 transport to run one operation on every share (`call`) and reads the replies.
 Inside an operation a share may swap batches with the other shares through a
 `Mailbox`. What an operation does is the share's (`Partition.handle`); where the
-shares live and how messages travel is all a transport decides. Two exist: one
-share in this process, and forked worker processes with a pipe to each and a
-queue per inbox. A distributed transport fills the same two interfaces.
+shares live and how messages travel is all a transport decides. Three exist: one
+share in this process; forked worker processes with a pipe to each and a queue
+per inbox; and Ray actors, on this machine or a cluster (`ray_transport.py`,
+imported only when asked for). A transport whose share died raises `ShareLost`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import os
 import signal
 import traceback
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -35,8 +38,28 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-def open_transport(ts: TransitionSystem, parts: int) -> Transport:
-    return LocalTransport(ts) if parts <= 1 else ForkTransport(ts, parts)
+class ShareLost(Exception):
+    """A share stopped answering (its process or machine died): its part of the search is
+    gone, so the run must go back to a checkpoint."""
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """How many shares a level search has and where they run."""
+
+    workers: int = 1
+    cluster: str | None = None  # "ray" (a Ray of its own) or "ray://ADDRESS"
+    # how a share in another process builds the transition system (one cannot be sent)
+    rebuild: Callable[[], TransitionSystem] | None = None
+
+
+def open_transport(ts: TransitionSystem, sharing: Sharing) -> Transport:
+    if sharing.cluster is not None:
+        from .ray_transport import RayTransport  # Ray is an optional extra
+        return RayTransport(sharing)
+    if sharing.workers <= 1:
+        return LocalTransport(ts)
+    return ForkTransport(ts, sharing.workers)
 
 
 class Loopback:
@@ -71,6 +94,7 @@ class ForkTransport:
     def __init__(self, ts: TransitionSystem, parts: int) -> None:
         ctx = mp.get_context("fork")
         self.parts = parts
+        self.lost = False
         inboxes = [ctx.Queue() for _ in range(parts)]
         self.conns: list[Connection] = []
         self.procs = []
@@ -84,7 +108,11 @@ class ForkTransport:
 
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
         for w, conn in enumerate(self.conns):
-            conn.send((op, (per_share[w], *args) if per_share is not None else args))
+            try:
+                conn.send((op, (per_share[w], *args) if per_share is not None else args))
+            except OSError as e:
+                self.lost = True
+                raise ShareLost(f"a search worker died: {e!r}") from None
         replies, interrupted = [], False
         for conn in self.conns:  # wait for every answer, so none is left for a later call
             while True:
@@ -93,6 +121,9 @@ class ForkTransport:
                     break
                 except KeyboardInterrupt:
                     interrupted = True
+                except (EOFError, ConnectionError) as e:
+                    self.lost = True
+                    raise ShareLost(f"a search worker died: {e!r}") from None
         if interrupted:
             raise KeyboardInterrupt
         for r in replies:
@@ -101,10 +132,16 @@ class ForkTransport:
         return replies
 
     def close(self) -> None:
+        """Stop the workers; after a lost one, the others may wait for its messages forever,
+        so they are killed."""
         for conn in self.conns:
-            conn.send(("close", ()))
+            if not self.lost:
+                conn.send(("close", ()))
         for p in self.procs:
+            if self.lost:
+                p.kill()
             p.join()
+        self.procs = []
 
 
 class _Crash:
