@@ -78,14 +78,14 @@ class _Levels:
         return bool(v) and (self.stop_at_first or len(v) == len(self.props))
 
     def run(self, progress: Callable[[Progress], None] | None, every: float) -> Outcome:
-        start = time.monotonic()
+        shares = open_transport(self.ts, self.sharing)
+        start = time.monotonic()  # a cluster's start-up is not search time
         limits = self.limits
         deadline = start + limits.time_limit if limits.time_limit is not None else None
         self.time_note = f"time limit of {limits.time_limit:g} s reached" if deadline else ""
         notes = (pool_exhausted(self.ts.model), self.time_note)
         resume = self.checkpoint is not None and self.checkpoint.resume
         lost = 0
-        shares = open_transport(self.ts, self.sharing)
         try:
             while True:
                 try:
@@ -101,6 +101,7 @@ class _Levels:
                     paths = _paths(shares, [v.state for v in self.pos.violations.values()])
                     store = PathStore(paths, self.pos.total,
                                       sum(b for _, b in shares.call("sizes")))
+                    self.pos.stats.exchanged_bytes = shares.exchanged()
                     break
                 except ShareLost as e:
                     shares.close()

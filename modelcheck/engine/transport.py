@@ -35,6 +35,10 @@ class Transport(Protocol):
         in share order. Waits for every reply, even after Ctrl-C (then re-raised)."""
         ...
 
+    def exchanged(self) -> int | None:
+        """Bytes the shares sent each other so far, if this transport counts them."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -81,6 +85,9 @@ class LocalTransport:
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
         own = (per_share[0], *args) if per_share is not None else args
         return [self.share.handle(op, own, self.mail)]
+
+    def exchanged(self) -> int | None:
+        return 0
 
     def close(self) -> None:
         pass
@@ -130,6 +137,9 @@ class ForkTransport:
             if isinstance(r, _Crash):
                 raise RuntimeError(f"a search worker failed:\n{r.trace}")
         return replies
+
+    def exchanged(self) -> int | None:
+        return None  # the queues pickle what they carry out of sight
 
     def close(self) -> None:
         """Stop the workers; after a lost one, the others may wait for its messages forever,
