@@ -168,3 +168,24 @@ def test_native_engine_refuses_checkpoints(tmp_path: Path,
     code = main([str(spec), "--engine", "native", "--checkpoint", str(tmp_path / "ck"), "-q"])
     assert code == 2
     assert "the native engine does not do checkpoints yet" in capsys.readouterr().err
+
+
+def test_mcheck_ci_resumes_every_variant(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    osv = str(ROOT / "specs" / "osv_visibility.spec")
+    folder = str(tmp_path / "ck")
+    reports = ["--reports", str(tmp_path / "reports"), "-q"]
+    assert main(["ci", osv, *reports]) == 0
+    table = _untimed(capsys.readouterr().out)
+    assert main(["ci", osv, "--checkpoint", folder, *reports]) == 0
+    capsys.readouterr()
+    assert main(["resume", folder]) == 0
+    assert _untimed(capsys.readouterr().out) == table
+    assert sorted(p.name for p in Path(folder).iterdir() if p.is_dir()) == \
+        ["osv_visibility-fe37650", "osv_visibility-levels", "osv_visibility-orig"]
+
+
+def _untimed(table: str) -> list[list[str]]:
+    """`mcheck ci`'s table without its seconds column."""
+    return [[w for w in line.split() if not w.replace(".", "").isdigit()]
+            for line in table.splitlines()[:5]]

@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["resume"]:
+        try:
+            argv = [*resumed_command(argv[1:]), "--resume"]
+        except CheckpointRefused as e:
+            print(f"mcheck: error: {e}", file=sys.stderr)
+            return 2
     if argv[:1] == ["ci"]:
         return ci.main(argv[1:], write_report=write_html)
     if argv[:1] == ["prove"]:
@@ -81,8 +87,6 @@ def main(argv: list[str] | None = None) -> int:
             return _closed_pipe()
     parser = _parser()
     try:
-        if argv[:1] == ["resume"]:
-            argv = [*resumed_command(argv[1:]), "--resume"]
         args = parser.parse_args(argv)
         if args.checkpoint is not None and not args.resume:
             keep_command(args.checkpoint, argv)
