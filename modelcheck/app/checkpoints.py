@@ -33,9 +33,13 @@ def checkpointing(spec: LoadedSpec, variant: str | None,
     c = Checkpointing(folder, identity(spec, variant, config), config.every, config.resume,
                       f"mcheck resume {config.checkpoint}")
     if not config.resume and saved_identity(folder) is not None:
-        raise CheckpointRefused(f"{folder} holds a checkpoint already: go on with "
-                                f"'mcheck resume {config.checkpoint}' or choose another folder")
+        raise CheckpointRefused(_taken(config.checkpoint))
     return c
+
+
+def _taken(folder: str) -> str:
+    return (f"{folder} holds a checkpoint already: go on with 'mcheck resume {folder}' or "
+            "choose another folder")
 
 
 def identity(spec: LoadedSpec, variant: str | None, config: RunConfig) -> dict[str, str]:
@@ -53,16 +57,18 @@ def identity(spec: LoadedSpec, variant: str | None, config: RunConfig) -> dict[s
 
 
 def keep_command(folder: str, argv: list[str]) -> None:
-    """Remember the command line that saves into `folder`, for `mcheck resume`; the files
-    it names (the spec, the folder) as absolute paths, so it works from anywhere."""
+    """Remember the command line that saves into `folder`, for `mcheck resume`; the files it
+    names (the spec, the folder) as absolute paths, so it works from anywhere. A folder
+    that holds checkpoints already is refused, so the command of their run is kept."""
     path = Path(folder)
+    if any(saved_identity(sub) is not None for sub in path.glob("*/")):
+        raise CheckpointRefused(_taken(folder))
     path.mkdir(parents=True, exist_ok=True)
-    if not (path / COMMAND).exists():
-        argv = [str(Path(a).resolve()) if not a.startswith("-") and Path(a).exists() else a
-                for a in argv]
-        tmp = path / f".{COMMAND}.tmp"
-        tmp.write_text(json.dumps({"argv": argv}), encoding="utf-8")
-        os.replace(tmp, path / COMMAND)
+    argv = [str(Path(a).resolve()) if not a.startswith("-") and Path(a).exists() else a
+            for a in argv]
+    tmp = path / f".{COMMAND}.tmp"
+    tmp.write_text(json.dumps({"argv": argv}), encoding="utf-8")
+    os.replace(tmp, path / COMMAND)
 
 
 def resumed_command(argv: list[str]) -> list[str]:

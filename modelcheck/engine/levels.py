@@ -62,6 +62,7 @@ class _Levels:
         self.saved_level: int | None = None  # of the last checkpoint this run can go back to
         self.saved_at = 0.0
         self.time_note = ""
+        self.earlier = 0.0  # search seconds of the runs before this one (resumed)
 
     def note(self, reason: str) -> None:
         if reason not in self.pos.incomplete:
@@ -190,9 +191,14 @@ class _Levels:
         self.saved_level, self.saved_at = self.pos.level, now
 
     def _restore(self, shares: Transport) -> None:
+        """Back to the last checkpoint: from the disk when resuming, or after a lost share
+        (then the seconds since this run began are counted at its end, not twice)."""
         assert self.checkpoint is not None
         pos, files = load_manifest(self.checkpoint)
         shares.call("restore", None, self.checkpoint.folder, files)
+        if self.saved_level is None:
+            self.earlier = pos.stats.seconds
+        pos.stats.seconds = self.earlier
         self.pos, self.saved_level, self.saved_at = pos, pos.level, time.monotonic()
 
     def _interrupted(self) -> str:

@@ -20,8 +20,8 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from typing import Any, Protocol
+from multiprocessing.connection import Connection, wait
+from typing import Any, NoReturn, Protocol
 
 from ..backends.base import TransitionSystem
 from .partition import Partition
@@ -118,25 +118,35 @@ class ForkTransport:
             try:
                 conn.send((op, (per_share[w], *args) if per_share is not None else args))
             except OSError as e:
-                self.lost = True
-                raise ShareLost(f"a search worker died: {e!r}") from None
-        replies, interrupted = [], False
-        for conn in self.conns:  # wait for every answer, so none is left for a later call
-            while True:
+                self._lose(repr(e))
+        replies: dict[int, Any] = {}
+        interrupted = False
+        ends = {p.sentinel: w for w, p in enumerate(self.procs)}
+        while len(replies) < self.parts:  # every answer, so none is left for a later call
+            waiting = [c for w, c in enumerate(self.conns) if w not in replies]
+            try:
+                ready = wait([*waiting, *ends])
+            except KeyboardInterrupt:
+                interrupted = True
+                continue
+            for r in ready:
+                if r in ends:  # the others may be waiting for its messages: all is lost
+                    self._lose(f"worker {ends[r]} exited")  # type: ignore[index]
+                w = self.conns.index(r)  # type: ignore[arg-type]
                 try:
-                    replies.append(conn.recv())
-                    break
-                except KeyboardInterrupt:
-                    interrupted = True
+                    replies[w] = self.conns[w].recv()
                 except (EOFError, ConnectionError) as e:
-                    self.lost = True
-                    raise ShareLost(f"a search worker died: {e!r}") from None
+                    self._lose(repr(e))
         if interrupted:
             raise KeyboardInterrupt
-        for r in replies:
+        for r in replies.values():
             if isinstance(r, _Crash):
                 raise RuntimeError(f"a search worker failed:\n{r.trace}")
-        return replies
+        return [replies[w] for w in range(self.parts)]
+
+    def _lose(self, why: str) -> NoReturn:
+        self.lost = True
+        raise ShareLost(f"a search worker died: {why}")
 
     def exchanged(self) -> int | None:
         return None  # the queues pickle what they carry out of sight
