@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,7 @@ def test_resume_with_another_number_of_workers(tmp_path: Path) -> None:
         assert o.complete
 
 
-def _stop_after(level: int) -> object:
+def _stop_after(level: int) -> Callable[[Progress], None]:
     def progress(p: Progress) -> None:
         if p.depth >= level:
             raise KeyboardInterrupt

@@ -5,7 +5,7 @@ ends the run incomplete, never "holds".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -64,7 +64,7 @@ def test_counts_by_hand(cluster: Cluster) -> None:
     assert o.stats.exchanged_bytes and o.stats.exchanged_bytes > 0
 
 
-def _kill_a_share_at(level: int, killed: list[str]) -> object:
+def _kill_a_share_at(level: int, killed: list[str]) -> Callable[[Progress], None]:
     def progress(p: Progress) -> None:
         if p.depth == level and not killed:
             name = sorted(a for a in ray.util.list_named_actors() if "-share-" in a)[0]
