@@ -25,16 +25,17 @@ COMMAND = "command.json"
 
 def checkpointing(spec: LoadedSpec, variant: str | None,
                   config: RunConfig) -> Checkpointing | None:
-    """Where this variant's search saves itself; a fresh run refuses a folder that holds a
-    checkpoint already (of this run or another), so no one's work is overwritten."""
+    """Where this variant's search saves itself, and whether it starts from there; a fresh
+    run refuses a folder that holds a checkpoint already, so no one's work is overwritten."""
     if config.checkpoint is None:
         return None
     folder = Path(config.checkpoint) / f"{Path(spec.path).stem}-{variant or 'main'}"
-    c = Checkpointing(folder, identity(spec, variant, config), config.every, config.resume,
-                      f"mcheck resume {config.checkpoint}")
-    if not config.resume and saved_identity(folder) is not None:
+    saved = saved_identity(folder) is not None
+    if saved and not config.resume:
         raise CheckpointRefused(_taken(config.checkpoint))
-    return c
+    # resuming, a variant the run had not reached yet starts from its beginning
+    return Checkpointing(folder, identity(spec, variant, config), config.every, saved,
+                         f"mcheck resume {config.checkpoint}")
 
 
 def _taken(folder: str) -> str:
