@@ -23,7 +23,7 @@ from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant
 from modelcheck.engine.checkpoint import MANIFEST, Checkpointing, CheckpointRefused
 from modelcheck.engine.levels import search_levels
-from modelcheck.engine.outcome import Outcome, Progress
+from modelcheck.engine.outcome import Limits, Outcome, Progress
 from modelcheck.engine.transport import Sharing
 from modelcheck.lang.source import load, load_text
 from tests.conftest import ROOT
@@ -196,3 +196,16 @@ def _untimed(table: str) -> list[list[str]]:
     """`mcheck ci`'s table without its seconds column."""
     return [[w for w in line.split() if not w.replace(".", "").isdigit()]
             for line in table.splitlines()[:5]]
+
+
+def test_a_run_cut_by_its_time_limit_resumes_to_the_whole_result(tmp_path: Path) -> None:
+    """The shares are told the time left (their clocks may differ from the coordinator's);
+    a level they cut short is never saved, so the resumed run counts every state once."""
+    ts = compile_variant(load_text(counters(3, 4)))
+    c = Checkpointing(tmp_path, {"run": "x"}, every=0)
+    cut = search_levels(ts, Limits(time_limit=0.0), sharing=Sharing(2), checkpoint=c)
+    assert cut.incomplete == ["time limit of 0 s reached"]
+    done = search_levels(ts, sharing=Sharing(2), checkpoint=Checkpointing(
+        tmp_path, {"run": "x"}, resume=True))
+    assert done.complete
+    assert (done.stats.distinct_states, done.stats.transitions) == (5 ** 3, 3 * 4 * 5 ** 2)

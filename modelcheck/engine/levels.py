@@ -148,7 +148,8 @@ class _Levels:
         """Expand the frontier: every share's successors to their owners, ranked, kept."""
         pos, stats, limits = self.pos, self.pos.stats, self.limits
         violated = frozenset(pos.violations)
-        replies = shares.call("step", None, pos.level, violated, deadline, notes)
+        left = None if deadline is None else deadline - time.monotonic()
+        replies = shares.call("step", None, pos.level, violated, left, notes)
         found = [f for _, fs, _, _, _ in replies for f in fs]
         for _, _, ns, t, fired in replies:
             stats.transitions += t
