@@ -2,8 +2,8 @@
 
 `search_levels` is the coordinator. Each level, every share (`partition.Partition`)
 expands its part of the frontier and sends each successor to the share that owns its
-fingerprint; the owners drop the states already stored and return the keys of the new
-ones; the coordinator ranks those keys across all shares and hands the ranks back.
+fingerprint; the owners drop the states already stored, and the shares rank the new
+ones' keys together; the coordinator only adds up the counts and applies the limits.
 Verdicts and traces are those of `search.search` in one process: a violation is kept
 if it is the first of its property in the order one process would meet it (its
 (level, key) time), and parents are the least-key predecessors, i.e. the first ones
@@ -149,25 +149,22 @@ class _Levels:
         pos, stats, limits = self.pos, self.pos.stats, self.limits
         violated = frozenset(pos.violations)
         left = None if deadline is None else deadline - time.monotonic()
-        replies = shares.call("step", None, pos.level, violated, left, notes)
+        replies = shares.call("step", None, pos.level, violated, left, notes, pos.frontier)
         found = [f for _, fs, _, _, _ in replies for f in fs]
         for _, _, ns, t, fired in replies:
             stats.transitions += t
             stats.fired = [a + b for a, b in zip(stats.fired, fired)]
             for n in ns:
                 self.note(n)
-        keys = [k for k, _, _, _, _ in replies]
-        ordered = np.sort(np.concatenate(keys))
-        keep = len(ordered)
+        new = keep = sum(n for n, _, _, _, _ in replies)
         if limits.max_depth is not None and pos.level >= limits.max_depth:
             keep = 0
-            if len(ordered):
+            if new:
                 self.note(f"depth limit of {limits.max_depth} reached")
         elif limits.max_states is not None and pos.total + keep > limits.max_states:
             keep = max(0, limits.max_states - pos.total)
             self.note(f"state limit of {limits.max_states} reached")
-        ranks = [np.searchsorted(ordered, k).astype(np.int64) for k in keys]
-        accepted = shares.call("accept", ranks, keep, pos.level, violated)
+        accepted = shares.call("accept", None, keep, pos.level, violated)
         self.record(found + [f for fs in accepted for f in fs])
         pos.frontier = keep
         pos.total += keep
