@@ -12,7 +12,7 @@ bytes the shares sent each other per distinct state (`Stats.exchanged_bytes`: ex
 the pickled buffers that crossed between actors; on several machines, network bytes).
 
 The rows are then read as a cost model, `seconds = states * (cpu + net * (P-1)/P /
-bandwidth) / P + states * coordinator + levels * sync` (sync: five round trips of a
+bandwidth) / P + levels * sync` (sync: five round trips of a
 call to every share, measured here; on a network it grows with the machines), and
 projected to 16 and 64
 machines (`projection`). On one machine with two shared cores, more than two shards
@@ -28,7 +28,6 @@ import time
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 import ray
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,16 +71,6 @@ def round_trip(shares: int, nm: str, calls: int = 20) -> float:
         transport.close()
 
 
-def coordinator_cost(n: int = 2_000_000) -> float:
-    """Seconds a state costs the coordinator, which ranks every new level's keys in one
-    sort (a serial step, however many machines) and receives and sends 8 bytes a state
-    each way."""
-    keys = np.random.default_rng(0).integers(0, 2**62, n)
-    began = time.monotonic()
-    np.searchsorted(np.sort(keys), keys)
-    return (time.monotonic() - began) / n + 16 / BANDWIDTH
-
-
 def projection(rows: dict[int, Outcome], sync: float) -> list[str]:
     """The per-state costs read off the rows, and what they predict for 16 and 64 machines:
     expansion CPU from one shard; exchange bytes a state from the most shards (each state
@@ -92,15 +81,13 @@ def projection(rows: dict[int, Outcome], sync: float) -> list[str]:
     most = max(rows)
     exchanged = rows[most].stats.exchanged_bytes or 0
     net = exchanged / states * most / max(1, most - 1)  # bytes a state, P -> infinity
-    coord = coordinator_cost()
     out = [f"expansion {cpu * 1e6:.1f} us a state (1 shard); exchange {net:.0f} bytes a state "
-           f"as P grows; Ray's barrier {sync * 1e3:.1f} ms a level ({levels} levels); the "
-           f"coordinator's ranking {coord * 1e9:.0f} ns a state"]
+           f"as P grows; Ray's barrier {sync * 1e3:.1f} ms a level ({levels} levels)"]
     for machines in (16, 64):
         for size in (states, 10**8, 10**9):
             per_level = sync + SYNC_MACHINE * machines
             t = size * (cpu + net * (machines - 1) / machines / BANDWIDTH) / machines + \
-                size * coord + levels * per_level
+                levels * per_level
             out.append(f"{machines} machines, {size:,} states: about {t:,.0f} s "
                        f"({size / t:,.0f} states/s), {16 * size / machines / 2**30:.2f} GiB "
                        "of store a machine")
