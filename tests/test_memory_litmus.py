@@ -191,7 +191,8 @@ def test_readme_litmus_table_is_what_mcheck_computes() -> None:
     ("### bdwgc: two stoppers", "mem_bdwgc_two_stoppers"),
     ("### OSv: the `_loaded_objects_stack` race", "mem_osv_loaded_stack"),
     ("### SaBRe: start-up, the thread table", "mem_sabre_threads"),
-    ("### rseq: ownership designs", "mem_rseq_owners")])
+    ("### rseq: ownership designs", "mem_rseq_owners"),
+    ("### bdwgc: the handshake around blocking", "mem_bdwgc_handshake")])
 def test_readme_protocol_tables_are_what_mcheck_computes(heading: str, name: str) -> None:
     """Every property column and the state count of each variant's row."""
     header, *rows = readme_rows(heading, with_header=True)
@@ -219,7 +220,7 @@ def test_readme_three_pinspect_stoppers_are_what_mcheck_computes() -> None:
 @pytest.mark.parametrize(("name", "variant"), [
     ("mem_sb", "tso"), ("mem_sb", "ra"), ("mem_iriw", "ra"), ("mem_mp_relaxed", "tso"),
     ("mem_bdwgc_stop_count", "relaxed_ra"), ("mem_bdwgc_stop_count", "master_tso"),
-    ("mem_sabre_threads", "table_c19ab74")])
+    ("mem_sabre_threads", "table_c19ab74"), ("mem_bdwgc_handshake", "flag_resent")])
 def test_native_engine_agrees(name: str, variant: str) -> None:
     """Store buffers and message histories are plain statements, so the native engine must
     find the same states, transitions, verdicts and traces as the Python one."""
