@@ -193,7 +193,8 @@ def test_readme_litmus_table_is_what_mcheck_computes() -> None:
     ("### SaBRe: start-up, the thread table", "mem_sabre_threads"),
     ("### rseq: ownership designs", "mem_rseq_owners"),
     ("### bdwgc: the handshake around blocking", "mem_bdwgc_handshake"),
-    ("### pinspect: an LWP blocked", "mem_pinspect_blocked")])
+    ("### pinspect: an LWP blocked", "mem_pinspect_blocked"),
+    ("### OSv: two objects", "mem_osv_two_objects")])
 def test_readme_protocol_tables_are_what_mcheck_computes(heading: str, name: str) -> None:
     """Every property column and the state count of each variant's row."""
     header, *rows = readme_rows(heading, with_header=True)
