@@ -25,6 +25,7 @@ class RunConfig:
     certify: bool = True          # z3 checks every counterexample
     progress_every: float = 5.0   # seconds between progress reports
     engine: str = "auto"          # "auto", "native" or "python" (`engine.run`)
+    liveness: bool = True         # --no-liveness leaves liveness properties unknown
 
 
 

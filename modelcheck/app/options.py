@@ -31,6 +31,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="stop (incomplete) when the process holds more memory than this")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--no-liveness", action="store_true",
+                   help="do not check liveness properties (they are reported unknown)")
     p.add_argument("--no-symmetry", action="store_true",
                    help="ignore the spec's 'symmetric' declarations (search every state)")
     p.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
@@ -58,7 +60,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
                                    args.max_memory),
                      deadlock=not args.no_deadlock, symmetry=not args.no_symmetry,
                      store=args.store, workers=args.workers, certify=not args.no_certify,
-                     engine=args.engine)
+                     engine=args.engine, liveness=not args.no_liveness)
 
 
 def defines(items: list[str]) -> dict[str, str]:

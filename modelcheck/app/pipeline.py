@@ -12,11 +12,12 @@ from collections.abc import Callable
 from ..backends.python.system import TransitionSystem, build
 from ..check.checker import check
 from ..engine.lints import lints
-from ..engine.outcome import Progress
+from ..engine.liveness_run import check_run, message
+from ..engine.outcome import Progress, Violation
 from ..engine.run import Search, run_search
 from ..engine.store import StoredStates
 from ..engine.symmetry import reduction
-from ..engine.trace import counterexample
+from ..engine.trace import counterexample, lasso
 from ..engine.verdict import Verdict, verdict
 from ..lang.source import LoadedSpec, nesting_guard
 from ..symbolic.certify import CertificationError
@@ -43,17 +44,23 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
         config.limits, config.stop_at_first, config.store == "fingerprint", config.workers,
         progress, config.progress_every))
     outcome.stats.store_bytes = outcome.store.nbytes()
+    live = check_run(ts, outcome, config.liveness)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     traces = [counterexample(ts, outcome, v) for v in ordered]
+    for name, found in (live.lassos if live else {}).items():
+        why = message(found.instance)
+        outcome.violations[name] = Violation(name, why, -1, len(found.path) - 1)
+        traces.append(lasso(ts, name, why, found.states, found.movers, found.loop))
     if config.certify:
         try:
             certify_traces(ts.model, traces)
         except CertificationError as e:
             e.system = ts
             raise
-    result = verdict(spec.path, ts.model, outcome, traces)
+    result = verdict(spec.path, ts.model, outcome, traces, live.undecided if live else {})
     result.engine = str(engine)
+    result.liveness = live
     result.fingerprints = not isinstance(outcome.store, StoredStates)
     if ts.canon is not None and isinstance(outcome.store, StoredStates):
         # orbit sizes need the stored states, which a fingerprint store does not keep

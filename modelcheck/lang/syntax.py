@@ -7,8 +7,12 @@ the only place where names get resolved and types get attached.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import Pos
+
+if TYPE_CHECKING:
+    from .temporal_syntax import FairnessDecl, LivenessDecl
 
 # ---------------------------------------------------------------- expressions
 
@@ -375,6 +379,8 @@ class Spec:
     destructors: list[tuple[str, tuple[Stmt, ...], Pos]] = field(default_factory=list)
     handlers: list[HandlerDecl] = field(default_factory=list)
     symmetric: list[tuple[str, Pos]] = field(default_factory=list)  # `symmetric` type names
+    liveness: list[LivenessDecl] = field(default_factory=list)
+    fairness: list[FairnessDecl] = field(default_factory=list)
 
     @property
     def variant_names(self) -> list[str]:
