@@ -222,7 +222,9 @@ def test_readme_three_pinspect_stoppers_are_what_mcheck_computes() -> None:
 @pytest.mark.parametrize(("name", "variant"), [
     ("mem_sb", "tso"), ("mem_sb", "ra"), ("mem_iriw", "ra"), ("mem_mp_relaxed", "tso"),
     ("mem_bdwgc_stop_count", "relaxed_ra"), ("mem_bdwgc_stop_count", "master_tso"),
-    ("mem_sabre_threads", "table_c19ab74"), ("mem_bdwgc_handshake", "flag_resent")])
+    ("mem_sabre_threads", "table_c19ab74"), ("mem_bdwgc_handshake", "flag_resent"),
+    ("mem_rseq_owners", "counter_unblocked"), ("mem_pinspect_blocked", "wait_parked"),
+    ("mem_osv_two_objects", "levels")])
 def test_native_engine_agrees(name: str, variant: str) -> None:
     """Store buffers and message histories are plain statements, so the native engine must
     find the same states, transitions, verdicts and traces as the Python one."""
