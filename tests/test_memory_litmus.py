@@ -189,7 +189,12 @@ def test_readme_litmus_table_is_what_mcheck_computes() -> None:
     ("### bdwgc: GC_stop_count", "mem_bdwgc_stop_count"),
     ("### OSv: set_visibility", "mem_osv_set_visibility"),
     ("### bdwgc: two stoppers", "mem_bdwgc_two_stoppers"),
-    ("### OSv: the `_loaded_objects_stack` race", "mem_osv_loaded_stack")])
+    ("### OSv: the `_loaded_objects_stack` race", "mem_osv_loaded_stack"),
+    ("### SaBRe: start-up, the thread table", "mem_sabre_threads"),
+    ("### rseq: ownership designs", "mem_rseq_owners"),
+    ("### bdwgc: the handshake around blocking", "mem_bdwgc_handshake"),
+    ("### pinspect: an LWP blocked", "mem_pinspect_blocked"),
+    ("### OSv: two objects", "mem_osv_two_objects")])
 def test_readme_protocol_tables_are_what_mcheck_computes(heading: str, name: str) -> None:
     """Every property column and the state count of each variant's row."""
     header, *rows = readme_rows(heading, with_header=True)
@@ -216,7 +221,10 @@ def test_readme_three_pinspect_stoppers_are_what_mcheck_computes() -> None:
 
 @pytest.mark.parametrize(("name", "variant"), [
     ("mem_sb", "tso"), ("mem_sb", "ra"), ("mem_iriw", "ra"), ("mem_mp_relaxed", "tso"),
-    ("mem_bdwgc_stop_count", "relaxed_ra"), ("mem_bdwgc_stop_count", "master_tso")])
+    ("mem_bdwgc_stop_count", "relaxed_ra"), ("mem_bdwgc_stop_count", "master_tso"),
+    ("mem_sabre_threads", "table_c19ab74"), ("mem_bdwgc_handshake", "flag_resent"),
+    ("mem_rseq_owners", "counter_unblocked"), ("mem_pinspect_blocked", "wait_parked"),
+    ("mem_osv_two_objects", "levels")])
 def test_native_engine_agrees(name: str, variant: str) -> None:
     """Store buffers and message histories are plain statements, so the native engine must
     find the same states, transitions, verdicts and traces as the Python one."""

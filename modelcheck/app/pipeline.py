@@ -8,6 +8,7 @@ enter here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from ..backends.python.system import TransitionSystem, build
 from ..check.checker import check
@@ -19,10 +20,11 @@ from ..engine.store import StoredStates
 from ..engine.symmetry import reduction
 from ..engine.trace import counterexample, lasso
 from ..engine.verdict import Verdict, verdict
-from ..lang.source import LoadedSpec, nesting_guard
+from ..lang.source import LoadedSpec, load_text, nesting_guard
 from ..symbolic.certify import CertificationError
 from ..symbolic.certify import certify as certify_traces
 from ..symbolic.lints import z3_lints
+from .checkpoints import checkpointing
 from .config import DEFAULT, RunConfig
 
 
@@ -31,6 +33,13 @@ def compile_variant(spec: LoadedSpec, variant: str | None = None,
     with nesting_guard():
         return build(check(spec.ast, variant, config.overrides, config.deadlock),
                      config.symmetry)
+
+
+def rebuild_variant(source: str, path: str, variant: str | None,
+                    config: RunConfig) -> TransitionSystem:
+    """`compile_variant` from the spec's text: how a share on another machine gets the
+    transition system (generated code cannot be sent)."""
+    return compile_variant(load_text(source, path), variant, config)
 
 
 def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig = DEFAULT,
@@ -42,7 +51,9 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
     ts = compile_variant(spec, variant, config)
     outcome, engine = run_search(ts, config.engine, Search(
         config.limits, config.stop_at_first, config.store == "fingerprint", config.workers,
-        progress, config.progress_every))
+        progress, config.progress_every, config.cluster,
+        partial(rebuild_variant, spec.source, spec.path, variant, config),
+        checkpointing(spec, variant, config)))
     outcome.stats.store_bytes = outcome.store.nbytes()
     live = check_run(ts, outcome, config.liveness)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
