@@ -7,8 +7,8 @@ checked and tabulated), else 1 some verdict differs from its expectation, else 3
 search was incomplete, else 0.
 
 The HTML report writer is passed in (`write_report`) rather than imported, so this module
-does not depend on how reports are rendered; it is called for every variant that violates
-a property or misses its expectation.
+does not depend on how reports are rendered; it is called for every variant whose verdict
+is not the expected one (an expected counterexample is no news to attach to a CI failure).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ..report import formats
 from ..report.junit import Checked, SpecFailure
 from ..report.text import certification_failure
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
+from . import interrupts
 from .config import DEFAULT, RunConfig
 from .options import UsageError, add_run_options, run_config, write_files, write_output
 from .pipeline import run_variant
@@ -84,23 +85,48 @@ def spec_files(paths: Sequence[str]) -> list[Path]:
 def run_ci(paths: Sequence[str], config: RunConfig = DEFAULT,
            write_report: ReportWriter | None = None, reports: Path = Path("reports"),
            quiet: bool = True) -> CiRun:
+    """Check every variant of every spec found; a signal ends the run early, with a row
+    for each variant (or spec) not run, so the table still says what is missing."""
     run = CiRun()
-    for path in spec_files(paths):
+    files = spec_files(paths)
+    for n, path in enumerate(files):
         try:
             spec = load(path)
         except SpecError as e:
             _failed(run, str(path), None, e, _source(path))
             continue
-        for variant in spec.variants if spec.ast.variants else [None]:
-            checked = _check(run, spec, variant, config, quiet)
-            if checked is None or write_report is None:
+        except KeyboardInterrupt:
+            _not_run(run, [(str(p), "-") for p in files[n:]])
+            break
+        variants: list[str | None] = list(spec.variants) if spec.ast.variants else [None]
+        later = [(str(p), "-") for p in files[n + 1:]]
+        for k, variant in enumerate(variants):
+            try:
+                checked = _check(run, spec, variant, config, quiet)
+            except interrupts.TimeUp:
+                _not_run(run, [(spec.path, variant or "default")])
+                continue
+            except KeyboardInterrupt:
+                _not_run(run, [(spec.path, name or "default") for name in variants[k:]] + later)
+                return run
+            if checked is None:
                 continue
             ts, v = checked
-            if v.result == "violated" or run.rows[-1].status != "ok":
+            if write_report is not None and run.rows[-1].status != "ok":
                 target = reports / f"{Path(v.spec).stem}-{v.variant}.html"
                 write_output(target, partial(write_report, ts, v))
                 run.reports.append(target)
+            if interrupts.ends_run(v.incomplete):
+                _not_run(run, [(spec.path, name or "default") for name in variants[k + 1:]] + later)
+                return run
     return run
+
+
+def _not_run(run: CiRun, which: list[tuple[str, str]]) -> None:
+    """Rows for variants a signal or the time limit kept from being checked."""
+    why = interrupts.reason()
+    run.rows += [Row(spec, variant, "-", f"not run: {why}", None, None, "INCOMPLETE")
+                 for spec, variant in which]
 
 
 def _check(run: CiRun, spec: LoadedSpec, variant: str | None, config: RunConfig,

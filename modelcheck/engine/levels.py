@@ -61,12 +61,12 @@ def search_levels(ts: TransitionSystem, limits: Limits | None = None,
 
     shares = open_transport(ts, workers)
     try:
-        record(_seed(ts, shares, note))
-        stats.distinct_states = total = sum(n for n, _ in shares.call("sizes"))
-        level = 0
-        frontier = total
+        total = frontier = level = 0
         last_report = start
         try:
+            record(_seed(ts, shares, note))
+            stats.distinct_states = total = sum(n for n, _ in shares.call("sizes"))
+            frontier = total
             while frontier and not done():
                 violated = frozenset(violations)
                 replies = shares.call("step", None, level, violated, deadline, notes)

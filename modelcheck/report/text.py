@@ -10,10 +10,24 @@ from ..engine.verdict import Verdict
 from ..ir.values import flat_view, view_changes
 from ..symbolic.certify import CertificationError
 
+VERDICT = {"met": "ok", "unmet": "UNEXPECTED", "open": "incomplete"}  # by v.expectation
+
+
+def found(v: Verdict) -> str:
+    """What the search found, against the `expect` line (none: nothing is expected to fail)."""
+    what = ("violates " + ", ".join(sorted(v.violated)) if v.violated
+            else "holds" if v.result == "holds" else "no violation found")
+    if v.expectation == "met":
+        return what + (", as expected" if v.declares_expectations else "")
+    if v.expectation == "unmet":
+        wanted = "violates " + ", ".join(sorted(v.expected)) if v.expected else "holds"
+        return f"{what}; expected: {wanted}"
+    return f"{what} so far ({v.incomplete[0] if v.incomplete else 'not every property decided'})"
+
 
 def summary(v: Verdict) -> str:
     s = v.stats
-    lines = [f"{v.spec}  variant {v.variant}: {v.result.upper()}",
+    lines = [f"{v.spec}  variant {v.variant}: {VERDICT[v.expectation]}: {found(v)}",
              f"  {s.distinct_states:,} distinct states, {s.transitions:,} transitions, "
              f"depth {s.depth}, {s.seconds:.2f} s ({s.states_per_second:,.0f} states/s)"]
     lines.append(f"  engine: {v.engine}; store {s.bytes_per_state:,.1f} bytes a state")
@@ -30,13 +44,33 @@ def summary(v: Verdict) -> str:
         lines.append(f"  {p.name:<{width}}  {p.kind:<9}  {status}")
     for reason in v.incomplete:
         lines.append(f"  incomplete: {reason}")
+    kinds: dict[str, list[str]] = {}
     for lint in v.lints:
         at = f"{lint.pos.line}:{lint.pos.col}: " if lint.pos and lint.pos.line else ""
-        lines.append(f"  lint: {at}{lint.message}")
-    if v.declares_expectations:
-        exp = ", ".join(sorted(v.expected)) or "nothing"
-        word = {"met": "as expected", "unmet": "NOT as expected", "open": "not yet decided"}
-        lines.append(f"  expected to violate: {exp} ({word[v.expectation]})")
+        kinds.setdefault(lint.kind, []).append(f"    {at}{lint.message}")
+    for kind, items in kinds.items():
+        lines += [f"  lint {kind}:", *items]
+    return "\n".join(lines)
+
+
+def bottom_line(verdicts: list[Verdict], not_run: list[tuple[str, str]]) -> str:
+    """One line per variant (its verdict against its expectation), then one line for all:
+    what a person reads first, so it comes last."""
+    names = [v.variant for v in verdicts] + [name for name, _ in not_run]
+    width = max(len(n) for n in names)
+    lines = [f"{v.variant:<{width}}  {VERDICT[v.expectation]:<10}  {found(v)}" for v in verdicts]
+    lines += [f"{name:<{width}}  {'not run':<10}  {why}" for name, why in not_run]
+    counts = {word: sum(VERDICT[v.expectation] == word for v in verdicts)
+              for word in ("ok", "UNEXPECTED", "incomplete")}
+    counts["not run"] = len(not_run)
+    total = len(names)
+    noun = "variant" if total == 1 else "variants"
+    if counts["ok"] == total:
+        lines.append(f"{total} {noun}, " + ("as expected" if total == 1 else "all as expected"))
+    else:
+        parts = [f"{n} {'as expected' if word == 'ok' else word}" for word, n in counts.items()
+                 if n]
+        lines.append(f"{total} {noun}: " + ", ".join(parts))
     return "\n".join(lines)
 
 

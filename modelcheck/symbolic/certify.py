@@ -57,6 +57,8 @@ class Certifier:
         result = self.solver.check()
         self.solver.pop()
         if result == z3.unknown:
+            if self.solver.reason_unknown() == "canceled":
+                raise KeyboardInterrupt  # z3 took the Ctrl-C meant for the whole run
             raise RuntimeError(f"z3 could not decide a certification query: "
                                f"{self.solver.reason_unknown()}")
         return result == z3.sat

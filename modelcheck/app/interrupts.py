@@ -1,0 +1,84 @@
+"""Ctrl-C, SIGTERM and an overrun time limit reach every stage as one exception.
+
+A run can spend its time anywhere: parsing a huge spec, enumerating initial states,
+a quantifier over a billion values, replaying traces, z3, lints. The searches already
+turn `KeyboardInterrupt` into an "interrupted" note and keep what they found; making
+SIGTERM and a time limit raise the same exception (recording why) lets every other
+stage stop the same way, so a run always ends with what it has, "incomplete", exit 3.
+
+The time limit is also checked by each search in its loop; the alarm here is the
+backstop for the code that does not check (generated init and invariant code, the
+checker), firing `GRACE` seconds later so a search's own, more precise, note wins.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+GRACE = 0.5  # seconds past --time-limit before the alarm stops whatever runs
+
+
+class TimeUp(KeyboardInterrupt):
+    """The time limit ran out in a stage that does not watch the clock: this variant
+    stops, the next one still runs (Ctrl-C and SIGTERM stop them all)."""
+
+
+_why: list[str] = []  # what the last signal was, for the run's notes
+
+
+def install() -> None:
+    """SIGTERM ends a run as Ctrl-C does (Python already turns SIGINT into
+    KeyboardInterrupt); call once, from the main thread, before any work."""
+    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _interrupted)
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    _why[:] = ["interrupted (Ctrl-C)"]
+    raise KeyboardInterrupt
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    _why[:] = ["interrupted (SIGTERM)"]
+    raise KeyboardInterrupt
+
+
+def reason() -> str:
+    """Why the last KeyboardInterrupt was raised, in the words of the run's notes."""
+    return _why[0] if _why else "interrupted"
+
+
+def explain(notes: list[str]) -> list[str]:
+    """The notes with a search's bare "interrupted" replaced by why it was."""
+    return [reason() if n == "interrupted" else n for n in notes]
+
+
+def ends_run(notes: list[str]) -> bool:
+    """Whether a variant's notes say a signal stopped it, so no other variant should start
+    (a time limit stops only the variant it limits)."""
+    return any(n.startswith("interrupted") for n in notes)
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise TimeUp in this (main) thread once `seconds` + GRACE have passed."""
+    _why.clear()
+    if seconds is None or not math.isfinite(seconds):
+        yield
+        return
+
+    def up(signum: int, frame: FrameType | None) -> None:
+        _why[:] = [f"time limit of {seconds:g} s reached"]
+        raise TimeUp
+
+    before = signal.signal(signal.SIGALRM, up)
+    signal.setitimer(signal.ITIMER_REAL, seconds + GRACE)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
