@@ -65,35 +65,59 @@ def _source_of(path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Reading the spec counts against the time limit of the variant checked first (each
+    of the others has a limit of its own)."""
     config = replace(run_config(args), stop_at_first=args.first,
                      progress_every=PROGRESS_EVERY)
+    done = _Done(args, config)
     try:
-        spec = load(args.spec)
+        with interrupts.time_limit(config.limits.time_limit):
+            spec = load(args.spec)
+            done.several = args.all_variants or (args.variant is None
+                                                 and len(spec.ast.variants) > 0)
+            variants: list[str | None] = list(spec.variants) if done.several else [args.variant]
+            going = done.check(spec, variants[0], variants[1:])
     except KeyboardInterrupt:
         print(f"{args.spec}: {interrupts.reason()} while reading the spec; nothing checked")
         return 3
-    several = args.all_variants or (args.variant is None and len(spec.ast.variants) > 0)
-    variants: list[str | None] = list(spec.variants) if several else [args.variant]
-    checked: list[Checked] = []
-    not_run: list[tuple[str, str]] = []
-    for k, variant in enumerate(variants):
+    for k, variant in enumerate(variants[1:], 1):
+        if not going:
+            break
+        going = done.check(spec, variant, variants[k + 1:])
+    write_files(formats.files(args, done.checked, done.several))
+    verdicts = [v for _, v in done.checked]
+    print(bottom_line(verdicts, done.not_run))
+    return exit_code(verdicts, bool(done.not_run))
+
+
+class _Done:
+    """The variants checked so far, and those not run with the reason."""
+
+    def __init__(self, args: argparse.Namespace, config: RunConfig) -> None:
+        self.args, self.config = args, config
+        self.several = False
+        self.checked: list[Checked] = []
+        self.not_run: list[tuple[str, str]] = []
+
+    def check(self, spec: LoadedSpec, variant: str | None, rest: list[str | None]) -> bool:
+        """Check and show one variant; False when a signal stopped the run (`rest` are
+        then not run)."""
         try:
-            ts, v = _check(args, spec, variant, config)
+            ts, v = _check(self.args, spec, variant, self.config)
         except interrupts.TimeUp:
-            not_run.append((variant or "default", interrupts.reason() + " before the search"))
-            continue
+            self.not_run.append((variant or "default",
+                                 interrupts.reason() + " before the search"))
+            return True
         except KeyboardInterrupt:
-            not_run += [(name or "default", interrupts.reason()) for name in variants[k:]]
-            break
-        checked.append((ts, v))
-        _show(args, ts, v, several)
+            self.not_run += [(name or "default", interrupts.reason())
+                             for name in [variant, *rest]]
+            return False
+        self.checked.append((ts, v))
+        _show(self.args, ts, v, self.several)
         if interrupts.ends_run(v.incomplete):
-            not_run += [(name or "default", interrupts.reason()) for name in variants[k + 1:]]
-            break
-    write_files(formats.files(args, checked, several))
-    verdicts = [v for _, v in checked]
-    print(bottom_line(verdicts, not_run))
-    return exit_code(verdicts, bool(not_run))
+            self.not_run += [(name or "default", interrupts.reason()) for name in rest]
+            return False
+        return True
 
 
 def _check(args: argparse.Namespace, spec: LoadedSpec, variant: str | None,

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-GRACE = 0.5  # seconds past --time-limit before the alarm stops whatever runs
+GRACE = 0.25  # seconds past --time-limit before the alarm stops whatever runs
 
 
 class TimeUp(KeyboardInterrupt):
@@ -65,20 +66,27 @@ def ends_run(notes: list[str]) -> bool:
 
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise TimeUp in this (main) thread once `seconds` + GRACE have passed."""
+    """Raise TimeUp in this (main) thread once `seconds` + GRACE have passed, or sooner
+    when an enclosing limit runs out first (that one is restored after)."""
     _why.clear()
     if seconds is None or not math.isfinite(seconds):
         yield
         return
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]  # 0: no enclosing limit
 
     def up(signum: int, frame: FrameType | None) -> None:
         _why[:] = [f"time limit of {seconds:g} s reached"]
         raise TimeUp
 
+    start = time.monotonic()
+    wait = min(outer, seconds + GRACE) if outer else seconds + GRACE
     before = signal.signal(signal.SIGALRM, up)
-    signal.setitimer(signal.ITIMER_REAL, seconds + GRACE)
+    signal.setitimer(signal.ITIMER_REAL, wait)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(1e-3, outer - (time.monotonic() - start)))

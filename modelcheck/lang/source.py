@@ -12,6 +12,8 @@ from . import syntax
 from .errors import SpecError
 from .parser import parse
 
+MAX_BYTES = 1 << 20
+
 
 @dataclass
 class LoadedSpec:
@@ -27,6 +29,10 @@ class LoadedSpec:
 def load(path: str | Path) -> LoadedSpec:
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise SpecError(f"the spec is {size:,} bytes; at most {MAX_BYTES:,} are read (a "
+                            "model that large would not be searched in any useful time)")
         source = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise SpecError(f"cannot read spec: {e}") from None

@@ -15,14 +15,12 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .itf import itf_files
-from .json_doc import verdict_json
-from .junit import Checked, SpecFailure, junit_xml
-from .sarif import sarif_document
+if TYPE_CHECKING:  # the writers load with the first file written, not with `mcheck --help`
+    from .junit import Checked, SpecFailure
 
-Results = Sequence[Checked | SpecFailure]
+Results = Sequence["Checked | SpecFailure"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,8 @@ def _json_text(doc: Any) -> str:
 
 
 def _json(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .json_doc import verdict_json
+    from .junit import SpecFailure
     docs = [_error_doc(r) if isinstance(r, SpecFailure) else verdict_json(*r) for r in results]
     return {Path(path): _json_text(docs if several else docs[0])} if docs else {}
 
@@ -50,15 +50,20 @@ def _error_doc(failure: SpecFailure) -> dict[str, Any]:
 
 
 def _itf(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .itf import itf_files
+    from .junit import SpecFailure
     checked = [r for r in results if not isinstance(r, SpecFailure)]
     return {p: _json_text(doc) for p, doc in itf_files(path, checked).items()}
 
 
 def _junit(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .junit import junit_xml
     return {Path(path): junit_xml(results)}
 
 
 def _sarif(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .junit import SpecFailure
+    from .sarif import sarif_document
     checked = [r for r in results if not isinstance(r, SpecFailure)]
     if len(checked) < len(results):
         return {}  # a spec that does not check has no results to locate
