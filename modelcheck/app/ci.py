@@ -91,9 +91,13 @@ def run_ci(paths: Sequence[str], config: RunConfig = DEFAULT,
     files = spec_files(paths)
     for n, path in enumerate(files):
         try:
-            spec = load(path)
+            with interrupts.time_limit(config.limits.time_limit):
+                spec = load(path)
         except SpecError as e:
             _failed(run, str(path), None, e, _source(path))
+            continue
+        except interrupts.TimeUp:
+            _not_run(run, [(str(path), "-")])
             continue
         except KeyboardInterrupt:
             _not_run(run, [(str(p), "-") for p in files[n:]])
