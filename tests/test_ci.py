@@ -16,6 +16,7 @@ from modelcheck.app.ci import run_ci
 from modelcheck.app.cli import main
 from modelcheck.backends.python.system import TransitionSystem
 from modelcheck.engine.verdict import Verdict
+from modelcheck.report.provenance import Invocation
 from tests.conftest import OSV, ROOT, VARIANTS
 from tests.test_formats import validate_junit
 
@@ -62,7 +63,8 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Path]] = []
 
-    def __call__(self, ts: TransitionSystem, v: Verdict, path: Path) -> None:
+    def __call__(self, ts: TransitionSystem, v: Verdict, path: Path,
+                 run: Invocation | None = None) -> None:
         assert ts.model.variant == v.variant
         self.calls.append((Path(v.spec).name, v.variant, path))
         path.write_text("report", encoding="utf-8")

@@ -67,6 +67,11 @@ _VOLATILE = [
     (re.compile(r"\b\d+\.\d+ s\b"), "<seconds> s"),
     (re.compile(r"[\d,]+ states/s"), "<rate> states/s"),
     (re.compile(r"<b>[\d,]+</b>states per second"), "<b><rate></b>states per second"),
+    (re.compile(r"<tr><th>date</th><td><code>[^<]*</code>"),
+     "<tr><th>date</th><td><code><date></code>"),
+    (re.compile(r" --engine (?:python|native)</code>"), "</code>"),  # both engines' runs
+    (re.compile(r"<tr><th>engine</th><td><code>[^<]*</code>"),
+     "<tr><th>engine</th><td><code><engine></code>"),
 ]
 
 

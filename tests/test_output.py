@@ -4,6 +4,7 @@ variant and a bottom line, traces only when they are news, lints only when they 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -124,3 +125,19 @@ def test_progress_line_is_erased_at_the_end(tmp_path: Path,
     last = shown.rindex("states/s")
     assert "\x1b[2K" in shown[last:]  # the line is cleared after its last redraw
     assert shown.endswith("\x1b[2K")
+
+
+def test_report_says_how_it_was_made(tmp_path: Path) -> None:
+    """The HTML page carries what a bug report needs to reproduce the run."""
+    src = "const N = 1;\n" + MIXED
+    spec = write(tmp_path, src)
+    page_path = tmp_path / "r.html"
+    assert main([spec, "-q", "--variant", "b", "-D", "N=2", "--max-depth", "9",
+                 "--report", str(page_path)]) == 1
+    page = page_path.read_text(encoding="utf-8")
+    block = page[page.index('id="provenance"'):page.index("</details>")]
+    digest = hashlib.sha256(src.encode()).hexdigest()
+    for row in ("<th>mcheck</th>", f"mcheck {spec} -q --variant b -D N=2 --max-depth 9",
+                "N = 2", "depth 9", f"SHA-256 {digest}", "every counterexample certified by z3",
+                " UTC</code>"):
+        assert row in block, row

@@ -27,6 +27,7 @@ from ..lang.source import LoadedSpec, load
 from ..report import formats
 from ..report.html_page import write_html
 from ..report.junit import SpecFailure
+from ..report.provenance import Invocation
 from ..report.text import bottom_line, certification_failure, summary, trace_text
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from . import interrupts
@@ -38,11 +39,11 @@ from .progress import PROGRESS_EVERY, colour, live_progress
 Checked = tuple[TransitionSystem, Verdict]
 
 
-def checked_run(args: argparse.Namespace) -> int:
+def checked_run(args: argparse.Namespace, argv: list[str]) -> int:
     """`run`, with a spec error reported (located, and in the files asked for): exit 2, and
     a certificate z3 rejects: exit 4."""
     try:
-        return run(args)
+        return run(args, argv)
     except SpecError as e:
         message = e.render(args.spec, _source_of(args.spec))
         print(message, file=sys.stderr)
@@ -64,12 +65,12 @@ def _source_of(path: str) -> str:
         return ""
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, argv: list[str]) -> int:
     """Reading the spec counts against the time limit of the variant checked first (each
     of the others has a limit of its own)."""
     config = replace(run_config(args), stop_at_first=args.first,
                      progress_every=PROGRESS_EVERY)
-    done = _Done(args, config)
+    done = _Done(args, config, Invocation(argv, config.overrides, config.limits))
     try:
         with interrupts.time_limit(config.limits.time_limit):
             spec = load(args.spec)
@@ -93,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
 class _Done:
     """The variants checked so far, and those not run with the reason."""
 
-    def __init__(self, args: argparse.Namespace, config: RunConfig) -> None:
-        self.args, self.config = args, config
+    def __init__(self, args: argparse.Namespace, config: RunConfig, how: Invocation) -> None:
+        self.args, self.config, self.how = args, config, how
         self.several = False
         self.checked: list[Checked] = []
         self.not_run: list[tuple[str, str]] = []
@@ -113,7 +114,7 @@ class _Done:
                              for name in [variant, *rest]]
             return False
         self.checked.append((ts, v))
-        _show(self.args, ts, v, self.several)
+        _show(self.args, ts, v, self.several, self.how)
         if interrupts.ends_run(v.incomplete):
             self.not_run += [(name or "default", interrupts.reason()) for name in rest]
             return False
@@ -127,7 +128,8 @@ def _check(args: argparse.Namespace, spec: LoadedSpec, variant: str | None,
         return run_variant(spec, variant, config, bar)
 
 
-def _show(args: argparse.Namespace, ts: TransitionSystem, v: Verdict, several: bool) -> None:
+def _show(args: argparse.Namespace, ts: TransitionSystem, v: Verdict, several: bool,
+          how: Invocation) -> None:
     """The variant's summary, its traces when they are news (or asked for), its report."""
     print(summary(v))
     if v.fingerprints:
@@ -143,7 +145,7 @@ def _show(args: argparse.Namespace, ts: TransitionSystem, v: Verdict, several: b
         print(f"  {n} trace{'s' if n != 1 else ''} not shown (as expected); --traces all "
               "shows them")
     print()
-    _write_report(args, several, ts, v)
+    _write_report(args, several, ts, v, how)
 
 
 def _print(text: Text, styled: bool) -> None:
@@ -154,14 +156,14 @@ def _print(text: Text, styled: bool) -> None:
 
 
 def _write_report(args: argparse.Namespace, several: bool, ts: TransitionSystem,
-                  v: Verdict) -> None:
+                  v: Verdict, how: Invocation) -> None:
     """`--report` always writes; without it, an unexpected violation gets
     reports/SPEC-VARIANT.html (an expected one is no news to attach anywhere)."""
     if args.no_report or (args.report is None and (v.result != "violated"
                                                    or v.expectation == "met")):
         return
     write_html_report(args.report, several, f"{Path(args.spec).stem}-{v.variant}.html",
-                      lambda path: write_html(ts, v, path))
+                      lambda path: write_html(ts, v, path, how))
 
 
 def exit_code(verdicts: list[Verdict], missing: bool) -> int:

@@ -20,12 +20,11 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from ..backends.base import TransitionSystem
-from ..engine.verdict import Verdict
 from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
 from ..report import formats
 from ..report.junit import Checked, SpecFailure
+from ..report.provenance import Invocation
 from ..report.text import certification_failure
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from . import interrupts
@@ -34,7 +33,7 @@ from .options import UsageError, add_run_options, run_config, write_files, write
 from .pipeline import run_variant
 from .progress import PROGRESS_EVERY, live_progress
 
-ReportWriter = Callable[[TransitionSystem, Verdict, Path], None]
+ReportWriter = Callable[..., None]  # (system, verdict, path, run=Invocation)
 HEADINGS = ("spec", "variant", "expected", "actual", "states", "seconds", "status")
 EXIT = {"ERROR": 2, "MISMATCH": 1, "INCOMPLETE": 3}  # in order of precedence
 
@@ -207,6 +206,9 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
         return 0 if e.code == 0 else 2
     try:
         config = replace(run_config(args), progress_every=PROGRESS_EVERY)
+        if write_report is not None:  # each page says which command made it
+            write_report = partial(write_report, run=Invocation(["ci", *argv], config.overrides,
+                                                                config.limits))
         run = run_ci(args.paths, config, write_report, Path(args.reports), args.quiet)
         print(table(run.rows))
         for failure in run.errors:

@@ -89,7 +89,7 @@ def _dispatch(argv: list[str]) -> int:
         return 0 if e.code == 0 else 2
     try:
         from .check_spec import checked_run
-        return checked_run(args)
+        return checked_run(args, argv)
     except UsageError as e:
         print(f"mcheck: error: {e}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ from ..engine.verdict import Verdict
 from ..ir.model import PC_DONE, PC_EXITING, PC_FREED, PC_UNUSED, Model
 from ..ir.values import flat_view
 from .explain import Explanation, explain, explain_assertion
+from .provenance import Invocation, provenance
 from .render import render
 from .state_graph import LIMIT, draw
 
@@ -61,21 +62,22 @@ class TraceView:
     positions: list[str] = field(default_factory=list)  # deadlock: where each thread waits
 
 
-def write_html(ts: TransitionSystem, v: Verdict, path: Path) -> None:
+def write_html(ts: TransitionSystem, v: Verdict, path: Path,
+               run: Invocation | None = None) -> None:
     """Write the report of one (spec, variant) run to `path`, creating its folder."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html(ts, v), encoding="utf-8")
+    path.write_text(html(ts, v, run), encoding="utf-8")
 
 
-def html(ts: TransitionSystem, v: Verdict) -> str:
+def html(ts: TransitionSystem, v: Verdict, run: Invocation | None = None) -> str:
     m = ts.model
     traces = [_trace_view(ts, k, ce) for k, ce in enumerate(v.counterexamples)]
     drawing = draw(ts, v.counterexamples) if v.stats.distinct_states <= LIMIT else None
     first_trace = {t.ce.prop: t for t in traces}
     return environment().get_template("report.html.j2").render(
         v=v, model=m, traces=traces, first_trace=first_trace, fired=_fired(m, v),
-        drawing=drawing, limit=LIMIT, colours=COLOURS,
+        drawing=drawing, limit=LIMIT, colours=COLOURS, provenance=provenance(v, run),
         positions={p.name: p.pos.line for p in m.properties},
         formulas={inv.name: render(inv.expr) for inv in m.invariants})
 
