@@ -351,3 +351,22 @@ def test_report_in_chromium(browser: Browser, tmp_path: Path, spec: Path, varian
     page.close()
     assert requests == [out.as_uri()]
     assert problems == []
+
+
+def test_long_report_fits_800_and_1400_pixels(browser: Browser, tmp_path: Path) -> None:
+    """The stop-world master report (four traces of 43 to 60 steps, seven threads): no
+    horizontal scrolling of the page at either width; wide traces scroll in their box."""
+    spec = ROOT / "specs" / "stop_world.spec"
+    ts, v = run(spec.read_text(), "master", path="specs/stop_world.spec")
+    out = tmp_path / "report.html"
+    write_html(ts, v, out)
+    for width in (800, 1400):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(out.as_uri())
+        page.wait_for_load_state("load")
+        shot = tmp_path / f"report-{width}.png"
+        page.screenshot(path=str(shot), full_page=False)
+        assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("document.querySelector('.scroll').clientWidth") <= width
+        page.close()
