@@ -46,6 +46,8 @@ CASES: dict[str, list[str]] = {
     "osv": ["specs/osv_visibility.spec", "--variant", "fe37650", "--no-report",
             "--json", f"{OUT}/v.json", "--itf", f"{OUT}/itf/", "--junit", f"{OUT}/junit.xml",
             "--sarif", f"{OUT}/v.sarif"],
+    "markdown": ["specs/osv_visibility.spec", "--variant", "fe37650", "--no-report",
+                 "--traces", "none", "--report-md", f"{OUT}/v.md"],
     "limited": ["specs/osv_visibility.spec", "--variant", "levels", "--max-states", "500",
                 "--no-report", "--json", f"{OUT}/v.json"],
     "parse-error": [f"{SPECS}/10_parse_error.spec", "--json", f"{OUT}/v.json"],

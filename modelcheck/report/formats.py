@@ -25,7 +25,7 @@ Results = Sequence["Checked | SpecFailure"]
 
 @dataclass(frozen=True)
 class FileFormat:
-    option: str   # the command-line flag, without its dashes; also the argparse dest
+    option: str   # the command-line flag, without its dashes (argparse's dest: - becomes _)
     metavar: str
     help: str
     # (the path asked for, the results, whether several variants were asked for) -> the
@@ -70,12 +70,24 @@ def _sarif(path: str, results: Results, several: bool) -> dict[Path, str]:
     return {Path(path): _json_text(sarif_document(checked))}
 
 
+def _markdown(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .junit import SpecFailure
+    from .markdown import markdown
+    failures = [r.message for r in results if isinstance(r, SpecFailure)]
+    text = markdown([r for r in results if not isinstance(r, SpecFailure)])
+    if failures:
+        text += "".join(f"```\n{message}\n```\n" for message in failures)
+    return {Path(path): text}
+
+
 FORMATS = [
     FileFormat("json", "FILE", "write the verdict(s) as JSON", _json),
     FileFormat("itf", "PATH", "write counterexamples as ITF traces: the shortest into a file, "
                "or one per violated property into a directory (a path ending in /)", _itf),
     FileFormat("junit", "FILE", "write JUnit XML, one test per property", _junit),
     FileFormat("sarif", "FILE", "write SARIF 2.1.0 results for violations", _sarif),
+    FileFormat("report-md", "FILE", "write the verdicts and traces as Markdown, to paste where "
+               "HTML attachments are refused", _markdown),
 ]
 
 
@@ -90,7 +102,7 @@ def files(args: argparse.Namespace, results: Results, several: bool) -> dict[Pat
     """Every file the options ask for, with its text."""
     out: dict[Path, str] = {}
     for f in FORMATS:
-        target = getattr(args, f.option, None)
+        target = getattr(args, f.option.replace("-", "_"), None)
         if target:
             out.update(f.render(target, results, several))
     return out
