@@ -9,11 +9,15 @@ subprocess tests send real signals to a real `mcheck`, as a terminal or CI runne
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,8 +25,10 @@ import pytest
 
 from modelcheck.app.check_spec import exit_code
 from modelcheck.app.config import RunConfig
-from modelcheck.app.pipeline import run_variant
+from modelcheck.app.pipeline import compile_variant, run_variant
 from modelcheck.engine.outcome import Progress
+from modelcheck.engine.partition import Partition
+from modelcheck.engine.transport import ForkTransport
 from modelcheck.lang.source import load_text
 from tests.conftest import OSV, ROOT
 from tests.test_engine import counters
@@ -70,6 +76,28 @@ def test_interrupt_during_certification_keeps_the_traces(
     assert v.lints == []
 
 
+def test_the_worker_transport_passes_an_interrupt_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the coordinator waits for its workers: every answer is still collected
+    (none is left to be mistaken for the next call's) and the interrupt is raised after."""
+    original = Partition.handle
+
+    def slow(self: Partition, op: str, args: tuple, mail: object) -> object:
+        if op == "nap":
+            time.sleep(1.0)
+            return "rested"
+        return original(self, op, args, mail)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Partition, "handle", slow)  # before the fork: the workers have it
+    shares = ForkTransport(compile_variant(load_text(counters(2, 2))), 2)
+    try:
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        with pytest.raises(KeyboardInterrupt):
+            shares.call("nap")
+        assert [n for n, _ in shares.call("sizes")] == [0, 0]
+    finally:
+        shares.close()
+
+
 def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*MCHECK, *args], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
@@ -110,23 +138,30 @@ def _wait_for_workers(p: subprocess.Popen[str], n: int) -> list[int]:
 
 
 def _signal_mid_search(tmp_path: Path, sig: int, *args: str) -> tuple[int, str, str, dict]:
-    """Run `mcheck LONG.spec ARGS --json`, send sig once the search runs, return what
-    it printed and wrote. Workers mark the search started; without them, after the
-    first delay that does not land in start-up (the run says "nothing checked")."""
+    """Run `mcheck LONG.spec ARGS --json` with stderr on a terminal, send sig once the
+    progress line shows the search running (whatever the machine's load), and return
+    what it printed and wrote."""
     (tmp_path / "long.spec").write_text(LONG)
-    for delay in (1.0, 2.0, 4.0):
-        p = _start(tmp_path, "long.spec", "-q", "--engine", "python", "--json", "v.json", *args)
-        if "--workers" in args:
-            _wait_for_workers(p, 2)
-            time.sleep(0.3)
-        else:
-            time.sleep(delay)
-        p.send_signal(sig)
-        out, err = p.communicate(timeout=30)
-        if "nothing checked" not in out:
-            doc = json.loads((tmp_path / "v.json").read_text())
-            return p.returncode, out, err, doc
-    raise AssertionError("every signal landed in start-up")
+    term, child_end = pty.openpty()
+    p = subprocess.Popen([*MCHECK, "long.spec", "--engine", "python", "--json", "v.json", *args],
+                         cwd=tmp_path, stdout=subprocess.PIPE, stderr=child_end, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(child_end)
+    shown = b""
+    deadline = time.monotonic() + 60
+    while b"states/s" not in shown and time.monotonic() < deadline:
+        if select.select([term], [], [], 0.2)[0]:
+            shown += os.read(term, 65536)
+    assert b"states/s" in shown, "the search never showed progress"
+    p.send_signal(sig)
+    while p.poll() is None:  # keep reading, or the progress line could block the child
+        if select.select([term], [], [], 0.2)[0]:
+            with contextlib.suppress(OSError):
+                shown += os.read(term, 65536)
+    os.close(term)
+    out = p.stdout.read() if p.stdout else ""
+    doc = json.loads((tmp_path / "v.json").read_text())
+    return p.returncode, out, shown.decode(errors="replace"), doc
 
 
 @pytest.mark.parametrize(("sig", "args", "why"), [

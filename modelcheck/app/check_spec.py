@@ -31,6 +31,7 @@ from ..report.provenance import Invocation
 from ..report.text import bottom_line, certification_failure, summary, trace_text
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from . import interrupts
+from .ci import source_text
 from .config import RunConfig
 from .options import UsageError, run_config, write_files, write_html_report
 from .pipeline import run_variant
@@ -45,7 +46,7 @@ def checked_run(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         return run(args, argv)
     except SpecError as e:
-        message = e.render(args.spec, _source_of(args.spec))
+        message = e.render(args.spec, source_text(args.spec))
         print(message, file=sys.stderr)
         try:
             write_files(formats.files(args, [SpecFailure(args.spec, args.variant, message)],
@@ -56,13 +57,6 @@ def checked_run(args: argparse.Namespace, argv: list[str]) -> int:
     except CertificationError as e:
         print(certification_failure(e), file=sys.stderr)
         return INTERNAL_ERROR
-
-
-def _source_of(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def run(args: argparse.Namespace, argv: list[str]) -> int:

@@ -93,7 +93,7 @@ def run_ci(paths: Sequence[str], config: RunConfig = DEFAULT,
             with interrupts.time_limit(config.limits.time_limit):
                 spec = load(path)
         except SpecError as e:
-            _failed(run, str(path), None, e, _source(path))
+            _failed(run, str(path), None, e, source_text(path))
             continue
         except interrupts.TimeUp:
             _not_run(run, [(str(path), "-")])
@@ -166,9 +166,10 @@ def _failed(run: CiRun, spec: str, variant: str | None, e: SpecError, source: st
     run.results.append(SpecFailure(spec, variant, e.render(spec, source)))
 
 
-def _source(path: Path) -> str:
+def source_text(path: str | Path) -> str:
+    """The spec's text for an error message's caret line, whatever its encoding."""
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
 
