@@ -26,6 +26,7 @@ from .explain import Explanation, explain, explain_assertion
 from .provenance import Invocation, provenance
 from .render import render
 from .state_graph import LIMIT, draw
+from .text import step_lines
 
 COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
 
@@ -42,6 +43,7 @@ class Row:
     n: int
     thread: int | None
     action: str
+    line: int | None                       # the step's line in the spec
     choices: list[str]
     failed: bool
     cells: dict[int, list[str]]            # thread id -> lifecycle events in this step
@@ -93,6 +95,7 @@ def _trace_view(ts: TransitionSystem, k: int, ce: Counterexample) -> TraceView:
     m = ts.model
     ids = sorted({t for st in ce.steps for t in range(m.pool) if _pc(m, st.state, t) != PC_UNUSED})
     threads = [(t, _runs(m, ce.steps, t)) for t in ids]
+    lines = step_lines(m)
     rows: list[Row] = []
     prev_view: dict[str, str] | None = None
     prev_state: tuple | None = None
@@ -111,7 +114,7 @@ def _trace_view(ts: TransitionSystem, k: int, ce: Counterexample) -> TraceView:
             elif c.name != f"thread {owner}":  # its status line is told as an event instead
                 mine[owner].append(Change(c.name.partition(".")[2], c.old, c.new))
         names = {c.name for c in changed}
-        rows.append(Row(n, st.thread, _action(st), st.choices, st.failed,
+        rows.append(Row(n, st.thread, _action(st), lines.get(st.action), st.choices, st.failed,
                         {t: _events(m, prev_state, st.state, t) for t in ids}, mine, shared,
                         [(key, val, key in names) for key, val in view.items()]))
         prev_view, prev_state = view, st.state

@@ -7,6 +7,7 @@ from rich.text import Text
 from ..backends.base import TransitionSystem
 from ..engine.trace import Counterexample, TraceStep
 from ..engine.verdict import Verdict
+from ..ir.model import Model
 from ..ir.values import flat_view, view_changes
 from ..symbolic.certify import CertificationError
 
@@ -74,7 +75,14 @@ def bottom_line(verdicts: list[Verdict], not_run: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-HEADINGS = ("step", "thread", "action", "choices")
+HEADINGS = ("step", "thread", "action", "line", "choices")
+
+
+def step_lines(model: Model) -> dict[str, int]:
+    """The spec line of each step, by its action name (`template.label`): where to read
+    what a trace step did, as SPIN prints for each of its steps."""
+    return {f"{t.name}.{st.label}": st.pos.line for t, st in model.steps_by_pc.values()
+            if st.pos.line > 0}
 
 
 def trace(ts: TransitionSystem, ce: Counterexample) -> str:
@@ -93,10 +101,12 @@ def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
     out.append(f"Counterexample for {ce.prop} ({ce.kind}): {ce.message}; "
                f"{ce.length} step{'s' if ce.length != 1 else ''}"
                + ("; certified by z3" if ce.certified else ""), "bold")
+    lines = step_lines(model)
     rows = [(str(n), "" if st.thread is None else str(st.thread), _action(st),
+             str(lines.get(st.action, "")) if st.thread is not None else "",
              ", ".join(st.choices)) for n, st in enumerate(ce.steps)]
     widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(HEADINGS)]
-    indent = " " * (2 + widths[0] + 2 + widths[1] + 2 + 2)
+    indent = " " * (2 + widths[0] + 2 + widths[1] + 2 + 2)  # under the action
     _line(out, [("  ", ""), *_cells(HEADINGS, widths, "dim")])
     prev: dict[str, str] | None = None
     for st, row in zip(ce.steps, rows):
@@ -126,7 +136,8 @@ def _action(st: TraceStep) -> str:
     return "initialisation fails" if st.failed else "initial state"
 
 
-_STYLES = {"step": "cyan", "thread": "magenta", "action": "bold", "choices": "yellow"}
+_STYLES = {"step": "cyan", "thread": "magenta", "action": "bold", "line": "dim",
+           "choices": "yellow"}
 
 
 def _cells(values: tuple[str, ...], widths: list[int],
