@@ -135,3 +135,13 @@ def test_report_says_how_it_was_made(tmp_path: Path) -> None:
                 "N = 2", "depth 9", f"SHA-256 {digest}", "every counterexample certified by z3",
                 " UTC</code>"):
         assert row in block, row
+
+
+def test_each_trace_step_names_its_spec_line(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """w.s is written on line 4 of MIXED (after its leading newline and `variants`, `var`)."""
+    assert MIXED.splitlines()[3].startswith("thread w() { s:")
+    assert main([write(tmp_path, MIXED), "-q", "--no-report", "--variant", "b"]) == 1
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()
+            if re.match(r"\s+[1-4]\s+0\s+w\.s", line)]
+    assert [row[:4] for row in rows] == [[str(n), "0", "w.s", "4"] for n in range(1, 5)]
