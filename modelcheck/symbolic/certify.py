@@ -24,6 +24,7 @@ import z3
 from ..engine.trace import Counterexample
 from ..ir.model import Model
 from .encoding import Encoding, encode
+from .keyboard import check
 
 INTERNAL_ERROR = 4  # the exit code of a run whose counterexample z3 rejects
 
@@ -54,11 +55,9 @@ class Certifier:
     def holds(self, *formulas: z3.BoolRef) -> bool:
         self.solver.push()
         self.solver.add(*formulas)
-        result = self.solver.check()
+        result = check(self.solver, timed=False)
         self.solver.pop()
         if result == z3.unknown:
-            if self.solver.reason_unknown() == "canceled":
-                raise KeyboardInterrupt  # z3 took the Ctrl-C meant for the whole run
             raise RuntimeError(f"z3 could not decide a certification query: "
                                f"{self.solver.reason_unknown()}")
         return result == z3.sat

@@ -19,6 +19,7 @@ from typing import Any
 import z3
 
 from ..ir.values import show
+from .keyboard import check
 from .proof_encodings import Goal, ProofEncoding
 
 
@@ -96,7 +97,7 @@ class Prover:
             solver.set("rlimit", FIRST_RLIMIT << attempt)
             solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
             solver.add(*facts)
-            result = solver.check()
+            result = check(solver, timed=True)  # Ctrl-C stops here, not in the next seed's attempt
             if result != z3.unknown or time.monotonic() >= deadline:
                 break
             attempt += 1
