@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -150,20 +151,34 @@ def _signal_mid_search(tmp_path: Path, sig: int, *args: str) -> tuple[int, str, 
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     os.close(child_end)
     shown = b""
-    deadline = time.monotonic() + 60
-    while b"states/s" not in shown and time.monotonic() < deadline:
-        if select.select([term], [], [], 0.2)[0]:
-            shown += os.read(term, 65536)
-    assert b"states/s" in shown, "the search never showed progress"
-    p.send_signal(sig)
-    while p.poll() is None:  # keep reading, or the progress line could block the child
-        if select.select([term], [], [], 0.2)[0]:
-            with contextlib.suppress(OSError):
+    with _reaped(p):
+        deadline = time.monotonic() + 60
+        while b"states/s" not in shown and time.monotonic() < deadline:
+            if select.select([term], [], [], 0.2)[0]:
                 shown += os.read(term, 65536)
+        assert b"states/s" in shown, "the search never showed progress"
+        p.send_signal(sig)
+        deadline = time.monotonic() + 30
+        while p.poll() is None and time.monotonic() < deadline:  # read on: a full terminal
+            if select.select([term], [], [], 0.2)[0]:           # would block the child
+                with contextlib.suppress(OSError):
+                    shown += os.read(term, 65536)
+        assert p.poll() is not None, "the run did not stop within 30 s of the signal"
     os.close(term)
     out = p.stdout.read() if p.stdout else ""
     doc = json.loads((tmp_path / "v.json").read_text())
     return p.returncode, out, shown.decode(errors="replace"), doc
+
+
+@contextlib.contextmanager
+def _reaped(p: subprocess.Popen[str]) -> Iterator[None]:
+    """A failing test must not leave its mcheck running (its workers die with it)."""
+    try:
+        yield
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 @pytest.mark.parametrize(("sig", "args", "why"), [
@@ -187,7 +202,8 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     """SIGKILL runs no clean-up in the parent: the workers must notice by themselves."""
     (tmp_path / "long.spec").write_text(LONG)
     p = _start(tmp_path, "long.spec", "-q", "--engine", "python", "--workers", "2")
-    workers = _wait_for_workers(p, 2)
+    with _reaped(p):
+        workers = _wait_for_workers(p, 2)
     p.kill()
     p.communicate(timeout=10)
     time.sleep(2)
@@ -195,7 +211,7 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("argv", "sig", "delay", "codes"), [
-    (["specs/osv_visibility.spec", "-q", "--no-report"], signal.SIGINT, 0.6, (0, 3)),
+    (["specs/osv_visibility.spec", "-q", "--no-report"], signal.SIGINT, 1.0, (0, 3)),
     # these two take several seconds: the signal always lands before the end
     (["specs/stop_world.spec", "-q", "--no-report", "--traces", "none"], signal.SIGTERM, 1.5,
      (3,)),
@@ -211,9 +227,10 @@ def test_any_command_at_any_moment(tmp_path: Path, argv: list[str], sig: int, de
     argv = [a.replace("@TMP@", str(tmp_path)) for a in argv]
     p = subprocess.Popen([*MCHECK, *argv], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(delay)
-    p.send_signal(sig)
-    out, err = p.communicate(timeout=30)
+    with _reaped(p):
+        time.sleep(delay)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=30)
     assert "Traceback" not in err and "Traceback" not in out
     assert p.returncode in codes, out + err
     if p.returncode == 3 and argv[0] != "prove":

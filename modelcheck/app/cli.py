@@ -17,10 +17,13 @@ import argparse
 import os
 import sys
 
-from .. import __version__
-from ..report import formats
 from . import interrupts
-from .options import UsageError, add_run_options
+
+interrupts.install()  # first: Ctrl-C while the rest loads is no traceback either
+
+from .. import __version__  # noqa: E402
+from ..report import formats  # noqa: E402
+from .options import UsageError, add_run_options  # noqa: E402
 
 COMMANDS = {
     "SPEC": "check a spec's variants against its expect lines (the options below)",
@@ -65,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    interrupts.install()
+    interrupts.install()  # again: a caller (a test) may have changed them since the import
     try:
         return _dispatch(argv)
     except BrokenPipeError:

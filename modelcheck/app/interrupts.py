@@ -32,10 +32,12 @@ _why: list[str] = []  # what the last signal was, for the run's notes
 
 
 def install() -> None:
-    """SIGTERM ends a run as Ctrl-C does (Python already turns SIGINT into
-    KeyboardInterrupt); call once, from the main thread, before any work."""
-    signal.signal(signal.SIGTERM, _terminated)
-    signal.signal(signal.SIGINT, _interrupted)
+    """SIGTERM ends a run as Ctrl-C does, and both say which it was."""
+    try:
+        signal.signal(signal.SIGTERM, _terminated)
+        signal.signal(signal.SIGINT, _interrupted)
+    except ValueError:  # not the main thread (mcheck run from a library): leave them
+        pass
 
 
 def _interrupted(signum: int, frame: FrameType | None) -> None:

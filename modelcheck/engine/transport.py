@@ -17,6 +17,8 @@ import os
 import signal
 import traceback
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -29,7 +31,7 @@ class Transport(Protocol):
 
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
         """Run `op` on every share, with per_share[w] (if given) before `args`; the replies
-        in share order. Waits for every reply, even after Ctrl-C (then re-raised)."""
+        in share order. Waits for every reply, even after Ctrl-C (raised after)."""
         ...
 
     def close(self) -> None: ...
@@ -85,16 +87,8 @@ class ForkTransport:
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
         for w, conn in enumerate(self.conns):
             conn.send((op, (per_share[w], *args) if per_share is not None else args))
-        replies, interrupted = [], False
-        for conn in self.conns:  # wait for every answer, so none is left for a later call
-            while True:
-                try:
-                    replies.append(conn.recv())
-                    break
-                except KeyboardInterrupt:
-                    interrupted = True
-        if interrupted:
-            raise KeyboardInterrupt
+        with _signals_after():  # every answer is read whole, so none is left for a later call
+            replies = [conn.recv() for conn in self.conns]
         for r in replies:
             if isinstance(r, _Crash):
                 raise RuntimeError(f"a search worker failed:\n{r.trace}")
@@ -105,6 +99,27 @@ class ForkTransport:
             conn.send(("close", ()))
         for p in self.procs:
             p.join()
+
+
+@contextmanager
+def _signals_after() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block is done, then deliver them to the handlers
+    that were in place. A KeyboardInterrupt raised inside `recv` could land between a
+    message's length and its bytes, and the next read would take the rest for a message."""
+    held: list[int] = []
+    try:
+        before = {s: signal.signal(s, lambda signum, _: held.append(signum))
+                  for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: signals do not reach this one anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(held):
+            signal.raise_signal(s)
 
 
 class _Crash:
