@@ -67,15 +67,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    exiting = argv is None  # the `mcheck` command, not a caller in-process
     argv = sys.argv[1:] if argv is None else argv
     interrupts.install()  # again: a caller (a test) may have changed them since the import
     try:
-        return _dispatch(argv)
+        code = _dispatch(argv)
     except BrokenPipeError:
         return _closed_pipe()
     except KeyboardInterrupt:  # before a command could keep anything
         print(f"mcheck: {interrupts.reason()}; nothing was checked", file=sys.stderr)
         return 3
+    finally:
+        interrupts.settled(exiting)
+    return code
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,14 +41,35 @@ def install() -> None:
         pass
 
 
+def settled(exiting: bool) -> None:
+    """The results are out: a signal from now on changes nothing. A process about to exit
+    ignores it (or the exit code would become 'killed by SIGINT'); a caller in-process
+    (a test) gets Python's defaults back."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN if exiting else signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN if exiting else signal.SIG_DFL)
+    except ValueError:  # not the main thread: install() changed nothing
+        pass
+
+
 def _interrupted(signum: int, frame: FrameType | None) -> None:
-    _why[:] = ["interrupted (Ctrl-C)"]
-    raise KeyboardInterrupt
+    _stop("interrupted (Ctrl-C)")
 
 
 def _terminated(signum: int, frame: FrameType | None) -> None:
-    _why[:] = ["interrupted (SIGTERM)"]
+    _stop("interrupted (SIGTERM)")
+
+
+def _stop(why: str) -> None:
+    """Raise the interrupt; from now on, objects the interrupt left half-built (z3's, whose
+    destructors then fail) are dropped without the 'Exception ignored' noise."""
+    _why[:] = [why]
+    sys.unraisablehook = _quiet
     raise KeyboardInterrupt
+
+
+def _quiet(unraisable: object) -> None:
+    """Say nothing: the run is stopping and these are consequences, not news."""
 
 
 def reason() -> str:
