@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
+from ..engine.checkpoint import CheckpointRefused
 from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
 from ..report import formats
@@ -28,6 +29,7 @@ from ..report.provenance import Invocation
 from ..report.text import certification_failure
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from . import interrupts
+from .checkpoints import keep_command
 from .config import DEFAULT, RunConfig
 from .options import UsageError, add_run_options, run_config, write_files, write_output
 from .pipeline import run_variant
@@ -210,6 +212,8 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
         if write_report is not None:  # each page says which command made it
             write_report = partial(write_report, run=Invocation(["ci", *argv], config.overrides,
                                                                 config.limits))
+        if config.checkpoint is not None and not config.resume:
+            keep_command(config.checkpoint, ["ci", *argv])
         run = run_ci(args.paths, config, write_report, Path(args.reports), args.quiet)
         print(table(run.rows))
         for failure in run.errors:
@@ -219,7 +223,7 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
         for report in run.reports:
             print(f"report: {report}")
         write_files(formats.files(args, run.results, several=True))
-    except UsageError as e:
+    except (UsageError, CheckpointRefused) as e:
         print(f"mcheck ci: error: {e}", file=sys.stderr)
         return 2
     except CertificationError as e:

@@ -29,6 +29,7 @@ COMMANDS = {
     "SPEC": "check a spec's variants against its expect lines (the options below)",
     "ci [PATH...]": "check every variant of every spec under PATH, one table (mcheck ci --help)",
     "prove SPEC": "prove invariants for any number of threads with z3 (mcheck prove --help)",
+    "resume DIR": "go on with a run saved by --checkpoint DIR",
 }
 
 
@@ -83,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
+    if argv[:1] == ["resume"]:
+        from ..engine.checkpoint import CheckpointRefused
+        from .checkpoints import resumed_command
+        try:
+            argv = [*resumed_command(argv[1:]), "--resume"]
+        except CheckpointRefused as e:
+            print(f"mcheck: error: {e}", file=sys.stderr)
+            return 2
     if argv[:1] == ["ci"]:
         from ..report.html_page import write_html
         from . import ci
@@ -94,10 +103,14 @@ def _dispatch(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:
         return 0 if e.code == 0 else 2
+    from ..engine.checkpoint import CheckpointRefused
     try:
+        if args.checkpoint is not None and not args.resume:
+            from .checkpoints import keep_command
+            keep_command(args.checkpoint, argv)
         from .check_spec import checked_run
         return checked_run(args, argv)
-    except UsageError as e:
+    except (UsageError, CheckpointRefused) as e:
         print(f"mcheck: error: {e}", file=sys.stderr)
         return 2
 

@@ -36,6 +36,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="stop (incomplete) when the process holds more memory than this")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--no-liveness", action="store_true",
+                   help="do not check liveness properties (they are reported unknown)")
     p.add_argument("--no-symmetry", action="store_true",
                    help="ignore the spec's 'symmetric' declarations (search every state)")
     p.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
@@ -48,6 +50,15 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default="auto", metavar="{auto,native,python}",
                    help="search with the model compiled to C (native), the reference Python "
                         "engine, or native whenever it can (auto, the default)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="save the search in DIR between levels, to go on with "
+                        "'mcheck resume DIR' after a crash, Ctrl-C or a lost machine")
+    p.add_argument("--every", type=float, default=60.0, metavar="SECONDS",
+                   help="seconds between two checkpoints (default 60; 0: every level)")
+    p.add_argument("--cluster", metavar="ray|ray://ADDRESS",
+                   help="search with --workers Ray actors, each a share: a Ray of its "
+                        "own on this machine, or the cluster at ADDRESS (needs mcheck[cluster])")
+    p.add_argument("--resume", action="store_true", help=argparse.SUPPRESS)  # `mcheck resume`
 
 
 def run_config(args: argparse.Namespace) -> RunConfig:
@@ -65,15 +76,22 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         raise UsageError("--max-states must be at least 1 (--max-depth 0 searches only the "
                          "initial states)")
     cap = MAX_WORKERS_PER_CORE * (os.cpu_count() or 1)
-    if not 1 <= args.workers <= cap:
+    if args.workers < 1 or (args.cluster is None and args.workers > cap):
         raise UsageError(f"--workers must be between 1 and {cap} "
-                         f"({MAX_WORKERS_PER_CORE} per core)")
+                         f"({MAX_WORKERS_PER_CORE} per core) on this machine")
+    if not 0 <= args.every < math.inf:
+        raise UsageError("--every must be a number, 0 or more")
+    if args.cluster is not None and not (args.cluster == "ray" or
+                                         args.cluster.startswith("ray://")):
+        raise UsageError("--cluster takes 'ray' or 'ray://ADDRESS'")
     return RunConfig(overrides=defines(args.defines),
                      limits=Limits(args.max_states, args.max_depth, args.time_limit,
                                    args.max_memory),
                      deadlock=not args.no_deadlock, symmetry=not args.no_symmetry,
                      store=args.store, workers=args.workers, certify=not args.no_certify,
-                     engine=args.engine)
+                     engine=args.engine, liveness=not args.no_liveness,
+                     checkpoint=args.checkpoint, every=args.every, cluster=args.cluster,
+                     resume=args.resume)
 
 
 def defines(items: list[str]) -> dict[str, str]:

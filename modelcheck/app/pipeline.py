@@ -8,21 +8,24 @@ enter here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from ..backends.python.system import TransitionSystem, build
 from ..check.checker import check
 from ..engine.lints import lints
-from ..engine.outcome import Outcome, Progress
+from ..engine.liveness_run import LivenessReport, check_run, message
+from ..engine.outcome import Outcome, Progress, Violation
 from ..engine.run import Search, run_search
 from ..engine.store import StoredStates
 from ..engine.symmetry import reduction
-from ..engine.trace import Counterexample, counterexample
+from ..engine.trace import Counterexample, counterexample, lasso
 from ..engine.verdict import Verdict, verdict
-from ..lang.source import LoadedSpec, nesting_guard
+from ..lang.source import LoadedSpec, load_text, nesting_guard
 from ..symbolic.certify import CertificationError
 from ..symbolic.certify import certify as certify_traces
 from ..symbolic.lints import z3_lints
 from . import interrupts
+from .checkpoints import checkpointing
 from .config import DEFAULT, RunConfig
 
 
@@ -33,6 +36,13 @@ def compile_variant(spec: LoadedSpec, variant: str | None = None,
                      config.symmetry)
 
 
+def rebuild_variant(source: str, path: str, variant: str | None,
+                    config: RunConfig) -> TransitionSystem:
+    """`compile_variant` from the spec's text: how a share on another machine gets the
+    transition system (generated code cannot be sent)."""
+    return compile_variant(load_text(source, path), variant, config)
+
+
 def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig = DEFAULT,
                 progress: Callable[[Progress], None] | None = None
                 ) -> tuple[TransitionSystem, Verdict]:
@@ -41,22 +51,29 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
     (`engine.levels`); the verdicts and traces are the same as the exact store's.
 
     Ctrl-C, SIGTERM or the time limit (`interrupts`) during the search or after it
-    skip what is left (replay of further traces, certification, lints) and the
-    verdict is "incomplete" with what was found; before the search there is nothing
+    skip what is left (liveness, replay of further traces, certification, lints) and
+    the verdict is "incomplete" with what was found; before the search there is nothing
     to report, so KeyboardInterrupt (TimeUp for the time limit) reaches the caller."""
     with interrupts.time_limit(config.limits.time_limit):
         ts = compile_variant(spec, variant, config)
         outcome, engine = run_search(ts, config.engine, Search(
             config.limits, config.stop_at_first, config.store == "fingerprint",
-            config.workers, progress, config.progress_every))
+            config.workers, progress, config.progress_every, config.cluster,
+            partial(rebuild_variant, spec.source, spec.path, variant, config),
+            checkpointing(spec, variant, config)))
+        outcome.stats.store_bytes = outcome.store.nbytes()
         traces: list[Counterexample] = []
+        live: list[LivenessReport | None] = [None]
         try:
-            _after_search(ts, outcome, config, traces)
+            _after_search(ts, outcome, config, traces, live)
         except KeyboardInterrupt:
             outcome.incomplete.append("interrupted")
         outcome.incomplete[:] = interrupts.explain(outcome.incomplete)
-        result = verdict(spec.path, ts.model, outcome, traces)
+        report = live[0]
+        result = verdict(spec.path, ts.model, outcome, traces,
+                         report.undecided if report else {})
         result.engine = str(engine)
+        result.liveness = report
         result.fingerprints = not isinstance(outcome.store, StoredStates)
         if outcome.complete:
             try:
@@ -67,14 +84,20 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
 
 
 def _after_search(ts: TransitionSystem, outcome: Outcome, config: RunConfig,
-                  traces: list[Counterexample]) -> None:
-    """Replay each violation's trace into `traces` (shortest first) and certify them; an
-    interrupted search has no time for z3, so its traces stay uncertified."""
-    outcome.stats.store_bytes = outcome.store.nbytes()
+                  traces: list[Counterexample], live: list[LivenessReport | None]) -> None:
+    """The liveness check (into `live`), each violation's trace into `traces` (shortest
+    first, then the lassos) and their certificates; filled as it goes, so an interrupt
+    keeps what was done. An interrupted search has no time for z3: its traces stay
+    uncertified."""
+    live[0] = report = check_run(ts, outcome, config.liveness)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     for v in ordered:
         traces.append(counterexample(ts, outcome, v))
+    for name, found in (report.lassos if report else {}).items():
+        why = message(found.instance)
+        outcome.violations[name] = Violation(name, why, -1, len(found.path) - 1)
+        traces.append(lasso(ts, name, why, found.states, found.movers, found.loop))
     if config.certify and "interrupted" not in outcome.incomplete:
         try:
             certify_traces(ts.model, traces)
