@@ -42,6 +42,7 @@ class Houdini:
         self.sel = [z3.Bool(f"houdini.sel.{k}") for k in range(len(candidates))]
         self.solver = z3.Solver()
         self.solver.set("rlimit", RLIMIT)
+        self.solver.set("core.minimize", True)
         self.solver.add(enc.typed(self.s), enc.trans(self.s, self.t))
         self.solver.add(*[z3.Implies(a, f) for a, f in zip(self.sel, self.pre)])
         self.rounds = 0

@@ -52,6 +52,11 @@ def clause_text(naming: Naming, clause: Clause, name: str) -> str:
     """A `lemma` declaration; commented out when the language cannot say a literal yet."""
     said = [naming.text(a, pos) for a, pos in clause.literals]
     body = " || ".join(text for text, _ in said)
+    negative = [k for k, (_, pos) in enumerate(clause.literals) if not pos]
+    if len(said) == 2 and negative:  # `!p || q` reads better as `p -> q`
+        k = negative[0]
+        atom = clause.literals[k][0]
+        body = f"{naming.text(atom, True)[0]} -> {said[1 - k][0]}"
     n = clause.vars()
     if n == 2:
         body = f"{VARS[0]} != {VARS[1]} -> ({body})" if len(said) > 1 else \
