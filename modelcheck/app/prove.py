@@ -26,7 +26,7 @@ from ..report.prove_page import write_bmc_html, write_prove_html
 from ..symbolic.bmc import VIOLATED, Found, bmc
 from ..symbolic.induction import Step, Trace, flat
 from ..symbolic.proof_encodings import Bounded, ProofEncoding, Unbounded
-from ..symbolic.proving import Proof, prove_all
+from ..symbolic.proving import Proof, prove_all, prove_unbounded
 from .options import UsageError, defines, write_html_report, write_output
 
 
@@ -44,6 +44,8 @@ def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
         if name not in known:
             raise SpecError(f"--property {name}: variant {model.variant} has no invariant, "
                             f"lemma or assertion '{name}'")
+    if unbounded and inference:
+        return prove_unbounded(spec, variant, overrides, k, timeout, only)
     enc = encoding(spec, model, overrides, unbounded)
     return enc, prove_all(enc, k, timeout, only, inference)
 

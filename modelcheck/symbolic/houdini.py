@@ -39,12 +39,19 @@ class Houdini:
         self.s, self.t = enc.state("h0."), enc.state("h1.")
         self.pre = [c.holds(self.s) for c in candidates]
         self.post = [c.holds(self.t) for c in candidates]
-        self.sel = [z3.Bool(f"houdini.sel.{k}") for k in range(len(candidates))]
+        n = len(candidates)
+        self.sel = [z3.Bool(f"houdini.sel.{k}") for k in range(n)]
+        # a model says which candidates it breaks through these literals, read all at once
+        # as one bit-vector: z3's Python API costs more per call than the solver per round
+        self.broken = [z3.Bool(f"houdini.broken.{k}") for k in range(n)]
+        bits = [z3.If(b, z3.BitVecVal(1, 1), z3.BitVecVal(0, 1)) for b in self.broken]
+        self.mask = z3.Concat(*reversed(bits)) if n > 1 else bits[0] if bits else None
         self.solver = z3.Solver()
         self.solver.set("rlimit", RLIMIT)
         self.solver.set("core.minimize", True)
         self.solver.add(enc.typed(self.s), enc.trans(self.s, self.t))
         self.solver.add(*[z3.Implies(a, f) for a, f in zip(self.sel, self.pre)])
+        self.solver.add(*[b == z3.Not(f) for b, f in zip(self.broken, self.post)])
         self.rounds = 0
 
     def run(self) -> list[int] | None:
@@ -55,15 +62,14 @@ class Houdini:
         while alive:
             self.rounds += 1
             goal = z3.Bool(f"houdini.round.{self.rounds}")
-            self.solver.add(z3.Implies(goal, z3.Or([z3.Not(self.post[k]) for k in alive])))
-            result = self.solver.check(goal, *[self.sel[k] for k in alive])
+            self.solver.add(z3.Implies(goal, _any([self.broken[k] for k in alive])))
+            result = _check(self.solver, [goal] + [self.sel[k] for k in alive])
             if result == z3.unsat:
                 return alive
             if result != z3.sat:
                 return None
-            zm = self.solver.model()
-            alive = [k for k in alive
-                     if not z3.is_false(zm.eval(self.post[k], model_completion=True))]
+            mask = self.solver.model().eval(self.mask, model_completion=True).as_long()
+            alive = [k for k in alive if not mask >> k & 1]
         return alive
 
     def _initially(self) -> list[int] | None:
@@ -72,7 +78,7 @@ class Houdini:
         solver.add(self.enc.init(self.s))
         alive = list(range(len(self.cands)))
         while alive:
-            result = solver.check(z3.Or([z3.Not(self.pre[k]) for k in alive]))
+            result = solver.check(_any([z3.Not(self.pre[k]) for k in alive]))
             if result == z3.unsat:
                 return alive
             if result != z3.sat:
@@ -91,10 +97,24 @@ class Houdini:
         while work:
             k = work.pop()
             query = z3.Bool(f"houdini.need.{k}")
-            self.solver.add(z3.Implies(query, z3.Not(self.post[k])))
+            self.solver.add(z3.Implies(query, self.broken[k]))
             if self.solver.check(query, *sel) != z3.unsat:
                 return alive  # z3 gave up on the smaller set: keep every survivor
             used = {index[str(x)] for x in self.solver.unsat_core() if str(x) in index}
             work += sorted(used - keep)
             keep |= used
         return sorted(keep)
+
+
+def _check(solver: z3.Solver, assumptions: list[z3.BoolRef]) -> z3.CheckSatResult:
+    """solver.check(*assumptions) without coercing each assumption again every round."""
+    args = (z3.Ast * len(assumptions))(*[a.as_ast() for a in assumptions])
+    return z3.CheckSatResult(z3.Z3_solver_check_assumptions(
+        solver.ctx.ref(), solver.solver, len(assumptions), args))
+
+
+def _any(terms: list[z3.BoolRef]) -> z3.BoolRef:
+    """z3.Or without its per-argument coercion, which dominated Houdini's rounds."""
+    ctx = terms[0].ctx
+    args = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
+    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), args), ctx)

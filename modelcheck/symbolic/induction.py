@@ -198,7 +198,7 @@ class Prover:
 
 def assumed(lemmas: list[Goal]) -> str:
     """The lemmas a proof assumed, for its reason: the spec's by name, inferred ones counted."""
-    named = [g.name for g in lemmas if g.kind != "inferred"]
+    named = [g.name for g in lemmas if g.kind != "inferred" and not g.name.startswith("INFERRED-")]
     inferred = len(lemmas) - len(named)
     parts = named + ([f"{inferred} inferred lemma{'s' if inferred != 1 else ''}"]
                      if inferred else [])

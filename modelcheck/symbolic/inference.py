@@ -63,7 +63,8 @@ def clause_text(naming: Naming, clause: Clause, name: str) -> str:
             f"{VARS[0]} != {VARS[1]} -> {body}"
     for v in reversed(VARS[:n]):
         body = f"forall {v} in tid : {body}"
-    text = f"lemma {name}: {body};"
+    scope = f" for {naming.m.variant}" if len(naming.m.variants) > 1 else ""
+    text = f"lemma {name}{scope}: {body};"
     return text if all(ok for _, ok in said) else f"// {text}  (needs a pc or local in lemmas)"
 
 

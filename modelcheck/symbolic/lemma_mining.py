@@ -54,16 +54,25 @@ def atoms(m: M.Model, naming: Naming, states: np.ndarray) -> list[Atom]:
     tb, stride, pool = m.thread_base, m.thread_stride, m.pool
     nvars = 2 if pool >= 2 else 1
     out: list[Atom] = []
+    # a spawned thread's id is an accident of the pool: atoms name only the start threads'
+    # ids (and `none`), and say the rest through the quantified ids (`gt`, `tt`), so that
+    # the lemmas hold for any number of threads and `--unbounded` can use them
+    starts = len(m.starts)
+
+    def named(kind: str, slot: int, v: int) -> bool:
+        return not naming.tid_slot(kind, slot) or v == NONE or v < starts
+
     for j in range(tb):
-        values = np.unique(states[:, j])
+        values = [int(v) for v in np.unique(states[:, j]) if named("g", j, int(v))]
         if len(values) <= MAX_VALUES:
-            out += [Atom("g", -1, j, _value(naming, j, int(v))) for v in values]
+            out += [Atom("g", -1, j, _value(naming, j, v)) for v in values]
     for r in range(stride):
-        values = np.unique(states[:, [tb + k * stride + r for k in range(pool)]])
+        values = [int(v) for v in np.unique(states[:, [tb + k * stride + r for k in range(pool)]])
+                  if named("t", r, int(v))]
         if len(values) <= (MAX_PCS if r == 0 else MAX_VALUES):
-            out += [Atom("t", var, r, _value(naming, tb + r, int(v)))
+            out += [Atom("t", var, r, _value(naming, tb + r, v))
                     for var in range(nvars) for v in values]
-    out += [Atom("id", var, 0, k) for var in range(nvars) for k in range(pool)]
+    out += [Atom("id", var, 0, k) for var in range(nvars) for k in range(starts)]
     if nvars == 2:
         out += [Atom("gt", var, j, 1 - var) for j in range(tb)
                 if naming.tid_slot("g", j) for var in range(2)]

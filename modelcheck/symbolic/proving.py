@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..check.checker import check
+from ..lang.errors import SpecError
+from ..lang.source import LoadedSpec, load_text
 from .explicit import Reachable, explore
 from .induction import Prover, Result, Trace
 from .inference import Inferred, infer
-from .proof_encodings import Bounded, ProofEncoding
+from .proof_encodings import Bounded, ProofEncoding, Unbounded
 
 
 @dataclass
@@ -58,6 +61,34 @@ def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
             r.outcome = "unknown"
             r.reason += f", but lemma {', '.join(unproved)} is not proved"
     return Proof(results, found, len(reach.states()))
+
+
+def prove_unbounded(spec: LoadedSpec, variant: str | None, overrides: dict[str, str], k: int,
+                    timeout: float, only: list[str]) -> tuple[ProofEncoding, Proof]:
+    """`--unbounded` with inference: the lemmas inferred on the fixed pool that the language
+    can say are added to the spec as lemmas and proved for every number of threads with the
+    rest. A lemma true of the pool may fail beyond it (or be outside what the unbounded
+    encoding supports): those are dropped and the proof is run once more."""
+    model = check(spec.ast, variant, overrides)
+    pool = prove_all(Bounded(spec, model, overrides), k, timeout, only, True)
+    found = pool.inferred
+    texts = [t for t in (found.shown if found else []) if not t.startswith("//")]
+    for _ in range(2):
+        extended = load_text(spec.source + "\n" + "\n".join(texts) + "\n", spec.path)
+        try:
+            enc: ProofEncoding = Unbounded(extended, check(extended.ast, variant, overrides),
+                                           overrides)
+        except SpecError:
+            texts = []
+            continue
+        proof = prove_all(enc, k, timeout, only, False)
+        failed = {r.name for r in proof.results
+                  if r.name.startswith("INFERRED-") and r.outcome != "proved"}
+        if not failed:
+            break
+        texts = [t for t in texts if t.split()[1].rstrip(":") not in failed]
+    proof.inferred = found
+    return enc, proof
 
 
 def judge(r: Result, reach: Reachable) -> Result:
