@@ -193,7 +193,7 @@ def test_printed_lemmas_hold_when_pasted_into_the_spec(spec: str, variant: str) 
     v = check(text + "\n".join(pasted) + "\n", variant=variant)
     assert not v.incomplete
     assert {p.name: p.status for p in v.properties if p.name.startswith("INFERRED-")} == \
-        {re.match(r"lemma (\S+):", t).group(1): "holds" for t in pasted}  # type: ignore
+        {t.split()[1].rstrip(":"): "holds" for t in pasted}
 
 
 def test_every_inferred_lemma_holds_in_every_reachable_state() -> None:
@@ -206,3 +206,12 @@ def test_every_inferred_lemma_holds_in_every_reachable_state() -> None:
     every = z3.And([g.holds(s) for g in proof.inferred.lemmas])
     for state in explore(m).states():
         assert z3.is_true(enc.enc.at(every, (s, state))), state
+
+
+def test_unbounded_proofs_use_the_lemmas_inferred_on_the_pool(tmp_path: Path) -> None:
+    code, doc = prove(tmp_path, TOGETHER, "--unbounded")
+    assert code == 0
+    assert result(doc, "BOTH")["outcome"] == "proved"
+    inferred = [r for r in doc["results"] if r["name"].startswith("INFERRED-")]
+    assert inferred and all(r["outcome"] == "proved" for r in inferred)
+    assert "inferred lemma" in result(doc, "BOTH")["reason"]
