@@ -305,6 +305,23 @@ option deadlock = false;
     assert not any("[up]" in m for _, m in found)
 
 
+def test_lint_handler_first_step_fires_through_its_entry() -> None:
+    # no thread ever waits at a handler's first step: the entry runs it
+    src = """
+threads 1;
+var hit: bool = false;
+handler on { first: { hit = true; } }
+handler off { first: { await hit && !hit; } }
+thread w() { a: { install on; install off; } b: { await hit; } }
+start w();
+option deadlock = false;
+"""
+    found = lint_messages(src)
+    assert ("never-fired", "no thread ever reached, so these steps never fired: off.first") \
+        in found
+    assert not any("on.first" in m for _, m in found)
+
+
 def test_lint_await_that_z3_shows_cannot_hold() -> None:
     src = """
 var x: 0..3 = 0;

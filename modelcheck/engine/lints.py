@@ -24,6 +24,7 @@ from .outcome import Outcome
 from .store import StoredStates
 
 REPLAY_BUDGET = 200_000   # step-function calls spent looking for steps that fire
+ENTRY_BUDGET = 20_000     # replays after which a handler not seen entered is left undecided
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,9 @@ def _never_fired(ts: TransitionSystem, states: StoredStates,
     """Steps and branches no stored state fired. The search's successor counts (`fired`,
     when exact) decide a step with none (it never fired) and, without signal handlers
     (whose entries count at the interrupted step), a step with some and no branches;
-    the rest are replayed on the stored states where they wait."""
+    the rest are replayed on the stored states where they wait. A handler's first step
+    runs as part of its entry, so no thread ever waits there: it fired if some replayed
+    step was interrupted by that entry."""
     m = ts.model
     steps = {pc: (t, s) for pc, (t, s) in m.steps_by_pc.items() if pc >= M.FIRST_PC}
     wanted: dict[int, set[int | None]] = {}
@@ -79,36 +82,49 @@ def _never_fired(ts: TransitionSystem, states: StoredStates,
     offsets = ts.pc_offsets
     counts = states.pc_counts(offsets, len(ts.pc_counters()))
     reached = {pc: counts[pc] for pc in steps}
+    firsts = {h.steps[0].pc for h in m.handlers if h.steps}
+    entered: set[int] = set()  # first steps of handlers seen running through their entry
     budget = REPLAY_BUDGET
+    unsure: set[int] = set()   # handlers' first steps given up on
     live = {pc for pc, w in wanted.items()  # pcs still to be seen firing
             if w and reached[pc] and (fired is None or fired[pc])}
+    if firsts:  # an entry may interrupt any step
+        live |= {pc for pc in steps if reached[pc]}
     for state in states.scan(offsets, live):
         if budget <= 0 or not live:
             break
         for me, off in enumerate(offsets):
             pc = state[off]
-            if not wanted.get(pc):
+            if pc not in live:
                 continue
             budget -= 1
             for r, choices in ts.labelled_step(state, me):
                 if r is BOUND or isinstance(r, Failure):
                     continue
-                if choices and choices[0][0] == "enter":
-                    continue  # a signal handler ran, not this step
-                wanted[pc].discard(None)
-                branch = next((c[1] for c in choices if c[0] == "either"), None)
-                wanted[pc].discard(branch)
-            if not wanted[pc]:
-                live.discard(pc)
+                ran = choices[0][1] if choices and choices[0][0] == "enter" else pc
+                if ran != pc:
+                    entered.add(ran)
+                wanted[ran].discard(None)
+                wanted[ran].discard(next((c[1] for c in choices if c[0] == "either"), None))
+            if firsts <= entered or REPLAY_BUDGET - budget >= ENTRY_BUDGET:
+                unsure = firsts - entered  # handlers not seen entered: stop watching
+                live -= {p for p in live if not wanted[p]}  # in place: `scan` reads it
     out = []
     if budget <= 0:
-        undecided = [f"{t.name}.{st.label}" for pc, (t, st) in steps.items() if wanted[pc]]
-        return [Lint("never-fired", "not decided (the lint budget of "
-                     f"{REPLAY_BUDGET:,} step replays ran out) for: " + ", ".join(undecided))]
-    unreached = [f"{t.name}.{st.label}" for pc, (t, st) in steps.items() if not reached[pc]]
+        unsure |= firsts - entered
+    unreached = {pc for pc in steps if not reached[pc]} - entered - unsure
     if unreached:
         out.append(Lint("never-fired", "no thread ever reached, so these steps never fired: "
-                        + ", ".join(unreached)))
+                        + ", ".join(_names(steps, unreached))))
+    if unsure:
+        out.append(Lint("never-fired", "not decided (no entry seen in "
+                        f"{ENTRY_BUDGET:,} step replays) for the signal handler steps: "
+                        + ", ".join(_names(steps, unsure))))
+    if budget <= 0:
+        return out + [Lint("never-fired", "not decided (the lint budget of "
+                           f"{REPLAY_BUDGET:,} step replays ran out) for: "
+                           + ", ".join(_names(steps, {pc for pc in steps
+                                                      if wanted[pc] and reached[pc]})))]
     for pc, missing in wanted.items():
         template, step = steps[pc]
         name = f"{template.name}.{step.label}"
@@ -127,6 +143,10 @@ def _never_fired(ts: TransitionSystem, states: StoredStates,
                          "state with a thread at that step", aw.pos)
                     for aw in statements(block) if isinstance(aw, M.Await)]
     return out
+
+
+def _names(steps: dict[int, tuple[M.Template, M.Step]], pcs: set[int]) -> list[str]:
+    return [f"{t.name}.{st.label}" for pc, (t, st) in steps.items() if pc in pcs]
 
 
 # ------------------------------------------------------------- unchanged
