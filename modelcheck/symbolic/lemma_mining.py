@@ -63,15 +63,14 @@ def atoms(m: M.Model, naming: Naming, states: np.ndarray) -> list[Atom]:
         return not naming.tid_slot(kind, slot) or v == NONE or v < starts
 
     for j in range(tb):
-        values = [int(v) for v in np.unique(states[:, j]) if named("g", j, int(v))]
-        if len(values) <= MAX_VALUES:
-            out += [Atom("g", -1, j, _value(naming, j, v)) for v in values]
+        values = [v for v in _values(naming, j, states[:, j], MAX_VALUES) if named("g", j, v)]
+        out += [Atom("g", -1, j, _value(naming, j, v)) for v in values]
     for r in range(stride):
-        values = [int(v) for v in np.unique(states[:, [tb + k * stride + r for k in range(pool)]])
-                  if named("t", r, int(v))]
-        if len(values) <= (MAX_PCS if r == 0 else MAX_VALUES):
-            out += [Atom("t", var, r, _value(naming, tb + r, v))
-                    for var in range(nvars) for v in values]
+        seen = states[:, [tb + k * stride + r for k in range(pool)]]
+        values = [v for v in _values(naming, tb + r, seen, MAX_PCS if r == 0 else MAX_VALUES)
+                  if named("t", r, v)]
+        out += [Atom("t", var, r, _value(naming, tb + r, v))
+                for var in range(nvars) for v in values]
     out += [Atom("id", var, 0, k) for var in range(nvars) for k in range(starts)]
     if nvars == 2:
         out += [Atom("gt", var, j, 1 - var) for j in range(tb)
@@ -79,6 +78,25 @@ def atoms(m: M.Model, naming: Naming, states: np.ndarray) -> list[Atom]:
         out += [Atom("tt", var, r, 1 - var) for r in range(1, stride)
                 if naming.tid_slot("t", r) for var in range(2)]
     return out
+
+
+def _values(naming: Naming, j: int, seen: np.ndarray, most: int) -> list[int]:
+    """The values a slot's atoms compare with: those the states hold, and those its type
+    allows but no state holds (a pc no thread reaches, a count never met), which become
+    one-literal lemmas ruling them out. None when there are more than `most`."""
+    values = {int(v) for v in np.unique(seen)}
+    m = naming.m
+    if j >= m.thread_base and (j - m.thread_base) % m.thread_stride == 0:
+        values |= {M.PC_UNUSED, M.PC_DONE, M.PC_FREED, *m.steps_by_pc}
+    elif len(naming.slots.types[j]) == 1 and len(values) <= most:
+        t = naming.slots.types[j][0]
+        try:
+            domain = t.values()
+        except TypeError:
+            domain = []
+        if len(domain) <= most:
+            values |= {NONE if v is None else int(v) for v in domain}
+    return sorted(values) if len(values) <= most else []
 
 
 def _value(naming: Naming, j: int, v: int) -> object:
