@@ -17,6 +17,7 @@ import argparse
 import re
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +36,8 @@ def without_lemmas(text: str) -> str:
     return re.sub(r"\blemma [^;]*;", "", text)
 
 
-def rows(path: Path) -> list[tuple[str, ...]]:
+def rows(path: Path) -> Iterator[tuple[str, ...]]:
     spec = load_text(without_lemmas(path.read_text()), path=str(path))
-    out = []
     for variant in spec.variants:
         model = check(spec.ast, variant, {})
         reach = explore(model)
@@ -53,11 +53,8 @@ def rows(path: Path) -> list[tuple[str, ...]]:
             start = time.monotonic()
             plain = prove_all(Bounded(spec, model, {}), 1, 60.0, [name], False)
             outcome = next(r.outcome for r in plain.results if r.name == name)
-            out.append((path.stem, variant, name, f"{len(reach.states())}",
-                        with_outcome[name], f"{with_time:.1f}", outcome,
-                        f"{time.monotonic() - start:.1f}"))
-        print(f"  {path.stem} {variant}: done", file=sys.stderr, flush=True)
-    return out
+            yield (path.stem, variant, name, f"{len(reach.states())}", with_outcome[name],
+                   f"{with_time:.1f}", outcome, f"{time.monotonic() - start:.1f}")
 
 
 def main() -> None:
@@ -66,15 +63,20 @@ def main() -> None:
     args = p.parse_args()
     head = ("spec", "variant", "property", "states", "inferred", "s (variant)",
             "no inference", "s")
-    table = [head] + [r for path in args.specs for r in rows(path)]
-    widths = [max(len(r[k]) for r in table) for k in range(len(head))]
-    for n, r in enumerate(table):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
-        if n == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    proved = sum(r[4] == "proved" for r in table[1:])
-    print(f"\nwith inference: {proved} of {len(table) - 1} holding properties proved; "
-          f"without: {sum(r[6] == 'proved' for r in table[1:])}")
+    widths = [14, 21, 16, 6, 8, 11, 12, 5]
+
+    def show(r: tuple[str, ...]) -> None:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |", flush=True)
+
+    show(head)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    table = []
+    for path in args.specs:
+        for r in rows(path):
+            show(r)
+            table.append(r)
+    print(f"\nwith inference: {sum(r[4] == 'proved' for r in table)} of {len(table)} holding "
+          f"properties proved; without: {sum(r[6] == 'proved' for r in table)}")
 
 
 if __name__ == "__main__":

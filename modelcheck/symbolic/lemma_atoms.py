@@ -26,8 +26,9 @@ VARS = ("a", "b")
 @dataclass(frozen=True)
 class Atom:
     """`slot == value`. kind "g": global slot; "t": slot `slot` of thread `var`'s block;
-    "id": thread `var` is id `value`; "gt"/"tt": a global / thread `var`'s slot holds the
-    other quantified thread's id (`value` is that variable's index)."""
+    "ga": element `var` of the tid-indexed array leaf `Naming.indexed[slot]`; "id": thread
+    `var` is id `value`; "gt"/"tt": a global / thread `var`'s slot holds the other
+    quantified thread's id (`value` is that variable's index)."""
 
     kind: str
     var: int
@@ -46,8 +47,17 @@ class Naming:
         self.m = model
         self.slots = Slots(model)
         self.globals: list[tuple[str, Type]] = []
+        # leaves of arrays indexed by thread id: (first slot, element width, name, type);
+        # `name` holds `{}` where the index goes
+        self.indexed: list[tuple[int, int, str, Type]] = []
         for var in model.vars:
             self.globals += _leaf_names(var.name, var.type)
+            t = var.type
+            if isinstance(t, ArrayType) and isinstance(t.key, TidType) \
+                    and len(t.key.values()) == model.pool:
+                leaves = _leaf_names("", t.elem)
+                self.indexed += [(var.offset + k, len(leaves), var.name + "[{}]" + name, lt)
+                                 for k, (name, lt) in enumerate(leaves)]
         self.block: dict[int, tuple[str, Type, bool]] = {1: ("parent", TidType(model.pool), True)}
         for name, (slot, t) in model.layout.tls.items():
             self.block[slot] = (name, t, True)
@@ -76,6 +86,9 @@ class Naming:
         if atom.kind in ("g", "gt"):
             name, t = self.globals[atom.slot]
             place, ok = name, True
+        elif atom.kind == "ga":
+            _, _, name, t = self.indexed[atom.slot]
+            place, ok = name.format(a), True
         elif atom.slot == 0:
             return _status(a, atom.value, self.m, positive)
         elif atom.slot in self.block:
@@ -89,11 +102,20 @@ class Naming:
             return (place if atom.value == positive else f"!{place}"), ok
         return f"{place} {eq} {self.value(t, atom.value)}", ok
 
+    def slot_of(self, atom: Atom, ids: tuple[int, ...]) -> int:
+        """The state slot an atom reads, with the quantified threads at the ids given."""
+        if atom.kind in ("g", "gt"):
+            return atom.slot
+        if atom.kind == "ga":
+            first, width, _, _ = self.indexed[atom.slot]
+            return first + ids[atom.var] * width
+        return self.slots.base(ids[atom.var]) + atom.slot
+
     def z3(self, atom: Atom, s: SymState, ids: tuple[int, ...]) -> z3.BoolRef:
         """The atom over s, with the quantified threads at the ids given."""
         if atom.kind == "id":
             return z3.BoolVal(ids[atom.var] == atom.value)
-        j = atom.slot if atom.kind in ("g", "gt") else self.slots.base(ids[atom.var]) + atom.slot
+        j = self.slot_of(atom, ids)
         value = ids[atom.value] if atom.kind in ("gt", "tt") else atom.value
         return term(s.eq(j, literal(self.slots.kinds[j], value)))
 

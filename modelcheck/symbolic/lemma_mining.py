@@ -71,6 +71,11 @@ def atoms(m: M.Model, naming: Naming, states: np.ndarray) -> list[Atom]:
                   if named("t", r, v)]
         out += [Atom("t", var, r, _value(naming, tb + r, v))
                 for var in range(nvars) for v in values]
+    for n, (first, width, _, _) in enumerate(naming.indexed):
+        seen = states[:, [first + k * width for k in range(pool)]]
+        values = [v for v in _values(naming, first, seen, MAX_VALUES) if named("g", first, v)]
+        out += [Atom("ga", var, n, _value(naming, first, v))
+                for var in range(nvars) for v in values]
     out += [Atom("id", var, 0, k) for var in range(nvars) for k in range(starts)]
     if nvars == 2:
         out += [Atom("gt", var, j, 1 - var) for j in range(tb)
@@ -105,23 +110,24 @@ def _value(naming: Naming, j: int, v: int) -> object:
     return None if v == NONE else bool(v) if kind == "b" else v
 
 
-def _column(m: M.Model, atom: Atom, states: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
+def _column(naming: Naming, atom: Atom, states: np.ndarray, ids: tuple[int, ...]
+            ) -> np.ndarray:
     if atom.kind == "id":
         return np.full(len(states), ids[atom.var] == atom.value)
-    j = atom.slot if atom.kind in ("g", "gt") else \
-        m.thread_base + ids[atom.var] * m.thread_stride + atom.slot
+    j = naming.slot_of(atom, ids)
     value = ids[atom.value] if atom.kind in ("gt", "tt") else atom.value
     return states[:, j] == (NONE if value is None else int(value))  # type: ignore[arg-type]
 
 
-def rows(m: M.Model, found: list[Atom], states: np.ndarray) -> np.ndarray:
+def rows(naming: Naming, found: list[Atom], states: np.ndarray) -> np.ndarray:
     """The distinct rows of atom values over every state and ordered pair of distinct ids."""
+    m = naming.m
     pairs = list(itertools.permutations(range(m.pool), 2)) if m.pool >= 2 else [(0,)]
     packed = []
     for lo in range(0, len(states), CHUNK):
         chunk = states[lo:lo + CHUNK]
         for ids in pairs:
-            cols = np.stack([_column(m, a, chunk, ids) for a in found], axis=1)
+            cols = np.stack([_column(naming, a, chunk, ids) for a in found], axis=1)
             packed.append(np.unique(np.packbits(cols, axis=1), axis=0))
     distinct = np.unique(np.concatenate(packed), axis=0)
     return np.unpackbits(distinct, axis=1, count=len(found)).astype(bool)
@@ -135,7 +141,7 @@ def mine(m: M.Model, states: list[tuple]) -> list[Clause]:
     found = atoms(m, naming, matrix)
     if not found:
         return []
-    table = rows(m, found, matrix)
+    table = rows(naming, found, matrix)
     truth = np.concatenate([table, ~table], axis=1).astype(np.float32)
     both = truth.T @ truth        # both[x, y]: rows where literals x and y are both true
     n = len(found)
@@ -163,7 +169,7 @@ def _same_slot(found: list[Atom], x: int, y: int, n: int) -> bool:
     """Two literals on one slot of one thread: only `x == v1 || x == v2` says something
     (x and y negated there: both are negative literals of the true-together table)."""
     a, b = found[x % n], found[y % n]
-    same = (a.kind, a.var, a.slot) == (b.kind, b.var, b.slot) and a.kind in ("g", "t", "id")
+    same = (a.kind, a.var, a.slot) == (b.kind, b.var, b.slot) and a.kind in ("g", "t", "ga", "id")
     return same and not (x >= n and y >= n)
 
 
