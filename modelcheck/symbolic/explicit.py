@@ -22,7 +22,7 @@ from ..ir import model as M
 from ..ir.values import state_dict
 from .induction import Step, Trace
 
-MAX_STATES = 2_000_000  # a larger pool is not enumerated: mining and lookups are skipped
+MAX_STATES = 500_000  # beyond, CTIs are not judged and mining sees part of the states
 
 
 @dataclass
