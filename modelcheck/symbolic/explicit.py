@@ -49,6 +49,9 @@ class Reachable:
         """The search's trace to the first violation of prop."""
         return self._trace(self.outcome.violations[prop])
 
+    def stored(self, state: tuple) -> bool:
+        return state in self.store.index
+
     def trace_to(self, state: tuple) -> Trace | None:
         """The shortest path the search found to a state, or None when it is not stored."""
         i = self.store.index.get(state)

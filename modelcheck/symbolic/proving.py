@@ -97,7 +97,10 @@ def judge(r: Result, reach: Reachable) -> Result:
         return r
     first = r.cti.concrete[0] if r.cti is not None and r.cti.concrete else None
     path = reach.trace_to(first) if first is not None else None
-    if path is not None and r.cti is not None:
+    # every state of the CTI stored, not only the first: z3 keeps paths on which the
+    # explicit engine's step raises, so its successor need not be one the search has
+    stored = r.cti is not None and all(reach.stored(s) for s in r.cti.concrete or [])
+    if path is not None and r.cti is not None and stored:
         r.outcome, r.counterexample = "refuted", _joined(path, r.cti)
         r.reason = (f"violated {len(r.counterexample.steps)} steps from an initial state: the "
                     "counterexample to induction starts in a reachable state")
