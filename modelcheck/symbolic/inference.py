@@ -79,7 +79,8 @@ def infer(m: M.Model, enc: Any, states: list[tuple], goals: list[Goal]) -> Infer
     alive = h.run()
     out = Inferred(mined=len(clauses), rounds=h.rounds)
     if alive is None:
-        out.note = "z3 gave up on Houdini (resource limit)"
+        out.note = f"Houdini gave up after {h.rounds} rounds (z3's resource limit or the " \
+            "round limit)"
         return out
     first_goal = len(clauses)
     out.proved = {cands[k].name for k in alive if k >= first_goal}
