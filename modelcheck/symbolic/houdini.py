@@ -22,7 +22,7 @@ from typing import Any
 import z3
 
 RLIMIT = 400_000_000  # z3's work units for one Houdini query (tens of seconds at most)
-MAX_ROUNDS = 250      # a candidate set still shrinking after this many rounds is given up
+MAX_ROUNDS = 120      # a candidate set still shrinking after this many rounds is given up
 
 
 @dataclass
