@@ -193,7 +193,8 @@ def test_unsupported_construct_is_named_with_its_place(tmp_path: Path,
 # ----------------------------------------------------------------- OSv
 @MODES
 def test_osv_levels_v_safe_proved(tmp_path: Path, mode: list[str]) -> None:
-    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE", *mode)
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE",
+                      "--no-infer", *mode)
     assert code == 0
     assert result(doc, "V-SAFE")["outcome"] == "proved"
     assert {r["name"] for r in doc["results"] if r["kind"] == "lemma"} == \

@@ -79,6 +79,8 @@ def prove_unbounded(spec: LoadedSpec, variant: str | None, overrides: dict[str, 
             enc: ProofEncoding = Unbounded(extended, check(extended.ast, variant, overrides),
                                            overrides)
         except SpecError:
+            if not texts:
+                raise  # the spec itself is outside the unbounded encoding
             texts = []
             continue
         proof = prove_all(enc, k, timeout, only, False)
@@ -101,15 +103,16 @@ def judge(r: Result, reach: Reachable) -> Result:
     # explicit engine's step raises, so its successor need not be one the search has
     stored = r.cti is not None and all(reach.stored(s) for s in r.cti.concrete or [])
     if path is not None and r.cti is not None and stored:
-        r.outcome, r.counterexample = "refuted", _joined(path, r.cti)
-        r.reason = (f"violated {len(r.counterexample.steps)} steps from an initial state: the "
-                    "counterexample to induction starts in a reachable state")
         r.reachable = "reachable"
-    elif r.name in reach.violated():
+    if r.name in reach.violated():  # the search's trace is the shortest
         r.counterexample = reach.counterexample(r.name)
         r.outcome = "refuted"
         r.reason = (f"violated {len(r.counterexample.steps)} steps from an initial state "
                     f"(found by the explicit search; z3's answer: {r.reason})")
+    elif r.reachable and path is not None and r.cti is not None:
+        r.outcome, r.counterexample = "refuted", _joined(path, r.cti)
+        r.reason = (f"violated {len(r.counterexample.steps)} steps from an initial state: the "
+                    "counterexample to induction starts in a reachable state")
     elif first is not None and reach.complete:
         r.reachable = (f"unreachable: the explicit search of the fixed pool ({len(reach.states())}"
                        " states) never meets the CTI's first state, so a lemma is missing, "
