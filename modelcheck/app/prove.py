@@ -90,8 +90,9 @@ def _inferred_lines(proof: Proof) -> list[str]:
         return []
     if found.note:
         return ["", f"Inferred lemmas: none ({found.note})"]
+    part = f"the first {found.states} of " if found.states < proof.states else ""
     head = (f"Inferred lemmas: {len(found.lemmas)} of {found.mined} candidates mined from "
-            f"{proof.states} reachable states are inductive")
+            f"{part}{proof.states} reachable states are inductive")
     if not found.shown:
         return ["", head + "; no proof needs one"]
     return ["", head + "; the proofs use these (paste them into the spec):"] + \
