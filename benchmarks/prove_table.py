@@ -36,9 +36,9 @@ def without_lemmas(text: str) -> str:
     return re.sub(r"\blemma [^;]*;", "", text)
 
 
-def rows(path: Path) -> Iterator[tuple[str, ...]]:
+def rows(path: Path, only: list[str]) -> Iterator[tuple[str, ...]]:
     spec = load_text(without_lemmas(path.read_text()), path=str(path))
-    for variant in spec.variants:
+    for variant in [v for v in spec.variants if not only or v in only]:
         model = check(spec.ast, variant, {})
         reach = explore(model)
         holding = [p.name for p in model.properties
@@ -60,6 +60,7 @@ def rows(path: Path) -> Iterator[tuple[str, ...]]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("specs", nargs="*", type=Path, default=SPECS)
+    p.add_argument("--variant", action="append", default=[], help="only these variants")
     args = p.parse_args()
     head = ("spec", "variant", "property", "states", "inferred", "s (variant)",
             "no inference", "s")
@@ -72,7 +73,7 @@ def main() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     table = []
     for path in args.specs:
-        for r in rows(path):
+        for r in rows(path, args.variant):
             show(r)
             table.append(r)
     print(f"\nwith inference: {sum(r[4] == 'proved' for r in table)} of {len(table)} holding "
