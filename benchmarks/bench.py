@@ -44,6 +44,7 @@ from modelcheck.engine.levels import search_levels  # noqa: E402
 from modelcheck.engine.memory import resident_mib  # noqa: E402
 from modelcheck.engine.native import native_search  # noqa: E402
 from modelcheck.engine.search import search  # noqa: E402
+from modelcheck.engine.transport import Sharing  # noqa: E402
 from modelcheck.lang.source import load, load_text  # noqa: E402
 
 
@@ -191,7 +192,7 @@ def run_case(case: Case) -> dict[str, object]:
     elif case.store == "exact" and case.workers == 1:
         outcome = search(ts)
     else:
-        outcome = search_levels(ts, workers=case.workers)
+        outcome = search_levels(ts, sharing=Sharing(case.workers))
     s = outcome.stats
     cpu = time.process_time() - cpu + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]) \
         - children

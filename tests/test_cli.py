@@ -131,7 +131,8 @@ def check_document(doc: dict[str, Any]) -> None:
     assert doc["result"] in {"holds", "violated", "incomplete"}
     for p in doc["properties"]:
         assert set(p) == {"name", "kind", "status", "trace_length"}
-        assert p["kind"] in {"invariant", "lemma", "assertion", "deadlock", "bounds"}
+        assert p["kind"] in {"invariant", "lemma", "assertion", "deadlock", "bounds",
+                             "liveness"}
         assert p["status"] in {"holds", "violated", "unknown"}
         assert (p["trace_length"] is None) == (p["status"] != "violated")
         assert p["trace_length"] is None or isinstance(p["trace_length"], int)
@@ -158,7 +159,8 @@ def check_document(doc: dict[str, Any]) -> None:
         shortest = min(t["length"] for t in traces)
         assert doc["counterexample"] == next(t for t in traces if t["length"] == shortest)
     for t in traces:
-        assert set(t) == {"property", "kind", "message", "length", "certified", "steps"}
+        assert set(t) == {"property", "kind", "message", "length", "certified", "loop",
+                          "steps"}
         assert t["certified"] is True  # z3 checked every trace of the run
         assert len(t["steps"]) == t["length"] + 1
         first = t["steps"][0]

@@ -51,12 +51,16 @@ def both(spec: LoadedSpec, variant: str | None, **kw: object) -> tuple[Verdict, 
     """The Python and the native verdict of one variant. Python's workers keep only
     fingerprints while native threads may keep states: then the lints and the symmetry
     saving (read off the stored states) are compared with a one-process Python search's."""
-    python = run_variant(spec, variant, RunConfig(engine="python", **kw))[1]  # type: ignore
-    native = run_variant(spec, variant, RunConfig(engine="native", **kw))[1]  # type: ignore
+    # liveness (its own tests compare the engines) would double these runs' time
+    python = run_variant(spec, variant, RunConfig(engine="python", liveness=False,
+                                                  **kw))[1]  # type: ignore
+    native = run_variant(spec, variant, RunConfig(engine="native", liveness=False,
+                                                  **kw))[1]  # type: ignore
     assert native.engine.startswith("native"), native.engine
     if kw.get("workers", 1) != 1 and kw.get("store", "exact") == "exact":
         single = {k: v for k, v in kw.items() if k != "workers"}
-        one = run_variant(spec, variant, RunConfig(engine="python", **single))[1]  # type: ignore
+        one = run_variant(spec, variant, RunConfig(engine="python", liveness=False,
+                                                   **single))[1]  # type: ignore
         python.lints, python.symmetry = one.lints, one.symmetry
     return python, native
 
@@ -88,10 +92,11 @@ def test_threads_find_what_one_thread_finds(path: Path, store: str) -> None:
     level search (forked workers) is a reference of its own on the smaller variants."""
     spec = load(path)
     for variant in spec.variants:
-        one = run_variant(spec, variant, RunConfig(engine="native", store=store))[1]
+        one = run_variant(spec, variant, RunConfig(engine="native", store=store,
+                                                   liveness=False))[1]
         for threads in (2, 3):
             many = run_variant(spec, variant, RunConfig(engine="native", store=store,
-                                                        workers=threads))[1]
+                                                        workers=threads, liveness=False))[1]
             assert seen(many) == seen(one), (variant, threads)
         if one.stats.distinct_states <= PYTHON_LEVELS_UP_TO:
             python, native = both(spec, variant, store=store, workers=2)

@@ -33,6 +33,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "g235_free_early": {"K": 2},
     "init_race": {"U": 4},
     "init_fixed": {},
+    "init_relaxed": {},
+    "init_relaxed_ra": {"U": 5},
+    "init_fixed_ra": {},
 }
 
 # The shortest trace of each violation as "thread: action [choices]" lines (step 0 left out).
@@ -84,6 +87,15 @@ TRACES: dict[tuple[str, str], list[str]] = {
         "0: thr.init_done_early []",
         "1: thr.run [init_fast_path]",
         "1: thr.librseq_register []",
+    ],
+    # e5dcc43's order without its acquire/release: thread 1 reads init_done's new
+    # message and then rseq_ownership's initial one (release_acquire)
+    ("init_relaxed_ra", "U"): [
+        "0: thr.run [init_lock, init_done message = 0]",
+        "0: thr.init_probe [ownership stored at = 1]",
+        "0: thr.init_publish [init_done stored at = 1, init_lock stored at = 2]",
+        "1: thr.run [init_fast_path, init_done message = 1]",
+        "1: thr.librseq_register [ownership message = 0]",
     ],
 }
 

@@ -15,6 +15,7 @@ import pytest
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.verdict import Verdict
 from modelcheck.lang.source import load
+from tests.test_spec_stop_world import checked
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "specs" / "README.md"
@@ -46,7 +47,11 @@ def tables() -> list[tuple[str, str, dict[str, str]]]:
 
 
 def cell(v: Verdict, prop: str) -> str:
-    p = next(p for p in v.properties if p.name == prop)
+    """A property's verdict; "n/a" for one this variant does not have (MEMORY-BOUND exists
+    only under a weak memory model)."""
+    p = next((p for p in v.properties if p.name == prop), None)
+    if p is None:
+        return "n/a"
     return "holds" if p.status == "holds" else f"{p.status}, {p.trace_length}"
 
 
@@ -54,6 +59,8 @@ _cache: dict[tuple[str, str], Verdict] = {}
 
 
 def verdict(spec: str, variant: str) -> Verdict:
+    if spec == "stop_world.spec":  # its own tests' runs: one search (and liveness pass) a session
+        return checked(variant)[1]
     if (spec, variant) not in _cache:
         _cache[(spec, variant)] = run_variant(load(ROOT / "specs" / spec), variant)[1]
     return _cache[(spec, variant)]

@@ -11,6 +11,7 @@ from modelcheck.app.cli import main
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.fingerprint import fingerprint_of
+from modelcheck.engine.liveness_run import DISABLED
 from modelcheck.engine.outcome import Limits
 from modelcheck.engine.store import NO_PARENT, FingerprintStore, collision_probability
 from modelcheck.lang.source import LoadedSpec, load, load_text
@@ -23,9 +24,10 @@ SPECS = ROOT / "specs"
 
 def seen(spec: LoadedSpec, variant: str | None, store: str = "exact", workers: int = 1,
          **limits: int | None) -> tuple:
-    """Everything a user sees of one check, traces rendered as text, timings left out."""
+    """Everything a user sees of one check, traces rendered as text, timings left out.
+    Liveness is left out too: it needs the stored states, which fingerprints do not keep."""
     ts, v = run_variant(spec, variant, RunConfig(limits=Limits(**limits), store=store,
-                                                 workers=workers))
+                                                 workers=workers, liveness=False))
     return (v.result, v.stats.distinct_states, v.stats.transitions, v.stats.depth,
             [(p.name, p.status, p.trace_length) for p in v.properties], v.incomplete,
             [trace(ts, ce) for ce in v.counterexamples])
@@ -44,7 +46,7 @@ SHIPPED = shipped(["osv_visibility.spec", "tls_swap.spec", "rseq_refcount.spec"]
 def test_fingerprint_store_sees_what_the_exact_store_sees(name: str, variant: str) -> None:
     spec = load(SPECS / name)
     exact = seen(spec, variant)
-    assert exact[0] in ("holds", "violated")
+    assert exact[5] in ([], [DISABLED])  # complete: nothing unknown but liveness, left out
     assert seen(spec, variant, "fingerprint") == exact
 
 

@@ -352,6 +352,37 @@ thread t() {
 start t();
 invariant SMALL: forall v in s : v <= 3;
 """,
+    "TSO store buffers: forwarding, flushes, a fence, a locked step, a thread's end": """
+option memory = tso;
+atomic var x: 0..2 = 0;
+atomic var y: 0..1 = 0;
+var r: 0..2 = 0;
+thread p() {
+    a: { x = 1; r = x; }
+    b: { store(y, 1, relaxed); fence; }
+    c: { if x < 2 { x = x + 1; } }
+}
+thread q() { a: { r = load(x, acquire); y = 0; } }
+start p();
+start q();
+invariant R: r <= 2;
+""",
+    "release/acquire: chosen messages, stores placed before unseen ones, views, fences": """
+option memory = release_acquire;
+option memory_bound = 3;
+atomic var x: 0..1 = 0;
+atomic var y: 0..1 = 0;
+var r: 0..1 = 0;
+thread p() { a: { store(x, 1, relaxed); } b: { store(y, 1, release); fence; } }
+thread q() { a: { await load(y, acquire) == 1; } b: { r = load(x, seq_cst); } }
+thread w() { a: { store(x, 0, relaxed); let c = spawn late(); } }
+thread late() { a: { r = load(x, relaxed); } }
+start p();
+start q();
+start w();
+threads 4;
+invariant MP: done(1) -> r == 1;
+""",
 }
 
 

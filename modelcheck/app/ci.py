@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from ..backends.base import TransitionSystem
+from ..engine.checkpoint import CheckpointRefused
 from ..engine.verdict import Verdict
 from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
@@ -28,6 +29,7 @@ from ..report import formats
 from ..report.junit import Checked, SpecFailure
 from ..report.text import certification_failure
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
+from .checkpoints import keep_command
 from .config import DEFAULT, RunConfig
 from .options import UsageError, add_run_options, run_config, write_files, write_output
 from .pipeline import run_variant
@@ -177,6 +179,8 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
         return 0 if e.code == 0 else 2
     try:
         config = replace(run_config(args), progress_every=PROGRESS_EVERY)
+        if config.checkpoint is not None and not config.resume:
+            keep_command(config.checkpoint, ["ci", *argv])
         run = run_ci(args.paths, config, write_report, Path(args.reports), args.quiet)
         print(table(run.rows))
         for failure in run.errors:
@@ -186,7 +190,7 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
         for report in run.reports:
             print(f"report: {report}")
         write_files(formats.files(args, run.results, several=True))
-    except UsageError as e:
+    except (UsageError, CheckpointRefused) as e:
         print(f"mcheck ci: error: {e}", file=sys.stderr)
         return 2
     except CertificationError as e:

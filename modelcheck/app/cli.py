@@ -20,6 +20,7 @@ from rich.text import Text
 
 from .. import __version__
 from ..backends.base import TransitionSystem
+from ..engine.checkpoint import CheckpointRefused
 from ..engine.store import collision_note
 from ..engine.verdict import Verdict
 from ..lang.errors import SpecError
@@ -30,6 +31,7 @@ from ..report.junit import SpecFailure
 from ..report.text import certification_failure, summary, trace_text
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from . import ci
+from .checkpoints import keep_command, resumed_command
 from .options import (
     UsageError,
     add_run_options,
@@ -45,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mcheck", description="Explicit-state model checker for thread protocols.",
         epilog="mcheck ci [PATH...] checks every variant of every spec against its expect "
-               "line; see mcheck ci --help.")
+               "line; see mcheck ci --help. mcheck resume DIR goes on with a run saved by "
+               "--checkpoint DIR.")
     p.add_argument("--version", action="version", version=f"mcheck {__version__}")
     p.add_argument("spec", help="the .spec file to check")
     which = p.add_mutually_exclusive_group()
@@ -68,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["resume"]:
+        try:
+            argv = [*resumed_command(argv[1:]), "--resume"]
+        except CheckpointRefused as e:
+            print(f"mcheck: error: {e}", file=sys.stderr)
+            return 2
     if argv[:1] == ["ci"]:
         return ci.main(argv[1:], write_report=write_html)
     if argv[:1] == ["prove"]:
@@ -79,8 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
+        if args.checkpoint is not None and not args.resume:
+            keep_command(args.checkpoint, argv)
     except SystemExit as e:
         return 0 if e.code == 0 else 2
+    except CheckpointRefused as e:
+        print(f"mcheck: error: {e}", file=sys.stderr)
+        return 2
     try:
         return _run(args)
     except BrokenPipeError:
@@ -94,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         except UsageError as usage:
             print(f"mcheck: error: {usage}", file=sys.stderr)
         return 2
-    except UsageError as e:
+    except (UsageError, CheckpointRefused) as e:
         print(f"mcheck: error: {e}", file=sys.stderr)
         return 2
     except CertificationError as e:

@@ -25,7 +25,11 @@ class RunConfig:
     certify: bool = True          # z3 checks every counterexample
     progress_every: float = 5.0   # seconds between progress reports
     engine: str = "auto"          # "auto", "native" or "python" (`engine.run`)
-
+    liveness: bool = True         # --no-liveness leaves liveness properties unknown
+    checkpoint: str | None = None  # --checkpoint DIR: save the search there (`checkpoints.py`)
+    every: float = 60.0           # --every SECONDS between two checkpoints
+    resume: bool = False          # `mcheck resume DIR`: start from the checkpoint
+    cluster: str | None = None    # --cluster ray | ray://ADDRESS: shares are Ray actors
 
 
 DEFAULT = RunConfig()

@@ -31,6 +31,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="stop (incomplete) when the process holds more memory than this")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line on stderr")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--no-liveness", action="store_true",
+                   help="do not check liveness properties (they are reported unknown)")
     p.add_argument("--no-symmetry", action="store_true",
                    help="ignore the spec's 'symmetric' declarations (search every state)")
     p.add_argument("--store", choices=("exact", "fingerprint"), default="exact",
@@ -43,6 +45,15 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="search with the model compiled to C (native), the reference Python "
                         "engine, or native whenever it can (auto, the default)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="save the search in DIR between levels, to go on with "
+                        "'mcheck resume DIR' after a crash, Ctrl-C or a lost machine")
+    p.add_argument("--every", type=float, default=60.0, metavar="SECONDS",
+                   help="seconds between two checkpoints (default 60; 0: every level)")
+    p.add_argument("--cluster", metavar="ray|ray://ADDRESS",
+                   help="search with --workers Ray actors, each a share: a Ray of its "
+                        "own on this machine, or the cluster at ADDRESS (needs mcheck[cluster])")
+    p.add_argument("--resume", action="store_true", help=argparse.SUPPRESS)  # `mcheck resume`
 
 
 def run_config(args: argparse.Namespace) -> RunConfig:
@@ -53,12 +64,19 @@ def run_config(args: argparse.Namespace) -> RunConfig:
             raise UsageError(f"--{flag.replace('_', '-')} must not be negative")
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if args.every < 0:
+        raise UsageError("--every must not be negative")
+    if args.cluster is not None and not (args.cluster == "ray" or
+                                         args.cluster.startswith("ray://")):
+        raise UsageError("--cluster takes 'ray' or 'ray://ADDRESS'")
     return RunConfig(overrides=defines(args.defines),
                      limits=Limits(args.max_states, args.max_depth, args.time_limit,
                                    args.max_memory),
                      deadlock=not args.no_deadlock, symmetry=not args.no_symmetry,
                      store=args.store, workers=args.workers, certify=not args.no_certify,
-                     engine=args.engine)
+                     engine=args.engine, liveness=not args.no_liveness,
+                     checkpoint=args.checkpoint, every=args.every, cluster=args.cluster,
+                     resume=args.resume)
 
 
 def defines(items: list[str]) -> dict[str, str]:

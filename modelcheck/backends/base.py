@@ -53,6 +53,8 @@ class TransitionSystem(Protocol):
     bound_types: dict[int, Type]
     # the stored form of a state under symmetry; None: states are stored as they are
     canon: Canon | None
+    # per liveness instance of `model.temporal`, its state predicates (P, or P and Q)
+    predicates: list[tuple[Callable[[tuple], bool], ...]]
 
     def init(self) -> Iterator[Any]:
         """The initial states, in order; also Failures and BOUND met while building them."""

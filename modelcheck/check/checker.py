@@ -13,6 +13,7 @@ is generated. Its parts are mixins over the shared `tables.Tables`, one job each
 - `statements`: step bodies, destructors and start lines
 - `layout`: the slots of the state tuple and the pcs of the steps
 - `declarations`: declaring names; the pool, options, initial values, invariants, expects
+- `temporal`: liveness properties (one instance per value of their binder) and fairness
 
 `_Checker.run` below is the order in which they run; it is the only place that knows it.
 """
@@ -24,17 +25,20 @@ from ..lang import syntax as S
 from ..lang.errors import NOWHERE
 from .declarations import BOUNDS, DEADLOCK, Declarations
 from .layout import Layout
+from .memory import apply_memory_model
 from .statements import Statements
+from .temporal import TemporalChecks
 
 
 def check(spec: S.Spec, variant: str | None = None,
           overrides: dict[str, str] | None = None, deadlock: bool = True) -> M.Model:
     """Check a parsed spec for one variant; `overrides` are the -D NAME=VALUE pairs and
     `deadlock=False` is --no-deadlock (as if the spec said `option deadlock = false;`)."""
+    spec = apply_memory_model(spec, variant, overrides)
     return _Checker(spec, variant, overrides or {}, deadlock).run()
 
 
-class _Checker(Declarations, Layout, Statements):
+class _Checker(Declarations, Layout, Statements, TemporalChecks):
     """All the parts together, and the order in which a spec goes through them."""
 
     def run(self) -> M.Model:
@@ -51,6 +55,7 @@ class _Checker(Declarations, Layout, Statements):
         destructors = self.destructors()
         starts = self.starts()
         invariants = self.invariants()
+        temporal = self.temporal(options)
         for name in self.def_decls:
             self.defn(name)
         check_deadlock = self.deadlock_flag and options.get("deadlock", True)
@@ -75,4 +80,5 @@ class _Checker(Declarations, Layout, Statements):
                 self.properties.values(), key=lambda p: (p.pos == NOWHERE, p.pos.line, p.pos.col)),
             expected_violations=expected, check_deadlock=check_deadlock,
             steps_by_pc=steps_by_pc, layout=self.layout, thread_locals=thread_locals,
-            destructors=destructors, handlers=self.handlers, symmetric=self.symmetric_sorts())
+            destructors=destructors, handlers=self.handlers, symmetric=self.symmetric_sorts(),
+            temporal=temporal)

@@ -18,7 +18,7 @@ from ..lang.errors import NOWHERE, Pos, SpecError, suggest
 from .resolution import Resolution
 from .scope import CONST_SCOPE, Scope
 
-OPTIONS = {"deadlock": BOOL, "signal_depth": INT}
+OPTIONS = {"deadlock": BOOL, "signal_depth": INT, "stutter": BOOL}
 DEADLOCK = "deadlock"
 BOUNDS = "bounds"
 

@@ -51,6 +51,8 @@ class Stats:
     # exit destructors. Counted in the hot loop, so no attribution work is done there.
     fired: list[int] = field(default_factory=list)
     store_bytes: int = 0  # what the visited states cost the store (`Store.nbytes`)
+    # what the shares of a level search sent each other, where the transport counts it
+    exchanged_bytes: int | None = None
 
     @property
     def states_per_second(self) -> float:

@@ -7,15 +7,16 @@ reports depends only on the order in which it meets states, and that order is
 canonical: the initial states in the order `init` yields them, then level d + 1
 ordered by the first transition that reaches each state, i.e. by the pair (rank of
 the parent in level d, index of the transition among the parent's successors). That
-pair, packed into one int, is a state's *key*; the coordinator turns the keys of a
-new level into dense ranks, so every share agrees on parents and on which violation
-of a property comes first, however the states are spread.
+pair, packed into one int, is a state's *key*; the shares turn the keys of a new
+level into dense ranks together (`rank`), so every share agrees on parents and on
+which violation of a property comes first, however the states are spread.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 from ..backends.base import Happening, TransitionSystem
 from ..backends.runtime import BOUND, EvalError
 from ..ir.model import PC_EXITING
+from .checkpoint import ShareState, load_share, save_share
 from .fingerprint import fingerprint_of
 from .outcome import EVAL_NOTE, Violation, broken_invariants
 from .store import NO_PARENT, FingerprintStore
@@ -54,6 +56,7 @@ class Partition:
         self.fps = np.zeros(0, dtype=np.int64)
         self.pending: Batch = ([], self.fps, self.fps, self.fps)
         self.sources = self.fps  # which share holds each pending state's tuple
+        self.pending_ranks = self.fps  # of the pending states among every share's
 
     def seed(self, states: list[tuple], fps: np.ndarray, ranks: np.ndarray) -> None:
         self.store.add(fps, np.full(len(fps), NO_PARENT, dtype=np.int64))
@@ -140,6 +143,21 @@ class Partition:
         self.pending = ([next(given[w]) for w in self.sources.tolist()], *self.pending[1:])
         return self.pending[2]
 
+    def rank(self, keys: np.ndarray, frontier: int, mail: Mailbox) -> np.ndarray:
+        """The dense ranks of this share's new keys (sorted) among every share's, worked out
+        by the shares, not the coordinator (it would sort every state of the level alone):
+        share w sorts the keys whose parent's rank falls in the w-th slice of the frontier
+        (`frontier` states), and each slice's first rank is the sizes of the slices below."""
+        if self.parts == 1:
+            return np.arange(len(keys), dtype=np.int64)
+        slices = np.searchsorted((keys >> KEY_BITS) * self.parts // max(1, frontier),
+                                 np.arange(1, self.parts))
+        got = mail.exchange(np.split(keys, slices))  # the keys of my slice, by sender
+        mine = np.sort(np.concatenate(got))
+        below = sum(mail.exchange([len(mine)] * self.parts)[:self.me])
+        back = mail.exchange([below + np.searchsorted(mine, k) for k in got])
+        return np.concatenate(back).astype(np.int64)
+
     def accept(self, ranks: np.ndarray, keep: int, level: int,
                violated: frozenset[str]) -> list[Found]:
         """Store the pending states ranked below `keep` (a state limit), make them the
@@ -155,22 +173,43 @@ class Partition:
     def parents(self, fps: list[int]) -> list[int]:
         return [self.store.parent(fp) for fp in fps]
 
+    def save(self, folder: Path, level: int) -> int:
+        """Write this share's part of a checkpoint (between levels: nothing pending)."""
+        runs = self.store.runs
+        fps, parents = (np.concatenate([r[i] for r in runs]) if runs else self.fps[:0]
+                        for i in (0, 1))
+        return save_share(folder, self.me, self.parts, level,
+                          ShareState(fps, parents, self.frontier, self.fps, self.ranks))
+
+    def restore(self, folder: Path, files: list[str]) -> None:
+        s = load_share(folder, files, self.me, self.parts)
+        self.store = FingerprintStore()
+        self.store.add(s.fps, s.parents)
+        self.frontier, self.fps, self.ranks = s.frontier, s.frontier_fps, s.ranks
+
     def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
         """One operation the coordinator asks of every share (through a transport); `step`
         swaps batches with the other shares through `mail`."""
         if op == "seed":
             return self.seed(*args[0])
-        if op == "step":
-            exp = self.expand(*args)
+        if op == "step":  # the time left, not a deadline: clocks differ between machines
+            level, violated, left, notes, frontier = args
+            exp = self.expand(level, violated, None if left is None else time.monotonic() + left,
+                              notes)
             offers = mail.exchange([b[1:] for b in exp.batches])
             wanted = mail.exchange(self.select(offers))
             given = mail.exchange([[exp.batches[w][0][i] for i in wanted[w].tolist()]
                                    for w in range(self.parts)])
-            return self.fill(given), exp.found, exp.notes, exp.transitions, exp.fired
+            self.pending_ranks = self.rank(self.fill(given), frontier, mail)
+            return len(self.pending_ranks), exp.found, exp.notes, exp.transitions, exp.fired
         if op == "accept":
-            return self.accept(*args)
+            return self.accept(self.pending_ranks, *args)
         if op == "parents":
             return self.parents(*args)
+        if op == "save":
+            return self.save(*args)
+        if op == "restore":
+            return self.restore(*args)
         if op == "sizes":
             return len(self.frontier), self.store.nbytes()
         raise ValueError(f"no share operation {op!r}")

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from ..backends.base import TransitionSystem
 from ..backends.c import Compile, NativeUnavailable, Unsupported
 from ..lang.errors import SpecError
+from .checkpoint import Checkpointing
 from .levels import search_levels
 from .native import NativeFailed, native_search
 from .outcome import Limits, Outcome, Progress
 from .search import search
+from .transport import Sharing
 
 ENGINES = ("auto", "native", "python")
 POLL = 0.05  # seconds between two looks at the compiler while Python searches
@@ -58,11 +60,25 @@ class Search:
     workers: int = 1
     progress: Callable[[Progress], None] | None = None
     progress_every: float = 5.0
+    cluster: str | None = None    # `transport.Sharing.cluster`
+    rebuild: Callable[[], TransitionSystem] | None = None  # for shares in other processes
+    checkpoint: Checkpointing | None = None
+
+    @property
+    def python_only(self) -> str:
+        """Why only the Python level search can do this job, if it is so."""
+        asked = [what for what, on in (("checkpoints", self.checkpoint is not None),
+                                       ("clusters", self.cluster is not None)) if on]
+        return f"the native engine does not do {' or '.join(asked)} yet" if asked else ""
 
 
 def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome, Engine]:
     if engine == "python":
         return _python(ts, job), Engine("python", "as asked")
+    if job.python_only:
+        if engine == "native":
+            raise NativeRefused(job.python_only)
+        return _python(ts, job), Engine("python", job.python_only)
     try:
         compile_ = _compile(ts, job)
     except NativeRefused as refused:
@@ -120,9 +136,9 @@ def _python(ts: TransitionSystem, job: Search, racing: Compile | None = None) ->
 
         progress, every = watch, min(POLL, job.progress_every)
     try:
-        if job.fingerprints or job.workers > 1:
+        if job.fingerprints or job.workers > 1 or job.python_only:
             return search_levels(ts, job.limits, job.stop_at_first, progress, every,
-                                 job.workers)
+                                 Sharing(job.workers, job.cluster, job.rebuild), job.checkpoint)
         return search(ts, job.limits, job.stop_at_first, progress, every)
     finally:
         if racing is not None and not racing.ready():

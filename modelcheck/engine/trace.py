@@ -36,7 +36,8 @@ class TraceStep:
 
     @property
     def action(self) -> str:
-        return "init" if self.template is None else f"{self.template}.{self.label}"
+        """`template.label`; "init", or "stays" for a state that repeats (a lasso's loop)."""
+        return self.label if self.template is None else f"{self.template}.{self.label}"
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Counterexample:
     message: str
     steps: list[TraceStep]
     certified: bool = False  # z3 has checked it (certify.py)
+    loop: int | None = None  # a lasso: the last state is the state of step `loop` again
 
     @property
     def length(self) -> int:
@@ -71,6 +73,18 @@ def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Coun
     return Counterexample(v.prop, kinds.get(v.prop, "bounds"), v.message, steps)
 
 
+def lasso(ts: TransitionSystem, prop: str, message: str, states: list[tuple],
+          movers: list[int], loop: int) -> Counterexample:
+    """A liveness counterexample: each step replayed by the thread that moved on the
+    graph (`engine.graph`; REPEAT: the state stays), so a loop shows the moves that make
+    it fair, not another thread's step to the same state."""
+    steps = [_initial(ts, states[0])]
+    for post, me in zip(states[1:], movers):
+        steps.append(_find_step(ts, steps[-1].state, post, me) if me >= 0 else
+                     TraceStep(None, None, "stays", [], steps[-1].state))
+    return Counterexample(prop, "liveness", message, steps, loop=loop)
+
+
 def _describe(ts: TransitionSystem, choices: tuple) -> list[str]:
     out = []
     for name, value, uid in choices:
@@ -80,7 +94,8 @@ def _describe(ts: TransitionSystem, choices: tuple) -> list[str]:
             out.append(f"destructor {value}")
         elif name == "either":
             label = uid[value - 1] if uid is not None else None
-            out.append(label or f"branch {value}")
+            if label != "":  # a branch named "" is the step itself (see check.memory_tso)
+                out.append(label or f"branch {value}")
         else:
             t: Type | None = ts.bound_types.get(uid)
             shown = show(decode(t, [value])) if t is not None else repr(value)
@@ -103,12 +118,13 @@ def _initial(ts: TransitionSystem, first: tuple) -> TraceStep:
     raise AssertionError("stored initial state cannot be rebuilt")  # engine invariant
 
 
-def _find_step(ts: TransitionSystem, pre: tuple, post: tuple) -> TraceStep:
-    """The step from the real state `pre` to a real state stored as `post` is."""
+def _find_step(ts: TransitionSystem, pre: tuple, post: tuple, only: int = -1) -> TraceStep:
+    """The step from the real state `pre` to a real state stored as `post` is (by thread
+    `only` if given)."""
     post = stored_form(ts, post)
     for me, off in enumerate(ts.pc_offsets):
         pc = pre[off]
-        if pc < PC_EXITING:
+        if pc < PC_EXITING or only not in (-1, me):
             continue
         outs = list(ts.labelled_step(pre, me))
         if ts.model.symmetric and any(isinstance(r, Failure) for r, _ in outs):

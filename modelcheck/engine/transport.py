@@ -4,9 +4,10 @@ The coordinator (`levels.search_levels`) never touches a share: it asks the
 transport to run one operation on every share (`call`) and reads the replies.
 Inside an operation a share may swap batches with the other shares through a
 `Mailbox`. What an operation does is the share's (`Partition.handle`); where the
-shares live and how messages travel is all a transport decides. Two exist: one
-share in this process, and forked worker processes with a pipe to each and a
-queue per inbox. A distributed transport fills the same two interfaces.
+shares live and how messages travel is all a transport decides. Three exist: one
+share in this process; forked worker processes with a pipe to each and a queue
+per inbox; and Ray actors, on this machine or a cluster (`ray_transport.py`,
+imported only when asked for). A transport whose share died raises `ShareLost`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import os
 import signal
 import traceback
 from collections import deque
-from multiprocessing.connection import Connection
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, NoReturn, Protocol
 
 from ..backends.base import TransitionSystem
 from .partition import Partition
@@ -32,11 +35,35 @@ class Transport(Protocol):
         in share order. Waits for every reply, even after Ctrl-C (then re-raised)."""
         ...
 
+    def exchanged(self) -> int | None:
+        """Bytes the shares sent each other so far, if this transport counts them."""
+        ...
+
     def close(self) -> None: ...
 
 
-def open_transport(ts: TransitionSystem, parts: int) -> Transport:
-    return LocalTransport(ts) if parts <= 1 else ForkTransport(ts, parts)
+class ShareLost(Exception):
+    """A share stopped answering (its process or machine died): its part of the search is
+    gone, so the run must go back to a checkpoint."""
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """How many shares a level search has and where they run."""
+
+    workers: int = 1
+    cluster: str | None = None  # "ray" (a Ray of its own) or "ray://ADDRESS"
+    # how a share in another process builds the transition system (one cannot be sent)
+    rebuild: Callable[[], TransitionSystem] | None = None
+
+
+def open_transport(ts: TransitionSystem, sharing: Sharing) -> Transport:
+    if sharing.cluster is not None:
+        from .ray_transport import RayTransport  # Ray is an optional extra
+        return RayTransport(sharing)
+    if sharing.workers <= 1:
+        return LocalTransport(ts)
+    return ForkTransport(ts, sharing.workers)
 
 
 class Loopback:
@@ -59,6 +86,9 @@ class LocalTransport:
         own = (per_share[0], *args) if per_share is not None else args
         return [self.share.handle(op, own, self.mail)]
 
+    def exchanged(self) -> int | None:
+        return 0
+
     def close(self) -> None:
         pass
 
@@ -71,6 +101,7 @@ class ForkTransport:
     def __init__(self, ts: TransitionSystem, parts: int) -> None:
         ctx = mp.get_context("fork")
         self.parts = parts
+        self.lost = False
         inboxes = [ctx.Queue() for _ in range(parts)]
         self.conns: list[Connection] = []
         self.procs = []
@@ -84,27 +115,53 @@ class ForkTransport:
 
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
         for w, conn in enumerate(self.conns):
-            conn.send((op, (per_share[w], *args) if per_share is not None else args))
-        replies, interrupted = [], False
-        for conn in self.conns:  # wait for every answer, so none is left for a later call
-            while True:
+            try:
+                conn.send((op, (per_share[w], *args) if per_share is not None else args))
+            except OSError as e:
+                self._lose(repr(e))
+        replies: dict[int, Any] = {}
+        interrupted = False
+        ends = {p.sentinel: w for w, p in enumerate(self.procs)}
+        while len(replies) < self.parts:  # every answer, so none is left for a later call
+            waiting = [c for w, c in enumerate(self.conns) if w not in replies]
+            try:
+                ready = wait([*waiting, *ends])
+            except KeyboardInterrupt:
+                interrupted = True
+                continue
+            for r in ready:
+                if r in ends:  # the others may be waiting for its messages: all is lost
+                    self._lose(f"worker {ends[r]} exited")  # type: ignore[index]
+                w = self.conns.index(r)  # type: ignore[arg-type]
                 try:
-                    replies.append(conn.recv())
-                    break
-                except KeyboardInterrupt:
-                    interrupted = True
+                    replies[w] = self.conns[w].recv()
+                except (EOFError, ConnectionError) as e:
+                    self._lose(repr(e))
         if interrupted:
             raise KeyboardInterrupt
-        for r in replies:
+        for r in replies.values():
             if isinstance(r, _Crash):
                 raise RuntimeError(f"a search worker failed:\n{r.trace}")
-        return replies
+        return [replies[w] for w in range(self.parts)]
+
+    def _lose(self, why: str) -> NoReturn:
+        self.lost = True
+        raise ShareLost(f"a search worker died: {why}")
+
+    def exchanged(self) -> int | None:
+        return None  # the queues pickle what they carry out of sight
 
     def close(self) -> None:
+        """Stop the workers; after a lost one, the others may wait for its messages forever,
+        so they are killed."""
         for conn in self.conns:
-            conn.send(("close", ()))
+            if not self.lost:
+                conn.send(("close", ()))
         for p in self.procs:
+            if self.lost:
+                p.kill()
             p.join()
+        self.procs = []
 
 
 class _Crash:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..ir.model import Model
 from .lints import Lint
+from .liveness_run import LivenessReport
 from .outcome import Outcome, Stats
 from .symmetry import Reduction
 from .trace import Counterexample
@@ -40,6 +41,7 @@ class Verdict:
     lints: list[Lint] = field(default_factory=list)
     engine: str = "python"             # which engine searched, and why (`engine.run.Engine`)
     fingerprints: bool = False         # the store kept fingerprints, not states
+    liveness: LivenessReport | None = None  # the liveness check's cost and semantics
 
     @property
     def violated(self) -> frozenset[str]:
@@ -60,8 +62,11 @@ class Verdict:
         return {"holds": 0, "violated": 1, "incomplete": 3}[self.result]
 
 
-def verdict(spec: str, model: Model, outcome: Outcome,
-            counterexamples: list[Counterexample]) -> Verdict:
+def verdict(spec: str, model: Model, outcome: Outcome, counterexamples: list[Counterexample],
+            undecided: dict[str, str] | None = None) -> Verdict:
+    """`undecided`: properties a complete search still leaves unknown (liveness that this
+    run could not check), with the reason, which makes the result incomplete."""
+    undecided = undecided or {}
     props = []
     lengths = {ce.prop: ce.length for ce in counterexamples}
     for p in model.properties:
@@ -70,13 +75,14 @@ def verdict(spec: str, model: Model, outcome: Outcome,
             props.append(PropertyVerdict(p.name, p.kind, "violated", v.message,
                                          lengths.get(p.name)))
         else:
-            props.append(PropertyVerdict(p.name, p.kind,
-                                         "holds" if outcome.complete else "unknown"))
+            decided = outcome.complete and p.name not in undecided
+            props.append(PropertyVerdict(p.name, p.kind, "holds" if decided else "unknown"))
+    reasons = [*outcome.incomplete, *dict.fromkeys(undecided.values())]
     if outcome.violations:
         result = "violated"
-    elif outcome.complete:
+    elif not reasons:
         result = "holds"
     else:
         result = "incomplete"
     return Verdict(spec, model.variant, result, props, outcome.stats, counterexamples,
-                   outcome.incomplete, model.expected(), model.has_expectations)
+                   reasons, model.expected(), model.has_expectations)

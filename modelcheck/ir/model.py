@@ -8,10 +8,13 @@ same nodes. Values in `Const` are already encoded as they sit in a state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..lang.errors import Pos
 from .typesys import EnumType, TidType, Type
+
+if TYPE_CHECKING:
+    from .temporal import Temporal
 
 # ---------------------------------------------------------------- expressions
 
@@ -381,6 +384,7 @@ class Model:
     destructors: list[Destructor] = field(default_factory=list)
     handlers: list[Template] = field(default_factory=list)
     symmetric: list[TidType] = field(default_factory=list)  # interchangeable id types
+    temporal: Temporal | None = None  # liveness properties and fairness, if any
 
     @property
     def width(self) -> int:

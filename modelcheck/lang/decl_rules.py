@@ -65,6 +65,10 @@ class DeclarationRules(Transformer):
         kind, init = c[2]
         return ("vars", S.VarDecl(str(c[0]), c[1], init, kind == "choice", token_pos(c[0])))
 
+    def atomic_var_decl(self, meta: Any, c: list) -> tuple:
+        kind, decl = self.var_decl(meta, c)
+        return kind, S.VarDecl(decl.name, decl.type, decl.init, decl.choice, decl.pos, atomic=True)
+
     def init_value(self, meta: Any, c: list) -> tuple:
         return ("value", c[0])
 

@@ -19,6 +19,7 @@ from .errors import SpecError
 from .expr_rules import ExpressionRules
 from .parse_errors import syntax_error
 from .stmt_rules import StatementRules
+from .temporal_rules import TemporalRules
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
 
@@ -46,5 +47,5 @@ def parse(text: str) -> S.Spec:
         raise
 
 
-class _Build(DeclarationRules, StatementRules, ExpressionRules):
-    """Builds `syntax` nodes; one method per grammar alias, in the three rule sets."""
+class _Build(DeclarationRules, StatementRules, ExpressionRules, TemporalRules):
+    """Builds `syntax` nodes; one method per grammar alias, in the four rule sets."""

@@ -79,6 +79,12 @@ class StatementRules(Transformer):
     def skip(self, meta: Any, c: list) -> S.Stmt:
         return S.Skip(meta_pos(meta))
 
+    def fence(self, meta: Any, c: list) -> S.Stmt:
+        return S.Fence(meta_pos(meta))
+
+    def store(self, meta: Any, c: list) -> S.Stmt:
+        return S.Store(meta_pos(meta), c[0], c[1], None if c[2] is None else str(c[2]))
+
     def lv_name(self, meta: Any, c: list) -> S.Expr:
         return S.Name(token_pos(c[0]), str(c[0]))
 

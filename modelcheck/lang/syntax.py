@@ -7,8 +7,12 @@ the only place where names get resolved and types get attached.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import Pos
+
+if TYPE_CHECKING:
+    from .temporal_syntax import FairnessDecl, LivenessDecl
 
 # ---------------------------------------------------------------- expressions
 
@@ -243,6 +247,20 @@ class Skip(Stmt):
 
 
 @dataclass(frozen=True)
+class Fence(Stmt):
+    """A full (seq_cst) memory fence; `check.memory` lowers it for the spec's memory model."""
+
+
+@dataclass(frozen=True)
+class Store(Stmt):
+    """`store(place, value, order);`: an assignment to an atomic variable with a C11 order."""
+
+    target: Expr
+    value: Expr
+    order: str | None
+
+
+@dataclass(frozen=True)
 class Free(Stmt):
     thread: Expr
 
@@ -310,6 +328,7 @@ class VarDecl:
     init: Expr
     choice: bool  # `in SET`: any member of the set is an allowed initial value
     pos: Pos
+    atomic: bool = False  # a memory location of the spec's memory model (`check.memory`)
 
 
 @dataclass(frozen=True)
@@ -360,6 +379,8 @@ class Spec:
     destructors: list[tuple[str, tuple[Stmt, ...], Pos]] = field(default_factory=list)
     handlers: list[HandlerDecl] = field(default_factory=list)
     symmetric: list[tuple[str, Pos]] = field(default_factory=list)  # `symmetric` type names
+    liveness: list[LivenessDecl] = field(default_factory=list)
+    fairness: list[FairnessDecl] = field(default_factory=list)
 
     @property
     def variant_names(self) -> list[str]:

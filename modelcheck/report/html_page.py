@@ -137,6 +137,9 @@ def _why(m: Model, ce: Counterexample) -> tuple[Explanation | None, str]:
             f"step {ce.length} fails the assertion {ce.prop}: {ce.message}"
     if ce.kind == "deadlock":
         return None, f"after step {ce.length} no thread can move: {ce.message}"
+    if ce.loop is not None:
+        return None, (f"steps {ce.loop + 1} to {ce.length} (highlighted) repeat for ever: "
+                      f"{ce.message}")
     return None, f"step {ce.length}: {ce.message}"
 
 
@@ -160,6 +163,8 @@ def _runs(m: Model, steps: list[TraceStep], t: int) -> str:
 
 
 def _action(st: TraceStep) -> str:
+    if st.label == "stays":
+        return "(the state repeats)"
     if st.thread is None:
         return "initialisation fails" if st.failed else "initial state"
     return st.action

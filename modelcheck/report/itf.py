@@ -88,14 +88,16 @@ def itf_state(model: Model, state: tuple) -> dict[str, Any]:
 
 
 def itf_trace(ts: TransitionSystem, v: Verdict, ce: Counterexample) -> dict[str, Any]:
-    """One counterexample as an ITF trace object; state k is the state after step k."""
+    """One counterexample as an ITF trace object; state k is the state after step k. A
+    lasso ends before its last state (the state at `loop` again), which ITF's `loop`
+    says; the move back to it is in the trace's `#meta` as `loop-step`."""
     model = ts.model
     states = []
     for n, st in enumerate(ce.steps):
         meta = {"index": n, "thread": st.thread, "action": st.action, "choices": st.choices,
                 "failed": st.failed}
         states.append({"#meta": meta, **itf_state(model, st.state)})
-    return {
+    out: dict[str, Any] = {
         "#meta": {"format": "ITF", "format-description": FORMAT_DESCRIPTION,
                   "source": v.spec, "description": f"mcheck counterexample for {ce.prop}",
                   "variant": v.variant, "property": ce.prop, "kind": ce.kind,
@@ -103,6 +105,11 @@ def itf_trace(ts: TransitionSystem, v: Verdict, ce: Counterexample) -> dict[str,
         "vars": [var.name for var in model.vars] + [THREADS],
         "states": states,
     }
+    if ce.loop is not None:
+        closing = states.pop()["#meta"]
+        out["loop"] = ce.loop
+        out["#meta"]["loop-step"] = {k: closing[k] for k in ("thread", "action", "choices")}
+    return out
 
 
 def itf_files(path: str | Path, checked: list[tuple[TransitionSystem, Verdict]]

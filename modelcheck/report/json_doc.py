@@ -11,7 +11,8 @@ from ..engine.verdict import Verdict
 
 def verdict_json(ts: TransitionSystem | None, v: Verdict) -> dict[str, Any]:
     traces = [{"property": ce.prop, "kind": ce.kind, "message": ce.message,
-               "length": ce.length, "certified": ce.certified, "steps": json_steps(ts, ce)}
+               "length": ce.length, "certified": ce.certified, "loop": ce.loop,
+               "steps": json_steps(ts, ce)}
               for ce in v.counterexamples] if ts is not None else []
     return {
         "spec": v.spec,

@@ -146,7 +146,9 @@ def _code_flow(model: Model, spec: str, ce: Counterexample) -> dict[str, Any]:
         flows.setdefault(st.thread, []).append(loc)
         prev = view
     return {
-        "message": {"text": f"shortest interleaving breaking {ce.prop}: {ce.length} steps"},
+        "message": {"text": f"shortest interleaving breaking {ce.prop}: {ce.length} steps"
+                            + (f", then back to step {ce.loop} for ever"
+                               if ce.loop is not None else "")},
         "threadFlows": [
             {"id": f"thread {tid}", "message": {"text": f"thread {tid}"},
              "initialState": {k: {"text": val} for k, val in initial.items()},

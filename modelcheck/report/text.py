@@ -28,6 +28,11 @@ def summary(v: Verdict) -> str:
         if p.status == "violated":
             status = f"VIOLATED in {p.trace_length} step{'s' if p.trace_length != 1 else ''}"
         lines.append(f"  {p.name:<{width}}  {p.kind:<9}  {status}")
+    if v.liveness is not None:
+        live = v.liveness
+        lines.append(f"  liveness under {live.semantics}" + (
+            f"; graph {live.edges:,} edges, {live.graph_bytes:,} bytes, {live.seconds:.2f} s"
+            if live.edges else ""))
     for reason in v.incomplete:
         lines.append(f"  incomplete: {reason}")
     for lint in v.lints:
@@ -58,6 +63,7 @@ def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
     out = Text()
     out.append(f"Counterexample for {ce.prop} ({ce.kind}): {ce.message}; "
                f"{ce.length} step{'s' if ce.length != 1 else ''}"
+               + (f"; a loop back to step {ce.loop}" if ce.loop is not None else "")
                + ("; certified by z3" if ce.certified else ""), "bold")
     rows = [(str(n), "" if st.thread is None else str(st.thread), _action(st),
              ", ".join(st.choices)) for n, st in enumerate(ce.steps)]
@@ -65,10 +71,14 @@ def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
     indent = " " * (2 + widths[0] + 2 + widths[1] + 2 + 2)
     _line(out, [("  ", ""), *_cells(HEADINGS, widths, "dim")])
     prev: dict[str, str] | None = None
-    for st, row in zip(ce.steps, rows):
+    last = len(ce.steps) - 1
+    for n, (st, row) in enumerate(zip(ce.steps, rows)):
         cells = _cells(row, widths, None)
         if st.failed:
             cells.append((f"  <-- {ce.message}", "bold red"))
+        if ce.loop is not None and n in (ce.loop, last):
+            cells.append(("  <-- the loop starts here" if n == ce.loop and n != last
+                          else f"  --> back to step {ce.loop}", "bold red"))
         _line(out, [("  ", ""), *cells])
         view = flat_view(model, st.state)
         if prev is None:
@@ -89,6 +99,8 @@ def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
 def _action(st: TraceStep) -> str:
     if st.thread is not None:
         return st.action
+    if st.label == "stays":
+        return "(the state repeats)"
     return "initialisation fails" if st.failed else "initial state"
 
 

@@ -7,8 +7,9 @@ transition of the acting thread (its own step function's disjunct first, the
 whole transition relation when that fails, to say more in the report), and
 the last state must break the property: the invariant is false there, the
 last step can fail the assertion or bound, or nothing can run while a thread
-is unfinished. Each formula is the encoding instantiated at the trace's
-concrete pre-state, solved by z3 against the concrete post-state.
+is unfinished. A lasso (a liveness counterexample) is checked by `certify_lasso`.
+Each formula is the encoding instantiated at the trace's concrete pre-state, solved by
+z3 against the concrete post-state.
 
 A trace that fails is a bug in one of the two engines, never a result: the
 caller reports both views and exits with its own code.
@@ -23,6 +24,7 @@ import z3
 
 from ..engine.trace import Counterexample
 from ..ir.model import Model
+from .certify_lasso import lasso_failure
 from .encoding import Encoding, encode
 
 INTERNAL_ERROR = 4  # the exit code of a run whose counterexample z3 rejects
@@ -73,6 +75,12 @@ class Certifier:
             return
         if not self.holds(enc.init(self.post), enc.equals(self.post, first.state)):
             raise CertificationError(ce, 0, "the first state is not an initial state for z3")
+        if ce.loop is not None:
+            rejected = lasso_failure(self, ce)
+            if rejected is not None:
+                raise CertificationError(ce, *rejected)
+            ce.certified = True
+            return
         ends = len(steps) - (1 if steps[-1].failed else 0)
         for k in range(1, ends):
             self.transition(ce, k)

@@ -14,11 +14,11 @@ yields the choices taken; only counterexample reconstruction uses it, keeping
 the hot path lean.
 
 This module decides which functions the module holds and the tables that name them
-(`STEPS`, `LSTEPS`, `INVARIANTS`, `INIT`, `LINIT`, which `system.build` reads): defs,
-invariants, the steps of threads and handlers in both flavours, the entries of signal
-handlers and the runs of destructors, and the initial states. What goes inside a
-function is the statement emitter's (`statements.py`, `os_primitives.py`), and every
-expression the expression compiler's (`expressions.py`).
+(`STEPS`, `LSTEPS`, `INVARIANTS`, `LIVE`, `INIT`, `LINIT`, which `system.build` reads): defs,
+invariants, the predicates of liveness properties, the steps of threads and handlers in
+both flavours, the entries of signal handlers and the runs of destructors, and the
+initial states. What goes inside a function is the statement emitter's (`statements.py`,
+`os_primitives.py`), and every expression the expression compiler's (`expressions.py`).
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ class Codegen:
             out(0, f"def _inv{k}(v):")
             out(1, f"return {emit.ex(inv.expr, top)}")
             out(0, f"INVARIANTS.append(_inv{k})")
+        for k, live in enumerate(m.temporal.properties if m.temporal else []):
+            for j, e in enumerate(live.exprs):
+                out(0, f"def _live{k}_{j}(v):")
+                out(1, f"return {emit.ex(e, top)}")
+            out(0, f"LIVE.append(({''.join(f'_live{k}_{j}, ' for j in range(len(live.exprs)))}))")
         hot = [(f"s{t}_", f"STEPS[{t}]",
                 Ctx(tb=str(m.thread_base + t * m.thread_stride), me=str(t)))
                for t in range(m.pool)]

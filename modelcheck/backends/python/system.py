@@ -36,6 +36,8 @@ class TransitionSystem:
     bound_types: dict[int, Type] = field(default_factory=dict)
     # the canonical representative of a state's symmetry class; None: no reduction
     canon: Canonicaliser | None = None
+    # per liveness instance (`model.temporal`), its predicates P (and Q) on states
+    predicates: list[tuple[Callable[[tuple], bool], ...]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         m = self.model
@@ -79,7 +81,7 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
     default = [v for var in model.vars for v in var.type.default()] + unused_thread * model.pool
     namespace: dict[str, Any] = {
         "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND, "ONCE": (0,),
-        "STEPS": [{} for _ in range(model.pool)], "LSTEPS": {}, "INVARIANTS": [],
+        "STEPS": [{} for _ in range(model.pool)], "LSTEPS": {}, "INVARIANTS": [], "LIVE": [],
         "DEFAULT": tuple(default),
         "CLEARED": [0] * (model.thread_stride - 2), "FREE_BIT": FREE_BIT,
         "results": results,
@@ -99,7 +101,7 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
     canon = Canonicaliser(model) if symmetry and model.symmetric else None
     return TransitionSystem(model, source, tables, namespace["LSTEPS"],
                             namespace["INIT"], namespace["LINIT"], invariants, gen.bound_types,
-                            canon)
+                            canon, namespace["LIVE"])
 
 
 def _all_or_nothing(step: Callable[[tuple], Any]) -> Callable[[tuple], Any]:

@@ -1,0 +1,124 @@
+"""Scaling of the distributed level search: one, two and four Ray shards on this machine.
+
+    python benchmarks/cluster_bench.py            # stop-world NM=3 (2.26 M states; minutes)
+    python benchmarks/cluster_bench.py --quick    # stop-world NM=2 (51 k states; seconds)
+
+Needs the cluster extra (`pip install -e '.[cluster]'`). One local Ray instance serves
+every row, so its start-up is not timed; each row starts its own share actors (also not
+timed: the clock starts once they are up). For each row: the search's wall-clock
+seconds and states a second, the fingerprint store's bytes a state (the whole store;
+each of P shards holds 1/P of it, since fingerprints modulo P spread evenly), and the
+bytes the shares sent each other per distinct state (`Stats.exchanged_bytes`: exactly
+the pickled buffers that crossed between actors; on several machines, network bytes).
+
+The rows are then read as a cost model, `seconds = states * (cpu + net * (P-1)/P /
+bandwidth) / P + levels * sync` (sync: five round trips of a
+call to every share, measured here; on a network it grows with the machines), and
+projected to 16 and 64
+machines (`projection`). On one machine with two shared cores, more than two shards
+cannot be faster: the rows measure the exchange cost, which is what a cluster adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import ray
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from modelcheck.app.config import RunConfig  # noqa: E402
+from modelcheck.app.pipeline import compile_variant, rebuild_variant  # noqa: E402
+from modelcheck.engine.levels import search_levels  # noqa: E402
+from modelcheck.engine.outcome import Outcome  # noqa: E402
+from modelcheck.engine.ray_transport import RayTransport  # noqa: E402
+from modelcheck.engine.transport import Sharing  # noqa: E402
+from modelcheck.lang.source import load  # noqa: E402
+
+STOP_WORLD = ROOT / "specs" / "stop_world.spec"
+BANDWIDTH = 1.0e9  # bytes/s a machine sends and receives at once: 10 Gbit/s, less overheads
+SYNC_MACHINE = 0.002  # seconds a level's barrier grows per machine (a round trip each)
+
+
+def run(shares: int, nm: str, local: bool = False) -> Outcome:
+    spec = load(STOP_WORLD)
+    config = RunConfig(overrides={"NM": nm})
+    ts = compile_variant(spec, "master_fix", config)
+    rebuild = partial(rebuild_variant, spec.source, spec.path, "master_fix", config)
+    return search_levels(ts, sharing=Sharing(shares, None if local else "ray", rebuild))
+
+
+def round_trip(shares: int, nm: str, calls: int = 20) -> float:
+    """Seconds of one coordinator call that does nothing on every share: a level makes two
+    such calls and three exchanges between the shares, so its barrier costs about five."""
+    spec = load(STOP_WORLD)
+    config = RunConfig(overrides={"NM": nm})
+    rebuild = partial(rebuild_variant, spec.source, spec.path, "master_fix", config)
+    transport = RayTransport(Sharing(shares, "ray", rebuild))
+    try:
+        transport.call("sizes")
+        began = time.monotonic()
+        for _ in range(calls):
+            transport.call("sizes")
+        return (time.monotonic() - began) / calls
+    finally:
+        transport.close()
+
+
+def projection(rows: dict[int, Outcome], sync: float) -> list[str]:
+    """The per-state costs read off the rows, and what they predict for 16 and 64 machines:
+    expansion CPU from one shard; exchange bytes a state from the most shards (each state
+    crosses with probability (P-1)/P, so it is scaled to P -> infinity); `sync` a level."""
+    one = rows[1]
+    states, levels = one.stats.distinct_states, one.stats.depth + 1
+    cpu = one.stats.seconds / states
+    most = max(rows)
+    exchanged = rows[most].stats.exchanged_bytes or 0
+    net = exchanged / states * most / max(1, most - 1)  # bytes a state, P -> infinity
+    out = [f"expansion {cpu * 1e6:.1f} us a state (1 shard); exchange {net:.0f} bytes a state "
+           f"as P grows; Ray's barrier {sync * 1e3:.1f} ms a level ({levels} levels)"]
+    for machines in (16, 64):
+        for size in (states, 10**8, 10**9):
+            per_level = sync + SYNC_MACHINE * machines
+            t = size * (cpu + net * (machines - 1) / machines / BANDWIDTH) / machines + \
+                levels * per_level
+            out.append(f"{machines} machines, {size:,} states: about {t:,.0f} s "
+                       f"({size / t:,.0f} states/s), {16 * size / machines / 2**30:.2f} GiB "
+                       "of store a machine")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="stop-world NM=2 instead of NM=3")
+    args = ap.parse_args()
+    nm = "2" if args.quick else "3"
+    ray.init(log_to_driver=False, include_dashboard=False)
+    print(f"stop-world master_fix NM={nm}, {os.cpu_count()} cores, load "
+          f"{os.getloadavg()[0]:.1f}\n")
+    print("| shares | distinct states | transitions | seconds | states/s | "
+          "store bytes/state | exchanged bytes/state |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    rows: dict[int, Outcome] = {}
+    for shares in (1, 2, 4, 0):  # 0: one share in this process, no Ray
+        o = rows[shares] = run(max(1, shares), nm, local=shares == 0)
+        s = o.stats
+        sent = "-" if shares == 0 else f"{(s.exchanged_bytes or 0) / s.distinct_states:.1f}"
+        print(f"| {shares or 'in-process'} | {s.distinct_states:,} | {s.transitions:,} | "
+              f"{s.seconds:.2f} | {s.states_per_second:,.0f} | "
+              f"{o.store.nbytes() / s.distinct_states:.1f} | {sent} |", flush=True)
+    sync = 5 * round_trip(4, nm)
+    print()
+    print("\n".join(f"- {line}" for line in projection(rows, sync)))
+    ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()
