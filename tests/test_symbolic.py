@@ -267,6 +267,16 @@ def test_engines_agree_on_random_specs(src: str) -> None:
 # ------------------------------------------------------------------ constructs
 
 CONSTRUCTS = {
+    "an optional bool used as a bool": """
+var b: bool? = none;
+var seen: 0..2 = 0;
+thread t() {
+    a: { either { b = true; } or { b = false; } }
+    c: { if b { seen = 1; } else { seen = 2; } await b || seen == 2; }
+}
+start t();
+invariant SEEN: b == none || seen == 0 || (b && seen == 1) || (!b && seen == 2);
+""",
     "records, arrays over enums and tids, optionals": """
 enum Ph { idle, busy }
 var r: record { ph: Ph, who: tid? } = {ph: idle, who: none};
