@@ -16,6 +16,7 @@ from modelcheck.app.ci import run_ci
 from modelcheck.app.cli import main
 from modelcheck.backends.python.system import TransitionSystem
 from modelcheck.engine.verdict import Verdict
+from modelcheck.report.provenance import Invocation
 from tests.conftest import OSV, ROOT, VARIANTS
 from tests.test_formats import validate_junit
 
@@ -62,7 +63,8 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Path]] = []
 
-    def __call__(self, ts: TransitionSystem, v: Verdict, path: Path) -> None:
+    def __call__(self, ts: TransitionSystem, v: Verdict, path: Path,
+                 run: Invocation | None = None) -> None:
         assert ts.model.variant == v.variant
         self.calls.append((Path(v.spec).name, v.variant, path))
         path.write_text("report", encoding="utf-8")
@@ -121,14 +123,14 @@ def test_exit_1_and_a_report_on_a_mismatch(tmp_path: Path,
     assert root.get("failures") == "1"  # only original's bounds case
 
 
-def test_reports_for_expected_violations_too(tmp_path: Path) -> None:
-    """Every variant with a counterexample gets a report, even when it was expected."""
+def test_no_report_for_expected_violations(tmp_path: Path) -> None:
+    """A counterexample the expect line asks for is no news: ci writes no page for it."""
     folder = specs(tmp_path, variants=VARIANTS)
     recorder = Recorder()
     run = run_ci([str(folder)], write_report=recorder, reports=tmp_path / "r")
     assert run.exit_code == 0
-    assert [(spec, variant) for spec, variant, _ in recorder.calls] == \
-        [("variants.spec", "original")]
+    assert any(r.actual.startswith("violates") for r in run.rows)
+    assert recorder.calls == []
 
 
 def test_exit_2_on_a_spec_error_and_the_others_still_run(
@@ -215,9 +217,9 @@ def test_shipped_workflow_and_hook_use_valid_ci_command_lines() -> None:
 def test_the_command_writes_real_html_reports(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """`mcheck ci` itself passes the HTML writer: a failing variant gets a full page."""
-    folder = specs(tmp_path, variants=VARIANTS)
+    folder = specs(tmp_path, variants=WRONG)
     reports = tmp_path / "out"
-    assert main(["ci", str(folder), "-q", "--reports", str(reports)]) == 0
+    assert main(["ci", str(folder), "-q", "--reports", str(reports)]) == 1
     page = (reports / "variants-original.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "bounds" in page
     capsys.readouterr()

@@ -241,7 +241,13 @@ def test_cli_json_on_spec_error(tmp_path: Path, capsys: pytest.CaptureFixture[st
     (["-D", "THREADS=x"], "THREADS=x: the value must be an integer"),
     (["-D", "THREADS"], "-D needs NAME=VALUE"),
     (["--variant", "nope"], "unknown variant 'nope'"),
-    (["--max-states", "-1"], "must not be negative"),
+    (["--max-states", "-1"], "--max-states must be a number, 0 or more"),
+    (["--max-states", "0"], "--max-states must be at least 1"),
+    (["--time-limit", "nan"], "--time-limit must be a number, 0 or more"),
+    (["--time-limit", "inf"], "--time-limit must be a number, 0 or more"),
+    (["--workers", "0"], "--workers must be between 1 and"),
+    (["--workers", "1000"], "--workers must be between 1 and"),
+    (["--engine", "gpu"], "--engine must be one of auto, native, python"),
 ])
 def test_cli_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
                                  needle: str) -> None:

@@ -46,6 +46,8 @@ CASES: dict[str, list[str]] = {
     "osv": ["specs/osv_visibility.spec", "--variant", "fe37650", "--no-report",
             "--json", f"{OUT}/v.json", "--itf", f"{OUT}/itf/", "--junit", f"{OUT}/junit.xml",
             "--sarif", f"{OUT}/v.sarif"],
+    "markdown": ["specs/osv_visibility.spec", "--variant", "fe37650", "--no-report",
+                 "--traces", "none", "--report-md", f"{OUT}/v.md"],
     "limited": ["specs/osv_visibility.spec", "--variant", "levels", "--max-states", "500",
                 "--no-report", "--json", f"{OUT}/v.json"],
     "parse-error": [f"{SPECS}/10_parse_error.spec", "--json", f"{OUT}/v.json"],
@@ -67,6 +69,11 @@ _VOLATILE = [
     (re.compile(r"\b\d+\.\d+ s\b"), "<seconds> s"),
     (re.compile(r"[\d,]+ states/s"), "<rate> states/s"),
     (re.compile(r"<b>[\d,]+</b>states per second"), "<b><rate></b>states per second"),
+    (re.compile(r"<tr><th>date</th><td><code>[^<]*</code>"),
+     "<tr><th>date</th><td><code><date></code>"),
+    (re.compile(r" --engine (?:python|native)</code>"), "</code>"),  # both engines' runs
+    (re.compile(r"<tr><th>engine</th><td><code>[^<]*</code>"),
+     "<tr><th>engine</th><td><code><engine></code>"),
 ]
 
 

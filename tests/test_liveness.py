@@ -196,7 +196,7 @@ def test_lasso_formats(tmp_path: Path) -> None:
     spec = str(EXAMPLES / "live_tas_lock.spec")
     code = main([spec, "--variant", "weak", "--json", str(tmp_path / "v.json"),
                  "--itf", str(tmp_path / "t.itf.json"), "--no-report", "-q", "--no-trace"])
-    assert code == 1
+    assert code == 0  # weak violates STARVATION-FREE, as its expect line says
     ce = json.loads((tmp_path / "v.json").read_text())["counterexample"]
     itf = json.loads((tmp_path / "t.itf.json").read_text())
     assert ce["loop"] == itf["loop"] == 1

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import modelcheck.app.check_spec
 import modelcheck.app.ci
-import modelcheck.app.cli
 import modelcheck.app.progress
 from modelcheck.app.cli import main
 from modelcheck.app.progress import live_progress
@@ -39,7 +39,7 @@ class Terminal(io.StringIO):
 @pytest.fixture
 def eager(monkeypatch: pytest.MonkeyPatch) -> None:
     """Report at every clock check and show the line at once."""
-    monkeypatch.setattr(modelcheck.app.cli, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(modelcheck.app.check_spec, "PROGRESS_EVERY", 0.0)
     monkeypatch.setattr(modelcheck.app.progress, "SHOW_AFTER", 0.0)
 
 

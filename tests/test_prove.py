@@ -116,7 +116,7 @@ def test_inductive_invariant_is_proved(tmp_path: Path, mode: list[str]) -> None:
 
 @MODES
 def test_cti_names_the_broken_conjunct(tmp_path: Path, mode: list[str]) -> None:
-    code, doc = prove(tmp_path, TOGETHER, *mode)
+    code, doc = prove(tmp_path, TOGETHER, "--no-infer", *mode)
     assert code == 3
     r = result(doc, "BOTH")
     assert r["outcome"] == "unknown"
@@ -130,10 +130,10 @@ def test_cti_names_the_broken_conjunct(tmp_path: Path, mode: list[str]) -> None:
 
 @MODES
 def test_k_induction_proves_what_1_induction_cannot(tmp_path: Path, mode: list[str]) -> None:
-    code1, doc1 = prove(tmp_path, SHIFT, *mode)
+    code1, doc1 = prove(tmp_path, SHIFT, "--no-infer", *mode)
     assert code1 == 3 and result(doc1, "ZERO")["outcome"] == "unknown"
     assert result(doc1, "ZERO")["cti"]["states"][0]["y"] == 1
-    code2, doc2 = prove(tmp_path, SHIFT, "--k", "2", *mode)
+    code2, doc2 = prove(tmp_path, SHIFT, "--k", "2", "--no-infer", *mode)
     assert code2 == 0
     assert result(doc2, "ZERO")["outcome"] == "proved" and result(doc2, "ZERO")["k"] == 2
 
@@ -165,10 +165,10 @@ def test_assertions_are_proved_and_refuted(tmp_path: Path, mode: list[str]) -> N
 
 @MODES
 def test_z3_timeout_is_unknown_never_proved(tmp_path: Path, mode: list[str]) -> None:
-    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-STRICT",
-                      "--timeout", "0.001", *mode)
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE",
+                      "--timeout", "0.001", "--no-infer", *mode)
     assert code == 3
-    r = result(doc, "V-STRICT")
+    r = result(doc, "V-SAFE")
     assert r["outcome"] == "unknown" and "z3 gave up" in r["reason"]
 
 
@@ -193,7 +193,8 @@ def test_unsupported_construct_is_named_with_its_place(tmp_path: Path,
 # ----------------------------------------------------------------- OSv
 @MODES
 def test_osv_levels_v_safe_proved(tmp_path: Path, mode: list[str]) -> None:
-    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE", *mode)
+    code, doc = prove(tmp_path, str(OSV), "--variant", "levels", "--property", "V-SAFE",
+                      "--no-infer", *mode)
     assert code == 0
     assert result(doc, "V-SAFE")["outcome"] == "proved"
     assert {r["name"] for r in doc["results"] if r["kind"] == "lemma"} == \
@@ -211,24 +212,26 @@ def test_osv_levels_v_mem_proved(tmp_path: Path, mode: list[str]) -> None:
 @MODES
 def test_osv_levels_v_safe_needs_its_lemmas(tmp_path: Path, mode: list[str]) -> None:
     text = re.sub(r"\blemma [^;]*;", "", OSV.read_text())
-    code, doc = prove(tmp_path, text, "--variant", "levels", "--property", "V-SAFE", *mode)
+    code, doc = prove(tmp_path, text, "--variant", "levels", "--property", "V-SAFE",
+                      "--no-infer", *mode)
     assert code == 3
     assert result(doc, "V-SAFE")["cti"] is not None
 
 
 @MODES
-def test_osv_fe37650_v_safe_has_a_cti(tmp_path: Path, mode: list[str],
-                                      capsys: pytest.CaptureFixture) -> None:
-    code, doc = prove(tmp_path, str(OSV), "--variant", "fe37650", "--property", "V-SAFE", *mode)
-    assert code == 3
-    cti = result(doc, "V-SAFE")["cti"]
-    assert cti["broken_conjuncts"][0]["at"].endswith(":61:19")
-    after = cti["states"][1]
-    assert after["phase"] in ("loading", "initing")  # nobody sees too early otherwise
-    assert [s["action"] for s in cti["steps"]] == ["thr.run"]
-    out = capsys.readouterr().out
-    assert "Counterexample to induction for V-SAFE" in out
-    assert "broken conjunct 1 of 1" in out
+def test_osv_fe37650_v_safe_is_refuted_with_the_searchs_trace(
+        tmp_path: Path, mode: list[str], capsys: pytest.CaptureFixture) -> None:
+    # z3 finds only a CTI at k = 1; the explicit search of the pool finds the violation
+    code, doc = prove(tmp_path, str(OSV), "--variant", "fe37650", "--property", "V-SAFE",
+                      *mode)
+    assert code == 1
+    r = result(doc, "V-SAFE")
+    assert r["outcome"] == "refuted" and "found by the explicit search" in r["reason"]
+    ce = r["counterexample"]
+    assert ce["length"] == prop(check(OSV.read_text(), variant="fe37650"),
+                                "V-SAFE").trace_length
+    assert ce["states"][-1]["phase"] in ("loading", "initing")
+    assert "Counterexample for V-SAFE" in capsys.readouterr().out
 
 
 def test_a_proof_does_not_depend_on_what_the_process_proved_before(tmp_path: Path) -> None:

@@ -257,17 +257,21 @@ def test_cli_report_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     spec = write(tmp_path, VIOLATES, "two.spec")
-    assert main([spec, "-q", "--no-trace"]) == 0  # both verdicts as expected
-    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == \
-        ["two-a.html", "two-b.html"]
-    assert "reports/two-a.html" in capsys.readouterr().err
-    assert main([spec, "-q", "--no-trace", "--variant", "a", "--report", "one.html"]) == 1
+    assert main([spec, "-q", "--no-trace"]) == 0  # both verdicts as expected: no page
+    assert not (tmp_path / "reports").exists()
+    unexpected = write(tmp_path, VIOLATES.replace("expect b violates bounds;",
+                                                  "expect b holds;"), "three.spec")
+    assert "expect b holds;" in Path(unexpected).read_text()
+    assert main([unexpected, "-q", "--no-trace"]) == 1
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["three-b.html"]
+    assert "reports/three-b.html" in capsys.readouterr().err
+    assert main([spec, "-q", "--no-trace", "--variant", "a", "--report", "one.html"]) == 0
     assert (tmp_path / "one.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert main([spec, "-q", "--no-trace", "--report", "dir"]) == 0
     assert sorted(p.name for p in (tmp_path / "dir").iterdir()) == ["two-a.html", "two-b.html"]
-    (tmp_path / "reports" / "two-a.html").unlink()
-    assert main([spec, "-q", "--no-trace", "--variant", "a", "--no-report"]) == 1
-    assert not (tmp_path / "reports" / "two-a.html").exists()
+    (tmp_path / "reports" / "three-b.html").unlink()
+    assert main([unexpected, "-q", "--no-trace", "--variant", "b", "--no-report"]) == 1
+    assert not (tmp_path / "reports" / "three-b.html").exists()
 
 
 def test_cli_no_default_report_when_everything_holds(tmp_path: Path,
@@ -347,3 +351,22 @@ def test_report_in_chromium(browser: Browser, tmp_path: Path, spec: Path, varian
     page.close()
     assert requests == [out.as_uri()]
     assert problems == []
+
+
+def test_long_report_fits_800_and_1400_pixels(browser: Browser, tmp_path: Path) -> None:
+    """The stop-world master report (four traces of 43 to 60 steps, seven threads): no
+    horizontal scrolling of the page at either width; wide traces scroll in their box."""
+    spec = ROOT / "specs" / "stop_world.spec"
+    ts, v = run(spec.read_text(), "master", path="specs/stop_world.spec")
+    out = tmp_path / "report.html"
+    write_html(ts, v, out)
+    for width in (800, 1400):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(out.as_uri())
+        page.wait_for_load_state("load")
+        shot = tmp_path / f"report-{width}.png"
+        page.screenshot(path=str(shot), full_page=False)
+        assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("document.querySelector('.scroll').clientWidth") <= width
+        page.close()

@@ -113,7 +113,7 @@ def test_collision_probability_is_the_birthday_bound() -> None:
 def test_cli_prints_the_collision_estimate(capsys: pytest.CaptureFixture[str]) -> None:
     code = main([str(SPECS / "osv_visibility.spec"), "--variant", "orig", "-q",
                  "--store", "fingerprint", "--no-trace"])
-    assert code == 1
+    assert code == 0  # orig violates V-COMPLETE, as its expect line says
     assert "fingerprints: 1,258 states, probability of a collision about 4.3e-14" \
         in capsys.readouterr().out
 

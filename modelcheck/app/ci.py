@@ -7,8 +7,8 @@ checked and tabulated), else 1 some verdict differs from its expectation, else 3
 search was incomplete, else 0.
 
 The HTML report writer is passed in (`write_report`) rather than imported, so this module
-does not depend on how reports are rendered; it is called for every variant that violates
-a property or misses its expectation.
+does not depend on how reports are rendered; it is called for every variant whose verdict
+is not the expected one (an expected counterexample is no news to attach to a CI failure).
 """
 
 from __future__ import annotations
@@ -20,22 +20,22 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from ..backends.base import TransitionSystem
 from ..engine.checkpoint import CheckpointRefused
-from ..engine.verdict import Verdict
 from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
 from ..report import formats
 from ..report.junit import Checked, SpecFailure
+from ..report.provenance import Invocation
 from ..report.text import certification_failure
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
+from . import interrupts
 from .checkpoints import keep_command
 from .config import DEFAULT, RunConfig
 from .options import UsageError, add_run_options, run_config, write_files, write_output
 from .pipeline import run_variant
 from .progress import PROGRESS_EVERY, live_progress
 
-ReportWriter = Callable[[TransitionSystem, Verdict, Path], None]
+ReportWriter = Callable[..., None]  # (system, verdict, path, run=Invocation)
 HEADINGS = ("spec", "variant", "expected", "actual", "states", "seconds", "status")
 EXIT = {"ERROR": 2, "MISMATCH": 1, "INCOMPLETE": 3}  # in order of precedence
 
@@ -86,23 +86,52 @@ def spec_files(paths: Sequence[str]) -> list[Path]:
 def run_ci(paths: Sequence[str], config: RunConfig = DEFAULT,
            write_report: ReportWriter | None = None, reports: Path = Path("reports"),
            quiet: bool = True) -> CiRun:
+    """Check every variant of every spec found; a signal ends the run early, with a row
+    for each variant (or spec) not run, so the table still says what is missing."""
     run = CiRun()
-    for path in spec_files(paths):
+    files = spec_files(paths)
+    for n, path in enumerate(files):
         try:
-            spec = load(path)
+            with interrupts.time_limit(config.limits.time_limit):
+                spec = load(path)
         except SpecError as e:
-            _failed(run, str(path), None, e, _source(path))
+            _failed(run, str(path), None, e, source_text(path))
             continue
-        for variant in spec.variants if spec.ast.variants else [None]:
-            checked = _check(run, spec, variant, config, quiet)
-            if checked is None or write_report is None:
+        except interrupts.TimeUp:
+            _not_run(run, [(str(path), "-")])
+            continue
+        except KeyboardInterrupt:
+            _not_run(run, [(str(p), "-") for p in files[n:]])
+            break
+        variants: list[str | None] = list(spec.variants) if spec.ast.variants else [None]
+        later = [(str(p), "-") for p in files[n + 1:]]
+        for k, variant in enumerate(variants):
+            try:
+                checked = _check(run, spec, variant, config, quiet)
+            except interrupts.TimeUp:
+                _not_run(run, [(spec.path, variant or "default")])
+                continue
+            except KeyboardInterrupt:
+                _not_run(run, [(spec.path, name or "default") for name in variants[k:]] + later)
+                return run
+            if checked is None:
                 continue
             ts, v = checked
-            if v.result == "violated" or run.rows[-1].status != "ok":
+            if write_report is not None and run.rows[-1].status != "ok":
                 target = reports / f"{Path(v.spec).stem}-{v.variant}.html"
                 write_output(target, partial(write_report, ts, v))
                 run.reports.append(target)
+            if interrupts.ends_run(v.incomplete):
+                _not_run(run, [(spec.path, name or "default") for name in variants[k + 1:]] + later)
+                return run
     return run
+
+
+def _not_run(run: CiRun, which: list[tuple[str, str]]) -> None:
+    """Rows for variants a signal or the time limit kept from being checked."""
+    why = interrupts.reason()
+    run.rows += [Row(spec, variant, "-", f"not run: {why}", None, None, "INCOMPLETE")
+                 for spec, variant in which]
 
 
 def _check(run: CiRun, spec: LoadedSpec, variant: str | None, config: RunConfig,
@@ -139,9 +168,10 @@ def _failed(run: CiRun, spec: str, variant: str | None, e: SpecError, source: st
     run.results.append(SpecFailure(spec, variant, e.render(spec, source)))
 
 
-def _source(path: Path) -> str:
+def source_text(path: str | Path) -> str:
+    """The spec's text for an error message's caret line, whatever its encoding."""
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
 
@@ -179,6 +209,9 @@ def main(argv: list[str], write_report: ReportWriter | None = None) -> int:
         return 0 if e.code == 0 else 2
     try:
         config = replace(run_config(args), progress_every=PROGRESS_EVERY)
+        if write_report is not None:  # each page says which command made it
+            write_report = partial(write_report, run=Invocation(["ci", *argv], config.overrides,
+                                                                config.limits))
         if config.checkpoint is not None and not config.resume:
             keep_command(config.checkpoint, ["ci", *argv])
         run = run_ci(args.paths, config, write_report, Path(args.reports), args.quiet)

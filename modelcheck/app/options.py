@@ -7,13 +7,18 @@ line on stderr) when an option or an output file is wrong, so that lives here on
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..engine.outcome import Limits
-from ..engine.run import ENGINES
-from .config import RunConfig
+if TYPE_CHECKING:  # the engine loads when a run starts, not for `mcheck --help`
+    from .config import RunConfig
+
+# More processes than this only share the cores and multiply the memory each one holds.
+MAX_WORKERS_PER_CORE = 4
 
 
 class UsageError(Exception):
@@ -42,7 +47,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="search with N processes, the frontier split by fingerprint")
     p.add_argument("--no-certify", action="store_true",
                    help="do not have z3 check the counterexamples")
-    p.add_argument("--engine", choices=ENGINES, default="auto",
+    p.add_argument("--engine", default="auto", metavar="{auto,native,python}",
                    help="search with the model compiled to C (native), the reference Python "
                         "engine, or native whenever it can (auto, the default)")
     p.add_argument("--checkpoint", metavar="DIR",
@@ -58,14 +63,24 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
 
 def run_config(args: argparse.Namespace) -> RunConfig:
     """The run the options describe, checked (a bad value is a UsageError)."""
+    from ..engine.outcome import Limits
+    from ..engine.run import ENGINES
+    from .config import RunConfig
+    if args.engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not '{args.engine}'")
     for flag in ("max_states", "max_depth", "time_limit", "max_memory"):
         value = getattr(args, flag)
-        if value is not None and value < 0:
-            raise UsageError(f"--{flag.replace('_', '-')} must not be negative")
-    if args.workers < 1:
-        raise UsageError("--workers must be at least 1")
-    if args.every < 0:
-        raise UsageError("--every must not be negative")
+        if value is not None and not 0 <= value < math.inf:  # nan compares false
+            raise UsageError(f"--{flag.replace('_', '-')} must be a number, 0 or more")
+    if args.max_states == 0:  # every engine keeps the initial states: a bound of 0 would lie
+        raise UsageError("--max-states must be at least 1 (--max-depth 0 searches only the "
+                         "initial states)")
+    cap = MAX_WORKERS_PER_CORE * (os.cpu_count() or 1)
+    if args.workers < 1 or (args.cluster is None and args.workers > cap):
+        raise UsageError(f"--workers must be between 1 and {cap} "
+                         f"({MAX_WORKERS_PER_CORE} per core) on this machine")
+    if not 0 <= args.every < math.inf:
+        raise UsageError("--every must be a number, 0 or more")
     if args.cluster is not None and not (args.cluster == "ray" or
                                          args.cluster.startswith("ray://")):
         raise UsageError("--cluster takes 'ray' or 'ray://ADDRESS'")

@@ -13,17 +13,18 @@ from functools import partial
 from ..backends.python.system import TransitionSystem, build
 from ..check.checker import check
 from ..engine.lints import lints
-from ..engine.liveness_run import check_run, message
-from ..engine.outcome import Progress, Violation
+from ..engine.liveness_run import LivenessReport, check_run, message
+from ..engine.outcome import Outcome, Progress, Violation
 from ..engine.run import Search, run_search
 from ..engine.store import StoredStates
 from ..engine.symmetry import reduction
-from ..engine.trace import counterexample, lasso
+from ..engine.trace import Counterexample, counterexample, lasso
 from ..engine.verdict import Verdict, verdict
 from ..lang.source import LoadedSpec, load_text, nesting_guard
 from ..symbolic.certify import CertificationError
 from ..symbolic.certify import certify as certify_traces
 from ..symbolic.lints import z3_lints
+from . import interrupts
 from .checkpoints import checkpointing
 from .config import DEFAULT, RunConfig
 
@@ -47,36 +48,70 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
                 ) -> tuple[TransitionSystem, Verdict]:
     """Search one variant; with `config.certify`, z3 checks every trace (or
     CertificationError). Fingerprints or several workers search level by level
-    (`engine.levels`); the verdicts and traces are the same as the exact store's."""
-    ts = compile_variant(spec, variant, config)
-    outcome, engine = run_search(ts, config.engine, Search(
-        config.limits, config.stop_at_first, config.store == "fingerprint", config.workers,
-        progress, config.progress_every, config.cluster,
-        partial(rebuild_variant, spec.source, spec.path, variant, config),
-        checkpointing(spec, variant, config)))
-    outcome.stats.store_bytes = outcome.store.nbytes()
-    live = check_run(ts, outcome, config.liveness)
+    (`engine.levels`); the verdicts and traces are the same as the exact store's.
+
+    Ctrl-C, SIGTERM or the time limit (`interrupts`) during the search or after it
+    skip what is left (liveness, replay of further traces, certification, lints) and
+    the verdict is "incomplete" with what was found; before the search there is nothing
+    to report, so KeyboardInterrupt (TimeUp for the time limit) reaches the caller."""
+    with interrupts.time_limit(config.limits.time_limit):
+        ts = compile_variant(spec, variant, config)
+        outcome, engine = run_search(ts, config.engine, Search(
+            config.limits, config.stop_at_first, config.store == "fingerprint",
+            config.workers, progress, config.progress_every, config.cluster,
+            partial(rebuild_variant, spec.source, spec.path, variant, config),
+            checkpointing(spec, variant, config)))
+        outcome.stats.store_bytes = outcome.store.nbytes()
+        traces: list[Counterexample] = []
+        live: list[LivenessReport | None] = [None]
+        try:
+            _after_search(ts, outcome, config, traces, live)
+        except KeyboardInterrupt:
+            outcome.incomplete.append("interrupted")
+        outcome.incomplete[:] = interrupts.explain(outcome.incomplete)
+        report = live[0]
+        result = verdict(spec.path, ts.model, outcome, traces,
+                         report.undecided if report else {})
+        result.engine = str(engine)
+        result.liveness = report
+        result.fingerprints = not isinstance(outcome.store, StoredStates)
+        if outcome.complete:
+            try:
+                _read_off(ts, outcome, result)
+            except KeyboardInterrupt:
+                result.incomplete.append(interrupts.reason() + " while computing lints")
+    return ts, result
+
+
+def _after_search(ts: TransitionSystem, outcome: Outcome, config: RunConfig,
+                  traces: list[Counterexample], live: list[LivenessReport | None]) -> None:
+    """The liveness check (into `live`), each violation's trace into `traces` (shortest
+    first, then the lassos) and their certificates; filled as it goes, so an interrupt
+    keeps what was done. An interrupted search has no time for z3: its traces stay
+    uncertified."""
+    live[0] = report = check_run(ts, outcome, config.liveness)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
-    traces = [counterexample(ts, outcome, v) for v in ordered]
-    for name, found in (live.lassos if live else {}).items():
+    for v in ordered:
+        traces.append(counterexample(ts, outcome, v))
+    for name, found in (report.lassos if report else {}).items():
         why = message(found.instance)
         outcome.violations[name] = Violation(name, why, -1, len(found.path) - 1)
         traces.append(lasso(ts, name, why, found.states, found.movers, found.loop))
-    if config.certify:
+    if config.certify and "interrupted" not in outcome.incomplete:
         try:
             certify_traces(ts.model, traces)
         except CertificationError as e:
             e.system = ts
             raise
-    result = verdict(spec.path, ts.model, outcome, traces, live.undecided if live else {})
-    result.engine = str(engine)
-    result.liveness = live
-    result.fingerprints = not isinstance(outcome.store, StoredStates)
+
+
+def _read_off(ts: TransitionSystem, outcome: Outcome, result: Verdict) -> None:
+    """What only a complete search can say: orbit counts and the lints (a step that
+    never fired in part of the state space may well fire in the rest)."""
     if ts.canon is not None and isinstance(outcome.store, StoredStates):
         # orbit sizes need the stored states, which a fingerprint store does not keep
         initial = [s for s in ts.init() if type(s) is tuple]
         result.symmetry = reduction(ts.canon, outcome.store, initial)
     holding = {p.name for p in result.properties if p.status == "holds"}
     result.lints = lints(ts, outcome, holding) + z3_lints(ts.model, holding)
-    return ts, result

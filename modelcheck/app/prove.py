@@ -21,10 +21,12 @@ from ..check.checker import check
 from ..ir import model as M
 from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
+from ..report.proof_text import conjunct_text, conjunct_values, invariant_text
 from ..report.prove_page import write_bmc_html, write_prove_html
 from ..symbolic.bmc import VIOLATED, Found, bmc
-from ..symbolic.induction import Prover, Result, Step, Trace, flat
+from ..symbolic.induction import Step, Trace, flat
 from ..symbolic.proof_encodings import Bounded, ProofEncoding, Unbounded
+from ..symbolic.proving import Proof, prove_all, prove_unbounded
 from .options import UsageError, defines, write_html_report, write_output
 
 
@@ -34,32 +36,23 @@ def encoding(spec: LoadedSpec, model: M.Model, overrides: dict[str, str],
 
 
 def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
-                  only: list[str], overrides: dict[str, str], unbounded: bool
-                  ) -> tuple[ProofEncoding, list[Result]]:
+                  only: list[str], overrides: dict[str, str], unbounded: bool,
+                  inference: bool = True) -> tuple[ProofEncoding, Proof]:
     model = check(spec.ast, variant, overrides)
     known = {p.name for p in model.properties if p.kind in ("invariant", "lemma", "assertion")}
     for name in only:
         if name not in known:
             raise SpecError(f"--property {name}: variant {model.variant} has no invariant, "
                             f"lemma or assertion '{name}'")
+    if unbounded and inference:
+        return prove_unbounded(spec, variant, overrides, k, timeout, only)
     enc = encoding(spec, model, overrides, unbounded)
-    prover = Prover(enc, timeout)
-    goals = enc.goals(only)
-    lemmas = [g for g in goals if g.kind == "lemma"]
-    results = [prover.prove(goal, k, lemmas) for goal in goals]
-    unproved = [r.name for r in results if r.kind == "lemma" and r.outcome != "proved"]
-    broken = prover.wellformed()
-    for r in results:
-        if r.outcome == "proved" and broken:
-            r.outcome, r.reason = "unknown", f"{r.reason}, but {broken}"
-        elif r.outcome == "proved" and unproved and lemmas:
-            r.outcome = "unknown"
-            r.reason += f", but lemma {', '.join(unproved)} is not proved"
-    return enc, results
+    return enc, prove_all(enc, k, timeout, only, inference)
 
 
 # ----------------------------------------------------------------- reports
-def _text(path: str, enc: ProofEncoding, k: int, results: list[Result]) -> str:
+def _text(path: str, enc: ProofEncoding, k: int, proof: Proof) -> str:
+    results = proof.results
     lines = [f"{path}  variant {enc.m.variant}: prove (k <= {k}, {enc.scope})"]
     width = max((len(r.name) for r in results), default=4)
     for r in results:
@@ -67,19 +60,43 @@ def _text(path: str, enc: ProofEncoding, k: int, results: list[Result]) -> str:
         if r.outside_epr:
             lines.append(f"  {'':<{width}}  {'':<9}  outside EPR (z3 may answer unknown): "
                          + "; ".join(r.outside_epr))
+    lines += _inferred_lines(proof)
     for r in results:
         if r.counterexample is not None:
             lines += ["", f"Counterexample for {r.name}: {r.reason}"]
             lines += _trace_lines(r.counterexample)
-        if r.cti is not None:
+        if r.cti is not None and r.counterexample is None:
             lines += ["", f"Counterexample to induction for {r.name} (k = {r.k}): "
                           f"{len(r.cti.states) - 1} step(s) inside {r.name} and the lemmas, "
                           "then a step out of it"]
+            whole = invariant_text(enc, r.name)
+            if whole is not None:
+                lines.append(f"  {r.name}: {whole}")
             for b in r.cti.broken:
                 which = f"conjunct {b['conjunct']} of {b['of']}" if b["conjunct"] else r.name
-                lines.append(f"  broken {which} at {b['at']}: {b['text']}")
+                lines.append(f"  broken {which} at {b['at']}: {conjunct_text(enc, b)}")
+                values = conjunct_values(enc, b, r.cti)
+                if values:
+                    lines.append("    where " + ", ".join(values))
+            if r.reachable:
+                lines.append(f"  the CTI's first state is {r.reachable}")
             lines += _trace_lines(r.cti)
     return "\n".join(lines)
+
+
+def _inferred_lines(proof: Proof) -> list[str]:
+    found = proof.inferred
+    if found is None:
+        return []
+    if found.note:
+        return ["", f"Inferred lemmas: none ({found.note})"]
+    part = f"the first {found.states} of " if found.states < proof.states else ""
+    head = (f"Inferred lemmas: {len(found.lemmas)} of {found.mined} candidates mined from "
+            f"{part}{proof.states} reachable states are inductive")
+    if not found.shown:
+        return ["", head + "; no proof needs one"]
+    return ["", head + "; the proofs use these (paste them into the spec):"] + \
+        [f"  {text}" for text in found.shown]
 
 
 def _trace_lines(t: Trace) -> list[str]:
@@ -131,6 +148,8 @@ def _parser() -> argparse.ArgumentParser:
                         "of threads")
     p.add_argument("--property", action="append", default=[], metavar="NAME",
                    help="prove only this property (repeatable; lemmas are always proved)")
+    p.add_argument("--no-infer", action="store_true",
+                   help="do not infer lemmas from the fixed pool's reachable states")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="z3's time limit per query (default 60)")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
@@ -184,18 +203,20 @@ def main(argv: list[str]) -> int:
                              "depth": depth, "gave_up": why, "unbounded": args.unbounded,
                              "results": [f.json() for f in found]})
                 continue
-            enc, results = prove_variant(spec, variant, args.k, args.timeout, args.property,
-                                         overrides, args.unbounded)
-            print(_text(spec.path, enc, args.k, results))
+            enc, proof = prove_variant(spec, variant, args.k, args.timeout, args.property,
+                                       overrides, args.unbounded, not args.no_infer)
+            results = proof.results
+            print(_text(spec.path, enc, args.k, proof))
             print()
             outcomes = {r.outcome for r in results}
             codes.append(1 if "refuted" in outcomes else 3 if "unknown" in outcomes else 0)
             _report(args, len(variants) > 1, enc.m.variant,
                     any(r.counterexample or r.cti for r in results),
-                    lambda path, enc=enc, results=results:
-                    write_prove_html(path, enc, args.k, args.unbounded, results))
+                    lambda path, enc=enc, proof=proof:
+                    write_prove_html(path, enc, args.k, args.unbounded, proof))
             docs.append({"spec": spec.path, "variant": enc.m.variant, "k": args.k,
                          "unbounded": args.unbounded, "timeout": args.timeout,
+                         "inferred_lemmas": proof.inferred.shown if proof.inferred else None,
                          "results": [r.json() for r in results]})
         if args.json:
             doc = docs if len(docs) > 1 else docs[0]

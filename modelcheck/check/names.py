@@ -24,7 +24,7 @@ from ..ir.typesys import (
 )
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
-from ..lang.errors import SpecError, suggest
+from ..lang.errors import Pos, SpecError, suggest
 from .resolution import Resolution
 from .scope import Scope
 from .tables import BUILTINS
@@ -79,13 +79,13 @@ class Names(Resolution):
             return M.Domain(BOOL)
         if isinstance(e, S.RangeDomain):
             lo, hi = self.const_int(e.lo), self.const_int(e.hi)
-            return M.Domain(IntType(lo, hi) if lo <= hi else IntType(lo, lo - 1))
+            return _small(M.Domain(IntType(lo, hi) if lo <= hi else IntType(lo, lo - 1)), e.pos)
         if isinstance(e, T.SubsetDomain):  # every set of the type; `subset_guard` keeps T's
             of = self._subsets_of(e, sc)
             return M.Domain(of.type)
         if isinstance(e, S.Name) and e.id in self.type_decls and not self._is_value(e.id, sc):
             t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
-            return M.Domain(t)
+            return _small(M.Domain(t), e.pos)
         te = self.plain(self.expr(e, sc), e.pos)
         if isinstance(te.type, SetType):
             return M.Domain(te.type.elem, te)
@@ -188,3 +188,15 @@ def _least_or_greatest(e: S.Call) -> S.Expr:
     for arg in e.args[1:]:
         out = S.Cond(e.pos, S.Binary(e.pos, op, out, arg), out, arg)
     return out
+
+
+DOMAIN_LIMIT = 1 << 16  # values a quantifier or `choose` may range over
+
+
+def _small(d: M.Domain, pos: Pos) -> M.Domain:
+    """Each back end lists a domain's values in its code and visits all of them in every
+    state: a billion would never compile, let alone search, so say so where it is written."""
+    if isinstance(d.type, IntType) and d.type.hi - d.type.lo + 1 > DOMAIN_LIMIT:
+        raise SpecError(f"ranging over {d.type.hi - d.type.lo + 1:,} values; at most "
+                        f"{DOMAIN_LIMIT:,} (every state evaluates each of them)", pos)
+    return d

@@ -69,15 +69,22 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
         return bool(violations) and (stop_at_first or len(violations) == len(all_props))
 
     finished = False
-    for r in ts.init():
-        if r is BOUND:
-            note(pool_note)
-        elif isinstance(r, Failure):
-            violate(Violation(r.prop, r.message, -1, 0, final=r.state))
-        else:
-            i = store.add(r if canon is None else canon(r), -1)
-            if i >= 0:
-                check_state(i, r, 0)
+    try:  # a spec may have millions of initial states: the limits hold here too
+        for k, r in enumerate(ts.init()):
+            if r is BOUND:
+                note(pool_note)
+            elif isinstance(r, Failure):
+                violate(Violation(r.prop, r.message, -1, 0, final=r.state))
+            else:
+                i = store.add(r if canon is None else canon(r), -1)
+                if i >= 0:
+                    check_state(i, r, 0)
+            if (k & 1023) == 1023 and _over(limits, start, note, len(store)):
+                finished = True
+                break
+    except KeyboardInterrupt:
+        note("interrupted")
+        finished = True
 
     states, index, parents = store.states, store.index, store.parents
     max_states = limits.max_states if limits.max_states is not None else -1
@@ -166,6 +173,19 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
         note("stopped at the first violation")
     stats.distinct_states = len(store)
     return Outcome(store, violations, stats, incomplete)
+
+
+def _over(limits: Limits, start: float, note: Callable[[str], None], stored: int) -> bool:
+    """Whether a limit stops the enumeration of initial states (noted)."""
+    if limits.time_limit is not None and time.monotonic() - start > limits.time_limit:
+        note(f"time limit of {limits.time_limit:g} s reached")
+    elif memory.over(limits.max_memory):
+        note(memory.note(limits.max_memory))
+    elif limits.max_states is not None and stored > limits.max_states:
+        note(f"state limit of {limits.max_states} reached among the initial states")
+    else:
+        return False
+    return True
 
 
 def _depth_of_last(store: StateStore) -> int:

@@ -18,7 +18,8 @@ import os
 import signal
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, NoReturn, Protocol
@@ -32,7 +33,7 @@ class Transport(Protocol):
 
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
         """Run `op` on every share, with per_share[w] (if given) before `args`; the replies
-        in share order. Waits for every reply, even after Ctrl-C (then re-raised)."""
+        in share order. Waits for every reply, even after Ctrl-C (raised after)."""
         ...
 
     def exchanged(self) -> int | None:
@@ -120,25 +121,18 @@ class ForkTransport:
             except OSError as e:
                 self._lose(repr(e))
         replies: dict[int, Any] = {}
-        interrupted = False
         ends = {p.sentinel: w for w, p in enumerate(self.procs)}
-        while len(replies) < self.parts:  # every answer, so none is left for a later call
-            waiting = [c for w, c in enumerate(self.conns) if w not in replies]
-            try:
-                ready = wait([*waiting, *ends])
-            except KeyboardInterrupt:
-                interrupted = True
-                continue
-            for r in ready:
-                if r in ends:  # the others may be waiting for its messages: all is lost
-                    self._lose(f"worker {ends[r]} exited")  # type: ignore[index]
-                w = self.conns.index(r)  # type: ignore[arg-type]
-                try:
-                    replies[w] = self.conns[w].recv()
-                except (EOFError, ConnectionError) as e:
-                    self._lose(repr(e))
-        if interrupted:
-            raise KeyboardInterrupt
+        with _signals_after():  # every answer, read whole, so none is left for a later call
+            while len(replies) < self.parts:
+                waiting = [c for w, c in enumerate(self.conns) if w not in replies]
+                for r in wait([*waiting, *ends]):
+                    if r in ends:  # the others may be waiting for its messages: all is lost
+                        self._lose(f"worker {ends[r]} exited")  # type: ignore[index]
+                    w = self.conns.index(r)  # type: ignore[arg-type]
+                    try:
+                        replies[w] = self.conns[w].recv()
+                    except (EOFError, ConnectionError) as e:
+                        self._lose(repr(e))
         for r in replies.values():
             if isinstance(r, _Crash):
                 raise RuntimeError(f"a search worker failed:\n{r.trace}")
@@ -162,6 +156,27 @@ class ForkTransport:
                 p.kill()
             p.join()
         self.procs = []
+
+
+@contextmanager
+def _signals_after() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block is done, then deliver them to the handlers
+    that were in place. A KeyboardInterrupt raised inside `recv` could land between a
+    message's length and its bytes, and the next read would take the rest for a message."""
+    held: list[int] = []
+    try:
+        before = {s: signal.signal(s, lambda signum, _: held.append(signum))
+                  for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: signals do not reach this one anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(held):
+            signal.raise_signal(s)
 
 
 class _Crash:

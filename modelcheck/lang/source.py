@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import syntax
-from .errors import SpecError
+from .errors import Pos, SpecError
 from .parser import parse
+
+MAX_BYTES = 1 << 20
 
 
 @dataclass
@@ -27,9 +29,21 @@ class LoadedSpec:
 def load(path: str | Path) -> LoadedSpec:
     p = Path(path)
     try:
-        source = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise SpecError(f"the spec is {size:,} bytes; at most {MAX_BYTES:,} are read (a "
+                            "model that large would not be searched in any useful time)")
+        data = p.read_bytes()
+    except OSError as e:
         raise SpecError(f"cannot read spec: {e}") from None
+    try:
+        source = data.decode("utf-8-sig")  # a byte-order mark is no error
+    except UnicodeDecodeError as e:
+        line_start = data.rfind(b"\n", 0, e.start) + 1
+        where = Pos(data.count(b"\n", 0, e.start) + 1,
+                    len(data[line_start:e.start].decode("utf-8", "replace")) + 1)
+        raise SpecError(f"not UTF-8: byte 0x{data[e.start]:02x} cannot start or continue a "
+                        "character", where) from None
     return load_text(source, str(path))
 
 

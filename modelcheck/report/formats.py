@@ -15,19 +15,17 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .itf import itf_files
-from .json_doc import verdict_json
-from .junit import Checked, SpecFailure, junit_xml
-from .sarif import sarif_document
+if TYPE_CHECKING:  # the writers load with the first file written, not with `mcheck --help`
+    from .junit import Checked, SpecFailure
 
-Results = Sequence[Checked | SpecFailure]
+Results = Sequence["Checked | SpecFailure"]
 
 
 @dataclass(frozen=True)
 class FileFormat:
-    option: str   # the command-line flag, without its dashes; also the argparse dest
+    option: str   # the command-line flag, without its dashes (argparse's dest: - becomes _)
     metavar: str
     help: str
     # (the path asked for, the results, whether several variants were asked for) -> the
@@ -40,6 +38,8 @@ def _json_text(doc: Any) -> str:
 
 
 def _json(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .json_doc import verdict_json
+    from .junit import SpecFailure
     docs = [_error_doc(r) if isinstance(r, SpecFailure) else verdict_json(*r) for r in results]
     return {Path(path): _json_text(docs if several else docs[0])} if docs else {}
 
@@ -50,19 +50,34 @@ def _error_doc(failure: SpecFailure) -> dict[str, Any]:
 
 
 def _itf(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .itf import itf_files
+    from .junit import SpecFailure
     checked = [r for r in results if not isinstance(r, SpecFailure)]
     return {p: _json_text(doc) for p, doc in itf_files(path, checked).items()}
 
 
 def _junit(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .junit import junit_xml
     return {Path(path): junit_xml(results)}
 
 
 def _sarif(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .junit import SpecFailure
+    from .sarif import sarif_document
     checked = [r for r in results if not isinstance(r, SpecFailure)]
     if len(checked) < len(results):
         return {}  # a spec that does not check has no results to locate
     return {Path(path): _json_text(sarif_document(checked))}
+
+
+def _markdown(path: str, results: Results, several: bool) -> dict[Path, str]:
+    from .junit import SpecFailure
+    from .markdown import markdown
+    failures = [r.message for r in results if isinstance(r, SpecFailure)]
+    text = markdown([r for r in results if not isinstance(r, SpecFailure)])
+    if failures:
+        text += "".join(f"```\n{message}\n```\n" for message in failures)
+    return {Path(path): text}
 
 
 FORMATS = [
@@ -71,6 +86,8 @@ FORMATS = [
                "or one per violated property into a directory (a path ending in /)", _itf),
     FileFormat("junit", "FILE", "write JUnit XML, one test per property", _junit),
     FileFormat("sarif", "FILE", "write SARIF 2.1.0 results for violations", _sarif),
+    FileFormat("report-md", "FILE", "write the verdicts and traces as Markdown, to paste where "
+               "HTML attachments are refused", _markdown),
 ]
 
 
@@ -85,7 +102,7 @@ def files(args: argparse.Namespace, results: Results, several: bool) -> dict[Pat
     """Every file the options ask for, with its text."""
     out: dict[Path, str] = {}
     for f in FORMATS:
-        target = getattr(args, f.option, None)
+        target = getattr(args, f.option.replace("-", "_"), None)
         if target:
             out.update(f.render(target, results, several))
     return out

@@ -23,8 +23,10 @@ from ..engine.verdict import Verdict
 from ..ir.model import PC_DONE, PC_EXITING, PC_FREED, PC_UNUSED, Model
 from ..ir.values import flat_view
 from .explain import Explanation, explain, explain_assertion
+from .provenance import Invocation, provenance
 from .render import render
 from .state_graph import LIMIT, draw
+from .text import step_lines
 
 COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
 
@@ -41,6 +43,7 @@ class Row:
     n: int
     thread: int | None
     action: str
+    line: int | None                       # the step's line in the spec
     choices: list[str]
     failed: bool
     cells: dict[int, list[str]]            # thread id -> lifecycle events in this step
@@ -61,21 +64,22 @@ class TraceView:
     positions: list[str] = field(default_factory=list)  # deadlock: where each thread waits
 
 
-def write_html(ts: TransitionSystem, v: Verdict, path: Path) -> None:
+def write_html(ts: TransitionSystem, v: Verdict, path: Path,
+               run: Invocation | None = None) -> None:
     """Write the report of one (spec, variant) run to `path`, creating its folder."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html(ts, v), encoding="utf-8")
+    path.write_text(html(ts, v, run), encoding="utf-8")
 
 
-def html(ts: TransitionSystem, v: Verdict) -> str:
+def html(ts: TransitionSystem, v: Verdict, run: Invocation | None = None) -> str:
     m = ts.model
     traces = [_trace_view(ts, k, ce) for k, ce in enumerate(v.counterexamples)]
     drawing = draw(ts, v.counterexamples) if v.stats.distinct_states <= LIMIT else None
     first_trace = {t.ce.prop: t for t in traces}
     return environment().get_template("report.html.j2").render(
         v=v, model=m, traces=traces, first_trace=first_trace, fired=_fired(m, v),
-        drawing=drawing, limit=LIMIT, colours=COLOURS,
+        drawing=drawing, limit=LIMIT, colours=COLOURS, provenance=provenance(v, run),
         positions={p.name: p.pos.line for p in m.properties},
         formulas={inv.name: render(inv.expr) for inv in m.invariants})
 
@@ -91,6 +95,7 @@ def _trace_view(ts: TransitionSystem, k: int, ce: Counterexample) -> TraceView:
     m = ts.model
     ids = sorted({t for st in ce.steps for t in range(m.pool) if _pc(m, st.state, t) != PC_UNUSED})
     threads = [(t, _runs(m, ce.steps, t)) for t in ids]
+    lines = step_lines(m)
     rows: list[Row] = []
     prev_view: dict[str, str] | None = None
     prev_state: tuple | None = None
@@ -109,7 +114,7 @@ def _trace_view(ts: TransitionSystem, k: int, ce: Counterexample) -> TraceView:
             elif c.name != f"thread {owner}":  # its status line is told as an event instead
                 mine[owner].append(Change(c.name.partition(".")[2], c.old, c.new))
         names = {c.name for c in changed}
-        rows.append(Row(n, st.thread, _action(st), st.choices, st.failed,
+        rows.append(Row(n, st.thread, _action(st), lines.get(st.action), st.choices, st.failed,
                         {t: _events(m, prev_state, st.state, t) for t in ids}, mine, shared,
                         [(key, val, key in names) for key, val in view.items()]))
         prev_view, prev_state = view, st.state

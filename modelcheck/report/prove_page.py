@@ -17,11 +17,13 @@ from typing import Any
 
 from ..backends.runtime import EvalError
 from ..symbolic.bmc import VIOLATED, Found
-from ..symbolic.induction import Result, Step, Trace, flat
+from ..symbolic.induction import Step, Trace, flat
 from ..symbolic.proof_encodings import ProofEncoding
+from ..symbolic.proving import Proof
 from .evaluate import holds
 from .explain import Explanation, explain
 from .html_page import environment
+from .proof_text import conjunct_text, conjunct_values, invariant_text
 
 # an outcome as a badge: its css class (the report's palette) and its words
 OUTCOMES = {"proved": "holds", "refuted": "violated", "unknown": "unknown",
@@ -36,7 +38,6 @@ class PropertyRow:
     badge: str                     # css class of the outcome
     line: int | None
     detail: str
-    assuming: list[str] = field(default_factory=list)
     outside_epr: list[str] = field(default_factory=list)
     trace: str | None = None       # the anchor of its trace on the page
 
@@ -49,13 +50,15 @@ class TraceView:
     note: str                      # what the last state (or step) means
     headers: list[tuple[str, Step | None]]   # per state: its name, the step into it
     rows: list[tuple[str, list[tuple[str, bool]]]]  # variable -> per state (value, changed)
-    broken: list[dict[str, Any]]
+    broken: list[tuple[dict[str, Any], str, list[str]]]  # (where, conjunct text, its values)
     why: Explanation | None
+    invariant: str | None = None   # the property's whole text
+    reachable: str = ""            # what the explicit search says of a CTI's first state
 
 
 def write_prove_html(path: Path, enc: ProofEncoding, k: int, unbounded: bool,
-                     results: list[Result]) -> None:
-    _write(path, prove_html(enc, k, unbounded, results))
+                     proof: Proof) -> None:
+    _write(path, prove_html(enc, k, unbounded, proof))
 
 
 def write_bmc_html(path: Path, enc: ProofEncoding, k: int, found: list[Found], depth: int,
@@ -68,35 +71,39 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def prove_html(enc: ProofEncoding, k: int, unbounded: bool, results: list[Result]) -> str:
+def prove_html(enc: ProofEncoding, k: int, unbounded: bool, proof: Proof) -> str:
+    results = proof.results
     lines = {p.name: p.pos.line for p in enc.m.properties}
     lemmas = [r.name for r in results if r.kind == "lemma"]
     rows, traces = [], []
     for r in results:
         row = PropertyRow(r.name, r.kind, r.outcome, OUTCOMES[r.outcome], lines.get(r.name),
-                          r.reason, lemmas if r.outcome == "proved" else [], r.outside_epr)
+                          r.reason, r.outside_epr)
         if r.counterexample is not None:
             row.trace = f"trace-{r.name}"
             traces.append(_view(enc, row.trace, f"{r.name} {r.outcome}: {r.reason}", r.name,
                                 r.counterexample, "the last state is outside "
                                 f"{r.name}" if r.kind != "assertion" else
                                 "a step from the last state fails the assertion"))
-        if r.cti is not None:
+        elif r.cti is not None:
             row.trace = f"cti-{r.name}"
             steps = len(r.cti.states) - 1
-            traces.append(_view(enc, row.trace, f"Counterexample to induction for {r.name} "
-                                f"(k = {r.k})", r.name, r.cti,
-                                f"{steps} step{'s' if steps != 1 else ''} inside {r.name}"
-                                + (" and the lemmas" if lemmas else "") + ", then "
-                                + ("a step out of it" if r.kind != "assertion"
-                                   else "a step from the last state fails it")))
+            view = _view(enc, row.trace, f"Counterexample to induction for {r.name} "
+                         f"(k = {r.k})", r.name, r.cti,
+                         f"{steps} step{'s' if steps != 1 else ''} inside {r.name}"
+                         + (" and the lemmas" if lemmas or proof.inferred else "") + ", then "
+                         + ("a step out of it" if r.kind != "assertion"
+                            else "a step from the last state fails it"))
+            view.reachable = r.reachable
+            traces.append(view)
         rows.append(row)
     outcomes = {r.outcome for r in results}
     overall = "refuted" if "refuted" in outcomes else "unknown" if "unknown" in outcomes \
         else "proved"
     how = f"k-induction, k ≤ {k}, {enc.scope}" + (" (thread ids an uninterpreted sort)"
                                                    if unbounded else "")
-    return _page(enc, "prove", how, overall, rows, traces)
+    inferred = proof.inferred.shown if proof.inferred else []
+    return _page(enc, "prove", how, overall, rows, traces, inferred)
 
 
 def bmc_html(enc: ProofEncoding, k: int, found: list[Found], depth: int,
@@ -126,10 +133,11 @@ def bmc_html(enc: ProofEncoding, k: int, found: list[Found], depth: int,
 
 
 def _page(enc: ProofEncoding, mode: str, how: str, overall: str, rows: list[PropertyRow],
-          traces: list[TraceView]) -> str:
+          traces: list[TraceView], inferred: list[str] | None = None) -> str:
     return environment().get_template("prove.html.j2").render(
         spec=enc.spec.path, variant=enc.m.variant, mode=mode, how=how, overall=overall,
-        badge=OUTCOMES.get(overall, "unknown"), rows=rows, traces=traces)
+        badge=OUTCOMES.get(overall, "unknown"), rows=rows, traces=traces,
+        inferred=inferred or [])
 
 
 def _view(enc: ProofEncoding, anchor: str, title: str, prop: str, t: Trace,
@@ -140,7 +148,9 @@ def _view(enc: ProofEncoding, anchor: str, title: str, prop: str, t: Trace,
                     for n, v in enumerate(views)]) for name in names]
     headers = [(f"state {n}", t.steps[n - 1] if 0 < n <= len(t.steps) else None)
                for n in range(len(views))]
-    return TraceView(anchor, title, prop, note, headers, rows, t.broken, _why(enc, prop, t))
+    broken = [(b, conjunct_text(enc, b), conjunct_values(enc, b, t)) for b in t.broken]
+    return TraceView(anchor, title, prop, note, headers, rows, broken, _why(enc, prop, t),
+                     invariant_text(enc, prop))
 
 
 def _why(enc: ProofEncoding, prop: str, t: Trace) -> Explanation | None:

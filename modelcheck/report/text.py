@@ -7,13 +7,28 @@ from rich.text import Text
 from ..backends.base import TransitionSystem
 from ..engine.trace import Counterexample, TraceStep
 from ..engine.verdict import Verdict
+from ..ir.model import Model
 from ..ir.values import flat_view, view_changes
 from ..symbolic.certify import CertificationError
+
+VERDICT = {"met": "ok", "unmet": "UNEXPECTED", "open": "incomplete"}  # by v.expectation
+
+
+def found(v: Verdict) -> str:
+    """What the search found, against the `expect` line (none: nothing is expected to fail)."""
+    what = ("violates " + ", ".join(sorted(v.violated)) if v.violated
+            else "holds" if v.result == "holds" else "no violation found")
+    if v.expectation == "met":
+        return what + (", as expected" if v.declares_expectations else "")
+    if v.expectation == "unmet":
+        wanted = "violates " + ", ".join(sorted(v.expected)) if v.expected else "holds"
+        return f"{what}; expected: {wanted}"
+    return f"{what} so far ({v.incomplete[0] if v.incomplete else 'not every property decided'})"
 
 
 def summary(v: Verdict) -> str:
     s = v.stats
-    lines = [f"{v.spec}  variant {v.variant}: {v.result.upper()}",
+    lines = [f"{v.spec}  variant {v.variant}: {VERDICT[v.expectation]}: {found(v)}",
              f"  {s.distinct_states:,} distinct states, {s.transitions:,} transitions, "
              f"depth {s.depth}, {s.seconds:.2f} s ({s.states_per_second:,.0f} states/s)"]
     lines.append(f"  engine: {v.engine}; store {s.bytes_per_state:,.1f} bytes a state")
@@ -35,17 +50,44 @@ def summary(v: Verdict) -> str:
             if live.edges else ""))
     for reason in v.incomplete:
         lines.append(f"  incomplete: {reason}")
+    kinds: dict[str, list[str]] = {}
     for lint in v.lints:
         at = f"{lint.pos.line}:{lint.pos.col}: " if lint.pos and lint.pos.line else ""
-        lines.append(f"  lint: {at}{lint.message}")
-    if v.declares_expectations:
-        exp = ", ".join(sorted(v.expected)) or "nothing"
-        word = {"met": "as expected", "unmet": "NOT as expected", "open": "not yet decided"}
-        lines.append(f"  expected to violate: {exp} ({word[v.expectation]})")
+        kinds.setdefault(lint.kind, []).append(f"    {at}{lint.message}")
+    for kind, items in kinds.items():
+        lines += [f"  lint {kind}:", *items]
     return "\n".join(lines)
 
 
-HEADINGS = ("step", "thread", "action", "choices")
+def bottom_line(verdicts: list[Verdict], not_run: list[tuple[str, str]]) -> str:
+    """One line per variant (its verdict against its expectation), then one line for all:
+    what a person reads first, so it comes last."""
+    names = [v.variant for v in verdicts] + [name for name, _ in not_run]
+    width = max(len(n) for n in names)
+    lines = [f"{v.variant:<{width}}  {VERDICT[v.expectation]:<10}  {found(v)}" for v in verdicts]
+    lines += [f"{name:<{width}}  {'not run':<10}  {why}" for name, why in not_run]
+    counts = {word: sum(VERDICT[v.expectation] == word for v in verdicts)
+              for word in ("ok", "UNEXPECTED", "incomplete")}
+    counts["not run"] = len(not_run)
+    total = len(names)
+    noun = "variant" if total == 1 else "variants"
+    if counts["ok"] == total:
+        lines.append(f"{total} {noun}, " + ("as expected" if total == 1 else "all as expected"))
+    else:
+        parts = [f"{n} {'as expected' if word == 'ok' else word}" for word, n in counts.items()
+                 if n]
+        lines.append(f"{total} {noun}: " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+HEADINGS = ("step", "thread", "action", "line", "choices")
+
+
+def step_lines(model: Model) -> dict[str, int]:
+    """The spec line of each step, by its action name (`template.label`): where to read
+    what a trace step did, as SPIN prints for each of its steps."""
+    return {f"{t.name}.{st.label}": st.pos.line for t, st in model.steps_by_pc.values()
+            if st.pos.line > 0}
 
 
 def trace(ts: TransitionSystem, ce: Counterexample) -> str:
@@ -65,10 +107,12 @@ def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
                f"{ce.length} step{'s' if ce.length != 1 else ''}"
                + (f"; a loop back to step {ce.loop}" if ce.loop is not None else "")
                + ("; certified by z3" if ce.certified else ""), "bold")
+    lines = step_lines(model)
     rows = [(str(n), "" if st.thread is None else str(st.thread), _action(st),
+             str(lines.get(st.action, "")) if st.thread is not None else "",
              ", ".join(st.choices)) for n, st in enumerate(ce.steps)]
     widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(HEADINGS)]
-    indent = " " * (2 + widths[0] + 2 + widths[1] + 2 + 2)
+    indent = " " * (2 + widths[0] + 2 + widths[1] + 2 + 2)  # under the action
     _line(out, [("  ", ""), *_cells(HEADINGS, widths, "dim")])
     prev: dict[str, str] | None = None
     last = len(ce.steps) - 1
@@ -104,7 +148,8 @@ def _action(st: TraceStep) -> str:
     return "initialisation fails" if st.failed else "initial state"
 
 
-_STYLES = {"step": "cyan", "thread": "magenta", "action": "bold", "choices": "yellow"}
+_STYLES = {"step": "cyan", "thread": "magenta", "action": "bold", "line": "dim",
+           "choices": "yellow"}
 
 
 def _cells(values: tuple[str, ...], widths: list[int],

@@ -15,6 +15,7 @@ from typing import Any
 
 import z3
 
+from .keyboard import check
 from .proof_encodings import ProofEncoding
 
 VIOLATED, CLEAR, UNKNOWN = "violated", "no violation", "unknown"
@@ -53,7 +54,7 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
         """Whether z3 decided (sat or unsat) whether the condition can hold at this depth."""
         solver.push()
         solver.add(condition)
-        result = solver.check()
+        result = check(solver, timed=True)
         if result == z3.sat:
             zm = solver.model()
             steps = [enc.step_taken(zm, a, b) for a, b in zip(path, path[1:])]

@@ -26,6 +26,7 @@ from ..engine.trace import Counterexample
 from ..ir.model import Model
 from .certify_lasso import lasso_failure
 from .encoding import Encoding, encode
+from .keyboard import check
 
 INTERNAL_ERROR = 4  # the exit code of a run whose counterexample z3 rejects
 
@@ -56,7 +57,7 @@ class Certifier:
     def holds(self, *formulas: z3.BoolRef) -> bool:
         self.solver.push()
         self.solver.add(*formulas)
-        result = self.solver.check()
+        result = check(self.solver, timed=False)
         self.solver.pop()
         if result == z3.unknown:
             raise RuntimeError(f"z3 could not decide a certification query: "

@@ -19,6 +19,7 @@ from typing import Any
 import z3
 
 from ..ir.values import show
+from .keyboard import check
 from .proof_encodings import Goal, ProofEncoding
 
 
@@ -55,10 +56,12 @@ class Result:
     cti: Trace | None = None
     counterexample: Trace | None = None
     outside_epr: list[str] = field(default_factory=list)
+    reachable: str = ""   # what the explicit search says of the CTI's first state
 
     def json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "outcome": self.outcome,
                 "reason": self.reason, "k": self.k, "outside_epr": self.outside_epr,
+                "cti_reachability": self.reachable or None,
                 "cti": self.cti.json() if self.cti is not None else None,
                 "counterexample": self.counterexample.json() if self.counterexample else None}
 
@@ -73,6 +76,7 @@ class Prover:
         self.enc = enc
         self.timeout_ms = max(1, int(timeout * 1000))
         self.states: list[Any] = []
+        self.gave_up: Any = None  # z3's reason when the last base query was unknown
 
     def state(self, i: int) -> Any:
         while len(self.states) <= i:
@@ -96,16 +100,22 @@ class Prover:
             solver.set("rlimit", FIRST_RLIMIT << attempt)
             solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
             solver.add(*facts)
-            result = solver.check()
+            result = check(solver, timed=True)  # Ctrl-C stops here, not in the next seed's attempt
             if result != z3.unknown or time.monotonic() >= deadline:
                 break
             attempt += 1
         got = solver.model() if result == z3.sat else solver.reason_unknown()
         return result, got, self.enc.outside_epr(z3.And(facts))
 
-    def wellformed(self) -> str | None:
-        """Why the facts every query assumes of its first state are not shown inductive."""
-        for what, facts in self.enc.wellformed_obligations(self.state(0), self.state(1)):
+    def wellformed(self, lemmas: list[Goal]) -> str | None:
+        """Why the facts every query assumes of its first state are not shown inductive.
+        The step may assume proved lemmas: they and these facts are then inductive
+        together (stop_world's unused thread blocks stay zero only because the main
+        thread spawns every thread in one step, which only a lemma says)."""
+        s, t = self.state(0), self.state(1)
+        for what, facts in self.enc.wellformed_obligations(s, t):
+            if what != "initially":
+                facts = facts + [g.holds(s) for g in lemmas]
             result, got, _ = self.solve(facts)
             if result != z3.unsat:
                 return f"the encoding's well-formedness is not shown to hold {what} " \
@@ -116,8 +126,7 @@ class Prover:
         enc = self.enc
         outside: set[str] = set()
         cti: Trace | None = None
-        failing = " (a step from the last state fails it)" if goal.kind == "assertion" else ""
-        assuming = ", assuming " + ", ".join(g.name for g in lemmas) if lemmas else ""
+        assuming = assumed(lemmas)
 
         def result(outcome: str, reason: str, k: int, **kw: Any) -> Result:
             return Result(goal.name, goal.kind, outcome, reason, k,
@@ -125,25 +134,15 @@ class Prover:
 
         for k in range(1, k_max + 1):
             s = [self.state(i) for i in range(k + 1)]
-            # base: a path of k - 1 steps from an initial state, ending outside P
-            # (typed: a step out of a declared range fails `bounds` and has no successor)
-            base = [enc.init(s[0])] + [enc.typed(s[i]) for i in range(k)] + \
-                [enc.trans(s[i], s[i + 1]) for i in range(k - 1)]
-            value = goal.holds(s[k - 1])
-            got_result, got, why = self.solve(base + [z3.Not(z3.And(value,
-                                                                   goal.defined(s[k - 1])))])
-            outside.update(why)
-            if got_result == z3.sat and z3.is_false(got.eval(value, model_completion=True)):
-                length = k - 1 + (goal.kind == "assertion")
-                return result("refuted", f"violated {length} step{'s' if length != 1 else ''} "
-                              f"from an initial state{failing}", k,
-                              counterexample=self.trace(got, s[:k], goal))
-            if got_result == z3.sat:
-                return result("unknown", f"a state {k - 1} step(s) from an initial one may "
-                              "make it impossible to evaluate (none used as a value)", k,
-                              counterexample=self.trace(got, s[:k], goal))
-            if got_result == z3.unknown:
-                return result("unknown", f"z3 gave up on the base case ({got})", k, cti=cti)
+            # base: every state within k steps of an initial state is inside P (depths
+            # 0 and 1 at k = 1, then depth k: together every depth up to k)
+            for depth in ([0, 1] if k == 1 else [k]):
+                found = self.base(goal, s[:depth + 1], outside)
+                if found is not None:
+                    return result(found[0], found[1], k, counterexample=found[2])
+                if self.gave_up is not None:
+                    return result("unknown", f"z3 gave up on the base case ({self.gave_up})",
+                                  k, cti=cti)
             # step: k states inside P and the lemmas, then one more step that leaves P
             step = []
             for i in range(k):
@@ -168,12 +167,43 @@ class Prover:
         return result("unknown", f"not k-inductive for k <= {k_max}: a counterexample to "
                       "induction follows", k_max, cti=cti)
 
+    def base(self, goal: Goal, s: list[Any], outside: set[str]
+             ) -> tuple[str, str, Trace] | None:
+        """(outcome, reason, trace) when a path from an initial state ends outside the goal
+        (typed: a step out of a declared range fails `bounds` and has no successor); sets
+        `gave_up` when z3 could not tell."""
+        enc = self.enc
+        path = [enc.init(s[0])] + [enc.typed(x) for x in s] + \
+            [enc.trans(a, b) for a, b in zip(s, s[1:])]
+        value = goal.holds(s[-1])
+        got_result, got, why = self.solve(path + [z3.Not(z3.And(value, goal.defined(s[-1])))])
+        outside.update(why)
+        self.gave_up = got if got_result == z3.unknown else None
+        if got_result != z3.sat:
+            return None
+        length = len(s) - 1 + (goal.kind == "assertion")
+        failing = " (a step from the last state fails it)" if goal.kind == "assertion" else ""
+        if z3.is_false(got.eval(value, model_completion=True)):
+            return ("refuted", f"violated {length} step{'s' if length != 1 else ''} "
+                    f"from an initial state{failing}", self.trace(got, s, goal))
+        return ("unknown", f"a state {len(s) - 1} step(s) from an initial one may make it "
+                "impossible to evaluate (none used as a value)", self.trace(got, s, goal))
+
     def trace(self, zm: z3.ModelRef, states: list[Any], goal: Goal) -> Trace:
         enc = self.enc
         steps = [Step(*enc.step_taken(zm, a, b)) for a, b in zip(states, states[1:])]
         broken = goal.broken(zm, states[-1])
         return Trace([enc.readable(zm, s) for s in states], steps, broken,
                      enc.tuples(zm, states))
+
+
+def assumed(lemmas: list[Goal]) -> str:
+    """The lemmas a proof assumed, for its reason: the spec's by name, inferred ones counted."""
+    named = [g.name for g in lemmas if g.kind != "inferred" and not g.name.startswith("INFERRED-")]
+    inferred = len(lemmas) - len(named)
+    parts = named + ([f"{inferred} inferred lemma{'s' if inferred != 1 else ''}"]
+                     if inferred else [])
+    return ", assuming " + ", ".join(parts) if parts else ""
 
 
 def flat(state: dict[str, Any]) -> dict[str, str]:

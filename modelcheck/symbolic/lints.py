@@ -29,13 +29,14 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
 
     from ..symbolic.encoder import Unsupported  # z3 loads only here
     from ..symbolic.encoding import encode
+    from ..symbolic.keyboard import check
     from ..symbolic.unbounded import encode_unbounded
 
     def unsat(*facts: Any) -> bool:
         solver = z3.Solver()
         solver.set("rlimit", Z3_RLIMIT)
         solver.add(*facts)
-        return solver.check() == z3.unsat
+        return check(solver, timed=False) == z3.unsat
 
     out = []
     try:

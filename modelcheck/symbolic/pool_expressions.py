@@ -18,7 +18,7 @@ import z3
 
 from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
-from ..ir.typesys import ArrayType, IntType, RecordType, SetType
+from ..ir.typesys import ArrayType, BoolType, IntType, RecordType, SetType
 from .encoder import Encoder, Unsupported
 from .pool_folds import (
     Mask,
@@ -169,7 +169,10 @@ class Expressions(Encoder):
 
     def visit_Unwrap(self, e: M.Unwrap, p: Path, ctx: Ctx) -> tuple[Value, z3.BoolRef]:
         x, err = self.visit(e.operand, p, ctx)
-        return x, or_(err, eq(x, NONE))
+        err = or_(err, eq(x, NONE))
+        if isinstance(e.type, BoolType):  # a `bool?` is an Int (NONE, 0 or 1)
+            return (x != 0 if known(x) else not_(x == 0)), err
+        return x, err
 
     def visit_Compound(self, e: M.Compound, p: Path, ctx: Ctx) -> tuple[Value, z3.BoolRef]:
         vals, errs = [], []

@@ -29,7 +29,7 @@ from ..lang.errors import Pos
 from ..lang.source import LoadedSpec
 from .encoding import encode
 from .epr import leaves_epr
-from .pool_slots import in_domain
+from .pool_structure import structure
 from .unbounded import encode_unbounded
 from .unbounded_readback import readable, tid_names
 from .unbounded_state import tid_sort
@@ -40,7 +40,7 @@ class Goal:
     """A property as z3 sees it: its value and evaluability in a state, and what broke it."""
 
     name: str
-    kind: str                                       # invariant, lemma, assertion
+    kind: str                                       # invariant, lemma, assertion, inferred
     pos: Pos
     holds: Callable[[Any], z3.BoolRef]
     defined: Callable[[Any], z3.BoolRef]
@@ -90,14 +90,17 @@ class ProofEncoding(ABC):
                 if p.kind == "assertion" and (not only or p.name in only)]
         return out
 
-    def where(self, pos: Pos, conjunct: int | None, text: str, of: int = 0) -> dict[str, Any]:
-        return {"conjunct": conjunct, "of": of,
+    def where(self, pos: Pos, conjunct: int | None, text: str, of: int = 0,
+              name: str | None = None) -> dict[str, Any]:
+        """A broken conjunct: `name` is its invariant in `conjunct_model` (NAME#k), which a
+        report renders whole; `text` is its first source line."""
+        return {"conjunct": conjunct, "of": of, "name": name,
                 "at": f"{self.spec.path}:{pos.line}:{pos.col}", "text": text}
 
     def broken_conjuncts(self, inv: M.Invariant, false: Callable[[M.Invariant], bool]
                          ) -> list[dict[str, Any]]:
         parts = self.conjuncts.get(inv.name, [])
-        out = [self.where(c.pos, k, _source_line(self.spec.source, c.pos), len(parts))
+        out = [self.where(c.pos, k, _source_line(self.spec.source, c.pos), len(parts), c.name)
                for k, c in enumerate(parts, 1) if false(c)]
         return out or [self.where(inv.pos, None, "no conjunct is false, but the invariant may "
                                   "not be evaluable here (none used as a value)", len(parts))]
@@ -191,37 +194,10 @@ class Bounded(ProofEncoding):
         self.checks = {name: fn for name, fn in build(self.conjunct_model).invariants}
 
     def typed(self, s: Any) -> z3.BoolRef:
-        """`Encoding.typed`, and what makes a state readable as a trace state: every pc
-        (and every interrupted pc) one the spec has, every local in its template's type.
+        """`Encoding.typed` and the thread table's structure (`pool_structure`): what makes
+        a state readable as a trace state and rules out tables no run builds.
         `wellformed_obligations` checks that the search never leaves these states."""
-        m, lay = self.m, self.m.layout
-        steps = list(m.steps_by_pc)
-        out = [self.enc.typed(s)]
-        pcs = [s[m.thread_base + k * m.thread_stride] for k in range(m.pool)]
-        # the start threads exist from the start; spawn takes the lowest id never used
-        out += [pc != M.PC_UNUSED for pc in pcs[:len(m.starts)]]
-        out += [z3.Implies(a == M.PC_UNUSED, b == M.PC_UNUSED) for a, b in zip(pcs, pcs[1:])]
-        for k in range(m.pool):
-            base = m.thread_base + k * m.thread_stride
-            pc = s[base]
-            out.append(z3.Or([pc == p for p in [M.PC_UNUSED, M.PC_DONE, M.PC_FREED, *steps]]))
-            for t in m.templates.values():
-                here = z3.Or([pc == step.pc for step in t.steps])
-                out += [z3.Implies(here, in_domain(loc.type, s[base + loc.slot]))
-                        for loc in t.params + t.locals]
-            if lay.depth is None:
-                continue
-            # inside a handler (depth >= 1) or not; the outermost interrupted step is the
-            # thread's own, the others are handler steps
-            depth = s[base + lay.depth]
-            handler_pcs = [step.pc for h in m.handlers for step in h.steps]
-            own_pcs = [p for p in steps if p not in handler_pcs]
-            out.append(z3.If(z3.Or([pc == p for p in handler_pcs]), depth >= 1, depth == 0))
-            for d in range(lay.max_depth):
-                saved = s[base + lay.saved + d]  # type: ignore[operator]
-                out.append(z3.Implies(depth > d, z3.Or([saved == p for p in
-                                                        (handler_pcs if d else own_pcs)])))
-        return z3.And(out)
+        return z3.And(self.enc.typed(s), structure(self.m, s))
 
     def took(self, s: Any, t: Any) -> list[tuple[Any, z3.BoolRef, z3.BoolRef]]:
         """(disjunct, a boolean true when it was the step taken, its formula)."""

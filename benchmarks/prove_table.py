@@ -1,0 +1,84 @@
+"""Time to proof for every holding property of every variant of every shipped spec.
+
+    python benchmarks/prove_table.py                     # every spec (about 15 minutes)
+    python benchmarks/prove_table.py specs/tls_swap.spec # one spec
+
+For each variant the explicit search decides which properties hold; those are then proved
+with `mcheck prove`'s own code (`symbolic.proving.prove_all`, fixed pool, k = 1), the spec's
+hand-written lemmas removed: once with invariant inference (one run per variant: mining and
+Houdini are shared by its properties, so the time is the variant's) and once without (one
+run per property). A table row per holding property; timings are wall-clock on a shared
+machine. Violated properties are left out: the search refutes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from modelcheck.check.checker import check  # noqa: E402
+from modelcheck.lang.source import load_text  # noqa: E402
+from modelcheck.symbolic.explicit import explore  # noqa: E402
+from modelcheck.symbolic.proof_encodings import Bounded  # noqa: E402
+from modelcheck.symbolic.proving import prove_all  # noqa: E402
+
+SPECS = sorted((ROOT / "specs").glob("*.spec"))
+
+
+def without_lemmas(text: str) -> str:
+    return re.sub(r"\blemma [^;]*;", "", text)
+
+
+def rows(path: Path, only: list[str]) -> Iterator[tuple[str, ...]]:
+    spec = load_text(without_lemmas(path.read_text()), path=str(path))
+    for variant in [v for v in spec.variants if not only or v in only]:
+        model = check(spec.ast, variant, {})
+        reach = explore(model)
+        holding = [p.name for p in model.properties
+                   if p.kind in ("invariant", "assertion") and p.name not in reach.violated()]
+        if not holding:
+            continue
+        start = time.monotonic()
+        inferred = prove_all(Bounded(spec, model, {}), 1, 60.0, holding, True)
+        with_time = time.monotonic() - start
+        with_outcome = {r.name: r.outcome for r in inferred.results}
+        for name in holding:
+            start = time.monotonic()
+            plain = prove_all(Bounded(spec, model, {}), 1, 60.0, [name], False)
+            outcome = next(r.outcome for r in plain.results if r.name == name)
+            yield (path.stem, variant, name, f"{len(reach.states())}", with_outcome[name],
+                   f"{with_time:.1f}", outcome, f"{time.monotonic() - start:.1f}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("specs", nargs="*", type=Path, default=SPECS)
+    p.add_argument("--variant", action="append", default=[], help="only these variants")
+    args = p.parse_args()
+    head = ("spec", "variant", "property", "states", "inferred", "s (variant)",
+            "no inference", "s")
+    widths = [14, 21, 16, 6, 8, 11, 12, 5]
+
+    def show(r: tuple[str, ...]) -> None:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |", flush=True)
+
+    show(head)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    table = []
+    for path in args.specs:
+        for r in rows(path, args.variant):
+            show(r)
+            table.append(r)
+    print(f"\nwith inference: {sum(r[4] == 'proved' for r in table)} of {len(table)} holding "
+          f"properties proved; without: {sum(r[6] == 'proved' for r in table)}")
+
+
+if __name__ == "__main__":
+    main()
