@@ -115,14 +115,17 @@ class ForkTransport:
             self.procs.append(p)
 
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
-        for w, conn in enumerate(self.conns):
-            try:
-                conn.send((op, (per_share[w], *args) if per_share is not None else args))
-            except OSError as e:
-                self._lose(repr(e))
-        replies: dict[int, Any] = {}
-        ends = {p.sentinel: w for w, p in enumerate(self.procs)}
-        with _signals_after():  # every answer, read whole, so none is left for a later call
+        # the whole call holds signals: a worker that got its operation waits in the
+        # exchange for the others, so an interrupt between two sends would leave it there;
+        # and every answer is read whole, so none is left for a later call
+        with _signals_after():
+            for w, conn in enumerate(self.conns):
+                try:
+                    conn.send((op, (per_share[w], *args) if per_share is not None else args))
+                except OSError as e:
+                    self._lose(repr(e))
+            replies: dict[int, Any] = {}
+            ends = {p.sentinel: w for w, p in enumerate(self.procs)}
             while len(replies) < self.parts:
                 waiting = [c for w, c in enumerate(self.conns) if w not in replies]
                 for r in wait([*waiting, *ends]):
