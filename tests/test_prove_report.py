@@ -161,8 +161,10 @@ def test_default_page_only_when_a_trace_is_on_it(tmp_path: Path,
     (reports / "t-default-prove.html").unlink()
     assert main(["prove", write(tmp_path, TOGETHER), "--no-report", "--no-infer"]) == 3
     assert list(reports.iterdir()) == []
-    assert main(["prove", write(tmp_path, CLIMB), "--bmc", "3"]) == 1
-    assert [p.name for p in reports.iterdir()] == ["t-default-prove.html"]
+    assert main(["prove", write(tmp_path, TOGETHER), "--no-infer"]) == 3
+    assert main(["prove", write(tmp_path, CLIMB), "--bmc", "3"]) == 1  # beside, not over it
+    assert sorted(p.name for p in reports.iterdir()) == ["t-default-bmc.html",
+                                                         "t-default-prove.html"]
 
 
 def test_report_option_writes_a_file_or_one_per_variant(tmp_path: Path) -> None:

@@ -157,7 +157,8 @@ def _parser() -> argparse.ArgumentParser:
     report = p.add_mutually_exclusive_group()
     report.add_argument("--report", metavar="PATH",
                         help="write the HTML page to PATH (a directory when several variants "
-                             "are proved); by default reports/SPEC-VARIANT-prove.html when a "
+                             "are proved); by default reports/SPEC-VARIANT-prove.html (-bmc.html "
+                             "with --bmc) when a "
                              "property is refuted or has a counterexample to induction")
     report.add_argument("--no-report", action="store_true", help="write no HTML page")
     return p
@@ -165,10 +166,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _report(args: argparse.Namespace, several: bool, variant: str, needed: bool,
             write: Callable[[Path], None]) -> None:
-    """`--report` always writes; without it, only a page with a trace on it is written."""
+    """`--report` always writes; without it, only a page with a trace on it is written. A
+    BMC page has a name of its own, so it never replaces the proof's."""
     if args.no_report or (args.report is None and not needed):
         return
-    write_html_report(args.report, several, f"{Path(args.spec).stem}-{variant}-prove.html",
+    kind = "bmc" if args.bmc is not None else "prove"
+    write_html_report(args.report, several, f"{Path(args.spec).stem}-{variant}-{kind}.html",
                       write)
 
 
