@@ -167,13 +167,20 @@ def test_constants_are_part_of_the_run(tmp_path: Path) -> None:
         search_levels(ts, checkpoint=Checkpointing(tmp_path, other, resume=True))
 
 
-def test_native_engine_refuses_checkpoints(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
-    spec = tmp_path / "c.spec"
-    spec.write_text(counters(2, 2))
-    code = main([str(spec), "--engine", "native", "--checkpoint", str(tmp_path / "ck"), "-q"])
-    assert code == 2
-    assert "the native engine does not do checkpoints yet" in capsys.readouterr().err
+def test_native_engine_checkpoints_and_resumes(tmp_path: Path) -> None:
+    """The native level search saves as the Python one does; resuming its last checkpoint
+    (level 16, the end) reports the whole run again, as one Python process reports it."""
+    argv = [str(ROOT / "specs" / "osv_visibility.spec"), "--variant", "fe37650"]
+    python = verdict_json([*argv, "--engine", "python", "--store", "fingerprint"],
+                          tmp_path / "python.json")
+    folder = str(tmp_path / "ck")
+    saved = verdict_json([*argv, "--engine", "native", "--checkpoint", folder, "--every", "0"],
+                         tmp_path / "native.json")
+    resumed = verdict_json(["resume", folder], tmp_path / "resumed.json")
+    assert saved == resumed == python
+    assert len(python["counterexamples"]) == 4
+    engine = json.loads((tmp_path / "resumed.json").read_text())["engine"]
+    assert engine.startswith("native") and "level search" in engine
 
 
 def test_mcheck_ci_resumes_every_variant(tmp_path: Path,

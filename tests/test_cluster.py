@@ -5,6 +5,7 @@ ends the run incomplete, never "holds".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -38,12 +39,19 @@ def cluster() -> Iterator[Cluster]:
     nodes.shutdown()
 
 
-def test_two_nodes_report_what_one_process_reports(cluster: Cluster, tmp_path: Path) -> None:
-    """Four violations with their traces, each shown as one process shows it."""
-    argv = [OSV, "--variant", "fe37650", "--engine", "python"]
-    one = verdict_json([*argv, "--store", "fingerprint"], tmp_path / "one.json")
-    split = verdict_json([*argv, "--cluster", "ray", "--workers", "3"], tmp_path / "ray.json")
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_two_nodes_report_what_one_process_reports(cluster: Cluster, tmp_path: Path,
+                                                   engine: str) -> None:
+    """Four violations with their traces, each shown as one process shows it; native shares
+    load the compiled library on each node and swap packed states."""
+    argv = [OSV, "--variant", "fe37650"]
+    one = verdict_json([*argv, "--engine", "python", "--store", "fingerprint"],
+                       tmp_path / "one.json")
+    split = verdict_json([*argv, "--engine", engine, "--cluster", "ray", "--workers", "3"],
+                         tmp_path / "ray.json")
     assert split == one
+    ran = json.loads((tmp_path / "ray.json").read_text())["engine"]
+    assert ran.startswith(engine), ran
     assert len(one["counterexamples"]) == 4
     assert {n["NodeID"] for n in ray.nodes() if n["Alive"]}.__len__() == 2
 

@@ -20,9 +20,8 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from ..ir.model import Model
-from ..ir.slots import Slot, state_slots
+from ..ir.slots import MERSENNE, Slot, state_slots
 
-_MERSENNE = (1 << 61) - 1
 NONE = -3  # stands for None: no int a slot holds hashes to -3 unless the slot is split
 
 
@@ -36,7 +35,7 @@ def fingerprint_of(model: Model) -> Callable[[tuple], int]:
 
 
 def _item(k: int, slot: Slot) -> str:
-    if slot.lo <= -2 or slot.hi >= _MERSENNE:
+    if slot.split:
         return f"_wide(s[{k}])"
     if slot.none:
         return f"(NONE if s[{k}] is None else s[{k}])"
@@ -46,4 +45,4 @@ def _item(k: int, slot: Slot) -> str:
 def _wide(v: int | None) -> int | tuple[int, int]:
     if v is None:
         return NONE
-    return v if 0 <= v < _MERSENNE else (v >> 32, v & 0xFFFFFFFF)
+    return v if 0 <= v < MERSENNE else (v >> 32, v & 0xFFFFFFFF)

@@ -26,6 +26,8 @@ from .outcome import EVAL_NOTE, Limits, Outcome, Progress, Stats, Violation, poo
 RUNNING, DONE, FATAL = 0, 1, 2
 V_INVARIANT, V_FAIL, V_EVAL, V_DEADLOCK = 1, 2, 3, 4
 SLICE = 0.05  # seconds of search between two looks at the clock, progress and Ctrl-C
+FATAL = {1: "a 64-bit integer overflow (Python's ints do not overflow)",
+         2: "out of memory, or over 4 billion states", 3: "cannot write the parent log"}
 
 
 class NativeFailed(Exception):
@@ -173,9 +175,7 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
     flags = ffi.new("int[8]")
     lib.mc_flags(handle, flags)
     if flags[0]:
-        raise NativeFailed({1: "a 64-bit integer overflow (Python's ints do not overflow)",
-                            2: "out of memory, or over 4 billion states",
-                            3: "cannot write the parent log"}[flags[0]])
+        raise NativeFailed(FATAL[flags[0]])
     for code in flags[3:3 + flags[2]]:
         note({1: pool_exhausted(model), 2: EVAL_NOTE,
               3: f"state limit of {limits.max_states} reached",
@@ -203,8 +203,16 @@ def _violation(ts: TransitionSystem, v: Verifier, handle: Any, prop: int,
     kind = v.lib.mc_violation(handle, prop, info, raw)
     if not kind:
         return None
-    me, pc, depth, key = info[0], info[1], info[2], info[3] & ((1 << 64) - 1)
-    state = v.layout.from_slots(list(raw))
+    return describe(ts, kind, name, info[0], info[1], info[2], info[3] & ((1 << 64) - 1),
+                    v.layout.from_slots(list(raw)))
+
+
+def describe(ts: TransitionSystem, kind: int, name: str, me: int, pc: int, depth: int,
+             key: int, state: tuple) -> Violation:
+    """The Violation the Python engine makes of what a native search reports: a property
+    (`kind`: V_*) broken at `state`, or by thread `me`'s step from it. The message comes
+    from running the Python back end on that one state, so reports never depend on the
+    engine; a report Python does not reproduce is an `EngineMismatch`."""
     if kind == V_DEADLOCK:
         return Violation(name, "no step can run but some thread is unfinished", key, depth)
     if kind == V_INVARIANT:
@@ -242,4 +250,5 @@ def _remove(path: str) -> None:
         pass
 
 
-__all__: Sequence[str] = ["native_search", "NativeFailed", "EngineMismatch", "NativeStore"]
+__all__: Sequence[str] = ["native_search", "describe", "FATAL", "NativeFailed", "EngineMismatch",
+                          "NativeStore"]

@@ -33,7 +33,8 @@ KEY_BITS = 24                # successors of one state: fewer than 2^24
 LAST = (1 << KEY_BITS) - 1   # after every successor (where a deadlock is noticed)
 
 Found = tuple[tuple[int, int], Violation]  # (when one process would find it, what)
-Batch = tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]  # states, fps, keys, parents
+# states (as the share holds them: `held`), fingerprints, keys, parents' fingerprints
+Batch = tuple[Any, np.ndarray, np.ndarray, np.ndarray]
 Offer = tuple[np.ndarray, np.ndarray, np.ndarray]  # a batch without its states
 
 
@@ -60,7 +61,28 @@ class Partition:
 
     def seed(self, states: list[tuple], fps: np.ndarray, ranks: np.ndarray) -> None:
         self.store.add(fps, np.full(len(fps), NO_PARENT, dtype=np.int64))
-        self.frontier, self.fps, self.ranks = states, fps, ranks
+        self.frontier, self.fps, self.ranks = self.held(states), fps, ranks
+
+    # How this share holds states: Python tuples in a list here; the native share packs
+    # them into rows of a numpy array (`native_share.NativePartition`).
+    def held(self, states: list[tuple]) -> Any:
+        """States as this share holds them, from their tuples."""
+        return states
+
+    def tuples(self, states: Any) -> list[tuple]:
+        return states  # type: ignore[no-any-return]
+
+    def pick(self, states: Any, idx: np.ndarray) -> Any:
+        return [states[i] for i in idx.tolist()]
+
+    def merge(self, given: list[Any], sources: np.ndarray) -> Any:
+        """One sequence of the states each share gave, the next from share `sources[i]`."""
+        parts = [iter(share) for share in given]
+        return [next(parts[w]) for w in sources.tolist()]
+
+    def check(self, states: Any, fps: np.ndarray, keys: np.ndarray, level: int,
+              violated: frozenset[str]) -> list[Found]:
+        return check_invariants(self.ts, states, fps.tolist(), keys.tolist(), level, violated)
 
     def expand(self, level: int, violated: frozenset[str], deadline: float | None,
                notes: tuple[str, str]) -> Expansion:
@@ -99,23 +121,23 @@ class Partition:
                         h.what.state)))
             other.clear()
         out.transitions = sum(fired)
-        out.batches = self._route(seen)
-        return out
-
-    def _route(self, seen: dict[tuple, int]) -> list[Batch]:
         states = list(seen)
         count = len(states)
-        fps = np.fromiter(map(self.fingerprint, states), np.int64, count)
-        keys = np.fromiter(seen.values(), np.int64, count)
-        parents = self.fps[np.searchsorted(self.ranks, keys >> KEY_BITS)] if count else keys
+        out.batches = self.route(states, np.fromiter(map(self.fingerprint, states), np.int64,
+                                                     count),
+                                 np.fromiter(seen.values(), np.int64, count))
+        return out
+
+    def route(self, states: Any, fps: np.ndarray, keys: np.ndarray) -> list[Batch]:
+        """The distinct successors of this share's frontier, in batches by owning share."""
+        parents = self.fps[np.searchsorted(self.ranks, keys >> KEY_BITS)] if len(keys) else keys
         if self.parts == 1:
             return [(states, fps, keys, parents)]
         owner = fps % self.parts
         batches: list[Batch] = []
         for w in range(self.parts):
             idx = np.flatnonzero(owner == w)
-            batches.append(([states[i] for i in idx.tolist()], fps[idx], keys[idx],
-                            parents[idx]))
+            batches.append((self.pick(states, idx), fps[idx], keys[idx], parents[idx]))
         return batches
 
     def select(self, offers: list[Offer]) -> list[np.ndarray]:
@@ -136,11 +158,10 @@ class Partition:
         self.sources = source[pick]
         return [position[pick][self.sources == w] for w in range(len(offers))]
 
-    def fill(self, states: list[list[tuple]]) -> np.ndarray:
-        """The kept states' tuples, from each share in the order `select` asked for them;
-        the keys of the new states, sorted."""
-        given = [iter(share) for share in states]
-        self.pending = ([next(given[w]) for w in self.sources.tolist()], *self.pending[1:])
+    def fill(self, states: list[Any]) -> np.ndarray:
+        """The kept states, from each share in the order `select` asked for them; the keys
+        of the new states, sorted."""
+        self.pending = (self.merge(states, self.sources), *self.pending[1:])
         return self.pending[2]
 
     def rank(self, keys: np.ndarray, frontier: int, mail: Mailbox) -> np.ndarray:
@@ -167,8 +188,7 @@ class Partition:
         self.store.add(fps[:m], parents[:m])
         self.frontier, self.fps, self.ranks = states[:m], fps[:m], ranks[:m]
         self.pending = ([], self.fps[:0], self.fps[:0], self.fps[:0])
-        return check_invariants(self.ts, self.frontier, self.fps.tolist(),
-                                keys[:m].tolist(), level, violated)
+        return self.check(self.frontier, self.fps, keys[:m], level, violated)
 
     def parents(self, fps: list[int]) -> list[int]:
         return [self.store.parent(fp) for fp in fps]
@@ -179,13 +199,14 @@ class Partition:
         fps, parents = (np.concatenate([r[i] for r in runs]) if runs else self.fps[:0]
                         for i in (0, 1))
         return save_share(folder, self.me, self.parts, level,
-                          ShareState(fps, parents, self.frontier, self.fps, self.ranks))
+                          ShareState(fps, parents, self.tuples(self.frontier), self.fps,
+                                     self.ranks))
 
     def restore(self, folder: Path, files: list[str]) -> None:
         s = load_share(folder, files, self.me, self.parts)
         self.store = FingerprintStore()
         self.store.add(s.fps, s.parents)
-        self.frontier, self.fps, self.ranks = s.frontier, s.frontier_fps, s.ranks
+        self.frontier, self.fps, self.ranks = self.held(s.frontier), s.frontier_fps, s.ranks
 
     def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
         """One operation the coordinator asks of every share (through a transport); `step`
@@ -198,7 +219,7 @@ class Partition:
                               notes)
             offers = mail.exchange([b[1:] for b in exp.batches])
             wanted = mail.exchange(self.select(offers))
-            given = mail.exchange([[exp.batches[w][0][i] for i in wanted[w].tolist()]
+            given = mail.exchange([self.pick(exp.batches[w][0], wanted[w])
                                    for w in range(self.parts)])
             self.pending_ranks = self.rank(self.fill(given), frontier, mail)
             return len(self.pending_ranks), exp.found, exp.notes, exp.transitions, exp.fired

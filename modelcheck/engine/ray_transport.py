@@ -32,7 +32,7 @@ import ray
 from ray.exceptions import RayActorError, RayTaskError
 
 from ..backends.base import TransitionSystem
-from .partition import Partition
+from .native_share import NativeLibrary, share
 from .transport import ShareLost, Sharing
 
 
@@ -51,9 +51,10 @@ class RayTransport:
                      **({"include_dashboard": False} if address is None else {}))
         actor = ray.remote(ShareActor)
         run = uuid.uuid4().hex[:8]  # names the actors in Ray's tools: mcheck-RUN-share-W
+        library = None if sharing.library is None else ray.put(sharing.library)  # once
         self.actors = [actor.options(  # type: ignore[attr-defined]
             name=f"mcheck-{run}-share-{w}", num_cpus=0, max_concurrency=2,
-            scheduling_strategy="SPREAD").remote(sharing.rebuild, w, self.parts)
+            scheduling_strategy="SPREAD").remote(sharing.rebuild, w, self.parts, library)
             for w in range(self.parts)]
         self._wait([a.connect.remote(self.actors) for a in self.actors])
 
@@ -94,8 +95,9 @@ class RayTransport:
 class ShareActor:
     """One share in a Ray worker process: the partition, its inbox and its way out."""
 
-    def __init__(self, rebuild: Callable[[], TransitionSystem], me: int, parts: int) -> None:
-        self.share = Partition(rebuild(), me, parts)
+    def __init__(self, rebuild: Callable[[], TransitionSystem], me: int, parts: int,
+                 library: NativeLibrary | None) -> None:
+        self.share = share(rebuild(), me, parts, library)
         self.inbox = Inbox()
         self.mail: RayMailbox | None = None
 

@@ -23,6 +23,7 @@ from ..lang.errors import SpecError
 from .checkpoint import Checkpointing
 from .levels import search_levels
 from .native import NativeFailed, native_search
+from .native_share import NativeLibrary
 from .outcome import Limits, Outcome, Progress
 from .search import search
 from .transport import Sharing
@@ -65,22 +66,21 @@ class Search:
     checkpoint: Checkpointing | None = None
 
     @property
-    def python_only(self) -> str:
-        """Why only the Python level search can do this job, if it is so."""
-        asked = [what for what, on in (("checkpoints", self.checkpoint is not None),
-                                       ("clusters", self.cluster is not None)) if on]
-        return f"the native engine does not do {' or '.join(asked)} yet" if asked else ""
+    def by_levels(self) -> bool:
+        """Only the level search does this job (checkpoints and clusters need its shares)."""
+        return self.checkpoint is not None or self.cluster is not None
+
+    def sharing(self, library: NativeLibrary | None = None) -> Sharing:
+        return Sharing(self.workers, self.cluster, self.rebuild, library)
 
 
 def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome, Engine]:
     if engine == "python":
         return _python(ts, job), Engine("python", "as asked")
-    if job.python_only:
-        if engine == "native":
-            raise NativeRefused(job.python_only)
-        return _python(ts, job), Engine("python", job.python_only)
+    if job.by_levels:
+        return _native_levels(ts, engine, job)
     try:
-        compile_ = _compile(ts, job)
+        compile_ = _compile(ts)
     except NativeRefused as refused:
         if engine == "native":
             raise
@@ -106,7 +106,28 @@ def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome,
     return outcome, Engine("native", cost)
 
 
-def _compile(ts: TransitionSystem, job: Search) -> Compile:
+def _native_levels(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome, Engine]:
+    """The level search with native shares (`native_share.py`): each share loads the
+    compiled library and expands in C; the coordinator is the Python engine's."""
+    try:
+        v = _compile(ts).verifier()
+        outcome = search_levels(ts, job.limits, job.stop_at_first, job.progress,
+                                job.progress_every, job.sharing(NativeLibrary.of(v)),
+                                job.checkpoint)
+    except NativeRefused as refused:
+        if engine == "native":
+            raise
+        where = f" (line {refused.pos.line})" if refused.pos.line else ""
+        return _python(ts, job), Engine("python", f"native: {refused.message}{where}")
+    except (NativeUnavailable, NativeFailed) as e:
+        if engine == "native":
+            raise NativeRefused(str(e)) from None
+        return _python(ts, job), Engine("python", f"native: {e}")
+    cost = f"compiled in {v.seconds:.2f} s" if v.compiled else "from the cache"
+    return outcome, Engine("native", f"{cost}, level search")
+
+
+def _compile(ts: TransitionSystem) -> Compile:
     """The native verifier on its way, or why there is none."""
     try:
         return Compile(ts.model)
@@ -136,9 +157,9 @@ def _python(ts: TransitionSystem, job: Search, racing: Compile | None = None) ->
 
         progress, every = watch, min(POLL, job.progress_every)
     try:
-        if job.fingerprints or job.workers > 1 or job.python_only:
+        if job.fingerprints or job.workers > 1 or job.by_levels:
             return search_levels(ts, job.limits, job.stop_at_first, progress, every,
-                                 Sharing(job.workers, job.cluster, job.rebuild), job.checkpoint)
+                                 job.sharing(), job.checkpoint)
         return search(ts, job.limits, job.stop_at_first, progress, every)
     finally:
         if racing is not None and not racing.ready():

@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, NoReturn, Protocol
 
 from ..backends.base import TransitionSystem
-from .partition import Partition
+from .native_share import NativeLibrary, share
 
 
 class Transport(Protocol):
@@ -56,6 +56,7 @@ class Sharing:
     cluster: str | None = None  # "ray" (a Ray of its own) or "ray://ADDRESS"
     # how a share in another process builds the transition system (one cannot be sent)
     rebuild: Callable[[], TransitionSystem] | None = None
+    library: NativeLibrary | None = None  # the shares expand with it (native), else Python
 
 
 def open_transport(ts: TransitionSystem, sharing: Sharing) -> Transport:
@@ -63,8 +64,8 @@ def open_transport(ts: TransitionSystem, sharing: Sharing) -> Transport:
         from .ray_transport import RayTransport  # Ray is an optional extra
         return RayTransport(sharing)
     if sharing.workers <= 1:
-        return LocalTransport(ts)
-    return ForkTransport(ts, sharing.workers)
+        return LocalTransport(ts, sharing.library)
+    return ForkTransport(ts, sharing.workers, sharing.library)
 
 
 class Loopback:
@@ -79,8 +80,8 @@ class LocalTransport:
 
     parts = 1
 
-    def __init__(self, ts: TransitionSystem) -> None:
-        self.share = Partition(ts)
+    def __init__(self, ts: TransitionSystem, library: NativeLibrary | None = None) -> None:
+        self.share = share(ts, 0, 1, library)
         self.mail = Loopback()
 
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
@@ -99,7 +100,8 @@ class ForkTransport:
     pipe, and the workers pass batches to each other through one inbox queue each. Forking
     hands every worker the compiled transition system; a worker dies with the coordinator."""
 
-    def __init__(self, ts: TransitionSystem, parts: int) -> None:
+    def __init__(self, ts: TransitionSystem, parts: int,
+                 library: NativeLibrary | None = None) -> None:
         ctx = mp.get_context("fork")
         self.parts = parts
         self.lost = False
@@ -108,8 +110,8 @@ class ForkTransport:
         self.procs = []
         for me in range(parts):
             here, there = ctx.Pipe()
-            p = ctx.Process(target=_serve, args=(ts, me, parts, inboxes, there, os.getpid()),
-                            daemon=True)
+            p = ctx.Process(target=_serve, args=(ts, me, parts, library, inboxes, there,
+                                                 os.getpid()), daemon=True)
             p.start()
             self.conns.append(here)
             self.procs.append(p)
@@ -216,18 +218,18 @@ class QueueMailbox:
         return [got[w] for w in range(len(outgoing))]
 
 
-def _serve(ts: TransitionSystem, me: int, parts: int, inboxes: list[Any], conn: Connection,
-           coordinator: int) -> None:
+def _serve(ts: TransitionSystem, me: int, parts: int, library: NativeLibrary | None,
+           inboxes: list[Any], conn: Connection, coordinator: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
     _die_with(coordinator)
-    share = Partition(ts, me, parts)
+    mine = share(ts, me, parts, library)
     mail = QueueMailbox(me, inboxes)
     while True:
         op, args = conn.recv()
         if op == "close":
             return
         try:
-            conn.send(share.handle(op, args, mail))
+            conn.send(mine.handle(op, args, mail))
         except Exception:
             conn.send(_Crash(traceback.format_exc()))
 

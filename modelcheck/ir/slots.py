@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from .model import FREE_BIT, Model
 from .typesys import ArrayType, BoolType, IntType, OptionalType, RecordType, SetType, Type
 
+MERSENNE = (1 << 61) - 1  # Python hashes an int modulo this prime
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -24,6 +26,13 @@ class Slot:
 
     def join(self, other: Slot) -> Slot:
         return Slot(min(self.lo, other.lo), max(self.hi, other.hi), self.none or other.none)
+
+    @property
+    def split(self) -> bool:
+        """Whether Python's int hash would make two of its values collide by construction
+        (-2 and -1, or values 2^61 - 1 apart): a fingerprint hashes such a slot's values
+        in two halves (`engine.fingerprint`, and the native engine's copy of it)."""
+        return self.lo <= -2 or self.hi >= MERSENNE
 
     @property
     def values(self) -> int:

@@ -9,6 +9,7 @@ back end stays the reference, and still replays every trace the native search fi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ...ir.model import Model
@@ -26,6 +27,7 @@ class Verifier:
     layout: Layout
     compiled: bool   # False when the library came from the cache
     seconds: float   # time spent compiling
+    path: Path | None = None  # the library's file (shares on other machines get its bytes)
 
 
 class Compile:
@@ -53,7 +55,7 @@ class Compile:
 
     def verifier(self) -> Verifier:
         lib = self.build.wait()
-        return Verifier(lib.lib, self.layout, lib.compiled, lib.seconds)
+        return Verifier(lib.lib, self.layout, lib.compiled, lib.seconds, lib.path)
 
     def cancel(self) -> None:
         self.build.cancel()

@@ -40,6 +40,16 @@ void mc_pc_counts(search_t *, int64_t *);
 void mc_changed(search_t *, int8_t *);
 int64_t mc_scan(search_t *, int64_t, const int8_t *, int64_t, int64_t *, int64_t *);
 void mc_canon(const int64_t *, int64_t *);
+typedef struct expander expander_t;
+expander_t *mc_x_new(int, int);
+void mc_x_free(expander_t *);
+int mc_x_expand(expander_t *, const uint8_t *, const int64_t *, int64_t, int64_t);
+int64_t mc_x_size(expander_t *);
+int mc_x_take(expander_t *, uint8_t *, int64_t *, int64_t *, int64_t *, int64_t *);
+void mc_x_check(expander_t *, const uint8_t *, int64_t, const int8_t *, int64_t *);
+void mc_pack_n(const int64_t *, int64_t, uint8_t *);
+void mc_unpack_n(const uint8_t *, int64_t, int64_t *);
+int64_t mc_fingerprint(const int64_t *);
 """
 FLAGS = ["-O2", "-shared", "-fPIC", "-std=gnu11", "-pthread", "-w"]
 

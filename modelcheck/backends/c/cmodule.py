@@ -5,7 +5,7 @@ the state vector and the transitions): its constants, how a state is packed, its
 `def`s and invariants, one function per step per thread id, the signal-handler entries
 and exit destructors of each thread id, and `expand`, which runs them in the Python
 back end's order. The fixed runtime (`runtime/head.h` before it, `runtime/search.c`
-after it) is the same for every model.
+and the rest after it) is the same for every model.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ...ir import model as M
 from ...ir.walk import statements
 from .ccanon import CanonC
 from .cexpr import CExpr, Unsupported, Where
+from .cfingerprint import fingerprint_source
 from .cstmt import CStmt, Path
 from .layout import Layout, layout, pack_source
 
@@ -52,9 +53,9 @@ class _Module:
         head = "".join(f"#define {k} {v}\n" for k, v in defines.items())
         return "\n".join([
             f"/* the native verifier of {m.name}, variant {m.variant} (generated) */",
-            head, runtime("head.h"), pack_source(self.lay), self.canon(), self.defs(),
-            self.invariants(), self.threads(), runtime("search.c"), runtime("parallel.c"),
-            runtime("api.c")])
+            head, runtime("head.h"), pack_source(self.lay), fingerprint_source(self.lay),
+            self.canon(), self.defs(), self.invariants(), self.threads(), runtime("search.c"),
+            runtime("parallel.c"), runtime("api.c"), runtime("shard.c")])
 
     def canon(self) -> str:
         """The canonical form of a state under the spec's `symmetric` declarations (the

@@ -29,6 +29,8 @@ enum { N_POOL = 1, N_EVAL = 2, N_STATES = 3, N_DEPTH = 4 };  /* why it is incomp
 struct team;
 static void par_emit(ctx_t *c, const int64_t *v);
 static void par_happen(ctx_t *c, int kind, int prop);
+static void x_emit(ctx_t *c, const int64_t *v);
+static void x_happen(ctx_t *c, int kind, int prop);
 
 /* a successor waiting to be stored: a state's successors are hashed first, their table
  * slots fetched into the cache meanwhile, and stored after (in the same order) */
@@ -327,6 +329,7 @@ static void release(ctx_t *c) {
 static void emit(ctx_t *c, const int64_t *v) {
     if (c->hold) { keep(c, 0, 0, v); return; }
     if (c->w) { par_emit(c, v); return; }
+    if (c->x) { x_emit(c, v); return; }
     search_t *s = c->s;
     if (s->npending == s->pending_cap) {
         s->pending_cap = s->pending_cap * 2 + 64;
@@ -376,6 +379,7 @@ static void happen(ctx_t *c, int kind, int prop) {
         return;
     }
     if (c->w) { par_happen(c, kind, prop); return; }
+    if (c->x) { x_happen(c, kind, prop); return; }
     search_t *s = c->s;
     if (s->finding) return;
     c->results++;
