@@ -1,15 +1,19 @@
 """Scaling of the distributed level search: one, two and four Ray shards on this machine.
 
-    python benchmarks/cluster_bench.py            # stop-world NM=3 (2.26 M states; minutes)
-    python benchmarks/cluster_bench.py --quick    # stop-world NM=2 (51 k states; seconds)
+    python benchmarks/cluster_bench.py             # stop-world NM=3 (2.26 M states; a minute)
+    python benchmarks/cluster_bench.py --nm 3 4    # and NM=4 (90.8 M states; half an hour)
+    python benchmarks/cluster_bench.py --quick     # stop-world NM=2 (51 k states; seconds)
+    python benchmarks/cluster_bench.py --python    # shares expand with the Python back end
 
 Needs the cluster extra (`pip install -e '.[cluster]'`). One local Ray instance serves
 every row, so its start-up is not timed; each row starts its own share actors (also not
-timed: the clock starts once they are up). For each row: the search's wall-clock
-seconds and states a second, the fingerprint store's bytes a state (the whole store;
-each of P shards holds 1/P of it, since fingerprints modulo P spread evenly), and the
-bytes the shares sent each other per distinct state (`Stats.exchanged_bytes`: exactly
-the pickled buffers that crossed between actors; on several machines, network bytes).
+timed: the clock starts once they are up). The shares expand with the native engine
+(`engine/native_share.py`) unless `--python`. For each row: the search's wall-clock
+seconds and states a second, the fingerprint store's bytes a state and the MiB each
+shard holds (fingerprints modulo P spread evenly, so each of P shards holds 1/P), and
+the bytes the shares sent each other per distinct state (`Stats.exchanged_bytes`:
+exactly the pickled buffers that crossed between actors; on several machines, network
+bytes).
 
 The rows are then read as a cost model, `seconds = states * (cpu + net * (P-1)/P /
 bandwidth) / P + levels * sync` (sync: five round trips of a
@@ -35,7 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from modelcheck.app.config import RunConfig  # noqa: E402
 from modelcheck.app.pipeline import compile_variant, rebuild_variant  # noqa: E402
+from modelcheck.backends.c import verifier  # noqa: E402
 from modelcheck.engine.levels import search_levels  # noqa: E402
+from modelcheck.engine.native_share import NativeLibrary  # noqa: E402
 from modelcheck.engine.outcome import Outcome  # noqa: E402
 from modelcheck.engine.ray_transport import RayTransport  # noqa: E402
 from modelcheck.engine.transport import Sharing  # noqa: E402
@@ -46,12 +52,14 @@ BANDWIDTH = 1.0e9  # bytes/s a machine sends and receives at once: 10 Gbit/s, le
 SYNC_MACHINE = 0.002  # seconds a level's barrier grows per machine (a round trip each)
 
 
-def run(shares: int, nm: str, local: bool = False) -> Outcome:
+def run(shares: int, nm: str, native: bool, local: bool = False) -> Outcome:
     spec = load(STOP_WORLD)
     config = RunConfig(overrides={"NM": nm})
     ts = compile_variant(spec, "master_fix", config)
     rebuild = partial(rebuild_variant, spec.source, spec.path, "master_fix", config)
-    return search_levels(ts, sharing=Sharing(shares, None if local else "ray", rebuild))
+    library = NativeLibrary.of(verifier(ts.model)) if native else None
+    return search_levels(ts, sharing=Sharing(shares, None if local else "ray", rebuild,
+                                             library))
 
 
 def round_trip(shares: int, nm: str, calls: int = 20) -> float:
@@ -73,7 +81,7 @@ def round_trip(shares: int, nm: str, calls: int = 20) -> float:
 
 def projection(rows: dict[int, Outcome], sync: float) -> list[str]:
     """The per-state costs read off the rows, and what they predict for 16 and 64 machines:
-    expansion CPU from one shard; exchange bytes a state from the most shards (each state
+    expansion from one shard; exchange bytes a state from the most shards (each state
     crosses with probability (P-1)/P, so it is scaled to P -> infinity); `sync` a level."""
     one = rows[1]
     states, levels = one.stats.distinct_states, one.stats.depth + 1
@@ -94,29 +102,40 @@ def projection(rows: dict[int, Outcome], sync: float) -> list[str]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="stop-world NM=2 instead of NM=3")
-    args = ap.parse_args()
-    nm = "2" if args.quick else "3"
-    ray.init(log_to_driver=False, include_dashboard=False)
-    print(f"stop-world master_fix NM={nm}, {os.cpu_count()} cores, load "
-          f"{os.getloadavg()[0]:.1f}\n")
+def table(nm: str, native: bool, in_process: bool) -> dict[int, Outcome]:
+    print(f"stop-world master_fix NM={nm}, {'native' if native else 'Python'} shares, "
+          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} before\n")
     print("| shares | distinct states | transitions | seconds | states/s | "
-          "store bytes/state | exchanged bytes/state |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "store bytes/state | store MiB a shard | exchanged bytes/state | load after |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     rows: dict[int, Outcome] = {}
-    for shares in (1, 2, 4, 0):  # 0: one share in this process, no Ray
-        o = rows[shares] = run(max(1, shares), nm, local=shares == 0)
+    for shares in (1, 2, 4, 0) if in_process else (1, 2, 4):  # 0: in this process, no Ray
+        o = rows[shares] = run(max(1, shares), nm, native, local=shares == 0)
         s = o.stats
         sent = "-" if shares == 0 else f"{(s.exchanged_bytes or 0) / s.distinct_states:.1f}"
         print(f"| {shares or 'in-process'} | {s.distinct_states:,} | {s.transitions:,} | "
               f"{s.seconds:.2f} | {s.states_per_second:,.0f} | "
-              f"{o.store.nbytes() / s.distinct_states:.1f} | {sent} |", flush=True)
-    sync = 5 * round_trip(4, nm)
-    print()
-    print("\n".join(f"- {line}" for line in projection(rows, sync)))
+              f"{o.store.nbytes() / s.distinct_states:.1f} | "
+              f"{o.store.nbytes() / max(1, shares) / 2**20:.1f} | {sent} | "
+              f"{os.getloadavg()[0]:.1f} |", flush=True)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="stop-world NM=2 instead of NM=3")
+    ap.add_argument("--nm", nargs="+", default=["3"], help="the NM of each table")
+    ap.add_argument("--python", action="store_true", help="Python shares, not native")
+    args = ap.parse_args()
+    sizes = ["2"] if args.quick else args.nm
+    ray.init(log_to_driver=False, include_dashboard=False)
+    for k, nm in enumerate(sizes):
+        rows = table(nm, not args.python, in_process=k == 0)
+        sync = 5 * round_trip(4, nm)
+        print()
+        print("\n".join(f"- {line}" for line in projection(rows, sync)))
+        print(flush=True)
     ray.shutdown()
 
 

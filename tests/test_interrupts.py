@@ -30,7 +30,7 @@ from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant, run_variant
 from modelcheck.engine.outcome import Progress
 from modelcheck.engine.partition import Partition
-from modelcheck.engine.transport import ForkTransport
+from modelcheck.engine.transport import ForkTransport, Sharing
 from modelcheck.lang.source import load_text
 from modelcheck.symbolic.keyboard import check
 from tests.conftest import OSV, ROOT
@@ -91,7 +91,7 @@ def test_the_worker_transport_passes_an_interrupt_on(monkeypatch: pytest.MonkeyP
         return original(self, op, args, mail)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Partition, "handle", slow)  # before the fork: the workers have it
-    shares = ForkTransport(compile_variant(load_text(counters(2, 2))), 2)
+    shares = ForkTransport(compile_variant(load_text(counters(2, 2))), Sharing(2))
     try:
         threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
         with pytest.raises(KeyboardInterrupt):

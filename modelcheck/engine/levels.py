@@ -32,7 +32,9 @@ from ..backends.runtime import BOUND, Failure
 from . import memory
 from .checkpoint import Checkpointing, Position, load_manifest, save_manifest
 from .fingerprint import fingerprint_of
+from .native_share import load
 from .outcome import Limits, Outcome, Progress, Stats, Violation, pool_exhausted
+from .packed_states import kept_store
 from .partition import Found, check_invariants
 from .store import NO_PARENT, PathStore
 from .transport import ShareLost, Sharing, Transport, open_transport
@@ -102,6 +104,9 @@ class _Levels:
                     paths = _paths(shares, [v.state for v in self.pos.violations.values()])
                     store = PathStore(paths, self.pos.total,
                                       sum(b for _, b in shares.call("sizes")))
+                    if self.sharing.keep:  # native shares that kept their states
+                        store = kept_store(load(self.ts.model, self.sharing.library),
+                                           store, shares.call("kept"))
                     self.pos.stats.exchanged_bytes = shares.exchanged()
                     break
                 except ShareLost as e:

@@ -112,10 +112,10 @@ class NativeStates(NativeStore):
 def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = None,
                   stop_at_first: bool = False, fingerprints: bool = False,
                   progress: Callable[[Progress], None] | None = None,
-                  progress_every: float = 5.0, threads: int = 1) -> Outcome:
-    """`threads` above 1 search level by level (`runtime/parallel.c`), as the Python level
-    search does: the same verdicts and traces as one thread. Under symmetry reduction
-    (`ts.canon`) states are stored in the canonical form of the Python back end."""
+                  progress_every: float = 5.0) -> Outcome:
+    """One process, one thread; several search level by level with native shares
+    (`native_share.py`). Under symmetry reduction (`ts.canon`) states are stored in the
+    canonical form of the Python back end."""
     model, lib, lay = ts.model, v.lib, v.layout
     limits = limits or Limits()
     names = [p.name for p in model.properties]
@@ -126,7 +126,7 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
         os.close(fd)
     handle = ffi.gc(lib.mc_new(int(fingerprints), _or(limits.max_states),
                                _or(limits.max_depth), int(stop_at_first),
-                               int(model.check_deadlock), log.encode(), threads,
+                               int(model.check_deadlock), log.encode(),
                                int(ts.canon is not None)),
                       lib.mc_free)
     if log:

@@ -22,6 +22,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,8 @@ from ..backends.c import Compile, NativeUnavailable, Verifier, ffi
 from ..ir.model import Model
 from .native import FATAL, V_DEADLOCK, V_FAIL, V_INVARIANT, NativeFailed, describe
 from .outcome import EVAL_NOTE
-from .partition import Expansion, Found, Partition
+from .packed_states import LEVEL_SHIFT
+from .partition import Expansion, Found, Mailbox, Partition
 
 CHUNK = 4096  # frontier states expanded per call into C, between two looks at the clock
 KIND, KEY, AT, ME, PC = range(5)  # a found record's fields (shard.c's X_*)
@@ -73,17 +75,21 @@ def _install(path: Path, data: bytes) -> None:
     os.replace(tmp, path)  # atomic: another share on this machine may be loading it
 
 
-def share(ts: TransitionSystem, me: int, parts: int,
-          library: NativeLibrary | None) -> Partition:
-    """Share `me` of `parts`: native when the run has a library, else Python."""
+def share(ts: TransitionSystem, me: int, parts: int, library: NativeLibrary | None,
+          keep: bool = False) -> Partition:
+    """Share `me` of `parts`: native when the run has a library, else Python. `keep`: a
+    native share also keeps the states it accepts (`packed_states.py`)."""
     if library is None:
         return Partition(ts, me, parts)
-    return NativePartition(ts, load(ts.model, library), me, parts)
+    return NativePartition(ts, load(ts.model, library), me, parts, keep)
 
 
 class NativePartition(Partition):
-    def __init__(self, ts: TransitionSystem, v: Verifier, me: int = 0, parts: int = 1) -> None:
+    def __init__(self, ts: TransitionSystem, v: Verifier, me: int = 0, parts: int = 1,
+                 keep: bool = False) -> None:
         super().__init__(ts, me, parts)
+        self.keep = keep
+        self.kept: list[tuple[np.ndarray, np.ndarray]] = []  # rows, level << 40 | rank
         self.v, self.lib, self.lay = v, v.lib, v.layout
         self.x = ffi.gc(self.lib.mc_x_new(int(ts.canon is not None),
                                           int(ts.model.check_deadlock)), self.lib.mc_x_free)
@@ -91,6 +97,26 @@ class NativePartition(Partition):
         self.lib.mc_shape(shape)  # W, PACKED, NPC, NPROPS
         self.npc, self.names = shape[2], [p.name for p in ts.model.properties]
         self.frontier = self.held([])
+
+    def seed(self, states: list[tuple], fps: np.ndarray, ranks: np.ndarray) -> None:
+        super().seed(states, fps, ranks)
+        self._keep(0)
+
+    def accept(self, ranks: np.ndarray, keep: int, level: int,
+               violated: frozenset[str]) -> list[Found]:
+        found = super().accept(ranks, keep, level, violated)
+        self._keep(level + 1)
+        return found
+
+    def _keep(self, level: int) -> None:
+        if self.keep and len(self.frontier):
+            self.kept.append((self.frontier, (level << LEVEL_SHIFT) | self.ranks))
+
+    def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
+        if op == "kept":  # after the search: every state kept, with its level and rank
+            rows = [r for r, _ in self.kept] or [self.frontier[:0]]
+            return np.concatenate(rows), np.concatenate([o for _, o in self.kept] or [[]])
+        return super().handle(op, args, mail)
 
     # ------------------------------------------------------------ states as rows
     def held(self, states: list[tuple]) -> np.ndarray:

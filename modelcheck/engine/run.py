@@ -2,7 +2,9 @@
 
 `python` is the reference engine (`search.search`, or `levels.search_levels` for
 fingerprints and worker processes); `native` compiles the model to C first
-(`backends.c`, `native.native_search`). `auto` uses native whenever it can: a model it
+(`backends.c`, `native.native_search`). Workers, checkpoints and clusters are the level
+search's shares, with either engine: native shares (`native_share.py`) expand in C.
+`auto` uses native whenever it can: a model it
 does not compile yet, a missing compiler or a search only Python can finish fall back
 to Python, and the result says so. When the library is not in the cache yet, auto
 starts with the Python search, starts the compiler only when that search is still
@@ -67,11 +69,16 @@ class Search:
 
     @property
     def by_levels(self) -> bool:
-        """Only the level search does this job (checkpoints and clusters need its shares)."""
-        return self.checkpoint is not None or self.cluster is not None
+        """Only the level search does this job: checkpoints, clusters and workers are its
+        shares."""
+        return self.checkpoint is not None or self.cluster is not None or self.workers > 1
 
     def sharing(self, library: NativeLibrary | None = None) -> Sharing:
-        return Sharing(self.workers, self.cluster, self.rebuild, library)
+        """Native shares of a run on this machine that asks for the exact store keep their
+        states (`packed_states.py`); a checkpoint holds fingerprints only."""
+        keep = library is not None and not self.fingerprints and self.checkpoint is None \
+            and self.cluster is None
+        return Sharing(self.workers, self.cluster, self.rebuild, library, keep)
 
 
 def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome, Engine]:
@@ -97,7 +104,7 @@ def run_search(ts: TransitionSystem, engine: str, job: Search) -> tuple[Outcome,
     try:
         v = compile_.verifier()
         outcome = native_search(ts, v, job.limits, job.stop_at_first, job.fingerprints,
-                                job.progress, job.progress_every, job.workers)
+                                job.progress, job.progress_every)
     except (NativeUnavailable, NativeFailed) as e:
         if engine == "native":
             raise NativeRefused(str(e)) from None
@@ -157,7 +164,7 @@ def _python(ts: TransitionSystem, job: Search, racing: Compile | None = None) ->
 
         progress, every = watch, min(POLL, job.progress_every)
     try:
-        if job.fingerprints or job.workers > 1 or job.by_levels:
+        if job.fingerprints or job.by_levels:
             return search_levels(ts, job.limits, job.stop_at_first, progress, every,
                                  job.sharing(), job.checkpoint)
         return search(ts, job.limits, job.stop_at_first, progress, every)

@@ -57,6 +57,7 @@ class Sharing:
     # how a share in another process builds the transition system (one cannot be sent)
     rebuild: Callable[[], TransitionSystem] | None = None
     library: NativeLibrary | None = None  # the shares expand with it (native), else Python
+    keep: bool = False  # native shares keep their states, for an exact store (`kept` op)
 
 
 def open_transport(ts: TransitionSystem, sharing: Sharing) -> Transport:
@@ -64,8 +65,8 @@ def open_transport(ts: TransitionSystem, sharing: Sharing) -> Transport:
         from .ray_transport import RayTransport  # Ray is an optional extra
         return RayTransport(sharing)
     if sharing.workers <= 1:
-        return LocalTransport(ts, sharing.library)
-    return ForkTransport(ts, sharing.workers, sharing.library)
+        return LocalTransport(ts, sharing)
+    return ForkTransport(ts, sharing)
 
 
 class Loopback:
@@ -80,8 +81,8 @@ class LocalTransport:
 
     parts = 1
 
-    def __init__(self, ts: TransitionSystem, library: NativeLibrary | None = None) -> None:
-        self.share = share(ts, 0, 1, library)
+    def __init__(self, ts: TransitionSystem, sharing: Sharing) -> None:
+        self.share = share(ts, 0, 1, sharing.library, sharing.keep)
         self.mail = Loopback()
 
     def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
@@ -100,9 +101,9 @@ class ForkTransport:
     pipe, and the workers pass batches to each other through one inbox queue each. Forking
     hands every worker the compiled transition system; a worker dies with the coordinator."""
 
-    def __init__(self, ts: TransitionSystem, parts: int,
-                 library: NativeLibrary | None = None) -> None:
+    def __init__(self, ts: TransitionSystem, sharing: Sharing) -> None:
         ctx = mp.get_context("fork")
+        parts = sharing.workers
         self.parts = parts
         self.lost = False
         inboxes = [ctx.Queue() for _ in range(parts)]
@@ -110,8 +111,8 @@ class ForkTransport:
         self.procs = []
         for me in range(parts):
             here, there = ctx.Pipe()
-            p = ctx.Process(target=_serve, args=(ts, me, parts, library, inboxes, there,
-                                                 os.getpid()), daemon=True)
+            p = ctx.Process(target=_serve, args=(ts, me, sharing, inboxes, there, os.getpid()),
+                            daemon=True)
             p.start()
             self.conns.append(here)
             self.procs.append(p)
@@ -218,11 +219,11 @@ class QueueMailbox:
         return [got[w] for w in range(len(outgoing))]
 
 
-def _serve(ts: TransitionSystem, me: int, parts: int, library: NativeLibrary | None,
-           inboxes: list[Any], conn: Connection, coordinator: int) -> None:
+def _serve(ts: TransitionSystem, me: int, sharing: Sharing, inboxes: list[Any],
+           conn: Connection, coordinator: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
     _die_with(coordinator)
-    mine = share(ts, me, parts, library)
+    mine = share(ts, me, sharing.workers, sharing.library, sharing.keep)
     mail = QueueMailbox(me, inboxes)
     while True:
         op, args = conn.recv()

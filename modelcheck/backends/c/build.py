@@ -24,7 +24,7 @@ import cffi
 
 CDEF = """
 typedef struct search search_t;
-search_t *mc_new(int, int64_t, int64_t, int, int, const char *, int, int);
+search_t *mc_new(int, int64_t, int64_t, int, int, const char *, int);
 void mc_free(search_t *);
 int mc_add_initial(search_t *, const int64_t *);
 void mc_mark_violated(search_t *, int);

@@ -55,7 +55,7 @@ class _Module:
             f"/* the native verifier of {m.name}, variant {m.variant} (generated) */",
             head, runtime("head.h"), pack_source(self.lay), fingerprint_source(self.lay),
             self.canon(), self.defs(), self.invariants(), self.threads(), runtime("search.c"),
-            runtime("parallel.c"), runtime("api.c"), runtime("shard.c")])
+            runtime("api.c"), runtime("shard.c")])
 
     def canon(self) -> str:
         """The canonical form of a state under the spec's `symmetric` declarations (the

@@ -1,13 +1,13 @@
 /* mcheck native engine: the functions the Python driver calls (see build.py's CDEF).
  *
- * One search, on one thread (search.c) or several (parallel.c): the functions here
+ * One search (search.c): the functions here
  * start it, feed it the initial states, run it in slices and read back what it found:
  * counts, notes, the first violation of each property, paths, and the stored states
  * (the exact store) for the lints.
  */
 
 search_t *mc_new(int fp_mode, int64_t max_states, int64_t max_depth, int stop_at_first,
-                 int check_deadlock, const char *log_path, int threads, int canonical) {
+                 int check_deadlock, const char *log_path, int canonical) {
     search_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->fp_mode = fp_mode; s->max_states = max_states; s->max_depth = max_depth;
@@ -19,9 +19,7 @@ search_t *mc_new(int fp_mode, int64_t max_states, int64_t max_depth, int stop_at
         s->log = fopen(log_path, "w+b");
         if (!s->log) s->fatal = 3;
     }
-    if (threads > 1) {
-        if (!team_new(s, threads)) s->fatal = 2;
-    } else if (fp_mode) {
+    if (fp_mode) {
         s->fps = grab(s->cap * sizeof *s->fps, s);
     } else {
         s->ids = grab(s->cap * sizeof *s->ids, s);
@@ -31,7 +29,6 @@ search_t *mc_new(int fp_mode, int64_t max_states, int64_t max_depth, int stop_at
 
 void mc_free(search_t *s) {
     if (!s) return;
-    team_free(s);
     for (int64_t b = 0; b < s->blocks; b++) { free(s->arena[b]); free(s->parents[b]); }
     free(s->arena); free(s->parents); free(s->ids); free(s->fps);
     free(s->cur); free(s->nxt); free(s->cur_fp); free(s->nxt_fp);
@@ -49,8 +46,7 @@ int mc_add_initial(search_t *s, const int64_t *v) {
     uint64_t h = pack_hash(s->canonical ? canon(v, buf) : v, p), key = h;
     pack(v, real);
     int r;
-    if (s->team) r = team_add_initial(s, p, h, &key);
-    else if (s->fp_mode) r = store_fp(s, p, h, NO_PARENT);
+    if (s->fp_mode) r = store_fp(s, p, h, NO_PARENT);
     else r = store_exact(s, p, h, NO_PARENT, &key);
     if (r <= 0) return 0;
     if (s->fp_mode) {
@@ -76,7 +72,7 @@ void mc_mark_violated(search_t *s, int prop) {
 
 /* expand about `budget` states; RUNNING while states are left, DONE, or FATAL */
 int mc_run(search_t *s, int64_t budget) {
-    return s->team ? team_run(s, budget) : single_run(s, budget);
+    return single_run(s, budget);
 }
 
 void mc_counts(search_t *s, int64_t *out) {
@@ -84,17 +80,8 @@ void mc_counts(search_t *s, int64_t *out) {
     for (int k = 0; k < NPC; k++) t += s->fired[k];
     out[0] = s->n; out[1] = t; out[2] = s->deepest; out[3] = s->n - s->next;
     out[4] = s->next;
-    int64_t bytes = 0;
-    if (s->team) {
-        for (int k = 0; k < s->team->threads; k++) {
-            shard_t *sh = &s->team->shards[k];
-            bytes += (int64_t)(sh->cap * sizeof(uint64_t));
-            if (!s->fp_mode) bytes += sh->n * (int64_t)(PACKED + sizeof(uint64_t));
-        }
-    } else {
-        bytes = (int64_t)(s->cap * sizeof(uint64_t));
-        if (!s->fp_mode) bytes += s->n * (int64_t)(PACKED + sizeof(uint32_t));
-    }
+    int64_t bytes = (int64_t)(s->cap * sizeof(uint64_t));
+    if (!s->fp_mode) bytes += s->n * (int64_t)(PACKED + sizeof(uint32_t));
     out[5] = bytes;
 }
 
@@ -121,9 +108,8 @@ static int64_t chain(search_t *s, uint64_t key, uint64_t *out, int64_t max) {
     if (!s->fp_mode) {
         for (uint64_t i = key; len < max;) {
             out[len++] = i;
-            uint64_t p = s->team ? team_parent(s, i)
-                                 : *parent_at(s, (int64_t)i) == NO_INDEX ? NO_PARENT
-                                                                         : *parent_at(s, (int64_t)i);
+            uint64_t p = *parent_at(s, (int64_t)i) == NO_INDEX ? NO_PARENT
+                                                               : *parent_at(s, (int64_t)i);
             if (p == NO_PARENT) return len;
             i = p;
         }
@@ -151,10 +137,6 @@ static int64_t chain(search_t *s, uint64_t key, uint64_t *out, int64_t max) {
     return -1;
 }
 
-static const uint8_t *stored(search_t *s, uint64_t key) {
-    return s->team ? team_state(s, key) : state_at(s, (int64_t)key);
-}
-
 /* the states from an initial state to `key`, unpacked into out (W slots each): the
  * number of states, or -1 */
 int64_t mc_path(search_t *s, uint64_t key, int64_t *out, int64_t max) {
@@ -162,7 +144,7 @@ int64_t mc_path(search_t *s, uint64_t key, int64_t *out, int64_t max) {
     if (!keys) return -1;
     int64_t len = chain(s, key, keys, max);
     for (int64_t k = 0; k < len && !s->fp_mode; k++)
-        unpack(stored(s, keys[len - 1 - k]), out + k * W);
+        unpack(state_at(s, (int64_t)keys[len - 1 - k]), out + k * W);
     if (len > 0 && s->fp_mode) {
         int64_t i = 0;
         while (i < s->n_initial && s->initial_fp[i] != keys[len - 1]) i++;
@@ -187,29 +169,16 @@ int mc_shape(int *out) {
 
 /* ---------------------------------------------- the stored states (exact store) */
 
-typedef struct { int64_t *out; int64_t skip, left; } batch_t;
 typedef struct { int64_t *counts; } pcs_t;
 typedef struct { int64_t first[W]; int8_t *out; int have; } changed_t;
 
 static void each(search_t *s, void (*f)(void *, const uint8_t *), void *arg) {
-    if (s->team) { team_each(s, f, arg); return; }
     for (int64_t i = 0; i < s->n; i++) f(arg, state_at(s, i));
 }
 
-static void batch_one(void *arg, const uint8_t *p) {
-    batch_t *b = arg;
-    if (b->skip) { b->skip--; return; }
-    if (b->left) { unpack(p, b->out); b->out += W; b->left--; }
-}
-
-/* stored states first .. first + count - 1 (in a fixed order), unpacked into out */
+/* stored states first .. first + count - 1 (in the order stored), unpacked into out */
 void mc_states(search_t *s, int64_t first, int64_t count, int64_t *out) {
-    if (!s->team) {
-        for (int64_t k = 0; k < count; k++) unpack(state_at(s, first + k), out + k * W);
-        return;
-    }
-    batch_t b = {out, first, count};
-    each(s, batch_one, &b);
+    for (int64_t k = 0; k < count; k++) unpack(state_at(s, first + k), out + k * W);
 }
 
 static void pcs_one(void *arg, const uint8_t *p) {
@@ -253,34 +222,13 @@ static int waits_at(const int64_t *v, const int8_t *pcs) {
     return 0;
 }
 
-/* the stored state at a position (shards one after the other); NULL when it was cut off */
-static const uint8_t *at_position(search_t *s, int64_t pos) {
-    if (!s->team) return state_at(s, pos);
-    for (int k = 0; k < s->team->threads; k++) {
-        shard_t *sh = &s->team->shards[k];
-        if (pos < sh->n)
-            return sh->parents[pos] == CUT_PARENT ? NULL : sh->states + (size_t)pos * PACKED;
-        pos -= sh->n;
-    }
-    return NULL;
-}
-
-static int64_t positions(search_t *s) {
-    if (!s->team) return s->n;
-    int64_t n = 0;
-    for (int k = 0; k < s->team->threads; k++) n += s->team->shards[k].n;
-    return n;
-}
-
 /* from position `start` on: up to `max` stored states with a thread waiting at a pc marked
- * in `pcs`, unpacked into out; *next is where to go on (the number of positions: done) */
+ * in `pcs`, unpacked into out; *next is where to go on (the number of states: done) */
 int64_t mc_scan(search_t *s, int64_t start, const int8_t *pcs, int64_t max, int64_t *out,
                 int64_t *next) {
-    int64_t got = 0, end = positions(s), pos = start;
-    for (; pos < end && got < max; pos++) {
-        const uint8_t *p = at_position(s, pos);
-        if (!p) continue;
-        unpack(p, out + got * W);
+    int64_t got = 0, pos = start;
+    for (; pos < s->n && got < max; pos++) {
+        unpack(state_at(s, pos), out + got * W);
         got += waits_at(out + got * W, pcs);
     }
     *next = pos;

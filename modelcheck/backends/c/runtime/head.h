@@ -19,12 +19,10 @@
 enum { H_FAIL = 1, H_EVAL = 2, H_BOUND = 3 };
 
 typedef struct search search_t;
-struct worker;
 struct expander;
 
 typedef struct ctx {
     search_t *s;
-    struct worker *w;  /* the search thread running it, when there are several */
     struct expander *x;  /* the level-search share running it (shard.c), if one does */
     int me;       /* the thread whose step runs */
     int pc;       /* its pc in the state being expanded */

@@ -26,9 +26,6 @@ enum { N_POOL = 1, N_EVAL = 2, N_STATES = 3, N_DEPTH = 4 };  /* why it is incomp
 #define NO_PARENT UINT64_MAX      /* the parent "fingerprint" of an initial state */
 #define NO_INDEX UINT32_MAX
 
-struct team;
-static void par_emit(ctx_t *c, const int64_t *v);
-static void par_happen(ctx_t *c, int kind, int prop);
 static void x_emit(ctx_t *c, const int64_t *v);
 static void x_happen(ctx_t *c, int kind, int prop);
 
@@ -46,7 +43,6 @@ typedef struct {
 struct search {
     int fp_mode, stop_at_first, check_deadlock, started;
     int canonical;                /* symmetry reduction: store each state's canonical form */
-    struct team *team;            /* the threads, when there are several (parallel.c) */
     int64_t max_states, max_depth;
     /* exact store */
     uint8_t **arena;
@@ -328,7 +324,6 @@ static void release(ctx_t *c) {
  * real execution. */
 static void emit(ctx_t *c, const int64_t *v) {
     if (c->hold) { keep(c, 0, 0, v); return; }
-    if (c->w) { par_emit(c, v); return; }
     if (c->x) { x_emit(c, v); return; }
     search_t *s = c->s;
     if (s->npending == s->pending_cap) {
@@ -378,7 +373,6 @@ static void happen(ctx_t *c, int kind, int prop) {
         if (kind != H_EVAL) keep(c, kind, prop, NULL);  /* the failure: when released */
         return;
     }
-    if (c->w) { par_happen(c, kind, prop); return; }
     if (c->x) { x_happen(c, kind, prop); return; }
     search_t *s = c->s;
     if (s->finding) return;

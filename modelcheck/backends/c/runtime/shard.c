@@ -5,10 +5,13 @@
  * engine a share (engine/native_share.py) hands its frontier here as packed states
  * and gets back, per successor, its packed stored form, its fingerprint (the Python
  * engine's, `py_fingerprint`, so shares of either engine agree) and its key, the
- * (parent rank << KEY_BITS) + position + 1 of parallel.c. Failing steps and deadlocks
+ * (parent rank << KEY_BITS) + position + 1 of `partition.py`. Failing steps and deadlocks
  * come back as the least-keyed one of each property; the Python side writes their
  * messages by re-running the step, as for the other native searches.
  */
+
+#define KEY_BITS 24                        /* results of one state: fewer than 2^24 */
+#define LAST_KEY ((1LL << KEY_BITS) - 1)   /* after every result: where a deadlock is met */
 
 enum { X_KIND, X_KEY, X_AT, X_ME, X_PC, X_FIELDS };  /* a found record: int64 each */
 

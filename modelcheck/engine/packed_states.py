@@ -1,0 +1,80 @@
+"""The states native shares kept, as one store the lints, liveness and symmetry read.
+
+`--workers N` with the native engine and the exact store runs the level search with
+native shares (`native_share.py`) that also keep every state they accept, as packed
+rows. After the search the rows come back to the coordinator and are put in the order
+one process stores them (level, then rank in the level: the exact search's discovery
+order), so whatever reads the store in order sees what it sees after one process.
+States are told apart by their 64-bit fingerprint, as in every level search, so the
+verdict carries the collision note (`by_fingerprint`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..backends.c import Verifier, ffi
+from .store import PathStore
+
+LEVEL_SHIFT = 40  # a kept state's order: level << LEVEL_SHIFT | its rank in the level
+BATCH = 4096      # rows unpacked at a time
+
+
+class PackedStates(PathStore):
+    by_fingerprint = True
+
+    def __init__(self, paths: PathStore, v: Verifier, rows: np.ndarray) -> None:
+        super().__init__(paths.parents, paths.count, paths.bytes + rows.nbytes)
+        self.v, self.rows = v, rows
+        self._changed: np.ndarray | None = None
+
+    def _batches(self) -> Iterator[np.ndarray]:
+        """The rows unpacked, one slot a column (the C engine's int64 values)."""
+        for first in range(0, len(self.rows), BATCH):
+            chunk = np.ascontiguousarray(self.rows[first:first + BATCH])
+            out = np.empty((len(chunk), self.v.layout.width), np.int64)
+            self.v.lib.mc_unpack_n(ffi.from_buffer("uint8_t[]", chunk), len(chunk),
+                                   ffi.from_buffer("int64_t[]", out, require_writable=True))
+            yield out
+
+    def __iter__(self) -> Iterator[tuple]:
+        lay = self.v.layout
+        for batch in self._batches():
+            yield from map(lay.from_slots, batch.tolist())
+
+    def pc_counts(self, offsets: list[int], pcs: int) -> list[int]:
+        out = np.zeros(pcs, np.int64)
+        for batch in self._batches():
+            for o in offsets:
+                col = batch[:, o]
+                out += np.bincount(col[(col >= 0) & (col < pcs)], minlength=pcs)[:pcs]
+        return out.tolist()  # type: ignore[no-any-return]
+
+    def scan(self, offsets: list[int], pcs: set[int]) -> Iterator[tuple]:
+        lay = self.v.layout
+        for batch in self._batches():
+            if not pcs:
+                return
+            hit = np.isin(batch[:, offsets], list(pcs)).any(axis=1)
+            yield from map(lay.from_slots, batch[hit].tolist())
+
+    def changed(self, slot: int) -> bool:
+        if self._changed is None:
+            seen = np.zeros(self.v.layout.width, bool)
+            first: np.ndarray | None = None
+            for batch in self._batches():
+                first = batch[0] if first is None else first
+                seen |= (batch != first).any(axis=0)
+            self._changed = seen
+        return bool(self._changed[slot])
+
+
+def kept_store(v: Verifier, paths: PathStore,
+               kept: list[tuple[np.ndarray, np.ndarray]]) -> PackedStates:
+    """The shares' kept rows (each with its level and rank) in one process's order."""
+    size = v.layout.size
+    rows = np.concatenate([r for r, _ in kept]) if kept else np.zeros((0, size), np.uint8)
+    order = np.concatenate([o for _, o in kept]) if kept else np.zeros(0, np.int64)
+    return PackedStates(paths, v, rows[np.argsort(order, kind="stable")])
