@@ -129,7 +129,9 @@ def main() -> None:
     ap.add_argument("--python", action="store_true", help="Python shares, not native")
     args = ap.parse_args()
     sizes = ["2"] if args.quick else args.nm
-    ray.init(log_to_driver=False, include_dashboard=False)
+    # the actors import the mcheck this script runs, not whichever the environment has
+    ray.init(log_to_driver=False, include_dashboard=False,
+             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
     for k, nm in enumerate(sizes):
         rows = table(nm, not args.python, in_process=k == 0)
         sync = 5 * round_trip(4, nm)

@@ -146,7 +146,8 @@ class NativePartition(Partition):
     # ------------------------------------------------------------ the hot part, in C
     def expand(self, level: int, violated: frozenset[str], deadline: float | None,
                notes: tuple[str, str]) -> Expansion:
-        """Every successor of the frontier, one per fingerprint with its least key."""
+        """Every successor of the frontier, one per fingerprint with its least key (C keeps
+        the first met)."""
         out = Expansion([])
         frontier, ranks = self.frontier, self.ranks
         for first in range(0, len(frontier), CHUNK):
@@ -175,8 +176,7 @@ class NativePartition(Partition):
         out.found = self._found(found, level, violated)
         out.fired = fired[:len(self.ts.pc_counters())].tolist()
         out.transitions = int(fired.sum())
-        first = np.sort(np.unique(fps, return_index=True)[1])  # keys ascend: the least
-        out.batches = self.route(states[first], fps[first], keys[first])
+        out.batches = self.route(states, fps, keys)  # one per fingerprint: the least key
         return out
 
     def _found(self, found: np.ndarray, level: int, violated: frozenset[str]) -> list[Found]:

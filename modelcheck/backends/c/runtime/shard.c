@@ -20,6 +20,8 @@ typedef struct expander {
     uint8_t *p;                /* the successors: packed stored forms */
     int64_t *fp, *key;
     int64_t n, cap;
+    int64_t *index;            /* an open-addressing table of successor + 1 by fingerprint */
+    uint64_t index_cap;
     int64_t rank, at;          /* the state being expanded: its rank, its batch index */
     int64_t fired[NPC];
     int64_t found[NPROPS][X_FIELDS];  /* X_KIND 0: nothing found for the property */
@@ -38,7 +40,7 @@ expander_t *mc_x_new(int canonical, int check_deadlock) {
 
 void mc_x_free(expander_t *x) {
     if (!x) return;
-    free(x->p); free(x->fp); free(x->key); free(x->s.ctx.held);
+    free(x->p); free(x->fp); free(x->key); free(x->index); free(x->s.ctx.held);
     free(x);
 }
 
@@ -54,8 +56,38 @@ static void x_note(expander_t *x, int code) {
     x->notes |= code << (3 * x->nnotes++);
 }
 
+/* the table slot of fingerprint f: where it is, or the empty slot where it would go */
+static int64_t *x_slot(expander_t *x, int64_t f) {
+    uint64_t j = home(fmix((uint64_t)f), x->index_cap);
+    while (x->index[j] && x->fp[x->index[j] - 1] != f)
+        if (++j == x->index_cap) j = 0;
+    return &x->index[j];
+}
+
+/* room in the table for one more successor (kept under half full) */
+static int x_index_room(expander_t *x) {
+    if ((uint64_t)(x->n + 1) * 2 <= x->index_cap) return 1;
+    uint64_t cap = x->index_cap ? x->index_cap * 2 : 1 << 16;
+    int64_t *index = calloc(cap, sizeof *index);
+    if (!index) { x->s.fatal = 2; return 0; }
+    free(x->index);
+    x->index = index;
+    x->index_cap = cap;
+    for (int64_t i = 0; i < x->n; i++) *x_slot(x, x->fp[i]) = i + 1;
+    return 1;
+}
+
+/* a successor: kept unless one with its fingerprint was kept in this batch already (that
+ * one came first, so it has the least key) */
 static void x_emit(ctx_t *c, const int64_t *v) {
     expander_t *x = c->x;
+    int64_t buf[W];
+    const int64_t *u = x->s.canonical ? canon(v, buf) : v;
+    int64_t f = py_fingerprint(u), key = (x->rank << KEY_BITS) + 1 + c->results++;
+    x->fired[c->pc]++;
+    if (!x_index_room(x)) return;
+    int64_t *slot = x_slot(x, f);
+    if (*slot) return;
     if (x->n == x->cap) {
         int64_t cap = x->cap * 2 + 4096;
         uint8_t *p = realloc(x->p, (size_t)cap * PACKED);
@@ -67,12 +99,10 @@ static void x_emit(ctx_t *c, const int64_t *v) {
         if (!p || !fp || !key) { x->s.fatal = 2; return; }
         x->cap = cap;
     }
-    int64_t buf[W];
-    const int64_t *u = x->s.canonical ? canon(v, buf) : v;
     pack(u, x->p + (size_t)x->n * PACKED);
-    x->fp[x->n] = py_fingerprint(u);
-    x->key[x->n++] = (x->rank << KEY_BITS) + 1 + c->results++;
-    x->fired[c->pc]++;
+    x->fp[x->n] = f;
+    x->key[x->n++] = key;
+    *slot = x->n;
 }
 
 static void x_happen(ctx_t *c, int kind, int prop) {
@@ -102,7 +132,8 @@ int mc_x_expand(expander_t *x, const uint8_t *states, const int64_t *ranks, int6
 
 int64_t mc_x_size(expander_t *x) { return x->n; }
 
-/* the successors so far into p, fp, key (room for mc_x_size), the successors per pc, the
+/* the distinct successors so far into p, fp, key (room for mc_x_size), the successors per
+ * pc, the
  * found records (X_FIELDS per property); the notes' codes, 3 bits each in the order first
  * met; then all is cleared */
 int mc_x_take(expander_t *x, uint8_t *p, int64_t *fp, int64_t *key, int64_t *fired,
@@ -113,6 +144,7 @@ int mc_x_take(expander_t *x, uint8_t *p, int64_t *fp, int64_t *key, int64_t *fir
     memcpy(fired, x->fired, sizeof x->fired);
     memcpy(found, x->found, sizeof x->found);
     int notes = x->notes;
+    if (x->index) memset(x->index, 0, x->index_cap * sizeof *x->index);
     x->n = 0;
     x->noted = x->notes = x->nnotes = 0;
     memset(x->fired, 0, sizeof x->fired);
