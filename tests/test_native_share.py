@@ -19,6 +19,7 @@ from modelcheck.engine.fingerprint import fingerprint_of
 from modelcheck.engine.levels import search_levels
 from modelcheck.engine.native_share import NativeLibrary, NativePartition, load
 from modelcheck.engine.outcome import Limits, Outcome, Progress
+from modelcheck.engine.packed_states import PackedStates
 from modelcheck.engine.search import search
 from modelcheck.engine.transport import Sharing
 from modelcheck.lang.source import load as load_spec
@@ -30,11 +31,11 @@ from tests.test_native import STOPPED_BY_AN_ERROR, WIDE_LOCAL
 OSV = str(ROOT / "specs" / "osv_visibility.spec")
 
 # every kind of slot the fingerprint reads through a stand-in: a set of 64 values (unsigned
-# past 2^63), ints down to -5 and an optional one down to -3 (Python hashes -1 as -2), a
+# past 2^63), ints down to -8 and an optional one down to -3 (Python hashes -1 as -2), a
 # `none`, and the destructor mask with its free bit (2^62)
 WIDE_SLOTS = """
 var bits: set of 0..63 = {};
-var d: -5..5 = 0;
+var d: -8..5 = 0;
 var o: 0..3? = none;
 var m: -1..3 = -1;
 destructor done { d = d - 1; }
@@ -148,3 +149,14 @@ def test_a_machine_without_the_library_loads_the_shipped_bytes(
     v = load(ts.model, library)
     assert not v.compiled and v.path == tmp_path / library.name
     assert (tmp_path / library.name).read_bytes() == library.data
+
+
+def test_native_workers_keep_the_states_in_one_process_s_order() -> None:
+    """`--workers 2` with the exact store: the states come back in the exact search's
+    discovery order, so everything that reads them in order reads what one process gives."""
+    ts = compile_variant(load_text(WIDE_SLOTS))
+    o = search_levels(ts, sharing=Sharing(2, library=native(ts), keep=True))
+    assert isinstance(o.store, PackedStates)
+    assert list(o.store) == search(ts).store.states  # type: ignore[attr-defined]
+    assert o.store.pc_counts(ts.pc_offsets, 8) == \
+        search(ts).store.pc_counts(ts.pc_offsets, 8)  # type: ignore[attr-defined]
