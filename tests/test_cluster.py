@@ -1,6 +1,6 @@
-"""The level search on a Ray cluster of two nodes on this machine: the same verdicts, counts and
-traces as one process, and a share killed mid-run changes nothing (back to the checkpoint) or
-ends the run incomplete, never "holds".
+"""The level search on a Ray cluster of two nodes on this machine, with Python and native shares:
+the same verdicts, counts and traces as one process, and a share killed mid-run changes nothing
+(back to the checkpoint) or ends the run incomplete, never "holds".
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from ray.cluster_utils import Cluster
 
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import compile_variant, rebuild_variant
+from modelcheck.backends.c import verifier
 from modelcheck.engine.checkpoint import Checkpointing
 from modelcheck.engine.levels import search_levels
+from modelcheck.engine.native_share import NativeLibrary
 from modelcheck.engine.outcome import Outcome, Progress
 from modelcheck.engine.transport import Sharing
 from modelcheck.lang.source import load, load_text
@@ -56,12 +58,15 @@ def test_two_nodes_report_what_one_process_reports(cluster: Cluster, tmp_path: P
     assert {n["NodeID"] for n in ray.nodes() if n["Alive"]}.__len__() == 2
 
 
-def _search(src_spec: str, variant: str | None, parts: int, **kw: object) -> Outcome:
+def _search(src_spec: str, variant: str | None, parts: int, native: bool = False,
+            **kw: object) -> Outcome:
     spec = load_text(src_spec) if "\n" in src_spec else load(src_spec)
     config = RunConfig()
     ts = compile_variant(spec, variant, config)
     rebuild = partial(rebuild_variant, spec.source, spec.path, variant, config)
-    return search_levels(ts, sharing=Sharing(parts, "ray", rebuild), **kw)  # type: ignore
+    library = NativeLibrary.of(verifier(ts.model)) if native else None
+    return search_levels(ts, sharing=Sharing(parts, "ray", rebuild, library),
+                         **kw)  # type: ignore
 
 
 def test_counts_by_hand(cluster: Cluster) -> None:
@@ -82,9 +87,12 @@ def _kill_a_share_at(level: int, killed: list[str]) -> Callable[[Progress], None
 
 
 def test_a_killed_share_goes_back_to_the_checkpoint(cluster: Cluster, tmp_path: Path) -> None:
+    """Native shares (what `--cluster` runs): the new actors load the library again and
+    pack the checkpoint's frontier."""
     whole = search_levels(compile_variant(load(OSV), "fe37650"), sharing=Sharing(2))
     killed: list[str] = []
-    again = _search(OSV, "fe37650", 2, progress=_kill_a_share_at(8, killed), progress_every=0,
+    again = _search(OSV, "fe37650", 2, native=True, progress=_kill_a_share_at(8, killed),
+                    progress_every=0,
                     checkpoint=Checkpointing(tmp_path, {"run": "fe37650"}, every=0))
     assert killed
     assert (again.stats.distinct_states, again.stats.transitions, again.stats.depth) == \

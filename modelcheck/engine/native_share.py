@@ -115,7 +115,8 @@ class NativePartition(Partition):
     def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
         if op == "kept":  # after the search: every state kept, with its level and rank
             rows = [r for r, _ in self.kept] or [self.frontier[:0]]
-            return np.concatenate(rows), np.concatenate([o for _, o in self.kept] or [[]])
+            order = [o for _, o in self.kept] or [np.zeros(0, np.int64)]
+            return np.concatenate(rows), np.concatenate(order)
         return super().handle(op, args, mail)
 
     # ------------------------------------------------------------ states as rows

@@ -74,7 +74,6 @@ class PackedStates(PathStore):
 def kept_store(v: Verifier, paths: PathStore,
                kept: list[tuple[np.ndarray, np.ndarray]]) -> PackedStates:
     """The shares' kept rows (each with its level and rank) in one process's order."""
-    size = v.layout.size
-    rows = np.concatenate([r for r, _ in kept]) if kept else np.zeros((0, size), np.uint8)
-    order = np.concatenate([o for _, o in kept]) if kept else np.zeros(0, np.int64)
+    rows = np.concatenate([r for r, _ in kept])
+    order = np.concatenate([o for _, o in kept])
     return PackedStates(paths, v, rows[np.argsort(order, kind="stable")])
