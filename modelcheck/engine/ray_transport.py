@@ -3,13 +3,15 @@
 The coordinator stays where `mcheck` runs and asks every actor for one operation at
 a time (`RayTransport.call`), as it asks forked workers. Each actor owns the shard of
 the visited set whose fingerprints are its number modulo the number of actors, and
-builds its own transition system from the spec's text (`Sharing.rebuild`): generated
-code does not travel, and fingerprints are the same in every process
-(`fingerprint.py`), so a state is routed to the same owner on every machine.
+builds its own transition system from the spec's text (`Sharing.rebuild`); native
+shares also load the compiled verifier, whose bytes the coordinator puts once in Ray's
+object store for machines whose compile cache lacks it (`native_share.load`).
+Fingerprints are the same in every process (`fingerprint.py`, and its copy in C), so a
+state is routed to the same owner on every machine.
 
 During an operation the actors swap batches directly, actor to actor: a message is
-one pickled buffer (numpy arrays of fingerprints, keys and parents, and the tuples of
-only the states their owner kept), delivered into the receiver's inbox by a second
+one pickled buffer (numpy arrays of fingerprints, keys and parents, and only the states
+their owner kept: packed rows from native shares, tuples from Python ones), delivered into the receiver's inbox by a second
 thread of the actor while its first thread waits in the exchange. Messages carry the
 exchange's round, so they may arrive in any order. The bytes sent are counted, for
 `Stats.exchanged_bytes`.
