@@ -11,7 +11,8 @@ met. Only the state counts may differ when the search stops early, because a lev
 always finished.
 
 Where the shares run is the transport's business (`transport.py`): in this process, in
-forked workers or in Ray actors. Fingerprints depend only on a state's content
+forked workers or in Ray actors; how they expand is the share's: with the Python back end
+or in C (`native_share.py`). Fingerprints depend only on a state's content
 (`fingerprint.py`), so every process routes a state to the same share.
 
 Between two levels the coordinator may save a checkpoint (`checkpoint.py`) and a run may
