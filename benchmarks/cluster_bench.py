@@ -85,17 +85,21 @@ def round_trip(shares: int, nm: str, calls: int = 20) -> float:
         transport.close()
 
 
-def projection(rows: dict[int, Outcome], sync: float) -> list[str]:
+def projection(rows: dict[int, Outcome], sync: float, cpu: float | None) -> list[str]:
     """The per-state costs read off the rows, and what they predict for 16 and 64 machines:
-    expansion from one shard; exchange bytes a state from the most shards (each state
-    crosses with probability (P-1)/P, so it is scaled to P -> infinity); `sync` a level."""
+    the search's CPU seconds a state (`cpu`: measured in this process when a row ran here,
+    which the machine's load does not inflate; else one shard's wall-clock seconds);
+    exchange bytes a state from the most shards (each state crosses with probability
+    (P-1)/P, so it is scaled to P -> infinity); `sync` a level."""
     one = rows[1]
     states, levels = one.stats.distinct_states, one.stats.depth + 1
-    cpu = one.stats.seconds / states
+    source = "CPU, in-process"
+    if cpu is None:
+        cpu, source = one.stats.seconds / states, "wall, 1 shard"
     most = max(rows)
     exchanged = rows[most].stats.exchanged_bytes or 0
     net = exchanged / states * most / max(1, most - 1)  # bytes a state, P -> infinity
-    out = [f"expansion {cpu * 1e6:.1f} us a state (1 shard); exchange {net:.0f} bytes a state "
+    out = [f"search {cpu * 1e6:.2f} us a state ({source}); exchange {net:.0f} bytes a state "
            f"as P grows; Ray's barrier {sync * 1e3:.1f} ms a level ({levels} levels)"]
     for machines in (16, 64):
         for size in (states, 10**8, 10**9):
@@ -108,23 +112,30 @@ def projection(rows: dict[int, Outcome], sync: float) -> list[str]:
     return out
 
 
-def table(nm: str, native: bool, in_process: bool) -> dict[int, Outcome]:
+def table(nm: str, native: bool, in_process: bool) -> tuple[dict[int, Outcome], float | None]:
+    """The rows, and the CPU seconds a state of the in-process row (if it ran)."""
     print(f"stop-world master_fix NM={nm}, {'native' if native else 'Python'} shares, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} before\n")
     print("| shares | distinct states | transitions | seconds | states/s | "
-          "store bytes/state | store MiB a shard | exchanged bytes/state | load after |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "store bytes/state | store MiB a shard | exchanged bytes/state | CPU s here | "
+          "load after |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    cpu = None
     rows: dict[int, Outcome] = {}
     for shares in (1, 2, 4, 0) if in_process else (1, 2, 4):  # 0: in this process, no Ray
+        began = time.process_time()  # this process: the coordinator, or all of it in-process
         o = rows[shares] = run(max(1, shares), nm, native, local=shares == 0)
+        here = time.process_time() - began
         s = o.stats
+        if shares == 0:
+            cpu = here / s.distinct_states
         sent = "-" if shares == 0 else f"{(s.exchanged_bytes or 0) / s.distinct_states:.1f}"
         print(f"| {shares or 'in-process'} | {s.distinct_states:,} | {s.transitions:,} | "
               f"{s.seconds:.2f} | {s.states_per_second:,.0f} | "
               f"{o.store.nbytes() / s.distinct_states:.1f} | "
-              f"{o.store.nbytes() / max(1, shares) / 2**20:.1f} | {sent} | "
+              f"{o.store.nbytes() / max(1, shares) / 2**20:.1f} | {sent} | {here:.1f} | "
               f"{os.getloadavg()[0]:.1f} |", flush=True)
-    return rows
+    return rows, cpu
 
 
 def main() -> None:
@@ -139,10 +150,10 @@ def main() -> None:
     ray.init(log_to_driver=False, include_dashboard=False,
              runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
     for k, nm in enumerate(sizes):
-        rows = table(nm, not args.python, in_process=k == 0)
+        rows, cpu = table(nm, not args.python, in_process=k == 0)
         sync = 5 * round_trip(4, nm)
         print()
-        print("\n".join(f"- {line}" for line in projection(rows, sync)))
+        print("\n".join(f"- {line}" for line in projection(rows, sync, cpu)))
         print(flush=True)
     ray.shutdown()
 
