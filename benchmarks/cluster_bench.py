@@ -1,9 +1,10 @@
 """Scaling of the distributed level search: one, two and four Ray shards on this machine.
 
-    python benchmarks/cluster_bench.py             # stop-world NM=3 (2.26 M states; a minute)
-    python benchmarks/cluster_bench.py --nm 3 4    # and NM=4 (90.8 M states, `threads 5`)
-    python benchmarks/cluster_bench.py --quick     # stop-world NM=2 (51 k states; seconds)
-    python benchmarks/cluster_bench.py --python    # shares expand with the Python back end
+    python benchmarks/cluster_bench.py                 # stop-world NM=3 (2.26 M states)
+    python benchmarks/cluster_bench.py sw3 osv6        # and OSv THREADS=6 (4.43 M states)
+    python benchmarks/cluster_bench.py sw4             # stop-world NM=4 (90.8 M states)
+    python benchmarks/cluster_bench.py --quick         # stop-world NM=2 (51 k states)
+    python benchmarks/cluster_bench.py --python        # shares expand with Python
 
 Needs the cluster extra (`pip install -e '.[cluster]'`). One local Ray instance serves
 every row, so its start-up is not timed; each row starts its own share actors (also not
@@ -15,7 +16,9 @@ the bytes the shares sent each other per distinct state (`Stats.exchanged_bytes`
 exactly the pickled buffers that crossed between actors; on several machines, network
 bytes).
 
-The rows are then read as a cost model, `seconds = states * (cpu + net * (P-1)/P /
+Each model gets a table of 1, 2 and 4 shards; the first also a row of one share in this
+process (no Ray), whose CPU time feeds the projection. The rows are then read as a cost
+model, `seconds = states * (cpu + net * (P-1)/P /
 bandwidth) / P + levels * sync` (sync: five round trips of a
 call to every share, measured here; on a network it grows with the machines), and
 projected to 16 and 64
@@ -48,32 +51,40 @@ from modelcheck.engine.ray_transport import RayTransport  # noqa: E402
 from modelcheck.engine.transport import Sharing  # noqa: E402
 from modelcheck.lang.source import LoadedSpec, load, load_text  # noqa: E402
 
-STOP_WORLD = ROOT / "specs" / "stop_world.spec"
 BANDWIDTH = 1.0e9  # bytes/s a machine sends and receives at once: 10 Gbit/s, less overheads
 SYNC_MACHINE = 0.002  # seconds a level's barrier grows per machine (a round trip each)
 
 
-def stop_world(nm: str) -> LoadedSpec:
-    """The spec, with a fifth thread id for NM=4 (`bench.stop_world_5`)."""
-    return load(STOP_WORLD) if int(nm) <= 3 else load_text(stop_world_5(), "stop_world_5")
+# name: (what it is, spec, variant, constants); sw4 has a fifth thread id (`stop_world_5`)
+MODELS = {
+    "sw2": ("stop-world master_fix NM=2", "stop_world", "master_fix", {"NM": "2"}),
+    "sw3": ("stop-world master_fix NM=3", "stop_world", "master_fix", {"NM": "3"}),
+    "sw4": ("stop-world master_fix NM=4", "stop_world_5", "master_fix", {"NM": "4"}),
+    "osv6": ("OSv visibility levels THREADS=6", "osv_visibility", "levels", {"THREADS": "6"}),
+}
 
 
-def run(shares: int, nm: str, native: bool, local: bool = False) -> Outcome:
-    spec = stop_world(nm)
-    config = RunConfig(overrides={"NM": nm})
-    ts = compile_variant(spec, "master_fix", config)
-    rebuild = partial(rebuild_variant, spec.source, spec.path, "master_fix", config)
+def model(name: str) -> tuple[LoadedSpec, str, RunConfig]:
+    _, path, variant, constants = MODELS[name]
+    spec = load_text(stop_world_5(), path) if path == "stop_world_5" else \
+        load(ROOT / "specs" / f"{path}.spec")
+    return spec, variant, RunConfig(overrides=constants)
+
+
+def run(shares: int, name: str, native: bool, local: bool = False) -> Outcome:
+    spec, variant, config = model(name)
+    ts = compile_variant(spec, variant, config)
+    rebuild = partial(rebuild_variant, spec.source, spec.path, variant, config)
     library = NativeLibrary.of(verifier(ts.model)) if native else None
     return search_levels(ts, sharing=Sharing(shares, None if local else "ray", rebuild,
                                              library))
 
 
-def round_trip(shares: int, nm: str, calls: int = 20) -> float:
+def round_trip(shares: int, name: str, calls: int = 20) -> float:
     """Seconds of one coordinator call that does nothing on every share: a level makes two
     such calls and three exchanges between the shares, so its barrier costs about five."""
-    spec = stop_world(nm)
-    config = RunConfig(overrides={"NM": nm})
-    rebuild = partial(rebuild_variant, spec.source, spec.path, "master_fix", config)
+    spec, variant, config = model(name)
+    rebuild = partial(rebuild_variant, spec.source, spec.path, variant, config)
     transport = RayTransport(Sharing(shares, "ray", rebuild))
     try:
         transport.call("sizes")
@@ -112,9 +123,10 @@ def projection(rows: dict[int, Outcome], sync: float, cpu: float | None) -> list
     return out
 
 
-def table(nm: str, native: bool, in_process: bool) -> tuple[dict[int, Outcome], float | None]:
+def table(name: str, native: bool, in_process: bool
+          ) -> tuple[dict[int, Outcome], float | None]:
     """The rows, and the CPU seconds a state of the in-process row (if it ran)."""
-    print(f"stop-world master_fix NM={nm}, {'native' if native else 'Python'} shares, "
+    print(f"{MODELS[name][0]}, {'native' if native else 'Python'} shares, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} before\n")
     print("| shares | distinct states | transitions | seconds | states/s | "
           "store bytes/state | store MiB a shard | exchanged bytes/state | CPU s here | "
@@ -124,7 +136,7 @@ def table(nm: str, native: bool, in_process: bool) -> tuple[dict[int, Outcome], 
     rows: dict[int, Outcome] = {}
     for shares in (1, 2, 4, 0) if in_process else (1, 2, 4):  # 0: in this process, no Ray
         began = time.process_time()  # this process: the coordinator, or all of it in-process
-        o = rows[shares] = run(max(1, shares), nm, native, local=shares == 0)
+        o = rows[shares] = run(max(1, shares), name, native, local=shares == 0)
         here = time.process_time() - began
         s = o.stats
         if shares == 0:
@@ -141,17 +153,21 @@ def table(nm: str, native: bool, in_process: bool) -> tuple[dict[int, Outcome], 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="stop-world NM=2 instead of NM=3")
-    ap.add_argument("--nm", nargs="+", default=["3"], help="the NM of each table")
+    ap.add_argument("models", nargs="*", metavar="MODEL",
+                    help=f"one table each: {', '.join(MODELS)} (default sw3)")
+    ap.add_argument("--quick", action="store_true", help="stop-world NM=2 only")
     ap.add_argument("--python", action="store_true", help="Python shares, not native")
     args = ap.parse_args()
-    sizes = ["2"] if args.quick else args.nm
+    names = ["sw2"] if args.quick else args.models or ["sw3"]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        ap.error(f"no model {', '.join(unknown)}")
     # the actors import the mcheck this script runs, not whichever the environment has
     ray.init(log_to_driver=False, include_dashboard=False,
              runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
-    for k, nm in enumerate(sizes):
-        rows, cpu = table(nm, not args.python, in_process=k == 0)
-        sync = 5 * round_trip(4, nm)
+    for k, name in enumerate(names):
+        rows, cpu = table(name, not args.python, in_process=k == 0)
+        sync = 5 * round_trip(4, name)
         print()
         print("\n".join(f"- {line}" for line in projection(rows, sync, cpu)))
         print(flush=True)

@@ -223,6 +223,8 @@ def _serve(ts: TransitionSystem, me: int, sharing: Sharing, inboxes: list[Any],
            conn: Connection, coordinator: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
     _die_with(coordinator)
+    for inbox in inboxes:  # a dying worker must not wait to flush what no one will read
+        inbox.cancel_join_thread()
     mine = share(ts, me, sharing.workers, sharing.library, sharing.keep)
     mail = QueueMailbox(me, inboxes)
     while True:
