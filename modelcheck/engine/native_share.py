@@ -88,9 +88,9 @@ class NativePartition(Partition):
     def __init__(self, ts: TransitionSystem, v: Verifier, me: int = 0, parts: int = 1,
                  keep: bool = False) -> None:
         super().__init__(ts, me, parts)
-        self.keep = keep
+        self.keeps_states = keep
         self.kept: list[tuple[np.ndarray, np.ndarray]] = []  # rows, level << 40 | rank
-        self.v, self.lib, self.lay = v, v.lib, v.layout
+        self.lib, self.lay = v.lib, v.layout
         self.x = ffi.gc(self.lib.mc_x_new(int(ts.canon is not None),
                                           int(ts.model.check_deadlock)), self.lib.mc_x_free)
         shape = ffi.new("int[4]")
@@ -109,7 +109,7 @@ class NativePartition(Partition):
         return found
 
     def _keep(self, level: int) -> None:
-        if self.keep and len(self.frontier):
+        if self.keeps_states and len(self.frontier):
             self.kept.append((self.frontier, (level << LEVEL_SHIFT) | self.ranks))
 
     def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
