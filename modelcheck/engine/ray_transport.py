@@ -13,9 +13,8 @@ During an operation the actors swap batches directly, actor to actor: a message 
 one pickled buffer (numpy arrays of fingerprints, keys and parents, and only the states
 their owner kept: packed rows from native shares, tuples from Python ones), delivered
 into the receiver's inbox by a second thread of the actor while its first thread waits
-in the exchange. Messages carry the
-exchange's round, so they may arrive in any order. The bytes sent are counted, for
-`Stats.exchanged_bytes`.
+in the exchange. Messages carry the exchange's round, so they may arrive in any order.
+The bytes sent are counted, for `Stats.exchanged_bytes`.
 
 An actor that dies makes `call` raise `ShareLost`: the coordinator then kills the
 others and goes back to its last checkpoint (`levels.py`). Ray is imported only
