@@ -305,6 +305,25 @@ def dining() -> Space:
                    {"EXCLUSIVE-ACCESS": exclusive}, deadlock=True)
 
 
+def smokers() -> Space:
+    """CigaretteSmokers.tla with CigaretteSmokers.cfg's three ingredients and every pair as
+    an offer: (who smokes, as the set of the smokers' ingredients, dealer)."""
+    ingredients = frozenset({"matches", "paper", "tobacco"})
+    offers = [frozenset(c) for c in itertools.combinations(sorted(ingredients), 2)]
+
+    def nxt(s: State) -> list[State]:
+        smoking, dealer = s
+        if dealer:
+            return [(frozenset(r for r in ingredients if dealer | {r} == ingredients),
+                     frozenset())]
+        chosen = [x for x in ingredients if x in smoking]
+        assert len(chosen) == 1  # ChooseOne's CHOOSE is defined only for a unique x
+        return [(smoking - {chosen[0]}, offer) for offer in offers]
+
+    return explore([(frozenset(), offer) for offer in offers], nxt,
+                   {"AT-MOST-ONE": lambda s: len(s[0]) <= 1}, deadlock=True)
+
+
 ENUMERATIONS: dict[tuple[str, str], Callable[[], Space]] = {
     ("tla_diehard.spec", ""): diehard,
     ("tla_twophase.spec", ""): twophase,
@@ -315,6 +334,7 @@ ENUMERATIONS: dict[tuple[str, str], Callable[[], Space]] = {
     ("tla_coffeecan.spec", ""): coffeecan,
     ("tla_missionaries.spec", ""): missionaries,
     ("tla_dining.spec", ""): dining,
+    ("tla_smokers.spec", ""): smokers,
 }
 
 
