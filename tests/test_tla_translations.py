@@ -21,7 +21,7 @@ from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.verdict import Verdict
 from modelcheck.lang.source import load
-from tests.conftest import ROOT
+from tests.conftest import ROOT, readme_table
 
 EXAMPLES = ROOT / "specs" / "examples"
 SECTION = "## TLA+ examples: `specs/examples/tla_*.spec`"
@@ -338,16 +338,6 @@ ENUMERATIONS: dict[tuple[str, str], Callable[[], Space]] = {
 }
 
 
-def rows() -> list[dict[str, str]]:
-    """The rows of the section's table, as {column: cell}."""
-    text = (ROOT / "specs" / "README.md").read_text()
-    section = text[text.index(SECTION) + len(SECTION):].split("\n## ")[0]
-    table = [ln for ln in section.splitlines() if ln.startswith("|")]
-    header = [c.strip() for c in table[0].strip("|").split("|")]
-    return [dict(zip(header, (c.strip().strip("`") for c in ln.strip("|").split("|"))))
-            for ln in table[2:]]
-
-
 def overrides(cell: str) -> dict[str, str]:
     """`-D` cell: NAME=VALUE pairs separated by spaces, or empty."""
     return dict(pair.split("=", 1) for pair in cell.split())
@@ -363,7 +353,7 @@ def number(cell: str) -> int:
     return int(re.sub(r"[^\d]", "", cell.split("(")[0]))
 
 
-ROWS = rows()
+ROWS = readme_table(SECTION)
 
 
 def test_every_translation_and_variant_is_in_the_table() -> None:
