@@ -324,6 +324,34 @@ def smokers() -> Space:
                    {"AT-MOST-ONE": lambda s: len(s[0]) <= 1}, deadlock=True)
 
 
+def readers_writers() -> Space:
+    """ReadersWriters.tla with NumActors = 3: (readers, writers, waiting), waiting a tuple
+    of (kind, actor) pairs as TLA+'s sequence."""
+    actors = range(3)
+
+    def nxt(s: State) -> list[State]:
+        readers, writers, waiting = s
+        out = []
+        for kind in ("read", "write"):
+            queued = {actor for k, actor in waiting if k == kind}
+            out += [(readers, writers, waiting + ((kind, a),)) for a in actors if a not in queued]
+        if waiting and not writers:
+            kind, a = waiting[0]
+            if kind == "read":
+                out.append((readers | {a}, writers, waiting[1:]))
+            elif not readers:
+                out.append((readers, writers | {a}, waiting[1:]))
+        for a in readers | writers:
+            out.append((readers - {a}, writers, waiting) if a in readers
+                       else (readers, writers - {a}, waiting))
+        return out
+
+    def safety(s: State) -> bool:
+        return not (s[0] and s[1]) and len(s[1]) <= 1
+
+    return explore([(frozenset(), frozenset(), ())], nxt, {"SAFETY": safety}, deadlock=True)
+
+
 ENUMERATIONS: dict[tuple[str, str], Callable[[], Space]] = {
     ("tla_diehard.spec", ""): diehard,
     ("tla_twophase.spec", ""): twophase,
@@ -335,6 +363,7 @@ ENUMERATIONS: dict[tuple[str, str], Callable[[], Space]] = {
     ("tla_missionaries.spec", ""): missionaries,
     ("tla_dining.spec", ""): dining,
     ("tla_smokers.spec", ""): smokers,
+    ("tla_readerswriters.spec", ""): readers_writers,
 }
 
 
