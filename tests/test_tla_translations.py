@@ -456,6 +456,7 @@ def verdict_text(v: Verdict) -> str:
 
 
 def number(cell: str) -> int:
+    """A count as the table writes it: "21,527", "302 (manifest)"."""
     return int(re.sub(r"[^\d]", "", cell.split("(")[0]))
 
 
@@ -471,6 +472,8 @@ def test_every_translation_and_variant_is_in_the_table() -> None:
 
 
 def test_the_tlc_figures_are_cited_or_derived() -> None:
+    """A TLC figure either comes from TLC's own run (the examples' manifest) or is this
+    file's enumeration: the table must say which."""
     for r in ROWS:
         assert r["TLC states"].endswith(("(manifest)", "(derived)")), r
 
