@@ -22,6 +22,7 @@ from ..lang.errors import Pos
 from .houdini import Candidate, Houdini
 from .lemma_atoms import VARS, Naming
 from .lemma_mining import Clause, mine
+from .pool_folds import and_, not_, or_, term
 from .proof_encodings import Goal
 
 
@@ -41,12 +42,9 @@ class Inferred:
 def clause_formula(naming: Naming, clause: Clause, s: Any) -> z3.BoolRef:
     """The clause for every assignment of distinct pool ids to its variables."""
     n = clause.vars()
-    out = []
-    for ids in itertools.permutations(range(naming.m.pool), n):
-        lits = [naming.z3(a, s, ids) if pos else z3.Not(naming.z3(a, s, ids))
-                for a, pos in clause.literals]
-        out.append(z3.Or(lits))
-    return z3.And(out)
+    return term(and_(*(or_(*(naming.z3(a, s, ids) if pos else not_(naming.z3(a, s, ids))
+                              for a, pos in clause.literals))
+                       for ids in itertools.permutations(range(naming.m.pool), n))))
 
 
 def clause_text(naming: Naming, clause: Clause, name: str) -> str:
