@@ -5,8 +5,9 @@ own properties, so that a property and the lemmas it needs are proved at once.
 What survives Houdini is inductive as a whole, so every property among the survivors
 is proved (1-inductive, assuming the survivors), and the survivors are sound lemmas for
 proving the rest by k-induction. Only the lemmas some proof uses (unsat cores) are
-printed, in spec syntax; a lemma that reads a pc or a local, which the language cannot
-say yet, is printed as a comment.
+printed, in spec syntax (`a at w.cs` for a pc); a lemma that reads a local's raw slot
+(`a.x` is an evaluation error while a runs another template, so it is not the same
+formula) or the destructor pc is printed as a comment.
 """
 
 from __future__ import annotations
@@ -48,13 +49,19 @@ def clause_formula(naming: Naming, clause: Clause, s: Any) -> z3.BoolRef:
 
 
 def clause_text(naming: Naming, clause: Clause, name: str) -> str:
-    """A `lemma` declaration; commented out when the language cannot say a literal yet."""
-    said = [naming.text(a, pos) for a, pos in clause.literals]
+    """A `lemma` declaration; commented out when the language cannot say a literal."""
+    lits = clause.literals
+    said = [naming.text(a, pos) for a, pos in lits]
     body = " || ".join(text for text, _ in said)
-    negative = [k for k, (_, pos) in enumerate(clause.literals) if not pos]
+    negative = [k for k, (_, pos) in enumerate(lits) if not pos]
     if len(said) == 2 and negative:  # `!p || q` reads better as `p -> q`
-        k = negative[0]
-        atom = clause.literals[k][0]
+        # a pc premise first: the other literal may read that template's locals
+        guards = [k for k in negative if naming.guard(*lits[k]) is not None]
+        k = (guards or negative)[0]
+        atom = lits[k][0]
+        other, pos = lits[1 - k]
+        same = other.kind == "t" and other.var == atom.var  # the thread the premise names
+        said[1 - k] = naming.text(other, pos, naming.guard(*lits[k]) if same else None)
         body = f"{naming.text(atom, True)[0]} -> {said[1 - k][0]}"
     n = clause.vars()
     if n == 2:
@@ -64,7 +71,8 @@ def clause_text(naming: Naming, clause: Clause, name: str) -> str:
         body = f"forall {v} in tid : {body}"
     scope = f" for {naming.m.variant}" if len(naming.m.variants) > 1 else ""
     text = f"lemma {name}{scope}: {body};"
-    return text if all(ok for _, ok in said) else f"// {text}  (needs a pc or local in lemmas)"
+    return text if all(ok for _, ok in said) else \
+        f"// {text}  (a local's slot or a destructor's pc, which lemmas cannot name)"
 
 
 MINE_STATES = 20_000  # the shallowest states mined from (stop_world's 257,547 took minutes)

@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import z3
-
 from ..ir import model as M
 from ..ir.typesys import (
     ArrayType,
@@ -111,8 +109,30 @@ class Naming:
             return show_set(decode(t, (v,), 0))
         return show(decode(t, (v,), 0))
 
-    def text(self, atom: Atom, positive: bool) -> tuple[str, bool]:
-        """(the literal in spec syntax, whether the language can say it today)."""
+    def guard(self, atom: Atom, positive: bool) -> M.Template | None:
+        """The thread template a negative literal `!(a at w.cs)` names: as the premise of an
+        implication it keeps the rest from being read unless a runs w, where `a.x` is w's
+        local (elsewhere the slot may hold anything, and `a.x` is an evaluation error)."""
+        if atom.kind != "t" or atom.slot != 0 or positive or atom.value not in self.m.steps_by_pc:
+            return None
+        tpl = self.m.steps_by_pc[atom.value][0]
+        return tpl if any(tpl is t for t in self.m.templates.values()) else None
+
+    def local(self, atom: Atom, within: M.Template) -> tuple[str, Type] | None:
+        """`a.x` (or `a.w.x` when another template has an x) for a block slot that is one of
+        w's locals."""
+        found = [x for x in within.params + within.locals if x.slot == atom.slot]
+        if atom.kind != "t" or not found:
+            return None
+        name = found[0].name
+        shared = sum(any(x.name == name for x in t.params + t.locals)
+                     for t in self.m.templates.values()) > 1
+        return f"{VARS[atom.var]}.{within.name + '.' if shared else ''}{name}", found[0].type
+
+    def text(self, atom: Atom, positive: bool, within: M.Template | None = None
+             ) -> tuple[str, bool]:
+        """(the literal in spec syntax, whether the language can say it today); `within`:
+        the template the literal's thread is known to run (see `guard`)."""
         a = VARS[atom.var]
         eq, ne = ("==", "!=") if positive else ("!=", "==")
         if atom.kind == "id":
@@ -130,6 +150,9 @@ class Naming:
             return _status(a, atom.value, self.m, positive)
         elif atom.slot in self.block:
             place, t, ok = self.place("t", atom.var, atom.slot)
+            local = None if ok or within is None else self.local(atom, within)
+            if local is not None:
+                (place, t), ok = local, True
         else:
             return f"{a}.<runtime slot {atom.slot}> {eq} {atom.value}", False
         if atom.kind in ("gt", "tt"):
@@ -206,10 +229,10 @@ def _status(a: str, pc: int, m: M.Model, positive: bool) -> tuple[str, bool]:
         return (f"({said[pc]})" if positive else f"!({said[pc]})"), True
     if pc == M.PC_EXITING:
         where = "running its destructors"
-    else:
-        tpl, step = m.steps_by_pc[pc]
-        where = f"{tpl.name}.{step.label}"
-    return (f"{a} at {where}" if positive else f"!({a} at {where})"), False
+        return (f"{a} {where}" if positive else f"!({a} {where})"), False
+    tpl, step = m.steps_by_pc[pc]
+    where = f"{tpl.name}.{step.label}"
+    return (f"{a} at {where}" if positive else f"!({a} at {where})"), True
 
 
 def _leaf_names(name: str, t: Type) -> list[tuple[str, Type]]:
