@@ -60,7 +60,7 @@ def clause_text(naming: Naming, clause: Clause, name: str) -> str:
         k = (guards or negative)[0]
         atom = lits[k][0]
         other, pos = lits[1 - k]
-        same = other.kind == "t" and other.var == atom.var  # the thread the premise names
+        same = other.vars() == {atom.var}  # only the thread the premise names
         said[1 - k] = naming.text(other, pos, naming.guard(*lits[k]) if same else None)
         body = f"{naming.text(atom, True)[0]} -> {said[1 - k][0]}"
     n = clause.vars()

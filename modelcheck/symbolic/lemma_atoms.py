@@ -118,16 +118,16 @@ class Naming:
         tpl = self.m.steps_by_pc[atom.value][0]
         return tpl if any(tpl is t for t in self.m.templates.values()) else None
 
-    def local(self, atom: Atom, within: M.Template) -> tuple[str, Type] | None:
+    def local(self, var: int, slot: int, within: M.Template) -> tuple[str, Type] | None:
         """`a.x` (or `a.w.x` when another template has an x) for a block slot that is one of
         w's locals."""
-        found = [x for x in within.params + within.locals if x.slot == atom.slot]
-        if atom.kind != "t" or not found:
+        found = [x for x in within.params + within.locals if x.slot == slot]
+        if not found:
             return None
         name = found[0].name
         shared = sum(any(x.name == name for x in t.params + t.locals)
                      for t in self.m.templates.values()) > 1
-        return f"{VARS[atom.var]}.{within.name + '.' if shared else ''}{name}", found[0].type
+        return f"{VARS[var]}.{within.name + '.' if shared else ''}{name}", found[0].type
 
     def text(self, atom: Atom, positive: bool, within: M.Template | None = None
              ) -> tuple[str, bool]:
@@ -138,7 +138,7 @@ class Naming:
         if atom.kind == "id":
             return f"{a} {eq} {atom.value}", True
         if atom.kind == "cmp":
-            (p, _, ok), (q, _, ok2) = self.place(*atom.slot), self.place(*atom.value)
+            (p, _, ok), (q, _, ok2) = (self.place(*x, within) for x in (atom.slot, atom.value))
             return f"{p} {eq} {q}", ok and ok2
         if atom.kind in ("g", "gt"):
             name, t = self.globals[atom.slot]
@@ -149,10 +149,7 @@ class Naming:
         elif atom.slot == 0:
             return _status(a, atom.value, self.m, positive)
         elif atom.slot in self.block:
-            place, t, ok = self.place("t", atom.var, atom.slot)
-            local = None if ok or within is None else self.local(atom, within)
-            if local is not None:
-                (place, t), ok = local, True
+            place, t, ok = self.place("t", atom.var, atom.slot, within)
         else:
             return f"{a}.<runtime slot {atom.slot}> {eq} {atom.value}", False
         if atom.kind in ("gt", "tt"):
@@ -161,8 +158,10 @@ class Naming:
             return (place if atom.value == positive else f"!{place}"), ok
         return f"{place} {eq} {self.value(t, atom.value)}", ok
 
-    def place(self, kind: str, var: int, slot: int) -> tuple[str, Type, bool]:
-        """A place of a comparison atom: (its spec text, type, whether lemmas can say it)."""
+    def place(self, kind: str, var: int, slot: int, within: M.Template | None = None
+              ) -> tuple[str, Type, bool]:
+        """A place of a comparison atom: (its spec text, type, whether lemmas can say it);
+        `within` as in `text`."""
         a = VARS[var]
         if kind == "g":
             name, t = self.globals[slot]
@@ -171,6 +170,9 @@ class Naming:
             _, _, name, t = self.indexed[slot]
             return name.format(a), t, True
         name, t, ok = self.block[slot]
+        local = None if ok or within is None else self.local(var, slot, within)
+        if local is not None:
+            return *local, True
         return (f"parent({a})" if name == "parent" else f"{name}@{a}" if ok else
                 f"{a}.{name}"), t, ok
 
