@@ -196,9 +196,9 @@ def test_printed_lemmas_hold_when_pasted_into_the_spec(spec: str, variant: str) 
         {t.split()[1].rstrip(":"): "holds" for t in pasted}
 
 
-# ZERO needs "a thread at s3 has copied its value": cur and mine are equal there. Their 16
-# values are more than the templates compare a slot with, so only a comparison of the two
-# slots says it.
+# ZERO needs "a thread past s2 has copied its value": cur and mine are equal there. Their
+# 16 values are more than the templates compare a slot with, so only a comparison of the
+# two slots says it.
 COPY = """
 threads 2;
 var total: 0..15 = 0;
@@ -218,10 +218,38 @@ invariant ZERO: total == 0;
 def test_inference_compares_two_slots(tmp_path: Path) -> None:
     code, doc = prove(tmp_path, COPY)
     assert code == 0 and result(doc, "ZERO")["outcome"] == "proved"
-    assert [t for t in doc["inferred_lemmas"]
-            if re.search(r"a at w\.s3 -> \S+ == \S+;$", t) and "@a == " in t]
+    assert [t for t in doc["inferred_lemmas"] if "mine@a == cur@a" in t]
     _, plain = prove(tmp_path, COPY, "--no-infer")
     assert result(plain, "ZERO")["outcome"] == "unknown"
+
+
+# ZERO needs f == g at s2 only (s3 breaks it): two literals and the step, three in all.
+AGREE = """
+threads 2;
+var total: 0..1 = 0;
+thread_local f: bool = false;
+thread_local g: bool = false;
+thread w(k: bool) {
+    s1: { f = k; g = k; }
+    s2: { if f != g { total = 1; } }
+    s3: { g = !f; }
+    s4: { f = f; }
+}
+start w(false);
+start w(true);
+invariant ZERO: total == 0;
+"""
+
+
+def test_inference_mines_clauses_guarded_by_a_step(tmp_path: Path) -> None:
+    code, doc = prove(tmp_path, AGREE)
+    assert code == 0 and result(doc, "ZERO")["outcome"] == "proved"
+    assert "lemma INFERRED-3: forall a in tid : a at w.s2 -> (!f@a || g@a);" in \
+        doc["inferred_lemmas"]
+    _, again = prove(tmp_path, AGREE + "\n".join(doc["inferred_lemmas"]) + "\n", "--no-infer")
+    assert {r["name"]: r["outcome"] for r in again["results"]} == \
+        {"ZERO": "proved", "INFERRED-1": "proved", "INFERRED-2": "proved",
+         "INFERRED-3": "proved"}
 
 
 def test_printed_lemmas_prove_the_properties_without_inference(tmp_path: Path) -> None:

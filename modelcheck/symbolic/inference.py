@@ -54,15 +54,17 @@ def clause_text(naming: Naming, clause: Clause, name: str) -> str:
     said = [naming.text(a, pos) for a, pos in lits]
     body = " || ".join(text for text, _ in said)
     negative = [k for k, (_, pos) in enumerate(lits) if not pos]
-    if len(said) == 2 and negative:  # `!p || q` reads better as `p -> q`
-        # a pc premise first: the other literal may read that template's locals
+    if len(said) > 1 and negative:  # `!p || q || r` reads better as `p -> q || r`
+        # a pc premise first: the other literals may read that template's locals
         guards = [k for k in negative if naming.guard(*lits[k]) is not None]
         k = (guards or negative)[0]
         atom = lits[k][0]
-        other, pos = lits[1 - k]
-        same = other.vars() == {atom.var}  # only the thread the premise names
-        said[1 - k] = naming.text(other, pos, naming.guard(*lits[k]) if same else None)
-        body = f"{naming.text(atom, True)[0]} -> {said[1 - k][0]}"
+        within = naming.guard(*lits[k])
+        for j, (other, pos) in enumerate(lits):
+            if j != k and other.vars() == {atom.var}:  # only the thread the premise names
+                said[j] = naming.text(other, pos, within)
+        rest = " || ".join(text for j, (text, _) in enumerate(said) if j != k)
+        body = f"{naming.text(atom, True)[0]} -> {rest if len(said) == 2 else f'({rest})'}"
     n = clause.vars()
     if n == 2:
         body = f"{VARS[0]} != {VARS[1]} -> ({body})" if len(said) > 1 else \

@@ -1,6 +1,7 @@
 """Candidate lemmas mined from the reachable states of the spec's own pool, as DistAI and
 I4 mine them from small instances: every clause of one or two literals over `lemma_atoms`,
-quantified over one or two distinct thread ids, that no reachable state falsifies.
+quantified over one or two distinct thread ids, that no reachable state falsifies, and
+the three-literal ones `lemma_guarded` finds under a step of a thread.
 
 The explicit engine enumerates the states (without symmetry reduction, so that a lemma
 about thread 0 is checked on thread 0); each state and each ordered pair of thread ids
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..ir import model as M
 from .lemma_atoms import Atom, Naming, compare
+from .lemma_guarded import guarded
 from .pool_slots import NONE
 
 MAX_VALUES = 8       # a slot with more distinct values gets no equality atoms
@@ -170,9 +172,10 @@ def mine(m: M.Model, states: list[tuple]) -> list[Clause]:
     pairs = [Clause((lit(int(x)), lit(int(y)))) for x, y in zip(*np.nonzero(both == 0))
              if x < y and not never[x] and not never[y] and not _same_slot(found, x, y, n)
              and (found[x % n].kind != "cmp" or found[y % n].kind != "cmp")]
+    triples = [Clause(lits) for lits in guarded(m, found, table, both)]
     out: list[Clause] = []
     seen: set[tuple] = set()
-    for clause in units + pairs:
+    for clause in units + pairs + triples:
         key = _canonical(clause)
         if key is not None and key not in seen:
             seen.add(key)
