@@ -1,6 +1,6 @@
 """Time to proof for every holding property of every variant of every shipped spec.
 
-    python benchmarks/prove_table.py                     # every spec (about 15 minutes)
+    python benchmarks/prove_table.py                     # every spec (about 10 minutes)
     python benchmarks/prove_table.py specs/tls_swap.spec # one spec
 
 For each variant the explicit search decides which properties hold; those are then proved
@@ -10,7 +10,8 @@ Houdini are shared by its properties, so the time is the variant's) and once wit
 run per property). A table row per holding property; timings are the process's CPU seconds
 (z3 runs in it), with the wall-clock time of the inference run beside them: on a machine
 shared with other jobs the wall clock says more about the load than about the proof.
-Violated properties are left out: the search refutes them.
+Violated properties are left out: the search refutes them. The last run's table is
+benchmarks/PROVE_TABLE.md.
 """
 
 from __future__ import annotations
