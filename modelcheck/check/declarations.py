@@ -78,7 +78,7 @@ class Declarations(Resolution):
         if len(self.spec.threads) > 1:
             raise SpecError("'threads' is declared twice", self.spec.threads[1][1])
         if not self.spec.threads:
-            return max(1, len(self.spec.starts))
+            return max(1, len(self.start_lines()))  # type: ignore[attr-defined]
         expr, pos = self.spec.threads[0]
         n = self.const_int(expr)
         if not 1 <= n <= 64:

@@ -47,8 +47,8 @@ class Statements(Loops):
         """The start lines: spawns without a parent, in the initial state."""
         spec = self.spec
         self.initial = True  # start lines build the initial state: they may name ids
-        starts = [self._spawn_call(name, args, pos, CONST_SCOPE, None, parent=False)
-                  for name, args, pos in spec.starts]
+        starts = [self._spawn_call(name, args, pos, scope, None, parent=False)
+                  for name, args, pos, scope in self.start_lines()]
         self.initial = False
         if not starts:
             raise SpecError("the spec starts no thread; add a line like 'start main();'")
@@ -56,6 +56,20 @@ class Statements(Loops):
             raise SpecError(f"{len(starts)} threads start but the pool has {self.pool} ids",
                             spec.threads[0][1] if spec.threads else NOWHERE)
         return starts
+
+    def start_lines(self) -> list[tuple[str, tuple[S.Expr, ...], Pos, Scope]]:
+        """The start lines, `start t(k) for k in D;` once for each value of D (a constant
+        domain, so `-D N=...` sets the number of threads): each with the scope its
+        arguments are checked in."""
+        out = []
+        for name, args, pos, loop in self.spec.starts:
+            if loop is None:
+                out.append((name, args, pos, CONST_SCOPE))
+                continue
+            var, domain = loop
+            for value in self.constant_values(domain):
+                out.append((name, args, pos, CONST_SCOPE.push(var, value)))
+        return out
 
     def block(self, stmts: tuple[S.Stmt, ...], sc: Scope) -> tuple[M.Stmt, ...]:
         out: list[M.Stmt] = []
@@ -112,7 +126,7 @@ class Statements(Loops):
             var = self.bound(s.var, dom.type)
             inner = sc.push(s.var, var)
             where = self.expect_type(s.where, inner, BOOL) if s.where is not None else None
-            guard = self.subset_guard(s.domain, var, sc)
+            guard = self.domain_guard(s.domain, var, sc)
             if guard is not None:
                 where = guard if where is None else M.Binary(BOOL, "&&", guard, where)
             return [M.Choose(s.pos, var, dom, where, self.block(s.body, inner))]

@@ -107,7 +107,8 @@ class DeclarationRules(Transformer):
         return S.StepDecl(str(c[0]), c[2], token_pos(c[0]), c[1] or ())
 
     def start_decl(self, meta: Any, c: list) -> tuple:
-        return ("starts", (str(c[0]), tuple(c[1] or ()), token_pos(c[0])))
+        loop = (str(c[2]), c[3]) if c[2] is not None else None
+        return ("starts", (str(c[0]), tuple(c[1] or ()), token_pos(c[0]), loop))
 
     def invariant_decl(self, meta: Any, c: list) -> tuple:
         if c[1] is None:

@@ -375,7 +375,9 @@ class Spec:
     vars: list[VarDecl] = field(default_factory=list)
     defs: list[DefDecl] = field(default_factory=list)
     templates: list[ThreadDecl] = field(default_factory=list)
-    starts: list[tuple[str, tuple[Expr, ...], Pos]] = field(default_factory=list)
+    # `start t(args) [for x in D];`: (t, args, pos, (x, D) or None)
+    starts: list[tuple[str, tuple[Expr, ...], Pos, tuple[str, Expr] | None]] = \
+        field(default_factory=list)
     invariants: list[tuple[str, Expr, Pos]] = field(default_factory=list)
     inits: list[tuple[Expr, Pos]] = field(default_factory=list)  # `init P;`
     # `invariant NAME when variant in {...}: P;`: (name, P, pos, variants), until the
