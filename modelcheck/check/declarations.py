@@ -121,14 +121,17 @@ class Declarations(Resolution):
         if v.init is None:  # `in any`
             return None
         if v.choice:
-            init = self.expr(v.init, scope, SetType(t) if t.width() == 1 else None)
-            if not isinstance(init.type, (SetType, EmptySetType)):
-                raise SpecError(f"'var {v.name}: T in S' needs a set S, got {init.type}",
-                                v.init.pos)
-            if isinstance(init.type, EmptySetType):
-                raise SpecError(f"'{v.name}' has no allowed initial value", v.init.pos)
-            return self.coerce(init, SetType(t), v.init.pos)
+            return self.initial_choices(v.name, v.init, t)
         return self.expect_type(v.init, scope, t)
+
+    def initial_choices(self, name: str, allowed: S.Expr, t: Type) -> M.TExpr:
+        """`var x: T in S`, shared or a thread's: S, a constant set of T's values."""
+        init = self.expr(allowed, Scope(state=False), SetType(t) if t.width() == 1 else None)
+        if not isinstance(init.type, (SetType, EmptySetType)):
+            raise SpecError(f"'var {name}: T in S' needs a set S, got {init.type}", allowed.pos)
+        if isinstance(init.type, EmptySetType):
+            raise SpecError(f"'{name}' has no allowed initial value", allowed.pos)
+        return self.coerce(init, SetType(t), allowed.pos)
 
     def thread_locals(self) -> list[M.Local]:
         """The thread-locals with their initial values, at the slots the layout gave them."""

@@ -12,6 +12,7 @@ because a step may spawn any thread and install any handler.
 from __future__ import annotations
 
 from ..ir import model as M
+from ..ir.initial import with_choices
 from ..ir.typesys import BOOL, EmptySetType, NoneType, OptionalType, strip_optional
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
@@ -35,7 +36,14 @@ class Statements(Loops):
     def _template_body(self, d: S.ThreadDecl, t: M.Template) -> None:
         scope = Scope(template=t, in_step=True)
         for loc, decl in zip(t.locals, d.locals):
-            loc.init = self.expect_type(decl.init, scope, loc.type)
+            if decl.choice:
+                loc.init = self.bound(loc.name, loc.type)
+                allowed = None if decl.init is None else \
+                    self.initial_choices(loc.name, decl.init, loc.type)  # type: ignore[attr-defined]
+                loc.choices = M.Domain(loc.type, allowed)
+            else:
+                assert decl.init is not None
+                loc.init = self.expect_type(decl.init, scope, loc.type)
         for step, decl in zip(t.steps, d.steps):
             step.body = self.block(decl.body, scope)
 
@@ -95,7 +103,7 @@ class Statements(Loops):
             spawn = self._spawn_call(s.template, s.args, s.pos, sc, s.target)
             if s.bind is not None:
                 spawn = M.Spawn(s.pos, self.bound(s.bind, self.tid), s.template, spawn.args)
-            return [spawn]
+            return [with_choices(spawn, self.templates[s.template])]
         if isinstance(s, S.Let):
             value = self.expr(s.value, sc)
             if isinstance(value.type, (NoneType, EmptySetType)):

@@ -30,7 +30,21 @@ def initial_statements(model: M.Model) -> list[M.Stmt]:
                                  (M.Assign(var.pos, place, b),)))
         else:  # `in any`: every value, slot by slot
             body += _every_value(place, var.name, var.offset, var)
-    return body + list(model.starts) + list(model.initial_conditions)
+    starts = [with_choices(s, model.templates[s.template]) for s in model.starts]
+    return body + starts + list(model.initial_conditions)
+
+
+def with_choices(spawn: M.Spawn, t: M.Template) -> M.Stmt:
+    """A spawn of a thread whose locals start with a chosen value (`var x: T in S;`),
+    inside one `choose` per such local: each choice is a result of the step (of the
+    initial pseudo-step for a start line), and the local's initial value is the chosen
+    Bound, which every back end reads from the enclosing `choose`."""
+    out: M.Stmt = spawn
+    for loc in reversed(t.locals):
+        if loc.choices is not None:
+            assert isinstance(loc.init, M.Bound)
+            out = M.Choose(spawn.pos, loc.init, loc.choices, None, (out,))
+    return out
 
 
 def _every_value(place: M.TExpr, text: str, slot: int, var: M.Var) -> list[M.Stmt]:

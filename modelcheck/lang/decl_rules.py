@@ -101,7 +101,8 @@ class DeclarationRules(Transformer):
         return ("templates", S.ThreadDecl(str(c[0]), params, locals_, steps, token_pos(c[0])))
 
     def local_decl(self, meta: Any, c: list) -> S.LocalDecl:
-        return S.LocalDecl(str(c[0]), c[1], c[2], token_pos(c[0]))
+        kind, init = c[2]
+        return S.LocalDecl(str(c[0]), c[1], init, token_pos(c[0]), kind != "value")
 
     def step_decl(self, meta: Any, c: list) -> S.StepDecl:
         return S.StepDecl(str(c[0]), c[2], token_pos(c[0]), c[1] or ())

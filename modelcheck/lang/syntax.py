@@ -301,8 +301,9 @@ class Param:
 class LocalDecl:
     name: str
     type: TypeExpr
-    init: Expr
+    init: Expr | None  # None: `in any`
     pos: Pos
+    choice: bool = False  # `in S` or `in any`: each thread starts with any allowed value
 
 
 Variants = tuple[tuple[str, Pos], ...]  # variant names, each where it is written
