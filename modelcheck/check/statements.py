@@ -103,7 +103,8 @@ class Statements(Loops):
             spawn = self._spawn_call(s.template, s.args, s.pos, sc, s.target)
             if s.bind is not None:
                 spawn = M.Spawn(s.pos, self.bound(s.bind, self.tid), s.template, spawn.args)
-            return [with_choices(spawn, self.templates[s.template])]
+            return [with_choices(spawn, self.templates[s.template],
+                                 lambda loc: self.bound(loc.name, loc.type))]
         if isinstance(s, S.Let):
             value = self.expr(s.value, sc)
             if isinstance(value.type, (NoneType, EmptySetType)):
