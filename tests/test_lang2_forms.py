@@ -21,8 +21,10 @@ from modelcheck.check.checker import check
 from modelcheck.engine.verdict import Verdict
 from modelcheck.lang.source import load_text
 from modelcheck.symbolic.bmc import VIOLATED, bmc
+from modelcheck.symbolic.encoder import Unsupported
 from tests.conftest import ROOT, prop, spec_error, violated
 from tests.test_symbolic import cross_check
+from tests.test_tla_translations import explore, replace
 
 
 def engines_agree(src: str, defines: dict[str, str] | None = None, z3: bool = True) -> Verdict:
@@ -98,12 +100,6 @@ def test_a_loop_over_a_range_reads_its_bounds_once() -> None:
     assert violated(v) == {"RESULT": 1}
 
 
-def test_a_bound_without_a_known_range_is_refused() -> None:
-    err = spec_error("var n: 0..3 = 0;\nthread w() { a: { skip; } }\n"
-                     "start w();\ninvariant I: exists j in 0..n * 2 : j == 1;\n")
-    assert "no known least and greatest value" in str(err)
-
-
 # ------------------------------------------------------------- 2, 3. types as sets, inclusion
 
 SUBSETS = """
@@ -139,18 +135,6 @@ def test_subsets_of_a_type_and_inclusion() -> None:
     assert all(prop(v, p).status == "holds" for p in ("SUBSET", "SUPERSET", "FOLDED"))
 
 
-def test_a_type_too_large_for_a_set_is_still_no_value() -> None:
-    err = spec_error("type Big = 0..99;\nvar x: 0..99 = 0;\nthread w() { a: { skip; } }\n"
-                     "start w();\ninvariant I: x in Big;\n")
-    assert "'Big' is a type, not a value" in str(err)
-
-
-def test_inclusion_needs_two_sets() -> None:
-    err = spec_error("enum E { a }\nvar s: set of E = {};\nthread w() { a: { skip; } }\n"
-                     "start w();\ninvariant I: s <= 1;\n")
-    assert "compares two sets" in str(err)
-
-
 # ------------------------------------------------------------- 4. locals with chosen values
 
 LOCALS = """
@@ -184,18 +168,9 @@ def locals_space() -> tuple[int, int]:
         return out
 
     starts = [("one", b, c) for b in (False, True) for c in ("red", "blue")]
-    frontier = [(0, x, y) for x, y in itertools.product(starts, repeat=2)]
-    seen, transitions = set(frontier), 0
-    while frontier:
-        nxt = []
-        for s in frontier:
-            for n in successors(s):
-                transitions += 1
-                if n not in seen:
-                    seen.add(n)
-                    nxt.append(n)
-        frontier = nxt
-    return len(seen), transitions
+    space = explore([(0, x, y) for x, y in itertools.product(starts, repeat=2)], successors,
+                    {}, deadlock=False)
+    return space.states, space.transitions
 
 
 def test_started_threads_start_with_every_allowed_local() -> None:
@@ -210,6 +185,12 @@ def test_a_spawn_has_one_result_per_choice() -> None:
     src = LOCALS.replace("start w();\nstart w();\n",
                          "threads 2;\nthread m() { s: { spawn w(); } }\nstart m();\n")
     assert counts(engines_agree(src)) == (12, 12, "holds")
+
+
+def test_prove_unbounded_refuses_a_chosen_local_by_name() -> None:
+    spec = load_text(LOCALS, path="t.spec")
+    with pytest.raises(Unsupported, match="a choice of initial values for 'b'"):
+        encoding(spec, check(spec.ast, None, {}), {}, True)
 
 
 # ------------------------------------------------------------- 5. process sets, array values
@@ -237,18 +218,6 @@ def test_one_start_line_for_n_processes(n: int) -> None:
     assert violated(v) == {"SOME-LEFT": n}
 
 
-def test_an_array_comprehension_covers_its_index_type() -> None:
-    err = spec_error("var a: array[0..2] of 0..3 = [k for k in 0..1];\n"
-                     "thread w() { s: { skip; } }\nstart w();\n")
-    assert "ranges over its index type, 0..2" in str(err)
-
-
-def test_a_start_line_ranges_over_a_constant_domain() -> None:
-    err = spec_error("threads 3;\nvar v: 0..2 = 0;\nthread w(k: 0..2) { s: { skip; } }\n"
-                     "start w(k) for k in 0..v;\n")
-    assert "'v' is a variable; a constant is needed here" in str(err)
-
-
 # ------------------------------------------------------------- the README's example
 
 BALLOTS = ROOT / "specs" / "examples" / "lang2_ballots.spec"
@@ -269,22 +238,9 @@ def ballots_space(n: int) -> tuple[int, int]:
                         replace(pending, me, None)))
         return out
 
-    frontier = [((None,) * n, (0,) * n, c) for c in itertools.product(range(n), repeat=n)]
-    seen, transitions = set(frontier), 0
-    while frontier:
-        nxt = []
-        for s in frontier:
-            for t in successors(s):
-                transitions += 1
-                if t not in seen:
-                    seen.add(t)
-                    nxt.append(t)
-        frontier = nxt
-    return len(seen), transitions
-
-
-def replace(t: tuple, i: int, v: object) -> tuple:
-    return t[:i] + (v,) + t[i + 1:]
+    init = [((None,) * n, (0,) * n, c) for c in itertools.product(range(n), repeat=n)]
+    space = explore(init, successors, {}, deadlock=False)
+    return space.states, space.transitions
 
 
 @pytest.mark.parametrize("n", [3, 4])
@@ -294,6 +250,35 @@ def test_the_ballots_example(n: int) -> None:
     construct above.)"""
     v = engines_agree(BALLOTS.read_text(), {"N": str(n)}, z3=False)
     assert counts(v) == (*ballots_space(n), "holds")
+
+
+# ------------------------------------------------------------- what is refused, and why
+
+STEP = "thread w() { s: { skip; } }\nstart w();\n"
+REFUSED = {
+    "a bound without a known range": (
+        "var n: 0..3 = 0;\n" + STEP + "invariant I: exists j in 0..n * 2 : j == 1;\n",
+        "no known least and greatest value"),
+    "a type too large for a set": (
+        "type Big = 0..99;\nvar x: 0..99 = 0;\n" + STEP + "invariant I: x in Big;\n",
+        "'Big' is a type, not a value"),
+    "inclusion of a non-set": (
+        "enum E { a }\nvar s: set of E = {};\n" + STEP + "invariant I: s <= 1;\n",
+        "compares two sets"),
+    "a comprehension short of its index type": (
+        "var a: array[0..2] of 0..3 = [k for k in 0..1];\n" + STEP,
+        "ranges over its index type, 0..2"),
+    "start lines over a variable": (
+        "threads 3;\nvar v: 0..2 = 0;\nthread w(k: 0..2) { s: { skip; } }\n"
+        "start w(k) for k in 0..v;\n",
+        "'v' is a variable; a constant is needed here"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_refused_with_a_reason(case: str) -> None:
+    src, reason = REFUSED[case]
+    assert reason in str(spec_error(src))
 
 
 # ------------------------------------------------------------- all of them under BMC
