@@ -272,6 +272,9 @@ REFUSED = {
         "threads 3;\nvar v: 0..2 = 0;\nthread w(k: 0..2) { s: { skip; } }\n"
         "start w(k) for k in 0..v;\n",
         "'v' is a variable; a constant is needed here"),
+    "liveness instances over a range from the state": (
+        "var v: 0..2 = 0;\n" + STEP + "liveness L for k in 0..v: eventually v >= k;\n",
+        "'v' is a variable; a constant is needed here"),
 }
 
 
