@@ -274,9 +274,7 @@ class Local:
     slot: int
     init: TExpr | None  # None for parameters
     pos: Pos
-    # `var x: T in S` / `in any`: the values a thread may start with; `init` is then the
-    # Bound that a `choose` around each spawn of the thread gives (`initial.with_choices`)
-    choices: Domain | None = None
+    choices: Domain | None = None  # `var x: T in S;`: init is set by initial.with_choices
 
 
 @dataclass(eq=False)
