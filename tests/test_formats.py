@@ -354,7 +354,8 @@ def test_sarif_without_violations_has_no_results(tmp_path: Path) -> None:
     code, doc = sarif(tmp_path, write(tmp_path, DEADLOCK + "option deadlock = false;"))
     assert code == 0
     assert doc["runs"][0]["results"] == []
-    assert [r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]] == ["bounds"]
+    assert [r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]] == ["bounds",
+                                                                           "runtime"]
 
 
 def test_sarif_destructor_step_points_at_the_destructor(tmp_path: Path,

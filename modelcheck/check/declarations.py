@@ -21,6 +21,7 @@ from .scope import CONST_SCOPE, Scope
 OPTIONS = {"deadlock": BOOL, "signal_depth": INT, "stutter": BOOL}
 DEADLOCK = "deadlock"
 BOUNDS = "bounds"
+RUNTIME = "runtime"
 
 
 class Declarations(Resolution):

@@ -136,6 +136,8 @@ def _why(m: Model, ce: Counterexample) -> tuple[Explanation | None, str]:
                 f"{ce.prop} is false in the state after step {ce.length}"
         except EvalError as e:  # the violation message says the same
             return None, f"{ce.prop} cannot be evaluated after step {ce.length}: {e}"
+    if ce.kind == "runtime" and not last.failed:  # an invariant that raised
+        return None, f"after step {ce.length}: {ce.located.splitlines()[0]}"
     if ce.kind == "assertion" and last.failed and last.thread is not None:
         return explain_assertion(m, last.template or "", last.label, ce.prop, last.state,
                                  last.thread), \
@@ -145,6 +147,8 @@ def _why(m: Model, ce: Counterexample) -> tuple[Explanation | None, str]:
     if ce.loop is not None:
         return None, (f"steps {ce.loop + 1} to {ce.length} (highlighted) repeat for ever: "
                       f"{ce.message}")
+    if ce.located:
+        return None, f"step {ce.length}: {ce.located.splitlines()[0]}"
     return None, f"step {ce.length}: {ce.message}"
 
 

@@ -46,7 +46,7 @@ class _Module:
             "W": self.lay.width, "PACKED": self.lay.size, "NWORDS": self.lay.words,
             "POOL": m.pool, "TB": m.thread_base, "STRIDE": m.thread_stride,
             "NPC": max(m.steps_by_pc, default=0) + 1, "NPROPS": len(names),
-            "NINV": len(m.invariants), "BOUNDS_PROP": names.index("bounds"),
+            "NINV": len(m.invariants), "EVAL_PROP": names.index("runtime"),
             "DEADLOCK_PROP": names.index("deadlock") if "deadlock" in names else 0,
         }
         head = "".join(f"#define {k} {v}\n" for k, v in defines.items())

@@ -1,7 +1,7 @@
 /* mcheck native engine: what generated model code may use.
  *
  * The generator writes, before this file, the model's constants (W, PACKED, NWORDS,
- * POOL, TB, STRIDE, NPC, NPROPS, NINV, BOUNDS_PROP, DEADLOCK_PROP) and, after it, the
+ * POOL, TB, STRIDE, NPC, NPROPS, NINV, EVAL_PROP, DEADLOCK_PROP) and, after it, the
  * model: pack/unpack, defs, invariants, steps and `expand`. search.c follows and is the
  * same for every model. Steps hand each successor to `emit` and everything else a step
  * produces (a failed assertion or range check, an expression that cannot be evaluated,

@@ -380,7 +380,7 @@ static void happen(ctx_t *c, int kind, int prop) {
     if (s->finding) return;
     c->results++;
     if (kind == H_BOUND) { note(s, N_POOL); return; }
-    if (kind == H_EVAL) { note(s, N_EVAL); prop = BOUNDS_PROP; }
+    if (kind == H_EVAL) { note(s, N_EVAL); prop = EVAL_PROP; }
     record(s, prop, kind == H_EVAL ? V_EVAL : V_FAIL, s->cur_depth + 1, s->cur_key, s->cur_packed);
 }
 
