@@ -355,3 +355,63 @@ def test_lints_are_in_the_json(tmp_path: Path) -> None:
     main([write(tmp_path, src), "--json", str(out), "-q"])
     kinds = {lint["kind"] for lint in json.loads(out.read_text())["lints"]}
     assert "unchanged-variables" in kinds
+
+
+@pytest.mark.parametrize(("src", "first", "code"), [
+    (CLIMB + "invariant HIGH: x <= 3;\n", "REFUTED", 1),
+    (TOGETHER.replace("BOTH: x <= 2 && y <= 2", "SAME: x == y") + "invariant LOW: x <= 2;\n",
+     "UNKNOWN: a proof was found", 3),
+])
+def test_an_interrupted_prove_prints_what_it_decided(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        src: str, first: str, code: int) -> None:
+    """Ctrl-C while z3 works on the second goal: the first goal's result is printed (a
+    refutation as final, with its trace; a proof as unknown, since the checks after the
+    last goal did not run), the second is 'not decided', and the JSON says so too."""
+    from modelcheck.symbolic.induction import Prover
+    prove = Prover.prove
+    calls: list[str] = []
+
+    def second_is_interrupted(self: Prover, goal: Any, *args: Any) -> Any:
+        calls.append(goal.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return prove(self, goal, *args)
+
+    monkeypatch.setattr(Prover, "prove", second_is_interrupted)
+    doc = tmp_path / "p.json"
+    assert main(["prove", write(tmp_path, src), "--no-infer", "--json", str(doc)]) == code
+    out = capsys.readouterr().out
+    name = calls[0]
+    assert re.search(rf"^  {name} +invariant  {first}", out, re.M), out
+    assert re.search(rf"^  {calls[1]} +invariant  UNKNOWN: not decided: interrupted$", out, re.M)
+    assert ("Counterexample for" in out) == (first == "REFUTED")
+    results = {r["name"]: r["outcome"] for r in json.loads(doc.read_text())["results"]}
+    assert results == {name: first.split(":")[0].lower(), calls[1]: "unknown"}
+
+
+def test_prove_stopped_by_sigterm_names_what_it_did_not_decide(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real SIGTERM, delivered as the first variant's fixed-pool search starts (a search
+    keeps an interrupt to itself; the proof must stop too): its goals are not decided, the
+    other variants are named as not run, exit 3."""
+    import os
+    import signal
+
+    from modelcheck.symbolic import explicit, proving
+    search = explicit.search
+
+    def terminated(*args: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGTERM)  # handled at the search's next bytecode
+        return search(*args)
+
+    monkeypatch.setattr(explicit, "search", terminated)
+    assert proving.explore is explicit.explore
+    src = "variants a, b, c;\n" + CLIMB.replace("x < 2", "x < 4")
+    assert main(["prove", write(tmp_path, src), "--no-report"]) == 3
+    out = capsys.readouterr().out
+    assert "variant a: prove stopped: interrupted (SIGTERM)" in out
+    assert re.search(r"^  LOW +invariant  UNKNOWN: not decided: interrupted \(SIGTERM\)$",
+                     out, re.M)
+    assert "not run: variants b, c (interrupted (SIGTERM))" in out
