@@ -19,6 +19,7 @@ from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.verdict import Verdict
 from modelcheck.lang.source import load_text
+from tests.test_formats import validate_junit, validate_sarif
 
 ENGINES = [RunConfig(engine="python"), RunConfig(engine="python", workers=2),
            RunConfig(engine="native")]
@@ -118,6 +119,8 @@ def test_every_format_locates_it(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert where in capsys.readouterr().out
     doc = json.loads(out["json"].read_text())
     assert doc["counterexample"]["location"] == {"line": line, "column": col}
+    validate_sarif(json.loads(out["sarif"].read_text()))  # the official SARIF 2.1.0 schema
+    validate_junit(out["xml"])
     sarif = json.loads(out["sarif"].read_text())["runs"][0]["results"][0]
     region = sarif["locations"][0]["physicalLocation"]["region"]
     assert (sarif["ruleId"], region["startLine"], region["startColumn"]) == ("runtime", line, col)
