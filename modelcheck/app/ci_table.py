@@ -18,9 +18,10 @@ from pathlib import Path
 HEADINGS = ("spec", "variant", "expected", "actual", "states", "seconds", "status")
 WIDTH = 100
 NUMERIC = {HEADINGS.index("states"), HEADINGS.index("seconds")}
-# the columns that give way, in the order they are narrowed, and how narrow they may get
-NARROWING = {HEADINGS.index("spec"): 16, HEADINGS.index("expected"): 14,
-             HEADINGS.index("actual"): 14}
+# the columns that give way and how narrow they may get, in turns: the property lists
+# first (they wrap well, at commas), a path only when they are as narrow as they go
+NARROWING = ({HEADINGS.index("expected"): 12, HEADINGS.index("actual"): 12},
+             {HEADINGS.index("spec"): 16})
 
 
 @dataclass
@@ -74,15 +75,16 @@ def _folder(rows: Sequence[Row]) -> str:
 
 
 def _fit(widths: list[int], width: int) -> list[int]:
-    """Narrow the widest column that may give way, one character at a time, until the
-    line fits (or none may give way any more)."""
+    """Narrow the widest column of the first turn that may still give way, one character
+    at a time, until the line fits (or none may give way any more)."""
     widths = list(widths)
-    while sum(widths) + 2 * (len(widths) - 1) > width:
-        k = max((k for k, least in NARROWING.items() if widths[k] > least),
-                key=lambda k: widths[k], default=None)
-        if k is None:
-            break
-        widths[k] -= 1
+    for turn in NARROWING:
+        while sum(widths) + 2 * (len(widths) - 1) > width:
+            k = max((k for k, least in turn.items() if widths[k] > least),
+                    key=lambda k: widths[k], default=None)
+            if k is None:
+                break
+            widths[k] -= 1
     return widths
 
 
