@@ -6,7 +6,9 @@ edge. Edges are recomputed after the search, state by state, through the back en
 numpy arrays in compressed-row form: where each state's edges start, the target index,
 the thread that moved and the pc of the step it took (a signal handler's first step
 for a signal's delivery). A state is named by its index in the store, so any store
-that keeps its states in order (the exact store of either engine) feeds it.
+that keeps its states in order (the exact store of either engine) feeds it; the native
+engine lists the same arrays itself (`native_graph.py`), and `fingerprint_graph.py`
+numbers the states of a search that kept only fingerprints.
 
 Run semantics are edges too: a state with no successor (every thread finished, or a
 deadlock) repeats forever, an edge to itself by no thread (`REPEAT`); with `stutter`
@@ -18,7 +20,7 @@ safety violation, which the safety search reports, so it is no liveness countere
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,17 +73,17 @@ class Graph:
         return self.start.nbytes + self.dst.nbytes + self.thread.nbytes + self.pc.nbytes
 
 
-def _plain(ts: TransitionSystem, s: tuple, me: int, pc: int) -> list[tuple[object, int]]:
-    return [(r, pc) for r in ts.step(s, me)]
+def _plain(ts: TransitionSystem, s: tuple, me: int, pc: int) -> Iterator[tuple[object, int]]:
+    return ((r, pc) for r in ts.step(s, me))
 
 
-def _acting(ts: TransitionSystem, s: tuple, me: int, pc: int) -> list[tuple[object, int]]:
+def _acting(ts: TransitionSystem, s: tuple, me: int, pc: int) -> Iterator[tuple[object, int]]:
     """With signal handlers, an entry is the handler's first step, not the interrupted
     one, so that fairness for a handler's steps covers the delivery of its signal. (Not
     under symmetry: there the search's steps give up all branches at an error, which
     the labelled steps, made for traces, do not.)"""
-    return [(r, ch[0][1] if ch and ch[0][0] == "enter" else pc)
-            for r, ch in ts.labelled_step(s, me)]
+    return ((r, ch[0][1] if ch and ch[0][0] == "enter" else pc)
+            for r, ch in ts.labelled_step(s, me))
 
 
 def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable[tuple],
@@ -104,21 +106,19 @@ def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable
             if pc < PC_EXITING:
                 continue
             try:
-                results = steps(ts, s, me, pc)
-            except EvalError:
-                failed = True  # the search met it too, and reported a bounds violation
-                continue
-            for r, acting in results:
-                if type(r) is not tuple:
-                    failed = True
-                else:
-                    j = index.get(r)
-                    if j is None:
-                        raise MissingState
-                    dst.append(j)
-                    who.append(me)
-                    pcs.append(acting)
-                    moved = True
+                for r, acting in steps(ts, s, me, pc):
+                    if type(r) is not tuple:
+                        failed = True
+                    else:
+                        j = index.get(r)
+                        if j is None:
+                            raise MissingState
+                        dst.append(j)
+                        who.append(me)
+                        pcs.append(acting)
+                        moved = True
+            except EvalError:  # the search met it too (a bounds violation); it kept the
+                failed = True  # states made before it, and so does the graph
         if (stutter or not moved) and not (failed and not moved):
             dst.append(len(start) - 1)
             who.append(REPEAT)

@@ -16,6 +16,8 @@ from ..backends.base import TransitionSystem
 from ..ir.temporal import PATTERNS, LivenessInstance
 from .graph import MissingState, build_graph
 from .liveness import Lasso, Undecided, check_liveness
+from .native import NativeStates
+from .native_graph import native_graph
 from .outcome import Outcome
 from .store import StoredStates
 
@@ -38,7 +40,10 @@ DISABLED = "liveness not checked (--no-liveness)"
 
 def _fair_to_handlers(ts: TransitionSystem) -> bool:
     """Whether some fairness names a handler's first step, so that the graph must tell a
-    signal's delivery from the interrupted thread's own step."""
+    signal's delivery from the interrupted thread's own step. (Not under `symmetric`
+    declarations: see `graph._acting`.)"""
+    if ts.model.symmetric:
+        return False
     firsts = {h.steps[0].pc for h in ts.model.handlers}
     temporal = ts.model.temporal
     return temporal is not None and any(f.pcs and f.pcs & firsts for f in temporal.fairness)
@@ -81,9 +86,13 @@ def check_run(ts: TransitionSystem, outcome: Outcome, enabled: bool = True
     assert isinstance(store, StoredStates)
     began = time.monotonic()
     states = getattr(store, "states", None) or list(store)
+    entries = _fair_to_handlers(ts)
     try:
-        g = build_graph(ts, states, ts.initial_states(), temporal.stutter,
-                        getattr(store, "index", None), _fair_to_handlers(ts))
+        g = native_graph(store, states, ts.initial_states(), temporal.stutter, entries) \
+            if isinstance(store, NativeStates) else None
+        if g is None:
+            g = build_graph(ts, states, ts.initial_states(), temporal.stutter,
+                            getattr(store, "index", None), entries)
     except MissingState:
         report.undecided = {live.name: "liveness not checked: a successor is missing from "
                             "the store" for live in temporal.properties}

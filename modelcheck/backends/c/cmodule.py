@@ -5,7 +5,7 @@ the state vector and the transitions): its constants, how a state is packed, its
 `def`s and invariants, one function per step per thread id, the signal-handler entries
 and exit destructors of each thread id, and `expand`, which runs them in the Python
 back end's order. The fixed runtime (`runtime/head.h` before it, `runtime/search.c`
-after it) is the same for every model.
+and the rest after it) is the same for every model.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class _Module:
             f"/* the native verifier of {m.name}, variant {m.variant} (generated) */",
             head, runtime("head.h"), pack_source(self.lay), self.canon(), self.defs(),
             self.invariants(), self.threads(), runtime("search.c"), runtime("parallel.c"),
-            runtime("api.c")])
+            runtime("api.c"), runtime("edges.c")])
 
     def canon(self) -> str:
         """The canonical form of a state under the spec's `symmetric` declarations (the
@@ -120,7 +120,7 @@ class _Module:
             nxt = h.steps[1].pc if len(h.steps) > 1 else M.PC_RETURN
             guard = (f"if (!(s[tb + {lay.installed}] & {bit}) || (s[tb + {lay.masked}] & "
                      f"{bit}) || (s[tb + {lay.active}] & {bit}) || s[tb + {lay.depth}] >= "
-                     f"{lay.max_depth}) return;")
+                     f"{lay.max_depth}) return; c->entry = {h.steps[0].pc};")
             enter = (f"{{ int64_t d = v[tb + {lay.depth}]; v[tb + {lay.saved} + d] = v[tb]; "
                      f"v[tb + {lay.depth}] = d + 1; v[tb + {lay.active}] |= {bit}; }}")
             path = Path(where, next_pc=nxt, handler=h.index)
@@ -137,7 +137,7 @@ class _Module:
                    "    for (int me = 0; me < POOL; me++) {\n"
                    "        int tb = TB + me * STRIDE;\n"
                    f"        if (s[tb] < {M.PC_EXITING}) continue;\n"
-                   "        c->me = me; c->pc = (int)s[tb]; c->bad = 0;\n"
+                   "        c->me = me; c->pc = (int)s[tb]; c->bad = 0; c->entry = 0;\n"
                    "        switch (s[tb]) {\n" + "\n".join("    " + x for x in cases)
                    + "\n        }\n    }\n}")
         return "\n".join(out) + "\n"
