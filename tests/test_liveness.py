@@ -19,7 +19,7 @@ from modelcheck.app.cli import main
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.fair_cycles import components
-from modelcheck.engine.graph import REPEAT, Graph
+from modelcheck.engine.graph import REPEAT, Graph, OnStates
 from modelcheck.engine.liveness import check_liveness
 from modelcheck.ir.temporal import Fairness, LivenessInstance, Temporal
 from modelcheck.lang.errors import SpecError
@@ -220,7 +220,7 @@ def _graph(n: int, edges: list[tuple[int, int, int]]) -> Graph:
     return Graph(start.astype(np.int64), np.array([b for b, _ in flat], np.int32),
                  np.array([t for _, t in flat], np.int16),
                  np.array([4 if t >= 0 else -1 for _, t in flat], np.int32),
-                 [0], [(i,) for i in range(n)], 0)
+                 [0], OnStates([(i,) for i in range(n)], []), 0)
 
 
 def _reach(g: Graph, sources: set[int], allowed: set[int]) -> set[int]:

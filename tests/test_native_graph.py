@@ -50,11 +50,10 @@ def _graphs(ts: TransitionSystem, workers: int = 1) -> tuple[Graph, Graph]:
     # liveness is then not checked at all, but the edges must still agree)
     store = outcome.store
     assert isinstance(store, NativeStates)
-    states = list(store)
     stutter, entries = ts.model.temporal.stutter, _fair_to_handlers(ts)  # type: ignore[union-attr]
-    g = native_graph(store, states, ts.initial_states(), stutter, entries)
+    g = native_graph(ts, store, stutter, entries)
     assert g is not None
-    return g, build_graph(ts, states, ts.initial_states(), stutter, None, entries)
+    return g, build_graph(ts, list(store), ts.initial_states(), stutter, None, entries)
 
 
 def _same(native: Graph, python: Graph) -> None:

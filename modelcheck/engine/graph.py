@@ -20,8 +20,9 @@ safety violation, which the safety search reports, so it is no liveness countere
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -36,6 +37,42 @@ class MissingState(Exception):
     """A successor is not in the store: the search that filled it was cut off."""
 
 
+class Labels(Protocol):
+    """What the liveness check reads of the states behind a graph's indices: each liveness
+    predicate's value in every state, and single states for a lasso. Apart from the edges,
+    so that a store that keeps no Python tuples (the native one) answers without making
+    them."""
+
+    def holds(self, k: int, p: Callable[[tuple], bool]) -> np.ndarray:
+        """Predicate p, the k-th of the model's liveness predicates (instance by instance,
+        P then Q), in every state; EvalError where it cannot be evaluated."""
+        ...
+
+    def finished(self) -> np.ndarray:
+        """Whether every thread has finished, in every state."""
+        ...
+
+    def state(self, i: int) -> tuple: ...
+
+
+class OnStates:
+    """Labels read off the states themselves, through the Python back end's predicates."""
+
+    def __init__(self, states: Sequence[tuple], offsets: list[int]) -> None:
+        self.states, self.offsets = states, offsets
+
+    def holds(self, k: int, p: Callable[[tuple], bool]) -> np.ndarray:
+        return np.fromiter((bool(p(s)) for s in self.states), bool, len(self.states))
+
+    def finished(self) -> np.ndarray:
+        offsets = self.offsets
+        return np.fromiter((all(s[o] < PC_EXITING for o in offsets) for s in self.states),
+                           bool, len(self.states))
+
+    def state(self, i: int) -> tuple:
+        return self.states[i]
+
+
 @dataclass
 class Graph:
     start: np.ndarray    # int64, len n + 1: state i's edges are start[i]:start[i + 1]
@@ -43,7 +80,7 @@ class Graph:
     thread: np.ndarray   # int16: who moved, or REPEAT
     pc: np.ndarray       # int32: the mover's pc in the source state
     initial: list[int]   # indices of the initial states, in order
-    states: Sequence[tuple]
+    labels: Labels
     repeats: int         # states with a REPEAT edge
     _lists: tuple[list[int], list[int]] | None = None
     # a state may have no edge (its run ends in a failure), so sums over a state's edges
@@ -127,4 +164,4 @@ def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable
         start.append(len(dst))
     return Graph(np.frombuffer(start, np.int64), np.frombuffer(dst, np.int32),
                  np.frombuffer(who, np.int16), np.frombuffer(pcs, np.int32),
-                 [index[s] for s in initial], states, repeats)
+                 [index[s] for s in initial], OnStates(states, offsets), repeats)

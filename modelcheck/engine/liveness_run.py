@@ -85,13 +85,13 @@ def check_run(ts: TransitionSystem, outcome: Outcome, enabled: bool = True
         return report
     assert isinstance(store, StoredStates)
     began = time.monotonic()
-    states = getattr(store, "states", None) or list(store)
     entries = _fair_to_handlers(ts)
     try:
-        g = native_graph(store, states, ts.initial_states(), temporal.stutter, entries) \
+        g = native_graph(ts, store, temporal.stutter, entries) \
             if isinstance(store, NativeStates) else None
         if g is None:
-            g = build_graph(ts, states, ts.initial_states(), temporal.stutter,
+            g = build_graph(ts, getattr(store, "states", None) or list(store),
+                            ts.initial_states(), temporal.stutter,
                             getattr(store, "index", None), entries)
     except MissingState:
         report.undecided = {live.name: "liveness not checked: a successor is missing from "

@@ -11,22 +11,23 @@ so Ctrl-C is taken between two of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
+from ..backends.base import TransitionSystem
 from ..backends.c import ffi
-from .graph import Graph, MissingState
+from .graph import Graph, MissingState, OnStates
 from .native import NativeStates
 
 E_ROOM, E_MISSING, E_STORE = -1, -2, -3
 BATCH = 1 << 14  # states a call
 
 
-def native_graph(store: NativeStates, states: Sequence[tuple], initial: Iterable[tuple],
-                 stutter: bool = False, entries: bool = False) -> Graph | None:
-    """The graph over `store`'s positions (`states` are its states, in order); None when
-    this store keeps no states to expand (fingerprints) or keeps canonical ones."""
+def native_graph(ts: TransitionSystem, store: NativeStates, stutter: bool = False,
+                 entries: bool = False) -> Graph | None:
+    """The graph over `store`'s positions; None when this store keeps no states to expand
+    (fingerprints) or keeps canonical ones."""
     lib, handle, n = store.v.lib, store.handle, len(store)
     starts: list[np.ndarray] = []
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -55,19 +56,54 @@ def native_graph(store: NativeStates, states: Sequence[tuple], initial: Iterable
     starts.append(np.array([edges], np.int64))
     dst, who, pcs = (np.concatenate([p[k] for p in parts]) if parts else
                      np.empty(0, t) for k, t in enumerate((np.int32, np.int16, np.int32)))
-    wanted = list(initial)
-    where = {s: i for i, s in _matching(states, set(wanted))}
-    repeats = int(np.count_nonzero(who == -1))
-    return Graph(np.concatenate(starts), dst, who, pcs, [where[s] for s in wanted], states,
-                 repeats)
+    labels = NativeLabels(store, ts.pc_offsets)
+    return Graph(np.concatenate(starts), dst, who, pcs,
+                 [labels.position(s) for s in ts.initial_states()], labels,
+                 int(np.count_nonzero(who == -1)))
 
 
-def _matching(states: Sequence[tuple], wanted: set[tuple]) -> Iterable[tuple[int, tuple]]:
-    """The positions of the `wanted` states (the initial ones), found in one pass."""
-    left = len(wanted)
-    for i, s in enumerate(states):
-        if s in wanted:
-            yield i, s
-            left -= 1
-            if not left:
-                return
+class NativeLabels:
+    """The liveness predicates evaluated by the C verifier on its packed states
+    (`mc_predicate`), so the states never become Python tuples; a predicate the C back
+    end does not compile, or one that cannot be evaluated somewhere (for the message), is
+    evaluated in Python on the states read back."""
+
+    def __init__(self, store: NativeStates, offsets: list[int]) -> None:
+        self.store, self.offsets = store, offsets
+        self.lay = store.v.layout
+        self._read: OnStates | None = None
+
+    def _ask(self, k: int) -> np.ndarray | None:
+        n = len(self.store)
+        out = np.empty(n, np.int8)
+        for first in range(0, n, 16 * BATCH):
+            count = min(16 * BATCH, n - first)
+            if self.store.v.lib.mc_predicate(self.store.handle, k, first, count,
+                                             ffi.from_buffer("int8_t[]", out[first:])):
+                return None
+        return out.view(bool)
+
+    def _python(self) -> OnStates:
+        if self._read is None:
+            self._read = OnStates(list(self.store), self.offsets)
+        return self._read
+
+    def holds(self, k: int, p: Callable[[tuple], bool]) -> np.ndarray:
+        got = self._ask(k)
+        return got if got is not None else self._python().holds(k, p)
+
+    def finished(self) -> np.ndarray:
+        got = self._ask(-1)
+        return got if got is not None else self._python().finished()
+
+    def state(self, i: int) -> tuple:
+        out = ffi.new("int64_t[]", self.lay.width)
+        self.store.v.lib.mc_states(self.store.handle, i, 1, out)
+        return self.lay.from_slots(list(out))
+
+    def position(self, state: tuple) -> int:
+        at = self.store.v.lib.mc_position(self.store.handle,
+                                          ffi.new("int64_t[]", self.lay.to_slots(state)))
+        if at < 0:
+            raise MissingState
+        return int(at)

@@ -53,8 +53,8 @@ class _Module:
         return "\n".join([
             f"/* the native verifier of {m.name}, variant {m.variant} (generated) */",
             head, runtime("head.h"), pack_source(self.lay), self.canon(), self.defs(),
-            self.invariants(), self.threads(), runtime("search.c"), runtime("parallel.c"),
-            runtime("api.c"), runtime("edges.c")])
+            self.invariants(), self.predicates(), self.threads(), runtime("search.c"),
+            runtime("parallel.c"), runtime("api.c"), runtime("edges.c")])
 
     def canon(self) -> str:
         """The canonical form of a state under the spec's `symmetric` declarations (the
@@ -94,6 +94,28 @@ class _Module:
         out.append(f"static const int INV_PROP[NINV + 1] = {{{', '.join(map(str, ids))}}};")
         out.append("static int invariant(ctx_t *c, int k, const int64_t *v) {\n"
                    f"    switch (k) {{\n{cases}    }}\n    (void)c; (void)v;\n    return 1;\n}}")
+        return "\n".join(out) + "\n"
+
+    def predicates(self) -> str:
+        """The liveness properties' state predicates, numbered instance by instance (P, then
+        Q), for `mc_predicate`. One the C back end does not compile answers -2 and the
+        liveness check evaluates it in Python: liveness never makes the native engine
+        refuse a spec."""
+        exprs = [e for live in (self.m.temporal.properties if self.m.temporal else [])
+                 for e in live.exprs]
+        out, cases = [], []
+        for k, e in enumerate(exprs):
+            try:
+                body = self.x.ex(e, NOWHERE_THREAD)
+            except Unsupported:
+                continue
+            out.append(f"static int live{k}(ctx_t *c, const int64_t *v) {{\n    (void)c;\n"
+                       f"    return ({body}) ? 1 : 0;\nERR: __attribute__((unused));\n"
+                       "    return -1;\n}")
+            cases.append(f"    case {k}: return live{k}(c, v);\n")
+        out.append("static int live_predicate(ctx_t *c, int k, const int64_t *v) {\n"
+                   f"    switch (k) {{\n{''.join(cases)}    }}\n    (void)c; (void)v;\n"
+                   "    return -2;\n}")
         return "\n".join(out) + "\n"
 
     # ---------------------------------------------------------------- threads

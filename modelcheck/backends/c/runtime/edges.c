@@ -94,3 +94,30 @@ int64_t mc_edges(search_t *s, int64_t first, int64_t count, int entries, int stu
     s->npending = 0;
     return e.error ? e.error : e.n;
 }
+
+/* liveness predicate k (`live_predicate`; -1: every thread has finished) on the states at
+ * positions first .. first + count - 1, 1 or 0 into out: 0, or -1 (it cannot be evaluated
+ * in some state), -2 (not compiled, or its arithmetic overflows 64 bits) */
+int mc_predicate(search_t *s, int k, int64_t first, int64_t count, int8_t *out) {
+    int64_t v[W];
+    int fatal = s->fatal, r = 0;
+    s->fatal = 0;
+    for (int64_t i = 0; i < count && !r; i++) {
+        const uint8_t *p = at_position(s, first + i);
+        if (!p) { r = -2; break; }
+        unpack(p, v);
+        int value = k < 0 ? !alive(v) : live_predicate(&s->ctx, k, v);
+        if (value < 0) r = value;
+        else out[i] = (int8_t)value;
+    }
+    if (s->fatal) r = -2;
+    s->fatal = fatal;
+    return r;
+}
+
+/* the position of a state (unpacked) in an exact store of real states, or -1 */
+int64_t mc_position(search_t *s, const int64_t *v) {
+    uint8_t p[PACKED];
+    if (s->fp_mode || s->canonical) return -1;
+    return position_of(s, p, pack_hash(v, p));
+}
