@@ -52,7 +52,9 @@ class Labels(Protocol):
         """Whether every thread has finished, in every state."""
         ...
 
-    def state(self, i: int) -> tuple: ...
+    def path_states(self, path: list[int]) -> list[tuple]:
+        """The states along a path of the graph (a lasso)."""
+        ...
 
 
 class OnStates:
@@ -69,8 +71,8 @@ class OnStates:
         return np.fromiter((all(s[o] < PC_EXITING for o in offsets) for s in self.states),
                            bool, len(self.states))
 
-    def state(self, i: int) -> tuple:
-        return self.states[i]
+    def path_states(self, path: list[int]) -> list[tuple]:
+        return [self.states[i] for i in path]
 
 
 @dataclass
@@ -123,40 +125,55 @@ def _acting(ts: TransitionSystem, s: tuple, me: int, pc: int) -> Iterator[tuple[
             for r, ch in ts.labelled_step(s, me))
 
 
-def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable[tuple],
-                stutter: bool = False, index: dict[tuple, int] | None = None,
-                entries: bool = False) -> Graph:
-    """Every edge between stored states. `index` (state -> position) is built when the
-    store has none; MissingState if a successor was never stored. `entries`: a signal's
-    delivery is labelled with its handler's first step (slower: labelled steps)."""
-    if index is None:
-        index = {s: i for i, s in enumerate(states)}
-    offsets = ts.pc_offsets
-    model = ts.model
-    steps = _acting if entries and model.handlers and not model.symmetric else _plain
-    start, dst, who, pcs = array("q", [0]), array("i"), array("h"), array("i")
-    repeats = 0
-    for s in states:
-        moved = failed = False
-        for me, off in enumerate(offsets):
+class Moves:
+    """A state's moves as graph edges: (successor, thread, pc it counts for) in `expand`'s
+    order, and whether the state repeats (`REPEAT`). `entries`: a signal's delivery counts
+    for its handler's first step (slower: labelled steps)."""
+
+    def __init__(self, ts: TransitionSystem, stutter: bool = False,
+                 entries: bool = False) -> None:
+        model = ts.model
+        self.ts, self.stutter, self.offsets = ts, stutter, ts.pc_offsets
+        self.steps = _acting if entries and model.handlers and not model.symmetric else _plain
+
+    def __call__(self, s: tuple) -> tuple[list[tuple[tuple, int, int]], bool]:
+        out: list[tuple[tuple, int, int]] = []
+        failed = False
+        for me, off in enumerate(self.offsets):
             pc = s[off]
             if pc < PC_EXITING:
                 continue
             try:
-                for r, acting in steps(ts, s, me, pc):
-                    if type(r) is not tuple:
-                        failed = True
+                for r, acting in self.steps(self.ts, s, me, pc):
+                    if type(r) is tuple:
+                        out.append((r, me, acting))
                     else:
-                        j = index.get(r)
-                        if j is None:
-                            raise MissingState
-                        dst.append(j)
-                        who.append(me)
-                        pcs.append(acting)
-                        moved = True
+                        failed = True
             except EvalError:  # the search met it too (a bounds violation); it kept the
                 failed = True  # states made before it, and so does the graph
-        if (stutter or not moved) and not (failed and not moved):
+        return out, (self.stutter or not out) and not (failed and not out)
+
+
+def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable[tuple],
+                stutter: bool = False, index: dict[tuple, int] | None = None,
+                entries: bool = False) -> Graph:
+    """Every edge between stored states. `index` (state -> position) is built when the
+    store has none; MissingState if a successor was never stored."""
+    if index is None:
+        index = {s: i for i, s in enumerate(states)}
+    moves = Moves(ts, stutter, entries)
+    start, dst, who, pcs = array("q", [0]), array("i"), array("h"), array("i")
+    repeats = 0
+    for s in states:
+        out, repeat = moves(s)
+        for r, me, acting in out:
+            j = index.get(r)
+            if j is None:
+                raise MissingState
+            dst.append(j)
+            who.append(me)
+            pcs.append(acting)
+        if repeat:
             dst.append(len(start) - 1)
             who.append(REPEAT)
             pcs.append(REPEAT)
@@ -164,4 +181,4 @@ def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable
         start.append(len(dst))
     return Graph(np.frombuffer(start, np.int64), np.frombuffer(dst, np.int32),
                  np.frombuffer(who, np.int16), np.frombuffer(pcs, np.int32),
-                 [index[s] for s in initial], OnStates(states, offsets), repeats)
+                 [index[s] for s in initial], OnStates(states, ts.pc_offsets), repeats)

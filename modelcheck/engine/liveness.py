@@ -120,7 +120,7 @@ def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph,
     cycle, cycle_movers = _loop(g, comp, stem[-1], units, accepting)
     path = stem + cycle
     return Lasso(live, path, movers + cycle_movers, len(stem) - 1,
-                 [g.labels.state(i) for i in path])
+                 g.labels.path_states(path))
 
 
 def _reachable(g: Graph, sources: list[int] | np.ndarray, region: np.ndarray) -> np.ndarray:

@@ -96,10 +96,13 @@ class NativeLabels:
         got = self._ask(-1)
         return got if got is not None else self._python().finished()
 
-    def state(self, i: int) -> tuple:
+    def path_states(self, path: list[int]) -> list[tuple]:
         out = ffi.new("int64_t[]", self.lay.width)
-        self.store.v.lib.mc_states(self.store.handle, i, 1, out)
-        return self.lay.from_slots(list(out))
+        states = []
+        for i in path:
+            self.store.v.lib.mc_states(self.store.handle, i, 1, out)
+            states.append(self.lay.from_slots(list(out)))
+        return states
 
     def position(self, state: tuple) -> int:
         at = self.store.v.lib.mc_position(self.store.handle,
