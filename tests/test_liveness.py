@@ -38,6 +38,9 @@ KNOWN = [
     ("live_philosophers", "ordered", set()),
     ("live_counter", "unfair", {"DONE"}),
     ("live_counter", "fair", set()),
+    ("live_peterson_places", "unfair", {"STARVATION-FREE", "PAIR-PROGRESS"}),
+    ("live_peterson_places", "weak", set()),
+    ("live_peterson_places", "flag_only", {"deadlock", "STARVATION-FREE", "PAIR-PROGRESS"}),
 ]
 
 
@@ -66,6 +69,23 @@ def test_weak_fairness_lets_the_lock_starve_a_waiter() -> None:
     assert any(st.action == "worker.acquire" for st in loop[1:])
     locked = ts.model.vars[0]
     assert any(st.state[locked.offset] for st in loop)
+
+
+def test_places_and_partners_in_a_liveness_property() -> None:
+    """live_peterson_places states its properties with `t at proc.wait` and `t.other`: in
+    the unfair lasso thread 0 waits at every step of the loop while its partner (thread 1,
+    read through `0.other`) rests, never in `cs`."""
+    ts, v = run_variant(load(EXAMPLES / "live_peterson_places.spec"), "unfair",
+                        RunConfig(engine="python"))
+    ce = next(c for c in v.counterexamples if c.prop == "PAIR-PROGRESS")
+    assert ce.loop is not None and "t = 0" in ce.message
+    names = {s.pc: f"{t.name}.{s.label}" for t in ts.model.templates.values() for s in t.steps}
+    base, stride = ts.model.thread_base, ts.model.thread_stride
+    partner = ts.model.templates["proc"].params[0]
+    for st in ce.steps[ce.loop:]:
+        assert names[st.state[base]] == "proc.wait"
+        assert st.state[base + partner.slot] == 1  # 0.other
+        assert names[st.state[base + stride]] in ("proc.leave", "proc.rest")
 
 
 COUNTER = """

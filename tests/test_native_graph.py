@@ -13,7 +13,7 @@ from modelcheck.backends.base import TransitionSystem
 from modelcheck.engine.graph import Graph, build_graph
 from modelcheck.engine.liveness_run import _fair_to_handlers
 from modelcheck.engine.native import NativeStates
-from modelcheck.engine.native_graph import native_graph
+from modelcheck.engine.native_graph import NativeLabels, native_graph
 from modelcheck.engine.run import Search, run_search
 from modelcheck.lang.source import load, load_text
 from tests.conftest import ROOT
@@ -104,3 +104,17 @@ def test_same_verdicts_and_lassos(name: str, variant: str) -> None:
         [(p.name, p.status) for p in python.properties]
     assert [(ce.prop, ce.length, ce.loop) for ce in native.counterexamples] == \
         [(ce.prop, ce.length, ce.loop) for ce in python.counterexamples]
+
+
+def test_c_evaluates_places_and_partners() -> None:
+    """`t at proc.wait` and `t.other at proc.cs` are compiled into the verifier
+    (`mc_predicate`), not left to Python, and agree with Python state by state."""
+    ts = compile_variant(load(EXAMPLES / "live_peterson_places.spec"), "unfair")
+    native, python = _graphs(ts)
+    assert isinstance(native.labels, NativeLabels)
+    flat = [p for ps in ts.predicates for p in ps]
+    assert len(flat) == 8  # two instances of two leads-to properties
+    for k, p in enumerate(flat):
+        got = native.labels._ask(k)
+        assert got is not None and (got == python.labels.holds(k, p)).all()
+    assert (native.labels.finished() == python.labels.finished()).all()
