@@ -49,9 +49,9 @@ def _without(data: object, keys: tuple[str, ...]) -> object:
 
 def test_resume_after_sigkill_is_the_uninterrupted_run(tmp_path: Path) -> None:
     """stop_world master: 89,001 states, 78 levels, four violations with traces of 43 to 60
-    steps, and L-HANG's lasso (liveness over the fingerprints, after the resumed search).
-    The whole run is killed at a random moment after its first checkpoint."""
-    argv = [STOP_WORLD, "--variant", "master", "--engine", "python"]
+    steps. The whole run is killed at a random moment after its first checkpoint. (Not
+    L-HANG: numbering the fingerprints for liveness would add 7 s a run.)"""
+    argv = [STOP_WORLD, "--variant", "master", "--engine", "python", "--no-liveness"]
     whole = verdict_json([*argv, "--store", "fingerprint"], tmp_path / "whole.json")
     folder = tmp_path / "ck"
     run = subprocess.Popen([sys.executable, "-m", "modelcheck", *argv, "--checkpoint",
@@ -65,8 +65,7 @@ def test_resume_after_sigkill_is_the_uninterrupted_run(tmp_path: Path) -> None:
     run.wait()
     resumed = verdict_json(["resume", str(folder)], tmp_path / "resumed.json")
     assert resumed == whole
-    assert resumed["result"] == "violated" and len(resumed["counterexamples"]) == 5
-    assert resumed["counterexamples"][-1]["property"] == "L-HANG"
+    assert resumed["result"] == "violated" and len(resumed["counterexamples"]) == 4
 
 
 def test_resume_with_another_number_of_workers(tmp_path: Path) -> None:
