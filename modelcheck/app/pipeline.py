@@ -94,7 +94,7 @@ def _after_search(ts: TransitionSystem, outcome: Outcome, config: RunConfig,
     first, then the lassos) and their certificates; filled as it goes, so an interrupt
     keeps what was done. An interrupted search has no time for z3: its traces stay
     uncertified."""
-    live[0] = report = check_run(ts, outcome, config.liveness)
+    live[0] = report = check_run(ts, outcome, config.liveness, config.workers)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     for v in ordered:

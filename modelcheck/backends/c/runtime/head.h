@@ -26,6 +26,7 @@ typedef struct ctx {
     struct worker *w;  /* the search thread running it, when there are several */
     int me;       /* the thread whose step runs */
     int pc;       /* its pc in the state being expanded */
+    int entry;    /* the first pc of the signal handler being entered, else 0 (edges.c) */
     int results;  /* results (successors and happenings) of the state so far */
     int bad;      /* the running step could not be evaluated */
     int hold;     /* hold the step's results until it is done (search.c `release`) */
