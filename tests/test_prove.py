@@ -416,3 +416,38 @@ def test_prove_stopped_by_sigterm_names_what_it_did_not_decide(
     assert re.search(r"^  LOW +invariant  UNKNOWN: not decided: interrupted \(SIGTERM\)$",
                      out, re.M)
     assert "not run: variants b, c (interrupted (SIGTERM))" in out
+
+
+def test_bmc_stopped_by_sigterm_keeps_what_it_found(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SIGTERM in the middle of --bmc: the violation already found (LOW at 2 steps) is
+    printed with its trace, TOP is clear only up to the depth fully searched before the
+    signal, the other variant is named as not run, and the violation decides the exit code."""
+    import os
+    import signal
+
+    from modelcheck.symbolic import bmc
+    check = bmc.check
+    calls: list[int] = []
+
+    def terminated_at_the_sixteenth_query(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 16:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return check(*args, **kw)
+
+    monkeypatch.setattr(bmc, "check", terminated_at_the_sixteenth_query)
+    src = "variants a, b;\n" + CLIMB + "invariant TOP: x <= 3;\n"
+    doc = tmp_path / "b.json"
+    assert main(["prove", write(tmp_path, src), "--bmc", "20", "--no-report",
+                 "--json", str(doc)]) == 1
+    out = capsys.readouterr().out
+    result = json.loads(doc.read_text())
+    depth = result["depth"]
+    assert result["stopped"] == "interrupted (SIGTERM)" and 2 <= depth < 20
+    assert re.search(r"^  LOW +invariant  VIOLATED in 2 steps$", out, re.M)
+    assert re.search(rf"^  TOP +invariant  no violation within {depth} steps$", out, re.M)
+    assert f"stopped after depth {depth}: interrupted (SIGTERM)" in out
+    assert "Counterexample for LOW" in out
+    assert "not run: variant b (interrupted (SIGTERM))" in out

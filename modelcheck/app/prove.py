@@ -25,7 +25,7 @@ from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
 from ..report.proof_text import conjunct_text, conjunct_values, invariant_text
 from ..report.prove_page import write_bmc_html, write_prove_html
-from ..symbolic.bmc import VIOLATED, Found, bmc
+from ..symbolic.bmc import STOPPED, VIOLATED, Found, bmc
 from ..symbolic.induction import Result, Step, Trace, flat
 from ..symbolic.proof_encodings import Bounded, ProofEncoding, Unbounded
 from ..symbolic.proving import Proof, prove_all, prove_unbounded
@@ -151,7 +151,9 @@ def _bmc_text(path: str, enc: ProofEncoding, k: int, found: list[Found], depth: 
         status = f"VIOLATED in {f.length} step{'s' if f.length != 1 else ''}" \
             if f.status == VIOLATED else f"no violation within {depth} steps"
         lines.append(f"  {f.prop:<{width}}  {f.kind:<9}  {status}")
-    if why is not None:
+    if why == STOPPED:
+        lines.append(f"  stopped after depth {depth}: {interrupts.reason()}")
+    elif why is not None:
         lines.append(f"  z3 gave up after depth {depth} ({why})")
     for f in found:
         if f.states is not None:
@@ -162,6 +164,17 @@ def _bmc_text(path: str, enc: ProofEncoding, k: int, found: list[Found], depth: 
                 lines.append(f"  then thread {steps[-1].thread}: {steps[-1].action} fails "
                              f"{f.prop}")
     return "\n".join(lines)
+
+
+def _not_run(rest: list[str | None]) -> bool:
+    """After a stop: whether it ends the whole run (a signal, not the per-variant time
+    limit), naming the variants left out if so."""
+    if not rest or not interrupts.ends_run([interrupts.reason()]):
+        return False
+    names = [v or "" for v in rest]
+    print(f"not run: variant{'s' if len(names) > 1 else ''} {', '.join(names)} "
+          f"({interrupts.reason()})\n")
+    return True
 
 
 # --------------------------------------------------------------------- CLI
@@ -249,25 +262,27 @@ def main(argv: list[str]) -> int:
                     codes.append(code)
                     docs.append({"spec": spec.path, "variant": model.variant, "k": args.k,
                                  "stopped": interrupts.reason(), "results": results})
-                    rest = [v or "" for v in variants[n + 1:]]
-                    if rest and interrupts.ends_run([interrupts.reason()]):  # a signal
-                        print(f"not run: variant{'s' if len(rest) > 1 else ''} "
-                              f"{', '.join(rest)} ({interrupts.reason()})\n")
+                    if _not_run(variants[n + 1:]):
                         break
                     continue
             if args.bmc is not None:
                 enc = encoding(spec, check(spec.ast, variant, overrides), overrides,
                                args.unbounded)
-                found, depth, why = bmc(enc, args.bmc, args.timeout)
+                with interrupts.time_limit(args.time_limit):
+                    found, depth, why = bmc(enc, args.bmc, _query_time(args))
                 print(_bmc_text(spec.path, enc, args.bmc, found, depth, why))
                 print()
                 codes.append(1 if any(f.status == VIOLATED for f in found) else 3)
                 _report(args, len(variants) > 1, enc.m.variant, codes[-1] == 1,
                         lambda path, enc=enc, found=found, depth=depth, why=why:
                         write_bmc_html(path, enc, args.bmc, found, depth, why))
+                stopped = interrupts.reason() if why == STOPPED else None
                 docs.append({"spec": spec.path, "variant": enc.m.variant, "bmc": args.bmc,
-                             "depth": depth, "gave_up": why, "unbounded": args.unbounded,
+                             "depth": depth, "gave_up": None if stopped else why,
+                             "stopped": stopped, "unbounded": args.unbounded,
                              "results": [f.json() for f in found]})
+                if stopped and _not_run(variants[n + 1:]):
+                    break
                 continue
             enc, proof = proved
             results = proof.results
