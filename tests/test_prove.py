@@ -423,7 +423,8 @@ def test_bmc_stopped_by_sigterm_keeps_what_it_found(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A SIGTERM in the middle of --bmc: the violation already found (LOW at 2 steps) is
     printed with its trace, TOP is clear only up to the depth fully searched before the
-    signal, the other variant is named as not run, and the violation decides the exit code."""
+    signal, the liveness property END is not checked at all, the other variant is named as
+    not run, and the violation decides the exit code."""
     import os
     import signal
 
@@ -438,7 +439,7 @@ def test_bmc_stopped_by_sigterm_keeps_what_it_found(
         return check(*args, **kw)
 
     monkeypatch.setattr(bmc, "check", terminated_at_the_sixteenth_query)
-    src = "variants a, b;\n" + CLIMB + "invariant TOP: x <= 3;\n"
+    src = "variants a, b;\n" + CLIMB + "invariant TOP: x <= 3;\nliveness END: eventually x == 3;\n"
     doc = tmp_path / "b.json"
     assert main(["prove", write(tmp_path, src), "--bmc", "20", "--no-report",
                  "--json", str(doc)]) == 1
@@ -451,3 +452,7 @@ def test_bmc_stopped_by_sigterm_keeps_what_it_found(
     assert f"stopped after depth {depth}: interrupted (SIGTERM)" in out
     assert "Counterexample for LOW" in out
     assert "not run: variant b (interrupted (SIGTERM))" in out
+    # a bounded path says nothing about an infinite run: never "no violation"
+    assert re.search(r"^  END +liveness   not checked: bounded model checking covers safety",
+                     out, re.M)
+    assert {r["name"]: r["status"] for r in result["results"]}["END"] == "unknown"

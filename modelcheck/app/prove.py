@@ -25,7 +25,7 @@ from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
 from ..report.proof_text import conjunct_text, conjunct_values, invariant_text
 from ..report.prove_page import write_bmc_html, write_prove_html
-from ..symbolic.bmc import STOPPED, VIOLATED, Found, bmc
+from ..symbolic.bmc import NOT_CHECKED, STOPPED, UNKNOWN, VIOLATED, Found, bmc
 from ..symbolic.induction import Result, Step, Trace, flat
 from ..symbolic.proof_encodings import Bounded, ProofEncoding, Unbounded
 from ..symbolic.proving import Proof, prove_all, prove_unbounded
@@ -149,7 +149,8 @@ def _bmc_text(path: str, enc: ProofEncoding, k: int, found: list[Found], depth: 
     width = max((len(f.prop) for f in found), default=4)
     for f in found:
         status = f"VIOLATED in {f.length} step{'s' if f.length != 1 else ''}" \
-            if f.status == VIOLATED else f"no violation within {depth} steps"
+            if f.status == VIOLATED else NOT_CHECKED if f.status == UNKNOWN \
+            else f"no violation within {depth} steps"
         lines.append(f"  {f.prop:<{width}}  {f.kind:<9}  {status}")
     if why == STOPPED:
         lines.append(f"  stopped after depth {depth}: {interrupts.reason()}")

@@ -19,6 +19,8 @@ from .keyboard import check
 from .proof_encodings import ProofEncoding
 
 VIOLATED, CLEAR, UNKNOWN = "violated", "no violation", "unknown"
+# a liveness property is a statement about infinite runs, which a bounded path cannot show
+NOT_CHECKED = "not checked: bounded model checking covers safety properties only"
 STOPPED = "stopped"  # the search's reason when Ctrl-C, a signal or the time limit ended it
 
 
@@ -105,4 +107,6 @@ def _search(enc: ProofEncoding, k: int, timeout: float, found: dict[str, Found],
 
 
 def _report(m: Any, found: dict[str, Found]) -> list[Found]:
-    return [found.get(p.name, Found(p.name, p.kind, CLEAR)) for p in m.properties]
+    return [found.get(p.name, Found(p.name, p.kind,
+                                    UNKNOWN if p.kind == "liveness" else CLEAR))
+            for p in m.properties]
