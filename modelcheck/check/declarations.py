@@ -21,6 +21,7 @@ from .scope import CONST_SCOPE, Scope
 OPTIONS = {"deadlock": BOOL, "signal_depth": INT, "stutter": BOOL}
 DEADLOCK = "deadlock"
 BOUNDS = "bounds"
+RUNTIME = "runtime"
 
 
 class Declarations(Resolution):
@@ -97,8 +98,9 @@ class Declarations(Resolution):
             if not isinstance(value, M.Const):
                 raise SpecError(f"option '{name}' needs a constant", pos)
             out[name] = value.value
-        if not 1 <= out.get("signal_depth", 1) <= 8:
-            raise SpecError("option signal_depth must be 1 to 8")
+            if name == "signal_depth" and not 1 <= value.value <= 8:
+                raise SpecError(f"option signal_depth must be 1 to 8, not {value.value}",
+                                expr.pos)
         return out
 
     def variables(self, var_types: list[Type]) -> list[M.Var]:

@@ -182,7 +182,7 @@ class Expressions(Names, Operators, Control):
                 raise SpecError(f"index {idx.value} is outside {key}", e.index.pos)
         else:
             idx = self.coerce(idx, key, e.index.pos)
-        return M.IndexPlace(base.type.elem, base, idx, e.pos)
+        return M.IndexPlace(base.type.elem, base, idx, pos=e.pos)
 
     def _e_FieldOf(self, e: S.FieldOf, sc: Scope, want: Type | None) -> M.TExpr:
         base = self.local_or_base(e, sc)

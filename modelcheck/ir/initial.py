@@ -70,7 +70,7 @@ def _every_value(place: M.TExpr, text: str, slot: int, var: M.Var) -> list[M.Stm
         out: list[M.Stmt] = []
         w = t.elem.width()
         for k, key in enumerate(t.key.values()):
-            part = M.IndexPlace(t.elem, place, M.Const(t.key, key), var.pos)
+            part = M.IndexPlace(t.elem, place, M.Const(t.key, key), pos=var.pos)
             shown = t.key.members[key] if isinstance(t.key, EnumType) else key
             out += _every_value(part, f"{text}[{shown}]", slot + k * w, var)
         return out
