@@ -31,6 +31,7 @@ from ..ir.typesys import (
     strip_optional,
 )
 from ..lang import syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
 from .coercion import join
 from .control import Control
@@ -107,6 +108,22 @@ class Expressions(Names, Operators, Control):
             self.singles_out(want.key, e.pos, "an array listed element by element")
         return self._compound(want, tuple(self.expect_type(i, sc, want.elem) for i in e.items))
 
+    def _e_ArrayFor(self, e: T.ArrayFor, sc: Scope, want: Type | None) -> M.TExpr:
+        """`[e for x in D]`: one element per index, each checked with x the index's value,
+        so the array is a literal of any size (`-D N=...` resizes it)."""
+        if not isinstance(want, ArrayType):
+            raise SpecError("an array comprehension is only allowed where an array type is "
+                            "expected", e.pos)
+        keys = self.constant_values(e.domain)
+        if [k.value for k in keys] != want.key.values():
+            raise SpecError(f"an array comprehension ranges over its index type, {want.key}",
+                            e.domain.pos)
+        if len(keys) > 1:
+            self.singles_out(want.key, e.pos, "an array given element by element")
+        return self._compound(want, tuple(
+            self.expect_type(e.item, sc.push(e.var, M.Const(want.key, k.value)), want.elem)
+            for k in keys))
+
     def _compound(self, t: Type, items: tuple[M.TExpr, ...]) -> M.TExpr:
         if all(isinstance(i, M.Const) for i in items):
             flat: list[Any] = []
@@ -118,7 +135,7 @@ class Expressions(Names, Operators, Control):
     def _e_Binder(self, e: S.Binder, sc: Scope, want: Type | None) -> M.TExpr:
         dom = self.domain(e.domain, sc)
         var = self.bound(e.var, dom.type)
-        guard = self.subset_guard(e.domain, var, sc)
+        guard = self.domain_guard(e.domain, var, sc)
         if e.kind == "sum":
             body = self.plain(self.expr(e.body, sc.push(e.var, var)), e.body.pos)
             if not is_int(body.type):
@@ -128,7 +145,7 @@ class Expressions(Names, Operators, Control):
             return M.Quant(INT, e.kind, var, dom, body)
         if e.kind == "pick":  # the least value: which one is least is what symmetry hides
             self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
-        if e.kind == "filter" and guard is not None:
+        if e.kind == "filter" and isinstance(e.domain, T.SubsetDomain):
             raise SpecError("filter over 'subset' would make a set of sets", e.pos)
         body = self.expect_type(e.body, sc.push(e.var, var), BOOL)
         if guard is not None:
@@ -165,7 +182,7 @@ class Expressions(Names, Operators, Control):
                 raise SpecError(f"index {idx.value} is outside {key}", e.index.pos)
         else:
             idx = self.coerce(idx, key, e.index.pos)
-        return M.IndexPlace(base.type.elem, base, idx, e.pos)
+        return M.IndexPlace(base.type.elem, base, idx, pos=e.pos)
 
     def _e_FieldOf(self, e: S.FieldOf, sc: Scope, want: Type | None) -> M.TExpr:
         base = self.local_or_base(e, sc)

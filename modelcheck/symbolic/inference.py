@@ -5,8 +5,9 @@ own properties, so that a property and the lemmas it needs are proved at once.
 What survives Houdini is inductive as a whole, so every property among the survivors
 is proved (1-inductive, assuming the survivors), and the survivors are sound lemmas for
 proving the rest by k-induction. Only the lemmas some proof uses (unsat cores) are
-printed, in spec syntax; a lemma that reads a pc or a local, which the language cannot
-say yet, is printed as a comment.
+printed, in spec syntax (`a at w.cs` for a pc); a lemma that reads a local's raw slot
+(`a.x` is an evaluation error while a runs another template, so it is not the same
+formula) or the destructor pc is printed as a comment.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..lang.errors import Pos
 from .houdini import Candidate, Houdini
 from .lemma_atoms import VARS, Naming
 from .lemma_mining import Clause, mine
+from .pool_folds import and_, not_, or_, term
 from .proof_encodings import Goal
 
 
@@ -41,23 +43,28 @@ class Inferred:
 def clause_formula(naming: Naming, clause: Clause, s: Any) -> z3.BoolRef:
     """The clause for every assignment of distinct pool ids to its variables."""
     n = clause.vars()
-    out = []
-    for ids in itertools.permutations(range(naming.m.pool), n):
-        lits = [naming.z3(a, s, ids) if pos else z3.Not(naming.z3(a, s, ids))
-                for a, pos in clause.literals]
-        out.append(z3.Or(lits))
-    return z3.And(out)
+    return term(and_(*(or_(*(naming.z3(a, s, ids) if pos else not_(naming.z3(a, s, ids))
+                              for a, pos in clause.literals))
+                       for ids in itertools.permutations(range(naming.m.pool), n))))
 
 
 def clause_text(naming: Naming, clause: Clause, name: str) -> str:
-    """A `lemma` declaration; commented out when the language cannot say a literal yet."""
-    said = [naming.text(a, pos) for a, pos in clause.literals]
+    """A `lemma` declaration; commented out when the language cannot say a literal."""
+    lits = clause.literals
+    said = [naming.text(a, pos) for a, pos in lits]
     body = " || ".join(text for text, _ in said)
-    negative = [k for k, (_, pos) in enumerate(clause.literals) if not pos]
-    if len(said) == 2 and negative:  # `!p || q` reads better as `p -> q`
-        k = negative[0]
-        atom = clause.literals[k][0]
-        body = f"{naming.text(atom, True)[0]} -> {said[1 - k][0]}"
+    negative = [k for k, (_, pos) in enumerate(lits) if not pos]
+    if len(said) > 1 and negative:  # `!p || q || r` reads better as `p -> q || r`
+        # a pc premise first: the other literals may read that template's locals
+        guards = [k for k in negative if naming.guard(*lits[k]) is not None]
+        k = (guards or negative)[0]
+        atom = lits[k][0]
+        within = naming.guard(*lits[k])
+        for j, (other, pos) in enumerate(lits):
+            if j != k and other.vars() == {atom.var}:  # only the thread the premise names
+                said[j] = naming.text(other, pos, within)
+        rest = " || ".join(text for j, (text, _) in enumerate(said) if j != k)
+        body = f"{naming.text(atom, True)[0]} -> {rest if len(said) == 2 else f'({rest})'}"
     n = clause.vars()
     if n == 2:
         body = f"{VARS[0]} != {VARS[1]} -> ({body})" if len(said) > 1 else \
@@ -66,7 +73,8 @@ def clause_text(naming: Naming, clause: Clause, name: str) -> str:
         body = f"forall {v} in tid : {body}"
     scope = f" for {naming.m.variant}" if len(naming.m.variants) > 1 else ""
     text = f"lemma {name}{scope}: {body};"
-    return text if all(ok for _, ok in said) else f"// {text}  (needs a pc or local in lemmas)"
+    return text if all(ok for _, ok in said) else \
+        f"// {text}  (a local's slot or a destructor's pc, which lemmas cannot name)"
 
 
 MINE_STATES = 20_000  # the shallowest states mined from (stop_world's 257,547 took minutes)

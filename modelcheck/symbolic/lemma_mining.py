@@ -1,6 +1,7 @@
 """Candidate lemmas mined from the reachable states of the spec's own pool, as DistAI and
 I4 mine them from small instances: every clause of one or two literals over `lemma_atoms`,
-quantified over one or two distinct thread ids, that no reachable state falsifies.
+quantified over one or two distinct thread ids, that no reachable state falsifies, and
+the three-literal ones `lemma_guarded` finds under a step of a thread.
 
 The explicit engine enumerates the states (without symmetry reduction, so that a lemma
 about thread 0 is checked on thread 0); each state and each ordered pair of thread ids
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import model as M
-from .lemma_atoms import Atom, Naming
+from .lemma_atoms import Atom, Naming, compare
+from .lemma_guarded import guarded
 from .pool_slots import NONE
 
 MAX_VALUES = 8       # a slot with more distinct values gets no equality atoms
@@ -82,7 +84,18 @@ def atoms(m: M.Model, naming: Naming, states: np.ndarray) -> list[Atom]:
                 if naming.tid_slot("g", j) for var in range(2)]
         out += [Atom("tt", var, r, 1 - var) for r in range(1, stride)
                 if naming.tid_slot("t", r) for var in range(2)]
-    return out
+    return out + _comparisons(naming, nvars)
+
+
+def _comparisons(naming: Naming, nvars: int) -> list[Atom]:
+    """`p == q` for every two places of one type that belong to the quantified threads:
+    their slots and tid-indexed array elements. A global compared with one of these
+    tripled rseq's release/acquire candidates (and Houdini's time) for no proof gained."""
+    places = sorted({(k, -1 if k == "g" else v, j) for k, j in naming.places()
+                     for v in range(nvars)})
+    return [compare(p, q) for n, p in enumerate(places) for q in places[n + 1:]
+            if "g" != p[0] and "g" != q[0]
+            if naming.comparable((p[0], p[2]), (q[0], q[2]))]
 
 
 def _values(naming: Naming, j: int, seen: np.ndarray, most: int) -> list[int]:
@@ -114,6 +127,9 @@ def _column(naming: Naming, atom: Atom, states: np.ndarray, ids: tuple[int, ...]
             ) -> np.ndarray:
     if atom.kind == "id":
         return np.full(len(states), ids[atom.var] == atom.value)
+    if atom.kind == "cmp":
+        return states[:, naming.place_slot(atom.slot, ids)] == \
+            states[:, naming.place_slot(atom.value, ids)]
     j = naming.slot_of(atom, ids)
     value = ids[atom.value] if atom.kind in ("gt", "tt") else atom.value
     return states[:, j] == (NONE if value is None else int(value))  # type: ignore[arg-type]
@@ -154,10 +170,12 @@ def mine(m: M.Model, states: list[tuple]) -> list[Clause]:
     never = [both[x, x] == 0 for x in range(2 * n)]
     units = [Clause((lit(x),)) for x in range(2 * n) if never[x] and found[x % n].kind != "id"]
     pairs = [Clause((lit(int(x)), lit(int(y)))) for x, y in zip(*np.nonzero(both == 0))
-             if x < y and not never[x] and not never[y] and not _same_slot(found, x, y, n)]
+             if x < y and not never[x] and not never[y] and not _same_slot(found, x, y, n)
+             and (found[x % n].kind != "cmp" or found[y % n].kind != "cmp")]
+    triples = [Clause(lits) for lits in guarded(m, found, table, both)]
     out: list[Clause] = []
     seen: set[tuple] = set()
-    for clause in units + pairs:
+    for clause in units + pairs + triples:
         key = _canonical(clause)
         if key is not None and key not in seen:
             seen.add(key)
@@ -182,9 +200,8 @@ def _canonical(clause: Clause) -> tuple | None:
     def renamed(swap: bool) -> tuple:
         lits = []
         for a, pos in clause.literals:
-            if swap and a.kind != "g":
-                a = Atom(a.kind, 1 - a.var, a.slot,
-                         1 - a.value if a.kind in ("gt", "tt") else a.value)
+            if swap:
+                a = a.swapped()
             lits.append((a.kind, a.var, a.slot, repr(a.value), pos))
         return tuple(sorted(lits))
 

@@ -66,7 +66,9 @@ def _nary(mk: Any, xs: list[z3.BoolRef]) -> z3.BoolRef:
 
 
 def not_(x: Any) -> Any:
-    return (not x) if isinstance(x, bool) else z3.Not(x)
+    if isinstance(x, bool):
+        return not x
+    return z3.BoolRef(z3.Z3_mk_not(x.ctx.ref(), x.as_ast()), x.ctx)  # z3.Not checks its argument
 
 
 def ite(c: Any, a: Any, b: Any) -> Any:

@@ -109,7 +109,7 @@ static void x_happen(ctx_t *c, int kind, int prop) {
     expander_t *x = c->x;
     int64_t key = (x->rank << KEY_BITS) + 1 + c->results++;
     if (kind == H_BOUND) { x_note(x, N_POOL); return; }
-    if (kind == H_EVAL) { x_note(x, N_EVAL); prop = BOUNDS_PROP; }
+    if (kind == H_EVAL) { x_note(x, N_EVAL); prop = EVAL_PROP; }
     x_found(x, prop, kind == H_EVAL ? V_EVAL : V_FAIL, key, c->me, c->pc);
 }
 
