@@ -14,6 +14,7 @@ from modelcheck.engine.graph import Graph, build_graph
 from modelcheck.engine.liveness_run import _fair_to_handlers
 from modelcheck.engine.native import NativeStates
 from modelcheck.engine.native_graph import NativeLabels, native_graph
+from modelcheck.engine.packed_states import PackedStates
 from modelcheck.engine.run import Search, run_search
 from modelcheck.lang.source import load, load_text
 from tests.conftest import ROOT
@@ -44,8 +45,8 @@ liveness HANDLED: eventually handled;
 """
 
 
-def _graphs(ts: TransitionSystem, workers: int = 1) -> tuple[Graph, Graph]:
-    outcome, engine = run_search(ts, "native", Search(workers=workers))
+def _graphs(ts: TransitionSystem) -> tuple[Graph, Graph]:
+    outcome, engine = run_search(ts, "native", Search())
     assert engine.name == "native"  # (a step that cannot be evaluated leaves it incomplete:
     # liveness is then not checked at all, but the edges must still agree)
     store = outcome.store
@@ -86,11 +87,16 @@ def test_signal_entries_failures_and_evaluation_errors() -> None:
     assert len(ends)  # a failure's state: no edge, not even a repeat
 
 
-def test_the_threaded_store_lists_the_same_edges() -> None:
-    """With search threads the states sit in shards; positions run shard after shard."""
+def test_native_workers_states_give_the_same_graph() -> None:
+    """Native workers hand their states back in one process's order (`packed_states.py`):
+    the graph built from them is the one C lists for one search's store."""
     ts = compile_variant(load_text(SIGNALS))
-    native, python = _graphs(ts, workers=2)
-    _same(native, python)
+    native, _ = _graphs(ts)
+    outcome, _ = run_search(ts, "native", Search(workers=2))
+    assert isinstance(outcome.store, PackedStates)
+    stutter, entries = ts.model.temporal.stutter, _fair_to_handlers(ts)  # type: ignore[union-attr]
+    _same(native, build_graph(ts, list(outcome.store), ts.initial_states(), stutter, None,
+                              entries))
 
 
 @pytest.mark.parametrize(("name", "variant"), CASES + [("live_tas_lock", "strong")],
