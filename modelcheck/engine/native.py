@@ -160,17 +160,22 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
             buf[0:lay.width] = lay.to_slots(r)
             lib.mc_add_initial(handle, buf)
     budget, status = 1024, RUNNING
+    time_note = f"time limit of {limits.time_limit:g} s reached" \
+        if limits.time_limit is not None else ""
     last = start
     counts = ffi.new("int64_t[6]")
     try:
         while status == RUNNING:
             t0 = time.monotonic()
+            if limits.time_limit is not None and t0 - start > limits.time_limit:
+                note(time_note)  # before the first slice too, as the Python search looks
+                break            # before its first state
             status = lib.mc_run(handle, budget)
             now = time.monotonic()
             budget = max(256, min(budget * 2, int(budget * SLICE / max(now - t0, 1e-6))))
             if limits.time_limit is not None and now - start > limits.time_limit \
                     and status == RUNNING:
-                note(f"time limit of {limits.time_limit:g} s reached")
+                note(time_note)
                 break
             if status == RUNNING and memory.over(limits.max_memory):
                 note(memory.note(limits.max_memory))
