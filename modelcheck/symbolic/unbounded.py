@@ -36,6 +36,7 @@ from .unbounded_state import (
     new_state,
     not_supported,
     read_local,
+    read_tls,
     sort,
     tid_sort,
     typed_value,
@@ -66,8 +67,6 @@ class UnboundedEncoding:
 
     def _refuse_unsupported(self) -> None:
         m = self.m
-        if m.thread_locals:
-            raise self._refuse("thread_local variables", m.thread_locals[0].pos)
         if m.destructors:
             raise self._refuse("exit destructors", m.destructors[0].pos)
         if m.handlers:
@@ -83,6 +82,11 @@ class UnboundedEncoding:
                     raise self._refuse(f"a choice of initial values for '{loc.name}'", loc.pos)
                 sort(loc.type.inner if isinstance(loc.type, OptionalType) else loc.type,
                      f"local '{loc.name}' {where(self.path, loc.pos)}")
+        for tl in m.thread_locals:
+            if tl.choices is not None:
+                raise self._refuse(f"a choice of initial values for '{tl.name}'", tl.pos)
+            sort(tl.type.inner if isinstance(tl.type, OptionalType) else tl.type,
+                 f"thread_local '{tl.name}' {where(self.path, tl.pos)}")
 
     # ------------------------------------------------------------- states
     def state(self, prefix: str) -> State:
@@ -106,6 +110,10 @@ class UnboundedEncoding:
                 rng = typed_value(loc.type, read_local(s, t, loc, x))
                 if not z3.is_true(rng):
                     out.append(z3.ForAll([x], rng))
+        for tl in self.m.thread_locals:  # a finished or unused thread's copy is any value
+            rng = typed_value(tl.type, read_tls(s, tl.name, x))
+            if not z3.is_true(rng):
+                out.append(z3.ForAll([x], z3.Implies(s.pc[x] >= M.PC_EXITING, rng)))
         return z3.And(out)
 
     def wellformed(self, s: State) -> z3.BoolRef:
@@ -143,6 +151,9 @@ class UnboundedEncoding:
             ctx = Ctx(s, c)
             for p, a in zip(t.params, st.args):
                 out.append(eq(read_local(s, t, p, c), self.exprs.visit(a, ctx)))
+            for tl in m.thread_locals:
+                assert tl.init is not None
+                out.append(eq(read_tls(s, tl.name, c), self.exprs.visit(tl.init, ctx)))
             for loc in t.locals:
                 assert loc.init is not None
                 out.append(eq(read_local(s, t, loc, c), self.exprs.visit(loc.init, ctx)))
