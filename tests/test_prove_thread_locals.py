@@ -1,7 +1,6 @@
 """`thread_local` variables in `mcheck prove --unbounded`: a thread-indexed array over the
-unbounded sort of ids, set from its initialiser when a thread starts, any value once the
-thread has finished (the engines zero it; an invariant must not depend on a finished
-thread's copy to be proved).
+unbounded sort of ids, set from its initialiser when a thread starts, and zeroed before
+and after, as the engines zero a thread's block (false, 0, thread 0, not none).
 
 A lock whose holder is marked in a thread-local `mine`: the spec's own lemmas make
 mutual exclusion 1-inductive for every number of threads; the broken variants must be
@@ -40,8 +39,8 @@ lemma OWNER: forall a in tid : a at w.unlock -> mine@a;
 lemma ONLY: forall a in tid : (alive(a) && mine@a) -> a at w.unlock;
 """
 
-# The holder finishes without clearing `mine`: still proved, because a finished thread's
-# copy is unconstrained and every lemma reads only alive threads' copies.
+# The holder finishes without clearing `mine`: still proved (every lemma reads only alive
+# threads' copies).
 NO_CLEAR = LOCK.replace("unlock: { held = false; mine = false; }", "unlock: { held = false; }")
 # A spawned thread's `mine` starts as `held`: a thread spawned while the lock is held
 # starts out owning it (ONE and ONLY in 3 steps, HELD in 4).
@@ -104,3 +103,36 @@ def test_unbounded_bmc_agrees_with_the_pool_and_the_search(tmp_path: Path) -> No
         assert doc["gave_up"] is None
         found = {r["name"]: r["length"] for r in doc["results"] if r["status"] == "violated"}
         assert found == explicit, mode
+
+
+# Mutual exclusion with no lemma at all: the inferred ones carry over to every number of
+# threads, among them `!held -> !mine@a`, true only because a finished thread's copy is zero.
+INFERRED = LOCK.split("lemma ONE")[0].replace(
+    "thread_local mine: bool = false;",
+    "thread_local mine: bool = false;\nthread_local who: tid? = none;\n"
+    "thread_local n: 1..2 = 2;").replace("mine = true; }", "mine = true; who = self; n = 1; }")
+ZEROED = "invariant ZERO: forall a in tid : done(a) -> (who@a == 0 && n@a == 0 && !mine@a);\n"
+
+
+def test_inferred_lemmas_over_thread_locals_carry_to_every_number_of_threads(
+        tmp_path: Path) -> None:
+    out = tmp_path / "prove.json"
+    code = main(["prove", write(tmp_path, INFERRED), "--unbounded", "--property", "MUTEX",
+                 "--json", str(out)])
+    results = json.loads(out.read_text())["results"]
+    assert code == 0 and all(r["outcome"] == "proved" for r in results)
+    assert any(r["name"].startswith("INFERRED-") for r in results)
+
+
+def test_a_finished_threads_copy_reads_as_zero(tmp_path: Path) -> None:
+    """`who@a == 0` and `n@a == 0` (outside 1..2) hold of a finished thread, in the search
+    and in both encodings; `who@a == none` does not, and is never proved."""
+    assert all(p.status != "violated" for p in check(INFERRED + ZEROED).properties)
+    for mode in ([], ["--unbounded"]):
+        code, results = prove(tmp_path, INFERRED + ZEROED, "--property", "ZERO", *mode)
+        assert code == 0 and results["ZERO"]["outcome"] == "proved", mode
+    wrong = "invariant NONE: forall a in tid : done(a) -> who@a == none;\n"
+    code, results = prove(tmp_path, INFERRED + wrong, "--property", "NONE", "--unbounded",
+                          "--timeout", "2")
+    assert code == 1 and results["NONE"]["outcome"] == "refuted"
+    assert results["NONE"]["counterexample"]["length"] == 3

@@ -6,7 +6,7 @@ that is unused in the state (so any pool's behaviours are behaviours of this
 encoding) and records its ancestry. A path ends at `goto` or `exit`, or at the
 end of the step. Assertions, `none` unwrapped and out-of-range values add
 `Failure`s instead of successors. A spawned thread's thread_locals start at
-their initialisers; a finished thread's become unconstrained (`cleared`).
+their initialisers; a finished thread's are zeroed (`cleared`).
 Handlers, destructors, fork and free are refused by name.
 """
 
@@ -37,13 +37,6 @@ from .unbounded_state import (
     tid_sort,
     typed_value,
 )
-
-
-def _fresh(name: str, t: Type) -> Any:
-    """An unconstrained value of type t (an `Opt` for `T?`)."""
-    if isinstance(t, OptionalType):
-        return Opt(z3.Bool(f"{name}.none"), z3.Const(name, sort(t.inner, name)))
-    return z3.Const(name, sort(t, name))
 
 
 class UnboundedSteps(Encoder):
@@ -82,19 +75,26 @@ class UnboundedSteps(Encoder):
         return out
 
     def cleared(self, s: State, me: z3.ExprRef) -> State:
-        """A finished thread's thread_locals: any value at all.
-
-        The explicit engine zeroes a finished thread's block, and another thread may
-        still read it (`x@t`); leaving the value unconstrained here over-approximates
-        that (every zeroed state is one of these), so a proof still covers the engine's
-        runs and an invariant that reads a finished thread's copy cannot be proved by
-        accident of a stale value.
-        """
-        tls = {}
-        for tl in self.m.thread_locals:
-            fresh = _fresh(f"{s.prefix}cleared{next(self.counter)}.{tl.name}", tl.type)
-            tls[tl.name] = store(s.tls[tl.name], me, fresh)
+        """A finished thread's thread_locals zeroed, as the engines clear its block (another
+        thread may still read them with `x@t`, and mined lemmas such as `!held -> !mine@a`
+        count on it)."""
+        tls = {tl.name: store(s.tls[tl.name], me, self.zero(tl.type))
+               for tl in self.m.thread_locals}
         return replace(s, tls=tls)
+
+    def zero(self, t: Type) -> Any:
+        """What a zeroed slot of type t reads as in the engines (`values.decode` of 0):
+        false, 0 (an enum's first member), thread 0, the empty set; a `T?` is not none."""
+        if isinstance(t, OptionalType):
+            return Opt(z3.BoolVal(False), self.zero(t.inner))
+        if isinstance(t, TidType):  # `UnboundedEncoding` refuses this without a start line
+            return self.exprs.starts[0]
+        k = sort(t, "a thread_local")
+        if k == z3.BoolSort():
+            return z3.BoolVal(False)
+        if k == z3.IntSort():
+            return z3.IntVal(0)
+        return z3.K(tid_sort(), z3.BoolVal(False))
 
     def run(self, stmts: list[M.Stmt], p: Path, me: z3.ExprRef,
             fails: list[Failure]) -> list[Path]:
