@@ -110,18 +110,21 @@ def test_unbounded_bmc_agrees_with_the_pool_and_the_search(tmp_path: Path) -> No
 INFERRED = LOCK.split("lemma ONE")[0].replace(
     "thread_local mine: bool = false;",
     "thread_local mine: bool = false;\nthread_local who: tid? = none;\n"
-    "thread_local n: 1..2 = 2;").replace("mine = true; }", "mine = true; who = self; n = 1; }")
+    "thread_local n: 1..2 = 2;").replace("mine = true; }", "mine = true; who = self; n = 1; }") \
+    + "invariant ONE: forall a in tid : forall b in tid :\n" \
+    "    (alive(a) && alive(b) && mine@a && mine@b) -> a == b;\n"
 ZEROED = "invariant ZERO: forall a in tid : done(a) -> (who@a == 0 && n@a == 0 && !mine@a);\n"
 
 
 def test_inferred_lemmas_over_thread_locals_carry_to_every_number_of_threads(
         tmp_path: Path) -> None:
     out = tmp_path / "prove.json"
-    code = main(["prove", write(tmp_path, INFERRED), "--unbounded", "--property", "MUTEX",
+    code = main(["prove", write(tmp_path, INFERRED), "--unbounded", "--property", "ONE",
                  "--json", str(out)])
-    results = json.loads(out.read_text())["results"]
-    assert code == 0 and all(r["outcome"] == "proved" for r in results)
-    assert any(r["name"].startswith("INFERRED-") for r in results)
+    doc = json.loads(out.read_text())
+    assert code == 0 and all(r["outcome"] == "proved" for r in doc["results"])
+    assert any(r["name"].startswith("INFERRED-") for r in doc["results"])
+    assert "!held -> !mine@a" in json.dumps(doc)
 
 
 def test_a_finished_threads_copy_reads_as_zero(tmp_path: Path) -> None:
