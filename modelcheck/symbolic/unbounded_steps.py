@@ -190,25 +190,24 @@ class UnboundedSteps(Encoder):
         anc = z3.Lambda([a, b], z3.If(b == c, z3.Or(a == me, s.anc[a, me]), s.anc[a, b]))
         parent = Opt(z3.Store(s.parent.none, c, False), z3.Store(s.parent.val, c, me))
         locals_ = dict(s.locals)
-        for p, arg in zip(t.params, st.args):
+        for p, arg in zip(t.params, st.args):  # the arguments, in the spawner's state
             locals_[f"{t.name}.{p.name}"] = store(locals_[f"{t.name}.{p.name}"], c,
                                                   self.exprs.visit(arg, ctx))
-        # like the engines: the child's thread_locals from their initialisers, in order,
-        # each evaluated as the child over the state its earlier ones left
-        tls = dict(s.tls)
+        s = replace(s, pc=z3.Store(s.pc, c, t.steps[0].pc), parent=parent, locals=locals_,
+                    anc=anc)
+        # as in the engines, the child's thread_locals and then its template's locals take
+        # their initialisers in order, each evaluated as the child over the state the
+        # earlier ones left (its pc, parent and arguments already set)
         for tl in self.m.thread_locals:
             assert tl.init is not None
-            init = self.exprs.visit(tl.init, Ctx(replace(s, tls=tls), c, q.env, q, ctx.fails,
-                                                 st.pos))
-            tls[tl.name] = store(tls[tl.name], c, init)
-        s = replace(s, tls=tls)
-        child_ctx = Ctx(s, c, q.env, q, ctx.fails, st.pos)
+            init = self.exprs.visit(tl.init, Ctx(s, c, q.env, q, ctx.fails, st.pos))
+            s = replace(s, tls={**s.tls, tl.name: store(s.tls[tl.name], c, init)})
         for loc in t.locals:
             assert loc.init is not None
-            locals_[f"{t.name}.{loc.name}"] = store(locals_[f"{t.name}.{loc.name}"], c,
-                                                    self.exprs.visit(loc.init, child_ctx))
-        q.state = replace(s, pc=z3.Store(s.pc, c, t.steps[0].pc), parent=parent,
-                          locals=locals_, anc=anc)
+            key = f"{t.name}.{loc.name}"
+            init = self.exprs.visit(loc.init, Ctx(s, c, q.env, q, ctx.fails, st.pos))
+            s = replace(s, locals={**s.locals, key: store(s.locals[key], c, init)})
+        q.state = s
         if isinstance(st.target, M.Bound):
             q.env[st.target.uid] = c
         elif st.target is not None:
