@@ -174,10 +174,16 @@ class Unbounded(ProofEncoding):
         return readable(self.enc, zm, s)
 
     def step_taken(self, zm: z3.ModelRef, s: Any, t: Any) -> tuple[str, str]:
-        for name, me, took in self.enc.took(s, t):
-            if z3.is_true(zm.eval(took, model_completion=True)):
-                thread = str(zm.eval(me, model_completion=True))
-                return tid_names(self.enc, zm).get(thread, thread), name
+        """The step a model of trans took. z3 may keep a taken step's flag as the formula
+        it stands for, and its evaluator cannot decide an equality of a stored array with
+        the `anc` lambda of a spawn: then the step is the one whose flag is not false."""
+        took = [(name, me, zm.eval(b, model_completion=True))
+                for name, me, b in self.enc.took(s, t)]
+        for test in (z3.is_true, lambda v: not z3.is_false(v)):
+            for name, me, value in took:
+                if test(value):
+                    thread = str(zm.eval(me, model_completion=True))
+                    return tid_names(self.enc, zm).get(thread, thread), name
         raise AssertionError("a model of trans takes no step")
 
 

@@ -24,7 +24,7 @@ import itertools
 import z3
 
 from ..ir import model as M
-from ..ir.typesys import OptionalType
+from ..ir.typesys import OptionalType, TidType
 from ..lang.errors import Pos
 from .encoder import Unsupported
 from .unbounded_expressions import Definedness, UnboundedExpressions
@@ -36,6 +36,7 @@ from .unbounded_state import (
     new_state,
     not_supported,
     read_local,
+    read_tls,
     sort,
     tid_sort,
     typed_value,
@@ -66,8 +67,6 @@ class UnboundedEncoding:
 
     def _refuse_unsupported(self) -> None:
         m = self.m
-        if m.thread_locals:
-            raise self._refuse("thread_local variables", m.thread_locals[0].pos)
         if m.destructors:
             raise self._refuse("exit destructors", m.destructors[0].pos)
         if m.handlers:
@@ -83,6 +82,14 @@ class UnboundedEncoding:
                     raise self._refuse(f"a choice of initial values for '{loc.name}'", loc.pos)
                 sort(loc.type.inner if isinstance(loc.type, OptionalType) else loc.type,
                      f"local '{loc.name}' {where(self.path, loc.pos)}")
+        for tl in m.thread_locals:
+            if tl.choices is not None:
+                raise self._refuse(f"a choice of initial values for '{tl.name}'", tl.pos)
+            inner = tl.type.inner if isinstance(tl.type, OptionalType) else tl.type
+            sort(inner, f"thread_local '{tl.name}' {where(self.path, tl.pos)}")
+            if isinstance(inner, TidType) and not m.starts:  # zeroed, it reads as thread 0
+                raise self._refuse(f"thread_local '{tl.name}' of type tid with no start line",
+                                   tl.pos)
 
     # ------------------------------------------------------------- states
     def state(self, prefix: str) -> State:
@@ -106,6 +113,10 @@ class UnboundedEncoding:
                 rng = typed_value(loc.type, read_local(s, t, loc, x))
                 if not z3.is_true(rng):
                     out.append(z3.ForAll([x], rng))
+        for tl in self.m.thread_locals:  # a finished or unused thread's copy is zeroed
+            rng = typed_value(tl.type, read_tls(s, tl.name, x))
+            if not z3.is_true(rng):
+                out.append(z3.ForAll([x], z3.Implies(s.pc[x] >= M.PC_EXITING, rng)))
         return z3.And(out)
 
     def wellformed(self, s: State) -> z3.BoolRef:
@@ -119,7 +130,15 @@ class UnboundedEncoding:
         out.append(z3.ForAll([x], z3.Implies(unused, s.parent.none[x])))
         out.append(z3.ForAll([x, y], z3.Implies(unused, z3.And(z3.Not(s.anc[x, y]),
                                                                 z3.Not(s.anc[y, x])))))
+        # the engines zero a thread's block until it starts and once it finishes
+        out += [z3.ForAll([x], z3.Implies(s.pc[x] < M.PC_EXITING, c))
+                for c in self.cleared_tls(s, x)]
         return z3.And(out)
+
+    def cleared_tls(self, s: State, x: z3.ExprRef) -> list[z3.BoolRef]:
+        """Thread x's thread_locals hold what a zeroed block reads as."""
+        return [eq(read_tls(s, tl.name, x), self.stmts.zero(tl.type))
+                for tl in self.m.thread_locals]
 
     def init(self, s: State) -> z3.BoolRef:
         m = self.m
@@ -135,6 +154,8 @@ class UnboundedEncoding:
         for k, c in enumerate(self.starts):
             pc_of = z3.If(x == c, first[k], pc_of)
         out.append(z3.ForAll([x], s.pc[x] == pc_of))
+        out += [z3.ForAll([x], z3.Implies(s.pc[x] == M.PC_UNUSED, c))
+                for c in self.cleared_tls(s, x)]
         out.append(z3.ForAll([x], s.parent.none[x]))
         y = z3.Const("y", tid_sort())
         out.append(z3.ForAll([x, y], z3.Not(s.anc[x, y])))
@@ -143,6 +164,9 @@ class UnboundedEncoding:
             ctx = Ctx(s, c)
             for p, a in zip(t.params, st.args):
                 out.append(eq(read_local(s, t, p, c), self.exprs.visit(a, ctx)))
+            for tl in m.thread_locals:
+                assert tl.init is not None
+                out.append(eq(read_tls(s, tl.name, c), self.exprs.visit(tl.init, ctx)))
             for loc in t.locals:
                 assert loc.init is not None
                 out.append(eq(read_local(s, t, loc, c), self.exprs.visit(loc.init, ctx)))

@@ -28,6 +28,7 @@ from .unbounded_state import (
     local_key,
     opt,
     read_local,
+    read_tls,
     tid_sort,
     value_range,
     where,
@@ -52,7 +53,7 @@ class UnboundedExpressions(Encoder):
         return (f"not supported in --unbounded: the expression "
                 f"{type(e).__name__} {where(self.path, ctx.pos)}")
 
-    visit_IndexPlace = visit_FieldPlace = visit_TlsPlace = visit_Compound = Encoder.refuse
+    visit_IndexPlace = visit_FieldPlace = visit_Compound = Encoder.refuse
 
     def in_domain(self, d: M.Domain, v: z3.ExprRef, ctx: Ctx) -> z3.BoolRef:
         if d.set_expr is not None:
@@ -88,6 +89,12 @@ class UnboundedExpressions(Encoder):
         if isinstance(arr, Opt):
             return Opt(arr.none[ctx.me], arr.val[ctx.me])
         return arr[ctx.me]
+
+    def visit_TlsPlace(self, e: M.TlsPlace, ctx: Ctx) -> Any:
+        """The running thread's copy, or thread t's (`x@t`: defined for any t, as in the
+        engines, whose finished and unused threads hold some value there)."""
+        who = ctx.me if e.thread is None else self.visit(e.thread, ctx)
+        return read_tls(ctx.state, e.name, who)
 
     def visit_Bound(self, e: M.Bound, ctx: Ctx) -> Any:
         return ctx.env[e.uid]

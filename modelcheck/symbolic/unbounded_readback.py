@@ -17,7 +17,7 @@ import z3
 from ..ir import model as M
 from ..ir.typesys import BoolType, EnumType, OptionalType, SetType, TidType, Type
 from .unbounded import UnboundedEncoding
-from .unbounded_state import Opt, State, read_local, tid_sort
+from .unbounded_state import Opt, State, read_local, read_tls, tid_sort
 
 
 def tid_names(enc: UnboundedEncoding, zm: z3.ModelRef) -> dict[str, str]:
@@ -75,6 +75,9 @@ def readable(enc: UnboundedEncoding, zm: z3.ModelRef, s: State) -> dict[str, Any
             entry.update(status="alive", thread=template.name, at=step.label)
             entry["locals"] = {loc.name: value(loc.type, read_local(s, template, loc, u))
                                for loc in template.params + template.locals}
+            if m.thread_locals:
+                entry["thread_locals"] = {tl.name: value(tl.type, read_tls(s, tl.name, u))
+                                          for tl in m.thread_locals}
         else:
             entry["status"] = f"pc {pc}"
         threads.append(entry)

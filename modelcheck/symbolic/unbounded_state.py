@@ -1,7 +1,7 @@
 """The state of the unbounded encoding: per-thread arrays over an uninterpreted sort of ids.
 
 A state has as many thread ids as z3's model wants: globals are constants,
-per-thread values (`pc`, `parent`, each local) are arrays indexed by the sort
+per-thread values (`pc`, `parent`, each local and thread_local) are arrays indexed by the sort
 `tid_sort()`, and `ancestor` is a relation kept in the state (`anc`). A `T?` value is
 an `Opt`, a `none` flag beside the value. What a symbolic execution over such
 states carries (`Path`, `Failure`, `Ctx`) is here too, since its expressions
@@ -86,6 +86,7 @@ class State:
     parent: Opt
     locals: dict[str, Any]          # "template.local" -> array over Tid (or Opt of arrays)
     anc: z3.ArrayRef                # anc[a][b]: a is an ancestor of b
+    tls: dict[str, Any] = field(default_factory=dict)  # thread_local name -> array over Tid
 
 
 def _var(name: str, t: Type, indexed: bool) -> Any:
@@ -107,7 +108,8 @@ def new_state(m: M.Model, prefix: str) -> State:
         _var(f"{prefix}parent", OptionalType(TidType(0)), True),
         {f"{t.name}.{loc.name}": _var(f"{prefix}{t.name}.{loc.name}", loc.type, True)
          for t in m.templates.values() for loc in t.params + t.locals},
-        z3.Array(f"{prefix}anc", tid_sort(), tid_sort(), z3.BoolSort()))
+        z3.Array(f"{prefix}anc", tid_sort(), tid_sort(), z3.BoolSort()),
+        {tl.name: _var(f"{prefix}tls.{tl.name}", tl.type, True) for tl in m.thread_locals})
 
 
 def eq(a: Any, b: Any) -> z3.BoolRef:
@@ -124,8 +126,9 @@ def same(a: State, b: State) -> z3.BoolRef:
     eqs = [eq(b.globals[n], a.globals[n]) for n in a.globals]
     eqs += [b.pc == a.pc, b.parent.none == a.parent.none, b.parent.val == a.parent.val,
             b.anc == a.anc]
-    for n, arr in a.locals.items():
-        other = b.locals[n]
+    pairs = [(arr, b.locals[n]) for n, arr in a.locals.items()]
+    pairs += [(arr, b.tls[n]) for n, arr in a.tls.items()]
+    for arr, other in pairs:
         if isinstance(arr, Opt):
             eqs += [other.none == arr.none, other.val == arr.val]
         else:
@@ -140,6 +143,12 @@ def local_key(m: M.Model, name: str, slot: int) -> str:
             if loc.name == name and loc.slot == slot:
                 return f"{t.name}.{name}"
     raise AssertionError(name)
+
+
+def read_tls(s: State, name: str, who: z3.ExprRef) -> Any:
+    """Thread `who`'s copy of the thread_local `name` in s."""
+    arr = s.tls[name]
+    return Opt(arr.none[who], arr.val[who]) if isinstance(arr, Opt) else arr[who]
 
 
 def read_local(s: State, t: M.Template, loc: M.Local, who: z3.ExprRef) -> Any:

@@ -5,19 +5,21 @@ thread ids binds a fresh id constrained to its domain, `spawn` takes a fresh id
 that is unused in the state (so any pool's behaviours are behaviours of this
 encoding) and records its ancestry. A path ends at `goto` or `exit`, or at the
 end of the step. Assertions, `none` unwrapped and out-of-range values add
-`Failure`s instead of successors. Thread-locals, handlers, destructors, fork
-and free are refused by name.
+`Failure`s instead of successors. A spawned thread's thread_locals start at
+their initialisers; a finished thread's are zeroed (`cleared`).
+Handlers, destructors, fork and free are refused by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import z3
 
 from ..ir import model as M
-from ..ir.typesys import OptionalType, TidType
+from ..ir.typesys import OptionalType, TidType, Type
 from ..lang.errors import Pos
 from .encoder import Encoder, Unsupported
 from .unbounded_expressions import UnboundedExpressions
@@ -30,6 +32,7 @@ from .unbounded_state import (
     local_key,
     not_supported,
     same,
+    sort,
     store,
     tid_sort,
     typed_value,
@@ -65,11 +68,33 @@ class UnboundedSteps(Encoder):
         out = []
         for p in self.run(list(step.body), start, me, fails):
             nxt = fallthrough if p.next_pc is None else p.next_pc
-            end = p.state
-            end = State(end.prefix, end.globals, z3.Store(end.pc, me, nxt), end.parent,
-                        end.locals, end.anc)
+            end = replace(p.state, pc=z3.Store(p.state.pc, me, nxt))
+            if nxt in (M.PC_DONE, M.PC_FREED):
+                end = self.cleared(end, me)
             out.append(p.guard + [same(end, t)])
         return out
+
+    def cleared(self, s: State, me: z3.ExprRef) -> State:
+        """A finished thread's thread_locals zeroed, as the engines clear its block (another
+        thread may still read them with `x@t`, and mined lemmas such as `!held -> !mine@a`
+        count on it)."""
+        tls = {tl.name: store(s.tls[tl.name], me, self.zero(tl.type))
+               for tl in self.m.thread_locals}
+        return replace(s, tls=tls)
+
+    def zero(self, t: Type) -> Any:
+        """What a zeroed slot of type t reads as in the engines (`values.decode` of 0):
+        false, 0 (an enum's first member), thread 0, the empty set; a `T?` is not none."""
+        if isinstance(t, OptionalType):
+            return Opt(z3.BoolVal(False), self.zero(t.inner))
+        if isinstance(t, TidType):  # `UnboundedEncoding` refuses this without a start line
+            return self.exprs.starts[0]
+        k = sort(t, "a thread_local")
+        if k == z3.BoolSort():
+            return z3.BoolVal(False)
+        if k == z3.IntSort():
+            return z3.IntVal(0)
+        return z3.K(tid_sort(), z3.BoolVal(False))
 
     def run(self, stmts: list[M.Stmt], p: Path, me: z3.ExprRef,
             fails: list[Failure]) -> list[Path]:
@@ -143,7 +168,7 @@ class UnboundedSteps(Encoder):
             fails.append(Failure("bounds", "value out of range",
                                  z3.And(q.guard + [z3.Not(inside)]), st.pos))
             q.guard.append(inside)
-        q.state = self.assign(st.target, value, q.state, me)
+        q.state = self.assign(st.target, value, q.state, me, self._ctx(st, q, me, fails))
         return [q]
 
     def visit_Goto(self, st: M.Goto, q: Path, me: z3.ExprRef, fails: list[Failure]) -> list[Path]:
@@ -165,30 +190,41 @@ class UnboundedSteps(Encoder):
         anc = z3.Lambda([a, b], z3.If(b == c, z3.Or(a == me, s.anc[a, me]), s.anc[a, b]))
         parent = Opt(z3.Store(s.parent.none, c, False), z3.Store(s.parent.val, c, me))
         locals_ = dict(s.locals)
-        child_ctx = Ctx(s, c, q.env, q, ctx.fails, st.pos)
-        for p, arg in zip(t.params, st.args):
+        for p, arg in zip(t.params, st.args):  # the arguments, in the spawner's state
             locals_[f"{t.name}.{p.name}"] = store(locals_[f"{t.name}.{p.name}"], c,
                                                   self.exprs.visit(arg, ctx))
+        s = replace(s, pc=z3.Store(s.pc, c, t.steps[0].pc), parent=parent, locals=locals_,
+                    anc=anc)
+        # as in the engines, the child's thread_locals and then its template's locals take
+        # their initialisers in order, each evaluated as the child over the state the
+        # earlier ones left (its pc, parent and arguments already set)
+        for tl in self.m.thread_locals:
+            assert tl.init is not None
+            init = self.exprs.visit(tl.init, Ctx(s, c, q.env, q, ctx.fails, st.pos))
+            s = replace(s, tls={**s.tls, tl.name: store(s.tls[tl.name], c, init)})
         for loc in t.locals:
             assert loc.init is not None
-            locals_[f"{t.name}.{loc.name}"] = store(locals_[f"{t.name}.{loc.name}"], c,
-                                                    self.exprs.visit(loc.init, child_ctx))
-        q.state = State(s.prefix, s.globals, z3.Store(s.pc, c, t.steps[0].pc), parent,
-                        locals_, anc)
+            key = f"{t.name}.{loc.name}"
+            init = self.exprs.visit(loc.init, Ctx(s, c, q.env, q, ctx.fails, st.pos))
+            s = replace(s, locals={**s.locals, key: store(s.locals[key], c, init)})
+        q.state = s
         if isinstance(st.target, M.Bound):
             q.env[st.target.uid] = c
         elif st.target is not None:
-            q.state = self.assign(st.target, c, q.state, me)
+            q.state = self.assign(st.target, c, q.state, me, ctx)
         return [q]
 
-    def assign(self, target: M.TExpr, value: Any, s: State, me: z3.ExprRef) -> State:
+    def assign(self, target: M.TExpr, value: Any, s: State, me: z3.ExprRef,
+               ctx: Ctx) -> State:
+        """s with target set to value; ctx evaluates the thread of an `x@t` target."""
         if isinstance(value, z3.ExprRef) and isinstance(target.type, OptionalType):
             value = Opt(z3.BoolVal(False), value)
         if isinstance(target, M.GlobalPlace):
-            return State(s.prefix, {**s.globals, target.name: value}, s.pc, s.parent,
-                         s.locals, s.anc)
+            return replace(s, globals={**s.globals, target.name: value})
         if isinstance(target, M.LocalPlace):
             key = local_key(self.m, target.name, target.slot)
-            return State(s.prefix, s.globals, s.pc, s.parent,
-                         {**s.locals, key: store(s.locals[key], me, value)}, s.anc)
+            return replace(s, locals={**s.locals, key: store(s.locals[key], me, value)})
+        if isinstance(target, M.TlsPlace):  # `x@t = v` writes t's copy, as the engines do
+            who = me if target.thread is None else self.exprs.visit(target.thread, ctx)
+            return replace(s, tls={**s.tls, target.name: store(s.tls[target.name], who, value)})
         raise Unsupported(f"not supported in --unbounded: assignment to {type(target).__name__}")
