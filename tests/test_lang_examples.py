@@ -76,8 +76,48 @@ def tcommit(variant: str) -> tuple[int, int]:
     return len(seen), transitions
 
 
+def ticket_lock(variant: str, top: int = 4) -> tuple[int, int, int]:
+    """The ticket lock of lang_constraint.spec with two clients, enumerated by TLC's rule for
+    a constraint: states (next, serving, and per client its pc and ticket), transitions,
+    and how many states lie outside the constraint (`capped`: next <= top), which are
+    kept but not expanded. Pcs: take (0), wait (1), cs (2), leave (3). `take` waits for
+    next < top + 1 in `awaited`; in `unbounded` it fails from next == top + 1 (the range's
+    end), a bounds violation and no transition."""
+    init = (0, 0, 0, 0, 0, 0)
+    seen, todo, transitions, outside = {init}, [init], 0, 0
+    while todo:
+        s = todo.pop()
+        if variant == "capped" and s[0] > top:
+            outside += 1
+            continue
+        for me in (0, 1):
+            nxt, serving = s[0], s[1]
+            pc, my = s[2 + 2 * me], s[3 + 2 * me]
+            if pc == 0:
+                if variant == "awaited" and nxt >= top + 1 or nxt + 1 > top + 1:
+                    continue
+                pc, my, nxt = 1, nxt, nxt + 1
+            elif pc == 1:
+                if serving != my:
+                    continue
+                pc = 2
+            elif pc == 2:
+                pc = 3
+            else:
+                pc, serving = 0, serving + 1
+            transitions += 1
+            t = list(s)
+            t[0], t[1], t[2 + 2 * me], t[3 + 2 * me] = nxt, serving, pc, my
+            n = tuple(t)
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return len(seen), transitions, outside
+
+
 ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {
-    "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit}
+    "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit,
+    "lang_constraint.spec": lambda variant: ticket_lock(variant)[:2]}
 
 
 def verdict_text(v: Verdict) -> str:

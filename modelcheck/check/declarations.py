@@ -150,6 +150,14 @@ class Declarations(Resolution):
                 self.initial = False
         return out
 
+    def constraints(self) -> list[M.Await]:
+        """`constraint P;` (TLC's CONSTRAINT): states where P is false are checked but not
+        expanded. Read on every state like an invariant, so checked like one."""
+        checked = [M.Await(pos, self.expect_type(expr, Scope(), BOOL))
+                   for expr, pos in self.spec.constraints]
+        # one that folds to true (`variant != v || ...` in another variant) is no constraint
+        return [c for c in checked if not (isinstance(c.cond, M.Const) and c.cond.value is True)]
+
     def invariants(self) -> list[M.Invariant]:
         """The invariants, then the lemmas of the variant checked."""
         invariants = []

@@ -13,6 +13,7 @@ deadlock) repeats forever, an edge to itself by no thread (`REPEAT`); with `stut
 (TLA+) every state has that edge. A state whose only results are failures (an assertion,
 a bound, a step that cannot be evaluated) has no edge at all: the run ends there in a
 safety violation, which the safety search reports, so it is no liveness counterexample.
+A state outside the spec's `constraint` has no step, as in the search: it repeats forever.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from ..backends.base import TransitionSystem
 from ..backends.runtime import EvalError
 from ..ir.model import PC_EXITING
+from .outcome import outside_constraint
 
 REPEAT = -1  # the thread of an edge that repeats its state (no thread moves)
 
@@ -99,7 +101,8 @@ def build_graph(ts: TransitionSystem, states: Sequence[tuple], initial: Iterable
     repeats = 0
     for s in states:
         moved = failed = False
-        for me, off in enumerate(offsets):
+        leaf = outside_constraint(ts.within, s, lambda _: None)  # the search noted errors
+        for me, off in enumerate(offsets if not leaf else ()):
             pc = s[off]
             if pc < PC_EXITING:
                 continue

@@ -21,7 +21,16 @@ from ..backends.base import TransitionSystem
 from ..backends.c import Verifier, ffi
 from ..backends.runtime import BOUND, EvalError, Failure
 from . import memory
-from .outcome import EVAL_NOTE, Limits, Outcome, Progress, Stats, Violation, pool_exhausted
+from .outcome import (
+    CONSTRAINT_NOTE,
+    EVAL_NOTE,
+    Limits,
+    Outcome,
+    Progress,
+    Stats,
+    Violation,
+    pool_exhausted,
+)
 
 RUNNING, DONE, FATAL = 0, 1, 2
 V_INVARIANT, V_FAIL, V_EVAL, V_DEADLOCK = 1, 2, 3, 4
@@ -149,7 +158,7 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
             lib.mc_add_initial(handle, buf)
     budget, status = 1024, RUNNING
     last = start
-    counts = ffi.new("int64_t[6]")
+    counts = ffi.new("int64_t[7]")
     try:
         while status == RUNNING:
             t0 = time.monotonic()
@@ -179,13 +188,13 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
     for code in flags[3:3 + flags[2]]:
         note({1: pool_exhausted(model), 2: EVAL_NOTE,
               3: f"state limit of {limits.max_states} reached",
-              4: f"depth limit of {limits.max_depth} reached"}[code])
+              4: f"depth limit of {limits.max_depth} reached", 5: CONSTRAINT_NOTE}[code])
     lib.mc_counts(handle, counts)
     if stop_at_first and flags[1] and counts[3] > 0:
         note("stopped at the first violation")
     fired = ffi.new("int64_t[]", len(ts.pc_counters()))
     lib.mc_fired(handle, fired)
-    stats = Stats(counts[0], counts[1], counts[2], seconds, list(fired))
+    stats = Stats(counts[0], counts[1], counts[2], seconds, list(fired), outside=counts[6])
     for k, name in enumerate(names):
         if name not in violations:
             found = _violation(ts, v, handle, k, name)

@@ -385,6 +385,7 @@ class Model:
     handlers: list[Template] = field(default_factory=list)
     symmetric: list[TidType] = field(default_factory=list)  # interchangeable id types
     initial_conditions: list[Await] = field(default_factory=list)  # `init P;`
+    constraints: list[Await] = field(default_factory=list)  # `constraint P;` (TLC's)
     temporal: Temporal | None = None  # liveness properties and fairness, if any
 
     @property

@@ -81,6 +81,9 @@ class DeclarationRules(Transformer):
     def init_decl(self, meta: Any, c: list) -> tuple:
         return ("inits", (c[0], meta_pos(meta)))
 
+    def constraint_decl(self, meta: Any, c: list) -> tuple:
+        return ("constraints", (c[0], meta_pos(meta)))
+
     def def_decl(self, meta: Any, c: list) -> tuple:
         return ("defs", S.DefDecl(str(c[0]), tuple(c[1] or ()), c[2], c[4], token_pos(c[0]),
                                   c[3] or ()))

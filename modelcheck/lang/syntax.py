@@ -378,6 +378,7 @@ class Spec:
     starts: list[tuple[str, tuple[Expr, ...], Pos]] = field(default_factory=list)
     invariants: list[tuple[str, Expr, Pos]] = field(default_factory=list)
     inits: list[tuple[Expr, Pos]] = field(default_factory=list)  # `init P;`
+    constraints: list[tuple[Expr, Pos]] = field(default_factory=list)  # `constraint P;`
     # `invariant NAME when variant in {...}: P;`: (name, P, pos, variants), until the
     # checker keeps those of the variant it checks (`check.variants.for_variant`)
     guarded_invariants: list[tuple[str, Expr, Pos, Variants]] = field(default_factory=list)

@@ -64,7 +64,8 @@ typedef struct worker {
     int64_t rank;
     uint64_t cur_id;               /* exact: the expanded state's id; else its fingerprint */
     uint8_t cur_packed[PACKED];
-    int notes[4], nnotes;
+    int notes[5], nnotes;
+    int64_t outside;               /* states outside the constraint it met */
 } worker_t;
 
 struct team {
@@ -167,8 +168,10 @@ static void phase_expand(worker_t *w) {
             memcpy(w->cur_packed, frontier_state(s, id), PACKED);
             unpack(w->cur_packed, v);
             w->ctx.results = 0;
-            expand(&w->ctx, v);
-            if (!w->ctx.results && s->check_deadlock && alive(v))
+            int in = within(&w->ctx, v);  /* as in single_run */
+            if (in == 1) expand(&w->ctx, v);
+            else { w->outside++; if (in < 0) worker_note(w, N_CONSTRAINT); }
+            if (in == 1 && !w->ctx.results && s->check_deadlock && alive(v))
                 worker_fail(w, DEADLOCK_PROP, V_DEADLOCK,
                             ((uint64_t)rank << KEY_BITS) | LAST_KEY, s->depth);
         }
@@ -544,6 +547,7 @@ static int team_run(search_t *s, int64_t budget) {
             for (int pc = 0; pc < NPC; pc++) { s->fired[pc] += w->fired[pc]; w->fired[pc] = 0; }
             for (int j = 0; j < w->nnotes; j++) note(s, w->notes[j]);
             w->nnotes = 0;
+            s->outside += w->outside; w->outside = 0;
         }
         phase_order(s);
         next_frontier(s);
