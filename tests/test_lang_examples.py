@@ -115,7 +115,30 @@ def ticket_lock(variant: str, top: int = 4) -> tuple[int, int, int]:
     return len(seen), transitions, outside
 
 
+def fifo(variant: str, n: int = 3, cap: int = 2) -> tuple[int, int]:
+    """lang_fifo.spec enumerated with Python tuples for the channel: (channel, received,
+    whether each of sender and receiver is done, the sender's next message). A send to a
+    full channel (overflow) and a head out of order (lossy) fail: no transition."""
+    init: tuple = ((), 0, False, False, 0)
+    seen, todo, transitions = {init}, [init], 0
+    while todo:
+        chan, received, sent, taken, nxt = todo.pop()
+        made = []
+        if not sent and (variant == "overflow" or len(chan) < cap):
+            outs = [chan + (nxt,)] + ([chan] if variant == "lossy" else [])
+            made += [(c, received, nxt + 1 == n, taken, nxt + 1) for c in outs if len(c) <= cap]
+        if not taken and chan and chan[0] == received:
+            made.append((chan[1:], received + 1, sent, received + 1 == n, nxt))
+        transitions += len(made)
+        for t in made:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return len(seen), transitions
+
+
 ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {
+    "lang_fifo.spec": fifo,
     "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit,
     "lang_constraint.spec": lambda variant: ticket_lock(variant)[:2]}
 

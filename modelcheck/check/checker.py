@@ -57,7 +57,7 @@ class _Checker(Declarations, Layout, Statements, TemporalChecks):
         destructors = self.destructors()
         starts = self.starts()
         invariants = self.invariants()
-        initial = self.initial_conditions()
+        initial = self.initial_conditions(variables)
         constraints = self.constraints()
         temporal = self.temporal(options)
         for name in self.def_decls:

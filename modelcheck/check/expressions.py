@@ -24,6 +24,7 @@ from ..ir.typesys import (
     NoneType,
     OptionalType,
     RecordType,
+    SeqType,
     SetType,
     TidType,
     Type,
@@ -37,9 +38,10 @@ from .control import Control
 from .names import Names
 from .operators import Operators
 from .scope import Scope
+from .sequences import Sequences
 
 
-class Expressions(Names, Operators, Control):
+class Expressions(Names, Operators, Control, Sequences):
     """Literals, quantifiers, conditionals, indexing and fields, over names and operators."""
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
@@ -93,6 +95,11 @@ class Expressions(Names, Operators, Control):
         return self._compound(want, items)
 
     def _e_ArrayLit(self, e: S.ArrayLit, sc: Scope, want: Type | None) -> M.TExpr:
+        if isinstance(want, SeqType):
+            return self.seq_literal(e, sc, want)
+        if not e.items:
+            raise SpecError("'[]' is the empty sequence, allowed where a sequence is expected",
+                            e.pos)
         if not isinstance(want, ArrayType):
             raise SpecError("an array literal is only allowed where an array type is expected",
                             e.pos)
@@ -154,6 +161,8 @@ class Expressions(Names, Operators, Control):
 
     def _e_Index(self, e: S.Index, sc: Scope, want: Type | None) -> M.TExpr:
         base = self.expr(e.base, sc)
+        if isinstance(base.type, SeqType):
+            return self.seq_index(base, e.index, sc, e.pos)
         if not isinstance(base.type, ArrayType):
             raise SpecError(f"only arrays can be indexed; this is {base.type}", e.base.pos)
         key = base.type.key

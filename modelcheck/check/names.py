@@ -27,6 +27,7 @@ from ..lang import tla_syntax as T
 from ..lang.errors import Pos, SpecError, suggest
 from .resolution import Resolution
 from .scope import Scope
+from .sequences import FUNCTIONS as SEQUENCE_FUNCTIONS
 from .tables import BUILTINS
 
 # `subset T` ranges over every set of T's element type: 2^16 of them at most
@@ -159,6 +160,8 @@ class Names(Resolution):
             return M.Builtin(result, e.func, args)
         if e.func in ("int", "tid") and e.func not in self.def_decls:
             return self._id_number(e, sc)
+        if e.func in SEQUENCE_FUNCTIONS and e.func not in self.def_decls:
+            return self.seq_call(e, sc, want)  # type: ignore[attr-defined]
         if e.func in ("min", "max") and e.func not in self.def_decls:
             return self.expr(_least_or_greatest(e), sc, want)
         if e.func not in self.def_decls:

@@ -27,6 +27,7 @@ from ..ir.typesys import (
     is_int,
 )
 from ..lang import syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
 from .coercion import Coercion
 from .scope import CONST_SCOPE, Scope
@@ -111,6 +112,9 @@ class Resolution(Coercion):
             return SetType(elem)
         if isinstance(t, S.ArrayTypeExpr):
             return ArrayType(self.type(t.key, "an array's index type"), self.type(t.elem))
+        if isinstance(t, T.SeqTypeExpr):
+            return self.seq_type(self.const_int(t.capacity), self.type(t.elem),  # type: ignore
+                                 t.pos)
         if isinstance(t, S.RecordTypeExpr):
             names = [n for n, _, _ in t.fields]
             for n, _, p in t.fields:

@@ -18,6 +18,7 @@ from ..lang import tla_syntax as T
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
 from .loops import Loops
 from .scope import CONST_SCOPE, Scope
+from .sequences import stored
 
 
 class Statements(Loops):
@@ -76,7 +77,8 @@ class Statements(Loops):
             if not M.is_place(target):
                 raise SpecError("only variables, array elements and record fields can be "
                                 "assigned", s.target.pos)
-            return [M.Assign(s.pos, target, self.expect_type(s.value, sc, target.type))]
+            value = stored(self.expect_type(s.value, sc, target.type))
+            return [M.Assign(s.pos, target, value)]
         if isinstance(s, S.Spawn):
             spawn = self._spawn_call(s.template, s.args, s.pos, sc, s.target)
             if s.bind is not None:

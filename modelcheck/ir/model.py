@@ -110,6 +110,7 @@ class Unwrap(TExpr):
 
     operand: TExpr
     pos: Pos
+    why: str = ""  # the error's message, when `none` stands for another mistake
 
 
 @dataclass(frozen=True, eq=False)
@@ -328,9 +329,8 @@ class Invariant:
     lemma: bool = False  # a helper for `mcheck prove`; searched like any invariant
 
 
-# Thread status lives in the pc slot: 0 the id was never used, 1 finished,
-# 2 finished and its thread object freed, 3 running its exit destructors,
-# >= FIRST_PC waiting to run that step.
+# Thread status lives in the pc slot: 0 the id was never used, 1 finished, 2 finished and
+# its thread object freed, 3 running its exit destructors, >= FIRST_PC waiting at that step.
 PC_UNUSED = 0
 PC_DONE = 1
 PC_FREED = 2

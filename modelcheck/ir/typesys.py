@@ -164,6 +164,28 @@ class RecordType(Type):
 
 
 @dataclass(frozen=True)
+class SeqType(RecordType):
+    """`seq[K] of T`, stored as the record {len: 0..K, items: array[0..K-1] of T} whose items
+    past `len` hold T's default, so equal sequences are equal slot for slot. Every back
+    end sees a record; the checker spells the operations in records and arrays
+    (`check/sequences.py`)."""
+
+    capacity: int = 0
+
+    @staticmethod
+    def of(capacity: int, elem: Type) -> SeqType:
+        items = ArrayType(IntType(0, capacity - 1), elem)
+        return SeqType((("len", IntType(0, capacity)), ("items", items)), capacity)
+
+    @property
+    def elem(self) -> Type:
+        return self.fields[1][1].elem  # type: ignore[attr-defined]
+
+    def __str__(self) -> str:
+        return f"seq[{self.capacity}] of {self.elem}"
+
+
+@dataclass(frozen=True)
 class EmptySetType(Type):
     """The type of `{}` before context tells which set type it is."""
 

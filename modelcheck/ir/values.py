@@ -15,6 +15,7 @@ from .typesys import (
     IntType,
     OptionalType,
     RecordType,
+    SeqType,
     SetType,
     TidType,
     Type,
@@ -22,7 +23,10 @@ from .typesys import (
 
 
 def decode(t: Type, slots: tuple | list, off: int = 0) -> Any:
-    """A JSON-ready value: enums as names, sets as sorted lists, records as dicts."""
+    """A JSON-ready value: enums as names, sets as sorted lists, records as dicts, a
+    sequence as the list of its items."""
+    if isinstance(t, SeqType):
+        return decode(t.fields[1][1], slots, off + 1)[:slots[off]]
     if isinstance(t, OptionalType):
         return None if slots[off] is None else decode(t.inner, slots, off)
     if isinstance(t, BoolType):
@@ -143,7 +147,9 @@ def view_changes(prev: dict[str, str], cur: dict[str, str]) -> list[tuple[str, s
 
 
 def _flatten(name: str, value: Any, t: Type, out: dict[str, str]) -> None:
-    if isinstance(t, SetType):
+    if isinstance(t, SeqType):
+        out[name] = show(value)
+    elif isinstance(t, SetType):
         out[name] = show_set(value)
     elif isinstance(t, ArrayType):
         items = value.items() if isinstance(value, dict) else enumerate(value)

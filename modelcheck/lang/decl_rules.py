@@ -14,6 +14,7 @@ from typing import Any
 from lark import Transformer, v_args
 
 from . import syntax as S
+from . import tla_syntax as T
 from .positions import meta_pos, token_pos
 
 
@@ -163,6 +164,9 @@ class DeclarationRules(Transformer):
 
     def array_type(self, meta: Any, c: list) -> S.TypeExpr:
         return S.ArrayTypeExpr(meta_pos(meta), c[0], c[1])
+
+    def seq_type(self, meta: Any, c: list) -> S.TypeExpr:
+        return T.SeqTypeExpr(meta_pos(meta), c[0], c[1])
 
     def record_type(self, meta: Any, c: list) -> S.TypeExpr:
         return S.RecordTypeExpr(meta_pos(meta), tuple(c))

@@ -101,6 +101,9 @@ class ExpressionRules(Transformer):
     def array_lit(self, meta: Any, c: list) -> S.Expr:
         return S.ArrayLit(meta_pos(meta), tuple(c[0]))
 
+    def empty_list(self, meta: Any, c: list) -> S.Expr:
+        return S.ArrayLit(meta_pos(meta), ())  # the empty sequence; an array needs items
+
     def _binder(self, kind: str, meta: Any, c: list) -> S.Expr:
         return S.Binder(meta_pos(meta), kind, str(c[0]), c[1], c[2])
 

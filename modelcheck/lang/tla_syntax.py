@@ -1,11 +1,11 @@
 """Syntax of what TLA+ and PlusCal users write first (see `expr_rules`, `stmt_rules`): where
-another thread stands, subsets as a domain, a bounded loop inside a step."""
+another thread stands, subsets as a domain, a bounded loop inside a step, bounded sequences."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .syntax import Expr, Stmt
+from .syntax import Expr, Stmt, TypeExpr
 
 
 @dataclass(frozen=True)
@@ -32,3 +32,11 @@ class For(Stmt):
     var: str
     domain: Expr
     body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class SeqTypeExpr(TypeExpr):
+    """`seq[K] of T`: sequences of at most K values of T (TLA+'s Seq(T), bounded)."""
+
+    capacity: Expr
+    elem: TypeExpr

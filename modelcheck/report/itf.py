@@ -27,6 +27,7 @@ from ..ir.typesys import (
     IntType,
     OptionalType,
     RecordType,
+    SeqType,
     SetType,
     TidType,
     Type,
@@ -54,6 +55,8 @@ def itf_value(t: Type, value: Any) -> Any:
         keys = [decode(t.key, [k]) for k in t.key.values()]
         return {"#map": [[itf_value(t.key, k), itf_value(t.elem, item)]
                          for k, item in zip(keys, items)]}
+    if isinstance(t, SeqType):  # ITF's sequences are lists
+        return [itf_value(t.elem, x) for x in value]
     if isinstance(t, RecordType):
         return {name: itf_value(ft, value[name]) for name, ft in t.fields}
     raise AssertionError(t)

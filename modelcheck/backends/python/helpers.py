@@ -12,6 +12,11 @@ def _u(x, where):
         raise EvalError("'none' used as a value at " + where)
     return x
 
+def _need(x, why):
+    if x is None:
+        raise EvalError(why)
+    return x
+
 def _absent(t, message):
     raise EvalError(message.format(t))
 
