@@ -137,7 +137,31 @@ def fifo(variant: str, n: int = 3, cap: int = 2) -> tuple[int, int]:
     return len(seen), transitions
 
 
+def votes(variant: str, n: int = 3) -> tuple[int, int]:
+    """lang_votes.spec with frozensets of (acceptor, value) pairs: (each acceptor's votes
+    cast, the messages, the values decided). The learner decides v when over half of the
+    messages vote for v; an acceptor votes once, or twice in `twice`."""
+    init: tuple = ((0,) * n, frozenset(), frozenset())
+    seen, todo, transitions = {init}, [init], 0
+    while todo:
+        cast, msgs, decided = todo.pop()
+        made = []
+        for a in range(n):
+            if cast[a] < (2 if variant == "twice" else 1):
+                done = cast[:a] + (cast[a] + 1,) + cast[a + 1:]
+                made += [(done, msgs | {(a, v)}, decided) for v in (0, 1)]
+        made += [(cast, msgs, decided | {v}) for v in (0, 1)
+                 if v not in decided and 2 * sum(1 for _, w in msgs if w == v) > n]
+        transitions += len(made)
+        for t in made:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return len(seen), transitions
+
+
 ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {
+    "lang_votes.spec": votes,
     "lang_fifo.spec": fifo,
     "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit,
     "lang_constraint.spec": lambda variant: ticket_lock(variant)[:2]}

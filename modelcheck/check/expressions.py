@@ -17,6 +17,7 @@ from ..ir.typesys import (
     BOOL,
     INT,
     ArrayType,
+    BigSetType,
     BoolType,
     EmptySetType,
     EnumType,
@@ -33,6 +34,7 @@ from ..ir.typesys import (
 )
 from ..lang import syntax as S
 from ..lang.errors import SpecError, suggest
+from .big_sets import BigSets
 from .coercion import join
 from .control import Control
 from .names import Names
@@ -41,7 +43,7 @@ from .scope import Scope
 from .sequences import Sequences
 
 
-class Expressions(Names, Operators, Control, Sequences):
+class Expressions(Names, Operators, Control, Sequences, BigSets):
     """Literals, quantifiers, conditionals, indexing and fields, over names and operators."""
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
@@ -54,6 +56,11 @@ class Expressions(Names, Operators, Control, Sequences):
         return M.Const(want if isinstance(want, OptionalType) else NoneType(), None)
 
     def _e_SetLit(self, e: S.SetLit, sc: Scope, want: Type | None) -> M.TExpr:
+        if isinstance(want, BigSetType):
+            if not e.items:
+                return self.empty(want)
+            return self.big_literal([self.expect_type(i, sc, want.member) for i in e.items],
+                                    want)
         if not e.items:
             return M.Const(want if isinstance(want, SetType) else EmptySetType(), 0)
         elem = want.elem if isinstance(want, SetType) else None
@@ -125,9 +132,11 @@ class Expressions(Names, Operators, Control, Sequences):
     def _e_Binder(self, e: S.Binder, sc: Scope, want: Type | None) -> M.TExpr:
         dom = self.domain(e.domain, sc)
         var = self.bound(e.var, dom.type)
-        guard = self.subset_guard(e.domain, var, sc)
+        subsets = self.subset_guard(e.domain, var, sc)
+        guard = subsets or self.member_guard(dom, var)
+        inner = sc.push(e.var, self.member_binding(dom, var))
         if e.kind == "sum":
-            body = self.plain(self.expr(e.body, sc.push(e.var, var)), e.body.pos)
+            body = self.plain(self.expr(e.body, inner), e.body.pos)
             if not is_int(body.type):
                 raise SpecError(f"sum() adds ints, got {body.type}", e.body.pos)
             if guard is not None:
@@ -135,9 +144,14 @@ class Expressions(Names, Operators, Control, Sequences):
             return M.Quant(INT, e.kind, var, dom, body)
         if e.kind == "pick":  # the least value: which one is least is what symmetry hides
             self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
-        if e.kind == "filter" and guard is not None:
+        if e.kind == "filter" and subsets is not None:
             raise SpecError("filter over 'subset' would make a set of sets", e.pos)
-        body = self.expect_type(e.body, sc.push(e.var, var), BOOL)
+        body = self.expect_type(e.body, inner, BOOL)
+        if id(dom) in self.big_domains and e.kind in ("filter", "pick"):
+            if e.kind == "filter":
+                return self.big_filter(dom, var, body)
+            found = M.Quant(INT, "pick", var, dom, M.Binary(BOOL, "&&", guard, body))
+            return self.numbered(found, self.big_domains[id(dom)][0].type.member)
         if guard is not None:
             body = M.Binary(BOOL, "->" if e.kind == "forall" else "&&", guard, body)
         result: Type = {"count": INT, "filter": SetType(dom.type), "pick": dom.type}.get(

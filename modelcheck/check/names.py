@@ -15,6 +15,7 @@ from ..ir import model as M
 from ..ir.typesys import (
     BOOL,
     INT,
+    BigSetType,
     EmptySetType,
     IntType,
     OptionalType,
@@ -88,6 +89,8 @@ class Names(Resolution):
             t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
             return _small(M.Domain(t), e.pos)
         te = self.plain(self.expr(e, sc), e.pos)
+        if isinstance(te.type, BigSetType):
+            return self.big_domain(te, e.pos)  # type: ignore[attr-defined]
         if isinstance(te.type, SetType):
             return M.Domain(te.type.elem, te)
         raise SpecError(f"cannot range over {te.type}; use a set, a range 'a..b' or a type",
@@ -152,6 +155,8 @@ class Names(Resolution):
                 raise SpecError(f"{e.func}() reads the state; a constant is needed here", e.pos)
             if e.func == "size":
                 arg = self.plain(self.expr(e.args[0], sc), e.args[0].pos)
+                if isinstance(arg.type, BigSetType):
+                    return self.count_members(arg)  # type: ignore[attr-defined]
                 if not isinstance(arg.type, (SetType, EmptySetType)):
                     raise SpecError(f"size() needs a set, got {arg.type}", e.args[0].pos)
                 return M.Builtin(INT, "size", (arg,))

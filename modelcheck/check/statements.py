@@ -112,9 +112,9 @@ class Statements(Loops):
         if isinstance(s, S.Choose):
             dom = self.domain(s.domain, sc)
             var = self.bound(s.var, dom.type)
-            inner = sc.push(s.var, var)
+            inner = sc.push(s.var, self.member_binding(dom, var))
             where = self.expect_type(s.where, inner, BOOL) if s.where is not None else None
-            guard = self.subset_guard(s.domain, var, sc)
+            guard = self.subset_guard(s.domain, var, sc) or self.member_guard(dom, var)
             if guard is not None:
                 where = guard if where is None else M.Binary(BOOL, "&&", guard, where)
             return [M.Choose(s.pos, var, dom, where, self.block(s.body, inner))]

@@ -22,6 +22,7 @@ from ..engine.verdict import Verdict
 from ..ir.model import Model
 from ..ir.typesys import (
     ArrayType,
+    BigSetType,
     BoolType,
     EnumType,
     IntType,
@@ -50,6 +51,8 @@ def itf_value(t: Type, value: Any) -> Any:
         return _bigint(value)
     if isinstance(t, SetType):
         return {"#set": [itf_value(t.elem, x) for x in value]}
+    if isinstance(t, BigSetType):
+        return {"#set": [itf_value(t.member, x) for x in value]}
     if isinstance(t, ArrayType):
         items = list(value.values()) if isinstance(value, dict) else list(value)
         keys = [decode(t.key, [k]) for k in t.key.values()]
