@@ -25,6 +25,17 @@ ROOT = Path(__file__).resolve().parent.parent
 OSV = ROOT / "specs" / "osv_visibility.spec"
 
 
+def readme_table(section: str) -> list[dict[str, str]]:
+    """The first table under a `## ` heading of specs/README.md, one {column: cell} a row,
+    so example tests read the counts and verdicts the documentation states."""
+    text = (ROOT / "specs" / "README.md").read_text()
+    body = text[text.index(section) + len(section):].split("\n## ")[0]
+    table = [ln for ln in body.splitlines() if ln.startswith("|")]
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    return [dict(zip(header, (c.strip().strip("`") for c in ln.strip("|").split("|"))))
+            for ln in table[2:]]
+
+
 def run(src: str, variant: str | None = None, defines: dict[str, str] | None = None,
         max_states: int | None = None, max_depth: int | None = None,
         time_limit: float | None = None, first: bool = False,

@@ -10,7 +10,7 @@ import pytest
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.verdict import Verdict
 from modelcheck.lang.source import load
-from tests.conftest import ROOT
+from tests.conftest import ROOT, readme_table
 
 EXAMPLES = ROOT / "specs" / "examples"
 SECTION = "## Language examples: `specs/examples/lang_*.spec`"
@@ -18,12 +18,7 @@ SECTION = "## Language examples: `specs/examples/lang_*.spec`"
 
 def rows() -> list[dict[str, str]]:
     """The rows of the section's table, as {column: cell}."""
-    text = (ROOT / "specs" / "README.md").read_text()
-    section = text[text.index(SECTION) + len(SECTION):].split("\n## ")[0]
-    table = [ln for ln in section.splitlines() if ln.startswith("|")]
-    header = [c.strip() for c in table[0].strip("|").split("|")]
-    return [dict(zip(header, (c.strip().strip("`") for c in ln.strip("|").split("|"))))
-            for ln in table[2:]]
+    return readme_table(SECTION)
 
 
 def peterson(variant: str) -> tuple[int, int]:
