@@ -111,13 +111,12 @@ def test_json_and_itf_list_the_members(tmp_path: Path, monkeypatch: pytest.Monke
     assert all(set(m) == {"acc", "val"} for m in state["msgs"]["#set"])
 
 
-def test_limits_and_refusals_are_located() -> None:
-    e = spec_error("var s: set of record { a: 0..99, b: 0..99 } = {};\n"
-                   "thread t() { a: { skip; } }\nstart t();\n")
-    assert e.pos.line == 1 and "at most 1,024" in e.message
-    e = spec_error("symmetric type P = 0..1;\nvar s: set of record { p: P, v: bool } = {};\n"
-                   "thread t() { a: { skip; } }\nstart t();\n")
-    assert e.pos.line == 2 and "symmetry" in e.message
-    e = spec_error("var s: set of 0..99 = {};\nthread t() { a: { for x in s { skip; } } }\n"
-                   "start t();\n")
-    assert e.pos.line == 2 and "for loop" in e.message
+@pytest.mark.parametrize(("decl", "step", "line", "says"), [
+    ("var s: set of record { a: 0..99, b: 0..99 } = {};", "skip;", 1, "at most 1,024"),
+    ("symmetric type P = 0..1;\nvar s: set of record { p: P, v: bool } = {};", "skip;", 2,
+     "symmetry"),
+    ("var s: set of 0..99 = {};", "for x in s { skip; }", 2, "for loop"),
+])
+def test_limits_and_refusals_are_located(decl: str, step: str, line: int, says: str) -> None:
+    e = spec_error(f"{decl}\nthread t() {{ a: {{ {step} }} }}\nstart t();\n")
+    assert e.pos.line == line and says in e.message

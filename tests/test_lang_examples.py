@@ -110,49 +110,49 @@ def ticket_lock(variant: str, top: int = 4) -> tuple[int, int, int]:
     return len(seen), transitions, outside
 
 
+def explore(init: tuple, successors: Callable[[tuple], list[tuple]]) -> tuple[int, int]:
+    """States and transitions reachable from `init`, each state's successors as listed."""
+    seen, todo, transitions = {init}, [init], 0
+    while todo:
+        made = successors(todo.pop())
+        transitions += len(made)
+        for t in made:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return len(seen), transitions
+
+
 def fifo(variant: str, n: int = 3, cap: int = 2) -> tuple[int, int]:
     """lang_fifo.spec enumerated with Python tuples for the channel: (channel, received,
     whether each of sender and receiver is done, the sender's next message). A send to a
     full channel (overflow) and a head out of order (lossy) fail: no transition."""
-    init: tuple = ((), 0, False, False, 0)
-    seen, todo, transitions = {init}, [init], 0
-    while todo:
-        chan, received, sent, taken, nxt = todo.pop()
+    def successors(s: tuple) -> list[tuple]:
+        chan, received, sent, taken, nxt = s
         made = []
         if not sent and (variant == "overflow" or len(chan) < cap):
             outs = [chan + (nxt,)] + ([chan] if variant == "lossy" else [])
             made += [(c, received, nxt + 1 == n, taken, nxt + 1) for c in outs if len(c) <= cap]
         if not taken and chan and chan[0] == received:
             made.append((chan[1:], received + 1, sent, received + 1 == n, nxt))
-        transitions += len(made)
-        for t in made:
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-    return len(seen), transitions
+        return made
+    return explore(((), 0, False, False, 0), successors)
 
 
 def votes(variant: str, n: int = 3) -> tuple[int, int]:
     """lang_votes.spec with frozensets of (acceptor, value) pairs: (each acceptor's votes
     cast, the messages, the values decided). The learner decides v when over half of the
     messages vote for v; an acceptor votes once, or twice in `twice`."""
-    init: tuple = ((0,) * n, frozenset(), frozenset())
-    seen, todo, transitions = {init}, [init], 0
-    while todo:
-        cast, msgs, decided = todo.pop()
+    def successors(s: tuple) -> list[tuple]:
+        cast, msgs, decided = s
         made = []
         for a in range(n):
             if cast[a] < (2 if variant == "twice" else 1):
                 done = cast[:a] + (cast[a] + 1,) + cast[a + 1:]
                 made += [(done, msgs | {(a, v)}, decided) for v in (0, 1)]
-        made += [(cast, msgs, decided | {v}) for v in (0, 1)
-                 if v not in decided and 2 * sum(1 for _, w in msgs if w == v) > n]
-        transitions += len(made)
-        for t in made:
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-    return len(seen), transitions
+        return made + [(cast, msgs, decided | {v}) for v in (0, 1)
+                       if v not in decided and 2 * sum(1 for _, w in msgs if w == v) > n]
+    return explore(((0,) * n, frozenset(), frozenset()), successors)
 
 
 ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {
