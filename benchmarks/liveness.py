@@ -2,6 +2,7 @@
 acceptance-cycle search on the same state machine.
 
     python benchmarks/liveness.py            # Peterson's filter lock, N = 3 and N = 4
+    python benchmarks/liveness.py --stores   # stop_world pre_d07: each engine and store
 
 The model is benchmarks/models/peterson.spec (SPIN's twin: peterson.pml, with equal state
 counts for the safety search) plus starvation freedom of process 0 in terms of the
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from modelcheck.app.config import RunConfig  # noqa: E402
 from modelcheck.app.pipeline import run_variant  # noqa: E402
-from modelcheck.lang.source import load_text  # noqa: E402
+from modelcheck.lang.source import load, load_text  # noqa: E402
 
 MODELS = ROOT / "benchmarks" / "models"
 PROPERTY = """
@@ -76,7 +77,29 @@ def spin(n: int, fair: bool) -> list[str]:
             "holds" if errors == "0" else "violated"]
 
 
+def stores() -> None:
+    """The liveness pass of stop_world pre_d07 (257,547 states, L-HANG violated) on each
+    engine and store: the native exact store lists its edges and evaluates the predicates
+    in C; the fingerprint stores are numbered again by a Python pass."""
+    spec = load(ROOT / "specs" / "stop_world.spec")
+    print("| engine | store | states | search s | liveness s | graph bytes/state | L-HANG |")
+    print("|---|---|---|---|---|---|---|")
+    for engine, store in (("native", "exact"), ("native", "fingerprint"),
+                          ("python", "exact"), ("python", "fingerprint")):
+        _, v = run_variant(spec, "pre_d07", RunConfig(engine=engine, store=store,
+                                                       certify=False))
+        s, live = v.stats, v.liveness
+        assert live is not None
+        status = next(p for p in v.properties if p.name == "L-HANG")
+        print(f"| {engine} | {store} | {s.distinct_states:,} | {s.seconds:.2f} | "
+              f"{live.seconds:.2f} | {live.graph_bytes / s.distinct_states:.1f} | "
+              f"{status.status} in {status.trace_length} |")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--stores"]:
+        stores()
+        return
     head = ["checker", "N", "states", "search s", "liveness s", "total s", "states/s",
             "bytes/state", "graph bytes/state", "LEAVES"]
     rows = []

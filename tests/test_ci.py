@@ -43,18 +43,26 @@ def specs(tmp_path: Path, **texts: str) -> Path:
 def table_rows(out: str) -> dict[tuple[str, str], dict[str, str]]:
     """Table rows keyed by (spec file name, variant), each cell by its column heading.
 
-    Columns are separated by at least two spaces, and no cell holds two spaces in a row.
-    """
+    A wide table names the specs' folder on a line of its own first. Each heading starts
+    its column; a line with no variant continues the row above (a wrapped cell)."""
     lines = out.splitlines()
+    if lines[0].startswith("specs in "):
+        lines = lines[1:]
     heading = re.split(r"\s{2,}", lines[0].strip())
     assert heading == ["spec", "variant", "expected", "actual", "states", "seconds", "status"]
-    rows = {}
+    starts = [lines[0].index(h) for h in heading] + [None]
+    table: list[dict[str, str]] = []
     for line in lines[1:]:
         if not line.strip():
             break
-        cells = dict(zip(heading, re.split(r"\s{2,}", line.strip()), strict=True))
-        rows[(Path(cells["spec"]).name, cells["variant"])] = cells
-    return rows
+        cells = {h: line[a:b].strip() for h, a, b in zip(heading, starts, starts[1:])}
+        if cells["variant"]:
+            table.append(cells)
+        else:
+            for h, text in cells.items():
+                glue = "" if h == "spec" or table[-1][h].endswith("/") else " "
+                table[-1][h] = (table[-1][h] + glue + text) if text else table[-1][h]
+    return {(Path(r["spec"]).name, r["variant"]): r for r in table}
 
 
 class Recorder:
@@ -85,14 +93,15 @@ def test_exit_0_when_every_expectation_is_met(tmp_path: Path,
         ("holds", "holds", "4", "ok")]
     assert all(float(r["seconds"]) >= 0 for r in rows.values())
     root = validate_junit(junit)
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "0", "0")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "0", "0")
 
 
 def test_table_columns_are_aligned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Every column starts at the same place on every line; numbers are right-aligned."""
     folder = specs(tmp_path, counter=HOLDS, variants=VARIANTS)
     ci_main([str(folder), "-q"])
-    lines = capsys.readouterr().out.splitlines()[:4]
+    lines = capsys.readouterr().out.splitlines()
+    lines = lines[1:5] if lines[0].startswith("specs in ") else lines[:4]
     for word in ("variant", "expected", "actual", "status"):
         at = lines[0].index(word)
         assert all(line[at - 2:at] == "  " and line[at] != " " for line in lines[1:])
@@ -146,7 +155,7 @@ def test_exit_2_on_a_spec_error_and_the_others_still_run(
     assert rows[("counter.spec", "default")]["status"] == "ok"
     assert "broken.spec:1:15: error:" in out
     root = validate_junit(junit)
-    assert (root.get("errors"), root.get("tests")) == ("1", "2")  # error + bounds
+    assert (root.get("errors"), root.get("tests")) == ("1", "3")  # error + bounds + runtime
 
 
 def test_an_error_in_one_variant_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,3 +232,32 @@ def test_the_command_writes_real_html_reports(tmp_path: Path,
     page = (reports / "variants-original.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "bounds" in page
     capsys.readouterr()
+
+
+def test_table_fits_100_columns() -> None:
+    """Rows as wide as stop_world's (170 columns unwrapped) fit 100 columns: the property
+    lists wrap at their commas, the path after a slash; nothing is lost."""
+    from modelcheck.app.ci_table import Row, table
+    long = "violates B1, B1-RUN, L, L-HANG, SEM0, V-COMPLETE, V-MEM, V-SAFE"
+    path = "specs/examples/some/deeply/nested/folder/mem_bdwgc_handshake_protocol.spec"
+    rows = [Row(path, "pre_d07", long, long + " (incomplete)", 257547, 12.5, "INCOMPLETE"),
+            Row("x.spec", "fixed", "holds", "holds", 4, 0.01, "ok")]
+    text = table(rows)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 100 < len(path) + 2 * len(long)
+    assert lines[0].split() == ["spec", "variant", "expected", "actual", "states", "seconds",
+                                "status"]
+    assert "".join(line[:line.index(" ")] for line in lines[1:-1] if line[0] != " ") == path
+    assert "257,547" in lines[1] and "INCOMPLETE" in lines[1] and "12.50" in lines[1]
+    words = " ".join(lines[1:-1]).split()
+    for w in (long + " (incomplete)").split():  # every property, in one of the lines
+        assert w in words
+    assert lines[-1].split() == ["x.spec", "fixed", "holds", "holds", "4", "0.01", "ok"]
+    # specs in one folder: the folder once, above, and the paths below it
+    inside = [Row("specs/examples/" + name, "v", long, long, 1, 0.0, "ok")
+              for name in ("a.spec", "b.spec")]
+    lines = table(inside).splitlines()
+    assert lines[0] == "specs in specs/examples/" and lines[2].startswith("a.spec  ")
+    assert max(map(len, lines)) <= 100
+    narrow = table([Row("specs/x.spec", "fixed", "holds", "holds", 4, 0.01, "ok")])
+    assert narrow.splitlines()[1].split()[0] == "specs/x.spec"  # it fits: left as it was

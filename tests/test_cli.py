@@ -113,8 +113,8 @@ def test_violation_beats_incomplete(tmp_path: Path) -> None:
     assert code == 1
     assert doc["result"] == "violated"
     assert doc["incomplete_reasons"] == ["state limit of 2 reached"]
-    assert {p["name"]: p["status"] for p in doc["properties"]} == {"NOT-ONE": "violated",
-                                                                    "bounds": "unknown"}
+    assert {p["name"]: p["status"] for p in doc["properties"]} == {
+        "NOT-ONE": "violated", "bounds": "unknown", "runtime": "unknown"}
 
 
 # ---------------------------------------------------------------------- JSON schema
@@ -132,7 +132,7 @@ def check_document(doc: dict[str, Any]) -> None:
     for p in doc["properties"]:
         assert set(p) == {"name", "kind", "status", "trace_length"}
         assert p["kind"] in {"invariant", "lemma", "assertion", "deadlock", "bounds",
-                             "liveness"}
+                             "runtime", "liveness"}
         assert p["status"] in {"holds", "violated", "unknown"}
         assert (p["trace_length"] is None) == (p["status"] != "violated")
         assert p["trace_length"] is None or isinstance(p["trace_length"], int)

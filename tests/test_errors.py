@@ -133,6 +133,22 @@ LOCATED = [
     ("expect-unknown-variant",
      "variants orig, fixed;\n" + TAIL + "expect fxed holds;\n",
      6, ("fxed", 0), "unknown variant 'fxed' in expect", "did you mean 'fixed'?"),
+    ("signal-depth",
+     "var x: 0..1 = 0;\noption signal_depth = 9;\n" + TAIL,
+     2, ("9", 0), "option signal_depth must be 1 to 8, not 9", None),
+    ("nested-brackets",
+     "var x: bool = false;\nthread w() {\n  s: { x = " + "!" * 300 + "x; }\n}\nstart w();\n",
+     3, ("s:", 0), "step w.s is nested too deeply to compile: Python allows 200 nested brackets",
+     "split it: a def, a let or a step of its own for a part"),
+    ("nested-blocks",
+     "var x: 0..2 = 0;\nthread w() {\n  s: { " + "either { " * 25 + "x = 1;"
+     + " } or { x = 2; }" * 25 + " }\n}\nstart w();\n",
+     3, ("s:", 0), "step w.s is nested too deeply to compile: Python allows 20 nested blocks",
+     "split it: a def, a let or a step of its own for a part"),
+    ("nested-invariant",
+     "var x: bool = false;\ninvariant DEEP: " + "!" * 300 + "x;\n" + TAIL,
+     2, ("DEEP", 0), "invariant DEEP is nested too deeply to compile",
+     "split it: a def, a let or a step of its own for a part"),
 ]
 
 

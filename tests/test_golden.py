@@ -53,6 +53,9 @@ CASES: dict[str, list[str]] = {
     "parse-error": [f"{SPECS}/10_parse_error.spec", "--json", f"{OUT}/v.json"],
     "type-error": [f"{SPECS}/11_type_error.spec", "--junit", f"{OUT}/junit.xml"],
     "ci": ["ci", f"{SPECS}/ci", "--reports", f"{OUT}/reports", "--junit", f"{OUT}/junit.xml"],
+    "lasso": ["specs/examples/live_tas_lock.spec", "--variant", "weak", "--no-report",
+              "--traces", "all",
+              "--json", f"{OUT}/v.json", "--itf", f"{OUT}/trace.itf.json"],
     "prove": ["prove", "specs/osv_visibility.spec", "--variant", "levels", "--property",
               "V-SAFE", "--no-report"],
 }

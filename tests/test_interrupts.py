@@ -263,3 +263,4 @@ def test_a_ctrl_c_z3_took_is_passed_on(reason: str, timed: bool, interrupts: boo
             check(solver, timed)  # type: ignore[arg-type]
     else:
         assert check(solver, timed) == z3.unknown  # type: ignore[arg-type]
+

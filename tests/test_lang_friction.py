@@ -181,7 +181,7 @@ def test_sum_and_pick(engine: str) -> None:
 def test_pick_with_no_candidate_cannot_be_evaluated_and_is_refused_under_symmetry() -> None:
     v = run("var s: set of 0..3 = {};\nvar x: 0..3 = 0;\n"
             "thread t() { a: { x = pick(i in s : true); } }\nstart t();\n")
-    assert v.incomplete and prop(v, "bounds").status == "violated"
+    assert v.incomplete and prop(v, "runtime").status == "violated"
     err = spec_error("symmetric type Obj = 0..2;\nvar o: Obj? = none;\n"
                      "thread t() { a: { o = pick(i in Obj : true); } }\nstart t();\n")
     assert "'pick' takes the least value" in str(err)
@@ -221,7 +221,7 @@ def test_subset_domains_print_back_and_are_bounded() -> None:
                       for k, inv in enumerate(check(parse(SUBSETS)).invariants))
     assert "subset filter(x in 0..3 : true)" in printed
     v = run(SUBSETS + printed)
-    assert v.result == "holds" and len(v.properties) == 2 * 4 + 2
+    assert v.result == "holds" and len(v.properties) == 2 * 4 + 3
     assert "too many to range over" in str(spec_error(
         "var t: set of 0..20 = {};\nthread w() { a: { choose s in subset t { t = s; } } }\n"
         "start w();\n"))

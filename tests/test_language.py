@@ -165,8 +165,9 @@ def test_thread_local_and_parameter_out_of_range() -> None:
 
 
 @pytest.mark.parametrize("stmt", ["a[i] = true;", "y = a[i] == a[0];"])
-def test_index_out_of_range_is_bounds_violation(stmt: str) -> None:
-    """Writing or reading a[3] of an array over 0..2 violates bounds on the step that does it."""
+def test_index_out_of_range_is_runtime_violation(stmt: str) -> None:
+    """Writing or reading a[3] of an array over 0..2 violates runtime on the step that does
+    it (an expression that cannot be evaluated, not a value stored out of range)."""
     src = """
     var a: array[0..2] of bool = [false];
     var i: 0..5 = 0;
@@ -176,15 +177,15 @@ def test_index_out_of_range_is_bounds_violation(stmt: str) -> None:
     """.replace("STMT", stmt)
     ts, v = run(src)
     assert v.result == "violated"
-    assert violated(v) == {"bounds": 3}
-    ce = trace_of(v, "bounds")
+    assert violated(v) == {"runtime": 3}
+    ce = trace_of(v, "runtime")
     assert "index 3" in ce.message
     assert ce.steps[-1].failed
     assert values_along(ts, ce, "i")[:3] == [0, 1, 2]
 
 
-def test_none_used_as_value_is_bounds_violation() -> None:
-    """Arithmetic on an optional that is none is a bounds violation, not a crash."""
+def test_none_used_as_value_is_runtime_violation() -> None:
+    """Arithmetic on an optional that is none is a runtime violation, not a crash."""
     src = """
     var n: 0..3? = none;
     var x: 0..3 = 0;
@@ -193,8 +194,8 @@ def test_none_used_as_value_is_bounds_violation() -> None:
     """
     v = check(src)
     assert v.result == "violated"
-    assert violated(v) == {"bounds": 1}
-    ce = trace_of(v, "bounds")
+    assert violated(v) == {"runtime": 1}
+    ce = trace_of(v, "runtime")
     assert "none" in ce.message
     assert ce.steps[-1].failed and ce.steps[-1].action == "w.s"
 
@@ -207,7 +208,7 @@ def test_def_result_range_is_checked() -> None:
     thread w() { s: { x = inc(x); goto s; } }
     start w();
     """)
-    assert violated(v) == {"bounds": 3}
+    assert violated(v) == {"runtime": 3}
 
 
 # ------------------------------------------------------------------ optional, none

@@ -19,7 +19,7 @@ from modelcheck.app.cli import main
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.engine.fair_cycles import components
-from modelcheck.engine.graph import REPEAT, Graph
+from modelcheck.engine.graph import REPEAT, Graph, OnStates
 from modelcheck.engine.liveness import check_liveness
 from modelcheck.ir.temporal import Fairness, LivenessInstance, Temporal
 from modelcheck.lang.errors import SpecError
@@ -38,6 +38,9 @@ KNOWN = [
     ("live_philosophers", "ordered", set()),
     ("live_counter", "unfair", {"DONE"}),
     ("live_counter", "fair", set()),
+    ("live_peterson_places", "unfair", {"STARVATION-FREE", "PAIR-PROGRESS"}),
+    ("live_peterson_places", "weak", set()),
+    ("live_peterson_places", "flag_only", {"deadlock", "STARVATION-FREE", "PAIR-PROGRESS"}),
 ]
 
 
@@ -66,6 +69,23 @@ def test_weak_fairness_lets_the_lock_starve_a_waiter() -> None:
     assert any(st.action == "worker.acquire" for st in loop[1:])
     locked = ts.model.vars[0]
     assert any(st.state[locked.offset] for st in loop)
+
+
+def test_places_and_partners_in_a_liveness_property() -> None:
+    """live_peterson_places states its properties with `t at proc.wait` and `t.other`: in
+    the unfair lasso thread 0 waits at every step of the loop while its partner (thread 1,
+    read through `0.other`) rests, never in `cs`."""
+    ts, v = run_variant(load(EXAMPLES / "live_peterson_places.spec"), "unfair",
+                        RunConfig(engine="python"))
+    ce = next(c for c in v.counterexamples if c.prop == "PAIR-PROGRESS")
+    assert ce.loop is not None and "t = 0" in ce.message
+    names = {s.pc: f"{t.name}.{s.label}" for t in ts.model.templates.values() for s in t.steps}
+    base, stride = ts.model.thread_base, ts.model.thread_stride
+    partner = ts.model.templates["proc"].params[0]
+    for st in ce.steps[ce.loop:]:
+        assert names[st.state[base]] == "proc.wait"
+        assert st.state[base + partner.slot] == 1  # 0.other
+        assert names[st.state[base + stride]] in ("proc.leave", "proc.rest")
 
 
 COUNTER = """
@@ -158,8 +178,7 @@ def test_incomplete_search_never_says_liveness_holds() -> None:
     assert v.result == "incomplete"
 
 
-@pytest.mark.parametrize("how", [
-    {"store": "fingerprint"}, {"liveness": False}, {"engine": "python", "workers": 2}])
+@pytest.mark.parametrize("how", [{"liveness": False}, {"engine": "python", "workers": 2}])
 def test_liveness_a_run_cannot_check_stays_unknown(how: dict[str, Any]) -> None:
     _, v = run_variant(load(EXAMPLES / "live_counter.spec"), "fair", RunConfig(**how))
     assert prop(v, "DONE").status == "unknown"
@@ -171,7 +190,14 @@ def test_symmetry_leaves_liveness_unknown() -> None:
     spec = "symmetric tid;\nthreads 2;\nthread t() { a: { skip; } }\nstart t();\n" \
            "liveness E: termination;"
     v = check(spec)
-    assert prop(v, "E").status == "unknown" and "--no-symmetry" in v.incomplete[0]
+    assert prop(v, "E").status == "unknown"
+    assert "E not checked under symmetry reduction: a loop of canonical states need not be" \
+        in v.incomplete[0] and "--no-symmetry" in v.incomplete[0]
+    v = check(spec.replace("liveness E: termination;", "var x: bool = false;\nfairness weak;\n"
+                           "liveness F for u in tid: u at t.a ~> x;"))
+    assert prop(v, "F").status == "unknown"
+    assert "F not checked under symmetry reduction: it is stated per thread (u = 0)" \
+        in v.incomplete[0] and "its fairness is per thread id (weak)" in v.incomplete[0]
     _, v = run_variant(load_text(spec), None, RunConfig(symmetry=False))
     assert prop(v, "E").status == "holds"
 
@@ -220,7 +246,7 @@ def _graph(n: int, edges: list[tuple[int, int, int]]) -> Graph:
     return Graph(start.astype(np.int64), np.array([b for b, _ in flat], np.int32),
                  np.array([t for _, t in flat], np.int16),
                  np.array([4 if t >= 0 else -1 for _, t in flat], np.int32),
-                 [0], [(i,) for i in range(n)], 0)
+                 [0], OnStates([(i,) for i in range(n)], []), 0)
 
 
 def _reach(g: Graph, sources: set[int], allowed: set[int]) -> set[int]:

@@ -272,7 +272,8 @@ def test_bmc_finds_each_violation_at_the_explicit_depth(spec: str, variant: str,
                                                         tmp_path: Path) -> None:
     path = OSV.parent / spec
     explicit = run_variant(load(path), variant)[1]
-    lengths = {p.name: p.trace_length for p in explicit.properties if p.status == "violated"}
+    lengths = {p.name: p.trace_length for p in explicit.properties
+               if p.status == "violated" and p.kind != "liveness"}  # BMC: safety only
     depth = max(lengths.values(), default=2)
     code, doc = prove(tmp_path, str(path), "--variant", variant, "--bmc", str(depth))
     assert doc["depth"] == depth and doc["gave_up"] is None
@@ -355,3 +356,103 @@ def test_lints_are_in_the_json(tmp_path: Path) -> None:
     main([write(tmp_path, src), "--json", str(out), "-q"])
     kinds = {lint["kind"] for lint in json.loads(out.read_text())["lints"]}
     assert "unchanged-variables" in kinds
+
+
+@pytest.mark.parametrize(("src", "first", "code"), [
+    (CLIMB + "invariant HIGH: x <= 3;\n", "REFUTED", 1),
+    (TOGETHER.replace("BOTH: x <= 2 && y <= 2", "SAME: x == y") + "invariant LOW: x <= 2;\n",
+     "UNKNOWN: a proof was found", 3),
+])
+def test_an_interrupted_prove_prints_what_it_decided(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        src: str, first: str, code: int) -> None:
+    """Ctrl-C while z3 works on the second goal: the first goal's result is printed (a
+    refutation as final, with its trace; a proof as unknown, since the checks after the
+    last goal did not run), the second is 'not decided', and the JSON says so too."""
+    from modelcheck.symbolic.induction import Prover
+    prove = Prover.prove
+    calls: list[str] = []
+
+    def second_is_interrupted(self: Prover, goal: Any, *args: Any) -> Any:
+        calls.append(goal.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return prove(self, goal, *args)
+
+    monkeypatch.setattr(Prover, "prove", second_is_interrupted)
+    doc = tmp_path / "p.json"
+    assert main(["prove", write(tmp_path, src), "--no-infer", "--json", str(doc)]) == code
+    out = capsys.readouterr().out
+    name = calls[0]
+    assert re.search(rf"^  {name} +invariant  {first}", out, re.M), out
+    assert re.search(rf"^  {calls[1]} +invariant  UNKNOWN: not decided: interrupted$", out, re.M)
+    assert ("Counterexample for" in out) == (first == "REFUTED")
+    results = {r["name"]: r["outcome"] for r in json.loads(doc.read_text())["results"]}
+    assert results == {name: first.split(":")[0].lower(), calls[1]: "unknown"}
+
+
+def test_prove_stopped_by_sigterm_names_what_it_did_not_decide(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real SIGTERM, delivered as the first variant's fixed-pool search starts (a search
+    keeps an interrupt to itself; the proof must stop too): its goals are not decided, the
+    other variants are named as not run, exit 3."""
+    import os
+    import signal
+
+    from modelcheck.symbolic import explicit, proving
+    search = explicit.search
+
+    def terminated(*args: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGTERM)  # handled at the search's next bytecode
+        return search(*args)
+
+    monkeypatch.setattr(explicit, "search", terminated)
+    assert proving.explore is explicit.explore
+    src = "variants a, b, c;\n" + CLIMB.replace("x < 2", "x < 4")
+    assert main(["prove", write(tmp_path, src), "--no-report"]) == 3
+    out = capsys.readouterr().out
+    assert "variant a: prove stopped: interrupted (SIGTERM)" in out
+    assert re.search(r"^  LOW +invariant  UNKNOWN: not decided: interrupted \(SIGTERM\)$",
+                     out, re.M)
+    assert "not run: variants b, c (interrupted (SIGTERM))" in out
+
+
+def test_bmc_stopped_by_sigterm_keeps_what_it_found(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SIGTERM in the middle of --bmc: the violation already found (LOW at 2 steps) is
+    printed with its trace, TOP is clear only up to the depth fully searched before the
+    signal, the liveness property END is not checked at all, the other variant is named as
+    not run, and the violation decides the exit code."""
+    import os
+    import signal
+
+    from modelcheck.symbolic import bmc
+    check = bmc.check
+    calls: list[int] = []
+
+    def terminated_at_the_sixteenth_query(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 16:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return check(*args, **kw)
+
+    monkeypatch.setattr(bmc, "check", terminated_at_the_sixteenth_query)
+    src = "variants a, b;\n" + CLIMB + "invariant TOP: x <= 3;\nliveness END: eventually x == 3;\n"
+    doc = tmp_path / "b.json"
+    assert main(["prove", write(tmp_path, src), "--bmc", "20", "--no-report",
+                 "--json", str(doc)]) == 1
+    out = capsys.readouterr().out
+    result = json.loads(doc.read_text())
+    depth = result["depth"]
+    assert result["stopped"] == "interrupted (SIGTERM)" and 2 <= depth < 20
+    assert re.search(r"^  LOW +invariant  VIOLATED in 2 steps$", out, re.M)
+    assert re.search(rf"^  TOP +invariant  no violation within {depth} steps$", out, re.M)
+    assert f"stopped after depth {depth}: interrupted (SIGTERM)" in out
+    assert "Counterexample for LOW" in out
+    assert "not run: variant b (interrupted (SIGTERM))" in out
+    # a bounded path says nothing about an infinite run: never "no violation"
+    assert re.search(r"^  END +liveness   not checked: bounded model checking covers safety",
+                     out, re.M)
+    assert {r["name"]: r["status"] for r in result["results"]}["END"] == "unknown"

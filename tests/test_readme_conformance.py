@@ -92,14 +92,15 @@ def test_membership_of_value_below_element_range() -> None:
     """0 is not an element of any `set of 2..4`; the search must not crash."""
     v = check("var s: set of 2..4 = {2}; var x: 0..9 = 0; var b: bool = true; "
               "thread w() { a: { b = x in s; } } start w(); invariant B: b;")
-    assert violated(v) in ({"B": 1}, {"bounds": 1})
+    assert violated(v) in ({"B": 1}, {"runtime": 1})
 
 
-def test_set_union_with_value_outside_element_type_is_bounds() -> None:
-    """README: a value that leaves its declared range is a bounds violation."""
+def test_set_union_with_value_outside_element_type_is_runtime() -> None:
+    """README: an expression that cannot be evaluated (a set of 0..3 cannot hold 5) is a
+    runtime violation."""
     v = check("var s: set of 0..3 = {}; var x: 0..9 = 5; var n: 0..9 = 0; "
               "thread w() { a: { s = s | {x}; n = size(s); } } start w();")
-    assert violated(v) == {"bounds": 1}
+    assert violated(v) == {"runtime": 1}
 
 
 # --- 4. --no-deadlock together with --first ----------------------------------------------

@@ -38,7 +38,7 @@ var i: 0..3 = 0;
 thread t() { r: { either ok: { i = 1; } or bad: { i = 2; let x = a[i]; } } }
 start t();"""
     v = run_variant(load_text(src, "t.spec"))[1]
-    ce = next(c for c in v.counterexamples if c.prop == "bounds")
+    ce = next(c for c in v.counterexamples if c.prop == "runtime")
     last = ce.steps[-1]
     assert last.failed and last.choices == ["bad"]
     assert "index 2 is outside 0..1" in ce.message

@@ -184,7 +184,8 @@ def test_report_content_osv() -> None:
         section = page.split(f'id="trace-{k}"')[1].split("</section>")[0]
         used = {t["id"] for st in ce.steps for t in state_dict(ts.model, st.state)["threads"]}
         assert set(map(int, re.findall(r'data-thread="(\d+)"', section))) == used
-        assert section.count("<details") == len(ce.steps)
+        shared = re.search(r'<td class="step">0–(\d+)</td>', section)  # drawn in another
+        assert section.count("<details") == len(ce.steps) - (int(shared[1]) + 1 if shared else 0)
         assert f'id="trace-{k}-fail"' in section
     assert "created by thread 0" in page and "exited, object freed" in page
     assert "Not drawn: the state space has more than 300 states" in page
@@ -370,3 +371,26 @@ def test_long_report_fits_800_and_1400_pixels(browser: Browser, tmp_path: Path) 
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert page.evaluate("document.querySelector('.scroll').clientWidth") <= width
         page.close()
+
+
+def test_shared_prefix_is_shown_once() -> None:
+    """Two traces along one counter: the longer shows only its own steps after the ones it
+    shares with the shorter, and links to it; the shorter shows all of its own."""
+    ts, v = run("""
+    var x: 0..9 = 0;
+    thread t() { s: { await x < 6; x = x + 1; goto s; } }
+    start t();
+    option deadlock = false;
+    invariant LOW: x < 3;
+    invariant MID: x < 5;
+    """)
+    assert [(ce.prop, ce.length) for ce in v.counterexamples] == [("LOW", 3), ("MID", 5)]
+    page = html(ts, v)
+    low, mid = (page[page.index(f'id="trace-{k}"'):] for k in (0, 1))
+    low = low[:low.index("</section>")]
+    mid = mid[:mid.index("</section>")]
+    steps = re.compile(r'<td class="step">(\d+)[< ]')
+    assert steps.findall(low) == ["0", "1", "2", "3"]
+    # MID's steps 0-2 are LOW's (its failing step 3 is not): they are not drawn again
+    assert steps.findall(mid) == ["3", "4", "5"]
+    assert '<td class="step">0–2</td>' in mid and 'href="#trace-0"' in mid

@@ -86,13 +86,13 @@ def test_operations_by_hand(engine: str) -> None:
 
 
 @pytest.mark.parametrize(("step", "message"), [
-    ("x = head(q);", "index out of the sequence's length at 5:14"),
-    ("q = tail(q);", "tail() of the empty sequence at 5:14"),
-    ("x = q[1];", "index out of the sequence's length at 5:14"),
+    ("x = head(q);", "index out of the sequence's length"),
+    ("q = tail(q);", "tail() of the empty sequence"),
+    ("x = q[1];", "index out of the sequence's length"),
     ("x = len(append(append(append(q, 1), 1), 1)) + len(append(q, 2)) - 4;",
-     "append() to a full sequence (it holds 2) at 5:18"),  # the outermost append
+     "append() to a full sequence (it holds 2)"),  # the outermost append
 ])
-def test_misuse_is_a_located_bounds_violation(step: str, message: str) -> None:
+def test_misuse_is_a_runtime_violation(step: str, message: str) -> None:
     src = f"""
 var q: seq[2] of 0..3 = [];
 var x: 0..3 = 0;
@@ -103,8 +103,8 @@ start t();
 """
     for engine in ("python", "native"):
         v = run(src, engine)
-        assert violated(v) == {"bounds": 1}, engine
-        assert trace_of(v, "bounds").message == message
+        assert violated(v) == {"runtime": 1}, engine  # an evaluation error
+        assert trace_of(v, "runtime").message == message
 
 
 def test_sequences_of_records() -> None:

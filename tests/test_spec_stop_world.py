@@ -35,7 +35,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "pinspect_racy": {"B1": 4, "B2": 5},
     "pinspect_wait": {},
 }
-PROPERTIES = {"B1", "B1-RUN", "B2", "L", "L-HANG", "SEM0", "deadlock", "bounds"}
+PROPERTIES = {"B1", "B1-RUN", "B2", "L", "L-HANG", "SEM0", "deadlock", "bounds", "runtime"}
 
 
 

@@ -83,7 +83,8 @@ def test_violations_and_trace_lengths(variant: str) -> None:
     assert not v.incomplete, v.incomplete
     assert violated(v) == EXPECTED[variant]
     holds = {p.name for p in v.properties if p.status == "holds"}
-    assert holds == {"S1", "S2", "S3", "S4", "S5", "deadlock", "bounds"} - set(EXPECTED[variant])
+    assert holds == {"S1", "S2", "S3", "S4", "S5", "deadlock", "bounds",
+                     "runtime"} - set(EXPECTED[variant])
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -25,7 +25,8 @@ SPECS = ROOT / "specs"
 def seen(spec: LoadedSpec, variant: str | None, store: str = "exact", workers: int = 1,
          **limits: int | None) -> tuple:
     """Everything a user sees of one check, traces rendered as text, timings left out.
-    Liveness is left out too: it needs the stored states, which fingerprints do not keep."""
+    Liveness is left out too: several workers do not check it (tests/test_fingerprint_graph.py
+    compares it between the stores)."""
     ts, v = run_variant(spec, variant, RunConfig(limits=Limits(**limits), store=store,
                                                  workers=workers, liveness=False))
     return (v.result, v.stats.distinct_states, v.stats.transitions, v.stats.depth,

@@ -51,7 +51,7 @@ def explicit(ts: TransitionSystem, s: tuple, me: int) -> tuple[set[tuple], set[s
                 fails.add(r.prop)
     except EvalError:
         raised = True
-        fails.add("bounds")
+        fails.add("runtime")
     return succ, fails, bound, raised
 
 
@@ -89,7 +89,7 @@ def check_state(ts: TransitionSystem, enc: Encoding, s: tuple) -> None:
         succ, fails, bound, raised = explicit(ts, s, me)
         got = enc.evaluate(s, me)
         if raised:  # the explicit engine stops at the first error: a subset, and the error
-            assert succ <= got.successors and "bounds" in got.failures, (me, s)
+            assert succ <= got.successors and "runtime" in got.failures, (me, s)
         else:
             assert got.successors == succ, (me, s, got.successors ^ succ)
             assert got.failures == fails, (me, s)

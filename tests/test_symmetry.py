@@ -125,7 +125,7 @@ def test_an_array_by_one_type_of_optional_ids_of_another() -> None:
     reduced, full = both(ROOT / "tests" / "symmetric" / "pointers.spec")
     assert (reduced.stats.distinct_states, full.stats.distinct_states) == (4, 9)
     assert verdict_table(reduced) == verdict_table(full) == \
-        {"UNSHARED": ("violated", 2), "bounds": ("holds", None)}
+        {"UNSHARED": ("violated", 2), "bounds": ("holds", None), "runtime": ("holds", None)}
     assert reduced.symmetry is not None
     assert (reduced.symmetry.without, reduced.symmetry.exact) == (9, True)
 
@@ -468,7 +468,8 @@ start root();
 option deadlock = false;
 """
     reduced, full = both(src)
-    assert verdict_table(reduced) == verdict_table(full) == {"bounds": ("violated", 3)}
+    assert verdict_table(reduced) == verdict_table(full) == {
+        "bounds": ("unknown", None), "runtime": ("violated", 3)}
 
 
 def test_a_failing_step_cuts_off_every_branch() -> None:
@@ -493,4 +494,5 @@ option deadlock = false;
 """
     reduced, full = both(src)
     assert verdict_table(reduced) == verdict_table(full) == {
-        "NOT-PICKED": ("unknown", None), "bounds": ("violated", 2)}
+        "NOT-PICKED": ("unknown", None), "bounds": ("unknown", None),
+        "runtime": ("violated", 2)}

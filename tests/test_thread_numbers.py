@@ -51,8 +51,8 @@ def test_a_token_ring(engine: str) -> None:
 def test_a_number_outside_the_pool_cannot_be_evaluated() -> None:
     """Without `mod`, thread 2 passes the token to id 3: the step cannot be evaluated."""
     v = run(RING.replace("tid((int(self) + 1) mod N)", "tid(int(self) + 1)"))
-    assert v.incomplete and prop(v, "bounds").status == "violated"
-    assert prop(v, "bounds").trace_length == 3
+    assert v.incomplete and prop(v, "runtime").status == "violated"
+    assert prop(v, "runtime").trace_length == 3
 
 
 def test_symmetry_and_the_unbounded_encoding_refuse_numbers(tmp_path: Path,

@@ -37,12 +37,12 @@ expect strict holds;
 
 @pytest.mark.parametrize("variant, states, props", [
     # each thread at inc or done, x counting the dones: 4 states; BOUND breaks at x = 2
-    ("racy", 4, {"BOUND", "deadlock", "bounds"}),
+    ("racy", 4, {"BOUND", "deadlock", "bounds", "runtime"}),
     # take, inc, give, done per thread, the lock held by one at inc or give: both at take
     # (1), one holding and the other at take (4), one done and the other at take (2) or
     # holding (4), both done (1): 12
-    ("fixed", 12, {"BOUND", "HELD", "deadlock", "bounds"}),
-    ("strict", 12, {"BOUND", "HELD", "deadlock", "bounds"}),
+    ("fixed", 12, {"BOUND", "HELD", "deadlock", "bounds", "runtime"}),
+    ("strict", 12, {"BOUND", "HELD", "deadlock", "bounds", "runtime"}),
 ])
 def test_each_variant_has_its_own_steps_defs_and_invariants(variant: str, states: int,
                                                              props: set[str]) -> None:

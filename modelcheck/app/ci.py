@@ -30,25 +30,14 @@ from ..report.text import certification_failure
 from ..symbolic.certify import INTERNAL_ERROR, CertificationError
 from . import interrupts
 from .checkpoints import keep_command
+from .ci_table import Row, table
 from .config import DEFAULT, RunConfig
 from .options import UsageError, add_run_options, run_config, write_files, write_output
 from .pipeline import run_variant
 from .progress import PROGRESS_EVERY, live_progress
 
 ReportWriter = Callable[..., None]  # (system, verdict, path, run=Invocation)
-HEADINGS = ("spec", "variant", "expected", "actual", "states", "seconds", "status")
 EXIT = {"ERROR": 2, "MISMATCH": 1, "INCOMPLETE": 3}  # in order of precedence
-
-
-@dataclass
-class Row:
-    spec: str
-    variant: str
-    expected: str
-    actual: str
-    states: int | None
-    seconds: float | None
-    status: str  # ok, MISMATCH, INCOMPLETE, ERROR
 
 
 @dataclass
@@ -174,19 +163,6 @@ def source_text(path: str | Path) -> str:
         return Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-
-
-def table(rows: Sequence[Row]) -> str:
-    cells = [HEADINGS] + [
-        (r.spec, r.variant, r.expected, r.actual,
-         "-" if r.states is None else f"{r.states:,}",
-         "-" if r.seconds is None else f"{r.seconds:.2f}", r.status) for r in rows]
-    widths = [max(len(row[k]) for row in cells) for k in range(len(HEADINGS))]
-    numeric = {HEADINGS.index("states"), HEADINGS.index("seconds")}
-    lines = ["  ".join(v.rjust(w) if k in numeric else v.ljust(w)
-                       for k, (v, w) in enumerate(zip(row, widths))).rstrip()
-             for row in cells]
-    return "\n".join(lines)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -20,6 +20,7 @@ from ..engine.store import StoredStates
 from ..engine.symmetry import reduction
 from ..engine.trace import Counterexample, counterexample, lasso
 from ..engine.verdict import Verdict, verdict
+from ..lang.errors import located
 from ..lang.source import LoadedSpec, load_text, nesting_guard
 from ..symbolic.certify import CertificationError
 from ..symbolic.certify import certify as certify_traces
@@ -68,6 +69,10 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
             _after_search(ts, outcome, config, traces, live)
         except KeyboardInterrupt:
             outcome.incomplete.append("interrupted")
+        for ce in traces:
+            if ce.kind == "runtime":  # every report shows where, with the spec's line
+                ce.located = located(spec.path, spec.source, ce.pos,
+                                     f"runtime error: {ce.message}")
         outcome.incomplete[:] = interrupts.explain(outcome.incomplete)
         report = live[0]
         result = verdict(spec.path, ts.model, outcome, traces,
@@ -89,7 +94,7 @@ def _after_search(ts: TransitionSystem, outcome: Outcome, config: RunConfig,
     first, then the lassos) and their certificates; filled as it goes, so an interrupt
     keeps what was done. An interrupted search has no time for z3: its traces stay
     uncertified."""
-    live[0] = report = check_run(ts, outcome, config.liveness)
+    live[0] = report = check_run(ts, outcome, config.liveness, config.workers)
     rank = {p.name: k for k, p in enumerate(ts.model.properties)}
     ordered = sorted(outcome.violations.values(), key=lambda v: (v.depth, rank[v.prop]))
     for v in ordered:

@@ -6,7 +6,9 @@ The induction itself is `induction.py`, the search `bmc.py`; the encodings are
 property proved, 1 some property refuted (a real counterexample from the
 initial states; with --bmc, a violation found), 2 usage or spec error, 3
 nothing refuted but some property unknown (not k-inductive up to K, or z3 gave
-up; with --bmc, no violation within K steps, which proves nothing).
+up; with --bmc, no violation within K steps, which proves nothing; or Ctrl-C,
+SIGTERM or --time-limit stopped it: what was decided by then is printed, a proof
+not yet past its final checks as unknown, and the variants not reached are named).
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from ..lang.errors import SpecError
 from ..lang.source import LoadedSpec, load
 from ..report.proof_text import conjunct_text, conjunct_values, invariant_text
 from ..report.prove_page import write_bmc_html, write_prove_html
-from ..symbolic.bmc import VIOLATED, Found, bmc
-from ..symbolic.induction import Step, Trace, flat
+from ..symbolic.bmc import NOT_CHECKED, STOPPED, UNKNOWN, VIOLATED, Found, bmc
+from ..symbolic.induction import Result, Step, Trace, flat
 from ..symbolic.proof_encodings import Bounded, ProofEncoding, Unbounded
 from ..symbolic.proving import Proof, prove_all, prove_unbounded
+from . import interrupts
 from .options import UsageError, defines, write_html_report, write_output
 
 
@@ -37,7 +40,9 @@ def encoding(spec: LoadedSpec, model: M.Model, overrides: dict[str, str],
 
 def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
                   only: list[str], overrides: dict[str, str], unbounded: bool,
-                  inference: bool = True) -> tuple[ProofEncoding, Proof]:
+                  inference: bool = True, decided: list[Result] | None = None
+                  ) -> tuple[ProofEncoding, Proof]:
+    """`decided` gets each result as it is judged (see `_partial`)."""
     model = check(spec.ast, variant, overrides)
     known = {p.name for p in model.properties if p.kind in ("invariant", "lemma", "assertion")}
     for name in only:
@@ -45,9 +50,37 @@ def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
             raise SpecError(f"--property {name}: variant {model.variant} has no invariant, "
                             f"lemma or assertion '{name}'")
     if unbounded and inference:
-        return prove_unbounded(spec, variant, overrides, k, timeout, only)
+        return prove_unbounded(spec, variant, overrides, k, timeout, only, decided)
     enc = encoding(spec, model, overrides, unbounded)
-    return enc, prove_all(enc, k, timeout, only, inference)
+    return enc, prove_all(enc, k, timeout, only, inference, decided)
+
+
+def _partial(path: str, model: M.Model, only: list[str], decided: list[Result],
+             why: str) -> tuple[str, list[dict[str, object]], int]:
+    """An interrupted variant: its text, its results as JSON, and its exit code. A
+    refutation is final (its trace is real); a proof is not until the checks after the
+    last goal (the thread table's structural invariants, the lemmas it assumed) pass, so
+    it is unknown here, as is every goal not reached."""
+    refuted = {r.name: r for r in decided if r.outcome == "refuted"}
+    proved = {r.name for r in decided if r.outcome == "proved"}
+    goals = [(p.name, p.kind) for p in model.properties
+             if p.kind in ("invariant", "lemma", "assertion")
+             and (p.kind == "lemma" or not only or p.name in only)]
+    width = max((len(name) for name, _ in goals), default=4)
+    lines = [f"{path}  variant {model.variant}: prove stopped: {why}"]
+    results: list[dict[str, object]] = []
+    for name, kind in goals:
+        r = refuted.get(name)
+        reason = r.reason if r else (f"a proof was found, but {why} before its final checks"
+                                     if name in proved else f"not decided: {why}")
+        lines.append(f"  {name:<{width}}  {kind:<9}  {'REFUTED' if r else 'UNKNOWN'}: {reason}")
+        results.append(r.json() if r else {"name": name, "kind": kind, "outcome": "unknown",
+                                            "reason": reason})
+    for r in refuted.values():
+        if r.counterexample is not None:
+            lines += ["", f"Counterexample for {r.name}: {r.reason}"]
+            lines += _trace_lines(r.counterexample)
+    return "\n".join(lines), results, 1 if refuted else 3
 
 
 # ----------------------------------------------------------------- reports
@@ -116,9 +149,12 @@ def _bmc_text(path: str, enc: ProofEncoding, k: int, found: list[Found], depth: 
     width = max((len(f.prop) for f in found), default=4)
     for f in found:
         status = f"VIOLATED in {f.length} step{'s' if f.length != 1 else ''}" \
-            if f.status == VIOLATED else f"no violation within {depth} steps"
+            if f.status == VIOLATED else NOT_CHECKED if f.status == UNKNOWN \
+            else f"no violation within {depth} steps"
         lines.append(f"  {f.prop:<{width}}  {f.kind:<9}  {status}")
-    if why is not None:
+    if why == STOPPED:
+        lines.append(f"  stopped after depth {depth}: {interrupts.reason()}")
+    elif why is not None:
         lines.append(f"  z3 gave up after depth {depth} ({why})")
     for f in found:
         if f.states is not None:
@@ -129,6 +165,17 @@ def _bmc_text(path: str, enc: ProofEncoding, k: int, found: list[Found], depth: 
                 lines.append(f"  then thread {steps[-1].thread}: {steps[-1].action} fails "
                              f"{f.prop}")
     return "\n".join(lines)
+
+
+def _not_run(rest: list[str | None]) -> bool:
+    """After a stop: whether it ends the whole run (a signal, not the per-variant time
+    limit), naming the variants left out if so."""
+    if not rest or not interrupts.ends_run([interrupts.reason()]):
+        return False
+    names = [v or "" for v in rest]
+    print(f"not run: variant{'s' if len(names) > 1 else ''} {', '.join(names)} "
+          f"({interrupts.reason()})\n")
+    return True
 
 
 # --------------------------------------------------------------------- CLI
@@ -152,6 +199,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="do not infer lemmas from the fixed pool's reachable states")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="z3's time limit per query (default 60)")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="stop each variant's proof after this long and print what is "
+                        "decided by then (exit 3 unless something is refuted)")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", metavar="FILE")
     report = p.add_mutually_exclusive_group()
@@ -175,6 +225,12 @@ def _report(args: argparse.Namespace, several: bool, variant: str, needed: bool,
                       write)
 
 
+def _query_time(args: argparse.Namespace) -> float:
+    """z3's limit per query: no query may outlast the whole run's (a signal reaches Python
+    only between two queries)."""
+    return args.timeout if args.time_limit is None else min(args.timeout, args.time_limit)
+
+
 def main(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
@@ -183,31 +239,53 @@ def main(argv: list[str]) -> int:
     try:
         if args.k < 1:
             raise SpecError("--k must be at least 1")
-        if args.timeout <= 0:
-            raise SpecError("--timeout must be positive")
+        if not args.timeout > 0 or not (args.time_limit is None or args.time_limit > 0):
+            raise SpecError("--timeout and --time-limit must be positive")
         overrides = defines(args.defines)
         if args.bmc is not None and args.bmc < 0:
             raise SpecError("--bmc must not be negative")
         spec = load(args.spec)
         docs, codes = [], []
         variants = [args.variant] if args.variant else spec.variants
-        for variant in variants:
+        for n, variant in enumerate(variants):
+            if args.bmc is None:
+                decided: list[Result] = []
+                try:
+                    with interrupts.time_limit(args.time_limit):
+                        proved = prove_variant(spec, variant, args.k, _query_time(args),
+                                               args.property, overrides, args.unbounded,
+                                               not args.no_infer, decided)
+                except KeyboardInterrupt:
+                    model = check(spec.ast, variant, overrides)
+                    text, results, code = _partial(spec.path, model, args.property, decided,
+                                                   interrupts.reason())
+                    print(text + "\n")
+                    codes.append(code)
+                    docs.append({"spec": spec.path, "variant": model.variant, "k": args.k,
+                                 "stopped": interrupts.reason(), "results": results})
+                    if _not_run(variants[n + 1:]):
+                        break
+                    continue
             if args.bmc is not None:
                 enc = encoding(spec, check(spec.ast, variant, overrides), overrides,
                                args.unbounded)
-                found, depth, why = bmc(enc, args.bmc, args.timeout)
+                with interrupts.time_limit(args.time_limit):
+                    found, depth, why = bmc(enc, args.bmc, _query_time(args))
                 print(_bmc_text(spec.path, enc, args.bmc, found, depth, why))
                 print()
                 codes.append(1 if any(f.status == VIOLATED for f in found) else 3)
                 _report(args, len(variants) > 1, enc.m.variant, codes[-1] == 1,
                         lambda path, enc=enc, found=found, depth=depth, why=why:
                         write_bmc_html(path, enc, args.bmc, found, depth, why))
+                stopped = interrupts.reason() if why == STOPPED else None
                 docs.append({"spec": spec.path, "variant": enc.m.variant, "bmc": args.bmc,
-                             "depth": depth, "gave_up": why, "unbounded": args.unbounded,
+                             "depth": depth, "gave_up": None if stopped else why,
+                             "stopped": stopped, "unbounded": args.unbounded,
                              "results": [f.json() for f in found]})
+                if stopped and _not_run(variants[n + 1:]):
+                    break
                 continue
-            enc, proof = prove_variant(spec, variant, args.k, args.timeout, args.property,
-                                       overrides, args.unbounded, not args.no_infer)
+            enc, proof = proved
             results = proof.results
             print(_text(spec.path, enc, args.k, proof))
             print()

@@ -11,9 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..lang.errors import NOWHERE, Pos
+
 
 class EvalError(Exception):
-    """A spec expression could not be evaluated (none used, index out of range, / by 0)."""
+    """A spec expression could not be evaluated (none used, index out of range, / by 0).
+
+    `at` is the expression's (line, col) as the generated code passes it (a constant
+    tuple costs nothing until it is raised); `pos` reads it back."""
+
+    def __init__(self, message: str, at: tuple[int, int] = (0, 0)):
+        super().__init__(message)
+        self.message = message
+        self.at = at
+
+    @property
+    def pos(self) -> Pos:
+        return Pos(*self.at) if self.at[0] else NOWHERE
 
 
 @dataclass(frozen=True)

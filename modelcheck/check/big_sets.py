@@ -27,7 +27,7 @@ from ..ir.typesys import (
     TidType,
     Type,
 )
-from ..lang.errors import NOWHERE, Pos, SpecError
+from ..lang.errors import Pos, SpecError
 from .coercion import Coercion
 
 LIMIT = 1024  # possible members of a set of records or large set
@@ -103,7 +103,7 @@ class BigSets(Coercion):
     # ------------------------------------------------------------ operations
     def has(self, s: M.TExpr, x: M.TExpr, pos: Pos) -> M.TExpr:
         t: BigSetType = s.type  # type: ignore[assignment]
-        return M.IndexPlace(BOOL, s, self.number(x, t.member), pos)
+        return M.IndexPlace(BOOL, s, self.number(x, t.member), pos=pos)
 
     def combine(self, op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
         t: BigSetType = a.type  # type: ignore[assignment]
@@ -150,7 +150,7 @@ class BigSets(Coercion):
 
     def member_guard(self, dom: M.Domain, var: M.Bound) -> M.TExpr | None:
         t = self.big_domains.get(id(dom))
-        return None if t is None else M.IndexPlace(BOOL, t[0], var, t[1])
+        return None if t is None else M.IndexPlace(BOOL, t[0], var, pos=t[1])
 
     def big_domain(self, s: M.TExpr, pos: Pos) -> M.Domain:
         n = len(s.type.key.values())  # type: ignore[attr-defined]
@@ -173,7 +173,7 @@ def _bit(s: M.TExpr, k: int) -> M.TExpr:
         return M.Const(BOOL, s.value[k])
     if isinstance(s, M.Compound):
         return s.items[k]
-    return M.IndexPlace(BOOL, s, M.Const(INT, k), NOWHERE)
+    return M.IndexPlace(BOOL, s, M.Const(INT, k))
 
 
 def _both(x: M.TExpr, y: M.TExpr) -> M.TExpr:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from ..ir import model as M
 from ..lang import syntax as S
 from ..lang.errors import NOWHERE
-from .declarations import BOUNDS, DEADLOCK, Declarations
+from .declarations import BOUNDS, DEADLOCK, RUNTIME, Declarations
 from .layout import Layout
 from .memory import apply_memory_model
 from .statements import Statements
@@ -67,7 +67,10 @@ class _Checker(Declarations, Layout, Statements, TemporalChecks):
             self.add_property(DEADLOCK, "deadlock", NOWHERE,
                               "some thread is unfinished but no step can run")
         self.add_property(BOUNDS, "bounds", NOWHERE,
-                          "values stay in their declared ranges, indexes in bounds, no none used")
+                          "values stored stay in their declared ranges")
+        self.add_property(RUNTIME, "runtime", NOWHERE,
+                          "every expression can be evaluated: no division by zero, index out of "
+                          "range or none used as a value")
         expected = self.expects()
         steps_by_pc = {s.pc: (t, s) for t in [*self.templates.values(), *self.handlers]
                        for s in t.steps}

@@ -11,6 +11,7 @@ the expression mixins define; the lazy resolution of declarations builds on this
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..ir import model as M
 from ..ir.typesys import (
@@ -40,7 +41,10 @@ class Coercion(Symmetry):
         """Check an expression where a value of type `want` would fit (a hint for literals
         such as `none`, `{}` and records, not a demand: `expect_type` demands)."""
         method: Callable[..., M.TExpr] = getattr(self, "_e_" + type(e).__name__)
-        return method(e, sc, want)
+        te = method(e, sc, want)
+        if type(te) in _COMPUTED and te.pos.line == 0:  # built here: an evaluation error
+            te = replace(te, pos=e.pos)                 # in it points at its source
+        return te
 
     def expect_type(self, e: S.Expr, sc: Scope, t: Type) -> M.TExpr:
         return self.coerce(self.expr(e, sc, t), t, e.pos)
@@ -59,7 +63,7 @@ class Coercion(Symmetry):
             return M.Const(ids, te.value)
         if isinstance(te.type, OptionalType) and not isinstance(t, OptionalType) \
                 and assignable(t, te.type.inner):
-            return M.Unwrap(te.type.inner, te, pos)
+            return M.Unwrap(te.type.inner, te, pos=pos)
         if isinstance(t, BigSetType) and isinstance(te.type, EmptySetType):
             return M.Const(t, (False,) * len(t.key.values()))
         if not assignable(t, te.type):
@@ -74,10 +78,14 @@ class Coercion(Symmetry):
     def plain(self, te: M.TExpr, pos: Pos) -> M.TExpr:
         """Unwrap an optional where a plain value is needed."""
         if isinstance(te.type, OptionalType):
-            return M.Unwrap(te.type.inner, te, pos)
+            return M.Unwrap(te.type.inner, te, pos=pos)
         if isinstance(te.type, NoneType):
             raise SpecError("'none' cannot be used here", pos)
         return te
+
+
+# the nodes an expression's check builds afresh (a place or a bound variable may be shared)
+_COMPUTED = (M.Unary, M.Binary, M.SetOf, M.Quant, M.Ite, M.Builtin, M.DefCall, M.Compound)
 
 
 def join(a: Type, b: Type) -> Type | None:

@@ -78,7 +78,7 @@ class Control(Coercion):
                             f"t.{names[0]}.{e.name}", e.pos)
         tmpl, loc = owners[0]
         return LocalOf(loc.type, thread, tmpl.name, loc.name, loc.slot, tmpl.steps[0].pc,
-                         tmpl.steps[-1].pc, e.pos)
+                         tmpl.steps[-1].pc, pos=e.pos)
 
 
 def _is_thread(te: M.TExpr) -> bool:

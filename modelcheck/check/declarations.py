@@ -21,6 +21,7 @@ from .scope import CONST_SCOPE, Scope
 OPTIONS = {"deadlock": BOOL, "signal_depth": INT, "stutter": BOOL}
 DEADLOCK = "deadlock"
 BOUNDS = "bounds"
+RUNTIME = "runtime"
 
 
 class Declarations(Resolution):
@@ -78,7 +79,7 @@ class Declarations(Resolution):
         if len(self.spec.threads) > 1:
             raise SpecError("'threads' is declared twice", self.spec.threads[1][1])
         if not self.spec.threads:
-            return max(1, len(self.spec.starts))
+            return max(1, len(self.start_lines()))  # type: ignore[attr-defined]
         expr, pos = self.spec.threads[0]
         n = self.const_int(expr)
         if not 1 <= n <= 64:
@@ -97,8 +98,9 @@ class Declarations(Resolution):
             if not isinstance(value, M.Const):
                 raise SpecError(f"option '{name}' needs a constant", pos)
             out[name] = value.value
-        if not 1 <= out.get("signal_depth", 1) <= 8:
-            raise SpecError("option signal_depth must be 1 to 8")
+            if name == "signal_depth" and not 1 <= value.value <= 8:
+                raise SpecError(f"option signal_depth must be 1 to 8, not {value.value}",
+                                expr.pos)
         return out
 
     def variables(self, var_types: list[Type]) -> list[M.Var]:
@@ -121,14 +123,17 @@ class Declarations(Resolution):
         if v.init is None:  # `in any`
             return None
         if v.choice:
-            init = self.expr(v.init, scope, SetType(t) if t.width() == 1 else None)
-            if not isinstance(init.type, (SetType, EmptySetType)):
-                raise SpecError(f"'var {v.name}: T in S' needs a set S, got {init.type}",
-                                v.init.pos)
-            if isinstance(init.type, EmptySetType):
-                raise SpecError(f"'{v.name}' has no allowed initial value", v.init.pos)
-            return self.coerce(init, SetType(t), v.init.pos)
+            return self.initial_choices(v.name, v.init, t)
         return self.expect_type(v.init, scope, t)
+
+    def initial_choices(self, name: str, allowed: S.Expr, t: Type) -> M.TExpr:
+        """`var x: T in S`, shared or a thread's: S, a constant set of T's values."""
+        init = self.expr(allowed, Scope(state=False), SetType(t) if t.width() == 1 else None)
+        if not isinstance(init.type, (SetType, EmptySetType)):
+            raise SpecError(f"'var {name}: T in S' needs a set S, got {init.type}", allowed.pos)
+        if isinstance(init.type, EmptySetType):
+            raise SpecError(f"'{name}' has no allowed initial value", allowed.pos)
+        return self.coerce(init, SetType(t), allowed.pos)
 
     def thread_locals(self) -> list[M.Local]:
         """The thread-locals with their initial values, at the slots the layout gave them."""

@@ -33,6 +33,7 @@ from ..ir.typesys import (
     strip_optional,
 )
 from ..lang import syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
 from .big_sets import BigSets
 from .coercion import join
@@ -121,6 +122,22 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
             self.singles_out(want.key, e.pos, "an array listed element by element")
         return self._compound(want, tuple(self.expect_type(i, sc, want.elem) for i in e.items))
 
+    def _e_ArrayFor(self, e: T.ArrayFor, sc: Scope, want: Type | None) -> M.TExpr:
+        """`[e for x in D]`: one element per index, each checked with x the index's value,
+        so the array is a literal of any size (`-D N=...` resizes it)."""
+        if not isinstance(want, ArrayType):
+            raise SpecError("an array comprehension is only allowed where an array type is "
+                            "expected", e.pos)
+        keys = self.constant_values(e.domain)
+        if [k.value for k in keys] != want.key.values():
+            raise SpecError(f"an array comprehension ranges over its index type, {want.key}",
+                            e.domain.pos)
+        if len(keys) > 1:
+            self.singles_out(want.key, e.pos, "an array given element by element")
+        return self._compound(want, tuple(
+            self.expect_type(e.item, sc.push(e.var, M.Const(want.key, k.value)), want.elem)
+            for k in keys))
+
     def _compound(self, t: Type, items: tuple[M.TExpr, ...]) -> M.TExpr:
         if all(isinstance(i, M.Const) for i in items):
             flat: list[Any] = []
@@ -132,8 +149,7 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
     def _e_Binder(self, e: S.Binder, sc: Scope, want: Type | None) -> M.TExpr:
         dom = self.domain(e.domain, sc)
         var = self.bound(e.var, dom.type)
-        subsets = self.subset_guard(e.domain, var, sc)
-        guard = subsets or self.member_guard(dom, var)
+        guard = self.domain_guard(e.domain, var, sc) or self.member_guard(dom, var)
         inner = sc.push(e.var, self.member_binding(dom, var))
         if e.kind == "sum":
             body = self.plain(self.expr(e.body, inner), e.body.pos)
@@ -144,7 +160,7 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
             return M.Quant(INT, e.kind, var, dom, body)
         if e.kind == "pick":  # the least value: which one is least is what symmetry hides
             self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
-        if e.kind == "filter" and subsets is not None:
+        if e.kind == "filter" and isinstance(e.domain, T.SubsetDomain):
             raise SpecError("filter over 'subset' would make a set of sets", e.pos)
         body = self.expect_type(e.body, inner, BOOL)
         if id(dom) in self.big_domains and e.kind in ("filter", "pick"):
@@ -188,7 +204,7 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
                 raise SpecError(f"index {idx.value} is outside {key}", e.index.pos)
         else:
             idx = self.coerce(idx, key, e.index.pos)
-        return M.IndexPlace(base.type.elem, base, idx, e.pos)
+        return M.IndexPlace(base.type.elem, base, idx, pos=e.pos)
 
     def _e_FieldOf(self, e: S.FieldOf, sc: Scope, want: Type | None) -> M.TExpr:
         base = self.local_or_base(e, sc)

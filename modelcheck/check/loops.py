@@ -14,6 +14,7 @@ from ..ir.typesys import BOOL
 from ..lang import tla_syntax as T
 from ..lang.errors import SpecError
 from .expressions import Expressions
+from .names import range_guard
 from .scope import Scope
 
 # passes a loop may unroll to: its domain's type has at most this many values
@@ -35,10 +36,16 @@ class Loops(Expressions):
         var = self.bound(s.var, dom.type)
         inner = sc.push(s.var, var)
         body = self.block(s.body, inner)  # type: ignore[attr-defined]
-        guard = self.subset_guard(s.domain, var, sc)
+        out: list[M.Stmt] = []
+        bounds = self.range_bounds(s.domain, sc)
+        if bounds is not None:  # the bounds as they were before the first pass
+            lo, hi = (self.bound(f"{s.var} {end}", b.type) for end, b in zip(("lo", "hi"), bounds))
+            out += [M.Let(s.pos, lo, bounds[0]), M.Let(s.pos, hi, bounds[1])]
+            guard: M.TExpr | None = range_guard(var, lo, hi)
+        else:
+            guard = self.subset_guard(s.domain, var, sc)
         if guard is not None:
             body = (M.If(s.pos, guard, body, ()),)
-        out: list[M.Stmt] = []
         members: M.TExpr | None = None
         if dom.set_expr is not None:  # D as it was before the first pass
             snapshot = self.bound(f"{s.var} domain", dom.set_expr.type)

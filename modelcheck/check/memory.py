@@ -91,6 +91,10 @@ def _pool(spec: S.Spec, overrides: dict[str, str]) -> int:
     """The number of thread ids, read before checking (a store in the middle of a history
     moves every thread's view, one statement per id)."""
     if not spec.threads:
+        loop = next((pos for _, _, pos, loop in spec.starts if loop is not None), None)
+        if loop is not None:
+            raise SpecError("with a memory model, 'start ... for' needs a 'threads N;' line",
+                            loop)
         return max(1, len(spec.starts))
     expr, pos = spec.threads[0]
     if isinstance(expr, S.Name) and expr.id in overrides and overrides[expr.id].isdigit():

@@ -16,10 +16,13 @@ from ..ir.typesys import (
     BOOL,
     INT,
     BigSetType,
+    BoolType,
     EmptySetType,
+    EnumType,
     IntType,
     OptionalType,
     SetType,
+    TidType,
     Type,
     is_int,
 )
@@ -27,7 +30,7 @@ from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import Pos, SpecError, suggest
 from .resolution import Resolution
-from .scope import Scope
+from .scope import CONST_SCOPE, Scope
 from .sequences import FUNCTIONS as SEQUENCE_FUNCTIONS
 from .tables import BUILTINS
 
@@ -65,11 +68,24 @@ class Names(Resolution):
             if kind == "def":
                 raise SpecError(f"'{e.id}' is a definition; call it as {e.id}(...)", e.pos)
         if e.id in self.type_decls or e.id in ("tid", "bool"):
-            raise SpecError(f"'{e.id}' is a type, not a value", e.pos)
+            return self._every_value(e)
         candidates = list(self.names) + [n for b in sc.bound for n in b]
         if sc.template is not None:
             candidates += [x.name for x in sc.template.params + sc.template.locals]
         raise SpecError(f"unknown name '{e.id}'", e.pos, suggest(e.id, candidates))
+
+    def _every_value(self, e: S.Name) -> M.TExpr:
+        """A type's name as a value is the set of all its values (TLA+'s `SUBSET Node`,
+        `x \\in Node`, `S = Node`): a constant, so every engine already has it. The whole
+        set names no id apart from the others, so symmetry keeps it."""
+        if e.id == "tid" and "tid" not in self.type_decls:
+            raise SpecError("tid cannot be used before the thread pool is known", e.pos)
+        elem = self.type(S.NamedTypeExpr(e.pos, e.id))
+        if not isinstance(elem, (BoolType, IntType, EnumType, TidType)) \
+                or len(elem.values()) > 64:
+            raise SpecError(f"'{e.id}' is a type, not a value; as a set it would need "
+                            "at most 64 bools, ints, enum members or ids", e.pos)
+        return M.Const(SetType(elem), (1 << len(elem.values())) - 1)
 
     def _is_value(self, name: str, sc: Scope) -> bool:
         return any(name in b for b in sc.bound) or name in self.names or (
@@ -80,7 +96,11 @@ class Names(Resolution):
         if isinstance(e, S.BoolDomain):
             return M.Domain(BOOL)
         if isinstance(e, S.RangeDomain):
-            lo, hi = self.const_int(e.lo), self.const_int(e.hi)
+            bounds = self.range_bounds(e, sc)
+            if bounds is None:
+                lo, hi = self.const_int(e.lo), self.const_int(e.hi)
+            else:
+                lo, hi = _extent(bounds[0], e.lo.pos)[0], _extent(bounds[1], e.hi.pos)[1]
             return _small(M.Domain(IntType(lo, hi) if lo <= hi else IntType(lo, lo - 1)), e.pos)
         if isinstance(e, T.SubsetDomain):  # every set of the type; `subset_guard` keeps T's
             of = self._subsets_of(e, sc)
@@ -104,6 +124,42 @@ class Names(Resolution):
             raise SpecError(f"the subsets of a set of {of.type.elem} are too many to range "
                             f"over (at most {SUBSET_LIMIT} elements)", e.of.pos)
         return of
+
+    def constant_values(self, d: S.Expr) -> list[M.Const]:
+        """The values of a domain known before the search, in the domain's order: what
+        `start t(k) for k in D;` and `[e for x in D]` repeat over."""
+        if isinstance(d, T.SubsetDomain):
+            raise SpecError("'subset' is not allowed here; use a type, a range or a set", d.pos)
+        dom = self.domain(d, CONST_SCOPE)
+        values = dom.type.values()
+        if dom.set_expr is not None:
+            if not isinstance(dom.set_expr, M.Const):
+                raise SpecError("a set known before the search is needed here", d.pos)
+            values = [v for i, v in enumerate(values) if dom.set_expr.value >> i & 1]
+        return [M.Const(dom.type, v) for v in values]
+
+    def range_bounds(self, d: S.Expr, sc: Scope) -> tuple[M.TExpr, M.TExpr] | None:
+        """The two bounds of a range `lo..hi` that is not constant (TLA+'s `\\E j \\in
+        0..tpos`), checked; None for any other domain. Such a range ranges over every value
+        its bounds' types allow, and `range_guard` keeps those between the bounds."""
+        if not isinstance(d, S.RangeDomain):
+            return None
+        lo, hi = (self.plain(self.expr(x, sc), x.pos) for x in (d.lo, d.hi))
+        for x, pos in ((lo, d.lo.pos), (hi, d.hi.pos)):
+            if not is_int(x.type):
+                raise SpecError(f"a range's bounds are ints, got {x.type}", pos)
+        if isinstance(lo, M.Const) and isinstance(hi, M.Const):
+            return None
+        return lo, hi
+
+    def domain_guard(self, d: S.Expr, var: M.Bound, sc: Scope) -> M.TExpr | None:
+        """What a value of the domain's type must also satisfy to be in the domain: a
+        subset of T for `subset T`, between the bounds for a range that is not constant.
+        None when every value of the type is in it."""
+        bounds = self.range_bounds(d, sc)
+        if bounds is not None:
+            return range_guard(var, *bounds)
+        return self.subset_guard(d, var, sc)
 
     def subset_guard(self, d: S.Expr, var: M.Bound, sc: Scope) -> M.TExpr | None:
         """For a `subset T` domain, `var & T == var`: the values of the set type that are
@@ -196,6 +252,29 @@ def _least_or_greatest(e: S.Call) -> S.Expr:
     for arg in e.args[1:]:
         out = S.Cond(e.pos, S.Binary(e.pos, op, out, arg), out, arg)
     return out
+
+
+def range_guard(var: M.TExpr, lo: M.TExpr, hi: M.TExpr) -> M.TExpr:
+    """`lo <= var && var <= hi`: false for every value when lo > hi, an empty range."""
+    return M.Binary(BOOL, "&&", M.Binary(BOOL, "<=", lo, var), M.Binary(BOOL, "<=", var, hi))
+
+
+def _extent(e: M.TExpr, pos: Pos) -> tuple[int, int]:
+    """The least and greatest value a range's bound can take, from its type or, for sums
+    and differences of such, from its operands' (`len - 1`), so the range's values can be
+    listed before the search."""
+    if isinstance(e, M.Const):
+        return e.value, e.value
+    if isinstance(e.type, IntType) and e.type.lo is not None:
+        return e.type.lo, e.type.hi  # type: ignore[return-value]
+    if isinstance(e, M.Binary) and e.op in ("+", "-"):
+        (a, b), (c, d) = _extent(e.left, pos), _extent(e.right, pos)
+        return (a + c, b + d) if e.op == "+" else (a - d, b - c)
+    if isinstance(e, M.Unary) and e.op == "-":
+        a, b = _extent(e.operand, pos)
+        return -b, -a
+    raise SpecError("this bound has no known least and greatest value; give it a "
+                    "bounded type (a variable, a local or a def of type lo..hi)", pos)
 
 
 DOMAIN_LIMIT = 1 << 16  # values a quantifier or `choose` may range over

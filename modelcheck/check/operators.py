@@ -78,6 +78,8 @@ class Operators(Coercion):
                                 f"{a.type} and {b.type}", e.pos)
             return _fold(M.Binary(t, op, self.coerce(a, t, e.left.pos),
                                   self.coerce(b, t, e.right.pos)))
+        if op in ("<", "<=", ">", ">=") and isinstance(a.type, (SetType, EmptySetType)):
+            return self._inclusion(op, a, b, e.pos)
         if op in ("<", "<=", ">", ">="):
             a, b = self._coerce_pair(a, b, e.left.pos, e.right.pos)
             ordered = (is_int(a.type) and is_int(b.type)) or \
@@ -99,6 +101,23 @@ class Operators(Coercion):
                 raise SpecError(f"'mod' needs a positive divisor, got {b.value}", e.pos)
             return _fold(M.Binary(INT, op, a, b))
         raise SpecError(f"'{op}' cannot be applied to {a.type} and {b.type}", e.pos)
+
+    def _inclusion(self, op: str, a: M.TExpr, b: M.TExpr, pos: Pos) -> M.TExpr:
+        """`a <= b` (a is a subset of b), `a < b` (a proper one), `>=` and `>` the other
+        way round, written as the set difference and equality every back end and encoding
+        already has: `a - b == {}`, and `a != b` for the strict ones. The operands are
+        pure, so using one twice changes nothing."""
+        t = join(a.type, b.type)
+        if not isinstance(t, (SetType, EmptySetType)):
+            raise SpecError(f"'{op}' compares two sets of the same element type, got "
+                            f"{a.type} and {b.type}", pos)
+        a, b = self.coerce(a, t, pos), self.coerce(b, t, pos)
+        small, large = (b, a) if op in (">", ">=") else (a, b)
+        inside = _fold(M.Binary(BOOL, "==", _fold(M.Binary(t, "-", small, large)),
+                                M.Const(t, 0)))
+        if op in ("<", ">"):
+            return _fold_logic("&&", inside, _fold(M.Binary(BOOL, "!=", small, large)))
+        return inside
 
     def _coerce_pair(self, a: M.TExpr, b: M.TExpr, pa: Pos, pb: Pos) -> tuple[M.TExpr, M.TExpr]:
         """Let an int literal stand for a tid when compared with one."""
@@ -137,6 +156,9 @@ _ARITH = {
 }
 
 
+_MASKS = {"|": lambda x, y: x | y, "&": lambda x, y: x & y, "-": lambda x, y: x & ~y}
+
+
 def _quotient(x: int, y: int) -> int:
     """C's division, rounding towards zero, exact for ints of any size."""
     q = abs(x) // abs(y)
@@ -146,6 +168,10 @@ def _quotient(x: int, y: int) -> int:
 def _fold(e: M.Binary) -> M.TExpr:
     """Compute operators on two constants at check time (C semantics for / and %)."""
     a, b = e.left, e.right
+    if isinstance(e.type, (SetType, EmptySetType)):  # masks: `-` is not subtraction
+        if isinstance(a, M.Const) and isinstance(b, M.Const) and e.op in _MASKS:
+            return M.Const(e.type, _MASKS[e.op](a.value, b.value))
+        return e
     if isinstance(a, M.Const) and isinstance(b, M.Const) and e.op in _ARITH:
         if e.op in ("/", "%") and b.value == 0 or e.op == "mod" and b.value <= 0:
             return e

@@ -133,7 +133,7 @@ class Resolution(Coercion):
         rtype = self.type(d.result)
         body = self.expect_type(d.body, sc, rtype)
         if isinstance(rtype, IntType) and rtype.lo is not None and not isinstance(body, M.Const):
-            body = M.Unary(rtype, "range", body)  # result range is checked when called
+            body = M.Unary(rtype, "range", body, pos=d.body.pos)  # checked when called
         self.resolving.discard(name)
         self.defs[name] = M.Def(name, params, body)
         return self.defs[name]

@@ -20,9 +20,10 @@ class Scope:
     state: bool = True          # may read variables
     template: M.Template | None = None
     in_step: bool = False       # `self` is available
-    bound: list[dict[str, M.Bound]] = field(default_factory=list)
+    # bound names: a variable, or a value fixed while checking (`start t(k) for k in D`)
+    bound: list[dict[str, M.TExpr]] = field(default_factory=list)
 
-    def push(self, name: str, var: M.Bound) -> Scope:
+    def push(self, name: str, var: M.TExpr) -> Scope:
         return Scope(self.state, self.template, self.in_step, [*self.bound, {name: var}])
 
 

@@ -6,7 +6,7 @@ becomes an expression over that record, so the Python and C back ends and both z
 encodings need no case of their own, and keep agreeing:
 
 - `len(q)` reads `len`; `q[i]` and `head(q)` read `items[i]`, where `i >= len(q)` is an
-  evaluation error (a `bounds` violation with a trace), as an index out of range is;
+  evaluation error (a `runtime` violation with a trace), as an index out of range is;
 - `append(q, v)` writes v at `len` and adds one. Overflowing the capacity is a `bounds`
   violation with a trace, never a wrap or a silent drop: where the result is stored
   (`q = append(q, v)`), the store's range check on `len` fails, as any value leaving its
@@ -39,7 +39,7 @@ from ..ir.typesys import (
     is_int,
 )
 from ..lang import syntax as S
-from ..lang.errors import NOWHERE, Pos, SpecError
+from ..lang.errors import Pos, SpecError
 from .coercion import Coercion
 from .scope import Scope
 
@@ -133,7 +133,7 @@ class Sequences(Coercion):
         inside = M.Binary(BOOL, "&&", M.Binary(BOOL, ">=", i, M.Const(INT, 0)),
                           M.Binary(BOOL, "<", i, _length(q)))
         at = _checked(inside, i, pos, "index out of the sequence's length", t.capacity - 1)
-        return M.IndexPlace(t.elem, _items(q), at, pos)
+        return M.IndexPlace(t.elem, _items(q), at, pos=pos)
 
     def _default(self, t: Type) -> M.Const:
         value = t.default()
@@ -166,7 +166,7 @@ def _items(q: M.TExpr) -> M.TExpr:
 
 def _read(q: M.TExpr, k: int) -> M.TExpr:
     """Item k, within the capacity: no check needed."""
-    return M.IndexPlace(q.type.elem, _items(q), M.Const(INT, k), NOWHERE)  # type: ignore
+    return M.IndexPlace(q.type.elem, _items(q), M.Const(INT, k))  # type: ignore
 
 
 def _gt(a: M.TExpr, k: int) -> M.TExpr:
@@ -177,4 +177,4 @@ def _checked(ok: M.TExpr, value: M.TExpr, pos: Pos, why: str, hi: int | None = N
     """`value` where `ok` holds; elsewhere an evaluation error saying `why`."""
     t = INT if hi is None else IntType(0, hi)
     none = M.Const(NoneType(), None)
-    return M.Unwrap(t, M.Ite(OptionalType(t), ok, value, none), pos, f"{why} at {pos}")
+    return M.Unwrap(t, M.Ite(OptionalType(t), ok, value, none), why, pos=pos)

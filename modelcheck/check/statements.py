@@ -12,6 +12,7 @@ because a step may spawn any thread and install any handler.
 from __future__ import annotations
 
 from ..ir import model as M
+from ..ir.initial import with_choices
 from ..ir.typesys import BOOL, EmptySetType, NoneType, OptionalType, strip_optional
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
@@ -36,7 +37,14 @@ class Statements(Loops):
     def _template_body(self, d: S.ThreadDecl, t: M.Template) -> None:
         scope = Scope(template=t, in_step=True)
         for loc, decl in zip(t.locals, d.locals):
-            loc.init = self.expect_type(decl.init, scope, loc.type)
+            if decl.choice:
+                loc.init = self.bound(loc.name, loc.type)
+                allowed = None if decl.init is None else \
+                    self.initial_choices(loc.name, decl.init, loc.type)  # type: ignore[attr-defined]
+                loc.choices = M.Domain(loc.type, allowed)
+            else:
+                assert decl.init is not None
+                loc.init = self.expect_type(decl.init, scope, loc.type)
         for step, decl in zip(t.steps, d.steps):
             step.body = self.block(decl.body, scope)
 
@@ -48,8 +56,8 @@ class Statements(Loops):
         """The start lines: spawns without a parent, in the initial state."""
         spec = self.spec
         self.initial = True  # start lines build the initial state: they may name ids
-        starts = [self._spawn_call(name, args, pos, CONST_SCOPE, None, parent=False)
-                  for name, args, pos in spec.starts]
+        starts = [self._spawn_call(name, args, pos, scope, None, parent=False)
+                  for name, args, pos, scope in self.start_lines()]
         self.initial = False
         if not starts:
             raise SpecError("the spec starts no thread; add a line like 'start main();'")
@@ -57,6 +65,20 @@ class Statements(Loops):
             raise SpecError(f"{len(starts)} threads start but the pool has {self.pool} ids",
                             spec.threads[0][1] if spec.threads else NOWHERE)
         return starts
+
+    def start_lines(self) -> list[tuple[str, tuple[S.Expr, ...], Pos, Scope]]:
+        """The start lines, `start t(k) for k in D;` once for each value of D (a constant
+        domain, so `-D N=...` sets the number of threads): each with the scope its
+        arguments are checked in."""
+        out = []
+        for name, args, pos, loop in self.spec.starts:
+            if loop is None:
+                out.append((name, args, pos, CONST_SCOPE))
+                continue
+            var, domain = loop
+            for value in self.constant_values(domain):
+                out.append((name, args, pos, CONST_SCOPE.push(var, value)))
+        return out
 
     def block(self, stmts: tuple[S.Stmt, ...], sc: Scope) -> tuple[M.Stmt, ...]:
         out: list[M.Stmt] = []
@@ -83,7 +105,8 @@ class Statements(Loops):
             spawn = self._spawn_call(s.template, s.args, s.pos, sc, s.target)
             if s.bind is not None:
                 spawn = M.Spawn(s.pos, self.bound(s.bind, self.tid), s.template, spawn.args)
-            return [spawn]
+            return [with_choices(spawn, self.templates[s.template],
+                                 lambda loc: self.bound(loc.name, loc.type))]
         if isinstance(s, S.Let):
             value = self.expr(s.value, sc)
             if isinstance(value.type, (NoneType, EmptySetType)):
@@ -114,7 +137,7 @@ class Statements(Loops):
             var = self.bound(s.var, dom.type)
             inner = sc.push(s.var, self.member_binding(dom, var))
             where = self.expect_type(s.where, inner, BOOL) if s.where is not None else None
-            guard = self.subset_guard(s.domain, var, sc) or self.member_guard(dom, var)
+            guard = self.domain_guard(s.domain, var, sc) or self.member_guard(dom, var)
             if guard is not None:
                 where = guard if where is None else M.Binary(BOOL, "&&", guard, where)
             return [M.Choose(s.pos, var, dom, where, self.block(s.body, inner))]

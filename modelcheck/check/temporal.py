@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import model as M
 from ..ir.temporal import PATTERNS, Fairness, LivenessInstance, Temporal
 from ..ir.typesys import BOOL
 from ..ir.values import decode, show
@@ -50,8 +49,9 @@ class TemporalChecks(Names):
             raise SpecError("a liveness property ranges over a type or a range 'a..b', "
                             "not a set", d.domain.pos)
         out = []
-        for value in dom.type.values():
-            frame = Scope(bound=[{d.var: M.Const(dom.type, value)}])  # type: ignore[dict-item]
+        for const in self.constant_values(d.domain):  # a range's bounds must be constants
+            value = const.value
+            frame = Scope(bound=[{d.var: const}])
             exprs = tuple(self.expect_type(e, frame, BOOL) for e in d.exprs)
             shown = show(decode(dom.type, [value]))
             out.append(LivenessInstance(d.name, d.pattern, exprs, f"{d.var} = {shown}", d.pos))

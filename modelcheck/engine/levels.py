@@ -32,7 +32,7 @@ from ..backends.runtime import BOUND, Failure
 from . import memory
 from .checkpoint import Checkpointing, Position, load_manifest, save_manifest
 from .fingerprint import fingerprint_of
-from .outcome import Limits, Outcome, Progress, Stats, Violation, pool_exhausted
+from .outcome import Limits, Outcome, Progress, Stats, Violation, invariant_note, pool_exhausted
 from .partition import Found, check_invariants
 from .store import NO_PARENT, PathStore
 from .transport import ShareLost, Sharing, Transport, open_transport
@@ -69,10 +69,22 @@ class _Levels:
             self.pos.incomplete.append(reason)
 
     def record(self, found: list[Found]) -> None:
+        """The first violation of each property in the canonical order; as the exact
+        search does, an invariant that raised is checked no further (`state_violations`)."""
         violations = self.pos.violations
         for _, v in sorted(found, key=lambda f: f[0]):
+            if v.retires is not None:
+                if v.retires in violations or v.retires in self.retired():
+                    continue
+                self.note(invariant_note(v.retires))
+            elif v.prop in self.retired():
+                continue
             if v.prop not in violations and not (self.stop_at_first and violations):
                 violations[v.prop] = v
+
+    def retired(self) -> set[str]:
+        """The invariants that raised, from the notes (which a checkpoint keeps)."""
+        return {n for n, _ in self.ts.invariants if invariant_note(n) in self.pos.incomplete}
 
     def done(self) -> bool:
         v = self.pos.violations
@@ -147,7 +159,7 @@ class _Levels:
                notes: tuple[str, str]) -> None:
         """Expand the frontier: every share's successors to their owners, ranked, kept."""
         pos, stats, limits = self.pos, self.pos.stats, self.limits
-        violated = frozenset(pos.violations)
+        violated = frozenset(pos.violations) | self.retired()
         left = None if deadline is None else deadline - time.monotonic()
         replies = shares.call("step", None, pos.level, violated, left, notes, pos.frontier)
         found = [f for _, fs, _, _, _, _ in replies for f in fs]

@@ -22,14 +22,12 @@ the component.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..backends.base import TransitionSystem
 from ..backends.runtime import EvalError
-from ..ir.model import PC_EXITING
 from ..ir.temporal import LivenessInstance, Temporal
 from .fair_cycles import FairComponent, Units, fair_components, sources
 from .graph import Graph
@@ -78,22 +76,19 @@ def check_liveness(ts: TransitionSystem, g: Graph) -> list[Result]:
     src = sources(g)
     units = fairness_units(g, temporal, ts.model.pool, src)
     out: list[Result] = []
+    first = 0  # the number of the instance's first predicate (`Labels.holds`)
     for live, preds in zip(temporal.properties, ts.predicates):
         try:
-            values = [_holds(p, g) for p in preds]
+            values = [g.labels.holds(first + j, p) for j, p in enumerate(preds)]
         except EvalError as e:
             out.append(Undecided(live, f"its predicate cannot be evaluated: {e}"))
             continue
+        finally:
+            first += len(preds)
         if live.pattern == "termination":
-            offsets = ts.pc_offsets
-            values = [np.fromiter((all(s[o] < PC_EXITING for o in offsets) for s in g.states),
-                                  bool, len(g))]
+            values = [g.labels.finished()]
         out.append(_violation(live, values, g, units))
     return out
-
-
-def _holds(p: Callable[[tuple], bool], g: Graph) -> np.ndarray:
-    return np.fromiter((bool(p(s)) for s in g.states), bool, len(g))
 
 
 def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph,
@@ -124,7 +119,8 @@ def _violation(live: LivenessInstance, values: list[np.ndarray], g: Graph,
     comp = good[int(owner[stem[-1]])]
     cycle, cycle_movers = _loop(g, comp, stem[-1], units, accepting)
     path = stem + cycle
-    return Lasso(live, path, movers + cycle_movers, len(stem) - 1, [g.states[i] for i in path])
+    return Lasso(live, path, movers + cycle_movers, len(stem) - 1,
+                 g.labels.path_states(path))
 
 
 def _reachable(g: Graph, sources: list[int] | np.ndarray, region: np.ndarray) -> np.ndarray:

@@ -13,11 +13,14 @@ import time
 from dataclasses import dataclass, field
 
 from ..backends.base import TransitionSystem
-from ..ir.temporal import PATTERNS, LivenessInstance
+from ..ir.temporal import PATTERNS, LivenessInstance, Temporal
+from .fingerprint_graph import fingerprint_graph
 from .graph import MissingState, build_graph
 from .liveness import Lasso, Undecided, check_liveness
+from .native import NativeStates
+from .native_graph import native_graph
 from .outcome import Outcome
-from .store import StoredStates
+from .store import StoredStates, collision_probability
 
 MESSAGES = {
     "eventually": "P never holds on this run",
@@ -28,17 +31,36 @@ MESSAGES = {
 }
 
 
-FINGERPRINTS = ("liveness not checked: it needs the stored states, and this search kept "
-                "fingerprints (--store fingerprint, or --workers with the Python engine)")
-SYMMETRY = ("liveness not checked under symmetry reduction (a loop of canonical states "
-            "need not be a loop of one run, and fairness names the ids it permutes); "
-            "run with --no-symmetry")
+WORKERS = ("liveness not checked with --workers above 1: the shares keep fingerprints "
+           "and no edges, and numbering the states again would be one more search in a "
+           "single process; run with --workers 1 (--store fingerprint works)")
 DISABLED = "liveness not checked (--no-liveness)"
+
+
+def symmetry_refusal(live: LivenessInstance, temporal: Temporal) -> str:
+    """Why this property is not checked on the quotient, as specifically as the model
+    allows: the reduction renames thread ids from one state to the next, so a loop of
+    canonical states may be a run only up to a renaming of the threads."""
+    why = []
+    if live.instance:
+        why.append(f"it is stated per thread ({live.instance}), and the quotient merges "
+                   "that thread with the ids it permutes")
+    if temporal.fairness:
+        why.append("its fairness is per thread id (" + ", ".join(
+            f.what for f in temporal.fairness) + "), and a loop of canonical states fair to "
+                   "every id may be a run that starves one thread under another id")
+    if not why:
+        why.append("a loop of canonical states need not be a loop of one run")
+    return (f"{live.name} not checked under symmetry reduction: {'; '.join(why)}; "
+            "run with --no-symmetry")
 
 
 def _fair_to_handlers(ts: TransitionSystem) -> bool:
     """Whether some fairness names a handler's first step, so that the graph must tell a
-    signal's delivery from the interrupted thread's own step."""
+    signal's delivery from the interrupted thread's own step. (Not under `symmetric`
+    declarations: see `graph._acting`.)"""
+    if ts.model.symmetric:
+        return False
     firsts = {h.steps[0].pc for h in ts.model.handlers}
     temporal = ts.model.temporal
     return temporal is not None and any(f.pcs and f.pcs & firsts for f in temporal.fairness)
@@ -62,10 +84,12 @@ def message(live: LivenessInstance) -> str:
     return f"for {live.instance}: {text}" if live.instance else text
 
 
-def check_run(ts: TransitionSystem, outcome: Outcome, enabled: bool = True
+def check_run(ts: TransitionSystem, outcome: Outcome, enabled: bool = True, workers: int = 1
               ) -> LivenessReport | None:
     """None when the model states no liveness property. A property this run cannot decide
-    (not checked, a predicate that cannot be evaluated) is `undecided`, with the reason."""
+    (not checked, a predicate that cannot be evaluated) is `undecided`, with the reason.
+    A store of fingerprints is numbered again (`fingerprint_graph`), unless the search
+    had several workers."""
     temporal = ts.model.temporal
     if temporal is None:
         return None
@@ -73,17 +97,26 @@ def check_run(ts: TransitionSystem, outcome: Outcome, enabled: bool = True
     if not outcome.complete:
         return report  # every unviolated property is unknown anyway
     store = outcome.store
-    why = DISABLED if not enabled else SYMMETRY if ts.canon is not None else \
-        FINGERPRINTS if not isinstance(store, StoredStates) else None
-    if why is not None:
-        report.undecided = {live.name: why for live in temporal.properties}
+    exact = isinstance(store, StoredStates)
+    why = DISABLED if not enabled else WORKERS if workers > 1 and not exact else None
+    if why is not None or ts.canon is not None:
+        for live in temporal.properties:
+            report.undecided.setdefault(live.name, why or symmetry_refusal(live, temporal))
         return report
-    assert isinstance(store, StoredStates)
     began = time.monotonic()
-    states = getattr(store, "states", None) or list(store)
+    entries = _fair_to_handlers(ts)
     try:
-        g = build_graph(ts, states, ts.initial_states(), temporal.stutter,
-                        getattr(store, "index", None), _fair_to_handlers(ts))
+        g = native_graph(ts, store, temporal.stutter, entries) \
+            if isinstance(store, NativeStates) else None
+        if g is None and not exact:
+            g = fingerprint_graph(ts, temporal.stutter, entries)
+            report.semantics += (f"; over fingerprints: exact unless two of the {len(g):,} "
+                                 f"states share one (probability about "
+                                 f"{collision_probability(len(g)):.1e})")
+        elif g is None:
+            g = build_graph(ts, getattr(store, "states", None) or list(store),
+                            ts.initial_states(), temporal.stutter,
+                            getattr(store, "index", None), entries)
     except MissingState:
         report.undecided = {live.name: "liveness not checked: a successor is missing from "
                             "the store" for live in temporal.properties}

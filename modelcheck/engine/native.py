@@ -24,11 +24,13 @@ from . import memory
 from .outcome import (
     CONSTRAINT_NOTE,
     EVAL_NOTE,
+    RUNTIME,
     Limits,
     Outcome,
     Progress,
     Stats,
     Violation,
+    invariant_note,
     pool_exhausted,
 )
 
@@ -195,11 +197,16 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
     fired = ffi.new("int64_t[]", len(ts.pc_counters()))
     lib.mc_fired(handle, fired)
     stats = Stats(counts[0], counts[1], counts[2], seconds, list(fired), outside=counts[6])
+    at_init = set(violations)
     for k, name in enumerate(names):
-        if name not in violations:
-            found = _violation(ts, v, handle, k, name)
-            if found is not None:
-                violations[name] = found
+        found = None if name in at_init else _violation(ts, v, handle, k, name)
+        if found is None:
+            continue
+        if found.retires is not None:  # an invariant that raised: a runtime violation
+            note(invariant_note(name))
+        first = violations.get(found.prop)  # runtime: a step's or an invariant's, the shallower
+        if first is None or found.depth < first.depth:
+            violations[found.prop] = found
     store = (NativeStore if fingerprints else NativeStates)(v, handle, counts[0], counts[5])
     return Outcome(store, violations, stats, incomplete)  # type: ignore[arg-type]
 
@@ -222,11 +229,12 @@ def _violation(ts: TransitionSystem, v: Verifier, handle: Any, prop: int,
             if not holds(state):
                 return Violation(name, "invariant is false", key, depth)
         except EvalError as e:
-            return Violation(name, f"invariant cannot be evaluated: {e}", key, depth)
+            return Violation(RUNTIME, f"invariant {name} cannot be evaluated: {e}", key, depth,
+                             pos=e.pos, retires=name)
         raise EngineMismatch(f"the native engine finds {name} false in {state}; Python does not")
     for what in _step_results(ts, state, me):
         if kind == V_EVAL and isinstance(what, EvalError):
-            return Violation(name, str(what), key, depth, me, pc, state)
+            return Violation(name, what.message, key, depth, me, pc, state, what.pos)
         if kind == V_FAIL and isinstance(what, Failure) and what.prop == name:
             return Violation(name, what.message, key, depth, me, pc, what.state)
     raise EngineMismatch(f"the native engine finds {name} violated by thread {me}'s step in "

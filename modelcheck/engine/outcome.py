@@ -11,11 +11,18 @@ from dataclasses import dataclass, field
 
 from ..backends.runtime import EvalError
 from ..ir.model import Model
+from ..lang.errors import NOWHERE, Pos
 from .store import Store
 
 EVAL_NOTE = "a step could not be evaluated, so part of the state space was cut off"
 CONSTRAINT_NOTE = ("the constraint could not be evaluated in some state, which was not "
                    "expanded, so part of the state space was cut off")
+RUNTIME = "runtime"  # the built-in property every evaluation error violates
+
+
+def invariant_note(name: str) -> str:
+    """Why `name` has no verdict: checking it stopped at a state where it raised."""
+    return f"invariant {name} could not be evaluated in some state, so it was not checked further"
 
 
 def pool_exhausted(model: Model) -> str:
@@ -39,6 +46,8 @@ class Violation:
     thread: int | None = None  # for a failing step: who ran it
     pc: int | None = None
     final: tuple | None = None  # for a failing step: the state when it failed
+    pos: Pos = NOWHERE          # for an evaluation error: the expression that raised
+    retires: str | None = None  # for an invariant that raised: its name (`state_violations`)
 
 
 @dataclass
@@ -104,13 +113,29 @@ def outside_constraint(within: Callable[[tuple], bool] | None, state: tuple,
 
 
 def broken_invariants(invariants: list[tuple[str, Callable[[tuple], bool]]],
-                      state: tuple) -> list[tuple[str, str]]:
-    """(name, message) of each invariant that is false, or cannot be evaluated, in state."""
-    out = []
+                      state: tuple) -> list[tuple[str, str, EvalError | None]]:
+    """(name, message, error) of each invariant that is false (error None), or cannot be
+    evaluated, in state."""
+    out: list[tuple[str, str, EvalError | None]] = []
     for name, fn in invariants:
         try:
             if not fn(state):
-                out.append((name, "invariant is false"))
+                out.append((name, "invariant is false", None))
         except EvalError as e:
-            out.append((name, f"invariant cannot be evaluated: {e}"))
+            out.append((name, f"invariant {name} cannot be evaluated: {e}", e))
     return out
+
+
+def state_violations(invariants: list[tuple[str, Callable[[tuple], bool]]], state: tuple,
+                     key: int, depth: int) -> list[Violation]:
+    """The violations a state stored at `key` shows.
+
+    An invariant that cannot be evaluated is a `runtime` violation, not its own: the
+    violation `retires` the invariant, which has no verdict then, and each search stops
+    checking it (as the native engine, which records it at that invariant, does) so that
+    the engines agree."""
+    found = []
+    for name, message, error in broken_invariants(invariants, state):
+        found.append(Violation(name, message, key, depth) if error is None else
+                     Violation(RUNTIME, message, key, depth, pos=error.pos, retires=name))
+    return found

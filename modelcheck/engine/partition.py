@@ -26,7 +26,7 @@ from ..backends.runtime import BOUND, EvalError
 from ..ir.model import PC_EXITING
 from .checkpoint import ShareState, load_share, save_share
 from .fingerprint import fingerprint_of
-from .outcome import EVAL_NOTE, Violation, broken_invariants, outside_constraint
+from .outcome import EVAL_NOTE, RUNTIME, Violation, outside_constraint, state_violations
 from .store import NO_PARENT, FingerprintStore
 
 KEY_BITS = 24                # successors of one state: fewer than 2^24
@@ -99,7 +99,7 @@ class Partition:
                     if EVAL_NOTE not in out.notes:
                         out.notes.append(EVAL_NOTE)
                     out.found.append(((level, k), Violation(
-                        "bounds", str(h.what), fp, level + 1, h.thread, h.pc, s)))
+                        RUNTIME, h.what.message, fp, level + 1, h.thread, h.pc, s, h.what.pos)))
                 elif h.what.prop not in violated:
                     out.found.append(((level, k), Violation(
                         h.what.prop, h.what.message, fp, level + 1, h.thread, h.pc,
@@ -242,7 +242,6 @@ def check_invariants(ts: TransitionSystem, states: list[tuple], fps: list[int],
             except EvalError:
                 ok = False
             if not ok:  # the rare case: now find out which are broken, and why
-                found += [((level, key), Violation(name, message, fp, level + 1))
-                          for name, message in broken_invariants(live, s)]
+                found += [((level, key), v) for v in state_violations(live, s, fp, level + 1)]
                 break
     return found

@@ -21,14 +21,16 @@ from ..ir.model import PC_EXITING
 from . import memory
 from .outcome import (
     EVAL_NOTE,
+    RUNTIME,
     Limits,
     Outcome,
     Progress,
     Stats,
     Violation,
-    broken_invariants,
+    invariant_note,
     outside_constraint,
     pool_exhausted,
+    state_violations,
 )
 from .store import StateStore
 
@@ -58,14 +60,17 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
 
     def violate(v: Violation) -> None:
         nonlocal invariants, finished
-        if v.prop not in violations:
-            violations[v.prop] = v
-            invariants = [(n, f) for n, f in invariants if n not in violations]
+        if v.retires is not None:
+            note(invariant_note(v.retires))
+        if v.prop not in violations or v.retires is not None:
+            violations.setdefault(v.prop, v)
+            invariants = [(n, f) for n, f in invariants if n not in violations and
+                          invariant_note(n) not in incomplete]
             finished = done()
 
     def check_state(i: int, state: tuple, depth: int) -> None:
-        for name, message in broken_invariants(invariants, state):
-            violate(Violation(name, message, i, depth))
+        for v in state_violations(invariants, state, i, depth):
+            violate(v)
 
     def done() -> bool:
         return bool(violations) and (stop_at_first or len(violations) == len(all_props))
@@ -157,8 +162,8 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
                         note(pool_note)
                     elif isinstance(h.what, EvalError):
                         note(EVAL_NOTE)
-                        violate(Violation("bounds", str(h.what), i, depth + 1, h.thread, h.pc,
-                                          s))
+                        violate(Violation(RUNTIME, h.what.message, i, depth + 1, h.thread,
+                                          h.pc, s, h.what.pos))
                     else:
                         violate(Violation(h.what.prop, h.what.message, i, depth + 1,
                                           h.thread, h.pc, h.what.state))

@@ -159,6 +159,17 @@ class FingerprintStore:
             order = np.argsort(keys, kind="stable")
             self.runs.append((keys[order], np.concatenate((p2, p1))[order]))
 
+    def values(self, fps: np.ndarray) -> np.ndarray:
+        """What is stored with each of `fps` (all stored) as its parent: a caller that
+        numbers states keeps their numbers there (`fingerprint_graph`)."""
+        out = np.empty(len(fps), np.int64)
+        for keys, parents in self.runs:
+            pos = np.searchsorted(keys, fps)
+            pos[pos == len(keys)] = 0
+            hit = keys[pos] == fps
+            out[hit] = parents[pos[hit]]
+        return out
+
     def parent(self, fp: int) -> int:
         for keys, parents in self.runs:
             pos = int(np.searchsorted(keys, fp))

@@ -21,7 +21,8 @@ from ..backends.runtime import Failure
 from ..ir.model import PC_EXITING
 from ..ir.typesys import Type
 from ..ir.values import decode, show, state_dict
-from .outcome import Outcome, Violation
+from ..lang.errors import NOWHERE, Pos
+from .outcome import RUNTIME, Outcome, Violation
 from .store import NO_PARENT
 
 
@@ -48,6 +49,8 @@ class Counterexample:
     steps: list[TraceStep]
     certified: bool = False  # z3 has checked it (certify.py)
     loop: int | None = None  # a lasso: the last state is the state of step `loop` again
+    pos: Pos = NOWHERE       # a runtime violation: the expression that could not be evaluated
+    located: str = ""        # ...and `file:line:col: message` with the line and a caret
 
     @property
     def length(self) -> int:
@@ -58,6 +61,9 @@ def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Coun
     kinds = {p.name: p.kind for p in ts.model.properties}
     path = outcome.store.states_on_path(v.state, ts) if v.state != NO_PARENT else []
     steps: list[TraceStep] = []
+    pos = v.pos
+    if v.retires is not None and not pos.line:
+        pos = next(i.pos for i in ts.model.invariants if i.name == v.retires)
     if path:
         steps.append(_initial(ts, path[0]))
     for b in path[1:]:
@@ -70,7 +76,8 @@ def counterexample(ts: TransitionSystem, outcome: Outcome, v: Violation) -> Coun
             template, step = ts.model.steps_by_pc[_acting_pc(pc, raw)]
             steps.append(TraceStep(me, template.name, step.label, _describe(ts, raw),
                                    final, failed=True))
-    return Counterexample(v.prop, kinds.get(v.prop, "bounds"), v.message, steps)
+            pos = pos if pos.line or v.prop != RUNTIME else step.pos
+    return Counterexample(v.prop, kinds.get(v.prop, "bounds"), v.message, steps, pos=pos)
 
 
 def lasso(ts: TransitionSystem, prop: str, message: str, states: list[tuple],

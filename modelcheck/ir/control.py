@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..lang.errors import Pos
 from .model import TExpr
 
 
@@ -38,10 +37,9 @@ class LocalOf(TExpr):
     slot: int
     first: int
     last: int
-    pos: Pos
 
     @property
     def missing(self) -> str:
         """The evaluation error's message, with `{}` where the thread's id goes."""
-        return (f"thread {{}} has no '{self.name}' at {self.pos}: it is not at a step of "
+        return (f"thread {{}} has no '{self.name}': it is not at a step of "
                 f"{self.template}")

@@ -10,6 +10,8 @@ each of its results is a depth-0 state, so neither needs a case of its own for c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import model as M
 from .typesys import ArrayType, EnumType, RecordType, Type
 
@@ -30,7 +32,34 @@ def initial_statements(model: M.Model) -> list[M.Stmt]:
                                  (M.Assign(var.pos, place, b),)))
         else:  # `in any`: every value, slot by slot
             body += _every_value(place, var.name, var.offset, var)
-    return body + list(model.starts) + list(model.initial_conditions)
+    starts = [with_choices(s, model.templates[s.template], _start_choice(model, k))
+              for k, s in enumerate(model.starts)]
+    return body + starts + list(model.initial_conditions)
+
+
+def with_choices(spawn: M.Spawn, t: M.Template,
+                 fresh: Callable[[M.Local], M.Bound]) -> M.Stmt:
+    """A spawn of a thread whose locals start with a chosen value (`var x: T in S;`),
+    inside one `choose` per such local: each choice is a result of the step (of the
+    initial pseudo-step for a start line). The local's initial value is its own Bound,
+    set from this spawn's choice just before the spawn: a choice variable of its own
+    (`fresh`) keeps a later spawn of the same thread in the step from overwriting it
+    while this choice's loop still runs."""
+    picks = [(loc, fresh(loc)) for loc in t.locals if loc.choices is not None]
+    if not picks:
+        return spawn
+    body: tuple[M.Stmt, ...] = (*(M.Let(spawn.pos, loc.init, b)  # type: ignore[arg-type]
+                                  for loc, b in picks), spawn)
+    for loc, b in reversed(picks):
+        assert loc.choices is not None
+        body = (M.Choose(spawn.pos, b, loc.choices, None, body),)
+    return body[0]
+
+
+def _start_choice(model: M.Model, k: int) -> Callable[[M.Local], M.Bound]:
+    """The choice variables of start line k's locals, numbered after the shared slots'."""
+    base = INIT_UIDS + model.width + k * model.thread_stride
+    return lambda loc: M.Bound(loc.type, loc.name, base + loc.slot)
 
 
 def _every_value(place: M.TExpr, text: str, slot: int, var: M.Var) -> list[M.Stmt]:
@@ -41,7 +70,7 @@ def _every_value(place: M.TExpr, text: str, slot: int, var: M.Var) -> list[M.Stm
         out: list[M.Stmt] = []
         w = t.elem.width()
         for k, key in enumerate(t.key.values()):
-            part = M.IndexPlace(t.elem, place, M.Const(t.key, key), var.pos)
+            part = M.IndexPlace(t.elem, place, M.Const(t.key, key), pos=var.pos)
             shown = t.key.members[key] if isinstance(t.key, EnumType) else key
             out += _every_value(part, f"{text}[{shown}]", slot + k * w, var)
         return out

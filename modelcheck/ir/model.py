@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..lang.errors import Pos
+from ..lang.errors import NOWHERE, Pos
 from .typesys import EnumType, TidType, Type
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, eq=False)
 class TExpr:
     type: Type
+    pos: Pos = field(default=NOWHERE, kw_only=True)  # where an evaluation error points
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +48,6 @@ class LocalPlace(TExpr):
 class IndexPlace(TExpr):
     base: TExpr
     index: TExpr
-    pos: Pos
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,7 +109,6 @@ class Unwrap(TExpr):
     """Use of an optional value where a plain one is needed: `none` here is an error."""
 
     operand: TExpr
-    pos: Pos
     why: str = ""  # the error's message, when `none` stands for another mistake
 
 
@@ -275,6 +274,7 @@ class Local:
     slot: int
     init: TExpr | None  # None for parameters
     pos: Pos
+    choices: Domain | None = None  # `var x: T in S;`: init is set by initial.with_choices
 
 
 @dataclass(eq=False)

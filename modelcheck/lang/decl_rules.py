@@ -105,13 +105,15 @@ class DeclarationRules(Transformer):
         return ("templates", S.ThreadDecl(str(c[0]), params, locals_, steps, token_pos(c[0])))
 
     def local_decl(self, meta: Any, c: list) -> S.LocalDecl:
-        return S.LocalDecl(str(c[0]), c[1], c[2], token_pos(c[0]))
+        kind, init = c[2]
+        return S.LocalDecl(str(c[0]), c[1], init, token_pos(c[0]), kind != "value")
 
     def step_decl(self, meta: Any, c: list) -> S.StepDecl:
         return S.StepDecl(str(c[0]), c[2], token_pos(c[0]), c[1] or ())
 
     def start_decl(self, meta: Any, c: list) -> tuple:
-        return ("starts", (str(c[0]), tuple(c[1] or ()), token_pos(c[0])))
+        loop = (str(c[2]), c[3]) if c[2] is not None else None
+        return ("starts", (str(c[0]), tuple(c[1] or ()), token_pos(c[0]), loop))
 
     def invariant_decl(self, meta: Any, c: list) -> tuple:
         if c[1] is None:

@@ -34,17 +34,21 @@ class SpecError(Exception):
         self.hint = hint
 
     def render(self, filename: str, source: str) -> str:
-        if self.pos.line <= 0:
-            text = f"{filename}: error: {self.message}"
-            return text + (f"\n  note: {self.hint}" if self.hint else "")
-        lines = source.splitlines()
-        text = f"{filename}:{self.pos.line}:{self.pos.col}: error: {self.message}"
-        if 0 < self.pos.line <= len(lines):
-            src = lines[self.pos.line - 1].expandtabs(1)
-            text += f"\n  {src}\n  {' ' * (self.pos.col - 1)}^"
-        if self.hint:
-            text += f"\n  note: {self.hint}"
-        return text
+        text = located(filename, source, self.pos, f"error: {self.message}")
+        return text + (f"\n  note: {self.hint}" if self.hint else "")
+
+
+def located(filename: str, source: str, pos: Pos, message: str) -> str:
+    """`file:line:col: message`, then the source line and a caret under the column: how
+    every located message (a spec error, an evaluation error in a trace) is shown."""
+    if pos.line <= 0:
+        return f"{filename}: {message}"
+    lines = source.splitlines()
+    text = f"{filename}:{pos.line}:{pos.col}: {message}"
+    if pos.line <= len(lines):
+        src = lines[pos.line - 1].expandtabs(1)
+        text += f"\n  {src}\n  {' ' * (pos.col - 1)}^"
+    return text
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:

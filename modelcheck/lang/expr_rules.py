@@ -104,6 +104,9 @@ class ExpressionRules(Transformer):
     def empty_list(self, meta: Any, c: list) -> S.Expr:
         return S.ArrayLit(meta_pos(meta), ())  # the empty sequence; an array needs items
 
+    def array_for(self, meta: Any, c: list) -> S.Expr:
+        return T.ArrayFor(meta_pos(meta), c[0], str(c[1]), c[2])
+
     def _binder(self, kind: str, meta: Any, c: list) -> S.Expr:
         return S.Binder(meta_pos(meta), kind, str(c[0]), c[1], c[2])
 

@@ -13,6 +13,7 @@ from .errors import Pos, SpecError
 from .parser import parse
 
 MAX_BYTES = 1 << 20
+FRAMES = 20000  # the recursion limit while a spec is parsed and checked
 
 
 @dataclass
@@ -56,10 +57,11 @@ def load_text(source: str, path: str = "<string>") -> LoadedSpec:
 def nesting_guard() -> Iterator[None]:
     """The front end recurses over the syntax tree; absurd nesting is the user's to fix."""
     old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, 20000))
+    sys.setrecursionlimit(max(old, FRAMES))
     try:
         yield
     except (RecursionError, MemoryError):
-        raise SpecError("expressions are nested too deeply to check") from None
+        raise SpecError(f"expressions are nested too deeply to check: the checker takes a few "
+                        f"of its {FRAMES:,} stack frames for each level") from None
     finally:
         sys.setrecursionlimit(old)

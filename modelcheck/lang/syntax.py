@@ -301,8 +301,9 @@ class Param:
 class LocalDecl:
     name: str
     type: TypeExpr
-    init: Expr
+    init: Expr | None  # None: `in any`
     pos: Pos
+    choice: bool = False  # `in S` or `in any`: each thread starts with any allowed value
 
 
 Variants = tuple[tuple[str, Pos], ...]  # variant names, each where it is written
@@ -375,7 +376,9 @@ class Spec:
     vars: list[VarDecl] = field(default_factory=list)
     defs: list[DefDecl] = field(default_factory=list)
     templates: list[ThreadDecl] = field(default_factory=list)
-    starts: list[tuple[str, tuple[Expr, ...], Pos]] = field(default_factory=list)
+    # `start t(args) [for x in D];`: (t, args, pos, (x, D) or None)
+    starts: list[tuple[str, tuple[Expr, ...], Pos, tuple[str, Expr] | None]] = \
+        field(default_factory=list)
     invariants: list[tuple[str, Expr, Pos]] = field(default_factory=list)
     inits: list[tuple[Expr, Pos]] = field(default_factory=list)  # `init P;`
     constraints: list[tuple[Expr, Pos]] = field(default_factory=list)  # `constraint P;`

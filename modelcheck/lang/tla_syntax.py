@@ -1,5 +1,6 @@
 """Syntax of what TLA+ and PlusCal users write first (see `expr_rules`, `stmt_rules`): where
-another thread stands, subsets as a domain, a bounded loop inside a step, bounded sequences."""
+another thread stands, subsets as a domain, a bounded loop inside a step, an array given
+by a function of its index, bounded sequences."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ class For(Stmt):
     var: str
     domain: Expr
     body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class ArrayFor(Expr):
+    """`[e for x in D]`: the array whose element at index x is e (TLA+'s `[x \\in D |-> e]`);
+    D is the array's index type."""
+
+    item: Expr
+    var: str
+    domain: Expr
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ class TraceView:
     why: Explanation | None
     where: str                             # what the last row means for the property
     positions: list[str] = field(default_factory=list)  # deadlock: where each thread waits
+    shared: int = 0                        # its first rows are those of trace `shared_with`
+    shared_with: int | None = None
 
 
 def write_html(ts: TransitionSystem, v: Verdict, path: Path,
@@ -75,6 +77,7 @@ def write_html(ts: TransitionSystem, v: Verdict, path: Path,
 def html(ts: TransitionSystem, v: Verdict, run: Invocation | None = None) -> str:
     m = ts.model
     traces = [_trace_view(ts, k, ce) for k, ce in enumerate(v.counterexamples)]
+    _share_prefixes(traces)
     drawing = draw(ts, v.counterexamples) if v.stats.distinct_states <= LIMIT else None
     first_trace = {t.ce.prop: t for t in traces}
     return environment().get_template("report.html.j2").render(
@@ -127,6 +130,29 @@ def _trace_view(ts: TransitionSystem, k: int, ce: Counterexample) -> TraceView:
     return TraceView(k, ce, COLOURS[k % len(COLOURS)], threads, rows, why, where, positions)
 
 
+def _share_prefixes(traces: list[TraceView]) -> None:
+    """Show steps several traces begin with once: each trace after the first starts where
+    it leaves the earlier trace it shares most steps with (at least the initial state and
+    one step), and says so. The traces of one run often share tens of steps."""
+    for t in traces[1:]:
+        best, other = max((_common(t.ce.steps, o.ce.steps), -o.index) for o in traces[:t.index])
+        if t.ce.loop is not None:  # a lasso's loop is shown whole
+            best = min(best, t.ce.loop)
+        if best >= 2:
+            t.shared, t.shared_with = best, -other
+
+
+def _common(a: list[TraceStep], b: list[TraceStep]) -> int:
+    """How many steps two traces begin with alike (the last step of each is left out: it
+    is where a trace fails, which its own rows must show)."""
+    n = 0
+    for x, y in zip(a[:-1], b[:-1]):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def _why(m: Model, ce: Counterexample) -> tuple[Explanation | None, str]:
     last = ce.steps[-1]
     if ce.kind == "invariant":
@@ -136,6 +162,8 @@ def _why(m: Model, ce: Counterexample) -> tuple[Explanation | None, str]:
                 f"{ce.prop} is false in the state after step {ce.length}"
         except EvalError as e:  # the violation message says the same
             return None, f"{ce.prop} cannot be evaluated after step {ce.length}: {e}"
+    if ce.kind == "runtime" and not last.failed:  # an invariant that raised
+        return None, f"after step {ce.length}: {ce.located.splitlines()[0]}"
     if ce.kind == "assertion" and last.failed and last.thread is not None:
         return explain_assertion(m, last.template or "", last.label, ce.prop, last.state,
                                  last.thread), \
@@ -145,6 +173,8 @@ def _why(m: Model, ce: Counterexample) -> tuple[Explanation | None, str]:
     if ce.loop is not None:
         return None, (f"steps {ce.loop + 1} to {ce.length} (highlighted) repeat for ever: "
                       f"{ce.message}")
+    if ce.located:
+        return None, f"step {ce.length}: {ce.located.splitlines()[0]}"
     return None, f"step {ce.length}: {ce.message}"
 
 

@@ -12,6 +12,8 @@ from ..engine.verdict import Verdict
 def verdict_json(ts: TransitionSystem | None, v: Verdict) -> dict[str, Any]:
     traces = [{"property": ce.prop, "kind": ce.kind, "message": ce.message,
                "length": ce.length, "certified": ce.certified, "loop": ce.loop,
+               **({"location": {"line": ce.pos.line, "column": ce.pos.col},
+                   "located": ce.located} if ce.located else {}),
                "steps": json_steps(ts, ce)}
               for ce in v.counterexamples] if ts is not None else []
     return {

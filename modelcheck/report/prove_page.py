@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backends.runtime import EvalError
-from ..symbolic.bmc import VIOLATED, Found
+from ..symbolic.bmc import NOT_CHECKED, UNKNOWN, VIOLATED, Found
 from ..symbolic.induction import Step, Trace, flat
 from ..symbolic.proof_encodings import ProofEncoding
 from ..symbolic.proving import Proof
@@ -113,6 +113,7 @@ def bmc_html(enc: ProofEncoding, k: int, found: list[Found], depth: int,
     for f in found:
         violated = f.status == VIOLATED
         detail = f"violated in {f.length} step{'s' if f.length != 1 else ''}" if violated \
+            else NOT_CHECKED if f.status == UNKNOWN \
             else f"no violation within {depth} steps (this proves nothing beyond them)"
         row = PropertyRow(f.prop, f.kind, f.status, OUTCOMES.get(f.status, "unknown"),
                           lines.get(f.prop), detail)

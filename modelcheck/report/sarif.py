@@ -2,8 +2,9 @@
 
 Code-scanning tools annotate the line a result points at, so a result points at the
 property's declaration (the invariant, or the first `assert` of that name). The built-in
-properties have no declaration: `bounds` points at the step that went out of range and
-`deadlock` at the step the first stuck thread waits at. Each property is a rule (its id is
+properties have no declaration: `bounds` points at the step that went out of range,
+`runtime` at the expression that could not be evaluated, and `deadlock` at the step the
+first stuck thread waits at. Each property is a rule (its id is
 the property name). A violation the spec's `expect` line predicts is level "note", any
 other "error", so a known-broken historical variant does not read as a new bug.
 
@@ -57,7 +58,8 @@ def sarif_document(checked: list[tuple[TransitionSystem, Verdict]]) -> dict[str,
 def _result(ts: TransitionSystem, v: Verdict, ce: Counterexample, rule: int) -> dict[str, Any]:
     model = ts.model
     expected = ce.prop in v.expected
-    text = (f"{ce.prop} ({ce.kind}) is violated in variant {v.variant}: {ce.message}; "
+    text = (f"{ce.prop} ({ce.kind}) is violated in variant {v.variant}: "
+            f"{ce.located.splitlines()[0] if ce.located else ce.message}; "
             f"shortest trace {ce.length} step{'s' if ce.length != 1 else ''}"
             + (" (as the spec's expect line says)" if expected else ""))
     result = {
@@ -114,6 +116,8 @@ def _property_pos(model: Model, ce: Counterexample) -> Pos | None:
     declared = next(p.pos for p in model.properties if p.name == ce.prop)
     if declared.line > 0:
         return declared
+    if ce.pos.line > 0:
+        return ce.pos
     last = ce.steps[-1]
     if ce.kind == "deadlock":
         stuck = next((th for th in state_dict(model, last.state)["threads"]

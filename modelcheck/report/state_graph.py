@@ -3,11 +3,15 @@
 The search keeps parent links only, not edges. For a few hundred states it is
 cheap to search again and expand every stored state once more with the step
 functions, which gives every edge; networkx then lays the graph out in rows by
-BFS depth, so a counterexample reads top to bottom as it does in the trace.
+BFS depth, so a counterexample reads top to bottom as it does in the trace. A lasso's
+loop goes back up (or stays on its state): that edge is drawn as a curve with an arrow
+(`Edge.path`), and the states of the loop are ringed (`Node.cycle`), as the swimlanes
+highlight its steps.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -31,6 +35,7 @@ class Node:
     initial: bool = False
     traces: list[int] = field(default_factory=list)  # which counterexamples pass here
     failure: str = ""                                 # a failed step's pseudo-node: its property
+    cycle: list[int] = field(default_factory=list)    # which lassos loop through here
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Edge:
     x2: float
     y2: float
     traces: list[int] = field(default_factory=list)
+    path: str = ""  # a lasso's closing edge: an SVG path (a curve, or a loop on one state)
 
 
 @dataclass
@@ -70,6 +76,7 @@ def draw(ts: TransitionSystem, traces: list[Counterexample]) -> Drawing | None:
                 g.add_edge(i, j)
     on_trace: dict[tuple[int, int], list[int]] = {}
     failures: dict[int, str] = {}
+    closing: set[tuple[int, int]] = set()  # the edges that close a lasso's loop
     for k, ce in enumerate(traces):
         ids = [store.index.get(stored_form(ts, st.state)) for st in ce.steps
                if not st.failed]
@@ -85,6 +92,11 @@ def draw(ts: TransitionSystem, traces: list[Counterexample]) -> Drawing | None:
             on_trace.setdefault((a, b), []).append(k)  # type: ignore[arg-type]
         for i in ids:
             g.nodes[i].setdefault("traces", []).append(k)
+        if ce.loop is not None and len(ids) > 1:
+            closing.add((ids[-2], ids[-1]))  # type: ignore[arg-type]
+            g.add_edge(ids[-2], ids[-1])  # a state that stays: an edge to itself
+            for i in set(ids[ce.loop:]):
+                g.nodes[i].setdefault("cycle", []).append(k)
     pos = nx.multipartite_layout(g, subset_key=_rows(g), align="horizontal")
     lo, hi = min(x for x, _ in pos.values()), max(x for x, _ in pos.values())
     widest = max(sum(1 for n in g if g.nodes[n]["depth"] == d)
@@ -103,13 +115,28 @@ def draw(ts: TransitionSystem, traces: list[Counterexample]) -> Drawing | None:
             f"state {n}\n" + "\n".join(f"{k} = {v}" for k, v in
                                        flat_view(ts.model, store.state(n)).items())
         nodes.append(Node(n, x, y, g.nodes[n]["depth"], title, n >= 0 and store.parents[n] < 0,
-                          g.nodes[n].get("traces", []), failures.get(n, "")))
-    edges = [Edge(a, b, *at(a), *at(b), on_trace.get((a, b), [])) for a, b in g.edges]
+                          g.nodes[n].get("traces", []), failures.get(n, ""),
+                          g.nodes[n].get("cycle", [])))
+    edges = [Edge(a, b, *at(a), *at(b), on_trace.get((a, b), []),
+                  _curve(*at(a), *at(b)) if (a, b) in closing else "") for a, b in g.edges]
     edges.sort(key=lambda e: len(e.traces))  # traces drawn last, on top
     nodes.sort(key=lambda n: len(n.traces))
     partial = len(outcome.violations) == len(ts.model.properties)
     return Drawing(width, height + 20, nodes, edges, partial)
 
+
+
+def _curve(x1: float, y1: float, x2: float, y2: float) -> str:
+    """A closing edge, bent sideways so it does not hide under the straight edges of the
+    stem; from a state to itself, a loop beside it."""
+    if (x1, y1) == (x2, y2):
+        return (f"M {x1 + 4:.1f} {y1 - 3:.1f} C {x1 + 30:.1f} {y1 - 24:.1f} "
+                f"{x1 + 30:.1f} {y1 + 24:.1f} {x1 + 6:.1f} {y1 + 4:.1f}")
+    dx, dy = x2 - x1, y2 - y1
+    length = math.hypot(dx, dy)
+    bend = max(30.0, 0.3 * length)
+    cx, cy = (x1 + x2) / 2 - dy / length * bend, (y1 + y2) / 2 + dx / length * bend
+    return f"M {x1:.1f} {y1:.1f} Q {cx:.1f} {cy:.1f} {x2:.1f} {y2:.1f}"
 
 
 def _rows(g: nx.DiGraph) -> dict[int, list[int]]:

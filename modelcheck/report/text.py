@@ -110,6 +110,8 @@ def trace_text(ts: TransitionSystem, ce: Counterexample) -> Text:
                f"{ce.length} step{'s' if ce.length != 1 else ''}"
                + (f"; a loop back to step {ce.loop}" if ce.loop is not None else "")
                + ("; certified by z3" if ce.certified else ""), "bold")
+    for line in ce.located.splitlines():  # a runtime error: where, with a caret
+        _line(out, [("  " + line, "red")])
     lines = step_lines(model)
     rows = [(str(n), "" if st.thread is None else str(st.thread), _action(st),
              str(lines.get(st.action, "")) if st.thread is not None else "",

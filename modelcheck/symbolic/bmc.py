@@ -19,6 +19,9 @@ from .keyboard import check
 from .proof_encodings import ProofEncoding
 
 VIOLATED, CLEAR, UNKNOWN = "violated", "no violation", "unknown"
+# a liveness property is a statement about infinite runs, which a bounded path cannot show
+NOT_CHECKED = "not checked: bounded model checking covers safety properties only"
+STOPPED = "stopped"  # the search's reason when Ctrl-C, a signal or the time limit ended it
 
 
 @dataclass
@@ -40,14 +43,27 @@ class Found:
 
 
 def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, str | None]:
-    """Per property what depths 0..k show; the depth fully searched; z3's reason if it gave up."""
+    """Per property what depths 0..k show; the depth fully searched; z3's reason if it gave up,
+    or STOPPED when interrupted: the violations found and the depths searched before the
+    interrupt are kept, since a shorter search's answers stay true."""
+    searched = [-1]
+    found: dict[str, Found] = {}
+    try:
+        why = _search(enc, k, timeout, found, searched)
+    except KeyboardInterrupt:
+        why = STOPPED
+    return _report(enc.m, found), searched[0], why
+
+
+def _search(enc: ProofEncoding, k: int, timeout: float, found: dict[str, Found],
+            searched: list[int]) -> str | None:
+    """Deepen to k, recording in `searched` each depth done; z3's reason if it gave up."""
     m = enc.m
     kinds = {p.name: p.kind for p in m.properties}
     solver = z3.Solver()
     solver.set("timeout", max(1, int(timeout * 1000)))
     states = [enc.state("b0.")]
     solver.add(enc.init(states[0]), enc.typed(states[0]))
-    found: dict[str, Found] = {}
     goals = {g.name: g for g in enc.goals([]) if g.kind != "assertion"}
 
     def ask(name: str, condition: z3.BoolRef, length: int, path: list[Any]) -> bool:
@@ -68,7 +84,7 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
 
     for name, cond in enc.init_failures().items():
         if not ask(name, cond, 0, []):
-            return _report(m, found), -1, solver.reason_unknown()
+            return solver.reason_unknown()
     for depth in range(k + 1):
         s = states[depth]
         asks = [(g.name, z3.Not(z3.And(g.holds(s), g.defined(s))), depth)
@@ -81,13 +97,16 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
                      if name in kinds and name not in found]
         for name, cond, length in asks:
             if not ask(name, cond, length, states[:depth + 1]):
-                return _report(m, found), depth - 1, solver.reason_unknown()
+                return solver.reason_unknown()
+        searched[0] = depth
         if depth < k:
             states.append(enc.state(f"b{depth + 1}."))
             # typed: a step out of a declared range fails `bounds` and has no successor
             solver.add(enc.trans(s, states[depth + 1]), enc.typed(states[depth + 1]))
-    return _report(m, found), k, None
+    return None
 
 
 def _report(m: Any, found: dict[str, Found]) -> list[Found]:
-    return [found.get(p.name, Found(p.name, p.kind, CLEAR)) for p in m.properties]
+    return [found.get(p.name, Found(p.name, p.kind,
+                                    UNKNOWN if p.kind == "liveness" else CLEAR))
+            for p in m.properties]

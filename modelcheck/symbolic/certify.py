@@ -99,6 +99,11 @@ class Certifier:
             if self.holds(enc.invariant(ce.prop, enc.fixed(last))):
                 raise CertificationError(ce, ends - 1, f"z3 evaluates {ce.prop} to true in "
                                                        "the last state")
+        elif ce.kind == "runtime":  # no failing step: an invariant cannot be evaluated
+            s = enc.fixed(last)
+            if not self.holds(z3.Or(*[z3.Not(enc.defined(name, s)) for name in enc.invariants])):
+                raise CertificationError(ce, ends - 1, "z3 can evaluate every invariant in "
+                                                       "the last state")
         elif ce.kind == "deadlock":
             if not self.holds(enc.deadlocked(enc.fixed(last))):
                 raise CertificationError(ce, ends - 1, "z3 finds the last state not deadlocked: "

@@ -68,5 +68,7 @@ def explore(model: M.Model) -> Reachable:
     """Every state the fixed pool reaches (a partial set beyond `MAX_STATES`)."""
     ts = build(model, symmetry=False)
     outcome = search(ts, Limits(max_states=MAX_STATES))
+    if "interrupted" in outcome.incomplete:  # the search keeps Ctrl-C; the proof stops too
+        raise KeyboardInterrupt
     assert isinstance(outcome.store, StateStore)  # the exact search stores states
     return Reachable(model, ts, outcome, outcome.store)

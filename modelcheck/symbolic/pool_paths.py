@@ -59,8 +59,9 @@ class Run:
 
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def error(self, p: Path, err: z3.BoolRef, prop: str = "bounds") -> bool:
-        """A failure where err holds; the path goes on where it does not. False: path is dead."""
+    def error(self, p: Path, err: z3.BoolRef, prop: str = "runtime") -> bool:
+        """A failure where err holds; the path goes on where it does not. False: path is dead.
+        An expression's error violates `runtime`; a stored value out of range `bounds`."""
         if err is False:
             return True
         self.outcomes.append(Outcome("fail", and_(p.guard, err), prop=prop))

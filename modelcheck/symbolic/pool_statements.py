@@ -5,9 +5,9 @@ steps run path by path in the order `codegen` runs them: `either` and `choose`
 fork paths (choose over its finite domain, the bound value a constant),
 deterministic `if`s fork and join again (their guards are exclusive),
 `spawn`/`fork` fork once per possible child id (the lowest unused one) plus a
-pool-exhausted outcome. A path ends in a successor, a failure (an assertion, or
-"bounds": an out-of-range assignment, `none` unwrapped, an index out of range,
-division by zero, a bad `free`), or "bound" (no thread id left; the explicit
+pool-exhausted outcome. A path ends in a successor, a failure (an assertion;
+"bounds": an out-of-range assignment or a bad `free`; "runtime": `none` unwrapped,
+an index out of range, division by zero), or "bound" (no thread id left; the explicit
 engine's `BOUND`). The explicit engine abandons the rest of a step's
 successors once an expression raises; here every path is kept.
 """
@@ -156,7 +156,7 @@ class Statements(Encoder):
         cases = self.threads.ids(t)
         base = self.slots.base
         bad = or_(*(and_(c, not_(eq(p.v[base(k)], M.PC_DONE))) for c, k in cases))
-        if not run.error(p, bad):
+        if not run.error(p, bad, "bounds"):
             return []
         for c, k in cases:
             j = base(k)
@@ -183,7 +183,7 @@ class Statements(Encoder):
                         p.v[base + slot] = p.v[ctx.tb + slot]  # type: ignore[operator]
                 alive = True
                 for prm, val in zip(t.params, args):
-                    alive = run.error(p, self.out_of_range(prm.type, val))
+                    alive = run.error(p, self.out_of_range(prm.type, val), "bounds")
                     if not alive:
                         break
                     j = base + prm.slot
@@ -242,7 +242,7 @@ class Statements(Encoder):
 
     def assign_value(self, target: M.TExpr, val: Value, p: Path, run: Run, ctx: Ctx,
                      check: bool = True) -> list[Path]:
-        if check and not run.error(p, self.out_of_range(target.type, val)):
+        if check and not run.error(p, self.out_of_range(target.type, val), "bounds"):
             return []
         cands, err = self.exprs.locate(target, p, ctx)
         if not run.error(p, err):

@@ -32,7 +32,9 @@ class Proof:
 
 
 def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
-              inference: bool) -> Proof:
+              inference: bool, decided: list[Result] | None = None) -> Proof:
+    """`decided` gets each goal's result as soon as it is judged (what an interrupted
+    `mcheck prove` can still report)."""
     prover = Prover(enc, timeout)
     goals = enc.goals(only)
     reach = explore(enc.m)
@@ -40,7 +42,7 @@ def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
     found = infer(enc.m, enc, reach.states(), holding) \
         if inference and isinstance(enc, Bounded) else None
     lemmas = [g for g in goals if g.kind == "lemma"] + (found.lemmas if found else [])
-    results = []
+    results = [] if decided is None else decided
     for goal in goals:
         if found is not None and goal.name in found.proved:
             results.append(Result(goal.name, goal.kind, "proved",
@@ -64,13 +66,14 @@ def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
 
 
 def prove_unbounded(spec: LoadedSpec, variant: str | None, overrides: dict[str, str], k: int,
-                    timeout: float, only: list[str]) -> tuple[ProofEncoding, Proof]:
+                    timeout: float, only: list[str],
+                    decided: list[Result] | None = None) -> tuple[ProofEncoding, Proof]:
     """`--unbounded` with inference: the lemmas inferred on the fixed pool that the language
     can say are added to the spec as lemmas and proved for every number of threads with the
     rest. A lemma true of the pool may fail beyond it (or be outside what the unbounded
     encoding supports): those are dropped and the proof is run once more."""
     model = check(spec.ast, variant, overrides)
-    pool = prove_all(Bounded(spec, model, overrides), k, timeout, only, True)
+    pool = prove_all(Bounded(spec, model, overrides), k, timeout, only, True, decided)
     found = pool.inferred
     texts = [t for t in (found.shown if found else []) if not t.startswith("//")]
     for _ in range(2):

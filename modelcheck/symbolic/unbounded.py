@@ -79,6 +79,8 @@ class UnboundedEncoding:
                  f"variable '{v.name}' {where(self.path, v.pos)}")
         for t in m.templates.values():
             for loc in t.params + t.locals:
+                if loc.choices is not None:
+                    raise self._refuse(f"a choice of initial values for '{loc.name}'", loc.pos)
                 sort(loc.type.inner if isinstance(loc.type, OptionalType) else loc.type,
                      f"local '{loc.name}' {where(self.path, loc.pos)}")
 

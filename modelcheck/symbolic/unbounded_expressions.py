@@ -98,7 +98,7 @@ class UnboundedExpressions(Encoder):
     def visit_Unwrap(self, e: M.Unwrap, ctx: Ctx) -> Any:
         v = opt(self.visit(e.operand, ctx))
         if ctx.path is not None:
-            ctx.fails.append(Failure("bounds", e.why or "none used as a value",
+            ctx.fails.append(Failure("runtime", e.why or "none used as a value",
                                      z3.And(ctx.path.guard + [v.none]), e.pos))
             ctx.path.guard.append(z3.Not(v.none))
         return v.val
@@ -112,7 +112,7 @@ class UnboundedExpressions(Encoder):
         t = self.visit(e.thread, ctx)
         if ctx.path is not None:
             there = _at(ctx.state.pc[t], e)
-            ctx.fails.append(Failure("bounds", "a local of a thread not running its template",
+            ctx.fails.append(Failure("runtime", "a local of a thread not running its template",
                                      z3.And(ctx.path.guard + [z3.Not(there)]), e.pos))
             ctx.path.guard.append(there)
         tmpl = self.m.templates[e.template]

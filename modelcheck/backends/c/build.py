@@ -40,6 +40,10 @@ void mc_pc_counts(search_t *, int64_t *);
 void mc_changed(search_t *, int8_t *);
 int64_t mc_scan(search_t *, int64_t, const int8_t *, int64_t, int64_t *, int64_t *);
 void mc_canon(const int64_t *, int64_t *);
+int64_t mc_edges(search_t *, int64_t, int64_t, int, int, int64_t *, int32_t *, int16_t *,
+                 int32_t *, int64_t);
+int mc_predicate(search_t *, int, int64_t, int64_t, int8_t *);
+int64_t mc_position(search_t *, const int64_t *);
 """
 FLAGS = ["-O2", "-shared", "-fPIC", "-std=gnu11", "-pthread", "-w"]
 

@@ -5,7 +5,7 @@ the state vector and the transitions): its constants, how a state is packed, its
 `def`s and invariants, one function per step per thread id, the signal-handler entries
 and exit destructors of each thread id, and `expand`, which runs them in the Python
 back end's order. The fixed runtime (`runtime/head.h` before it, `runtime/search.c`
-after it) is the same for every model.
+and the rest after it) is the same for every model.
 """
 
 from __future__ import annotations
@@ -46,15 +46,15 @@ class _Module:
             "W": self.lay.width, "PACKED": self.lay.size, "NWORDS": self.lay.words,
             "POOL": m.pool, "TB": m.thread_base, "STRIDE": m.thread_stride,
             "NPC": max(m.steps_by_pc, default=0) + 1, "NPROPS": len(names),
-            "NINV": len(m.invariants), "BOUNDS_PROP": names.index("bounds"),
+            "NINV": len(m.invariants), "EVAL_PROP": names.index("runtime"),
             "DEADLOCK_PROP": names.index("deadlock") if "deadlock" in names else 0,
         }
         head = "".join(f"#define {k} {v}\n" for k, v in defines.items())
         return "\n".join([
             f"/* the native verifier of {m.name}, variant {m.variant} (generated) */",
             head, runtime("head.h"), pack_source(self.lay), self.canon(), self.defs(),
-            self.invariants(), self.within(), self.threads(), runtime("search.c"),
-            runtime("parallel.c"), runtime("api.c")])
+            self.invariants(), self.within(), self.predicates(), self.threads(),
+            runtime("search.c"), runtime("parallel.c"), runtime("api.c"), runtime("edges.c")])
 
     def canon(self) -> str:
         """The canonical form of a state under the spec's `symmetric` declarations (the
@@ -109,6 +109,28 @@ class _Module:
                 + "".join(tests) + "    return 1;\nERR: __attribute__((unused));\n"
                 "    return -1;\n}\n")
 
+    def predicates(self) -> str:
+        """The liveness properties' state predicates, numbered instance by instance (P, then
+        Q), for `mc_predicate`. One the C back end does not compile answers -2 and the
+        liveness check evaluates it in Python: liveness never makes the native engine
+        refuse a spec."""
+        exprs = [e for live in (self.m.temporal.properties if self.m.temporal else [])
+                 for e in live.exprs]
+        out, cases = [], []
+        for k, e in enumerate(exprs):
+            try:
+                body = self.x.ex(e, NOWHERE_THREAD)
+            except Unsupported:
+                continue
+            out.append(f"static int live{k}(ctx_t *c, const int64_t *v) {{\n    (void)c;\n"
+                       f"    return ({body}) ? 1 : 0;\nERR: __attribute__((unused));\n"
+                       "    return -1;\n}")
+            cases.append(f"    case {k}: return live{k}(c, v);\n")
+        out.append("static int live_predicate(ctx_t *c, int k, const int64_t *v) {\n"
+                   f"    switch (k) {{\n{''.join(cases)}    }}\n    (void)c; (void)v;\n"
+                   "    return -2;\n}")
+        return "\n".join(out) + "\n"
+
     # ---------------------------------------------------------------- threads
     def threads(self) -> str:
         """Every step once, with the running thread's id and block offset as arguments (in
@@ -133,7 +155,7 @@ class _Module:
             nxt = h.steps[1].pc if len(h.steps) > 1 else M.PC_RETURN
             guard = (f"if (!(s[tb + {lay.installed}] & {bit}) || (s[tb + {lay.masked}] & "
                      f"{bit}) || (s[tb + {lay.active}] & {bit}) || s[tb + {lay.depth}] >= "
-                     f"{lay.max_depth}) return;")
+                     f"{lay.max_depth}) return; c->entry = {h.steps[0].pc};")
             enter = (f"{{ int64_t d = v[tb + {lay.depth}]; v[tb + {lay.saved} + d] = v[tb]; "
                      f"v[tb + {lay.depth}] = d + 1; v[tb + {lay.active}] |= {bit}; }}")
             path = Path(where, next_pc=nxt, handler=h.index)
@@ -150,7 +172,7 @@ class _Module:
                    "    for (int me = 0; me < POOL; me++) {\n"
                    "        int tb = TB + me * STRIDE;\n"
                    f"        if (s[tb] < {M.PC_EXITING}) continue;\n"
-                   "        c->me = me; c->pc = (int)s[tb]; c->bad = 0;\n"
+                   "        c->me = me; c->pc = (int)s[tb]; c->bad = 0; c->entry = 0;\n"
                    "        switch (s[tb]) {\n" + "\n".join("    " + x for x in cases)
                    + "\n        }\n    }\n}")
         return "\n".join(out) + "\n"

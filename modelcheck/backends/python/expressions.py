@@ -63,7 +63,7 @@ class ExprCompiler(Visitor):
             if isinstance(key, IntType):
                 exact = isinstance(e.index.type, IntType) and e.index.type.lo is not None and \
                     key.lo <= e.index.type.lo and e.index.type.hi <= key.hi  # type: ignore
-                idx = _minus(idx, key.lo) if exact else self.checked_index(idx, key)
+                idx = _minus(idx, key.lo) if exact else self.checked_index(idx, key, e)
             w = e.type.width()
             pos = idx if w == 1 else f"{idx} * {w}"
             return root, pos if off == "0" else f"{off} + {pos}"
@@ -73,11 +73,11 @@ class ExprCompiler(Visitor):
             return root, f"{off} + {e.offset}"
         raise AssertionError(e)
 
-    def checked_index(self, idx: str, key: IntType) -> str:
+    def checked_index(self, idx: str, key: IntType, e: M.TExpr) -> str:
         """The position of `idx` in lo..hi, checked inline: `_ix` is only called to raise."""
         t = self.names.fresh("_i")
         return f"({_minus(t, key.lo)} if {key.lo} <= ({t} := {idx}) <= {key.hi} " \
-               f"else _ix({t}, {key.lo}, {key.hi}))"
+               f"else _ix({t}, {key.lo}, {key.hi}, {at(e)}))"
 
     # ------------------------------------------------------------- the rest
     def visit_Const(self, e: M.Const, ctx: Ctx) -> str:
@@ -96,23 +96,23 @@ class ExprCompiler(Visitor):
     def visit_Unary(self, e: M.Unary, ctx: Ctx) -> str:
         x = self.visit(e.operand, ctx)
         if e.op == "range":
-            return f"_rng({x}, {e.type.lo}, {e.type.hi})"  # type: ignore[attr-defined]
+            return f"_rng({x}, {e.type.lo}, {e.type.hi}, {at(e)})"  # type: ignore[attr-defined]
         if e.op == "int":  # a thread id is stored as its number
             return x
         if e.op == "tid":
-            return f"_rng({x}, 0, POOL - 1)"
+            return f"_rng({x}, 0, POOL - 1, {at(e)})"
         return f"(not {x})" if e.op == "!" else f"(-{x})"
 
     def visit_Unwrap(self, e: M.Unwrap, ctx: Ctx) -> str:
         if e.why:
-            return f"_need({self.visit(e.operand, ctx)}, {e.why!r})"
-        return f"_u({self.visit(e.operand, ctx)}, {str(e.pos)!r})"
+            return f"_need({self.visit(e.operand, ctx)}, {e.why!r}, {at(e)})"
+        return f"_u({self.visit(e.operand, ctx)}, {at(e)})"
 
     def visit_SetOf(self, e: M.SetOf, ctx: Ctx) -> str:
         elem = e.type.elem  # type: ignore[attr-defined]
         bits = " | ".join(
             f"(1 << {elem.index_code(self.visit(i, ctx))})" if within(i.type, elem)
-            else f"_bit({self.visit(i, ctx)}, {elem.lo}, {elem.hi})" for i in e.items)
+            else f"_bit({self.visit(i, ctx)}, {elem.lo}, {elem.hi}, {at(i, e)})" for i in e.items)
         return f"({bits})"
 
     def visit_Compound(self, e: M.Compound, ctx: Ctx) -> str:
@@ -135,7 +135,7 @@ class ExprCompiler(Visitor):
         if e.kind == "sum":
             return f"sum({body} for {var} in {dom})"
         if e.kind == "pick":
-            return f"_pick({var} for {var} in {dom} if {body})"
+            return f"_pick(({var} for {var} in {dom} if {body}), {at(e)})"
         idx = e.domain.type.index_code(var)
         return f"sum(1 << {idx} for {var} in {dom} if {body})"
 
@@ -167,11 +167,11 @@ class ExprCompiler(Visitor):
         if isinstance(e.type, SetType) and op == "-":
             return f"({a} & ~{b})"
         if op == "/":
-            return f"_div({a}, {b})"
+            return f"_div({a}, {b}, {at(e)})"
         if op == "%":
-            return f"_mod({a}, {b})"
+            return f"_mod({a}, {b}, {at(e)})"
         if op == "mod":
-            return f"_emod({a}, {b})"
+            return f"_emod({a}, {b}, {at(e)})"
         return f"({a} {op} {b})"
 
     def visit_AtStep(self, e: AtStep, ctx: Ctx) -> str:
@@ -182,7 +182,7 @@ class ExprCompiler(Visitor):
         t = self.names.fresh("_t")
         return (f"(v[TB + {t} * STRIDE + {e.slot}] if {e.first} <= "
                 f"v[TB + ({t} := {self.visit(e.thread, ctx)}) * STRIDE] <= {e.last} "
-                f"else _absent({t}, {e.missing!r}))")
+                f"else _absent({t}, {e.missing!r}, {at(e)}))")
 
     def visit_Builtin(self, e: M.Builtin, ctx: Ctx) -> str:
         args = [self.visit(a, ctx) for a in e.args]
@@ -202,6 +202,12 @@ class ExprCompiler(Visitor):
         if e.name == "parent":
             return f"v[TB + {args[0]} * STRIDE + 1]"
         raise AssertionError(e.name)
+
+
+def at(*nodes: M.TExpr) -> str:
+    """The (line, col) an evaluation error in the first located node points at."""
+    pos = next((n.pos for n in nodes if n.pos.line), nodes[-1].pos)
+    return f"({pos.line}, {pos.col})"
 
 
 def _minus(code: str, lo: int) -> str:

@@ -52,7 +52,7 @@ class StatementEmitter(OsPrimitives, Visitor):
         self.seq(list(body), ind, ctx)
         if ctx.labelled:
             self.out(1, "except EvalError as _e:")
-            self.out(2, "yield (Failure('bounds', str(_e), tuple(v)), _ch)")
+            self.out(2, "yield (Failure('runtime', _e.message, tuple(v)), _ch)")
 
     def seq(self, stmts: list[M.Stmt], ind: int, ctx: Ctx) -> None:
         """Emit `stmts`, then the end of the step; nondeterminism nests the rest."""

@@ -8,6 +8,7 @@ threads that every search and the state graph call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from inspect import isgeneratorfunction
@@ -15,7 +16,7 @@ from typing import Any
 
 from ...ir.model import FREE_BIT, PC_EXITING, Model
 from ...ir.typesys import Type
-from ...lang.errors import SpecError
+from ...lang.errors import NOWHERE, Pos, SpecError
 from ..runtime import BOUND, EvalError, Failure, results
 from .canon import Canonicaliser
 from .codegen import Codegen
@@ -93,8 +94,13 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
         code = compile(RUNTIME + source, f"<mcheck {model.name}/{model.variant}>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as e:
         # Only absurd nesting gets here: the generator emits valid Python otherwise.
-        why = e.msg if isinstance(e, SyntaxError) else type(e).__name__
-        raise SpecError(f"the spec is nested too deeply to compile ({why})") from None
+        if not isinstance(e, SyntaxError):
+            raise SpecError(f"the spec is nested too deeply to compile ({type(e).__name__} "
+                            "in Python's compiler)") from None
+        what, pos = _function_at(model, source, (e.lineno or 0) - RUNTIME.count("\n"))
+        why = _LIMITS.get(e.msg or "", e.msg)
+        raise SpecError(f"{what} is nested too deeply to compile: {why}", pos,
+                        "split it: a def, a let or a step of its own for a part") from None
     exec(code, namespace)
     invariants = [(inv.name, fn) for inv, fn in zip(model.invariants, namespace["INVARIANTS"])]
     tables = namespace["STEPS"]
@@ -106,6 +112,35 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
                             _initial(namespace["INIT"]), _initial(namespace["LINIT"]),
                             invariants, gen.bound_types, canon, namespace["LIVE"],
                             namespace["WITHIN"][0])
+
+
+# Python's compiler limits, which nesting in a spec can reach (CPython's MAXLEVEL,
+# CO_MAXBLOCKS and MAXINDENT), and what in a spec takes one level of each
+_LIMITS = {
+    "too many nested parentheses": "Python allows 200 nested brackets, and each operator, "
+                                   "call or index of an expression takes one",
+    "too many statically nested blocks": "Python allows 20 nested blocks, and each either, "
+                                         "choose or quantifier in it takes one",
+    "too many levels of indentation": "Python allows 100 levels of indentation, and each "
+                                      "nested if, either or choose takes one or two",
+}
+
+
+def _function_at(model: Model, source: str, line: int) -> tuple[str, Pos]:
+    """What the generated function around `line` of `source` compiles, and its position
+    (functions are named `_d_NAME` for defs, `_invK`, `_sME_PC` and `_lPC` for steps)."""
+    name = next((text[4:text.index("(")] for text in reversed(source.splitlines()[:line])
+                 if text.startswith("def ")), "")
+    if name.startswith("_d_") and name[3:] in model.defs:
+        return f"def {name[3:]}", model.defs[name[3:]].body.pos
+    if m := re.fullmatch(r"_inv(\d+)", name):
+        inv = model.invariants[int(m[1])]
+        return f"invariant {inv.name}", inv.pos
+    m = re.fullmatch(r"_(?:s\d+_|l)(\d+)", name)
+    if m and int(m[1]) in model.steps_by_pc:
+        template, step = model.steps_by_pc[int(m[1])]
+        return f"step {template.name}.{step.label}", step.pos
+    return "the spec", NOWHERE
 
 
 def _initial(init: Callable[[], Any]) -> Callable[[], Iterator[Any]]:

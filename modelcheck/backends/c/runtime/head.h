@@ -1,7 +1,7 @@
 /* mcheck native engine: what generated model code may use.
  *
  * The generator writes, before this file, the model's constants (W, PACKED, NWORDS,
- * POOL, TB, STRIDE, NPC, NPROPS, NINV, BOUNDS_PROP, DEADLOCK_PROP) and, after it, the
+ * POOL, TB, STRIDE, NPC, NPROPS, NINV, EVAL_PROP, DEADLOCK_PROP) and, after it, the
  * model: pack/unpack, defs, invariants, steps and `expand`. search.c follows and is the
  * same for every model. Steps hand each successor to `emit` and everything else a step
  * produces (a failed assertion or range check, an expression that cannot be evaluated,
@@ -26,6 +26,7 @@ typedef struct ctx {
     struct worker *w;  /* the search thread running it, when there are several */
     int me;       /* the thread whose step runs */
     int pc;       /* its pc in the state being expanded */
+    int entry;    /* the first pc of the signal handler being entered, else 0 (edges.c) */
     int results;  /* results (successors and happenings) of the state so far */
     int bad;      /* the running step could not be evaluated */
     int hold;     /* hold the step's results until it is done (search.c `release`) */

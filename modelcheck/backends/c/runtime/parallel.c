@@ -142,7 +142,7 @@ static void par_happen(ctx_t *c, int kind, int prop) {
     worker_t *w = c->w;
     uint64_t key = ((uint64_t)w->rank << KEY_BITS) + 1 + (uint64_t)c->results++;
     if (kind == H_BOUND) { worker_note(w, N_POOL); return; }
-    if (kind == H_EVAL) { worker_note(w, N_EVAL); prop = BOUNDS_PROP; }
+    if (kind == H_EVAL) { worker_note(w, N_EVAL); prop = EVAL_PROP; }
     worker_fail(w, prop, kind == H_EVAL ? V_EVAL : V_FAIL, key, w->s->depth + 1);
 }
 

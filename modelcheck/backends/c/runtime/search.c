@@ -28,8 +28,11 @@ enum { N_POOL = 1, N_EVAL = 2, N_STATES = 3, N_DEPTH = 4, N_CONSTRAINT = 5 };
 #define NO_INDEX UINT32_MAX
 
 struct team;
+struct edges;
 static void par_emit(ctx_t *c, const int64_t *v);
 static void par_happen(ctx_t *c, int kind, int prop);
+static void edge_emit(ctx_t *c, uint64_t h, const uint8_t *p);
+static void edge_happen(ctx_t *c, int kind);
 
 /* a successor waiting to be stored: a state's successors are hashed first, their table
  * slots fetched into the cache meanwhile, and stored after (in the same order) */
@@ -84,6 +87,7 @@ struct search {
     int finding, found;
     uint64_t find_fp;
     uint8_t found_packed[PACKED];
+    struct edges *edges;          /* listing stored states' edges (edges.c), not searching */
 };
 
 static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
@@ -339,6 +343,7 @@ static void emit(ctx_t *c, const int64_t *v) {
     pending_t *q = &s->pending[s->npending];
     int64_t buf[W];
     q->h = pack_hash(s->canonical ? canon(v, buf) : v, q->p);
+    if (s->edges) { edge_emit(c, q->h, q->p); return; }
     if (s->finding) {
         if (!s->found && q->h == s->find_fp) { s->found = 1; pack(v, s->found_packed); }
         return;
@@ -379,10 +384,11 @@ static void happen(ctx_t *c, int kind, int prop) {
     }
     if (c->w) { par_happen(c, kind, prop); return; }
     search_t *s = c->s;
+    if (s->edges) { edge_happen(c, kind); return; }
     if (s->finding) return;
     c->results++;
     if (kind == H_BOUND) { note(s, N_POOL); return; }
-    if (kind == H_EVAL) { note(s, N_EVAL); prop = BOUNDS_PROP; }
+    if (kind == H_EVAL) { note(s, N_EVAL); prop = EVAL_PROP; }
     record(s, prop, kind == H_EVAL ? V_EVAL : V_FAIL, s->cur_depth + 1, s->cur_key, s->cur_packed);
 }
 
