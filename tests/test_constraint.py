@@ -152,7 +152,8 @@ def test_limits_still_apply() -> None:
     assert v.result == "incomplete" and v.stats.distinct_states <= 6
 
 
-def test_liveness_sees_a_state_outside_as_one_that_stays() -> None:
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_liveness_sees_a_state_outside_as_one_that_stays(engine: str) -> None:
     """x climbs to 4, outside x <= 3, and stays there: x never reaches 5 (a certified lasso
     under weak fairness, since no step is enabled outside), and it always reaches 4."""
     v = run_variant(load_text("""
@@ -163,6 +164,7 @@ constraint x <= 3;
 liveness FIVE: eventually x == 5;
 liveness FOUR: eventually x == 4;
 fairness weak;
-""", path="t.spec"), None, RunConfig(engine="python"))[1]
+""", path="t.spec"), None, RunConfig(engine=engine))[1]
+    assert v.engine.startswith(engine)
     assert violated(v) == {"FIVE": 5} and prop(v, "FOUR").status == "holds"
     assert trace_of(v, "FIVE").certified and trace_of(v, "FIVE").loop == 4
