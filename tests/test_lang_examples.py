@@ -71,8 +71,95 @@ def tcommit(variant: str) -> tuple[int, int]:
     return len(seen), transitions
 
 
+def ticket_lock(variant: str, top: int = 4) -> tuple[int, int, int]:
+    """The ticket lock of lang_constraint.spec with two clients, enumerated by TLC's rule for
+    a constraint: states (next, serving, and per client its pc and ticket), transitions,
+    and how many states lie outside the constraint (`capped`: next <= top), which are
+    kept but not expanded. Pcs: take (0), wait (1), cs (2), leave (3). `take` waits for
+    next < top + 1 in `awaited`; in `unbounded` it fails from next == top + 1 (the range's
+    end), a bounds violation and no transition."""
+    init = (0, 0, 0, 0, 0, 0)
+    seen, todo, transitions, outside = {init}, [init], 0, 0
+    while todo:
+        s = todo.pop()
+        if variant == "capped" and s[0] > top:
+            outside += 1
+            continue
+        for me in (0, 1):
+            nxt, serving = s[0], s[1]
+            pc, my = s[2 + 2 * me], s[3 + 2 * me]
+            if pc == 0:
+                if variant == "awaited" and nxt >= top + 1 or nxt + 1 > top + 1:
+                    continue
+                pc, my, nxt = 1, nxt, nxt + 1
+            elif pc == 1:
+                if serving != my:
+                    continue
+                pc = 2
+            elif pc == 2:
+                pc = 3
+            else:
+                pc, serving = 0, serving + 1
+            transitions += 1
+            t = list(s)
+            t[0], t[1], t[2 + 2 * me], t[3 + 2 * me] = nxt, serving, pc, my
+            n = tuple(t)
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return len(seen), transitions, outside
+
+
+def explore(init: tuple, successors: Callable[[tuple], list[tuple]]) -> tuple[int, int]:
+    """States and transitions reachable from `init`, each state's successors as listed."""
+    seen, todo, transitions = {init}, [init], 0
+    while todo:
+        made = successors(todo.pop())
+        transitions += len(made)
+        for t in made:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return len(seen), transitions
+
+
+def fifo(variant: str, n: int = 3, cap: int = 2) -> tuple[int, int]:
+    """lang_fifo.spec enumerated with Python tuples for the channel: (channel, received,
+    whether each of sender and receiver is done, the sender's next message). A send to a
+    full channel (overflow) and a head out of order (lossy) fail: no transition."""
+    def successors(s: tuple) -> list[tuple]:
+        chan, received, sent, taken, nxt = s
+        made = []
+        if not sent and (variant == "overflow" or len(chan) < cap):
+            outs = [chan + (nxt,)] + ([chan] if variant == "lossy" else [])
+            made += [(c, received, nxt + 1 == n, taken, nxt + 1) for c in outs if len(c) <= cap]
+        if not taken and chan and chan[0] == received:
+            made.append((chan[1:], received + 1, sent, received + 1 == n, nxt))
+        return made
+    return explore(((), 0, False, False, 0), successors)
+
+
+def votes(variant: str, n: int = 3) -> tuple[int, int]:
+    """lang_votes.spec with frozensets of (acceptor, value) pairs: (each acceptor's votes
+    cast, the messages, the values decided). The learner decides v when over half of the
+    messages vote for v; an acceptor votes once, or twice in `twice`."""
+    def successors(s: tuple) -> list[tuple]:
+        cast, msgs, decided = s
+        made = []
+        for a in range(n):
+            if cast[a] < (2 if variant == "twice" else 1):
+                done = cast[:a] + (cast[a] + 1,) + cast[a + 1:]
+                made += [(done, msgs | {(a, v)}, decided) for v in (0, 1)]
+        return made + [(cast, msgs, decided | {v}) for v in (0, 1)
+                       if v not in decided and 2 * sum(1 for _, w in msgs if w == v) > n]
+    return explore(((0,) * n, frozenset(), frozenset()), successors)
+
+
 ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {
-    "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit}
+    "lang_votes.spec": votes,
+    "lang_fifo.spec": fifo,
+    "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit,
+    "lang_constraint.spec": lambda variant: ticket_lock(variant)[:2]}
 
 
 def verdict_text(v: Verdict) -> str:

@@ -55,6 +55,10 @@ class TransitionSystem(Protocol):
     canon: Canon | None
     # per liveness instance of `model.temporal`, its state predicates (P, or P and Q)
     predicates: list[tuple[Callable[[tuple], bool], ...]]
+    # the spec's `constraint` (TLC's CONSTRAINT), raising EvalError where it cannot be
+    # evaluated; `expand` gives a state where it is false (or fails) no successor, and that
+    # empty result is not None, so it is no deadlock. None: the spec has no constraint
+    within: Callable[[tuple], bool] | None
 
     def init(self) -> Iterator[Any]:
         """The initial states, in order; also Failures and BOUND met while building them."""

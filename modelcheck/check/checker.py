@@ -57,7 +57,8 @@ class _Checker(Declarations, Layout, Statements, TemporalChecks):
         destructors = self.destructors()
         starts = self.starts()
         invariants = self.invariants()
-        initial = self.initial_conditions()
+        initial = self.initial_conditions(variables)
+        constraints = self.constraints()
         temporal = self.temporal(options)
         for name in self.def_decls:
             self.defn(name)
@@ -87,4 +88,4 @@ class _Checker(Declarations, Layout, Statements, TemporalChecks):
             expected_violations=expected, check_deadlock=check_deadlock,
             steps_by_pc=steps_by_pc, layout=self.layout, thread_locals=thread_locals,
             destructors=destructors, handlers=self.handlers, symmetric=self.symmetric_sorts(),
-            initial_conditions=initial, temporal=temporal)
+            initial_conditions=initial, constraints=constraints, temporal=temporal)

@@ -16,6 +16,7 @@ from dataclasses import replace
 from ..ir import model as M
 from ..ir.typesys import (
     INT,
+    BigSetType,
     EmptySetType,
     IntType,
     NoneType,
@@ -63,6 +64,8 @@ class Coercion(Symmetry):
         if isinstance(te.type, OptionalType) and not isinstance(t, OptionalType) \
                 and assignable(t, te.type.inner):
             return M.Unwrap(te.type.inner, te, pos=pos)
+        if isinstance(t, BigSetType) and isinstance(te.type, EmptySetType):
+            return M.Const(t, (False,) * len(t.key.values()))
         if not assignable(t, te.type):
             raise SpecError(f"expected {t}, got {te.type}", pos)
         if isinstance(te.type, (EmptySetType, NoneType)) and isinstance(te, M.Const):

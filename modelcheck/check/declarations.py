@@ -143,7 +143,7 @@ class Declarations(Resolution):
                         self.expect_type(init, tls_scope, tls[name][1]), pos)
                 for name, _, init, pos in self.spec.thread_locals]
 
-    def initial_conditions(self) -> list[M.Await]:
+    def initial_conditions(self, variables: list[M.Var]) -> list[M.Await]:
         """`init P;`: which combinations of initial values are initial states. Like the
         initial values, a condition only says where the search starts, so it may name ids."""
         out = []
@@ -153,7 +153,19 @@ class Declarations(Resolution):
                 out.append(M.Await(pos, self.expect_type(expr, Scope(), BOOL)))
             finally:
                 self.initial = False
-        return out
+        return out + self.padded(variables)  # a sequence `in any`: its items past len unused
+
+    def padded(self, variables: list[M.Var]) -> list[M.Await]:
+        return [M.Await(v.pos, self.unused_items(M.GlobalPlace(v.type, v.name, v.offset), v.pos))
+                for v in variables if v.choice and v.init is None and self.holds_seq(v.type)]
+
+    def constraints(self) -> list[M.Await]:
+        """`constraint P;` (TLC's CONSTRAINT): states where P is false are checked but not
+        expanded. Read on every state like an invariant, so checked like one."""
+        checked = [M.Await(pos, self.expect_type(expr, Scope(), BOOL))
+                   for expr, pos in self.spec.constraints]
+        # one that folds to true (`variant != v || ...` in another variant) is no constraint
+        return [c for c in checked if not (isinstance(c.cond, M.Const) and c.cond.value is True)]
 
     def invariants(self) -> list[M.Invariant]:
         """The invariants, then the lemmas of the variant checked."""

@@ -17,6 +17,7 @@ from ..ir.typesys import (
     BOOL,
     INT,
     ArrayType,
+    BigSetType,
     BoolType,
     EmptySetType,
     EnumType,
@@ -24,6 +25,7 @@ from ..ir.typesys import (
     NoneType,
     OptionalType,
     RecordType,
+    SeqType,
     SetType,
     TidType,
     Type,
@@ -33,14 +35,16 @@ from ..ir.typesys import (
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
+from .big_sets import BigSets
 from .coercion import join
 from .control import Control
 from .names import Names
 from .operators import Operators
 from .scope import Scope
+from .sequences import Sequences
 
 
-class Expressions(Names, Operators, Control):
+class Expressions(Names, Operators, Control, Sequences, BigSets):
     """Literals, quantifiers, conditionals, indexing and fields, over names and operators."""
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
@@ -53,6 +57,11 @@ class Expressions(Names, Operators, Control):
         return M.Const(want if isinstance(want, OptionalType) else NoneType(), None)
 
     def _e_SetLit(self, e: S.SetLit, sc: Scope, want: Type | None) -> M.TExpr:
+        if isinstance(want, BigSetType):
+            if not e.items:
+                return self.empty(want)
+            return self.big_literal([self.expect_type(i, sc, want.member) for i in e.items],
+                                    want)
         if not e.items:
             return M.Const(want if isinstance(want, SetType) else EmptySetType(), 0)
         elem = want.elem if isinstance(want, SetType) else None
@@ -94,6 +103,11 @@ class Expressions(Names, Operators, Control):
         return self._compound(want, items)
 
     def _e_ArrayLit(self, e: S.ArrayLit, sc: Scope, want: Type | None) -> M.TExpr:
+        if isinstance(want, SeqType):
+            return self.seq_literal(e, sc, want)
+        if not e.items:
+            raise SpecError("'[]' is the empty sequence, allowed where a sequence is expected",
+                            e.pos)
         if not isinstance(want, ArrayType):
             raise SpecError("an array literal is only allowed where an array type is expected",
                             e.pos)
@@ -135,9 +149,10 @@ class Expressions(Names, Operators, Control):
     def _e_Binder(self, e: S.Binder, sc: Scope, want: Type | None) -> M.TExpr:
         dom = self.domain(e.domain, sc)
         var = self.bound(e.var, dom.type)
-        guard = self.domain_guard(e.domain, var, sc)
+        guard = self.domain_guard(e.domain, var, sc) or self.member_guard(dom, var)
+        inner = sc.push(e.var, self.member_binding(dom, var))
         if e.kind == "sum":
-            body = self.plain(self.expr(e.body, sc.push(e.var, var)), e.body.pos)
+            body = self.plain(self.expr(e.body, inner), e.body.pos)
             if not is_int(body.type):
                 raise SpecError(f"sum() adds ints, got {body.type}", e.body.pos)
             if guard is not None:
@@ -147,7 +162,12 @@ class Expressions(Names, Operators, Control):
             self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
         if e.kind == "filter" and isinstance(e.domain, T.SubsetDomain):
             raise SpecError("filter over 'subset' would make a set of sets", e.pos)
-        body = self.expect_type(e.body, sc.push(e.var, var), BOOL)
+        body = self.expect_type(e.body, inner, BOOL)
+        if id(dom) in self.big_domains and e.kind in ("filter", "pick"):
+            if e.kind == "filter":
+                return self.big_filter(dom, var, body)
+            found = M.Quant(INT, "pick", var, dom, M.Binary(BOOL, "&&", guard, body))
+            return self.numbered(found, self.big_domains[id(dom)][0].type.member)
         if guard is not None:
             body = M.Binary(BOOL, "->" if e.kind == "forall" else "&&", guard, body)
         result: Type = {"count": INT, "filter": SetType(dom.type), "pick": dom.type}.get(
@@ -171,6 +191,8 @@ class Expressions(Names, Operators, Control):
 
     def _e_Index(self, e: S.Index, sc: Scope, want: Type | None) -> M.TExpr:
         base = self.expr(e.base, sc)
+        if isinstance(base.type, SeqType):
+            return self.seq_index(base, e.index, sc, e.pos)
         if not isinstance(base.type, ArrayType):
             raise SpecError(f"only arrays can be indexed; this is {base.type}", e.base.pos)
         key = base.type.key

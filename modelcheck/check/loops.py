@@ -26,6 +26,9 @@ class Loops(Expressions):
 
     def unrolled(self, s: T.For, sc: Scope) -> list[M.Stmt]:
         dom = self.domain(s.domain, sc)
+        if id(dom) in self.big_domains:
+            raise SpecError("a for loop over a set of records or of more than 64 values is "
+                            "not unrolled; use forall, exists or choose", s.domain.pos)
         values = dom.type.values()
         if len(values) > MAX_PASSES:
             raise SpecError(f"a for loop runs at most {MAX_PASSES} passes; {dom.type} has "

@@ -15,6 +15,7 @@ from ..ir import model as M
 from ..ir.typesys import (
     BOOL,
     INT,
+    BigSetType,
     BoolType,
     EmptySetType,
     EnumType,
@@ -30,6 +31,7 @@ from ..lang import tla_syntax as T
 from ..lang.errors import Pos, SpecError, suggest
 from .resolution import Resolution
 from .scope import CONST_SCOPE, Scope
+from .sequences import FUNCTIONS as SEQUENCE_FUNCTIONS
 from .tables import BUILTINS
 
 # `subset T` ranges over every set of T's element type: 2^16 of them at most
@@ -107,6 +109,8 @@ class Names(Resolution):
             t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
             return _small(M.Domain(t), e.pos)
         te = self.plain(self.expr(e, sc), e.pos)
+        if isinstance(te.type, BigSetType):
+            return self.big_domain(te, e.pos)  # type: ignore[attr-defined]
         if isinstance(te.type, SetType):
             return M.Domain(te.type.elem, te)
         raise SpecError(f"cannot range over {te.type}; use a set, a range 'a..b' or a type",
@@ -207,6 +211,8 @@ class Names(Resolution):
                 raise SpecError(f"{e.func}() reads the state; a constant is needed here", e.pos)
             if e.func == "size":
                 arg = self.plain(self.expr(e.args[0], sc), e.args[0].pos)
+                if isinstance(arg.type, BigSetType):
+                    return self.count_members(arg)  # type: ignore[attr-defined]
                 if not isinstance(arg.type, (SetType, EmptySetType)):
                     raise SpecError(f"size() needs a set, got {arg.type}", e.args[0].pos)
                 return M.Builtin(INT, "size", (arg,))
@@ -215,6 +221,8 @@ class Names(Resolution):
             return M.Builtin(result, e.func, args)
         if e.func in ("int", "tid") and e.func not in self.def_decls:
             return self._id_number(e, sc)
+        if e.func in SEQUENCE_FUNCTIONS and e.func not in self.def_decls:
+            return self.seq_call(e, sc, want)  # type: ignore[attr-defined]
         if e.func in ("min", "max") and e.func not in self.def_decls:
             return self.expr(_least_or_greatest(e), sc, want)
         if e.func not in self.def_decls:

@@ -13,6 +13,7 @@ from ..ir import model as M
 from ..ir.typesys import (
     BOOL,
     INT,
+    BigSetType,
     EmptySetType,
     NoneType,
     SetType,
@@ -59,12 +60,17 @@ class Operators(Coercion):
             s = self.plain(self.expr(e.right, sc), e.right.pos)
             if isinstance(s.type, EmptySetType):
                 return M.Const(BOOL, False)
+            if isinstance(s.type, BigSetType):
+                return self.has(s, self.expect_type(e.left, sc, s.type.member),  # type: ignore
+                                e.pos)
             if not isinstance(s.type, SetType):
                 raise SpecError(f"'in' needs a set on the right, got {s.type}", e.right.pos)
             x = self.expect_type(e.left, sc, s.type.elem)
             return _fold(M.Binary(BOOL, "in", x, s))
         a = self.plain(self.expr(e.left, sc), e.left.pos)
         b = self.plain(self.expr(e.right, sc, a.type), e.right.pos)
+        if isinstance(a.type, BigSetType) and op in ("|", "&", "-"):
+            return self.combine(op, a, self.coerce(b, a.type, e.right.pos))  # type: ignore
         if isinstance(a.type, (SetType, EmptySetType)) and op in ("|", "&", "-"):
             t = join(a.type, b.type)
             if not isinstance(t, (SetType, EmptySetType)):

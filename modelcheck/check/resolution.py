@@ -21,12 +21,12 @@ from ..ir.typesys import (
     OptionalType,
     RecordType,
     ScalarsetType,
-    SetType,
     TidType,
     Type,
     is_int,
 )
 from ..lang import syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
 from .coercion import Coercion
 from .scope import CONST_SCOPE, Scope
@@ -104,13 +104,12 @@ class Resolution(Coercion):
         if isinstance(t, S.OptionalTypeExpr):
             return OptionalType(self.type(t.inner, "an optional's value type"))
         if isinstance(t, S.SetTypeExpr):
-            elem = self.type(t.elem, "a set's element type")
-            if len(elem.values()) > 64:
-                raise SpecError(f"sets hold at most 64 distinct elements; {elem} has "
-                                f"{len(elem.values())}", t.pos)
-            return SetType(elem)
+            return self.set_type(self.type(t.elem), t.pos)  # type: ignore[attr-defined]
         if isinstance(t, S.ArrayTypeExpr):
             return ArrayType(self.type(t.key, "an array's index type"), self.type(t.elem))
+        if isinstance(t, T.SeqTypeExpr):
+            return self.seq_type(self.const_int(t.capacity), self.type(t.elem),  # type: ignore
+                                 t.pos)
         if isinstance(t, S.RecordTypeExpr):
             names = [n for n, _, _ in t.fields]
             for n, _, p in t.fields:

@@ -19,6 +19,7 @@ from ..lang import tla_syntax as T
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
 from .loops import Loops
 from .scope import CONST_SCOPE, Scope
+from .sequences import stored
 
 
 class Statements(Loops):
@@ -98,7 +99,8 @@ class Statements(Loops):
             if not M.is_place(target):
                 raise SpecError("only variables, array elements and record fields can be "
                                 "assigned", s.target.pos)
-            return [M.Assign(s.pos, target, self.expect_type(s.value, sc, target.type))]
+            value = stored(self.expect_type(s.value, sc, target.type))
+            return [M.Assign(s.pos, target, value)]
         if isinstance(s, S.Spawn):
             spawn = self._spawn_call(s.template, s.args, s.pos, sc, s.target)
             if s.bind is not None:
@@ -133,9 +135,9 @@ class Statements(Loops):
         if isinstance(s, S.Choose):
             dom = self.domain(s.domain, sc)
             var = self.bound(s.var, dom.type)
-            inner = sc.push(s.var, var)
+            inner = sc.push(s.var, self.member_binding(dom, var))
             where = self.expect_type(s.where, inner, BOOL) if s.where is not None else None
-            guard = self.domain_guard(s.domain, var, sc)
+            guard = self.domain_guard(s.domain, var, sc) or self.member_guard(dom, var)
             if guard is not None:
                 where = guard if where is None else M.Binary(BOOL, "&&", guard, where)
             return [M.Choose(s.pos, var, dom, where, self.block(s.body, inner))]

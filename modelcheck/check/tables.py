@@ -42,6 +42,8 @@ class Tables:
         self.deadlock_flag = deadlock
         self.overrides = overrides
         self.uids = itertools.count()
+        # binder domains over a large set (`big_sets`): id(domain) -> (set, pos, domain)
+        self.big_domains: dict[int, tuple[Any, Pos, Any]] = {}
         self.names: dict[str, tuple[str, Any, Pos]] = {}   # value namespace
         self.type_decls: dict[str, tuple[S.TypeExpr | Type, Pos]] = {}
         self.const_values: dict[str, M.Const] = {}

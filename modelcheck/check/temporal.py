@@ -45,7 +45,7 @@ class TemporalChecks(Names):
             exprs = tuple(self.expect_type(e, Scope(), BOOL) for e in d.exprs)
             return [LivenessInstance(d.name, d.pattern, exprs, "", d.pos)]
         dom = self.domain(d.domain, Scope())
-        if dom.set_expr is not None:
+        if dom.set_expr is not None or id(dom) in self.big_domains:
             raise SpecError("a liveness property ranges over a type or a range 'a..b', "
                             "not a set", d.domain.pos)
         out = []

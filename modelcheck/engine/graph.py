@@ -15,6 +15,7 @@ deadlock) repeats forever, an edge to itself by no thread (`REPEAT`); with `stut
 (TLA+) every state has that edge. A state whose only results are failures (an assertion,
 a bound, a step that cannot be evaluated) has no edge at all: the run ends there in a
 safety violation, which the safety search reports, so it is no liveness counterexample.
+A state outside the spec's `constraint` has no step, as in the search: it repeats forever.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 from ..backends.base import TransitionSystem
 from ..backends.runtime import EvalError
 from ..ir.model import PC_EXITING
+from .outcome import outside_constraint
 
 REPEAT = -1  # the thread of an edge that repeats its state (no thread moves)
 
@@ -138,6 +140,8 @@ class Moves:
 
     def __call__(self, s: tuple) -> tuple[list[tuple[tuple, int, int]], bool]:
         out: list[tuple[tuple, int, int]] = []
+        if outside_constraint(self.ts.within, s, lambda _: None):  # the search noted errors
+            return out, True  # no step, as in the search: the state stays
         failed = False
         for me, off in enumerate(self.offsets):
             pc = s[off]

@@ -168,13 +168,14 @@ class _Levels:
         violated = frozenset(pos.violations) | self.retired()
         left = None if deadline is None else deadline - time.monotonic()
         replies = shares.call("step", None, pos.level, violated, left, notes, pos.frontier)
-        found = [f for _, fs, _, _, _ in replies for f in fs]
-        for _, _, ns, t, fired in replies:
+        found = [f for _, fs, _, _, _, _ in replies for f in fs]
+        for _, _, ns, t, fired, outside in replies:
             stats.transitions += t
+            stats.outside += outside
             stats.fired = [a + b for a, b in zip(stats.fired, fired)]
             for n in ns:
                 self.note(n)
-        new = keep = sum(n for n, _, _, _, _ in replies)
+        new = keep = sum(n for n, _, _, _, _, _ in replies)
         if limits.max_depth is not None and pos.level >= limits.max_depth:
             keep = 0
             if new:

@@ -22,6 +22,7 @@ from ..backends.c import Verifier, ffi
 from ..backends.runtime import BOUND, EvalError, Failure
 from . import memory
 from .outcome import (
+    CONSTRAINT_NOTE,
     EVAL_NOTE,
     RUNTIME,
     Limits,
@@ -163,7 +164,7 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
     time_note = f"time limit of {limits.time_limit:g} s reached" \
         if limits.time_limit is not None else ""
     last = start
-    counts = ffi.new("int64_t[6]")
+    counts = ffi.new("int64_t[7]")
     try:
         while status == RUNNING:
             t0 = time.monotonic()
@@ -194,13 +195,13 @@ def native_search(ts: TransitionSystem, v: Verifier, limits: Limits | None = Non
     for code in flags[3:3 + flags[2]]:
         note({1: pool_exhausted(model), 2: EVAL_NOTE,
               3: f"state limit of {limits.max_states} reached",
-              4: f"depth limit of {limits.max_depth} reached"}[code])
+              4: f"depth limit of {limits.max_depth} reached", 5: CONSTRAINT_NOTE}[code])
     lib.mc_counts(handle, counts)
     if stop_at_first and flags[1] and counts[3] > 0:
         note("stopped at the first violation")
     fired = ffi.new("int64_t[]", len(ts.pc_counters()))
     lib.mc_fired(handle, fired)
-    stats = Stats(counts[0], counts[1], counts[2], seconds, list(fired))
+    stats = Stats(counts[0], counts[1], counts[2], seconds, list(fired), outside=counts[6])
     at_init = set(violations)
     for k, name in enumerate(names):
         found = None if name in at_init else _violation(ts, v, handle, k, name)

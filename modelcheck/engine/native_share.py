@@ -30,13 +30,13 @@ from ..backends.base import TransitionSystem
 from ..backends.c import Compile, NativeUnavailable, Verifier, ffi
 from ..ir.model import Model
 from .native import FATAL, V_DEADLOCK, V_FAIL, V_INVARIANT, NativeFailed, describe
-from .outcome import EVAL_NOTE
+from .outcome import CONSTRAINT_NOTE, EVAL_NOTE
 from .packed_states import LEVEL_SHIFT
 from .partition import Expansion, Found, Mailbox, Partition
 
 CHUNK = 4096  # frontier states expanded per call into C, between two looks at the clock
 KIND, KEY, AT, ME, PC = range(5)  # a found record's fields (shard.c's X_*)
-N_POOL, N_EVAL = 1, 2  # shard.c's note codes
+N_POOL, N_EVAL, N_CONSTRAINT = 1, 2, 5  # shard.c's note codes
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,11 @@ class NativePartition(Partition):
             self.x, *(ffi.from_buffer(t, a, require_writable=True) for t, a in
                       (("uint8_t[]", states), ("int64_t[]", fps), ("int64_t[]", keys),
                        ("int64_t[]", fired), ("int64_t[]", found))))
-        for code in (coded & 7, coded >> 3):  # in the order first met
-            note = {N_POOL: notes[0], N_EVAL: EVAL_NOTE}.get(code)
+        for code in (coded & 7, coded >> 3 & 7, coded >> 6):  # in the order first met
+            note = {N_POOL: notes[0], N_EVAL: EVAL_NOTE, N_CONSTRAINT: CONSTRAINT_NOTE}.get(code)
             if note is not None and note not in out.notes:
                 out.notes.append(note)
+        out.outside = self.lib.mc_x_outside(self.x)
         out.found = self._found(found, level, violated)
         out.fired = fired[:len(self.ts.pc_counters())].tolist()
         out.transitions = int(fired.sum())

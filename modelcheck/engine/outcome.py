@@ -15,6 +15,8 @@ from ..lang.errors import NOWHERE, Pos
 from .store import Store
 
 EVAL_NOTE = "a step could not be evaluated, so part of the state space was cut off"
+CONSTRAINT_NOTE = ("the constraint could not be evaluated in some state, which was not "
+                   "expanded, so part of the state space was cut off")
 RUNTIME = "runtime"  # the built-in property every evaluation error violates
 
 
@@ -60,6 +62,9 @@ class Stats:
     # exit destructors. Counted in the hot loop, so no attribution work is done there.
     fired: list[int] = field(default_factory=list)
     store_bytes: int = 0  # what the visited states cost the store (`Store.nbytes`)
+    # states outside the spec's `constraint`: checked, stored and counted above, not expanded
+    # (TLC's distinct-state count leaves them out)
+    outside: int = 0
     # what the shares of a level search sent each other, where the transport counts it
     exchanged_bytes: int | None = None
 
@@ -91,6 +96,20 @@ class Outcome:
     @property
     def complete(self) -> bool:
         return not self.incomplete
+
+
+def outside_constraint(within: Callable[[tuple], bool] | None, state: tuple,
+                       note: Callable[[str], None]) -> bool:
+    """Whether a state that gave no new successor lies outside the constraint (and so was not
+    expanded: `expand` does not expand such states). A constraint that cannot be evaluated
+    counts as false there, and `note` hears that the search is incomplete."""
+    if within is None:
+        return False
+    try:
+        return not within(state)
+    except EvalError:
+        note(CONSTRAINT_NOTE)
+        return True
 
 
 def broken_invariants(invariants: list[tuple[str, Callable[[tuple], bool]]],

@@ -26,7 +26,7 @@ from ..backends.runtime import BOUND, EvalError
 from ..ir.model import PC_EXITING
 from .checkpoint import ShareState, load_share, save_share
 from .fingerprint import fingerprint_of
-from .outcome import EVAL_NOTE, RUNTIME, Violation, state_violations
+from .outcome import EVAL_NOTE, RUNTIME, Violation, outside_constraint, state_violations
 from .store import NO_PARENT, FingerprintStore
 
 KEY_BITS = 24                # successors of one state: fewer than 2^24
@@ -45,6 +45,11 @@ class Expansion:
     notes: list[str] = field(default_factory=list)
     transitions: int = 0
     fired: list[int] = field(default_factory=list)  # successors per pc, as `Stats.fired`
+    outside: int = 0  # states outside the constraint, as `Stats.outside`
+
+    def note(self, why: str) -> None:
+        if why not in self.notes:
+            self.notes.append(why)
 
 
 class Partition:
@@ -89,7 +94,7 @@ class Partition:
         """Every successor of the frontier, deduplicated, with its smallest key."""
         expand, offsets = self.ts.expand_keyed, self.ts.pc_offsets
         other: list[Happening] = []
-        check_deadlock = self.ts.model.check_deadlock
+        check_deadlock, within = self.ts.model.check_deadlock, self.ts.within
         pool_note, time_note = notes
         out = Expansion([], fired=self.ts.pc_counters())
         fired = out.fired
@@ -105,6 +110,8 @@ class Partition:
                     any(s[o] >= PC_EXITING for o in offsets):  # first key met is the least
                 out.found.append(((level, base + LAST), Violation(
                     "deadlock", "no step can run but some thread is unfinished", fp, level)))
+            elif made is False and outside_constraint(within, s, out.note):
+                out.outside += 1
             for h in other:
                 k = h.position
                 if h.what is BOUND:
@@ -222,7 +229,8 @@ class Partition:
             given = mail.exchange([self.pick(exp.batches[w][0], wanted[w])
                                    for w in range(self.parts)])
             self.pending_ranks = self.rank(self.fill(given), frontier, mail)
-            return len(self.pending_ranks), exp.found, exp.notes, exp.transitions, exp.fired
+            return (len(self.pending_ranks), exp.found, exp.notes, exp.transitions, exp.fired,
+                    exp.outside)
         if op == "accept":
             return self.accept(self.pending_ranks, *args)
         if op == "parents":

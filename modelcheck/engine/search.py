@@ -28,6 +28,7 @@ from .outcome import (
     Stats,
     Violation,
     invariant_note,
+    outside_constraint,
     pool_exhausted,
     state_violations,
 )
@@ -49,6 +50,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
     offsets = ts.pc_offsets
     canon = ts.canon  # symmetry reduction: store one state per class
     check_deadlock = model.check_deadlock
+    within = ts.within
     pool_note = pool_exhausted(model)
     start = time.monotonic()
 
@@ -152,6 +154,8 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             elif made is None and check_deadlock and any(s[o] >= PC_EXITING for o in offsets):
                 violate(Violation("deadlock", "no step can run but some thread is unfinished",
                                   i, depth))
+            elif made is not None and outside_constraint(within, s, note):
+                stats.outside += 1
             if other:
                 for h in other:
                     if h.what is BOUND:

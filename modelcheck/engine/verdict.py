@@ -42,6 +42,7 @@ class Verdict:
     engine: str = "python"             # which engine searched, and why (`engine.run.Engine`)
     fingerprints: bool = False         # the store kept fingerprints, not states
     liveness: LivenessReport | None = None  # the liveness check's cost and semantics
+    constrained: bool = False          # the spec has a `constraint` (`stats.outside` counts)
 
     @property
     def violated(self) -> frozenset[str]:
@@ -85,4 +86,5 @@ def verdict(spec: str, model: Model, outcome: Outcome, counterexamples: list[Cou
     else:
         result = "incomplete"
     return Verdict(spec, model.variant, result, props, outcome.stats, counterexamples,
-                   reasons, model.expected(), model.has_expectations)
+                   reasons, model.expected(), model.has_expectations,
+                   constrained=bool(model.constraints))

@@ -109,6 +109,7 @@ class Unwrap(TExpr):
     """Use of an optional value where a plain one is needed: `none` here is an error."""
 
     operand: TExpr
+    why: str = ""  # the error's message, when `none` stands for another mistake
 
 
 @dataclass(frozen=True, eq=False)
@@ -328,9 +329,8 @@ class Invariant:
     lemma: bool = False  # a helper for `mcheck prove`; searched like any invariant
 
 
-# Thread status lives in the pc slot: 0 the id was never used, 1 finished,
-# 2 finished and its thread object freed, 3 running its exit destructors,
-# >= FIRST_PC waiting to run that step.
+# Thread status lives in the pc slot: 0 the id was never used, 1 finished, 2 finished and
+# its thread object freed, 3 running its exit destructors, >= FIRST_PC waiting at that step.
 PC_UNUSED = 0
 PC_DONE = 1
 PC_FREED = 2
@@ -385,6 +385,7 @@ class Model:
     handlers: list[Template] = field(default_factory=list)
     symmetric: list[TidType] = field(default_factory=list)  # interchangeable id types
     initial_conditions: list[Await] = field(default_factory=list)  # `init P;`
+    constraints: list[Await] = field(default_factory=list)  # `constraint P;` (TLC's)
     temporal: Temporal | None = None  # liveness properties and fairness, if any
 
     @property

@@ -164,6 +164,64 @@ class RecordType(Type):
 
 
 @dataclass(frozen=True)
+class BigSetType(ArrayType):
+    """A `set of T` that one 64-bit mask cannot hold: T a record, or more than 64 values.
+    Stored as one bool per value of T (`key` numbers them, in `members` order), so every
+    back end sees an array of bools; the checker spells the set operations over it
+    (`check/big_sets.py`)."""
+
+    member: Type = BoolType()
+
+    def __str__(self) -> str:
+        return f"set of {self.member}"
+
+    def members(self) -> list[Any]:
+        """Every value of T as it sits in a state (a record as the tuple of its slots),
+        in the numbering's order: the last field counts fastest."""
+        return _all_values(self.member)
+
+
+@dataclass(frozen=True)
+class MemberNumber(IntType):
+    """The number of a member of a `BigSetType`, as a binder over such a set ranges over
+    it: an int to every back end, the member itself in a trace's choices."""
+
+    of: BigSetType | None = None
+
+
+def _all_values(t: Type) -> list[Any]:
+    if isinstance(t, RecordType):
+        out: list[Any] = [()]
+        for _, f in t.fields:
+            out = [(*a, *(b if isinstance(b, tuple) else (b,))) for a in out
+                   for b in _all_values(f)]
+        return out
+    return t.values()
+
+
+@dataclass(frozen=True)
+class SeqType(RecordType):
+    """`seq[K] of T`, stored as the record {len: 0..K, items: array[0..K-1] of T} whose items
+    past `len` hold T's default, so equal sequences are equal slot for slot. Every back
+    end sees a record; the checker spells the operations in records and arrays
+    (`check/sequences.py`)."""
+
+    capacity: int = 0
+
+    @staticmethod
+    def of(capacity: int, elem: Type) -> SeqType:
+        items = ArrayType(IntType(0, capacity - 1), elem)
+        return SeqType((("len", IntType(0, capacity)), ("items", items)), capacity)
+
+    @property
+    def elem(self) -> Type:
+        return self.fields[1][1].elem  # type: ignore[attr-defined]
+
+    def __str__(self) -> str:
+        return f"seq[{self.capacity}] of {self.elem}"
+
+
+@dataclass(frozen=True)
 class EmptySetType(Type):
     """The type of `{}` before context tells which set type it is."""
 

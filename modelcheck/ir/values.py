@@ -10,11 +10,14 @@ from typing import Any
 from .model import PC_DONE, PC_EXITING, PC_FREED, PC_UNUSED, Local, Model
 from .typesys import (
     ArrayType,
+    BigSetType,
     BoolType,
     EnumType,
     IntType,
+    MemberNumber,
     OptionalType,
     RecordType,
+    SeqType,
     SetType,
     TidType,
     Type,
@@ -22,7 +25,16 @@ from .typesys import (
 
 
 def decode(t: Type, slots: tuple | list, off: int = 0) -> Any:
-    """A JSON-ready value: enums as names, sets as sorted lists, records as dicts."""
+    """A JSON-ready value: enums as names, sets as sorted lists, records as dicts, a
+    sequence as the list of its items."""
+    if isinstance(t, SeqType):
+        return decode(t.fields[1][1], slots, off + 1)[:slots[off]]
+    if isinstance(t, BigSetType):
+        return [decode(t.member, m if isinstance(m, tuple) else [m])
+                for k, m in enumerate(t.members()) if slots[off + k]]
+    if isinstance(t, MemberNumber) and t.of is not None:
+        m = t.of.members()[slots[off]]
+        return decode(t.of.member, m if isinstance(m, tuple) else [m])
     if isinstance(t, OptionalType):
         return None if slots[off] is None else decode(t.inner, slots, off)
     if isinstance(t, BoolType):
@@ -143,7 +155,9 @@ def view_changes(prev: dict[str, str], cur: dict[str, str]) -> list[tuple[str, s
 
 
 def _flatten(name: str, value: Any, t: Type, out: dict[str, str]) -> None:
-    if isinstance(t, SetType):
+    if isinstance(t, SeqType):
+        out[name] = show(value)
+    elif isinstance(t, (SetType, BigSetType)):
         out[name] = show_set(value)
     elif isinstance(t, ArrayType):
         items = value.items() if isinstance(value, dict) else enumerate(value)

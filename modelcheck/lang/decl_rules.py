@@ -14,6 +14,7 @@ from typing import Any
 from lark import Transformer, v_args
 
 from . import syntax as S
+from . import tla_syntax as T
 from .positions import meta_pos, token_pos
 
 
@@ -80,6 +81,9 @@ class DeclarationRules(Transformer):
 
     def init_decl(self, meta: Any, c: list) -> tuple:
         return ("inits", (c[0], meta_pos(meta)))
+
+    def constraint_decl(self, meta: Any, c: list) -> tuple:
+        return ("constraints", (c[0], meta_pos(meta)))
 
     def def_decl(self, meta: Any, c: list) -> tuple:
         return ("defs", S.DefDecl(str(c[0]), tuple(c[1] or ()), c[2], c[4], token_pos(c[0]),
@@ -162,6 +166,9 @@ class DeclarationRules(Transformer):
 
     def array_type(self, meta: Any, c: list) -> S.TypeExpr:
         return S.ArrayTypeExpr(meta_pos(meta), c[0], c[1])
+
+    def seq_type(self, meta: Any, c: list) -> S.TypeExpr:
+        return T.SeqTypeExpr(meta_pos(meta), c[0], c[1])
 
     def record_type(self, meta: Any, c: list) -> S.TypeExpr:
         return S.RecordTypeExpr(meta_pos(meta), tuple(c))

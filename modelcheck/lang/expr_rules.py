@@ -101,6 +101,9 @@ class ExpressionRules(Transformer):
     def array_lit(self, meta: Any, c: list) -> S.Expr:
         return S.ArrayLit(meta_pos(meta), tuple(c[0]))
 
+    def empty_list(self, meta: Any, c: list) -> S.Expr:
+        return S.ArrayLit(meta_pos(meta), ())  # the empty sequence; an array needs items
+
     def array_for(self, meta: Any, c: list) -> S.Expr:
         return T.ArrayFor(meta_pos(meta), c[0], str(c[1]), c[2])
 

@@ -381,8 +381,8 @@ class Spec:
         field(default_factory=list)
     invariants: list[tuple[str, Expr, Pos]] = field(default_factory=list)
     inits: list[tuple[Expr, Pos]] = field(default_factory=list)  # `init P;`
-    # `invariant NAME when variant in {...}: P;`: (name, P, pos, variants), until the
-    # checker keeps those of the variant it checks (`check.variants.for_variant`)
+    constraints: list[tuple[Expr, Pos]] = field(default_factory=list)  # `constraint P;`
+    # `invariant N when variant in {...}: P;` until `check.variants.for_variant` keeps them
     guarded_invariants: list[tuple[str, Expr, Pos, Variants]] = field(default_factory=list)
     lemmas: list[LemmaDecl] = field(default_factory=list)
     expects: list[tuple[str, tuple[str, ...], Pos]] = field(default_factory=list)

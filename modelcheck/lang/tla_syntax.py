@@ -1,12 +1,12 @@
 """Syntax of what TLA+ and PlusCal users write first (see `expr_rules`, `stmt_rules`): where
 another thread stands, subsets as a domain, a bounded loop inside a step, an array given
-by a function of its index."""
+by a function of its index, bounded sequences."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .syntax import Expr, Stmt
+from .syntax import Expr, Stmt, TypeExpr
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,11 @@ class ArrayFor(Expr):
     item: Expr
     var: str
     domain: Expr
+
+
+@dataclass(frozen=True)
+class SeqTypeExpr(TypeExpr):
+    """`seq[K] of T`: sequences of at most K values of T (TLA+'s Seq(T), bounded)."""
+
+    capacity: Expr
+    elem: TypeExpr

@@ -119,7 +119,7 @@ class Evaluator(Visitor):
     def visit_Unwrap(self, e: M.Unwrap, s: tuple, env: Env, me: int | None) -> Any:
         x = self.value(e.operand, s, env, me)
         if x is None:
-            raise EvalError("'none' used as a value", (e.pos.line, e.pos.col))
+            raise EvalError(e.why or "'none' used as a value", (e.pos.line, e.pos.col))
         return x
 
     def visit_SetOf(self, e: M.SetOf, s: tuple, env: Env, me: int | None) -> Any:

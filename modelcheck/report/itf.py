@@ -22,11 +22,13 @@ from ..engine.verdict import Verdict
 from ..ir.model import Model
 from ..ir.typesys import (
     ArrayType,
+    BigSetType,
     BoolType,
     EnumType,
     IntType,
     OptionalType,
     RecordType,
+    SeqType,
     SetType,
     TidType,
     Type,
@@ -49,11 +51,15 @@ def itf_value(t: Type, value: Any) -> Any:
         return _bigint(value)
     if isinstance(t, SetType):
         return {"#set": [itf_value(t.elem, x) for x in value]}
+    if isinstance(t, BigSetType):
+        return {"#set": [itf_value(t.member, x) for x in value]}
     if isinstance(t, ArrayType):
         items = list(value.values()) if isinstance(value, dict) else list(value)
         keys = [decode(t.key, [k]) for k in t.key.values()]
         return {"#map": [[itf_value(t.key, k), itf_value(t.elem, item)]
                          for k, item in zip(keys, items)]}
+    if isinstance(t, SeqType):  # ITF's sequences are lists
+        return [itf_value(t.elem, x) for x in value]
     if isinstance(t, RecordType):
         return {name: itf_value(ft, value[name]) for name, ft in t.fields}
     raise AssertionError(t)

@@ -28,7 +28,8 @@ def verdict_json(ts: TransitionSystem | None, v: Verdict) -> dict[str, Any]:
         "incomplete_reasons": v.incomplete,
         "stats": {"distinct_states": v.stats.distinct_states,
                   "transitions": v.stats.transitions, "depth": v.stats.depth,
-                  "seconds": round(v.stats.seconds, 4), "store_bytes": v.stats.store_bytes},
+                  "seconds": round(v.stats.seconds, 4), "store_bytes": v.stats.store_bytes,
+                  **({"outside_constraint": v.stats.outside} if v.constrained else {})},
         "symmetry": None if v.symmetry is None else {
             "states": v.symmetry.states, "without": v.symmetry.without,
             "exact": v.symmetry.exact},

@@ -32,6 +32,9 @@ def summary(v: Verdict) -> str:
              f"  {s.distinct_states:,} distinct states, {s.transitions:,} transitions, "
              f"depth {s.depth}, {s.seconds:.2f} s ({s.states_per_second:,.0f} states/s)"]
     lines.append(f"  engine: {v.engine}; store {s.bytes_per_state:,.1f} bytes a state")
+    if v.constrained:
+        lines.append(f"  constraint: {s.outside:,} of the states outside it, checked but not "
+                     f"expanded ({s.distinct_states - s.outside:,} inside, TLC's count)")
     if v.symmetry is not None:
         r = v.symmetry
         lines.append(f"  symmetry: {r.states:,} states ({'' if r.exact else 'at most '}"

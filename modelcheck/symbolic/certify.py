@@ -120,6 +120,9 @@ class Certifier:
         at_post = enc.equals(self.post, step.state)
         assert step.thread is not None
         pc = pre[enc.base(step.thread)]
+        if not self.holds(enc.within(s)):
+            raise CertificationError(ce, k, "the state before this step is outside the "
+                                            "constraint, so z3 expands nothing from it")
         if self.holds(enc.moves(s, self.post, step.thread, pc), at_post):
             return
         if self.holds(enc.trans(s, self.post), at_post):

@@ -6,9 +6,9 @@ the state stays is allowed (with stuttering, always; otherwise only where z3 fin
 transition at all); the last state is the state at the loop index; every fairness unit
 is satisfied on the loop (taken there, or, for weak fairness, disabled in some loop state
 and, for strong, in every loop state, "enabled" meaning z3 finds a successor by that
-thread's step; a unit for a signal's delivery that the loop does not take is left to the
-explicit engine, see `_fair`); and the property's predicates, evaluated by the encoding,
-break the pattern on this run.
+thread's step from a state inside the constraint; a unit for a signal's delivery that the
+loop does not take is left to the explicit engine, see `_fair`); and the property's
+predicates, evaluated by the encoding, break the pattern on this run.
 """
 
 from __future__ import annotations
@@ -67,10 +67,10 @@ def _fair(c: Certifier, ce: Counterexample, f: Fairness, me: int) -> bool:
     if f.pcs is not None and f.pcs & entries:
         return True
 
-    def enabled(state: tuple) -> bool:
-        pc = state[base]
+    def enabled(state: tuple) -> bool:  # outside the constraint, no step is
+        pc, s = state[base], c.enc.fixed(state)
         return pc >= PC_EXITING and (f.pcs is None or pc in f.pcs) and \
-            c.holds(c.enc.moves(c.enc.fixed(state), c.post, me, pc))
+            c.holds(c.enc.within(s), c.enc.moves(s, c.post, me, pc))
 
     now = [enabled(st.state) for st in loop[:-1]]
     return not any(now) if f.strength == "strong" else not all(now)

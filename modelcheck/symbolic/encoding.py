@@ -20,6 +20,7 @@ Interface (stable; `prove` builds on it):
     enc.steps(s, t)                    # the disjuncts: [Disjunct(thread, pc, formula, what)]
     enc.moves(s, t, thread, pc)        # what the explicit engine's STEPS[pc](s, thread) yields
     enc.invariant(name, s)             # the invariant holds (and can be evaluated) in s
+    enc.within(s)                      # s satisfies the `constraint`s (true without any)
     enc.defined(name, s)               # the invariant can be evaluated in s
     enc.failure(s, thread=None, pc=None)  # {prop: some step from s fails prop}
     enc.blocked(s)                     # some step needs a thread id and none is left
@@ -109,12 +110,25 @@ class Encoding(Slots):
             s.cache[key] = self.exprs.visit(self.invariants[name].expr, p, ctx)
         return s.cache[key]
 
+    def within(self, s: SymState) -> z3.BoolRef:
+        """s lies inside the spec's `constraint`s (each true and evaluable there). Outside,
+        the explicit search expands nothing, so `steps`, `failure` and `deadlocked` hold only
+        of states inside; `moves` and `evaluate` mirror one step function, which does not
+        look at the constraint."""
+        key = ("within",)
+        if key not in s.cache:
+            p = Path((), list(s.slots), {})
+            parts = [self.exprs.visit(c.cond, p, Ctx(None, None)) for c in self.m.constraints]
+            s.cache[key] = and_(*(and_(not_(error), value) for value, error in parts))
+        return term(s.cache[key])
+
     def _succ(self, runs: list[tuple[z3.BoolRef, Run]], t: SymState) -> z3.BoolRef:
         return or_(*(and_(g, o.guard, self.same(t, o.v)) for g, r in runs
                      for o in r.outcomes if o.kind == "next"))
 
     def steps(self, s: SymState, t: SymState) -> list[Disjunct]:
-        return [Disjunct(th, p, term(self._succ([(g, r)], t)), what)
+        inside = self.within(s)
+        return [Disjunct(th, p, term(and_(inside, self._succ([(g, r)], t))), what)
                 for th in range(self.m.pool) for p, what, g, r in self.runs.sources(s, th)]
 
     def trans(self, s: SymState, t: SymState) -> z3.BoolRef:
@@ -129,8 +143,9 @@ class Encoding(Slots):
     def failure(self, s: SymState, thread: int | None = None,
                 pc: int | None = None) -> dict[str, z3.BoolRef]:
         outs = []
+        inside = self.within(s)
         for th in range(self.m.pool) if thread is None else [thread]:
-            pc_is = True if pc is None else eq(s[self.base(th)], pc)
+            pc_is = inside if pc is None else and_(inside, eq(s[self.base(th)], pc))
             for _, _, g, r in self.runs.sources(s, th, pc):
                 outs += [Outcome(o.kind, and_(pc_is, g, o.guard), prop=o.prop)
                          for o in r.outcomes]
@@ -168,7 +183,7 @@ class Encoding(Slots):
     def deadlocked(self, s: SymState) -> z3.BoolRef:
         unfinished = or_(*(cmp(">=", s[self.base(th)], M.PC_EXITING)
                            for th in range(self.m.pool)))
-        return term(and_(unfinished, not_(self.enabled(s))))
+        return term(and_(self.within(s), unfinished, not_(self.enabled(s))))
 
 
 def _failures(outcomes: list[Outcome]) -> dict[str, z3.BoolRef]:

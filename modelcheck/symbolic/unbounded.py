@@ -186,6 +186,13 @@ class UnboundedEncoding:
         """The explicit engine can evaluate the invariant in s (see `Definedness`)."""
         return self.definedness.visit(inv.expr, Ctx(s, None))
 
+    def within(self, s: State) -> z3.BoolRef:
+        """s lies inside the spec's `constraint`s (each evaluable and true): only such
+        states have steps (`steps`, `failures`), as in the explicit search."""
+        ctx = Ctx(s, None)
+        return z3.And([z3.And(self.definedness.visit(c.cond, ctx), self.exprs.visit(c.cond, ctx))
+                       for c in self.m.constraints])
+
     # -------------------------------------------------------- transitions
     def steps(self, s: State, t: State) -> list[Took]:
         """(step name, acting thread, formula) for every step of every template.
@@ -196,8 +203,9 @@ class UnboundedEncoding:
         key = (s.prefix, t.prefix)
         if key not in self._steps:
             me = z3.Const(f"{t.prefix}self", tid_sort())
+            inside = self.within(s)
             self._steps[key] = [(f"{template.name}.{step.label}", me,
-                                 self._step(template, step, s, t, me))
+                                 z3.And(inside, self._step(template, step, s, t, me)))
                                 for template in self.m.templates.values()
                                 for step in template.steps]
         return self._steps[key]
@@ -229,7 +237,8 @@ class UnboundedEncoding:
                 self.stmts.paths(template, step, s, scratch, me, fails)
                 for f in fails:
                     out.setdefault(f.prop, []).append(f.cond)
-        return {p: z3.Or(c) for p, c in out.items()}
+        inside = self.within(s)
+        return {p: z3.And(inside, z3.Or(c)) for p, c in out.items()}
 
     def await_guards(self, s: State) -> list[tuple[Pos, z3.BoolRef]]:
         """For every `await`: when a thread in state s reaches it and its condition holds."""

@@ -105,7 +105,7 @@ class UnboundedExpressions(Encoder):
     def visit_Unwrap(self, e: M.Unwrap, ctx: Ctx) -> Any:
         v = opt(self.visit(e.operand, ctx))
         if ctx.path is not None:
-            ctx.fails.append(Failure("runtime", "none used as a value",
+            ctx.fails.append(Failure("runtime", e.why or "none used as a value",
                                      z3.And(ctx.path.guard + [v.none]), e.pos))
             ctx.path.guard.append(z3.Not(v.none))
         return v.val

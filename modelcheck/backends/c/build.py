@@ -45,6 +45,7 @@ expander_t *mc_x_new(int, int);
 void mc_x_free(expander_t *);
 int mc_x_expand(expander_t *, const uint8_t *, const int64_t *, int64_t, int64_t);
 int64_t mc_x_size(expander_t *);
+int64_t mc_x_outside(expander_t *);
 int mc_x_take(expander_t *, uint8_t *, int64_t *, int64_t *, int64_t *, int64_t *);
 void mc_x_check(expander_t *, const uint8_t *, int64_t, const int8_t *, int64_t *);
 void mc_pack_n(const int64_t *, int64_t, uint8_t *);

@@ -85,8 +85,11 @@ class CExpr(Visitor):
         return str(self.visit(e, w))
 
     # ------------------------------------------------------------------ places
-    def offset(self, e: M.TExpr, w: Where) -> str:
-        """The slot offset of a place, as C."""
+    def offset(self, e: M.TExpr, w: Where, computed: M.TExpr | None = None) -> str:
+        """The slot offset of a place, as C; within `computed` (a compound value that is no
+        place, the root of e) when one is given."""
+        if e is computed:
+            return "0"
         if isinstance(e, M.GlobalPlace):
             return str(e.offset)
         if isinstance(e, M.LocalPlace):
@@ -96,7 +99,7 @@ class CExpr(Visitor):
                 return f"({w.tb} + {e.slot})"
             return f"(TB + ({self.ex(e.thread, w)}) * STRIDE + {e.slot})"
         if isinstance(e, M.IndexPlace):
-            if not M.is_place(e.base):
+            if not M.is_place(e.base) and e.base is not computed:
                 raise Unsupported("indexing a value that is not a variable")
             key = e.base.type.key  # type: ignore[attr-defined]
             idx = self.ex(e.index, w)
@@ -110,17 +113,31 @@ class CExpr(Visitor):
                      f"goto {w.err}; {i} - {_c(key.lo)}; }})")
             width = e.type.width()
             pos = idx if width == 1 else f"({idx}) * {width}"
-            return f"({self.offset(e.base, w)} + {pos})"
+            return f"({self.offset(e.base, w, computed)} + {pos})"
         if isinstance(e, M.FieldPlace):
-            if not M.is_place(e.base):
+            if not M.is_place(e.base) and e.base is not computed:
                 raise Unsupported("a field of a value that is not a variable")
-            return f"({self.offset(e.base, w)} + {e.offset})"
+            return f"({self.offset(e.base, w, computed)} + {e.offset})"
         raise AssertionError(e)
 
     def visit_GlobalPlace(self, e: M.GlobalPlace, w: Where) -> str:
         return f"v[{self.offset(e, w)}]"
 
-    visit_LocalPlace = visit_TlsPlace = visit_IndexPlace = visit_FieldPlace = visit_GlobalPlace
+    visit_LocalPlace = visit_TlsPlace = visit_GlobalPlace
+
+    def visit_IndexPlace(self, e: M.IndexPlace | M.FieldPlace, w: Where) -> str:
+        """A slot of a place, or of a compound value computed first (a sequence's `len`
+        after an `append`): its slots go to a local array, read as the state is."""
+        root = e.base
+        while isinstance(root, (M.IndexPlace, M.FieldPlace)):
+            root = root.base
+        if M.is_place(root):
+            return f"v[{self.offset(e, w)}]"
+        tmp = self.fresh("c")
+        return (f"({{ int64_t {tmp}[{root.type.width()}]; {self.fill(root, tmp, w)} "
+                f"{tmp}[{self.offset(e, w, root)}]; }})")
+
+    visit_FieldPlace = visit_IndexPlace
 
     # ---------------------------------------------------------------- scalars
     def visit_Const(self, e: M.Const, w: Where) -> str:
@@ -285,6 +302,9 @@ class CExpr(Visitor):
                     out.append(f"{dest}[{at}] = {self.ex(item, w)};")
                 at += item.type.width()
             return "{ " + " ".join(out) + " }"
+        if isinstance(e, M.Ite):  # a sequence's `append` chooses each item
+            return (f"if ({self.ex(e.test, w)}) {{ {self.fill(e.then, dest, w)} }} "
+                    f"else {{ {self.fill(e.other, dest, w)} }}")
         raise Unsupported(f"a {e.type} value computed here")
 
     # ------------------------------------------------------------ quantifiers

@@ -54,8 +54,9 @@ class _Module:
         return "\n".join([
             f"/* the native verifier of {m.name}, variant {m.variant} (generated) */",
             head, runtime("head.h"), pack_source(self.lay), fingerprint_source(self.lay),
-            self.canon(), self.defs(), self.invariants(), self.predicates(), self.threads(),
-            runtime("search.c"), runtime("api.c"), runtime("edges.c"), runtime("shard.c")])
+            self.canon(), self.defs(), self.invariants(), self.within(), self.predicates(),
+            self.threads(), runtime("search.c"), runtime("api.c"), runtime("edges.c"),
+            runtime("shard.c")])
 
     def canon(self) -> str:
         """The canonical form of a state under the spec's `symmetric` declarations (the
@@ -96,6 +97,19 @@ class _Module:
         out.append("static int invariant(ctx_t *c, int k, const int64_t *v) {\n"
                    f"    switch (k) {{\n{cases}    }}\n    (void)c; (void)v;\n    return 1;\n}}")
         return "\n".join(out) + "\n"
+
+    def within(self) -> str:
+        """The spec's `constraint`s: 1 where all hold, 0 where one is false, -1 where one
+        cannot be evaluated (the search expands only states where it is 1)."""
+        tests = []
+        for con in self.m.constraints:
+            try:
+                tests.append(f"    if (!({self.x.ex(con.cond, NOWHERE_THREAD)})) return 0;\n")
+            except Unsupported as e:
+                raise Unsupported(e.message, con.pos) from None
+        return ("static int within(ctx_t *c, const int64_t *v) {\n    (void)c; (void)v;\n"
+                + "".join(tests) + "    return 1;\nERR: __attribute__((unused));\n"
+                "    return -1;\n}\n")
 
     def predicates(self) -> str:
         """The liveness properties' state predicates, numbered instance by instance (P, then

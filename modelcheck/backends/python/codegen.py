@@ -14,11 +14,12 @@ yields the choices taken; only counterexample reconstruction uses it, keeping
 the hot path lean.
 
 This module decides which functions the module holds and the tables that name them
-(`STEPS`, `LSTEPS`, `INVARIANTS`, `LIVE`, `INIT`, `LINIT`, which `system.build` reads): defs,
-invariants, the predicates of liveness properties, the steps of threads and handlers in
-both flavours, the entries of signal handlers and the runs of destructors, and the
-initial states. What goes inside a function is the statement emitter's (`statements.py`,
-`os_primitives.py`), and every expression the expression compiler's (`expressions.py`).
+(`STEPS`, `LSTEPS`, `INVARIANTS`, `WITHIN`, `LIVE`, `INIT`, `LINIT`, which `system.build`
+reads): defs, invariants, the constraint, the predicates of liveness properties, the
+steps of threads and handlers in both flavours, the entries of signal handlers and the
+runs of destructors, and the initial states. What goes inside a function is the statement
+emitter's (`statements.py`, `os_primitives.py`), and every expression the expression
+compiler's (`expressions.py`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Codegen:
             out(0, f"def _inv{k}(v):")
             out(1, f"return {emit.ex(inv.expr, top)}")
             out(0, f"INVARIANTS.append(_inv{k})")
+        if m.constraints:
+            out(0, "def _within(v):")
+            out(1, "return " + " and ".join(f"({emit.ex(c.cond, top)})" for c in m.constraints))
+            out(0, "WITHIN[0] = _within")
         for k, live in enumerate(m.temporal.properties if m.temporal else []):
             for j, e in enumerate(live.exprs):
                 out(0, f"def _live{k}_{j}(v):")

@@ -14,6 +14,7 @@ from ...ir.ranges import fits, range_slots
 from ...ir.typesys import (
     IntType,
     OptionalType,
+    SeqType,
     Type,
     is_compound,
     strip_optional,
@@ -62,7 +63,9 @@ class Emitter:
             else:
                 self.out(ind, f"_bad = _check_slots({tmp}, {checks!r})")
                 self.out(ind, "if _bad is not None:")
-                tail = f" leaves its range in {_describe(target)}"
+                tail = f" leaves its range in {_describe(target)}" + (
+                    f" (a sequence of at most {target.type.capacity} items)"
+                    if isinstance(target.type, SeqType) else "")
                 self.fail(ind + 1, ctx, "bounds", f"'value ' + str(_bad) + {tail!r}")
         if not is_compound(target.type):
             self.out(ind, f"{self.expr.place(target, ctx)} = {code}")

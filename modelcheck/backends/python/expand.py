@@ -28,17 +28,19 @@ from ..base import Happening
 from ..runtime import EvalError
 
 # per flavour: its parameters, what it does with a successor r, with anything else a step
-# produced (`pos`: the position of the result), what it returns, and whether it counts
-# positions in `pos` (else it only notes in `pos` that there was a result)
+# produced (`pos`: the position of the result), what it returns, whether it counts
+# positions in `pos` (else it only notes in `pos` that there was a result), and what it
+# returns for a state outside the constraint (nothing, which is not None: no deadlock)
 _FLAVOURS = {
     "expand": ("s, fired", "append(r)", "append(Happening(len(out), {me}, pc, r))", "out",
-               False),
+               False, "out"),
     "expand_new": ("s, fired, index, n, other",
                    "if index.setdefault(r, n) == n:\n    append(r)\n    n += 1",
-                   "other.append(Happening(0, {me}, pc, r))", "out if pos else None", False),
+                   "other.append(Happening(0, {me}, pc, r))", "out if pos else None", False,
+                   "out"),
     "expand_keyed": ("s, fired, seen, pos, other", "seen.setdefault(r, pos)",
                      "other.append(Happening(pos, {me}, pc, r))",
-                     "True if pos > first else None", True),
+                     "True if pos > first else None", True, "False"),
 }
 
 
@@ -46,19 +48,20 @@ class Expanders:
     """The three flavours of one model's expansion (see the module's docstring)."""
 
     def __init__(self, model: Model, tables: list[dict[int, Callable[[tuple], Any]]],
-                 canon: Callable[[tuple], tuple] | None) -> None:
+                 canon: Callable[[tuple], tuple] | None,
+                 within: Callable[[tuple], bool] | None) -> None:
         namespace: dict[str, Any] = {f"T{me}": t for me, t in enumerate(tables)}
-        namespace.update(EvalError=EvalError, Happening=Happening, canon=canon)
+        namespace.update(EvalError=EvalError, Happening=Happening, canon=canon, within=within)
         for name in _FLAVOURS:
-            code = _source(model, name, canon is not None)
+            code = _source(model, name, canon is not None, within is not None)
             exec(compile(code, f"<{name} {model.name}>", "exec"), namespace)
         self.expand: Callable[[tuple, list[int]], list[Any]] = namespace["expand"]
         self.expand_new: Callable[..., list[tuple] | None] = namespace["expand_new"]
         self.expand_keyed: Callable[..., bool | None] = namespace["expand_keyed"]
 
 
-def _source(model: Model, flavour: str, canonical: bool) -> str:
-    params, keep, happen, result, counted = _FLAVOURS[flavour]
+def _source(model: Model, flavour: str, canonical: bool, constrained: bool) -> str:
+    params, keep, happen, result, counted, outside = _FLAVOURS[flavour]
     mark = [] if "pos" not in result else ["pos += 1"] if counted else ["pos = True"]
 
     def successor(ind: str) -> list[str]:
@@ -69,6 +72,9 @@ def _source(model: Model, flavour: str, canonical: bool) -> str:
         return [ind + line for line in [happen.format(me=me), *mark]]
 
     out = [f"def {flavour}({params}):", "    out = []", "    append = out.append"]
+    if constrained:  # TLC's CONSTRAINT: a state where it is false (or fails) is a leaf
+        out += ["    try:", "        if not within(s):", f"            return {outside}",
+                "    except EvalError:", f"        return {outside}"]
     if counted:
         out.append("    first = pos")
     elif mark:

@@ -104,6 +104,8 @@ class ExprCompiler(Visitor):
         return f"(not {x})" if e.op == "!" else f"(-{x})"
 
     def visit_Unwrap(self, e: M.Unwrap, ctx: Ctx) -> str:
+        if e.why:
+            return f"_need({self.visit(e.operand, ctx)}, {e.why!r}, {at(e)})"
         return f"_u({self.visit(e.operand, ctx)}, {at(e)})"
 
     def visit_SetOf(self, e: M.SetOf, ctx: Ctx) -> str:

@@ -13,6 +13,11 @@ def _u(x, at):
         raise EvalError("'none' used as a value", at)
     return x
 
+def _need(x, why, at):
+    if x is None:
+        raise EvalError(why, at)
+    return x
+
 def _absent(t, message, at):
     raise EvalError(message.format(t), at)
 

@@ -39,12 +39,14 @@ class TransitionSystem:
     canon: Canonicaliser | None = None
     # per liveness instance (`model.temporal`), its predicates P (and Q) on states
     predicates: list[tuple[Callable[[tuple], bool], ...]] = field(default_factory=list)
+    # the spec's `constraint`s as one predicate (may raise EvalError); None: none declared
+    within: Callable[[tuple], bool] | None = None
 
     def __post_init__(self) -> None:
         m = self.model
         self._threads = [(me, m.thread_base + me * m.thread_stride, table)
                          for me, table in enumerate(self.thread_steps)]
-        fns = Expanders(m, self.thread_steps, self.canon)
+        fns = Expanders(m, self.thread_steps, self.canon, self.within)
         self.expand, self.expand_new, self.expand_keyed = \
             fns.expand, fns.expand_new, fns.expand_keyed
 
@@ -83,6 +85,7 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
     namespace: dict[str, Any] = {
         "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND, "ONCE": (0,),
         "STEPS": [{} for _ in range(model.pool)], "LSTEPS": {}, "INVARIANTS": [], "LIVE": [],
+        "WITHIN": [None],
         "DEFAULT": tuple(default),
         "CLEARED": [0] * (model.thread_stride - 2), "FREE_BIT": FREE_BIT,
         "results": results,
@@ -107,7 +110,8 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
     canon = Canonicaliser(model) if symmetry and model.symmetric else None
     return TransitionSystem(model, source, tables, namespace["LSTEPS"],
                             _initial(namespace["INIT"]), _initial(namespace["LINIT"]),
-                            invariants, gen.bound_types, canon, namespace["LIVE"])
+                            invariants, gen.bound_types, canon, namespace["LIVE"],
+                            namespace["WITHIN"][0])
 
 
 # Python's compiler limits, which nesting in a spec can reach (CPython's MAXLEVEL,

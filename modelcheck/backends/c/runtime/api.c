@@ -83,6 +83,7 @@ void mc_counts(search_t *s, int64_t *out) {
     int64_t bytes = (int64_t)(s->cap * sizeof(uint64_t));
     if (!s->fp_mode) bytes += s->n * (int64_t)(PACKED + sizeof(uint32_t));
     out[5] = bytes;
+    out[6] = s->outside;
 }
 
 void mc_fired(search_t *s, int64_t *out) { memcpy(out, s->fired, sizeof s->fired); }

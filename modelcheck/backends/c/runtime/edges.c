@@ -69,7 +69,7 @@ int64_t mc_edges(search_t *s, int64_t first, int64_t count, int entries, int stu
         start[k] = e.n;
         e.failed = 0;
         unpack(p, v);
-        expand(&s->ctx, v);
+        if (within(&s->ctx, v) == 1) expand(&s->ctx, v);  /* outside the constraint: stays */
         int moved = e.n > start[k];
         if ((stutter || !moved) && !(e.failed && !moved)) {
             if (e.n == e.cap) { e.error = E_ROOM; break; }

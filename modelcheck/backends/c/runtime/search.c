@@ -20,7 +20,8 @@
 
 enum { V_INVARIANT = 1, V_FAIL = 2, V_EVAL = 3, V_DEADLOCK = 4 };
 enum { RUNNING = 0, DONE = 1, FATAL = 2 };
-enum { N_POOL = 1, N_EVAL = 2, N_STATES = 3, N_DEPTH = 4 };  /* why it is incomplete */
+/* why it is incomplete (N_CONSTRAINT: the constraint could not be evaluated somewhere) */
+enum { N_POOL = 1, N_EVAL = 2, N_STATES = 3, N_DEPTH = 4, N_CONSTRAINT = 5 };
 
 #define BLOCK (1 << 16)           /* states per arena block */
 #define NO_PARENT UINT64_MAX      /* the parent "fingerprint" of an initial state */
@@ -71,7 +72,8 @@ struct search {
     uint8_t violated[NPROPS];
     int nviolated;
     viol_t first[NPROPS];
-    int notes[4], nnotes;     /* N_* codes, in the order first met */
+    int notes[5], nnotes;     /* N_* codes, in the order first met */
+    int64_t outside;          /* states outside the constraint: not expanded */
     int fatal, finished;
     uint64_t cur_key;
     int64_t cur_depth;
@@ -435,9 +437,13 @@ static int single_run(search_t *s, int64_t budget) {
         s->cur_depth = s->depth;
         unpack(s->cur_packed, v);
         s->ctx.results = 0;
-        expand(&s->ctx, v);
+        /* TLC's CONSTRAINT: a state where it is false, or cannot be evaluated (-1), is
+         * not expanded, and so is no deadlock; `within` is 1 without a constraint */
+        int in = within(&s->ctx, v);
+        if (in == 1) expand(&s->ctx, v);
+        else { s->outside++; if (in < 0) note(s, N_CONSTRAINT); }
         store_pending(s);
-        if (!s->ctx.results && s->check_deadlock && alive(v))
+        if (in == 1 && !s->ctx.results && s->check_deadlock && alive(v))
             record(s, DEADLOCK_PROP, V_DEADLOCK, s->depth, s->cur_key, s->cur_packed);
         s->next++;
     }

@@ -25,7 +25,9 @@ typedef struct expander {
     int64_t rank, at;          /* the state being expanded: its rank, its batch index */
     int64_t fired[NPC];
     int64_t found[NPROPS][X_FIELDS];  /* X_KIND 0: nothing found for the property */
-    int noted, notes, nnotes;  /* N_POOL, N_EVAL: which were met, and 3 bits each in order */
+    int noted, notes, nnotes;  /* N_POOL, N_EVAL, N_CONSTRAINT: which were met, 3 bits each
+                                  * in order */
+    int64_t outside;           /* states outside the constraint met since the last take */
 } expander_t;
 
 expander_t *mc_x_new(int canonical, int check_deadlock) {
@@ -123,6 +125,8 @@ int mc_x_expand(expander_t *x, const uint8_t *states, const int64_t *ranks, int6
         x->at = first + i;
         unpack(states + (size_t)i * PACKED, v);
         x->s.ctx.results = 0;
+        int in = within(&x->s.ctx, v);  /* outside the constraint: kept, not expanded */
+        if (in != 1) { x->outside++; if (in < 0) x_note(x, N_CONSTRAINT); continue; }
         expand(&x->s.ctx, v);
         if (!x->s.ctx.results && x->s.check_deadlock && alive(v))
             x_found(x, DEADLOCK_PROP, V_DEADLOCK, (x->rank << KEY_BITS) | LAST_KEY, -1, -1);
@@ -131,6 +135,13 @@ int mc_x_expand(expander_t *x, const uint8_t *states, const int64_t *ranks, int6
 }
 
 int64_t mc_x_size(expander_t *x) { return x->n; }
+
+/* the states outside the constraint met since the last call */
+int64_t mc_x_outside(expander_t *x) {
+    int64_t n = x->outside;
+    x->outside = 0;
+    return n;
+}
 
 /* the distinct successors so far into p, fp, key (room for mc_x_size), the successors per
  * pc, the

@@ -1,0 +1,216 @@
+"""Sets one 64-bit mask cannot hold: sets of records (message sets of consensus protocols)
+and sets of more than 64 values, spelled over one bool per possible member.
+
+`typesys.BigSetType` numbers the values of the member type (a record's fields in mixed
+radix, its last field counting fastest) and keeps a bool for each. Every operation becomes
+an expression over those bools, so the Python and C back ends and the fixed-pool z3
+encoding need no case of their own: `x in S` reads the bool at x's number, `|`, `&`, `-`
+combine the bools one by one, `size` adds them, a literal sets the members' bools, and a
+binder (`forall`, `exists`, `count`, `sum`, `filter`, `pick`, `choose`, `for`) ranges
+over the numbers of the members, its variable standing for the value that number decodes
+to. Each costs one term per possible member, so a set holds at most `LIMIT` values.
+"""
+
+from __future__ import annotations
+
+from ..ir import model as M
+from ..ir.typesys import (
+    BOOL,
+    INT,
+    BigSetType,
+    BoolType,
+    EnumType,
+    IntType,
+    MemberNumber,
+    RecordType,
+    SetType,
+    TidType,
+    Type,
+)
+from ..lang.errors import Pos, SpecError
+from .coercion import Coercion
+
+LIMIT = 1024  # possible members of a set of records or large set
+
+
+def cardinality(t: Type) -> int | None:
+    """How many values t has, or None where it is no finite type of scalars and records."""
+    if isinstance(t, RecordType):
+        n = 1
+        for _, f in t.fields:
+            c = cardinality(f)
+            if c is None:
+                return None
+            n *= c
+        return n
+    if isinstance(t, (BoolType, EnumType, TidType)) or \
+            (isinstance(t, IntType) and t.lo is not None):
+        return len(t.values())
+    return None
+
+
+class BigSets(Coercion):
+    """The type, literals, operators and binders of sets of records or of many values."""
+
+    def set_type(self, elem: Type, pos: Pos) -> Type:
+        n = cardinality(elem)
+        if n is None:
+            raise SpecError(f"a set holds bools, ints, enum members, tids or records of "
+                            f"them, not {elem}", pos)
+        if n <= 64 and not isinstance(elem, RecordType):
+            return SetType(elem)
+        if n > LIMIT:
+            raise SpecError(f"a set of {elem} may hold {n:,} values; at most {LIMIT:,}", pos)
+        if self._permuted(elem):  # type: ignore[attr-defined]
+            raise SpecError(f"a set of {elem} under symmetry: its members are numbered, and "
+                            "renaming ids would not renumber them", pos)
+        return BigSetType(IntType(0, n - 1), BOOL, elem)
+
+    # ------------------------------------------------------------ numbering
+    def number(self, x: M.TExpr, t: Type) -> M.TExpr:
+        """The number of the value x of type t among t's values (0-based)."""
+        if isinstance(t, RecordType):
+            out: M.TExpr = M.Const(INT, 0)
+            for name, f in t.fields:
+                off = t.field(name)[0]  # type: ignore[index]
+                part = self.number(M.FieldPlace(f, x, name, off), f)
+                out = M.Binary(INT, "+", M.Binary(INT, "*", out,
+                                                  M.Const(INT, cardinality(f))), part)
+            return out
+        if isinstance(t, BoolType):
+            return M.Ite(INT, x, M.Const(INT, 1), M.Const(INT, 0))
+        if isinstance(t, IntType):
+            return M.Binary(INT, "-", x, M.Const(INT, t.lo))
+        return M.Unary(INT, "int", x)  # an enum member or a thread id is its number
+
+    def numbered(self, k: M.TExpr, t: Type) -> M.TExpr:
+        """The value of type t whose number is k (k within 0 .. |t| - 1)."""
+        if isinstance(t, RecordType):
+            parts, weight = [], 1
+            for _, f in reversed(t.fields):
+                n = cardinality(f) or 1
+                digit = M.Binary(INT, "%", M.Binary(INT, "/", k, M.Const(INT, weight)),
+                                 M.Const(INT, n))
+                parts.append(self.numbered(digit, f))
+                weight *= n
+            return M.Compound(t, tuple(reversed(parts)))
+        if isinstance(t, BoolType):
+            return M.Binary(BOOL, "==", k, M.Const(INT, 1))
+        if isinstance(t, IntType):
+            return M.Binary(t, "+", k, M.Const(INT, t.lo))
+        return M.Unary(t, "int", k)  # the number is how the member or id is stored
+
+    # ------------------------------------------------------------ operations
+    def has(self, s: M.TExpr, x: M.TExpr, pos: Pos) -> M.TExpr:
+        t: BigSetType = s.type  # type: ignore[assignment]
+        return M.IndexPlace(BOOL, s, self.number(x, t.member), pos=pos)
+
+    def combine(self, op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
+        t: BigSetType = a.type  # type: ignore[assignment]
+        n = len(t.key.values())
+        items = []
+        for k in range(n):
+            x, y = _bit(a, k), _bit(b, k)
+            items.append(_either(x, y) if op == "|" else _both(x, y) if op == "&" else
+                         _both(x, _negated(y)))
+        return _set(t, items)
+
+    def count_members(self, s: M.TExpr) -> M.TExpr:
+        """One term per member that may be in s, added as a balanced tree: C compilers
+        take time that grows fast with how deeply an expression nests."""
+        terms: list[M.TExpr] = []
+        for k in range(len(s.type.key.values())):  # type: ignore[attr-defined]
+            bit = _bit(s, k)
+            if not (isinstance(bit, M.Const) and not bit.value):
+                terms.append(M.Ite(IntType(0, 1), bit, M.Const(INT, 1), M.Const(INT, 0)))
+        return _total(terms)
+
+    def big_literal(self, items: list[M.TExpr], t: BigSetType) -> M.TExpr:
+        members = t.members()
+        if all(isinstance(i, M.Const) for i in items):
+            chosen = {members.index(i.value) for i in items}  # type: ignore[attr-defined]
+            return M.Const(t, tuple(k in chosen for k in range(len(members))))
+        numbers = [self.number(i, t.member) for i in items]
+        bits = []
+        for k in range(len(members)):
+            hit: M.TExpr = M.Const(BOOL, False)
+            for n in numbers:
+                hit = _either(hit, M.Binary(BOOL, "==", n, M.Const(INT, k)))
+            bits.append(hit)
+        return _set(t, bits)
+
+    def empty(self, t: BigSetType) -> M.Const:
+        return M.Const(t, (False,) * len(t.key.values()))
+
+    # ------------------------------------------------------------ binders
+    def member_binding(self, dom: M.Domain, var: M.Bound) -> M.TExpr:
+        """What a binder's variable stands for: itself, or the member its number decodes."""
+        t = self.big_domains.get(id(dom))
+        return var if t is None else self.numbered(var, t[0].type.member)  # type: ignore
+
+    def member_guard(self, dom: M.Domain, var: M.Bound) -> M.TExpr | None:
+        t = self.big_domains.get(id(dom))
+        return None if t is None else M.IndexPlace(BOOL, t[0], var, pos=t[1])
+
+    def big_domain(self, s: M.TExpr, pos: Pos) -> M.Domain:
+        n = len(s.type.key.values())  # type: ignore[attr-defined]
+        dom = M.Domain(MemberNumber(0, n - 1, s.type))  # type: ignore[arg-type]
+        self.big_domains[id(dom)] = (s, pos, dom)  # dom kept alive: its id stays its own
+        return dom
+
+    def big_filter(self, dom: M.Domain, var: M.Bound, body: M.TExpr) -> M.TExpr:
+        """`filter(x in S : P)`: the members of S for which P holds, one bool each."""
+        s: M.TExpr = self.big_domains[id(dom)][0]
+        items = [_both(_bit(s, k), _substitute(body, var, k))
+                 for k in range(len(s.type.key.values()))]  # type: ignore[attr-defined]
+        return _set(s.type, items)
+
+
+def _bit(s: M.TExpr, k: int) -> M.TExpr:
+    """Whether member k is in s; read off a literal or a combination directly, so that
+    nested operations stay one term per member."""
+    if isinstance(s, M.Const):
+        return M.Const(BOOL, s.value[k])
+    if isinstance(s, M.Compound):
+        return s.items[k]
+    return M.IndexPlace(BOOL, s, M.Const(INT, k))
+
+
+def _both(x: M.TExpr, y: M.TExpr) -> M.TExpr:
+    for a, b in ((x, y), (y, x)):
+        if isinstance(a, M.Const):
+            return b if a.value else a
+    return M.Binary(BOOL, "&&", x, y)
+
+
+def _either(x: M.TExpr, y: M.TExpr) -> M.TExpr:
+    for a, b in ((x, y), (y, x)):
+        if isinstance(a, M.Const):
+            return a if a.value else b
+    return M.Binary(BOOL, "||", x, y)
+
+
+def _negated(x: M.TExpr) -> M.TExpr:
+    return M.Const(BOOL, not x.value) if isinstance(x, M.Const) else M.Unary(BOOL, "!", x)
+
+
+def _set(t: Type, bits: list[M.TExpr]) -> M.TExpr:
+    if all(isinstance(b, M.Const) for b in bits):
+        return M.Const(t, tuple(bool(b.value) for b in bits))  # type: ignore[attr-defined]
+    return M.Compound(t, tuple(bits))
+
+
+def _total(terms: list[M.TExpr]) -> M.TExpr:
+    if not terms:
+        return M.Const(INT, 0)
+    if len(terms) == 1:
+        return terms[0]
+    half = len(terms) // 2
+    return M.Binary(INT, "+", _total(terms[:half]), _total(terms[half:]))
+
+
+def _substitute(body: M.TExpr, var: M.Bound, k: int) -> M.TExpr:
+    """body with the number k for var, as a `let`: a quantifier over one value."""
+    one = M.Domain(IntType(k, k))
+    return M.Quant(BOOL, "exists", var, one, body)
+
