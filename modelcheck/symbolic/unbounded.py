@@ -25,7 +25,7 @@ import z3
 
 from ..ir import model as M
 from ..ir.typesys import OptionalType, TidType
-from ..lang.errors import Pos
+from ..lang.errors import NOWHERE, Pos
 from .encoder import Unsupported
 from .unbounded_expressions import Definedness, UnboundedExpressions
 from .unbounded_state import (
@@ -83,6 +83,9 @@ class UnboundedEncoding:
                 sort(loc.type.inner if isinstance(loc.type, OptionalType) else loc.type,
                      f"local '{loc.name}' {where(self.path, loc.pos)}")
         for tl in m.thread_locals:
+            if tl.pos == NOWHERE:  # the buffers a memory model adds: none has a place in the spec
+                raise Unsupported("not supported in --unbounded: the buffers of the spec's "
+                                  "memory model (use the fixed pool: prove without --unbounded)")
             if tl.choices is not None:
                 raise self._refuse(f"a choice of initial values for '{tl.name}'", tl.pos)
             inner = tl.type.inner if isinstance(tl.type, OptionalType) else tl.type

@@ -63,9 +63,11 @@ class UnboundedExpressions(Encoder):
     def visit_Const(self, e: M.Const, ctx: Ctx) -> Any:
         t = e.type
         if isinstance(t, OptionalType) or isinstance(t, NoneType):
-            if e.value is None:
-                return Opt(z3.BoolVal(True), z3.Const("none!", tid_sort()) if isinstance(
-                    getattr(t, "inner", None), TidType) else z3.IntVal(0))
+            if e.value is None:  # the payload is unused but must have the inner type's sort
+                inner = getattr(t, "inner", None)
+                return Opt(z3.BoolVal(True), z3.Const("none!", tid_sort())
+                           if isinstance(inner, TidType) else z3.BoolVal(False)
+                           if isinstance(inner, BoolType) else z3.IntVal(0))
             return Opt(z3.BoolVal(False), self.visit_Const(M.Const(t.inner, e.value), ctx))
         if isinstance(t, BoolType):
             return z3.BoolVal(bool(e.value))
