@@ -15,7 +15,7 @@ from typing import Any
 
 import z3
 
-from .keyboard import check
+from .keyboard import check, passes_interrupts
 from .proof_encodings import ProofEncoding
 
 VIOLATED, CLEAR, UNKNOWN = "violated", "no violation", "unknown"
@@ -55,6 +55,7 @@ def bmc(enc: ProofEncoding, k: int, timeout: float) -> tuple[list[Found], int, s
     return _report(enc.m, found), searched[0], why
 
 
+@passes_interrupts
 def _search(enc: ProofEncoding, k: int, timeout: float, found: dict[str, Found],
             searched: list[int]) -> str | None:
     """Deepen to k, recording in `searched` each depth done; z3's reason if it gave up."""

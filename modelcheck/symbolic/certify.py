@@ -26,7 +26,7 @@ from ..engine.trace import Counterexample
 from ..ir.model import Model
 from .certify_lasso import lasso_failure
 from .encoding import Encoding, encode
-from .keyboard import check
+from .keyboard import check, passes_interrupts
 
 INTERNAL_ERROR = 4  # the exit code of a run whose counterexample z3 rejects
 
@@ -133,6 +133,7 @@ class Certifier:
         raise CertificationError(ce, k, why)
 
 
+@passes_interrupts
 def certify(model: Model, traces: list[Counterexample]) -> None:
     """Certify every trace of one variant; raises on the first that z3 rejects."""
     if not traces:

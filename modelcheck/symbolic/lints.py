@@ -14,9 +14,11 @@ import z3
 
 from ..engine.lints import Lint
 from ..ir import model as M
+from .keyboard import passes_interrupts
 
 Z3_RLIMIT = 10_000_000  # z3's work units per query: about half a second, on any machine
 
+@passes_interrupts
 def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
     """Invariants true of every well-formed state; awaits that no such state satisfies.
 

@@ -21,6 +21,7 @@ from ..lang.source import LoadedSpec, load_text
 from .explicit import Reachable, explore
 from .induction import Prover, Result, Trace
 from .inference import Inferred, infer
+from .keyboard import passes_interrupts
 from .proof_encodings import Bounded, ProofEncoding, Unbounded
 
 
@@ -31,6 +32,7 @@ class Proof:
     states: int          # reachable states of the fixed pool (0: not searched)
 
 
+@passes_interrupts
 def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
               inference: bool, decided: list[Result] | None = None) -> Proof:
     """`decided` gets each goal's result as soon as it is judged (what an interrupted
@@ -65,6 +67,7 @@ def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
     return Proof(results, found, len(reach.states()))
 
 
+@passes_interrupts
 def prove_unbounded(spec: LoadedSpec, variant: str | None, overrides: dict[str, str], k: int,
                     timeout: float, only: list[str],
                     decided: list[Result] | None = None) -> tuple[ProofEncoding, Proof]:
