@@ -28,6 +28,7 @@ from ..ir.typesys import OptionalType, TidType
 from ..lang.errors import NOWHERE, Pos
 from .encoder import Unsupported
 from .unbounded_expressions import Definedness, UnboundedExpressions
+from .unbounded_prune import prune
 from .unbounded_state import (
     Ctx,
     Failure,
@@ -51,7 +52,7 @@ class UnboundedEncoding:
     """Build with `encode_unbounded(model)`; every method returns z3 terms."""
 
     def __init__(self, model: M.Model, path: str):
-        self.m = model
+        self.m = model = prune(model)  # what the constants rule out is never refused
         self.path = path
         counter = itertools.count()
         self._refuse_unsupported()

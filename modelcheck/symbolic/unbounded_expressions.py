@@ -24,11 +24,15 @@ from .unbounded_state import (
     Ctx,
     Failure,
     Opt,
+    empty_set,
     eq,
     local_key,
     opt,
     read_local,
     read_tls,
+    size_of,
+    small_set,
+    small_set_of,
     tid_sort,
     value_range,
     where,
@@ -76,11 +80,14 @@ class UnboundedExpressions(Encoder):
                 raise Unsupported(f"not supported in --unbounded: thread id {e.value}, which "
                                   f"no start line creates {where(self.path, ctx.pos)}")
             return self.starts[e.value]
+        if small_set(t):
+            members = t.elem.values()  # type: ignore[union-attr]
+            return small_set_of(t, lambda v: z3.BoolVal(bool(e.value >> members.index(v) & 1)))
         if isinstance(t, (SetType, EmptySetType)):
             if e.value:
                 raise Unsupported("not supported in --unbounded: a constant non-empty set "
                                   + where(self.path, ctx.pos))
-            return z3.K(tid_sort(), z3.BoolVal(False))
+            return empty_set(t)
         return z3.IntVal(int(e.value))
 
     def visit_GlobalPlace(self, e: M.GlobalPlace, ctx: Ctx) -> Any:
@@ -146,6 +153,8 @@ class UnboundedExpressions(Encoder):
             return s.pc[args[0]] == M.PC_FREED
         if e.name == "parent":
             return Opt(s.parent.none[args[0]], s.parent.val[args[0]])
+        if e.name == "size" and small_set(e.args[0].type):
+            return size_of(e.args[0].type, args[0])  # type: ignore[arg-type]
         raise Unsupported(f"not supported in --unbounded: {e.name}() "
                           f"{where(self.path, ctx.pos)}")
 
@@ -199,7 +208,7 @@ class UnboundedExpressions(Encoder):
         raise Unsupported(f"not supported in --unbounded: '{op}' {where(self.path, ctx.pos)}")
 
     def visit_SetOf(self, e: M.SetOf, ctx: Ctx) -> Any:
-        out = z3.K(tid_sort(), z3.BoolVal(False))
+        out = empty_set(e.type)
         for item in e.items:
             out = z3.Store(out, self.visit(item, ctx), True)
         return out

@@ -17,7 +17,7 @@ import z3
 from ..ir import model as M
 from ..ir.typesys import BoolType, EnumType, OptionalType, SetType, TidType, Type
 from .unbounded import UnboundedEncoding
-from .unbounded_state import Opt, State, read_local, read_tls, tid_sort
+from .unbounded_state import Opt, State, read_local, read_tls, small_set, tid_sort
 
 
 def tid_names(enc: UnboundedEncoding, zm: z3.ModelRef) -> dict[str, str]:
@@ -54,6 +54,10 @@ def readable(enc: UnboundedEncoding, zm: z3.ModelRef, s: State) -> dict[str, Any
             return names.get(str(v), str(v))
         if isinstance(t, EnumType):
             return t.members[v.as_long()] if 0 <= v.as_long() < len(t.members) else v.as_long()
+        if small_set(t):
+            elem = t.elem  # type: ignore[attr-defined]
+            return [elem.members[k] if isinstance(elem, EnumType) else k for k in elem.values()
+                    if z3.is_true(zm.eval(x[k], model_completion=True))]
         if isinstance(t, SetType):
             return sorted(names[str(w)] for w in universe
                           if z3.is_true(zm.eval(x[w], model_completion=True)))

@@ -55,13 +55,43 @@ def sort(t: Type, what: str) -> z3.SortRef:
         return tid_sort()
     if isinstance(t, SetType) and isinstance(t.elem, TidType):
         return z3.ArraySort(tid_sort(), z3.BoolSort())
+    if small_set(t):
+        return z3.ArraySort(z3.IntSort(), z3.BoolSort())
     raise Unsupported(f"not supported in --unbounded: values of type {t} ({what})")
 
 
+def small_set(t: Type) -> bool:
+    """A set of an enum or an int range: an array from the members' values to bools."""
+    return isinstance(t, SetType) and (isinstance(t.elem, EnumType) or
+                                       isinstance(t.elem, IntType) and t.elem.lo is not None)
+
+
+def empty_set(t: Type) -> z3.ArrayRef:
+    """The empty set of type t (a set of ids, or a small set)."""
+    key = z3.IntSort() if small_set(t) else tid_sort()
+    return z3.K(key, z3.BoolVal(False))
+
+
+def small_set_of(t: SetType, member: Any) -> z3.ArrayRef:
+    """The small set whose members are the values v of t's element type with member(v)."""
+    out = empty_set(t)
+    for v in t.elem.values():
+        out = z3.Store(out, v, member(v))
+    return out
+
+
+def size_of(t: SetType, x: z3.ArrayRef) -> z3.ArithRef:
+    """The number of members of a small set."""
+    return z3.Sum([z3.If(x[v], 1, 0) for v in t.elem.values()])
+
+
 def value_range(t: Type, x: z3.ExprRef) -> z3.BoolRef:
-    """The typing constraint of a scalar slot."""
+    """The typing constraint of a scalar slot (a small set holds no value outside its
+    element type, so that two sets with the same members are equal arrays)."""
     if isinstance(t, OptionalType):
         raise AssertionError(t)
+    if small_set(t):
+        return x == small_set_of(t, lambda v: x[v])  # type: ignore[arg-type,index]
     if isinstance(t, IntType) and t.lo is not None:
         return z3.And(t.lo <= x, x <= t.hi)  # type: ignore[operator]
     if isinstance(t, EnumType):

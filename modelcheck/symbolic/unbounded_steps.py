@@ -29,6 +29,7 @@ from .unbounded_state import (
     Opt,
     Path,
     State,
+    empty_set,
     local_key,
     not_supported,
     same,
@@ -94,7 +95,7 @@ class UnboundedSteps(Encoder):
             return z3.BoolVal(False)
         if k == z3.IntSort():
             return z3.IntVal(0)
-        return z3.K(tid_sort(), z3.BoolVal(False))
+        return empty_set(t)
 
     def run(self, stmts: list[M.Stmt], p: Path, me: z3.ExprRef,
             fails: list[Failure]) -> list[Path]:
