@@ -80,7 +80,21 @@ def _partial(path: str, model: M.Model, only: list[str], decided: list[Result],
         if r.counterexample is not None:
             lines += ["", f"Counterexample for {r.name}: {r.reason}"]
             lines += _trace_lines(r.counterexample)
-    return "\n".join(lines), results, 1 if refuted else 3
+    outcomes = {name: "refuted" if name in refuted else "unknown" for name, _ in goals}
+    return "\n".join(lines), results, exit_code(outcomes, model.expected())
+
+
+def exit_code(outcomes: dict[str, str], expected: frozenset[str]) -> int:
+    """A variant's exit code against its `expect` line, as `mcheck SPEC`'s: 1 when a
+    property is refuted that should hold or proved that should be violated, 0 when every
+    property is refuted exactly as expected and the rest proved, 3 otherwise. Expected
+    violations that prove does not judge (liveness, or left out by --property) are not
+    counted."""
+    if any(o == "refuted" and n not in expected or o == "proved" and n in expected
+           for n, o in outcomes.items()):
+        return 1
+    return 0 if all(o == ("refuted" if n in expected else "proved")
+                    for n, o in outcomes.items()) else 3
 
 
 # ----------------------------------------------------------------- reports
@@ -267,10 +281,22 @@ def main(argv: list[str]) -> int:
                         break
                     continue
             if args.bmc is not None:
-                enc = encoding(spec, check(spec.ast, variant, overrides), overrides,
-                               args.unbounded)
-                with interrupts.time_limit(args.time_limit):
-                    found, depth, why = bmc(enc, args.bmc, _query_time(args))
+                model = check(spec.ast, variant, overrides)
+                try:  # building the encoding counts against the time limit too
+                    with interrupts.time_limit(args.time_limit):
+                        enc = encoding(spec, model, overrides, args.unbounded)
+                        found, depth, why = bmc(enc, args.bmc, _query_time(args))
+                except KeyboardInterrupt:
+                    print(f"{spec.path}  variant {model.variant}: bmc stopped while "
+                          f"encoding: {interrupts.reason()}\n")
+                    codes.append(3)
+                    docs.append({"spec": spec.path, "variant": model.variant,
+                                 "bmc": args.bmc, "depth": -1, "gave_up": None,
+                                 "stopped": interrupts.reason(), "unbounded": args.unbounded,
+                                 "results": []})
+                    if _not_run(variants[n + 1:]):
+                        break
+                    continue
                 print(_bmc_text(spec.path, enc, args.bmc, found, depth, why))
                 print()
                 codes.append(1 if any(f.status == VIOLATED for f in found) else 3)
@@ -289,8 +315,7 @@ def main(argv: list[str]) -> int:
             results = proof.results
             print(_text(spec.path, enc, args.k, proof))
             print()
-            outcomes = {r.outcome for r in results}
-            codes.append(1 if "refuted" in outcomes else 3 if "unknown" in outcomes else 0)
+            codes.append(exit_code({r.name: r.outcome for r in results}, enc.m.expected()))
             _report(args, len(variants) > 1, enc.m.variant,
                     any(r.counterexample or r.cti for r in results),
                     lambda path, enc=enc, proof=proof:

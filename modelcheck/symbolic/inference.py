@@ -34,6 +34,7 @@ class Inferred:
     proved: set[str] = field(default_factory=set)     # properties Houdini kept
     lemmas: list[Goal] = field(default_factory=list)  # every surviving mined clause
     shown: list[str] = field(default_factory=list)    # the ones the proofs use, as text
+    printable: list[str] = field(default_factory=list)  # every survivor the language says
     mined: int = 0
     states: int = 0                                    # the states mined from
     rounds: int = 0
@@ -106,4 +107,6 @@ def infer(m: M.Model, enc: Any, states: list[tuple], goals: list[Goal]) -> Infer
     used = h.needed(alive, [k for k in alive if k >= first_goal])
     out.shown = [clause_text(naming, clauses[k], f"INFERRED-{n}")
                  for n, k in enumerate((k for k in used if k < first_goal), 1)]
+    out.printable = [t for t in (clause_text(naming, clauses[k], f"INFERRED-{n}")
+                                 for n, k in enumerate(kept, 1)) if not t.startswith("//")]
     return out

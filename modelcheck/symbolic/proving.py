@@ -13,7 +13,7 @@ than a bug present.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..check.checker import check
 from ..lang.errors import SpecError
@@ -23,6 +23,9 @@ from .induction import Prover, Result, Trace
 from .inference import Inferred, infer
 from .keyboard import passes_interrupts
 from .proof_encodings import Bounded, ProofEncoding, Unbounded
+from .unbounded_lemmas import needed_lemmas
+from .unbounded_prune import prune
+from .unbounded_slice import dead_variables, reading
 
 
 @dataclass
@@ -74,28 +77,81 @@ def prove_unbounded(spec: LoadedSpec, variant: str | None, overrides: dict[str, 
     """`--unbounded` with inference: the lemmas inferred on the fixed pool that the language
     can say are added to the spec as lemmas and proved for every number of threads with the
     rest. A lemma true of the pool may fail beyond it (or be outside what the unbounded
-    encoding supports): those are dropped and the proof is run once more."""
+    encoding supports): those are dropped and the proof is run once more. When a property
+    is left unknown, the lemmas are chosen again from every printable survivor, by the
+    unbounded encoding's own cores (`unbounded_lemmas`), and the better proof is kept."""
     model = check(spec.ast, variant, overrides)
     pool = prove_all(Bounded(spec, model, overrides), k, timeout, only, True, decided)
     found = pool.inferred
-    texts = [t for t in (found.shown if found else []) if not t.startswith("//")]
+    dead = dead_variables(prune(model))
+    texts = _sayable(spec, variant, overrides, found.shown if found else [], dead)
+    enc, proof = _prove_with(spec, variant, overrides, texts, k, timeout, only)
+    if found is not None and _unknown(proof):
+        every = _sayable(spec, variant, overrides, found.printable, dead)
+        wider = _extended(spec, variant, overrides, every)
+        names = None if wider is None else needed_lemmas(
+            wider, [r.name for r in proof.results if not r.name.startswith("INFERRED-")],
+            timeout)
+        if names is not None:
+            chosen = [t for t in every if _name(t) in names]
+            enc2, proof2 = _prove_with(spec, variant, overrides, chosen, k, timeout, only)
+            if len(_unknown(proof2)) < len(_unknown(proof)):
+                enc, proof, found = enc2, proof2, replace(found, shown=chosen)
+    proof.inferred = found
+    return enc, proof
+
+
+def _name(text: str) -> str:
+    return text.split()[1].rstrip(":")
+
+
+def _unknown(proof: Proof) -> list[str]:
+    return [r.name for r in proof.results
+            if r.outcome == "unknown" and not r.name.startswith("INFERRED-")]
+
+
+def _sayable(spec: LoadedSpec, variant: str | None, overrides: dict[str, str],
+             texts: list[str], dead: set[str]) -> list[str]:
+    """The printable lemmas, without those about state the unbounded encoding cuts away
+    (another variant's variables): they would keep that state, and with it a construct the
+    encoding may refuse."""
+    texts = [t for t in texts if not t.startswith("//")]
+    if not dead or not texts:
+        return texts
+    extended = load_text(spec.source + "\n" + "\n".join(texts) + "\n", spec.path)
+    cut = reading(check(extended.ast, variant, overrides), dead)
+    return [t for t in texts if _name(t) not in cut]
+
+
+def _extended(spec: LoadedSpec, variant: str | None, overrides: dict[str, str],
+              texts: list[str]) -> ProofEncoding | None:
+    """The unbounded encoding of the spec with `texts` added (None: a lemma is refused)."""
+    extended = load_text(spec.source + "\n" + "\n".join(texts) + "\n", spec.path)
+    try:
+        return Unbounded(extended, check(extended.ast, variant, overrides), overrides)
+    except SpecError:
+        if not texts:
+            raise  # the spec itself is outside the unbounded encoding
+        return None
+
+
+def _prove_with(spec: LoadedSpec, variant: str | None, overrides: dict[str, str],
+                texts: list[str], k: int, timeout: float,
+                only: list[str]) -> tuple[ProofEncoding, Proof]:
+    """The unbounded proof with `texts` as lemmas, retried once without those it could not
+    prove (or without any, when one is refused)."""
     for _ in range(2):
-        extended = load_text(spec.source + "\n" + "\n".join(texts) + "\n", spec.path)
-        try:
-            enc: ProofEncoding = Unbounded(extended, check(extended.ast, variant, overrides),
-                                           overrides)
-        except SpecError:
-            if not texts:
-                raise  # the spec itself is outside the unbounded encoding
+        enc = _extended(spec, variant, overrides, texts)
+        if enc is None:
             texts = []
-            continue
+            enc = _extended(spec, variant, overrides, texts)
+            assert enc is not None  # without lemmas it is built or refused (raised)
         proof = prove_all(enc, k, timeout, only, False)
         failed = {r.name for r in proof.results
                   if r.name.startswith("INFERRED-") and r.outcome != "proved"}
         if not failed:
             break
-        texts = [t for t in texts if t.split()[1].rstrip(":") not in failed]
-    proof.inferred = found
+        texts = [t for t in texts if _name(t) not in failed]
     return enc, proof
 
 

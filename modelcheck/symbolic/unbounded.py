@@ -29,6 +29,7 @@ from ..lang.errors import NOWHERE, Pos
 from .encoder import Unsupported
 from .unbounded_expressions import Definedness, UnboundedExpressions
 from .unbounded_prune import prune
+from .unbounded_slice import slice_dead
 from .unbounded_state import (
     Ctx,
     Failure,
@@ -52,7 +53,7 @@ class UnboundedEncoding:
     """Build with `encode_unbounded(model)`; every method returns z3 terms."""
 
     def __init__(self, model: M.Model, path: str):
-        self.m = model = prune(model)  # what the constants rule out is never refused
+        self.m = model = slice_dead(prune(model))  # never refuse what cannot matter
         self.path = path
         counter = itertools.count()
         self._refuse_unsupported()

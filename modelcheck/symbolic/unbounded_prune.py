@@ -21,6 +21,7 @@ statements before a false `await` stay (an assertion there still fails).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -74,12 +75,24 @@ class _Constants:
             if e.op == "->" and not a:
                 return True
             return self.value(e.right, env)
-        if e.op in _COMPARE and isinstance(e.left.type, type(e.right.type)):
+        if e.op in _COMPARE:
             b = self.value(e.right, env)
             if a is _UNKNOWN or b is _UNKNOWN:
                 return _UNKNOWN
+            if e.op not in ("==", "!=") and not (isinstance(a, int) and isinstance(b, int)):
+                return _UNKNOWN
             return _COMPARE[e.op](a, b)
         return _UNKNOWN
+
+    def simplified(self, e: M.TExpr) -> M.TExpr:
+        """e with each `if ... then ... else` whose test is constant replaced by its branch
+        (a definition's body: the other variants' arms name state this one never uses)."""
+        if not isinstance(e, M.Ite):
+            return e
+        taken = self.truth(e.test)
+        if taken is not None:
+            return self.simplified(e.then if taken else e.other)
+        return replace(e, then=self.simplified(e.then), other=self.simplified(e.other))
 
     def truth(self, e: M.TExpr) -> bool | None:
         """True or False when e is a constant boolean, None when it reads the state."""
@@ -92,6 +105,8 @@ class _Constants:
 class _Pruner:
     def __init__(self, model: M.Model):
         self.consts = _Constants(model.defs)
+        self.defs = {n: replace(d, body=self.consts.simplified(d.body))
+                     for n, d in model.defs.items()}
 
     def block(self, stmts: tuple[M.Stmt, ...]) -> tuple[tuple[M.Stmt, ...], bool]:
         """The block without what cannot run, and whether no path through it completes."""
@@ -148,6 +163,17 @@ def _without_ops(stmts: tuple[M.Stmt, ...], dead: set[tuple[str, int]]) -> tuple
 
 def _template(t: M.Template, body: Any) -> M.Template:
     return replace(t, steps=[replace(s, body=body(s.body)) for s in t.steps])
+
+
+def with_bodies(model: M.Model, body: Callable[[tuple[M.Stmt, ...]], tuple[M.Stmt, ...]]
+                ) -> M.Model:
+    """The model with `body` applied to every step and destructor, at the same pcs."""
+    templates = {n: _template(t, body) for n, t in model.templates.items()}
+    handlers = [_template(h, body) for h in model.handlers]
+    new = {s.pc: (t, s) for t in [*templates.values(), *handlers] for s in t.steps}
+    return replace(model, templates=templates, handlers=handlers,
+                   destructors=[replace(d, body=body(d.body)) for d in model.destructors],
+                   steps_by_pc={pc: new[pc] for pc in model.steps_by_pc})
 
 
 def _completes(stmts: tuple[M.Stmt, ...]) -> bool:
@@ -215,12 +241,9 @@ def prune(model: M.Model) -> M.Model:
         live_h, live_d = found_h, found_d
     dead = {("handler", h.index) for h in handlers if h.index not in live_h}
     dead |= {("destructor", d.index) for d in destructors if d.index not in live_d}
-    templates = {n: _template(t, lambda b: _without_ops(b, dead)) for n, t in templates.items()}
-    handlers = [_template(h, lambda b: _without_ops(b, dead))
-                for h in handlers if h.index in live_h]
-    destructors = [replace(d, body=_without_ops(d.body, dead))
-                   for d in destructors if d.index in live_d]
     steps_by_pc = {s.pc: (t, s) for t in templates.values() for s in t.steps if s.pc in live}
-    steps_by_pc |= {s.pc: (h, s) for h in handlers for s in h.steps}
-    return replace(model, templates=templates, handlers=handlers, destructors=destructors,
-                   steps_by_pc=steps_by_pc)
+    steps_by_pc |= {s.pc: (h, s) for h in handlers for s in h.steps if h.index in live_h}
+    kept = replace(model, templates=templates, steps_by_pc=steps_by_pc, defs=p.defs,
+                   handlers=[h for h in handlers if h.index in live_h],
+                   destructors=[d for d in destructors if d.index in live_d])
+    return with_bodies(kept, lambda b: _without_ops(b, dead))

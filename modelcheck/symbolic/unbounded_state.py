@@ -211,9 +211,11 @@ class Path:
     state: State
     env: dict[int, Any] = field(default_factory=dict)
     next_pc: int | None = None
+    children: tuple[tuple[z3.ExprRef, Any], ...] = ()  # forked ids, each with its target
 
     def fork(self, test: z3.BoolRef) -> Path:
-        return Path(self.guard + [test], self.state, dict(self.env), self.next_pc)
+        return Path(self.guard + [test], self.state, dict(self.env), self.next_pc,
+                    self.children)
 
 
 @dataclass

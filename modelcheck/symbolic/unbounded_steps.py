@@ -7,7 +7,8 @@ encoding) and records its ancestry. A path ends at `goto` or `exit`, or at the
 end of the step. Assertions, `none` unwrapped and out-of-range values add
 `Failure`s instead of successors. A spawned thread's thread_locals start at
 their initialisers; a finished thread's are zeroed (`cleared`).
-Handlers, destructors, fork and free are refused by name.
+A forked child is its parent's copy at the end of the step (`copied`).
+Handlers, destructors and free are refused by name.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class UnboundedSteps(Encoder):
     def refusal(self, st: M.Stmt, *args: Any) -> str:
         return not_supported(type(st).__name__.lower(), self.path, st.pos)
 
-    visit_Fork = visit_Free = visit_SigOp = Encoder.refuse
+    visit_Free = visit_SigOp = Encoder.refuse
 
     def paths(self, template: M.Template, step: M.Step, s: State, t: State,
               me: z3.ExprRef, fails: list[Failure]) -> list[list[z3.BoolRef]]:
@@ -72,6 +73,8 @@ class UnboundedSteps(Encoder):
             end = replace(p.state, pc=z3.Store(p.state.pc, me, nxt))
             if nxt in (M.PC_DONE, M.PC_FREED):
                 end = self.cleared(end, me)
+            for child, target in p.children:
+                end = self.copied(end, me, child, target)
             out.append(p.guard + [same(end, t)])
         return out
 
@@ -82,6 +85,30 @@ class UnboundedSteps(Encoder):
         tls = {tl.name: store(s.tls[tl.name], me, self.zero(tl.type))
                for tl in self.m.thread_locals}
         return replace(s, tls=tls)
+
+    def copied(self, s: State, me: z3.ExprRef, c: z3.ExprRef, target: M.TExpr | None) -> State:
+        """A forked child at the end of the step: a copy of its parent's pc, thread_locals
+        and locals as the step left them (the engines copy the block then), its parent
+        `me`, me and me's ancestors its ancestors, and its copy of the fork's target (when
+        that is the parent's own local or thread_local) none."""
+        a, b = z3.Consts("a b", tid_sort())
+        anc = z3.Lambda([a, b], z3.If(b == c, z3.Or(a == me, s.anc[a, me]), s.anc[a, b]))
+        parent = Opt(z3.Store(s.parent.none, c, False), z3.Store(s.parent.val, c, me))
+
+        def copy(arr: Any) -> Any:
+            return store(arr, c, Opt(arr.none[me], arr.val[me]) if isinstance(arr, Opt)
+                         else arr[me])
+
+        tls = {n: copy(arr) for n, arr in s.tls.items()}
+        locals_ = {n: copy(arr) for n, arr in s.locals.items()}
+        none = Opt(z3.BoolVal(True), z3.FreshConst(tid_sort()))
+        if isinstance(target, M.TlsPlace) and target.thread is None:
+            tls[target.name] = store(tls[target.name], c, none)
+        elif isinstance(target, M.LocalPlace):
+            key = local_key(self.m, target.name, target.slot)
+            locals_[key] = store(locals_[key], c, none)
+        return replace(s, pc=z3.Store(s.pc, c, s.pc[me]), parent=parent, anc=anc, tls=tls,
+                       locals=locals_)
 
     def zero(self, t: Type) -> Any:
         """What a zeroed slot of type t reads as in the engines (`values.decode` of 0):
@@ -138,7 +165,7 @@ class UnboundedSteps(Encoder):
         env = {**q.env, st.var.uid: v}
         if st.where is not None:
             guard.append(self.exprs.visit(st.where, ctx.with_env(env)))
-        start = Path(q.guard + guard, q.state, env)
+        start = Path(q.guard + guard, q.state, env, children=q.children)
         return self.run(list(st.body), start, me, fails)
 
     def visit_Await(self, st: M.Await, q: Path, me: z3.ExprRef,
@@ -213,6 +240,19 @@ class UnboundedSteps(Encoder):
             q.env[st.target.uid] = c
         elif st.target is not None:
             q.state = self.assign(st.target, c, q.state, me, ctx)
+        return [q]
+
+    def visit_Fork(self, st: M.Fork, q: Path, me: z3.ExprRef,
+                   fails: list[Failure]) -> list[Path]:
+        """The child takes an unused id now (reserved, as the engines mark it, so that a
+        later spawn or fork of the step takes another) and is filled in by `copied`."""
+        c = z3.Const(f"{q.state.prefix}fork{next(self.counter)}", tid_sort())
+        q.guard.append(q.state.pc[c] == M.PC_UNUSED)
+        q.state = replace(q.state, pc=z3.Store(q.state.pc, c, -1))
+        own = st.target if isinstance(st.target, (M.LocalPlace, M.TlsPlace)) else None
+        q.children += ((c, own),)
+        if st.target is not None:
+            q.state = self.assign(st.target, c, q.state, me, self._ctx(st, q, me, fails))
         return [q]
 
     def assign(self, target: M.TExpr, value: Any, s: State, me: z3.ExprRef,
