@@ -2,6 +2,7 @@
 
     python benchmarks/prove_table.py                     # every spec (about 10 minutes)
     python benchmarks/prove_table.py specs/tls_swap.spec # one spec
+    python benchmarks/prove_table.py --unbounded         # every number of threads
 
 For each variant the explicit search decides which properties hold; those are then proved
 with `mcheck prove`'s own code (`symbolic.proving.prove_all`, fixed pool, k = 1), the spec's
@@ -12,6 +13,11 @@ run per property). A table row per holding property; timings are the process's C
 shared with other jobs the wall clock says more about the load than about the proof.
 Violated properties are left out: the search refutes them. The last run's table is
 benchmarks/PROVE_TABLE.md.
+
+With --unbounded, each variant whose every invariant and assertion holds in the search is
+proved for every number of threads instead (`mcheck prove --unbounded`, inference on, the
+hand-written lemmas removed): a row per property with its outcome and the variant's CPU
+and wall seconds, or one row with the construct the encoding refuses.
 """
 
 from __future__ import annotations
@@ -27,10 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from modelcheck.check.checker import check  # noqa: E402
+from modelcheck.lang.errors import SpecError  # noqa: E402
 from modelcheck.lang.source import load_text  # noqa: E402
 from modelcheck.symbolic.explicit import explore  # noqa: E402
 from modelcheck.symbolic.proof_encodings import Bounded  # noqa: E402
-from modelcheck.symbolic.proving import prove_all  # noqa: E402
+from modelcheck.symbolic.proving import prove_all, prove_unbounded  # noqa: E402
 
 SPECS = sorted((ROOT / "specs").glob("*.spec"))
 
@@ -61,11 +68,34 @@ def rows(path: Path, only: list[str]) -> Iterator[tuple[str, ...]]:
                    f"{time.process_time() - cpu:.1f}")
 
 
+def unbounded_rows(path: Path, only: list[str]) -> Iterator[tuple[str, ...]]:
+    spec = load_text(without_lemmas(path.read_text()), path=str(path))
+    for variant in [v for v in spec.variants if not only or v in only]:
+        model = check(spec.ast, variant, {})
+        if explore(model).violated() & {p.name for p in model.properties
+                                         if p.kind in ("invariant", "assertion")}:
+            continue
+        start, cpu = time.monotonic(), time.process_time()
+        try:
+            _, proof = prove_unbounded(spec, variant, {}, 1, 60.0, [])
+        except SpecError as e:
+            yield (path.stem, variant, "(refused)", str(e).split(": ", 1)[-1], "", "")
+            continue
+        took = (f"{time.process_time() - cpu:.1f}", f"{time.monotonic() - start:.1f}")
+        for r in proof.results:
+            if not r.name.startswith("INFERRED-"):
+                yield (path.stem, variant, r.name, r.outcome, *took)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("specs", nargs="*", type=Path, default=SPECS)
     p.add_argument("--variant", action="append", default=[], help="only these variants")
+    p.add_argument("--unbounded", action="store_true", help="every number of threads")
     args = p.parse_args()
+    if args.unbounded:
+        unbounded_table(args.specs, args.variant)
+        return
     head = ("spec", "variant", "property", "states", "inferred", "cpu s (variant)",
             "wall s", "no inference", "cpu s")
     widths = [14, 21, 16, 6, 8, 15, 6, 12, 5]
@@ -82,6 +112,20 @@ def main() -> None:
             table.append(r)
     print(f"\nwith inference: {sum(r[4] == 'proved' for r in table)} of {len(table)} holding "
           f"properties proved; without: {sum(r[7] == 'proved' for r in table)}")
+
+
+def unbounded_table(specs: list[Path], only: list[str]) -> None:
+    print("| spec | variant | property | outcome for every number of threads | cpu s | wall s |")
+    print("|---|---|---|---|---|---|")
+    table = []
+    for path in specs:
+        for r in unbounded_rows(path, only):
+            print("| " + " | ".join(r) + " |", flush=True)
+            table.append(r)
+    proved = {(r[0], r[1]) for r in table if r[3] == "proved"} - \
+        {(r[0], r[1]) for r in table if r[3] != "proved"}
+    print(f"\nvariants with every property proved: {len(proved)} "
+          f"({', '.join(f'{s} {v}' for s, v in sorted(proved))})")
 
 
 if __name__ == "__main__":

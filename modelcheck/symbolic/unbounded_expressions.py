@@ -241,11 +241,14 @@ class UnboundedExpressions(Encoder):
             if e.kind == "forall":
                 return z3.ForAll([v], z3.Implies(dom, body))
             return z3.Exists([v], z3.And(dom, body))
-        if e.domain.set_expr is not None or e.kind not in ("forall", "exists"):
+        if e.kind not in ("forall", "exists"):
             raise Unsupported(f"not supported in --unbounded: {e.kind} over {t} "
                               f"{where(self.path, ctx.pos)}")
-        items = [self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: _literal(t, x)}))
-                 for x in t.values()]
+        members = [(_literal(t, x), self.in_domain(e.domain, _literal(t, x), ctx))
+                   for x in t.values()]
+        items = [(z3.And if e.kind == "exists" else z3.Implies)(
+                     inside, self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: x})))
+                 for x, inside in members]
         return z3.And(items) if e.kind == "forall" else z3.Or(items)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import z3
 
 from ..ir import model as M
-from ..ir.typesys import OptionalType, TidType, Type
+from ..ir.typesys import EnumType, IntType, OptionalType, TidType, Type
 from ..lang.errors import Pos
 from .encoder import Encoder, Unsupported
 from .unbounded_expressions import UnboundedExpressions
@@ -38,6 +38,7 @@ from .unbounded_state import (
     store,
     tid_sort,
     typed_value,
+    value_range,
 )
 
 
@@ -156,12 +157,15 @@ class UnboundedSteps(Encoder):
 
     def visit_Choose(self, st: M.Choose, q: Path, me: z3.ExprRef,
                      fails: list[Failure]) -> list[Path]:
-        if not isinstance(st.domain.type, TidType):
-            raise Unsupported(not_supported("choose over a domain other than tid", self.path,
-                                            st.pos))
-        v = z3.Const(f"{q.state.prefix}choose{next(self.counter)}", tid_sort())
+        t = st.domain.type
+        if not isinstance(t, (TidType, EnumType)) and not (isinstance(t, IntType) and
+                                                          t.lo is not None):
+            raise Unsupported(not_supported("choose over a domain other than tid, an enum or "
+                                            "an int range", self.path, st.pos))
+        name = f"{q.state.prefix}choose{next(self.counter)}"
+        v = z3.Const(name, tid_sort()) if isinstance(t, TidType) else z3.Int(name)
         ctx = self._ctx(st, q, me, fails)
-        guard = [self.exprs.in_domain(st.domain, v, ctx)]
+        guard = [self.exprs.in_domain(st.domain, v, ctx), value_range(t, v)]
         env = {**q.env, st.var.uid: v}
         if st.where is not None:
             guard.append(self.exprs.visit(st.where, ctx.with_env(env)))
