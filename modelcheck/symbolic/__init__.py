@@ -20,8 +20,11 @@ Everything else is how those are built, and stays inside the package:
   `pool_folds` (formulas that fold to values on concrete states);
 - the unbounded encoding, thread ids as an uninterpreted sort: `unbounded`
   (`UnboundedEncoding`, `encode_unbounded`) over `unbounded_steps` and
-  `unbounded_expressions` (the `Visitor`s), `unbounded_state`, and the readers
-  of its queries and models, `epr` and `unbounded_readback`;
+  `unbounded_expressions` (the `Visitor`s), `unbounded_state`, the passes that
+  run first, `unbounded_prune` (code the constants make unreachable) and
+  `unbounded_slice` (variables nothing depends on), `unbounded_lemmas` (which
+  inferred lemmas its proofs need), and the readers of its queries and models,
+  `epr` and `unbounded_readback`;
 - `encoder`: what both share, `Unsupported` and the `Encoder` visitor base
   that refuses a construct rather than approximate it.
 """
