@@ -13,6 +13,8 @@ itself is `prove_all`'s, so a wrong core could cost a proof, never make one.
 
 from __future__ import annotations
 
+import time
+
 import z3
 
 from .keyboard import INTERRUPTED
@@ -21,12 +23,14 @@ from .proof_encodings import ProofEncoding
 
 def needed_lemmas(enc: ProofEncoding, goals: list[str], timeout: float) -> set[str] | None:
     """The names of the INFERRED lemmas the step cases of `goals` (and of those lemmas)
-    use; None when some query is not unsat (the lemmas do not suffice, or z3 gave up)."""
+    use; None when some query is not unsat (the lemmas do not suffice, or z3 gave up) or
+    the whole selection takes longer than `timeout` (one query's limit: a second try must
+    not cost more than the first proof's slowest query)."""
+    deadline = time.monotonic() + timeout
     by_name = {g.name: g for g in enc.goals([])}
     lemmas = [n for n in by_name if n.startswith("INFERRED-")]
     s, t = enc.state("needed0."), enc.state("needed1.")
     solver = z3.Solver()
-    solver.set("timeout", int(timeout * 1000))
     solver.set("core.minimize", True)
     solver.add(enc.typed(s), enc.trans(s, t), enc.typed(t))
     sel = {f"needed.sel.{n}": n for n in lemmas}
@@ -35,6 +39,8 @@ def needed_lemmas(enc: ProofEncoding, goals: list[str], timeout: float) -> set[s
     seen: set[str] = set()
     todo = [g for g in goals if g in by_name]
     while todo:
+        if time.monotonic() > deadline:
+            return None
         name = todo.pop()
         if name in seen:
             continue
@@ -43,6 +49,7 @@ def needed_lemmas(enc: ProofEncoding, goals: list[str], timeout: float) -> set[s
         solver.push()
         solver.add(goal.holds(s), goal.defined(s), z3.Not(z3.And(goal.holds(t),
                                                                 goal.defined(t))))
+        solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
         result = solver.check(*literals)
         if result == z3.unknown and solver.reason_unknown() == INTERRUPTED:
             raise KeyboardInterrupt
