@@ -172,19 +172,7 @@ class Partition:
         return self.pending[2]
 
     def rank(self, keys: np.ndarray, frontier: int, mail: Mailbox) -> np.ndarray:
-        """The dense ranks of this share's new keys (sorted) among every share's, worked out
-        by the shares, not the coordinator (it would sort every state of the level alone):
-        share w sorts the keys whose parent's rank falls in the w-th slice of the frontier
-        (`frontier` states), and each slice's first rank is the sizes of the slices below."""
-        if self.parts == 1:
-            return np.arange(len(keys), dtype=np.int64)
-        slices = np.searchsorted((keys >> KEY_BITS) * self.parts // max(1, frontier),
-                                 np.arange(1, self.parts))
-        got = mail.exchange(np.split(keys, slices))  # the keys of my slice, by sender
-        mine = np.sort(np.concatenate(got))
-        below = sum(mail.exchange([len(mine)] * self.parts)[:self.me])
-        back = mail.exchange([below + np.searchsorted(mine, k) for k in got])
-        return np.concatenate(back).astype(np.int64)
+        return share_ranks(keys, frontier, mail, self.me, self.parts)
 
     def accept(self, ranks: np.ndarray, keep: int, level: int,
                violated: frozenset[str]) -> list[Found]:
@@ -245,9 +233,27 @@ class Partition:
 
 
 class Mailbox(Protocol):
+    shared: bool  # the shares are in this process: what is sent is the object itself
+
     def exchange(self, outgoing: list[Any]) -> list[Any]:
         """Send outgoing[w] to each share w; what each share sent here, by sender."""
         ...
+
+
+def share_ranks(keys: np.ndarray, frontier: int, mail: Mailbox, me: int, parts: int) -> np.ndarray:
+    """The dense ranks of this share's new keys (sorted) among every share's, worked out
+    by the shares, not the coordinator (it would sort every state of the level alone):
+    share w sorts the keys whose parent's rank falls in the w-th slice of the frontier
+    (`frontier` states), and each slice's first rank is the sizes of the slices below."""
+    if parts == 1:
+        return np.arange(len(keys), dtype=np.int64)
+    slices = np.searchsorted((keys >> KEY_BITS) * parts // max(1, frontier),
+                             np.arange(1, parts))
+    got = mail.exchange(np.split(keys, slices))  # the keys of my slice, by sender
+    mine = np.sort(np.concatenate(got))
+    below = sum(mail.exchange([len(mine)] * parts)[:me])
+    back = mail.exchange([below + np.searchsorted(mine, k) for k in got])
+    return np.concatenate(back).astype(np.int64)
 
 
 def check_invariants(ts: TransitionSystem, states: list[tuple], fps: list[int],

@@ -138,6 +138,8 @@ class RayMailbox:
     """All-to-all exchanges between actors; every share makes the same exchanges in the same
     order, so the count of exchanges so far names a round on every share."""
 
+    shared = False
+
     def __init__(self, me: int, peers: list[Any], inbox: Inbox) -> None:
         self.me, self.peers, self.inbox = me, peers, inbox
         self.round = 0
