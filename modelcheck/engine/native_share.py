@@ -32,11 +32,11 @@ import numpy as np
 from ..backends.base import TransitionSystem
 from ..backends.c import Compile, NativeUnavailable, Verifier, ffi
 from ..ir.model import Model
-from .checkpoint import ShareState, load_share, save_share
+from .checkpoint import ShareState, load_shares, save_share
 from .native import FATAL, V_DEADLOCK, V_FAIL, V_INVARIANT, NativeFailed, describe
 from .outcome import CONSTRAINT_NOTE, EVAL_NOTE
 from .packed_states import LEVEL_SHIFT
-from .partition import Expansion, Found, Mailbox, Partition, share_ranks
+from .partition import MISSING, Expansion, Found, Mailbox, Partition, share_ranks
 from .store import NO_PARENT
 
 CHUNK = 4096  # frontier states expanded per call into C, between two looks at the clock
@@ -105,6 +105,9 @@ class NativePartition:
             raise NativeFailed(FATAL[2])
         self.x = ffi.gc(x, self.lib.mc_x_free)
         self.peers: list[NativePartition] = []  # the shares of this process, once met
+        self.by_name: tuple[np.ndarray, np.ndarray] | None = None  # `parents`' index
+        none = np.zeros(0, np.int64)
+        self.legacy = none, none  # a Python checkpoint's names and parents (`restore`)
         shape = ffi.new("int[4]")
         self.lib.mc_shape(shape)  # W, PACKED, NPC, NPROPS
         self.npc, self.names = shape[2], [p.name for p in ts.model.properties]
@@ -118,14 +121,14 @@ class NativePartition:
         if op == "seed":
             return self.seed(*args[0])
         if op == "parents":
-            return [int(self.lib.mc_x_parent(self.x, fp)) for fp in args[0]]
+            return self.parents(args[0])
         if op == "save":
             return self.save(*args)
         if op == "restore":
             return self.restore(*args)
         if op == "sizes":
             return int(self.lib.mc_x_frontier_size(self.x)), \
-                int(self.lib.mc_x_store_bytes(self.x))
+                int(self.lib.mc_x_store_bytes(self.x)) + self.legacy[0].nbytes * 2
         if op == "kept":  # after the search: every state kept, with its level and rank
             rows = [r for r, _ in self.kept] or [np.zeros((0, self.lay.size), np.uint8)]
             order = [o for _, o in self.kept] or [np.zeros(0, np.int64)]
@@ -168,15 +171,52 @@ class NativePartition:
                                                          ("int64_t[]", fps),
                                                          ("int64_t[]", ranks)), len(fps)))
 
-    def _store(self, fps: np.ndarray, parents: np.ndarray) -> None:
-        fps, parents = (np.ascontiguousarray(a, np.int64) for a in (fps, parents))
-        _ok(self.lib.mc_x_store(self.x, *_buffers(("int64_t[]", fps), ("int64_t[]", parents)),
+    def _store(self, hashes: np.ndarray, fps: np.ndarray, parents: np.ndarray) -> None:
+        arrays = [np.ascontiguousarray(a, np.int64) for a in (hashes, fps, parents)]
+        _ok(self.lib.mc_x_store(self.x, *_buffers(*(("int64_t[]", a) for a in arrays)),
                                 len(fps)))
 
+    def _hashes(self, rows: np.ndarray) -> np.ndarray:
+        """The hashes of packed rows, by which native shares tell states apart and own them
+        (`shard.c`)."""
+        out = np.empty(len(rows), np.int64)
+        self.lib.mc_hash_n(ffi.from_buffer("uint8_t[]", np.ascontiguousarray(rows)), len(rows),
+                           *_buffers(("int64_t[]", out)))
+        return out
+
+    def _mine(self, hashes: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(hashes.view(np.uint64) % np.uint64(self.parts) == self.me)
+
     def seed(self, states: list[tuple], fps: np.ndarray, ranks: np.ndarray) -> None:
-        self._store(fps, np.full(len(fps), NO_PARENT, np.int64))
-        self._set_frontier(self.held(states), fps, ranks)
+        """Of every initial state (in order, with its name and rank), the ones this share
+        owns."""
+        rows = self.held(states)
+        hashes = self._hashes(rows)
+        mine = self._mine(hashes)
+        self._store(hashes[mine], fps[mine], np.full(len(mine), NO_PARENT, np.int64))
+        self._set_frontier(rows[mine], fps[mine], ranks[mine])
         self._keep(0)
+
+    def _stored(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every stored state's hash, name and parent's name."""
+        n = int(self.lib.mc_x_stored(self.x))
+        out = tuple(np.empty(n, np.int64) for _ in range(3))
+        self.lib.mc_x_store_read(self.x, *_buffers(*(("int64_t[]", a) for a in out)))
+        return out  # type: ignore[return-value]
+
+    def parents(self, fps: list[int]) -> list[int]:
+        """The parent of each state this share stores (by name), MISSING for the others;
+        after the search, so the names are sorted once."""
+        if self.by_name is None:
+            _, names, parents = self._stored()
+            names, parents = np.concatenate([names, self.legacy[0]]), \
+                np.concatenate([parents, self.legacy[1]])
+            order = np.argsort(names, kind="stable")
+            self.by_name = names[order], parents[order]
+        names, parents = self.by_name
+        at = np.minimum(np.searchsorted(names, fps), max(0, len(names) - 1))
+        return [int(parents[i]) if len(names) and names[i] == fp else MISSING
+                for fp, i in zip(fps, at.tolist())]
 
     def _keep(self, level: int) -> None:
         if self.keeps_states and self.lib.mc_x_frontier_size(self.x):
@@ -282,6 +322,7 @@ class NativePartition:
         """Store the new states ranked below `keep` (a state limit), make them the frontier
         and check the invariants on them."""
         _ok(self.lib.mc_x_accept(self.x, keep) < 0)
+        self.by_name = None
         self._keep(level + 1)
         if not self.lib.mc_x_frontier_size(self.x):
             return []
@@ -300,23 +341,40 @@ class NativePartition:
 
     # ------------------------------------------------------------ checkpoints
     def save(self, folder: Path, level: int) -> int:
-        """Write this share's part of a checkpoint (between levels: nothing pending)."""
-        n = int(self.lib.mc_x_stored(self.x))
-        fps, parents = np.empty(n, np.int64), np.empty(n, np.int64)
-        self.lib.mc_x_store_read(self.x, *_buffers(("int64_t[]", fps), ("int64_t[]", parents)))
+        """Write this share's part of a checkpoint (between levels: nothing pending): names,
+        which either engine reads, and the hashes a native share owns states by."""
+        hashes, names, parents = self._stored()
         rows, front_fps, ranks = self.frontier()
-        return save_share(folder, self.me, self.parts, level,
-                          ShareState(fps, parents, self.tuples(rows), front_fps, ranks))
+        old = np.flatnonzero(self.legacy[0] % self.parts == self.me)  # each share holds all
+        return save_share(folder, self.me, self.parts, level, ShareState(
+            np.concatenate([names, self.legacy[0][old]]),
+            np.concatenate([parents, self.legacy[1][old]]), self.tuples(rows), front_fps, ranks,
+            None if len(self.legacy[0]) else hashes))
 
     def restore(self, folder: Path, files: list[str]) -> None:
-        s = load_share(folder, files, self.me, self.parts)
+        """This share's part of a checkpoint written by any number of shares of either
+        engine. Without hashes (Python shares wrote it) every share keeps every stored
+        name as a legacy one (`shard.c`)."""
+        olds = load_shares(folder, files)
         fresh = self.lib.mc_x_new(self.me, self.parts, int(self.ts.canon is not None),
                                   int(self.ts.model.check_deadlock))
         if fresh == ffi.NULL:
             raise NativeFailed(FATAL[2])
-        self.x, self.peers = ffi.gc(fresh, self.lib.mc_x_free), []
-        self._store(s.fps, s.parents)
-        self._set_frontier(self.held(s.frontier), s.frontier_fps, s.ranks)
+        self.x, self.peers, self.by_name = ffi.gc(fresh, self.lib.mc_x_free), [], None
+        fps, parents = (np.concatenate([getattr(s, a) for s in olds]) for a in ("fps", "parents"))
+        if all(s.native is not None for s in olds):
+            hashes = np.concatenate([s.native for s in olds])
+            mine = self._mine(hashes)
+            self._store(hashes[mine], fps[mine], parents[mine])
+        else:
+            self.legacy = fps, parents
+            _ok(self.lib.mc_x_legacy(self.x, *_buffers(("int64_t[]", fps)), len(fps)))
+        rows = self.held([t for s in olds for t in s.frontier])
+        front_fps, ranks = (np.concatenate([getattr(s, a) for s in olds])
+                            for a in ("frontier_fps", "ranks"))
+        mine = self._mine(self._hashes(rows))
+        mine = mine[np.argsort(ranks[mine], kind="stable")]
+        self._set_frontier(rows[mine], front_fps[mine], ranks[mine])
 
 
 def _buffers(*arrays: tuple[str, np.ndarray]) -> list[Any]:

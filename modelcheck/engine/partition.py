@@ -29,6 +29,7 @@ from .fingerprint import fingerprint_of
 from .outcome import EVAL_NOTE, RUNTIME, Violation, outside_constraint, state_violations
 from .store import NO_PARENT, FingerprintStore
 
+MISSING = -2  # `parents` of a state another share stores (no fingerprint is -2 either)
 KEY_BITS = 24                # successors of one state: fewer than 2^24
 LAST = (1 << KEY_BITS) - 1   # after every successor (where a deadlock is noticed)
 
@@ -65,8 +66,12 @@ class Partition:
         self.pending_ranks = self.fps  # of the pending states among every share's
 
     def seed(self, states: list[tuple], fps: np.ndarray, ranks: np.ndarray) -> None:
+        """Of every initial state (in order, with its fingerprint and rank), the ones this
+        share owns."""
+        mine = np.flatnonzero(fps % self.parts == self.me)
+        fps, ranks = fps[mine], ranks[mine]
         self.store.add(fps, np.full(len(fps), NO_PARENT, dtype=np.int64))
-        self.frontier, self.fps, self.ranks = self.held(states), fps, ranks
+        self.frontier, self.fps, self.ranks = self.held([states[i] for i in mine]), fps, ranks
 
     # How this share holds states: Python tuples in a list here; the native share packs
     # them into rows of a numpy array (`native_share.NativePartition`).
@@ -186,7 +191,9 @@ class Partition:
         return self.check(self.frontier, self.fps, keys[:m], level, violated)
 
     def parents(self, fps: list[int]) -> list[int]:
-        return [self.store.parent(fp) for fp in fps]
+        """The parent of each state this share stores, MISSING for the others."""
+        known = self.store.contains(np.array(fps, np.int64))
+        return [self.store.parent(fp) if k else MISSING for fp, k in zip(fps, known.tolist())]
 
     def save(self, folder: Path, level: int) -> int:
         """Write this share's part of a checkpoint (between levels: nothing pending)."""

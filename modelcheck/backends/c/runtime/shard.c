@@ -1,26 +1,32 @@
 /* mcheck native engine: one share of the level search that Python coordinates.
  *
- * The level search (engine/levels.py) splits the states by fingerprint (the Python
- * engine's, `py_fingerprint`, so shares of either engine agree) into `parts` shares. A
- * share here holds everything of its part in C: its fingerprint store (fingerprint ->
- * parent's fingerprint, open addressing), its frontier as packed rows with their
- * fingerprints and ranks, and each level's candidates. One level is four steps, each
- * run by every share before the next starts (engine/native_share.py):
+ * The level search (engine/levels.py) splits the states into `parts` shares. A native
+ * share here holds everything of its part in C: its store, its frontier as packed rows,
+ * each level's candidates. States are told apart, and owned (hash % parts), by the hash
+ * of their packed stored form (`hash_words`, the native search's own fingerprint: a few
+ * words, cheap); each stored state also keeps its *name*, the Python engine's fingerprint
+ * (`py_fingerprint`, a hash over every slot, computed once a state is new), and its
+ * parent's name: traces, violations and checkpoints speak in names, so they are the
+ * Python shares'. One level is four steps, each run by every share before the next
+ * starts (engine/native_share.py):
  *
  *   expand   the frontier's successors, each with its key, the (parent rank << KEY_BITS)
  *            + position + 1 of `partition.py`; a successor already in its owner's store
  *            (when the owner is in this process: `peers`) or already met in this level
  *            is dropped, the others go to an outgoing bucket per owner, in key order;
- *   collect  an owner merges the buckets sent to it by key, keeps each fingerprint's
- *            first (least-keyed) candidate unless stored: the level's new states here;
+ *   collect  an owner merges the buckets sent to it by key, keeps each hash's first
+ *            (least-keyed) candidate unless stored: the level's new states here;
  *   rank     each new state's rank among every share's new states (their keys, merged);
- *   accept   the new states ranked below a limit are stored and become the frontier.
+ *   accept   the new states ranked below a limit are named, stored and become the
+ *            frontier.
  *
  * Shares of one process (threads: the calls release the GIL) read each other's stores
  * and buckets directly; shares in other processes send buckets as buffers, and an owner
- * may first get only the fingerprints and keys (`rows` NULL) and ask for the rows of
- * the candidates it keeps. Failing steps and deadlocks come back as the least-keyed one
- * of each property; Python writes their messages by re-running the step.
+ * may first get only the hashes and keys (`rows` NULL) and ask for the rows of the
+ * candidates it keeps. A checkpoint written by Python shares has names only: a share
+ * resuming it keeps them as `legacy` names and names every successor to look them up.
+ * Failing steps and deadlocks come back as the least-keyed one of each property; Python
+ * writes their messages by re-running the step.
  */
 
 #define KEY_BITS 24                        /* results of one state: fewer than 2^24 */
@@ -45,19 +51,18 @@ typedef struct expander {
     search_t s;                /* what the generated steps reach (overflow: s.fatal) */
     int me, parts;
     struct expander **peers;   /* the shares of this process by number, else NULL */
-    int64_t *store, *parents;  /* the store: fingerprints (probed), their parents' */
+    int64_t *store, *names, *parents;  /* the store: hashes (probed), names, parents' */
     uint64_t store_cap, stored;
-    int64_t ring[4 * W];       /* successors not yet fingerprinted (unpacked) */
-    int nring;
+    fpset_t legacy;            /* names stored before a Python checkpoint was resumed */
     uint8_t *pp;               /* successors not yet looked up: packed, and their */
-    int64_t *pkey, *pat, *pfp, pn, pcap;  /* keys, parents' index, fingerprints, */
+    int64_t *pkey, *pat, *pfp, pn, pcap;  /* keys, parents' index, hashes, */
     int *pown;                            /* owners */
     uint8_t *front;            /* the frontier: rows, fingerprints, ranks */
-    int64_t *front_fp, *front_rank, nfront, front_cap;
+    int64_t *front_fp, *front_rank, nfront, front_cap;  /* front_fp: names */
     bucket_t *out;             /* this level's candidates by owner */
     fpset_t seen;              /* the fingerprints met this level (expand, then collect) */
     bucket_t pend;             /* collect: the new states here, in key order */
-    int64_t *pend_rank, *pend_src, *pend_pos, pend_cap;
+    int64_t *pend_rank, *pend_src, *pend_pos, *pend_name, pend_cap;
     int64_t rank, at;          /* the state being expanded: its rank, its frontier index */
     int64_t fired[NPC];
     int64_t found[NPROPS][X_FIELDS];  /* X_KIND 0: nothing found for the property */
@@ -66,15 +71,14 @@ typedef struct expander {
     int64_t outside;           /* states outside the constraint met since the last take */
 } expander_t;
 
-/* Python's f % parts: a mask when parts is a power of two (two's complement makes it the
- * floor modulo), else a division */
-static inline int owner(int64_t f, int parts) {
-    if (!(parts & (parts - 1))) return (int)(f & (parts - 1));
-    int64_t o = f % parts;
-    return (int)(o < 0 ? o + parts : o);
+/* the share that owns a state of hash h (h as unsigned; a mask for a power of two) */
+static inline int owner(int64_t h, int parts) {
+    if (!(parts & (parts - 1))) return (int)((uint64_t)h & (uint64_t)(parts - 1));
+    return (int)((uint64_t)h % (uint64_t)parts);
 }
 
-static inline uint64_t fp_home(int64_t f, uint64_t cap) { return home(fmix((uint64_t)f), cap); }
+/* a table's slot for a hash (a state's hash is mixed already; a name is mixed again) */
+static inline uint64_t fp_home(int64_t f, uint64_t cap) { return home((uint64_t)f, cap); }
 
 /* ------------------------------------------------------------------ buckets */
 
@@ -135,6 +139,14 @@ void mc_b_rows(const bucket_t *b, const int64_t *pos, int64_t n, uint8_t *rows) 
 
 /* ------------------------------------------------------------------ tables */
 
+static int fpset_has(const fpset_t *t, int64_t f) {
+    if (!t->n) return 0;
+    uint64_t j = home(fmix((uint64_t)f), t->cap);
+    for (; t->slot[j] != EMPTY; j = j + 1 == t->cap ? 0 : j + 1)
+        if (t->slot[j] == f) return 1;
+    return 0;
+}
+
 static int fpset_clear(fpset_t *t, int64_t room) {
     uint64_t want = t->cap ? t->cap : 1 << 12;
     while (want < (uint64_t)room * 2) want *= 2;
@@ -159,7 +171,7 @@ static int fpset_add(fpset_t *t, int64_t f) {
         free(t->slot);
         *t = bigger;
     }
-    uint64_t j = fp_home(f, t->cap);
+    uint64_t j = home(fmix((uint64_t)f), t->cap);
     while (t->slot[j] != EMPTY) {
         if (t->slot[j] == f) return 0;
         if (++j == t->cap) j = 0;
@@ -181,18 +193,19 @@ static int stored(const expander_t *x, int64_t f) {
     return x->store_cap && x->store[store_slot(x, f)] == f;
 }
 
-/* room for `more` fingerprints in the store (under three quarters full) */
+/* room for `more` states in the store (under three quarters full) */
 static int store_room(expander_t *x, int64_t more) {
     if ((x->stored + more) * 4 <= x->store_cap * 3) return 1;
     uint64_t cap = x->store_cap ? x->store_cap : 1 << 12;
     while ((x->stored + more) * 4 > cap * 3) cap *= 2;
-    int64_t *old = x->store, *old_parents = x->parents;
+    int64_t *old = x->store, *old_names = x->names, *old_parents = x->parents;
     uint64_t old_cap = x->store_cap;
     x->store = malloc(cap * sizeof *x->store);
+    x->names = malloc(cap * sizeof *x->names);
     x->parents = malloc(cap * sizeof *x->parents);
-    if (!x->store || !x->parents) {
-        free(x->store); free(x->parents);
-        x->store = old; x->parents = old_parents;
+    if (!x->store || !x->names || !x->parents) {
+        free(x->store); free(x->names); free(x->parents);
+        x->store = old; x->names = old_names; x->parents = old_parents;
         return 0;
     }
     memset(x->store, 0xFF, cap * sizeof *x->store);
@@ -200,38 +213,46 @@ static int store_room(expander_t *x, int64_t more) {
     for (uint64_t i = 0; i < old_cap; i++)
         if (old[i] != EMPTY) {
             uint64_t j = store_slot(x, old[i]);
-            x->store[j] = old[i]; x->parents[j] = old_parents[i];
+            x->store[j] = old[i]; x->names[j] = old_names[i]; x->parents[j] = old_parents[i];
         }
-    free(old); free(old_parents);
+    free(old); free(old_names); free(old_parents);
     return 1;
 }
 
-/* n fingerprints with their parents' (a seed, a checkpoint read back); 0 or 2 */
-int mc_x_store(expander_t *x, const int64_t *fp, const int64_t *parent, int64_t n) {
+/* n states by hash, with their names and their parents' names; 0 or 2 */
+int mc_x_store(expander_t *x, const int64_t *h, const int64_t *name, const int64_t *parent,
+               int64_t n) {
     if (!store_room(x, n)) return 2;
     for (int64_t i = 0; i < n; i++) {
-        if (i + 8 < n) __builtin_prefetch(&x->store[fp_home(fp[i + 8], x->store_cap)]);
-        uint64_t j = store_slot(x, fp[i]);
+        if (i + 8 < n) __builtin_prefetch(&x->store[fp_home(h[i + 8], x->store_cap)]);
+        uint64_t j = store_slot(x, h[i]);
         if (x->store[j] == EMPTY) x->stored++;
-        x->store[j] = fp[i]; x->parents[j] = parent[i];
+        x->store[j] = h[i]; x->names[j] = name[i]; x->parents[j] = parent[i];
     }
+    return 0;
+}
+
+/* names stored by a Python checkpoint (without hashes): every successor is named and
+ * looked up among them too; 0 or 2 */
+int mc_x_legacy(expander_t *x, const int64_t *name, int64_t n) {
+    for (int64_t i = 0; i < n; i++)
+        if (fpset_add(&x->legacy, name[i]) < 0) return 2;
     return 0;
 }
 
 int64_t mc_x_stored(const expander_t *x) { return (int64_t)x->stored; }
 
-int64_t mc_x_store_bytes(const expander_t *x) { return (int64_t)x->store_cap * 16; }
-
-/* every stored fingerprint and its parent's (for a checkpoint) */
-void mc_x_store_read(const expander_t *x, int64_t *fp, int64_t *parent) {
-    int64_t k = 0;
-    for (uint64_t i = 0; i < x->store_cap; i++)
-        if (x->store[i] != EMPTY) { fp[k] = x->store[i]; parent[k++] = x->parents[i]; }
+int64_t mc_x_store_bytes(const expander_t *x) {
+    return (int64_t)(x->store_cap * 24 + x->legacy.cap * 8);
 }
 
-/* the parent's fingerprint of a stored state (-1 for an initial state), -2 if not stored */
-int64_t mc_x_parent(const expander_t *x, int64_t f) {
-    return stored(x, f) ? x->parents[store_slot(x, f)] : -2;
+/* every stored state's hash, name and parent's name (a checkpoint; the parent links) */
+void mc_x_store_read(const expander_t *x, int64_t *h, int64_t *name, int64_t *parent) {
+    int64_t k = 0;
+    for (uint64_t i = 0; i < x->store_cap; i++)
+        if (x->store[i] != EMPTY) {
+            h[k] = x->store[i]; name[k] = x->names[i]; parent[k++] = x->parents[i];
+        }
 }
 
 /* ------------------------------------------------------------------ a share */
@@ -259,7 +280,8 @@ void mc_x_free(expander_t *x) {
     if (!x) return;
     for (int w = 0; w < x->parts; w++) bucket_clear(&x->out[w]);
     bucket_clear(&x->pend);
-    free(x->out); free(x->peers); free(x->store); free(x->parents); free(x->seen.slot);
+    free(x->out); free(x->peers); free(x->store); free(x->names); free(x->parents);
+    free(x->seen.slot); free(x->legacy.slot); free(x->pend_name);
     free(x->pp); free(x->pown); free(x->pkey); free(x->pat); free(x->pfp);
     free(x->front); free(x->front_fp); free(x->front_rank);
     free(x->pend_rank); free(x->pend_src); free(x->pend_pos);
@@ -270,7 +292,7 @@ void mc_x_free(expander_t *x) {
 /* share w of this process: its store is read while expanding, its buckets collected */
 void mc_x_peer(expander_t *x, int w, expander_t *peer) { x->peers[w] = peer; }
 
-/* the frontier (a seed, a checkpoint read back): n rows with fingerprints and ranks */
+/* the frontier (a seed, a checkpoint read back): n rows with names and ranks */
 int mc_x_set_frontier(expander_t *x, const uint8_t *rows, const int64_t *fp,
                       const int64_t *rank, int64_t n) {
     if (n > x->front_cap) {
@@ -290,7 +312,7 @@ int mc_x_set_frontier(expander_t *x, const uint8_t *rows, const int64_t *fp,
 
 int64_t mc_x_frontier_size(const expander_t *x) { return x->nfront; }
 
-/* frontier states from..to: rows, fingerprints, ranks (any may be NULL) */
+/* frontier states from..to: rows, names, ranks (any may be NULL) */
 void mc_x_frontier(const expander_t *x, int64_t from, int64_t to, uint8_t *rows, int64_t *fp,
                    int64_t *rank) {
     int64_t n = to - from;
@@ -317,17 +339,9 @@ static void x_note(expander_t *x, int code) {
     x->notes |= code << (3 * x->nnotes++);
 }
 
-/* the successors in `ring` fingerprinted side by side (`py_fingerprint4`) */
-static void x_ring(expander_t *x) {
-    int64_t fp[4];
-    if (x->nring == 4) py_fingerprint4(x->ring, fp);
-    else for (int i = 0; i < x->nring; i++) fp[i] = py_fingerprint(x->ring + i * W);
-    memcpy(x->pfp + x->pn - x->nring, fp, (size_t)x->nring * sizeof *fp);
-    x->nring = 0;
-}
-
-/* a successor: packed, fingerprinted with others (`x_ring`), looked up with the others of
- * a few frontier states (`x_flush`) */
+/* a successor: packed and hashed, looked up with the others of a few frontier states
+ * (`x_flush`); named too while a Python checkpoint's names are about (and dropped if it
+ * is one of them) */
 static void x_emit(ctx_t *c, const int64_t *v) {
     expander_t *x = c->x;
     x->fired[c->pc]++;
@@ -346,26 +360,24 @@ static void x_emit(ctx_t *c, const int64_t *v) {
         if (!pp || !pown) { x->s.fatal = 2; return; }
         x->pcap = cap;
     }
-    int64_t buf[W];
+    int64_t buf[W], key = (x->rank << KEY_BITS) + 1 + c->results++;
     const int64_t *u = x->s.canonical ? canon(v, buf) : v;
-    pack(u, x->pp + (size_t)x->pn * PACKED);
-    memcpy(x->ring + x->nring * W, u, W * sizeof *u);
-    x->pkey[x->pn] = (x->rank << KEY_BITS) + 1 + c->results++;
+    if (x->legacy.n && fpset_has(&x->legacy, py_fingerprint(u))) return;
+    x->pfp[x->pn] = (int64_t)pack_hash(u, x->pp + (size_t)x->pn * PACKED);
+    x->pkey[x->pn] = key;
     x->pat[x->pn++] = x->at;
-    if (++x->nring == 4) x_ring(x);
 }
 
 /* the successors met so far, in the order met, their store slots fetched into the cache
  * first: one is dropped if its owner (when here) stores it or this level met it already
  * (that one came first, so it has the least key), else it is a candidate for its owner */
 static void x_flush(expander_t *x) {
-    x_ring(x);
     int64_t n = x->pn, i;
     for (i = 0; i < n; i++) {
         int64_t f = x->pfp[i];
         const expander_t *o = x->peers[x->pown[i] = owner(f, x->parts)];
         if (o && o->store_cap) __builtin_prefetch(&o->store[fp_home(f, o->store_cap)]);
-        if (x->seen.cap) __builtin_prefetch(&x->seen.slot[fp_home(f, x->seen.cap)]);
+        if (x->seen.cap) __builtin_prefetch(&x->seen.slot[home(fmix((uint64_t)f), x->seen.cap)]);
     }
     for (i = 0; i < n && !x->s.fatal; i++) {
         int64_t f = x->pfp[i];
@@ -434,8 +446,8 @@ int mc_x_take(expander_t *x, int64_t *fired, int64_t *found) {
 static int pend_room(expander_t *x, int64_t n) {
     if (!bucket_room(&x->pend, n)) return 0;
     if (n <= x->pend_cap) return 1;
-    int64_t **arrays[3] = {&x->pend_rank, &x->pend_src, &x->pend_pos};
-    for (int k = 0; k < 3; k++) {
+    int64_t **arrays[4] = {&x->pend_rank, &x->pend_src, &x->pend_pos, &x->pend_name};
+    for (int k = 0; k < 4; k++) {
         int64_t *a = realloc(*arrays[k], (size_t)n * sizeof **arrays[k]);
         if (!a) return 0;
         *arrays[k] = a;
@@ -512,14 +524,20 @@ void mc_x_set_ranks(expander_t *x, const int64_t *rank) {
     memcpy(x->pend_rank, rank, (size_t)x->pend.n * sizeof *rank);
 }
 
-/* the new states ranked below `keep` (a state limit) stored; they become the frontier.
- * Their number, or -1 out of memory */
+/* the new states ranked below `keep` (a state limit) named (four side by side:
+ * `py_fingerprint4`), stored; they become the frontier. Their number, or -1 out of memory */
 int64_t mc_x_accept(expander_t *x, int64_t keep) {
     bucket_t *p = &x->pend;
-    int64_t m = 0;
+    int64_t m = 0, v[4 * W];
     while (m < p->n && x->pend_rank[m] < keep) m++;
-    if (mc_x_store(x, p->fp, p->parent, m)) return -1;
-    if (mc_x_set_frontier(x, p->p, p->fp, x->pend_rank, m)) return -1;
+    for (int64_t i = 0; i < m; i += 4) {
+        int64_t k = m - i < 4 ? m - i : 4;
+        for (int64_t j = 0; j < k; j++) unpack(p->p + (size_t)(i + j) * PACKED, v + j * W);
+        if (k == 4) py_fingerprint4(v, x->pend_name + i);
+        else for (int64_t j = 0; j < k; j++) x->pend_name[i + j] = py_fingerprint(v + j * W);
+    }
+    if (mc_x_store(x, p->fp, x->pend_name, p->parent, m)) return -1;
+    if (mc_x_set_frontier(x, p->p, x->pend_name, x->pend_rank, m)) return -1;
     p->n = 0;
     return m;
 }
@@ -548,5 +566,10 @@ void mc_unpack_n(const uint8_t *p, int64_t n, int64_t *out) {
     for (int64_t i = 0; i < n; i++) unpack(p + (size_t)i * PACKED, out + i * W);
 }
 
-/* the fingerprint of an unpacked state, for the tests that hold it to Python's */
+/* the name of an unpacked state, for the tests that hold it to Python's fingerprint */
 int64_t mc_fingerprint(const int64_t *v) { return py_fingerprint(v); }
+
+/* the hashes of n packed rows (the stored forms: their owners) */
+void mc_hash_n(const uint8_t *p, int64_t n, int64_t *out) {
+    for (int64_t i = 0; i < n; i++) out[i] = (int64_t)hash_state(p + (size_t)i * PACKED);
+}
