@@ -71,6 +71,29 @@ def test_resume_after_sigkill_is_the_uninterrupted_run(tmp_path: Path) -> None:
     assert resumed["result"] == "violated" and len(resumed["counterexamples"]) == 4
 
 
+def test_resume_after_sigkill_of_native_workers_is_the_uninterrupted_run(tmp_path: Path
+                                                                        ) -> None:
+    """The same with the native engine's threads (`--workers 2`): a checkpoint every level
+    (79 of them), the run killed at a random moment while it writes them."""
+    argv = [STOP_WORLD, "--variant", "master", "--engine", "native", "--workers", "2",
+            "--no-liveness", "--no-certify"]
+    whole = verdict_json([*argv, "--store", "fingerprint"], tmp_path / "whole.json")
+    folder = tmp_path / "ck"
+    run = subprocess.Popen([sys.executable, "-m", "modelcheck", *argv, "--checkpoint",
+                            str(folder), "--every", "0", "-q", "--no-report"],
+                           stdout=subprocess.DEVNULL)
+    manifest = folder / "stop_world-master" / MANIFEST
+    while not manifest.exists() and run.poll() is None:
+        time.sleep(0.005)
+    time.sleep(random.uniform(0, 0.3))
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    resumed = verdict_json(["resume", str(folder)], tmp_path / "resumed.json")
+    assert resumed == whole
+    assert resumed["result"] == "violated" and len(resumed["counterexamples"]) == 4
+    assert resumed["stats"]["distinct_states"] == 89_001
+
+
 def test_resume_with_another_number_of_workers(tmp_path: Path) -> None:
     """Each share takes from every share file the fingerprints it owns now."""
     spec = load_text(counters(3, 3))
