@@ -115,9 +115,9 @@ class ThreadTransport:
         self.parts = sharing.workers
         self.shares = [share(ts, me, self.parts, sharing.library, sharing.keep)
                        for me in range(self.parts)]
-        board: list[Any] = [None] * self.parts
+        boards: tuple[list[Any], list[Any]] = ([None] * self.parts, [None] * self.parts)
         self.barrier = threading.Barrier(self.parts)
-        self.mail = [ThreadMailbox(me, board, self.barrier) for me in range(self.parts)]
+        self.mail = [ThreadMailbox(me, boards, self.barrier) for me in range(self.parts)]
         self.pool = ThreadPoolExecutor(self.parts, thread_name_prefix="mcheck-share")
 
     def _run(self, w: int, op: str, args: tuple) -> Any:
@@ -155,20 +155,24 @@ class ThreadTransport:
 
 
 class ThreadMailbox:
-    """All-to-all exchanges between the threads of `ThreadTransport`: one board, a barrier
-    after writing it and one after reading it (so the next exchange may reuse it)."""
+    """All-to-all exchanges between the threads of `ThreadTransport` through two boards
+    used in turn, with one barrier an exchange: a thread that writes a board again has
+    passed the barrier after the next exchange, which every thread reached only once it
+    had read this one."""
 
     shared = True
 
-    def __init__(self, me: int, board: list[Any], barrier: threading.Barrier) -> None:
-        self.me, self.board, self.barrier = me, board, barrier
+    def __init__(self, me: int, boards: tuple[list[Any], list[Any]],
+                 barrier: threading.Barrier) -> None:
+        self.me, self.boards, self.barrier = me, boards, barrier
+        self.turn = 0
 
     def exchange(self, outgoing: list[Any]) -> list[Any]:
-        self.board[self.me] = outgoing
+        board = self.boards[self.turn]
+        self.turn ^= 1
+        board[self.me] = outgoing
         self.barrier.wait()
-        got = [sent[self.me] for sent in self.board]
-        self.barrier.wait()
-        return got
+        return [sent[self.me] for sent in board]
 
 
 class ForkTransport:
