@@ -97,13 +97,15 @@ class NativePartition:
                  keep: bool = False) -> None:
         self.ts, self.me, self.parts = ts, me, parts
         self.keeps_states = keep
-        self.kept: list[tuple[np.ndarray, np.ndarray]] = []  # rows, level << 40 | rank
+        self.kept: list[np.ndarray] = []  # level << 40 | rank of each row kept, in order
         self.lib, self.lay = v.lib, v.layout
         x = self.lib.mc_x_new(me, parts, int(ts.canon is not None),
                               int(ts.model.check_deadlock))
         if x == ffi.NULL:
             raise NativeFailed(FATAL[2])
         self.x = ffi.gc(x, self.lib.mc_x_free)
+        if keep:  # the store keeps the rows anyway: states are told apart by them
+            _ok(self.lib.mc_x_exact(self.x))
         self.peers: list[NativePartition] = []  # the shares of this process, once met
         self.by_name: tuple[np.ndarray, np.ndarray] | None = None  # `parents`' index
         none = np.zeros(0, np.int64)
@@ -130,9 +132,9 @@ class NativePartition:
             return int(self.lib.mc_x_frontier_size(self.x)), \
                 int(self.lib.mc_x_store_bytes(self.x)) + self.legacy[0].nbytes * 2
         if op == "kept":  # after the search: every state kept, with its level and rank
-            rows = [r for r, _ in self.kept] or [np.zeros((0, self.lay.size), np.uint8)]
-            order = [o for _, o in self.kept] or [np.zeros(0, np.int64)]
-            return np.concatenate(rows), np.concatenate(order)
+            rows = np.empty((int(self.lib.mc_x_nrows(self.x)), self.lay.size), np.uint8)
+            self.lib.mc_x_rows(self.x, *_buffers(("uint8_t[]", rows)))
+            return rows, np.concatenate(self.kept or [np.zeros(0, np.int64)])
         raise ValueError(f"no share operation {op!r}")
 
     # ------------------------------------------------------------ states as rows
@@ -171,9 +173,12 @@ class NativePartition:
                                                          ("int64_t[]", fps),
                                                          ("int64_t[]", ranks)), len(fps)))
 
-    def _store(self, hashes: np.ndarray, fps: np.ndarray, parents: np.ndarray) -> None:
+    def _store(self, rows: np.ndarray | None, hashes: np.ndarray, fps: np.ndarray,
+               parents: np.ndarray) -> None:
         arrays = [np.ascontiguousarray(a, np.int64) for a in (hashes, fps, parents)]
-        _ok(self.lib.mc_x_store(self.x, *_buffers(*(("int64_t[]", a) for a in arrays)),
+        held = ffi.NULL if rows is None else ffi.from_buffer("uint8_t[]",
+                                                             np.ascontiguousarray(rows))
+        _ok(self.lib.mc_x_store(self.x, held, *_buffers(*(("int64_t[]", a) for a in arrays)),
                                 len(fps)))
 
     def _hashes(self, rows: np.ndarray) -> np.ndarray:
@@ -193,7 +198,7 @@ class NativePartition:
         rows = self.held(states)
         hashes = self._hashes(rows)
         mine = self._mine(hashes)
-        self._store(hashes[mine], fps[mine], np.full(len(mine), NO_PARENT, np.int64))
+        self._store(rows[mine], hashes[mine], fps[mine], np.full(len(mine), NO_PARENT, np.int64))
         self._set_frontier(rows[mine], fps[mine], ranks[mine])
         self._keep(0)
 
@@ -219,9 +224,13 @@ class NativePartition:
                 for fp, i in zip(fps, at.tolist())]
 
     def _keep(self, level: int) -> None:
-        if self.keeps_states and self.lib.mc_x_frontier_size(self.x):
-            rows, _, ranks = self.frontier()
-            self.kept.append((rows, (level << LEVEL_SHIFT) | ranks))
+        """The order of the rows the store just kept (the frontier's, in order)."""
+        n = int(self.lib.mc_x_frontier_size(self.x))
+        if self.keeps_states and n:
+            ranks = np.empty(n, np.int64)
+            self.lib.mc_x_frontier(self.x, 0, n, ffi.NULL, ffi.NULL,
+                                   *_buffers(("int64_t[]", ranks)))
+            self.kept.append((level << LEVEL_SHIFT) | ranks)
 
     # ------------------------------------------------------------ a level, in C
     def step(self, level: int, violated: frozenset[str], left: float | None,
@@ -365,7 +374,7 @@ class NativePartition:
         if all(s.native is not None for s in olds):
             hashes = np.concatenate([s.native for s in olds])
             mine = self._mine(hashes)
-            self._store(hashes[mine], fps[mine], parents[mine])
+            self._store(None, hashes[mine], fps[mine], parents[mine])
         else:
             self.legacy = fps, parents
             _ok(self.lib.mc_x_legacy(self.x, *_buffers(("int64_t[]", fps)), len(fps)))

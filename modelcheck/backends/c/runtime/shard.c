@@ -44,8 +44,9 @@ typedef struct bucket {
     int rows;                  /* whether p holds the rows */
 } bucket_t;
 
-/* a set of fingerprints, open addressing (kept under half full) */
-typedef struct { int64_t *slot; uint64_t cap, n; } fpset_t;
+/* a set of hashes, open addressing (kept under half full); an exact share also tells two
+ * states of one hash apart by their rows (`row`, which must not move meanwhile) */
+typedef struct { int64_t *slot; const uint8_t **row; uint64_t cap, n; } fpset_t;
 
 typedef struct expander {
     search_t s;                /* what the generated steps reach (overflow: s.fatal) */
@@ -53,6 +54,8 @@ typedef struct expander {
     struct expander **peers;   /* the shares of this process by number, else NULL */
     int64_t *store, *names, *parents;  /* the store: hashes (probed), names, parents' */
     uint64_t store_cap, stored;
+    uint8_t *rows;             /* an exact share: every stored state's row, in the order */
+    int64_t *row_of, nrows, rows_cap;  /* stored, and each store slot's row there */
     fpset_t legacy;            /* names stored before a Python checkpoint was resumed */
     uint8_t *pp;               /* successors not yet looked up: packed, and their */
     int64_t *pkey, *pat, *pfp, pn, pcap;  /* keys, parents' index, hashes, */
@@ -151,9 +154,10 @@ static int fpset_clear(fpset_t *t, int64_t room) {
     uint64_t want = t->cap ? t->cap : 1 << 12;
     while (want < (uint64_t)room * 2) want *= 2;
     if (want != t->cap) {
-        free(t->slot);
+        free(t->slot); free(t->row);
         t->slot = malloc(want * sizeof *t->slot);
-        if (!t->slot) { t->cap = 0; return 0; }
+        t->row = malloc(want * sizeof *t->row);
+        if (!t->slot || !t->row) { t->cap = 0; return 0; }
         t->cap = want;
     }
     memset(t->slot, 0xFF, t->cap * sizeof *t->slot);  /* every slot EMPTY */
@@ -161,36 +165,43 @@ static int fpset_clear(fpset_t *t, int64_t room) {
     return 1;
 }
 
-/* 1 if f was added, 0 if it was there; -1 out of memory */
-static int fpset_add(fpset_t *t, int64_t f) {
+static void fpset_put(fpset_t *t, int64_t f, const uint8_t *row) {  /* f is not there */
+    uint64_t j = home(fmix((uint64_t)f), t->cap);
+    while (t->slot[j] != EMPTY) if (++j == t->cap) j = 0;
+    t->slot[j] = f;
+    t->row[j] = row;
+    t->n++;
+}
+
+/* 1 if f (with its row, when given) was added, 0 if it was there; -1 out of memory */
+static int fpset_add(fpset_t *t, int64_t f, const uint8_t *row) {
     if ((t->n + 1) * 2 > t->cap) {
         fpset_t bigger = {0};
         if (!fpset_clear(&bigger, (int64_t)t->cap)) return -1;
         for (uint64_t i = 0; i < t->cap; i++)
-            if (t->slot[i] != EMPTY) fpset_add(&bigger, t->slot[i]);
-        free(t->slot);
+            if (t->slot[i] != EMPTY) fpset_put(&bigger, t->slot[i], t->row[i]);
+        free(t->slot); free(t->row);
         *t = bigger;
     }
     uint64_t j = home(fmix((uint64_t)f), t->cap);
-    while (t->slot[j] != EMPTY) {
-        if (t->slot[j] == f) return 0;
-        if (++j == t->cap) j = 0;
-    }
-    t->slot[j] = f;
-    t->n++;
+    for (; t->slot[j] != EMPTY; j = j + 1 == t->cap ? 0 : j + 1)
+        if (t->slot[j] == f && (!row || !memcmp(t->row[j], row, PACKED))) return 0;
+    fpset_put(t, f, row);
     return 1;
 }
 
-/* the store's slot of f: where it is, or the empty slot where it would go */
-static uint64_t store_slot(const expander_t *x, int64_t f) {
-    uint64_t j = fp_home(f, x->store_cap);
-    while (x->store[j] != EMPTY && x->store[j] != f)
+/* the store's slot of (h, row): where it is, or the empty slot where it would go; rows
+ * are compared by an exact share only */
+static uint64_t store_slot(const expander_t *x, int64_t h, const uint8_t *row) {
+    uint64_t j = fp_home(h, x->store_cap);
+    while (x->store[j] != EMPTY && (x->store[j] != h || (x->rows && memcmp(
+               x->rows + (size_t)x->row_of[j] * PACKED, row, PACKED))))
         if (++j == x->store_cap) j = 0;
     return j;
 }
 
-static int stored(const expander_t *x, int64_t f) {
-    return x->store_cap && x->store[store_slot(x, f)] == f;
+static int stored(const expander_t *x, int64_t h, const uint8_t *row) {
+    return x->store_cap && x->store[store_slot(x, h, row)] == h;
 }
 
 /* room for `more` states in the store (under three quarters full) */
@@ -198,52 +209,87 @@ static int store_room(expander_t *x, int64_t more) {
     if ((x->stored + more) * 4 <= x->store_cap * 3) return 1;
     uint64_t cap = x->store_cap ? x->store_cap : 1 << 12;
     while ((x->stored + more) * 4 > cap * 3) cap *= 2;
-    int64_t *old = x->store, *old_names = x->names, *old_parents = x->parents;
+    int64_t *old = x->store, *old_names = x->names, *old_parents = x->parents,
+            *old_row_of = x->row_of;
     uint64_t old_cap = x->store_cap;
     x->store = malloc(cap * sizeof *x->store);
     x->names = malloc(cap * sizeof *x->names);
     x->parents = malloc(cap * sizeof *x->parents);
-    if (!x->store || !x->names || !x->parents) {
-        free(x->store); free(x->names); free(x->parents);
+    x->row_of = x->rows ? malloc(cap * sizeof *x->row_of) : NULL;
+    if (!x->store || !x->names || !x->parents || (x->rows && !x->row_of)) {
+        free(x->store); free(x->names); free(x->parents); free(x->row_of);
         x->store = old; x->names = old_names; x->parents = old_parents;
+        x->row_of = old_row_of;
         return 0;
     }
     memset(x->store, 0xFF, cap * sizeof *x->store);
     x->store_cap = cap;
     for (uint64_t i = 0; i < old_cap; i++)
-        if (old[i] != EMPTY) {
-            uint64_t j = store_slot(x, old[i]);
+        if (old[i] != EMPTY) {  /* all distinct: the first empty slot */
+            uint64_t j = fp_home(old[i], cap);
+            while (x->store[j] != EMPTY) if (++j == cap) j = 0;
             x->store[j] = old[i]; x->names[j] = old_names[i]; x->parents[j] = old_parents[i];
+            if (x->rows) x->row_of[j] = old_row_of[i];
         }
-    free(old); free(old_names); free(old_parents);
+    free(old); free(old_names); free(old_parents); free(old_row_of);
     return 1;
 }
 
-/* n states by hash, with their names and their parents' names; 0 or 2 */
-int mc_x_store(expander_t *x, const int64_t *h, const int64_t *name, const int64_t *parent,
-               int64_t n) {
+/* n states by hash (and row: an exact share keeps them; else NULL), with their names and
+ * their parents' names; 0 or 2 */
+int mc_x_store(expander_t *x, const uint8_t *rows, const int64_t *h, const int64_t *name,
+               const int64_t *parent, int64_t n) {
     if (!store_room(x, n)) return 2;
+    if (x->rows && x->nrows + n > x->rows_cap) {
+        int64_t cap = (x->nrows + n) * 3 / 2 + 4096;
+        uint8_t *more = realloc(x->rows, (size_t)cap * PACKED);
+        if (!more) return 2;
+        x->rows = more;
+        x->rows_cap = cap;
+    }
     for (int64_t i = 0; i < n; i++) {
         if (i + 8 < n) __builtin_prefetch(&x->store[fp_home(h[i + 8], x->store_cap)]);
-        uint64_t j = store_slot(x, h[i]);
-        if (x->store[j] == EMPTY) x->stored++;
+        const uint8_t *row = rows ? rows + (size_t)i * PACKED : NULL;
+        uint64_t j = store_slot(x, h[i], row);
+        if (x->store[j] != EMPTY) continue;
+        x->stored++;
         x->store[j] = h[i]; x->names[j] = name[i]; x->parents[j] = parent[i];
+        if (x->rows) {
+            memcpy(x->rows + (size_t)x->nrows * PACKED, row, PACKED);
+            x->row_of[j] = x->nrows++;
+        }
     }
     return 0;
+}
+
+/* an exact share, before anything is stored: it keeps every stored state's row and tells
+ * states apart by them (a shared hash is only a longer probe); 0 or 2 */
+int mc_x_exact(expander_t *x) {
+    x->rows = malloc(4096 * PACKED);
+    x->rows_cap = 4096;
+    return x->rows ? 0 : 2;
+}
+
+/* the rows an exact share stored, in the order stored */
+int64_t mc_x_nrows(const expander_t *x) { return x->nrows; }
+
+void mc_x_rows(const expander_t *x, uint8_t *out) {
+    memcpy(out, x->rows, (size_t)x->nrows * PACKED);
 }
 
 /* names stored by a Python checkpoint (without hashes): every successor is named and
  * looked up among them too; 0 or 2 */
 int mc_x_legacy(expander_t *x, const int64_t *name, int64_t n) {
     for (int64_t i = 0; i < n; i++)
-        if (fpset_add(&x->legacy, name[i]) < 0) return 2;
+        if (fpset_add(&x->legacy, name[i], NULL) < 0) return 2;
     return 0;
 }
 
 int64_t mc_x_stored(const expander_t *x) { return (int64_t)x->stored; }
 
 int64_t mc_x_store_bytes(const expander_t *x) {
-    return (int64_t)(x->store_cap * 24 + x->legacy.cap * 8);
+    return (int64_t)(x->store_cap * (x->rows ? 32 : 24) + x->rows_cap * PACKED +
+                     x->legacy.cap * 8);
 }
 
 /* every stored state's hash, name and parent's name (a checkpoint; the parent links) */
@@ -281,7 +327,8 @@ void mc_x_free(expander_t *x) {
     for (int w = 0; w < x->parts; w++) bucket_clear(&x->out[w]);
     bucket_clear(&x->pend);
     free(x->out); free(x->peers); free(x->store); free(x->names); free(x->parents);
-    free(x->seen.slot); free(x->legacy.slot); free(x->pend_name);
+    free(x->seen.slot); free(x->seen.row); free(x->legacy.slot); free(x->legacy.row);
+    free(x->pend_name); free(x->rows); free(x->row_of);
     free(x->pp); free(x->pown); free(x->pkey); free(x->pat); free(x->pfp);
     free(x->front); free(x->front_fp); free(x->front_rank);
     free(x->pend_rank); free(x->pend_src); free(x->pend_pos);
@@ -382,12 +429,14 @@ static void x_flush(expander_t *x) {
     for (i = 0; i < n && !x->s.fatal; i++) {
         int64_t f = x->pfp[i];
         int o = x->pown[i];
-        if (x->peers[o] && stored(x->peers[o], f)) continue;
-        int added = fpset_add(&x->seen, f);
+        const uint8_t *row = x->pp + (size_t)i * PACKED;
+        if (x->peers[o] && stored(x->peers[o], f, row)) continue;
+        /* an exact share leaves this level's repeats to the owner: the bucket's rows move */
+        int added = x->rows ? 1 : fpset_add(&x->seen, f, NULL);
         if (added <= 0) { if (added < 0) x->s.fatal = 2; continue; }
         bucket_t *b = &x->out[o];
         if (!bucket_room(b, 1)) { x->s.fatal = 2; break; }
-        memcpy(b->p + (size_t)b->n * PACKED, x->pp + (size_t)i * PACKED, PACKED);
+        memcpy(b->p + (size_t)b->n * PACKED, row, PACKED);
         b->fp[b->n] = f;
         b->key[b->n] = x->pkey[i];
         b->parent[b->n++] = x->front_fp[x->pat[i]];
@@ -471,9 +520,11 @@ int64_t mc_x_collect(expander_t *x, bucket_t *const *in, int nin, int checked) {
             if (at[k] < in[k]->n && (w < 0 || in[k]->key[at[k]] < in[w]->key[at[w]])) w = k;
         if (w < 0) break;
         int64_t i = at[w]++, f = in[w]->fp[i];
-        if ((!checked && stored(x, f)) || fpset_add(&x->seen, f) != 1) continue;
-        if (in[w]->rows) memcpy(p->p + (size_t)p->n * PACKED, in[w]->p + (size_t)i * PACKED,
-                                PACKED);
+        const uint8_t *row = in[w]->rows ? in[w]->p + (size_t)i * PACKED : NULL;
+        uint8_t *here = p->p + (size_t)p->n * PACKED;  /* pend.p was sized: it stays put */
+        if (row) memcpy(here, row, PACKED);
+        if ((!checked && stored(x, f, row)) || fpset_add(&x->seen, f, x->rows ? here : NULL)
+            != 1) continue;
         p->fp[p->n] = f;
         p->key[p->n] = in[w]->key[i];
         p->parent[p->n] = in[w]->parent[i];
@@ -536,7 +587,7 @@ int64_t mc_x_accept(expander_t *x, int64_t keep) {
         if (k == 4) py_fingerprint4(v, x->pend_name + i);
         else for (int64_t j = 0; j < k; j++) x->pend_name[i + j] = py_fingerprint(v + j * W);
     }
-    if (mc_x_store(x, p->fp, x->pend_name, p->parent, m)) return -1;
+    if (mc_x_store(x, p->p, p->fp, x->pend_name, p->parent, m)) return -1;
     if (mc_x_set_frontier(x, p->p, x->pend_name, x->pend_rank, m)) return -1;
     p->n = 0;
     return m;
