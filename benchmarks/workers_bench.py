@@ -7,11 +7,12 @@
 Workers are native shares of the level search run as threads of this process
 (`transport.ThreadTransport`): their whole level is C, so they run side by side. The
 rows alternate (one process, 1 worker, 2 workers, again, ...) so that the other work on
-the machine falls on every row alike; each cell is the median of its rounds. Every search
-keeps fingerprints (the shares' store; the single process in its fingerprint mode), so
-all rows hold what the same search holds. "CPU s" is this process's CPU time (every
-thread); "load" the one-minute load average before the row's first round, which says how
-far the machine was from quiet (two cores: a load under 1 leaves the second core free).
+the machine falls on every row alike; each cell is the median of its rounds. Rows come
+in both stores: fingerprints (the single process in its fingerprint mode), and exact
+(`--store exact`, mcheck's default: the workers keep the rows and tell states apart byte
+for byte). "CPU s" is this process's CPU time (every thread); "load" the one-minute load
+average before the row's first round, which says how far the machine was from quiet
+(two cores: a load under 1 leaves the second core free).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ MODELS = {
     "sw3": ("stop-world master_fix NM=3", "stop_world", "master_fix", {"NM": "3"}),
     "osv6": ("OSv visibility levels THREADS=6", "osv_visibility", "levels", {"THREADS": "6"}),
 }
-ROWS = (0, 1, 2)  # 0: one process (`native_search`), else that many workers
+# (workers, exact store): 0 workers is one process (`native_search`)
+ROWS = ((0, False), (1, False), (2, False), (0, True), (2, True))
 
 
 def system(name: str) -> tuple[TransitionSystem, Verifier]:
@@ -53,41 +55,45 @@ def system(name: str) -> tuple[TransitionSystem, Verifier]:
     return ts, verifier(ts.model)
 
 
-def run(ts: TransitionSystem, v: Verifier, workers: int) -> tuple[Outcome, float, float]:
+def run(ts: TransitionSystem, v: Verifier, workers: int, exact: bool
+        ) -> tuple[Outcome, float, float]:
     """One search: its outcome, wall-clock and CPU seconds."""
     wall, cpu = time.monotonic(), time.process_time()
     if workers == 0:
-        o = native_search(ts, v, fingerprints=True)
+        o = native_search(ts, v, fingerprints=not exact)
     else:
-        o = search_levels(ts, sharing=Sharing(workers, library=NativeLibrary.of(v)))
+        o = search_levels(ts, sharing=Sharing(workers, library=NativeLibrary.of(v),
+                                              keep=exact))
     return o, time.monotonic() - wall, time.process_time() - cpu
 
 
 def table(name: str, rounds: int) -> list[str]:
     ts, v = system(name)
-    seconds: dict[int, list[float]] = {w: [] for w in ROWS}
-    cpu: dict[int, list[float]] = {w: [] for w in ROWS}
-    load: dict[int, float] = {}
-    counts: dict[int, tuple[int, int, int]] = {}
+    seconds: dict[tuple[int, bool], list[float]] = {r: [] for r in ROWS}
+    cpu: dict[tuple[int, bool], list[float]] = {r: [] for r in ROWS}
+    load: dict[tuple[int, bool], float] = {}
+    counts: dict[tuple[int, bool], tuple[int, int, int]] = {}
     for _ in range(rounds):
         for w in ROWS:
             load.setdefault(w, os.getloadavg()[0])
-            o, wall, used = run(ts, v, w)
+            o, wall, used = run(ts, v, *w)
             assert o.complete, o.incomplete
             counts[w] = (o.stats.distinct_states, o.stats.transitions, o.stats.depth)
             seconds[w].append(wall)
             cpu[w].append(used)
     assert len(set(counts.values())) == 1, counts  # every row searched the same states
-    one = statistics.median(seconds[0])
-    lines = [f"{MODELS[name][0]}: {counts[0][0]:,} states, {counts[0][1]:,} transitions, "
-             f"depth {counts[0][2]}; median of {rounds} alternating rounds", "",
-             "| search | seconds | states/s | speed-up | CPU s | load before |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for w in ROWS:
-        s = statistics.median(seconds[w])
+    first = counts[ROWS[0]]
+    lines = [f"{MODELS[name][0]}: {first[0]:,} states, {first[1]:,} transitions, "
+             f"depth {first[2]}; median of {rounds} alternating rounds", "",
+             "| search | store | seconds | states/s | speed-up | CPU s | load before |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for w, exact in ROWS:
+        s = statistics.median(seconds[w, exact])
+        one = statistics.median(seconds[0, exact])
         what = "one process" if w == 0 else f"--workers {w}"
-        lines.append(f"| {what} | {s:.2f} | {counts[w][0] / s:,.0f} | {one / s:.2f}x | "
-                     f"{statistics.median(cpu[w]):.2f} | {load[w]:.2f} |")
+        lines.append(f"| {what} | {'exact' if exact else 'fingerprint'} | {s:.2f} | "
+                     f"{first[0] / s:,.0f} | {one / s:.2f}x | "
+                     f"{statistics.median(cpu[w, exact]):.2f} | {load[w, exact]:.2f} |")
     return lines
 
 

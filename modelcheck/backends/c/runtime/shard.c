@@ -29,6 +29,10 @@
  * writes their messages by re-running the step.
  */
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #define KEY_BITS 24                        /* results of one state: fewer than 2^24 */
 #define LAST_KEY ((1LL << KEY_BITS) - 1)   /* after every result: where a deadlock is met */
 #define EMPTY (-1LL)                       /* no Python hash is -1: an empty table slot */
@@ -45,8 +49,10 @@ typedef struct bucket {
 } bucket_t;
 
 /* a set of hashes, open addressing (kept under half full); an exact share also tells two
- * states of one hash apart by their rows (`row`, which must not move meanwhile) */
-typedef struct { int64_t *slot; const uint8_t **row; uint64_t cap, n; } fpset_t;
+ * states of one hash apart by their rows: each entry's `ref` names its row in buckets
+ * (bucket << REF_SHIFT | index), which may move but keep their order */
+typedef struct { int64_t *slot, *ref; uint64_t cap, n; } fpset_t;
+#define REF_SHIFT 40
 
 typedef struct expander {
     search_t s;                /* what the generated steps reach (overflow: s.fatal) */
@@ -54,8 +60,8 @@ typedef struct expander {
     struct expander **peers;   /* the shares of this process by number, else NULL */
     int64_t *store, *names, *parents;  /* the store: hashes (probed), names, parents' */
     uint64_t store_cap, stored;
-    uint8_t *rows;             /* an exact share: every stored state's row, in the order */
-    int64_t *row_of, nrows, rows_cap;  /* stored, and each store slot's row there */
+    uint8_t **rows;            /* an exact share: every stored state's row, in the order */
+    int64_t *row_of, nrows, blocks;  /* stored (blocks of BLOCK), each store slot's row */
     fpset_t legacy;            /* names stored before a Python checkpoint was resumed */
     uint8_t *pp;               /* successors not yet looked up: packed, and their */
     int64_t *pkey, *pat, *pfp, pn, pcap;  /* keys, parents' index, hashes, */
@@ -154,10 +160,10 @@ static int fpset_clear(fpset_t *t, int64_t room) {
     uint64_t want = t->cap ? t->cap : 1 << 12;
     while (want < (uint64_t)room * 2) want *= 2;
     if (want != t->cap) {
-        free(t->slot); free(t->row);
+        free(t->slot); free(t->ref);
         t->slot = malloc(want * sizeof *t->slot);
-        t->row = malloc(want * sizeof *t->row);
-        if (!t->slot || !t->row) { t->cap = 0; return 0; }
+        t->ref = malloc(want * sizeof *t->ref);
+        if (!t->slot || !t->ref) { t->cap = 0; return 0; }
         t->cap = want;
     }
     memset(t->slot, 0xFF, t->cap * sizeof *t->slot);  /* every slot EMPTY */
@@ -165,37 +171,47 @@ static int fpset_clear(fpset_t *t, int64_t room) {
     return 1;
 }
 
-static void fpset_put(fpset_t *t, int64_t f, const uint8_t *row) {  /* f is not there */
+static void fpset_put(fpset_t *t, int64_t f, int64_t ref) {  /* f is not there */
     uint64_t j = home(fmix((uint64_t)f), t->cap);
     while (t->slot[j] != EMPTY) if (++j == t->cap) j = 0;
     t->slot[j] = f;
-    t->row[j] = row;
+    t->ref[j] = ref;
     t->n++;
 }
 
-/* 1 if f (with its row, when given) was added, 0 if it was there; -1 out of memory */
-static int fpset_add(fpset_t *t, int64_t f, const uint8_t *row) {
+static inline const uint8_t *ref_row(const bucket_t *in, int64_t ref) {
+    return in[ref >> REF_SHIFT].p + (size_t)(ref & ((1LL << REF_SHIFT) - 1)) * PACKED;
+}
+
+/* 1 if f was added, 0 if it was there; -1 out of memory. With `in` (an exact share), an
+ * entry of hash f is the same only if its row is ref's, which is in place already */
+static int fpset_add(fpset_t *t, int64_t f, int64_t ref, const bucket_t *in) {
     if ((t->n + 1) * 2 > t->cap) {
         fpset_t bigger = {0};
         if (!fpset_clear(&bigger, (int64_t)t->cap)) return -1;
         for (uint64_t i = 0; i < t->cap; i++)
-            if (t->slot[i] != EMPTY) fpset_put(&bigger, t->slot[i], t->row[i]);
-        free(t->slot); free(t->row);
+            if (t->slot[i] != EMPTY) fpset_put(&bigger, t->slot[i], t->ref[i]);
+        free(t->slot); free(t->ref);
         *t = bigger;
     }
     uint64_t j = home(fmix((uint64_t)f), t->cap);
     for (; t->slot[j] != EMPTY; j = j + 1 == t->cap ? 0 : j + 1)
-        if (t->slot[j] == f && (!row || !memcmp(t->row[j], row, PACKED))) return 0;
-    fpset_put(t, f, row);
+        if (t->slot[j] == f && (!in || !memcmp(ref_row(in, t->ref[j]), ref_row(in, ref),
+                                               PACKED))) return 0;
+    fpset_put(t, f, ref);
     return 1;
 }
 
 /* the store's slot of (h, row): where it is, or the empty slot where it would go; rows
  * are compared by an exact share only */
+static inline uint8_t *row_at(const expander_t *x, int64_t i) {
+    return x->rows[i / BLOCK] + (size_t)(i % BLOCK) * PACKED;
+}
+
 static uint64_t store_slot(const expander_t *x, int64_t h, const uint8_t *row) {
     uint64_t j = fp_home(h, x->store_cap);
     while (x->store[j] != EMPTY && (x->store[j] != h || (x->rows && memcmp(
-               x->rows + (size_t)x->row_of[j] * PACKED, row, PACKED))))
+               row_at(x, x->row_of[j]), row, PACKED))))
         if (++j == x->store_cap) j = 0;
     return j;
 }
@@ -240,12 +256,12 @@ static int store_room(expander_t *x, int64_t more) {
 int mc_x_store(expander_t *x, const uint8_t *rows, const int64_t *h, const int64_t *name,
                const int64_t *parent, int64_t n) {
     if (!store_room(x, n)) return 2;
-    if (x->rows && x->nrows + n > x->rows_cap) {
-        int64_t cap = (x->nrows + n) * 3 / 2 + 4096;
-        uint8_t *more = realloc(x->rows, (size_t)cap * PACKED);
+    while (x->rows && x->nrows + n > x->blocks * BLOCK) {  /* blocks: stored rows stay put */
+        uint8_t **more = realloc(x->rows, (size_t)(x->blocks + 1) * sizeof *more);
         if (!more) return 2;
         x->rows = more;
-        x->rows_cap = cap;
+        if (!(x->rows[x->blocks] = malloc((size_t)BLOCK * PACKED))) return 2;
+        x->blocks++;
     }
     for (int64_t i = 0; i < n; i++) {
         if (i + 8 < n) __builtin_prefetch(&x->store[fp_home(h[i + 8], x->store_cap)]);
@@ -255,7 +271,7 @@ int mc_x_store(expander_t *x, const uint8_t *rows, const int64_t *h, const int64
         x->stored++;
         x->store[j] = h[i]; x->names[j] = name[i]; x->parents[j] = parent[i];
         if (x->rows) {
-            memcpy(x->rows + (size_t)x->nrows * PACKED, row, PACKED);
+            memcpy(row_at(x, x->nrows), row, PACKED);
             x->row_of[j] = x->nrows++;
         }
     }
@@ -265,8 +281,7 @@ int mc_x_store(expander_t *x, const uint8_t *rows, const int64_t *h, const int64
 /* an exact share, before anything is stored: it keeps every stored state's row and tells
  * states apart by them (a shared hash is only a longer probe); 0 or 2 */
 int mc_x_exact(expander_t *x) {
-    x->rows = malloc(4096 * PACKED);
-    x->rows_cap = 4096;
+    x->rows = calloc(1, sizeof *x->rows);
     return x->rows ? 0 : 2;
 }
 
@@ -274,21 +289,24 @@ int mc_x_exact(expander_t *x) {
 int64_t mc_x_nrows(const expander_t *x) { return x->nrows; }
 
 void mc_x_rows(const expander_t *x, uint8_t *out) {
-    memcpy(out, x->rows, (size_t)x->nrows * PACKED);
+    for (int64_t b = 0; b * BLOCK < x->nrows; b++) {
+        int64_t n = x->nrows - b * BLOCK < BLOCK ? x->nrows - b * BLOCK : BLOCK;
+        memcpy(out + (size_t)b * BLOCK * PACKED, x->rows[b], (size_t)n * PACKED);
+    }
 }
 
 /* names stored by a Python checkpoint (without hashes): every successor is named and
  * looked up among them too; 0 or 2 */
 int mc_x_legacy(expander_t *x, const int64_t *name, int64_t n) {
     for (int64_t i = 0; i < n; i++)
-        if (fpset_add(&x->legacy, name[i], NULL) < 0) return 2;
+        if (fpset_add(&x->legacy, name[i], 0, NULL) < 0) return 2;
     return 0;
 }
 
 int64_t mc_x_stored(const expander_t *x) { return (int64_t)x->stored; }
 
 int64_t mc_x_store_bytes(const expander_t *x) {
-    return (int64_t)(x->store_cap * (x->rows ? 32 : 24) + x->rows_cap * PACKED +
+    return (int64_t)(x->store_cap * (x->rows ? 32 : 24) + x->blocks * BLOCK * PACKED +
                      x->legacy.cap * 8);
 }
 
@@ -304,6 +322,13 @@ void mc_x_store_read(const expander_t *x, int64_t *h, int64_t *name, int64_t *pa
 /* ------------------------------------------------------------------ a share */
 
 expander_t *mc_x_new(int me, int parts, int canonical, int check_deadlock) {
+#ifdef M_MMAP_THRESHOLD
+    /* freed tables and buckets stay in the heap for the next level: an mmap'd block comes
+     * back from the kernel zeroed, page by page, and is unmapped with a TLB shootdown on
+     * every core the shares run on */
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
     expander_t *x = calloc(1, sizeof *x);
     if (!x) return NULL;
     x->me = me; x->parts = parts;
@@ -327,8 +352,10 @@ void mc_x_free(expander_t *x) {
     for (int w = 0; w < x->parts; w++) bucket_clear(&x->out[w]);
     bucket_clear(&x->pend);
     free(x->out); free(x->peers); free(x->store); free(x->names); free(x->parents);
-    free(x->seen.slot); free(x->seen.row); free(x->legacy.slot); free(x->legacy.row);
-    free(x->pend_name); free(x->rows); free(x->row_of);
+    free(x->seen.slot); free(x->seen.ref); free(x->legacy.slot); free(x->legacy.ref);
+    free(x->pend_name); free(x->row_of);
+    for (int64_t b = 0; b < x->blocks; b++) free(x->rows[b]);
+    free(x->rows);
     free(x->pp); free(x->pown); free(x->pkey); free(x->pat); free(x->pfp);
     free(x->front); free(x->front_fp); free(x->front_rank);
     free(x->pend_rank); free(x->pend_src); free(x->pend_pos);
@@ -342,12 +369,13 @@ void mc_x_peer(expander_t *x, int w, expander_t *peer) { x->peers[w] = peer; }
 /* the frontier (a seed, a checkpoint read back): n rows with names and ranks */
 int mc_x_set_frontier(expander_t *x, const uint8_t *rows, const int64_t *fp,
                       const int64_t *rank, int64_t n) {
-    if (n > x->front_cap) {
+    if (n > x->front_cap) {  /* by half again: a growing search reallocates rarely */
+        int64_t cap = n + n / 2 + 1024;
         free(x->front); free(x->front_fp); free(x->front_rank);
-        x->front = malloc((size_t)n * PACKED + 1);
-        x->front_fp = malloc((size_t)n * sizeof *fp);
-        x->front_rank = malloc((size_t)n * sizeof *rank);
-        x->front_cap = n;
+        x->front = malloc((size_t)cap * PACKED);
+        x->front_fp = malloc((size_t)cap * sizeof *fp);
+        x->front_rank = malloc((size_t)cap * sizeof *rank);
+        x->front_cap = cap;
         if (!x->front || !x->front_fp || !x->front_rank) { x->front_cap = 0; return 2; }
     }
     memcpy(x->front, rows, (size_t)n * PACKED);
@@ -426,17 +454,27 @@ static void x_flush(expander_t *x) {
         if (o && o->store_cap) __builtin_prefetch(&o->store[fp_home(f, o->store_cap)]);
         if (x->seen.cap) __builtin_prefetch(&x->seen.slot[home(fmix((uint64_t)f), x->seen.cap)]);
     }
+    if (x->rows)  /* exact: the rows to compare with are fetched too, in two steps */
+        for (int step = 0; step < 2; step++)
+            for (i = 0; i < n; i++) {
+                const expander_t *o = x->peers[x->pown[i]];
+                if (!o || !o->store_cap) continue;
+                uint64_t j = fp_home(x->pfp[i], o->store_cap);
+                if (o->store[j] != x->pfp[i]) continue;
+                if (step) __builtin_prefetch(row_at(o, o->row_of[j]));
+                else __builtin_prefetch(&o->row_of[j]);
+            }
     for (i = 0; i < n && !x->s.fatal; i++) {
         int64_t f = x->pfp[i];
         int o = x->pown[i];
         const uint8_t *row = x->pp + (size_t)i * PACKED;
         if (x->peers[o] && stored(x->peers[o], f, row)) continue;
-        /* an exact share leaves this level's repeats to the owner: the bucket's rows move */
-        int added = x->rows ? 1 : fpset_add(&x->seen, f, NULL);
-        if (added <= 0) { if (added < 0) x->s.fatal = 2; continue; }
         bucket_t *b = &x->out[o];
         if (!bucket_room(b, 1)) { x->s.fatal = 2; break; }
-        memcpy(b->p + (size_t)b->n * PACKED, row, PACKED);
+        memcpy(b->p + (size_t)b->n * PACKED, row, PACKED);  /* in place, to compare */
+        int added = fpset_add(&x->seen, f, (int64_t)o << REF_SHIFT | b->n,
+                              x->rows ? x->out : NULL);
+        if (added <= 0) { if (added < 0) x->s.fatal = 2; continue; }
         b->fp[b->n] = f;
         b->key[b->n] = x->pkey[i];
         b->parent[b->n++] = x->front_fp[x->pat[i]];
@@ -521,10 +559,9 @@ int64_t mc_x_collect(expander_t *x, bucket_t *const *in, int nin, int checked) {
         if (w < 0) break;
         int64_t i = at[w]++, f = in[w]->fp[i];
         const uint8_t *row = in[w]->rows ? in[w]->p + (size_t)i * PACKED : NULL;
-        uint8_t *here = p->p + (size_t)p->n * PACKED;  /* pend.p was sized: it stays put */
-        if (row) memcpy(here, row, PACKED);
-        if ((!checked && stored(x, f, row)) || fpset_add(&x->seen, f, x->rows ? here : NULL)
-            != 1) continue;
+        if (row) memcpy(p->p + (size_t)p->n * PACKED, row, PACKED);  /* in place, to compare */
+        if ((!checked && stored(x, f, row)) || fpset_add(&x->seen, f, p->n,
+                                                         x->rows ? p : NULL) != 1) continue;
         p->fp[p->n] = f;
         p->key[p->n] = in[w]->key[i];
         p->parent[p->n] = in[w]->parent[i];
