@@ -33,7 +33,7 @@ from modelcheck.backends.base import TransitionSystem  # noqa: E402
 from modelcheck.backends.c import Verifier, verifier  # noqa: E402
 from modelcheck.engine.levels import search_levels  # noqa: E402
 from modelcheck.engine.native import native_search  # noqa: E402
-from modelcheck.engine.native_share import NativeLibrary  # noqa: E402
+from modelcheck.engine.native_library import NativeLibrary  # noqa: E402
 from modelcheck.engine.outcome import Outcome  # noqa: E402
 from modelcheck.engine.transport import Sharing  # noqa: E402
 from modelcheck.lang.source import load  # noqa: E402

@@ -50,33 +50,16 @@ def _without(data: object, keys: tuple[str, ...]) -> object:
     return data
 
 
-def test_resume_after_sigkill_is_the_uninterrupted_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine, window", [
+    (["--engine", "python"], 0.6),
+    (["--engine", "native", "--workers", "2", "--no-certify"], 0.3)])
+def test_resume_after_sigkill_is_the_uninterrupted_run(tmp_path: Path, engine: list[str],
+                                                       window: float) -> None:
     """stop_world master: 89,001 states, 78 levels, four violations with traces of 43 to 60
-    steps. The whole run is killed at a random moment after its first checkpoint. (Not
+    steps, a checkpoint every level. The whole run (Python, or the native engine's threads)
+    is killed at a random moment of the `window` seconds after its first checkpoint. (Not
     L-HANG: numbering the fingerprints for liveness would add 7 s a run.)"""
-    argv = [STOP_WORLD, "--variant", "master", "--engine", "python", "--no-liveness"]
-    whole = verdict_json([*argv, "--store", "fingerprint"], tmp_path / "whole.json")
-    folder = tmp_path / "ck"
-    run = subprocess.Popen([sys.executable, "-m", "modelcheck", *argv, "--checkpoint",
-                            str(folder), "--every", "0", "-q", "--no-report"],
-                           stdout=subprocess.DEVNULL)
-    manifest = folder / "stop_world-master" / MANIFEST
-    while not manifest.exists() and run.poll() is None:
-        time.sleep(0.02)
-    time.sleep(random.uniform(0, 0.6))
-    run.send_signal(signal.SIGKILL)
-    run.wait()
-    resumed = verdict_json(["resume", str(folder)], tmp_path / "resumed.json")
-    assert resumed == whole
-    assert resumed["result"] == "violated" and len(resumed["counterexamples"]) == 4
-
-
-def test_resume_after_sigkill_of_native_workers_is_the_uninterrupted_run(tmp_path: Path
-                                                                        ) -> None:
-    """The same with the native engine's threads (`--workers 2`): a checkpoint every level
-    (79 of them), the run killed at a random moment while it writes them."""
-    argv = [STOP_WORLD, "--variant", "master", "--engine", "native", "--workers", "2",
-            "--no-liveness", "--no-certify"]
+    argv = [STOP_WORLD, "--variant", "master", *engine, "--no-liveness"]
     whole = verdict_json([*argv, "--store", "fingerprint"], tmp_path / "whole.json")
     folder = tmp_path / "ck"
     run = subprocess.Popen([sys.executable, "-m", "modelcheck", *argv, "--checkpoint",
@@ -85,7 +68,7 @@ def test_resume_after_sigkill_of_native_workers_is_the_uninterrupted_run(tmp_pat
     manifest = folder / "stop_world-master" / MANIFEST
     while not manifest.exists() and run.poll() is None:
         time.sleep(0.005)
-    time.sleep(random.uniform(0, 0.3))
+    time.sleep(random.uniform(0, window))
     run.send_signal(signal.SIGKILL)
     run.wait()
     resumed = verdict_json(["resume", str(folder)], tmp_path / "resumed.json")

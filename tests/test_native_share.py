@@ -18,7 +18,8 @@ from modelcheck.backends.c import ffi, verifier
 from modelcheck.engine.checkpoint import Checkpointing
 from modelcheck.engine.fingerprint import fingerprint_of
 from modelcheck.engine.levels import search_levels
-from modelcheck.engine.native_share import NativeLibrary, NativePartition, load
+from modelcheck.engine.native_library import NativeLibrary, load
+from modelcheck.engine.native_share import NativePartition
 from modelcheck.engine.outcome import Limits, Outcome, Progress
 from modelcheck.engine.packed_states import PackedStates
 from modelcheck.engine.search import search

@@ -33,7 +33,7 @@ from ..backends.runtime import BOUND, Failure
 from . import memory
 from .checkpoint import Checkpointing, Position, load_manifest, save_manifest
 from .fingerprint import fingerprint_of
-from .native_share import load
+from .native_library import load
 from .outcome import Limits, Outcome, Progress, Stats, Violation, invariant_note, pool_exhausted
 from .packed_states import kept_store
 from .partition import MISSING, Found, check_invariants

@@ -2,38 +2,31 @@
 
 The coordinator (`levels.py`), the transports and the operations a share answers
 (`Partition.handle`: seed, step, accept, parents, checkpoints) are the Python shares';
-the share itself lives in C (`backends/c/runtime/shard.c`): its fingerprint store, its
-frontier as packed rows, its expansion, the dedup of a level's candidates and their
-ranks. Shares of one process (`--workers N`: threads, `transport.ThreadTransport`) read
-each other's stores and buckets in C, so Python only runs the level's barriers and every
-call releases the GIL; shares in other processes (forked for a checkpoint's Python
-engine, Ray actors) swap the same buckets as numpy buffers: first fingerprints, keys
-and parents, then only the rows the owner keeps. The fingerprints are the Python
-engine's, computed in C (`backends/c/cfingerprint.py`): shares of both engines route a
-state to the same owner, traces replay through the Python back end unchanged, and a
-checkpoint written by one engine is resumed by the other (it holds the frontier as
-tuples).
-
-On another machine a share loads the library the coordinator compiled, shipped as
-bytes (`NativeLibrary`) into that machine's compile cache, or compiles the model
-itself if the bytes do not load there.
+the share itself lives in C (`backends/c/runtime/shard.c`): its store, its frontier as
+packed rows, its expansion, the dedup of a level's candidates and their ranks. Shares of
+one process (`--workers N`: threads, `transport.ThreadTransport`) read each other's
+stores and buckets in C, so Python only passes the level's barriers and every call
+releases the GIL; shares in other processes (Ray actors) swap the same buckets as numpy
+buffers: first hashes, keys and parents, then only the rows the owner keeps. States are
+owned by the hash of their packed row and named by the Python engine's fingerprint
+(`backends/c/cfingerprint.py`, computed once a state is new): traces replay through the
+Python back end unchanged, and a checkpoint written by one engine is resumed by the
+other (it holds names, and the frontier as tuples).
 """
 
 from __future__ import annotations
 
-import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..backends.base import TransitionSystem
-from ..backends.c import Compile, NativeUnavailable, Verifier, ffi
-from ..ir.model import Model
+from ..backends.c import Verifier, ffi
 from .checkpoint import ShareState, load_shares, save_share
 from .native import FATAL, V_DEADLOCK, V_FAIL, V_INVARIANT, NativeFailed, describe
+from .native_library import NativeLibrary, load
 from .outcome import CONSTRAINT_NOTE, EVAL_NOTE
 from .packed_states import LEVEL_SHIFT
 from .partition import MISSING, Expansion, Found, Mailbox, Partition, share_ranks
@@ -42,42 +35,6 @@ from .store import NO_PARENT
 CHUNK = 4096  # frontier states expanded per call into C, between two looks at the clock
 KIND, KEY, AT, ME, PC = range(5)  # a found record's fields (shard.c's X_*)
 N_POOL, N_EVAL, N_CONSTRAINT = 1, 2, 5  # shard.c's note codes
-
-
-@dataclass(frozen=True)
-class NativeLibrary:
-    """The coordinator's compiled verifier: its file name in the compile cache (a hash of
-    the source and the compiler) and its bytes, for a machine whose cache lacks it."""
-
-    name: str
-    data: bytes
-
-    @staticmethod
-    def of(v: Verifier) -> NativeLibrary:
-        assert v.path is not None
-        return NativeLibrary(v.path.name, v.path.read_bytes())
-
-
-def load(model: Model, library: NativeLibrary) -> Verifier:
-    """The model's verifier in this process: from the cache, else the shipped bytes put
-    there, else compiled here (the bytes may not load on another machine)."""
-    c = Compile(model)
-    path = c.build.path
-    if c.cached or path.name != library.name:
-        return c.verifier()
-    _install(path, library.data)
-    try:
-        return c.verifier()
-    except NativeUnavailable:
-        path.unlink(missing_ok=True)
-        return Compile(model).verifier()
-
-
-def _install(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)  # atomic: another share on this machine may be loading it
 
 
 def share(ts: TransitionSystem, me: int, parts: int, library: NativeLibrary | None,

@@ -34,8 +34,8 @@ KEY_BITS = 24                # successors of one state: fewer than 2^24
 LAST = (1 << KEY_BITS) - 1   # after every successor (where a deadlock is noticed)
 
 Found = tuple[tuple[int, int], Violation]  # (when one process would find it, what)
-# states (as the share holds them: `held`), fingerprints, keys, parents' fingerprints
-Batch = tuple[Any, np.ndarray, np.ndarray, np.ndarray]
+# states, fingerprints, keys, parents' fingerprints
+Batch = tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]
 Offer = tuple[np.ndarray, np.ndarray, np.ndarray]  # a batch without its states
 
 
@@ -71,28 +71,17 @@ class Partition:
         mine = np.flatnonzero(fps % self.parts == self.me)
         fps, ranks = fps[mine], ranks[mine]
         self.store.add(fps, np.full(len(fps), NO_PARENT, dtype=np.int64))
-        self.frontier, self.fps, self.ranks = self.held([states[i] for i in mine]), fps, ranks
+        self.frontier, self.fps, self.ranks = [states[i] for i in mine], fps, ranks
 
-    # How this share holds states: Python tuples in a list here; the native share packs
-    # them into rows of a numpy array (`native_share.NativePartition`).
-    def held(self, states: list[tuple]) -> Any:
-        """States as this share holds them, from their tuples."""
-        return states
-
-    def tuples(self, states: Any) -> list[tuple]:
-        return states  # type: ignore[no-any-return]
-
-    def pick(self, states: Any, idx: np.ndarray) -> Any:
+    @staticmethod
+    def pick(states: list[tuple], idx: np.ndarray) -> list[tuple]:
         return [states[i] for i in idx.tolist()]
 
-    def merge(self, given: list[Any], sources: np.ndarray) -> Any:
+    @staticmethod
+    def merge(given: list[list[tuple]], sources: np.ndarray) -> list[tuple]:
         """One sequence of the states each share gave, the next from share `sources[i]`."""
         parts = [iter(share) for share in given]
         return [next(parts[w]) for w in sources.tolist()]
-
-    def check(self, states: Any, fps: np.ndarray, keys: np.ndarray, level: int,
-              violated: frozenset[str]) -> list[Found]:
-        return check_invariants(self.ts, states, fps.tolist(), keys.tolist(), level, violated)
 
     def expand(self, level: int, violated: frozenset[str], deadline: float | None,
                notes: tuple[str, str]) -> Expansion:
@@ -140,7 +129,7 @@ class Partition:
                                  np.fromiter(seen.values(), np.int64, count))
         return out
 
-    def route(self, states: Any, fps: np.ndarray, keys: np.ndarray) -> list[Batch]:
+    def route(self, states: list[tuple], fps: np.ndarray, keys: np.ndarray) -> list[Batch]:
         """The distinct successors of this share's frontier, in batches by owning share."""
         parents = self.fps[np.searchsorted(self.ranks, keys >> KEY_BITS)] if len(keys) else keys
         if self.parts == 1:
@@ -170,7 +159,7 @@ class Partition:
         self.sources = source[pick]
         return [position[pick][self.sources == w] for w in range(len(offers))]
 
-    def fill(self, states: list[Any]) -> np.ndarray:
+    def fill(self, states: list[list[tuple]]) -> np.ndarray:
         """The kept states, from each share in the order `select` asked for them; the keys
         of the new states, sorted."""
         self.pending = (self.merge(states, self.sources), *self.pending[1:])
@@ -188,7 +177,8 @@ class Partition:
         self.store.add(fps[:m], parents[:m])
         self.frontier, self.fps, self.ranks = states[:m], fps[:m], ranks[:m]
         self.pending = ([], self.fps[:0], self.fps[:0], self.fps[:0])
-        return self.check(self.frontier, self.fps, keys[:m], level, violated)
+        return check_invariants(self.ts, self.frontier, self.fps.tolist(), keys[:m].tolist(),
+                                level, violated)
 
     def parents(self, fps: list[int]) -> list[int]:
         """The parent of each state this share stores, MISSING for the others."""
@@ -201,14 +191,14 @@ class Partition:
         fps, parents = (np.concatenate([r[i] for r in runs]) if runs else self.fps[:0]
                         for i in (0, 1))
         return save_share(folder, self.me, self.parts, level,
-                          ShareState(fps, parents, self.tuples(self.frontier), self.fps,
+                          ShareState(fps, parents, self.frontier, self.fps,
                                      self.ranks))
 
     def restore(self, folder: Path, files: list[str]) -> None:
         s = load_share(folder, files, self.me, self.parts)
         self.store = FingerprintStore()
         self.store.add(s.fps, s.parents)
-        self.frontier, self.fps, self.ranks = self.held(s.frontier), s.frontier_fps, s.ranks
+        self.frontier, self.fps, self.ranks = s.frontier, s.frontier_fps, s.ranks
 
     def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
         """One operation the coordinator asks of every share (through a transport); `step`

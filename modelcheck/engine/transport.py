@@ -28,7 +28,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, NoReturn, Protocol
 
 from ..backends.base import TransitionSystem
-from .native_share import NativeLibrary, share
+from .native_library import NativeLibrary
+from .native_share import share
 
 
 class Transport(Protocol):
