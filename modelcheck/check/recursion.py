@@ -17,7 +17,6 @@ and is refused before the search. Definitions calling each other stay refused
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ..ir import model as M
@@ -26,6 +25,7 @@ from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
 from .resolution import Resolution
 from .scope import Scope
+from .syntax_walk import nodes
 
 MAX_DEPTH = 1024  # copies of one definition; each is a function in the generated code
 COPY = "__rec"  # a copy's name: the definition's, this, its depth
@@ -36,14 +36,8 @@ def copy_name(name: str, depth: int) -> str:
 
 
 def calls(e: Any, name: str) -> S.Call | None:
-    """The first call of `name` in a syntax tree (any node, any depth), or None."""
-    if isinstance(e, S.Call) and e.func == name:
-        return e
-    if isinstance(e, (tuple, list)):
-        return next((c for x in e if (c := calls(x, name)) is not None), None)
-    if dataclasses.is_dataclass(e) and not isinstance(e, type):
-        return calls([getattr(e, f.name) for f in dataclasses.fields(e)], name)
-    return None
+    """The first call of `name` in a syntax tree, or None."""
+    return next((n for n in nodes(e) if isinstance(n, S.Call) and n.func == name), None)
 
 
 class Recursion(Resolution):
