@@ -14,8 +14,10 @@ from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.app.prove import encoding
 from modelcheck.check.checker import check
-from modelcheck.check.recursion import MAX_DEPTH, copy_name
+from modelcheck.check.recursion import MAX_DEPTH
+from modelcheck.ir.recursion import copy_name
 from modelcheck.lang.source import load_text
+from modelcheck.report.render import render
 from modelcheck.symbolic.bmc import VIOLATED, bmc
 from tests.conftest import spec_error, violated
 from tests.test_lang2_forms import counts, engines_agree
@@ -65,6 +67,13 @@ def test_one_copy_per_value_of_the_measure() -> None:
         [copy_name("tri", k) for k in range(6)]
 
 
+def test_reports_print_the_calls_as_written() -> None:
+    """A copy prints as its definition and a recursive call's measure without its check."""
+    model = check(load_text(TRIANGLE, path="t.spec").ast)
+    assert render(model.defs[copy_name("tri", 2)].body) == \
+        "if n == 0 then 0 else tri(n - 1) + n + 0"
+
+
 def test_a_call_that_does_not_decrease_is_a_located_runtime_error() -> None:
     v = engines_agree(NOT_DECREASING)
     assert violated(v) == {"runtime": 1}
@@ -98,6 +107,8 @@ def test_bmc_finds_what_the_search_finds() -> None:
     ("def f(n: 0..3): bool = g(n);\ndef g(n: 0..3): bool = f(n);", "call each other"),
     (f"def f(n: 0..{MAX_DEPTH}): bool = n == 0 || f(n - 1);", "narrow its range"),
     ("def f(n: 0..3): bool = n == 0 || f(n - 1, n);", "takes 1 argument(s), 2 given"),
+    ("def f(n: 0..3): bool = n == 0 || f(n - 1);\ndef f__rec1(): bool = true;",
+     "has the name a copy of the recursive definition 'f' takes"),
 ])
 def test_refusals(body: str, reason: str) -> None:
     src = f"var x: 0..3 = 0;\n{body}\ninvariant T: f(x);\nthread w() {{ a: {{ x = 1; }} }}\n" \

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import model as M
+from ..ir.recursion import COPY, RECURSIVE_CALL, copy_name
 from ..ir.typesys import BOOL, IntType, NoneType, OptionalType, Type
 from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
@@ -28,11 +29,6 @@ from .scope import Scope
 from .syntax_walk import nodes
 
 MAX_DEPTH = 1024  # copies of one definition; each is a function in the generated code
-COPY = "__rec"  # a copy's name: the definition's, this, its depth
-
-
-def copy_name(name: str, depth: int) -> str:
-    return name if depth == 0 else f"{name}{COPY}{depth}"
 
 
 def calls(e: Any, name: str) -> S.Call | None:
@@ -62,6 +58,10 @@ class Recursion(Resolution):
             raise SpecError(f"recursive definition '{d.name}': its measure '{d.params[index].name}'"
                             f" ranges over {depth} values, more than the {MAX_DEPTH} copies it "
                             "would be unrolled into; narrow its range", d.params[index].pos)
+        taken = [n for n in self.def_decls if n.startswith(d.name + COPY)]
+        if taken:
+            raise SpecError(f"definition '{taken[0]}' has the name a copy of the recursive "
+                            f"definition '{d.name}' takes; rename it", self.def_decls[taken[0]].pos)
         self.measures[d.name] = (index, measure)
         self.resolving.add(d.name)
         for k in range(depth):
@@ -106,7 +106,7 @@ class Recursion(Resolution):
         arg = args[index]
         ok = M.Binary(BOOL, "&&", M.Binary(BOOL, ">=", arg, M.Const(measure, measure.lo)),
                       M.Binary(BOOL, "<", arg, current))
-        why = (f"recursive call of {e.func}(): '{d.params[index].name}' must decrease and stay "
+        why = (f"{RECURSIVE_CALL} {e.func}(): '{d.params[index].name}' must decrease and stay "
                f"within {measure} (what bounds the recursion's depth)")
         none = M.Const(NoneType(), None)
         args[index] = M.Unwrap(measure, M.Ite(OptionalType(measure), ok, arg, none), why,
