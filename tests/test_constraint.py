@@ -179,3 +179,19 @@ fairness weak;
     assert v.engine.startswith(engine)
     assert violated(v) == {"FIVE": 5} and prop(v, "FOUR").status == "holds"
     assert trace_of(v, "FIVE").certified and trace_of(v, "FIVE").loop == 4
+
+
+def test_lints_replay_steps_only_in_states_inside() -> None:
+    """The branch `big` can fire only at x == 3, a state outside the constraint that the
+    search never expands: it never fired, and the lint says so."""
+    v = run("""
+var x: 0..5 = 0;
+thread inc() {
+  a: { either small: { await x < 3; x = x + 1; } or big: { await x >= 3; x = 0; } goto a; }
+}
+start inc();
+constraint x <= 2;
+""")
+    fired = [lint.message for lint in v.lints if lint.kind == "never-fired"]
+    assert len(fired) == 1 and fired[0].startswith("inc.a [big] never fired"), fired
+    assert "outside the constraint are not expanded" in fired[0]
