@@ -11,8 +11,9 @@ import pytest
 
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
-from modelcheck.lang.source import load_text
+from modelcheck.lang.source import load, load_text
 from tests.conftest import spec_error, violated
+from tests.test_tla_translations import EXAMPLES, ROWS, verdict_text
 
 # Three bits: a, b (set once) and c (toggled). Each state has 3 values of k times 2
 # branches = 6 moves, and a and b are set independently, c toggles: 8 states, 48
@@ -64,6 +65,19 @@ def test_units_per_chosen_value_on_both_engines() -> None:
             assert set(violated(v)) == expected, variant
             found.append(violated(v))
         assert found[0] == found[1]
+
+
+@pytest.mark.parametrize("engine, store", [("native", "exact"), ("python", "fingerprint"),
+                                           ("native", "fingerprint")])
+def test_the_allocators_verdicts_from_every_store(engine: str, store: str) -> None:
+    """SimpleAllocator2's lasso (the table's row, found there by the Python exact store)
+    from the native store and from fingerprints, where the states are found by number."""
+    row = next(r for r in ROWS if r["spec"] == "tla_simpleallocator.spec"
+               and r["variant"] == "lazy_return")
+    spec = load(EXAMPLES / row["spec"])
+    v = run_variant(spec, row["variant"], RunConfig(engine=engine, store=store))[1]
+    assert v.engine.startswith(engine)
+    assert verdict_text(v) == row["verdict"]
 
 
 @pytest.mark.parametrize("line, reason", [
