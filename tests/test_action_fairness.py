@@ -37,8 +37,9 @@ thread t() {
 start t();
 option stutter = true;
 fairness weak t.s for step_only;
-fairness weak t.s.set per k
-    where variant == per_k || variant == only_a && k == 0 || variant == b_after_a && k == 1 && a;
+fairness weak t.s.set per k for per_k;
+fairness weak t.s.set per k where k == 0 for only_a;
+fairness weak t.s.set per k where k == 1 && a for b_after_a;
 liveness A: eventually a;
 liveness AB: eventually a && b;
 """
@@ -86,6 +87,7 @@ def test_the_allocators_verdicts_from_every_store(engine: str, store: str) -> No
     ("fairness weak t.s.sett per k;", "no either branch named 'sett'"),
     ("fairness weak t.s.set per j;", "chooses no 'j'"),
     ("fairness weak t.s where j == 0;", "unknown name 'j'"),
+    ("fairness weak t.s.set for step_onl;", "unknown variant 'step_onl' in fairness"),
 ])
 def test_refusals(line: str, reason: str) -> None:
     src = BITS.replace("fairness weak t.s for step_only;", line)

@@ -37,9 +37,11 @@ class TemporalChecks(ActionFairnessChecks):
                 if name not in self.variant_names:
                     raise SpecError(f"unknown variant '{name}' in fairness", pos,
                                     suggest(name, self.variant_names))
+            if f.variants and self.variant not in {n for n, _ in f.variants}:
+                continue
             if isinstance(f, T.ActionFairnessDecl):
                 out.fairness.append(self.action_fairness(f, len(out.fairness)))
-            elif not f.variants or self.variant in {n for n, _ in f.variants}:
+            else:
                 out.fairness.append(self._fairness(f))
         return out
 

@@ -1,8 +1,8 @@
 """The parser's rules for fairness on one action of a step (`tla_syntax.ActionFairnessDecl`).
 
 Three grammar alternatives say the same thing (a branch, `per`, `where`, each optional, but
-one of them present so that `fairness weak t.s;` stays per-step fairness); the optional
-parts arrive tagged, so one rule builds them all.
+one of them present so that `fairness weak t.s;` stays per-step fairness, then the
+variants it is for); the optional parts arrive tagged, so one rule builds them all.
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ class ActionFairnessRules(Transformer):
         branch = str(names[2]) if len(names) > 2 else None
         return ("fairness", T.ActionFairnessDecl(
             str(c[0]), template, label, branch, tagged.get("per", ()), tagged.get("where"),
-            meta_pos(meta)))
+            meta_pos(meta), tagged.get("for", ())))
 
     def fair_per(self, meta: Any, c: list) -> tuple:
         return ("per", tuple((str(t), token_pos(t)) for t in c))
+
+    def fair_for(self, meta: Any, c: list) -> tuple:
+        return ("for", tuple((str(t), token_pos(t)) for t in c))
 
     def fair_where(self, meta: Any, c: list) -> tuple:
         return ("where", c[0])
