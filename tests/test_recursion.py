@@ -8,8 +8,12 @@ exactly the explicit successors and find each violation at the explicit search's
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from modelcheck.app.cli import main
 from modelcheck.app.config import RunConfig
 from modelcheck.app.pipeline import run_variant
 from modelcheck.app.prove import encoding
@@ -19,7 +23,7 @@ from modelcheck.ir.recursion import copy_name
 from modelcheck.lang.source import load_text
 from modelcheck.report.render import render
 from modelcheck.symbolic.bmc import VIOLATED, bmc
-from tests.conftest import spec_error, violated
+from tests.conftest import spec_error, violated, write
 from tests.test_lang2_forms import counts, engines_agree
 
 # tri(n) = 0 + 1 + ... + n; the thread stores tri(x) and counts x down. From x = k (five
@@ -98,6 +102,17 @@ def test_bmc_finds_what_the_search_finds() -> None:
         found, _, why = bmc(encoding(spec, check(spec.ast, variant, {}), {}, False), 3, 60.0)
         assert why is None
         assert {f.prop: f.length for f in found if f.status == VIOLATED} == expected
+
+
+@pytest.mark.parametrize("variant, outcome", [("ok", "proved"), ("off_by_one", "refuted")])
+def test_k_induction_unrolls_to_the_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          variant: str, outcome: str) -> None:
+    """`mcheck prove` on TRIANGLE: TRI is proved (with lemmas it infers) or refuted."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "p.json"
+    main(["prove", write(tmp_path, TRIANGLE), "--variant", variant, "--json", str(out)])
+    results = {r["name"]: r["outcome"] for r in json.loads(out.read_text())["results"]}
+    assert results["TRI"] == outcome
 
 
 @pytest.mark.parametrize("body, reason", [
