@@ -81,6 +81,42 @@ def test_the_allocators_verdicts_from_every_store(engine: str, store: str) -> No
     assert verdict_text(v) == row["verdict"]
 
 
+# A signal handler toggles `hits` between any two steps of t. Fairness on its first step
+# makes the graph tell a delivery from t's own move (a delivery is no move of `set`).
+HANDLER = """
+var a: bool = false;
+var hits: 0..1 = 0;
+handler h { b: { hits = 1 - hits; } }
+thread t() {
+    i: { install h; }
+    s: {
+        choose k in 0..1 {
+            either set: { if k == 0 { a = true; } }
+            or idle: { skip; }
+        }
+        goto s;
+    }
+}
+start t();
+option stutter = true;
+fairness weak t.i;
+fairness weak h.b;
+fairness weak t.s.set per k where k == 0%s;
+liveness A: eventually a;
+"""
+
+
+@pytest.mark.parametrize("engine", ["python", "native"])
+@pytest.mark.parametrize("condition, expected", [("", set()), (" && hits == 0", {"A"})])
+def test_deliveries_are_not_moves_of_the_action(engine: str, condition: str,
+                                                expected: set[str]) -> None:
+    """k = 0 stays enabled until a is set, deliveries or not, so weak fairness sets a; if
+    it is owed only while hits == 0, the handler can keep turning it off: A fails."""
+    v = run_variant(load_text(HANDLER % condition, path="t.spec"), None,
+                    RunConfig(engine=engine))[1]
+    assert set(violated(v)) == expected
+
+
 @pytest.mark.parametrize("line, reason", [
     ("fairness weak u.s.set per k;", "no thread 'u'"),
     ("fairness weak t.x.set per k;", "'t' has no step 'x'"),

@@ -34,19 +34,19 @@ def action_units(ts: TransitionSystem, g: Graph, src: np.ndarray,
     units: dict[tuple, tuple[Fairness, Unit]] = {}
     pcs = {pc for _, f in actions for pc in f.pcs or ()}
     start, _ = g.lists()
-    threads, steps = g.thread.tolist(), g.pc.tolist()
+    threads, offsets = g.thread.tolist(), ts.pc_offsets
     for i in np.unique(src[np.isin(g.pc, sorted(pcs)) & (g.thread >= 0)]).tolist():
         state = g.labels.path_states([i])[0]
-        by_thread: dict[int, list[int]] = {}
+        by_thread: dict[int, list[int]] = {}  # every move of a thread at one of the steps
         for e in range(start[i], start[i + 1]):
-            if threads[e] >= 0 and steps[e] in pcs:
+            if threads[e] >= 0 and state[offsets[threads[e]]] in pcs:
                 by_thread.setdefault(threads[e], []).append(e)
         for me, mine in by_thread.items():
             results = list(_results(ts, state, me))
             if len(results) != len(mine):
                 raise AssertionError(f"labelled step {len(results)} results, graph {len(mine)}")
             for k, f in actions:
-                if f.pcs is not None and steps[mine[0]] not in f.pcs:
+                if f.pcs is not None and state[offsets[me]] not in f.pcs:
                     continue
                 for key, targets in _matches(ts, f, k, state, results).items():
                     if (k, me, key) not in units:
@@ -70,7 +70,7 @@ def _matches(ts: TransitionSystem, f: Fairness, k: int, state: tuple,
     reached: dict[tuple, set[tuple]] = {}
     for r, choices in results:
         chosen = {c[0]: c[1] for c in choices if c[0] != "either"}
-        if r == state or action.branch is not None and action.branch not in (
+        if r == state or "enter" in chosen or action.branch is not None and action.branch not in (
                 c[2][c[1] - 1] for c in choices if c[0] == "either") \
                 or any(p not in chosen for p in [*names, *(p for p, _ in action.per)]):
             continue
