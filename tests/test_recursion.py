@@ -120,6 +120,8 @@ def test_k_induction_unrolls_to_the_bound(tmp_path: Path, monkeypatch: pytest.Mo
     ("def f(n: 0..3): bool = n == 0 || f(n + 1);", "calls itself with 'n' no smaller"),
     ("def f(n: bool): bool = f(!n);", "needs a parameter of a range type"),
     ("def f(n: 0..3): bool = g(n);\ndef g(n: 0..3): bool = f(n);", "call each other"),
+    ("def f(n: 0..3): bool = n == 0 || g(n - 1);\ndef g(n: 0..3): bool = f(n);",
+     "'f' calls itself through another definition"),
     (f"def f(n: 0..{MAX_DEPTH}): bool = n == 0 || f(n - 1);", "narrow its range"),
     ("def f(n: 0..3): bool = n == 0 || f(n - 1, n);", "takes 1 argument(s), 2 given"),
     ("def f(n: 0..3): bool = n == 0 || f(n - 1);\ndef f__rec1(): bool = true;",

@@ -230,7 +230,7 @@ class Names(Recursion):
                 raise SpecError(f"'{e.func}' is not a definition and cannot be called", e.pos)
             raise SpecError(f"unknown function '{e.func}'", e.pos,
                             suggest(e.func, [*self.def_decls, *BUILTINS]))
-        if e.func in self.unrolling:  # a recursive definition calling itself
+        if self.calls_itself(e.func):  # a recursive definition calling itself
             return self.recursive_call(e, sc)
         d = self.def_decls[e.func]
         if len(e.args) != len(d.params):

@@ -44,12 +44,26 @@ class Recursion(Resolution):
         # a recursive definition being unrolled: its name -> (depth, the measure's variable)
         self.unrolling: dict[str, tuple[int, M.Bound]] = {}
         self.measures: dict[str, tuple[int, IntType]] = {}  # name -> (index, range)
+        self.checking: list[str] = []  # the definitions whose bodies are being checked
 
     def defn(self, name: str) -> M.Def:
+        if name in self.unrolling:  # its own calls are `recursive_call`s, never come here
+            raise SpecError(f"definition '{name}' calls itself through another definition; "
+                            "definitions that call each other cannot be recursive (one may "
+                            "call itself directly)", self.def_decls[name].pos)
         d = self.def_decls.get(name)
-        if name in self.defs or d is None or calls(d.body, name) is None:
-            return super().defn(name)
-        return self._unroll(d)
+        self.checking.append(name)
+        try:
+            if name in self.defs or d is None or calls(d.body, name) is None:
+                return super().defn(name)
+            return self._unroll(d)
+        finally:
+            self.checking.pop()
+
+    def calls_itself(self, name: str) -> bool:
+        """Whether a call of `name` here is a recursive definition's call of itself: in its
+        own body (not in another definition's it calls) while it is unrolled."""
+        return name in self.unrolling and self.checking[-1] == name
 
     def _unroll(self, d: S.DefDecl) -> M.Def:
         index, measure = self._measure(d)

@@ -92,8 +92,15 @@ def _missing_before(text: str, start: int, word: str) -> SpecError | None:
 
 
 def _text_before(text: str, at: int) -> tuple[int, str]:
-    """The end of the text before offset `at` (blanks skipped) and its last word or sign."""
+    """The end of the text before offset `at` (blanks and line comments skipped) and its
+    last word or sign."""
     end = len(text[:at].rstrip())
+    while True:
+        line = text.rfind("\n", 0, end) + 1
+        cut = text.find("//", line, end)  # the first one: a comment runs to the line's end
+        if cut < 0 or text.count('"', line, cut) % 2:  # none, or inside a string
+            break
+        end = len(text[:cut].rstrip())
     start = end - 1
     while start > 0 and _wordy(text[end - 1]) and _wordy(text[start - 1]):
         start -= 1
