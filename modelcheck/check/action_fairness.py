@@ -26,7 +26,7 @@ from .syntax_walk import nodes
 class ActionFairnessChecks(Names):
     """`action_fairness`: the `Fairness` of one `ActionFairnessDecl`."""
 
-    def action_fairness(self, f: T.ActionFairnessDecl, index: int) -> Fairness:
+    def action_fairness(self, f: T.ActionFairnessDecl) -> Fairness:
         t = self.templates.get(f.template)
         if t is None:
             raise SpecError(f"fairness: no thread '{f.template}'", f.pos,
@@ -55,7 +55,7 @@ class ActionFairnessChecks(Names):
             where = self.expect_type(f.where, sc, BOOL)
         what = f"{f.strength} {t.name}.{f.label}" + (f".{f.branch}" if f.branch else "") + \
             "".join(f" per {n}" for n, _ in f.per) + (" where ..." if where is not None else "")
-        action = Action(f.branch, tuple((n, chosen[n]) for n, _ in f.per), where, reads, index)
+        action = Action(f.branch, tuple(n for n, _ in f.per), where, reads)
         return Fairness(f.strength, frozenset({step.pc}), what, action)
 
 

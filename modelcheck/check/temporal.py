@@ -40,7 +40,7 @@ class TemporalChecks(ActionFairnessChecks):
             if f.variants and self.variant not in {n for n, _ in f.variants}:
                 continue
             if isinstance(f, T.ActionFairnessDecl):
-                out.fairness.append(self.action_fairness(f, len(out.fairness)))
+                out.fairness.append(self.action_fairness(f))
             else:
                 out.fairness.append(self._fairness(f))
         return out

@@ -72,11 +72,11 @@ def _matches(ts: TransitionSystem, f: Fairness, k: int, state: tuple,
         chosen = {c[0]: c[1] for c in choices if c[0] != "either"}
         if r == state or "enter" in chosen or action.branch is not None and action.branch not in (
                 c[2][c[1] - 1] for c in choices if c[0] == "either") \
-                or any(p not in chosen for p in [*names, *(p for p, _ in action.per)]):
+                or any(p not in chosen for p in [*names, *action.per]):
             continue
         if where is not None and not where(state, *(chosen[n] for n in names)):
             continue
-        reached.setdefault(tuple(chosen[p] for p, _ in action.per), set()).add(r)
+        reached.setdefault(tuple(chosen[p] for p in action.per), set()).add(r)
     return reached
 
 

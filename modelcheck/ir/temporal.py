@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from ..lang.errors import Pos
 from .model import Bound, TExpr
-from .typesys import Type
 
 PATTERNS = {
     "eventually": "eventually P",
@@ -41,14 +40,13 @@ class Action:
     step's results through `either` branch `branch` (any, if None) whose chosen values
     satisfy `where` (over the state before and the chosen variables it reads, `reads`, by
     name: a result whose path chose none of one is no step of the action), one unit per
-    value of the chosen variables `per` (with their types). A result equal to its state is
+    value of the chosen variables `per`. A result equal to its state is
     no step of the action (TLA+'s <<A>>_vars)."""
 
     branch: str | None
-    per: tuple[tuple[str, Type], ...]
+    per: tuple[str, ...]
     where: TExpr | None
     reads: tuple[Bound, ...]
-    index: int  # its place among the model's actions (the back end's compiled `where`)
 
 
 @dataclass(frozen=True)
