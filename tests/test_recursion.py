@@ -115,6 +115,14 @@ def test_k_induction_unrolls_to_the_bound(tmp_path: Path, monkeypatch: pytest.Mo
     assert results["TRI"] == outcome
 
 
+def test_prove_unbounded_refuses_recursion_by_name(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its encoding would block a step on a copy's measure check in a branch not taken
+    (and so prove TRI in the broken variant): refused, with the call's place."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["prove", "--unbounded", write(tmp_path, TRIANGLE), "--no-report"]) == 2
+
+
 @pytest.mark.parametrize("body, reason", [
     ("def f(n: 0..3): bool = f(n);", "calls itself with 'n' no smaller"),
     ("def f(n: 0..3): bool = n == 0 || f(n + 1);", "calls itself with 'n' no smaller"),

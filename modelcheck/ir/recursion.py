@@ -19,3 +19,9 @@ def as_written(e: M.DefCall) -> tuple[str, tuple[M.TExpr, ...]]:
     args = tuple(a.operand.then if isinstance(a, M.Unwrap) and a.why.startswith(RECURSIVE_CALL)
                  and isinstance(a.operand, M.Ite) else a for a in e.args)
     return e.name.split(COPY)[0], args
+
+
+def recursive(name: str, defs: dict[str, M.Def]) -> str | None:
+    """The recursive definition a def is a copy of (itself at depth 0), or None."""
+    base = name.split(COPY)[0]
+    return base if copy_name(base, 1) in defs else None

@@ -18,6 +18,7 @@ import z3
 
 from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
+from ..ir.recursion import recursive
 from ..ir.typesys import BoolType, EmptySetType, NoneType, OptionalType, SetType, TidType
 from .encoder import Encoder, Unsupported
 from .unbounded_state import (
@@ -26,6 +27,7 @@ from .unbounded_state import (
     Opt,
     eq,
     local_key,
+    not_supported,
     opt,
     read_local,
     read_tls,
@@ -150,6 +152,11 @@ class UnboundedExpressions(Encoder):
                           f"{where(self.path, ctx.pos)}")
 
     def visit_DefCall(self, e: M.DefCall, ctx: Ctx) -> Any:
+        if (base := recursive(e.name, self.m.defs)) is not None:
+            # its copies check a measure in branches no run takes, and a failed check
+            # here blocks the whole step, so a step calling one would never move
+            raise Unsupported(not_supported(f"the recursive definition {base}()", self.path,
+                                            e.pos))
         d = self.m.defs[e.name]
         env = {**ctx.env, **{p.uid: self.visit(a, ctx) for p, a in zip(d.params, e.args)}}
         return self.visit(d.body, ctx.with_env(env))
