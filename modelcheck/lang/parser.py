@@ -14,6 +14,7 @@ from pathlib import Path
 import lark
 
 from . import syntax as S
+from .action_fairness_rules import ActionFairnessRules
 from .decl_rules import DeclarationRules
 from .errors import SpecError
 from .expr_rules import ExpressionRules
@@ -47,5 +48,6 @@ def parse(text: str) -> S.Spec:
         raise
 
 
-class _Build(DeclarationRules, StatementRules, ExpressionRules, TemporalRules):
+class _Build(DeclarationRules, StatementRules, ExpressionRules, TemporalRules,
+             ActionFairnessRules):
     """Builds `syntax` nodes; one method per grammar alias, in the four rule sets."""
