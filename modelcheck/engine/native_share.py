@@ -64,7 +64,6 @@ class NativePartition:
         if keep:  # the store keeps the rows anyway: states are told apart by them
             _ok(self.lib.mc_x_exact(self.x))
         self.peers: list[NativePartition] = []  # the shares of this process, once met
-        self.by_name: tuple[np.ndarray, np.ndarray] | None = None  # `parents`' index
         none = np.zeros(0, np.int64)
         self.legacy = none, none  # a Python checkpoint's names and parents (`restore`)
         shape = ffi.new("int[4]")
@@ -167,18 +166,16 @@ class NativePartition:
         return out  # type: ignore[return-value]
 
     def parents(self, fps: list[int]) -> list[int]:
-        """The parent of each state this share stores (by name), MISSING for the others;
-        after the search, so the names are sorted once."""
-        if self.by_name is None:
-            _, names, parents = self._stored()
-            names, parents = np.concatenate([names, self.legacy[0]]), \
-                np.concatenate([parents, self.legacy[1]])
-            order = np.argsort(names, kind="stable")
-            self.by_name = names[order], parents[order]
-        names, parents = self.by_name
-        at = np.minimum(np.searchsorted(names, fps), max(0, len(names) - 1))
-        return [int(parents[i]) if len(names) and names[i] == fp else MISSING
-                for fp, i in zip(fps, at.tolist())]
+        """The parent of each state this share stores (by name), MISSING for the others."""
+        asked = np.array(fps, np.int64)
+        out = np.empty(len(fps), np.int64)
+        _ok(self.lib.mc_x_parents(self.x, *_buffers(("int64_t[]", asked)), len(fps),
+                                  *_buffers(("int64_t[]", out))))
+        names, parents = self.legacy
+        if len(names):  # a Python checkpoint's states, which the C store does not hold
+            for k in np.flatnonzero((out == MISSING) & np.isin(asked, names)).tolist():
+                out[k] = parents[np.flatnonzero(names == asked[k])[0]]
+        return out.tolist()  # type: ignore[no-any-return]
 
     def _keep(self, level: int) -> None:
         """The order of the rows the store just kept (the frontier's, in order)."""
@@ -288,7 +285,6 @@ class NativePartition:
         """Store the new states ranked below `keep` (a state limit), make them the frontier
         and check the invariants on them."""
         _ok(self.lib.mc_x_accept(self.x, keep) < 0)
-        self.by_name = None
         self._keep(level + 1)
         if not self.lib.mc_x_frontier_size(self.x):
             return []
@@ -326,7 +322,7 @@ class NativePartition:
                                   int(self.ts.model.check_deadlock))
         if fresh == ffi.NULL:
             raise NativeFailed(FATAL[2])
-        self.x, self.peers, self.by_name = ffi.gc(fresh, self.lib.mc_x_free), [], None
+        self.x, self.peers = ffi.gc(fresh, self.lib.mc_x_free), []
         fps, parents = (np.concatenate([getattr(s, a) for s in olds]) for a in ("fps", "parents"))
         if all(s.native is not None for s in olds):
             hashes = np.concatenate([s.native for s in olds])

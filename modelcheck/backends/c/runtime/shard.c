@@ -198,7 +198,9 @@ static int fpset_add(fpset_t *t, int64_t f, int64_t ref, const bucket_t *in) {
     for (; t->slot[j] != EMPTY; j = j + 1 == t->cap ? 0 : j + 1)
         if (t->slot[j] == f && (!in || !memcmp(ref_row(in, t->ref[j]), ref_row(in, ref),
                                                PACKED))) return 0;
-    fpset_put(t, f, ref);
+    t->slot[j] = f;
+    t->ref[j] = ref;
+    t->n++;
     return 1;
 }
 
@@ -283,6 +285,24 @@ int mc_x_store(expander_t *x, const uint8_t *rows, const int64_t *h, const int64
 int mc_x_exact(expander_t *x) {
     x->rows = calloc(1, sizeof *x->rows);
     return x->rows ? 0 : 2;
+}
+
+/* the parents' names of n stored states, by name (a trace being rebuilt), else -2: one
+ * pass over the store for them all */
+int mc_x_parents(const expander_t *x, const int64_t *name, int64_t n, int64_t *parent) {
+    fpset_t asked = {0};
+    for (int64_t k = 0; k < n; k++) {
+        parent[k] = -2;
+        if (fpset_add(&asked, name[k], k, NULL) < 0) return 2;
+    }
+    for (uint64_t i = 0; i < x->store_cap; i++) {
+        if (x->store[i] == EMPTY) continue;
+        uint64_t j = home(fmix((uint64_t)x->names[i]), asked.cap);
+        for (; asked.slot[j] != EMPTY; j = j + 1 == asked.cap ? 0 : j + 1)
+            if (asked.slot[j] == x->names[i]) parent[asked.ref[j]] = x->parents[i];
+    }
+    free(asked.slot); free(asked.ref);
+    return 0;
 }
 
 /* the rows an exact share stored, in the order stored */
@@ -399,7 +419,7 @@ void mc_x_frontier(const expander_t *x, int64_t from, int64_t to, uint8_t *rows,
 /* a new level: the buckets and what was met emptied */
 int mc_x_begin(expander_t *x) {
     for (int w = 0; w < x->parts; w++) { x->out[w].n = 0; x->out[w].rows = 1; }
-    return fpset_clear(&x->seen, x->nfront) ? 0 : 2;
+    return fpset_clear(&x->seen, 2 * x->nfront) ? 0 : 2;  /* new successors: about as many */
 }
 
 static void x_found(expander_t *x, int prop, int kind, int64_t key, int me, int pc) {
