@@ -10,9 +10,11 @@ rows alternate (one process, 1 worker, 2 workers, again, ...) so that the other 
 the machine falls on every row alike; each cell is the median of its rounds. Rows come
 in both stores: fingerprints (the single process in its fingerprint mode), and exact
 (`--store exact`, mcheck's default: the workers keep the rows and tell states apart byte
-for byte). "CPU s" is this process's CPU time (every thread); "load" the one-minute load
-average before the row's first round, which says how far the machine was from quiet
-(two cores: a load under 1 leaves the second core free).
+for byte). "CPU s" is this process's CPU time (every thread), "cores" that divided by
+the seconds: how much of the machine the search got (two threads can use up to 2; on a
+busy machine the scheduler gives them less); "load" the one-minute load average before
+the row's first round, which says how far the machine was from quiet (two cores: a load
+under 1 leaves the second core free).
 """
 
 from __future__ import annotations
@@ -85,15 +87,16 @@ def table(name: str, rounds: int) -> list[str]:
     first = counts[ROWS[0]]
     lines = [f"{MODELS[name][0]}: {first[0]:,} states, {first[1]:,} transitions, "
              f"depth {first[2]}; median of {rounds} alternating rounds", "",
-             "| search | store | seconds | states/s | speed-up | CPU s | load before |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+             "| search | store | seconds | states/s | speed-up | CPU s | cores | load before |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for w, exact in ROWS:
         s = statistics.median(seconds[w, exact])
+        used = statistics.median(cpu[w, exact])
         one = statistics.median(seconds[0, exact])
         what = "one process" if w == 0 else f"--workers {w}"
         lines.append(f"| {what} | {'exact' if exact else 'fingerprint'} | {s:.2f} | "
-                     f"{first[0] / s:,.0f} | {one / s:.2f}x | "
-                     f"{statistics.median(cpu[w, exact]):.2f} | {load[w, exact]:.2f} |")
+                     f"{first[0] / s:,.0f} | {one / s:.2f}x | {used:.2f} | {used / s:.2f} | "
+                     f"{load[w, exact]:.2f} |")
     return lines
 
 
