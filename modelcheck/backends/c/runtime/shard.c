@@ -58,7 +58,8 @@ typedef struct expander {
     search_t s;                /* what the generated steps reach (overflow: s.fatal) */
     int me, parts;
     struct expander **peers;   /* the shares of this process by number, else NULL */
-    int64_t *store, *names, *parents;  /* the store: hashes (probed), names, parents' */
+    int64_t *store, *named;    /* the store: hashes (probed); each slot's name and parent's
+                                * name, side by side (one cache line to write) */
     uint64_t store_cap, stored;
     uint8_t **rows;            /* an exact share: every stored state's row, in the order */
     int64_t *row_of, nrows, blocks;  /* stored (blocks of BLOCK), each store slot's row */
@@ -227,16 +228,14 @@ static int store_room(expander_t *x, int64_t more) {
     if ((x->stored + more) * 4 <= x->store_cap * 3) return 1;
     uint64_t cap = x->store_cap ? x->store_cap : 1 << 12;
     while ((x->stored + more) * 4 > cap * 3) cap *= 2;
-    int64_t *old = x->store, *old_names = x->names, *old_parents = x->parents,
-            *old_row_of = x->row_of;
+    int64_t *old = x->store, *old_named = x->named, *old_row_of = x->row_of;
     uint64_t old_cap = x->store_cap;
     x->store = malloc(cap * sizeof *x->store);
-    x->names = malloc(cap * sizeof *x->names);
-    x->parents = malloc(cap * sizeof *x->parents);
+    x->named = malloc(cap * 2 * sizeof *x->named);
     x->row_of = x->rows ? malloc(cap * sizeof *x->row_of) : NULL;
-    if (!x->store || !x->names || !x->parents || (x->rows && !x->row_of)) {
-        free(x->store); free(x->names); free(x->parents); free(x->row_of);
-        x->store = old; x->names = old_names; x->parents = old_parents;
+    if (!x->store || !x->named || (x->rows && !x->row_of)) {
+        free(x->store); free(x->named); free(x->row_of);
+        x->store = old; x->named = old_named;
         x->row_of = old_row_of;
         return 0;
     }
@@ -246,10 +245,11 @@ static int store_room(expander_t *x, int64_t more) {
         if (old[i] != EMPTY) {  /* all distinct: the first empty slot */
             uint64_t j = fp_home(old[i], cap);
             while (x->store[j] != EMPTY) if (++j == cap) j = 0;
-            x->store[j] = old[i]; x->names[j] = old_names[i]; x->parents[j] = old_parents[i];
+            x->store[j] = old[i];
+            x->named[2 * j] = old_named[2 * i]; x->named[2 * j + 1] = old_named[2 * i + 1];
             if (x->rows) x->row_of[j] = old_row_of[i];
         }
-    free(old); free(old_names); free(old_parents); free(old_row_of);
+    free(old); free(old_named); free(old_row_of);
     return 1;
 }
 
@@ -271,7 +271,7 @@ int mc_x_store(expander_t *x, const uint8_t *rows, const int64_t *h, const int64
         uint64_t j = store_slot(x, h[i], row);
         if (x->store[j] != EMPTY) continue;
         x->stored++;
-        x->store[j] = h[i]; x->names[j] = name[i]; x->parents[j] = parent[i];
+        x->store[j] = h[i]; x->named[2 * j] = name[i]; x->named[2 * j + 1] = parent[i];
         if (x->rows) {
             memcpy(row_at(x, x->nrows), row, PACKED);
             x->row_of[j] = x->nrows++;
@@ -297,9 +297,9 @@ int mc_x_parents(const expander_t *x, const int64_t *name, int64_t n, int64_t *p
     }
     for (uint64_t i = 0; i < x->store_cap; i++) {
         if (x->store[i] == EMPTY) continue;
-        uint64_t j = home(fmix((uint64_t)x->names[i]), asked.cap);
+        uint64_t j = home(fmix((uint64_t)x->named[2 * i]), asked.cap);
         for (; asked.slot[j] != EMPTY; j = j + 1 == asked.cap ? 0 : j + 1)
-            if (asked.slot[j] == x->names[i]) parent[asked.ref[j]] = x->parents[i];
+            if (asked.slot[j] == x->named[2 * i]) parent[asked.ref[j]] = x->named[2 * i + 1];
     }
     free(asked.slot); free(asked.ref);
     return 0;
@@ -335,7 +335,7 @@ void mc_x_store_read(const expander_t *x, int64_t *h, int64_t *name, int64_t *pa
     int64_t k = 0;
     for (uint64_t i = 0; i < x->store_cap; i++)
         if (x->store[i] != EMPTY) {
-            h[k] = x->store[i]; name[k] = x->names[i]; parent[k++] = x->parents[i];
+            h[k] = x->store[i]; name[k] = x->named[2 * i]; parent[k++] = x->named[2 * i + 1];
         }
 }
 
@@ -371,7 +371,7 @@ void mc_x_free(expander_t *x) {
     if (!x) return;
     for (int w = 0; w < x->parts; w++) bucket_clear(&x->out[w]);
     bucket_clear(&x->pend);
-    free(x->out); free(x->peers); free(x->store); free(x->names); free(x->parents);
+    free(x->out); free(x->peers); free(x->store); free(x->named);
     free(x->seen.slot); free(x->seen.ref); free(x->legacy.slot); free(x->legacy.ref);
     free(x->pend_name); free(x->row_of);
     for (int64_t b = 0; b < x->blocks; b++) free(x->rows[b]);
