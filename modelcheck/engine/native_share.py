@@ -56,19 +56,24 @@ class NativePartition:
         self.keeps_states = keep
         self.kept: list[np.ndarray] = []  # level << 40 | rank of each row kept, in order
         self.lib, self.lay = v.lib, v.layout
-        x = self.lib.mc_x_new(me, parts, int(ts.canon is not None),
-                              int(ts.model.check_deadlock))
-        if x == ffi.NULL:
-            raise NativeFailed(FATAL[2])
-        self.x = ffi.gc(x, self.lib.mc_x_free)
-        if keep:  # the store keeps the rows anyway: states are told apart by them
-            _ok(self.lib.mc_x_exact(self.x))
+        self.x = self._fresh()
         self.peers: list[NativePartition] = []  # the shares of this process, once met
         none = np.zeros(0, np.int64)
         self.legacy = none, none  # a Python checkpoint's names and parents (`restore`)
         shape = ffi.new("int[4]")
         self.lib.mc_shape(shape)  # W, PACKED, NPC, NPROPS
         self.npc, self.names = shape[2], [p.name for p in ts.model.properties]
+
+    def _fresh(self) -> Any:
+        """An empty share in C."""
+        x = self.lib.mc_x_new(self.me, self.parts, int(self.ts.canon is not None),
+                              int(self.ts.model.check_deadlock))
+        if x == ffi.NULL:
+            raise NativeFailed(FATAL[2])
+        x = ffi.gc(x, self.lib.mc_x_free)
+        if self.keeps_states:  # the store keeps the rows anyway: states are told apart by them
+            _ok(self.lib.mc_x_exact(x))
+        return x
 
     def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
         """One operation the coordinator asks of every share (`Partition.handle`)."""
@@ -318,11 +323,7 @@ class NativePartition:
         engine. Without hashes (Python shares wrote it) every share keeps every stored
         name as a legacy one (`shard.c`)."""
         olds = load_shares(folder, files)
-        fresh = self.lib.mc_x_new(self.me, self.parts, int(self.ts.canon is not None),
-                                  int(self.ts.model.check_deadlock))
-        if fresh == ffi.NULL:
-            raise NativeFailed(FATAL[2])
-        self.x, self.peers = ffi.gc(fresh, self.lib.mc_x_free), []
+        self.x, self.peers = self._fresh(), []
         fps, parents = (np.concatenate([getattr(s, a) for s in olds]) for a in ("fps", "parents"))
         if all(s.native is not None for s in olds):
             hashes = np.concatenate([s.native for s in olds])
