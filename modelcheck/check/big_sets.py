@@ -1,8 +1,9 @@
-"""Sets one 64-bit mask cannot hold: sets of records (message sets of consensus protocols)
-and sets of more than 64 values, spelled over one bool per possible member.
+"""Sets one 64-bit mask cannot hold: sets of records or tuples (message sets of consensus
+protocols), sets of sets (Paxos' quorums) and sets of more than 64 values, spelled over one
+bool per possible member.
 
 `typesys.BigSetType` numbers the values of the member type (a record's fields in mixed
-radix, its last field counting fastest) and keeps a bool for each. Every operation becomes
+radix, its last field counting fastest; a set by its mask) and keeps a bool for each. Every operation becomes
 an expression over those bools, so the Python and C back ends and the fixed-pool z3
 encoding need no case of their own: `x in S` reads the bool at x's number, `|`, `&`, `-`
 combine the bools one by one, `size` adds them, a literal sets the members' bools, and a
@@ -26,9 +27,12 @@ from ..ir.typesys import (
     SetType,
     TidType,
     Type,
+    all_values,
 )
+from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
 from .coercion import Coercion
+from .scope import Scope
 
 LIMIT = 1024  # possible members of a set of records or large set
 
@@ -46,6 +50,8 @@ def cardinality(t: Type) -> int | None:
     if isinstance(t, (BoolType, EnumType, TidType)) or \
             (isinstance(t, IntType) and t.lo is not None):
         return len(t.values())
+    if isinstance(t, SetType):
+        return 1 << len(t.elem.values())
     return None
 
 
@@ -55,9 +61,9 @@ class BigSets(Coercion):
     def set_type(self, elem: Type, pos: Pos) -> Type:
         n = cardinality(elem)
         if n is None:
-            raise SpecError(f"a set holds bools, ints, enum members, tids or records of "
-                            f"them, not {elem}", pos)
-        if n <= 64 and not isinstance(elem, RecordType):
+            raise SpecError(f"a set holds bools, ints, enum members, tids, sets, tuples or "
+                            f"records of them, not {elem}", pos)
+        if n <= 64 and not isinstance(elem, (RecordType, SetType)):
             return SetType(elem)
         if n > LIMIT:
             raise SpecError(f"a set of {elem} may hold {n:,} values; at most {LIMIT:,}", pos)
@@ -69,6 +75,12 @@ class BigSets(Coercion):
     # ------------------------------------------------------------ numbering
     def number(self, x: M.TExpr, t: Type) -> M.TExpr:
         """The number of the value x of type t among t's values (0-based)."""
+        if isinstance(x, M.Const):
+            return M.Const(INT, all_values(t).index(x.value))
+        if isinstance(t, SetType):  # its mask, from the members it has
+            return _total([M.Ite(INT, M.Binary(BOOL, "in", M.Const(t.elem, v), x),
+                                 M.Const(INT, 1 << i), M.Const(INT, 0))
+                           for i, v in enumerate(t.elem.values())])
         if isinstance(t, RecordType):
             out: M.TExpr = M.Const(INT, 0)
             for name, f in t.fields:
@@ -85,6 +97,15 @@ class BigSets(Coercion):
 
     def numbered(self, k: M.TExpr, t: Type) -> M.TExpr:
         """The value of type t whose number is k (k within 0 .. |t| - 1)."""
+        if isinstance(k, M.Const):
+            return M.Const(t, all_values(t)[k.value])
+        if isinstance(t, SetType):  # the mask k, a member for each of its bits
+            out: M.TExpr = M.Const(t, 0)
+            for i in range(len(t.elem.values())):
+                odd = M.Binary(BOOL, "==", M.Binary(INT, "%", M.Binary(
+                    INT, "/", k, M.Const(INT, 1 << i)), M.Const(INT, 2)), M.Const(INT, 1))
+                out = M.Binary(t, "|", out, M.Ite(t, odd, M.Const(t, 1 << i), M.Const(t, 0)))
+            return out
         if isinstance(t, RecordType):
             parts, weight = [], 1
             for _, f in reversed(t.fields):
@@ -115,6 +136,29 @@ class BigSets(Coercion):
                          _both(x, _negated(y)))
         return _set(t, items)
 
+    def big_inclusion(self, op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
+        """`a <= b`: every member of a is in b (`<` and b not a; `>=`, `>` the other way)."""
+        small, large = (b, a) if op in (">", ">=") else (a, b)
+        inside: M.TExpr = M.Const(BOOL, True)
+        for k in range(len(a.type.key.values())):  # type: ignore[attr-defined]
+            inside = _both(inside, _either(_negated(_bit(small, k)), _bit(large, k)))
+        if op in ("<", ">"):
+            return _both(inside, M.Binary(BOOL, "!=", small, large))
+        return inside
+
+    def subset_filter(self, of: M.TExpr, var: str, body: S.Expr, sc: Scope) -> M.TExpr:
+        """`filter(Q in subset T : P)`: the set of the subsets of T for which P holds, one
+        bool per set of T's type, each P checked with Q that set (a constant)."""
+        t: SetType = of.type  # type: ignore[assignment]
+        whole: BigSetType = self.set_type(t, body.pos)  # type: ignore[assignment]
+        bits = []
+        for k in range(len(whole.key.values())):
+            q = M.Const(t, k)
+            inside = M.Const(BOOL, of.value & k == k) if isinstance(of, M.Const) else \
+                M.Binary(BOOL, "==", M.Binary(t, "&", q, of), q)
+            bits.append(_both(inside, self.expect_type(body, sc.push(var, q), BOOL)))
+        return _set(whole, bits)
+
     def count_members(self, s: M.TExpr) -> M.TExpr:
         """One term per member that may be in s, added as a balanced tree: C compilers
         take time that grows fast with how deeply an expression nests."""
@@ -138,6 +182,9 @@ class BigSets(Coercion):
                 hit = _either(hit, M.Binary(BOOL, "==", n, M.Const(INT, k)))
             bits.append(hit)
         return _set(t, bits)
+
+    def member_bit(self, s: M.TExpr, k: int) -> M.TExpr:
+        return _bit(s, k)
 
     def empty(self, t: BigSetType) -> M.Const:
         return M.Const(t, (False,) * len(t.key.values()))

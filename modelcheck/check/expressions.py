@@ -22,12 +22,14 @@ from ..ir.typesys import (
     EmptySetType,
     EnumType,
     IntType,
+    KeyedArrayType,
     NoneType,
     OptionalType,
     RecordType,
     SeqType,
     SetType,
     TidType,
+    TupleType,
     Type,
     is_int,
     strip_optional,
@@ -35,16 +37,16 @@ from ..ir.typesys import (
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
-from .big_sets import BigSets
 from .coercion import join
 from .control import Control
 from .names import Names
 from .operators import Operators
 from .scope import Scope
 from .sequences import Sequences
+from .tuples import Tuples
 
 
-class Expressions(Names, Operators, Control, Sequences, BigSets):
+class Expressions(Names, Operators, Control, Sequences, Tuples):
     """Literals, quantifiers, conditionals, indexing and fields, over names and operators."""
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
@@ -76,7 +78,8 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
             items.append(self.coerce(te, elem, item.pos))
         assert elem is not None
         if not isinstance(elem, (BoolType, IntType, EnumType, TidType)):
-            raise SpecError(f"sets hold bools, ints, enum members or tids, not {elem}", e.pos)
+            whole = self.set_type(elem, e.pos)  # tuples or sets: a set of many values
+            return self.big_literal(items, whole)  # type: ignore[arg-type]
         t = SetType(elem)
         if all(isinstance(i, M.Const) for i in items):
             mask = 0
@@ -161,7 +164,7 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
         if e.kind == "pick":  # the least value: which one is least is what symmetry hides
             self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
         if e.kind == "filter" and isinstance(e.domain, T.SubsetDomain):
-            raise SpecError("filter over 'subset' would make a set of sets", e.pos)
+            return self.subset_filter(self._subsets_of(e.domain, sc), e.var, e.body, sc)
         body = self.expect_type(e.body, inner, BOOL)
         if id(dom) in self.big_domains and e.kind in ("filter", "pick"):
             if e.kind == "filter":
@@ -193,6 +196,10 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
         base = self.expr(e.base, sc)
         if isinstance(base.type, SeqType):
             return self.seq_index(base, e.index, sc, e.pos)
+        if isinstance(base.type, TupleType):
+            return self.tuple_item(base, e.index, sc)
+        if isinstance(base.type, KeyedArrayType):
+            return self.keyed_item(base, e.index, sc, e.pos)
         if not isinstance(base.type, ArrayType):
             raise SpecError(f"only arrays can be indexed; this is {base.type}", e.base.pos)
         key = base.type.key

@@ -21,6 +21,7 @@ from ..ir.typesys import (
     EnumType,
     IntType,
     OptionalType,
+    RecordType,
     SetType,
     TidType,
     Type,
@@ -81,6 +82,8 @@ class Names(Resolution):
         if e.id == "tid" and "tid" not in self.type_decls:
             raise SpecError("tid cannot be used before the thread pool is known", e.pos)
         elem = self.type(S.NamedTypeExpr(e.pos, e.id))
+        if isinstance(elem, RecordType):
+            return self.all_members(elem, e.pos)  # type: ignore[attr-defined]
         if not isinstance(elem, (BoolType, IntType, EnumType, TidType)) \
                 or len(elem.values()) > 64:
             raise SpecError(f"'{e.id}' is a type, not a value; as a set it would need "
@@ -106,6 +109,9 @@ class Names(Resolution):
             of = self._subsets_of(e, sc)
             return M.Domain(of.type)
         if isinstance(e, S.Name) and e.id in self.type_decls and not self._is_value(e.id, sc):
+            whole = self.type(S.NamedTypeExpr(e.pos, e.id))
+            if isinstance(whole, RecordType):  # a tuple type: the set of all its values
+                return self.big_domain(self.all_members(whole, e.pos), e.pos)  # type: ignore
             t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
             return _small(M.Domain(t), e.pos)
         te = self.plain(self.expr(e, sc), e.pos)
@@ -207,15 +213,17 @@ class Names(Resolution):
             if len(e.args) != BUILTINS[e.func]:
                 raise SpecError(f"{e.func}() takes {BUILTINS[e.func]} argument(s), "
                                 f"{len(e.args)} given", e.pos)
-            if not sc.state:
-                raise SpecError(f"{e.func}() reads the state; a constant is needed here", e.pos)
-            if e.func == "size":
+            if e.func == "size":  # of a constant set, a constant
                 arg = self.plain(self.expr(e.args[0], sc), e.args[0].pos)
                 if isinstance(arg.type, BigSetType):
                     return self.count_members(arg)  # type: ignore[attr-defined]
                 if not isinstance(arg.type, (SetType, EmptySetType)):
                     raise SpecError(f"size() needs a set, got {arg.type}", e.args[0].pos)
+                if isinstance(arg, M.Const):
+                    return M.Const(INT, bin(arg.value).count("1"))
                 return M.Builtin(INT, "size", (arg,))
+            if not sc.state:
+                raise SpecError(f"{e.func}() reads the state; a constant is needed here", e.pos)
             args = tuple(self.expect_type(a, sc, self.tid) for a in e.args)
             result: Type = {"parent": OptionalType(self.tid), "free_threads": INT}.get(e.func, BOOL)
             return M.Builtin(result, e.func, args)
