@@ -3,13 +3,15 @@ protocols), sets of sets (Paxos' quorums) and sets of more than 64 values, spell
 bool per possible member.
 
 `typesys.BigSetType` numbers the values of the member type (a record's fields in mixed
-radix, its last field counting fastest; a set by its mask) and keeps a bool for each. Every operation becomes
-an expression over those bools, so the Python and C back ends and the fixed-pool z3
-encoding need no case of their own: `x in S` reads the bool at x's number, `|`, `&`, `-`
-combine the bools one by one, `size` adds them, a literal sets the members' bools, and a
-binder (`forall`, `exists`, `count`, `sum`, `filter`, `pick`, `choose`, `for`) ranges
-over the numbers of the members, its variable standing for the value that number decodes
-to. Each costs one term per possible member, so a set holds at most `LIMIT` values.
+radix, its last field counting fastest; a set by its mask) and keeps a bool for each.
+Every operation becomes an expression over those bools, so the Python and C back ends and
+the fixed-pool z3 encoding need no case of their own: `x in S` reads the bool at x's
+number, `|`, `&`, `-` combine the bools one by one, `<=` implies them, `size` adds them, a
+literal sets the members' bools, and a binder (`forall`, `exists`, `count`, `sum`,
+`filter`, `pick`, `choose`) ranges over the numbers of the members, its variable standing
+for the value that number decodes to (a `for` runs once per possible member, with the
+member itself). Each costs one term per possible member, so a set holds at most `LIMIT`
+values: every state keeps a bool for each.
 """
 
 from __future__ import annotations

@@ -35,8 +35,9 @@ class Loops(Expressions):
             raise SpecError(f"a for loop runs at most {MAX_PASSES} passes; {dom.type} has "
                             f"{len(values)} values", s.domain.pos)
         var = self.bound(s.var, dom.type)
-        inner = sc.push(s.var, self.member_binding(dom, var))
-        body = self.block(s.body, inner)  # type: ignore[attr-defined]
+        big = self.big_domains.get(id(dom))
+        body = () if big is not None else \
+            self.block(s.body, sc.push(s.var, var))  # type: ignore[attr-defined]
         out: list[M.Stmt] = []
         bounds = self.range_bounds(s.domain, sc)
         if bounds is not None:  # the bounds as they were before the first pass
@@ -52,7 +53,6 @@ class Loops(Expressions):
             snapshot = self.bound(f"{s.var} domain", dom.set_expr.type)
             out.append(M.Let(s.pos, snapshot, dom.set_expr))
             members = snapshot
-        big = self.big_domains.get(id(dom))
         has = [] if big is None else [self.bound(f"{s.var} has {v}", BOOL) for v in values]
         out += [M.Let(s.pos, b, self.member_bit(big[0], v))  # type: ignore[index]
                 for b, v in zip(has, values)]  # one scalar a member: C lets hold scalars
@@ -60,7 +60,10 @@ class Loops(Expressions):
             value = M.Const(dom.type, v)
             test: M.TExpr = M.Const(BOOL, True) if members is None else \
                 M.Binary(BOOL, "in", value, members)
-            if has:
-                test = has[v - values[0]]
+            if has:  # the body checked with the member itself, so its operations fold
+                member = self.numbered(value, big[0].type.member)  # type: ignore[index]
+                out.append(M.If(s.pos, has[v], self.block(  # type: ignore[attr-defined]
+                    s.body, sc.push(s.var, member)), ()))
+                continue
             out.append(M.If(s.pos, test, (M.Let(s.pos, var, value), *body), ()))
         return out
