@@ -35,6 +35,7 @@ from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
 from .coercion import Coercion
 from .scope import Scope
+from .spelling import ATOM, BINDER, COMPARE, SET_OP, listed, spelled
 
 LIMIT = 1024  # possible members of a set of records or large set
 
@@ -126,7 +127,8 @@ class BigSets(Coercion):
     # ------------------------------------------------------------ operations
     def has(self, s: M.TExpr, x: M.TExpr, pos: Pos) -> M.TExpr:
         t: BigSetType = s.type  # type: ignore[assignment]
-        return M.IndexPlace(BOOL, s, self.number(x, t.member), pos=pos)
+        return spelled(M.IndexPlace(BOOL, s, self.number(x, t.member), pos=pos), "{} in {}",
+                       COMPARE, (x, SET_OP), (s, SET_OP))
 
     def combine(self, op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
         t: BigSetType = a.type  # type: ignore[assignment]
@@ -136,7 +138,7 @@ class BigSets(Coercion):
             x, y = _bit(a, k), _bit(b, k)
             items.append(_either(x, y) if op == "|" else _both(x, y) if op == "&" else
                          _both(x, _negated(y)))
-        return _set(t, items)
+        return spelled(_set(t, items), f"{{}} {op} {{}}", SET_OP, (a, SET_OP), (b, SET_OP + 1))
 
     def big_inclusion(self, op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
         """`a <= b`: every member of a is in b (`<` and b not a; `>=`, `>` the other way)."""
@@ -145,8 +147,8 @@ class BigSets(Coercion):
         for k in range(len(a.type.key.values())):  # type: ignore[attr-defined]
             inside = _both(inside, _either(_negated(_bit(small, k)), _bit(large, k)))
         if op in ("<", ">"):
-            return _both(inside, M.Binary(BOOL, "!=", small, large))
-        return inside
+            inside = _both(inside, M.Binary(BOOL, "!=", small, large))
+        return spelled(inside, f"{{}} {op} {{}}", COMPARE, (a, SET_OP), (b, SET_OP))
 
     def subset_filter(self, of: M.TExpr, var: str, body: S.Expr, sc: Scope) -> M.TExpr:
         """`filter(Q in subset T : P)`: the set of the subsets of T for which P holds, one
@@ -159,7 +161,7 @@ class BigSets(Coercion):
             inside = M.Const(BOOL, of.value & k == k) if isinstance(of, M.Const) else \
                 M.Binary(BOOL, "==", M.Binary(t, "&", q, of), q)
             bits.append(_both(inside, self.expect_type(body, sc.push(var, q), BOOL)))
-        return _set(whole, bits)
+        return _set(whole, bits)  # constant where T is: no spelling needed
 
     def count_members(self, s: M.TExpr) -> M.TExpr:
         """One term per member that may be in s, added as a balanced tree: C compilers
@@ -169,13 +171,14 @@ class BigSets(Coercion):
             bit = _bit(s, k)
             if not (isinstance(bit, M.Const) and not bit.value):
                 terms.append(M.Ite(IntType(0, 1), bit, M.Const(INT, 1), M.Const(INT, 0)))
-        return _total(terms)
+        return spelled(_total(terms), "size({})", ATOM, (s, BINDER))
 
     def big_literal(self, items: list[M.TExpr], t: BigSetType) -> M.TExpr:
         members = t.members()
         if all(isinstance(i, M.Const) for i in items):
             chosen = {members.index(i.value) for i in items}  # type: ignore[attr-defined]
             return M.Const(t, tuple(k in chosen for k in range(len(members))))
+        given = [(i, BINDER) for i in items]
         numbers = [self.number(i, t.member) for i in items]
         bits = []
         for k in range(len(members)):
@@ -183,7 +186,7 @@ class BigSets(Coercion):
             for n in numbers:
                 hit = _either(hit, M.Binary(BOOL, "==", n, M.Const(INT, k)))
             bits.append(hit)
-        return _set(t, bits)
+        return spelled(_set(t, bits), listed(given, "{", "}"), ATOM, *given)
 
     def member_bit(self, s: M.TExpr, k: int) -> M.TExpr:
         return _bit(s, k)
@@ -195,11 +198,16 @@ class BigSets(Coercion):
     def member_binding(self, dom: M.Domain, var: M.Bound) -> M.TExpr:
         """What a binder's variable stands for: itself, or the member its number decodes."""
         t = self.big_domains.get(id(dom))
-        return var if t is None else self.numbered(var, t[0].type.member)  # type: ignore
+        if t is None:
+            return var
+        return spelled(self.numbered(var, t[0].type.member), var.name, ATOM)  # type: ignore
 
     def member_guard(self, dom: M.Domain, var: M.Bound) -> M.TExpr | None:
         t = self.big_domains.get(id(dom))
-        return None if t is None else M.IndexPlace(BOOL, t[0], var, pos=t[1])
+        if t is None:
+            return None
+        return spelled(M.IndexPlace(BOOL, t[0], var, pos=t[1]), f"{var.name} in {{}}", COMPARE,
+                       (t[0], SET_OP))
 
     def big_domain(self, s: M.TExpr, pos: Pos) -> M.Domain:
         n = len(s.type.key.values())  # type: ignore[attr-defined]
@@ -212,7 +220,20 @@ class BigSets(Coercion):
         s: M.TExpr = self.big_domains[id(dom)][0]
         items = [_both(_bit(s, k), _substitute(body, var, k))
                  for k in range(len(s.type.key.values()))]  # type: ignore[attr-defined]
-        return _set(s.type, items)
+        return spelled(_set(s.type, items), f"filter({var.name} in {{}} : {{}})", ATOM,
+                       (s, BINDER), (body, BINDER))
+
+    def big_binder(self, q: M.TExpr, kind: str, var: M.Bound, dom: M.Domain,
+                   body: M.TExpr) -> M.TExpr:
+        """A binder over a large set, `kind x in S : body` as written, where the checked
+        one ranges over member numbers with the membership test in its body."""
+        if id(dom) not in self.big_domains:
+            return q
+        s, name = self.big_domains[id(dom)][0], var.name
+        if kind in ("forall", "exists"):
+            return spelled(q, f"{kind} {name} in {{}} : {{}}", BINDER, (s, BINDER),
+                           (body, BINDER))
+        return spelled(q, f"{kind}({name} in {{}} : {{}})", ATOM, (s, BINDER), (body, BINDER))
 
 
 def _bit(s: M.TExpr, k: int) -> M.TExpr:

@@ -155,27 +155,27 @@ class Expressions(Names, Operators, Control, Sequences, Tuples):
         guard = self.domain_guard(e.domain, var, sc) or self.member_guard(dom, var)
         inner = sc.push(e.var, self.member_binding(dom, var))
         if e.kind == "sum":
-            body = self.plain(self.expr(e.body, inner), e.body.pos)
-            if not is_int(body.type):
-                raise SpecError(f"sum() adds ints, got {body.type}", e.body.pos)
-            if guard is not None:
-                body = M.Ite(body.type, guard, body, M.Const(INT, 0))
-            return M.Quant(INT, e.kind, var, dom, body)
+            raw = self.plain(self.expr(e.body, inner), e.body.pos)
+            if not is_int(raw.type):
+                raise SpecError(f"sum() adds ints, got {raw.type}", e.body.pos)
+            body = raw if guard is None else M.Ite(raw.type, guard, raw, M.Const(INT, 0))
+            return self.big_binder(M.Quant(INT, e.kind, var, dom, body), e.kind, var, dom, raw)
         if e.kind == "pick":  # the least value: which one is least is what symmetry hides
             self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
         if e.kind == "filter" and isinstance(e.domain, T.SubsetDomain):
             return self.subset_filter(self._subsets_of(e.domain, sc), e.var, e.body, sc)
-        body = self.expect_type(e.body, inner, BOOL)
+        raw = self.expect_type(e.body, inner, BOOL)
         if id(dom) in self.big_domains and e.kind in ("filter", "pick"):
             if e.kind == "filter":
-                return self.big_filter(dom, var, body)
-            found = M.Quant(INT, "pick", var, dom, M.Binary(BOOL, "&&", guard, body))
-            return self.numbered(found, self.big_domains[id(dom)][0].type.member)
-        if guard is not None:
-            body = M.Binary(BOOL, "->" if e.kind == "forall" else "&&", guard, body)
+                return self.big_filter(dom, var, raw)
+            found = M.Quant(INT, "pick", var, dom, M.Binary(BOOL, "&&", guard, raw))
+            member = self.numbered(found, self.big_domains[id(dom)][0].type.member)
+            return self.big_binder(member, e.kind, var, dom, raw)
+        body = raw if guard is None else \
+            M.Binary(BOOL, "->" if e.kind == "forall" else "&&", guard, raw)
         result: Type = {"count": INT, "filter": SetType(dom.type), "pick": dom.type}.get(
             e.kind, BOOL)
-        return M.Quant(result, e.kind, var, dom, body)
+        return self.big_binder(M.Quant(result, e.kind, var, dom, body), e.kind, var, dom, raw)
 
     def _e_Cond(self, e: S.Cond, sc: Scope, want: Type | None) -> M.TExpr:
         test = self.expect_type(e.test, sc, BOOL)

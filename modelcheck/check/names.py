@@ -83,7 +83,7 @@ class Names(Resolution):
             raise SpecError("tid cannot be used before the thread pool is known", e.pos)
         elem = self.type(S.NamedTypeExpr(e.pos, e.id))
         if isinstance(elem, RecordType):
-            return self.all_members(elem, e.pos)  # type: ignore[attr-defined]
+            return self.all_members(elem, e.id, e.pos)  # type: ignore[attr-defined]
         if not isinstance(elem, (BoolType, IntType, EnumType, TidType)) \
                 or len(elem.values()) > 64:
             raise SpecError(f"'{e.id}' is a type, not a value; as a set it would need "
@@ -111,7 +111,8 @@ class Names(Resolution):
         if isinstance(e, S.Name) and e.id in self.type_decls and not self._is_value(e.id, sc):
             whole = self.type(S.NamedTypeExpr(e.pos, e.id))
             if isinstance(whole, RecordType):  # a tuple type: the set of all its values
-                return self.big_domain(self.all_members(whole, e.pos), e.pos)  # type: ignore
+                return self.big_domain(self.all_members(whole, e.id, e.pos),  # type: ignore
+                                       e.pos)
             t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
             return _small(M.Domain(t), e.pos)
         te = self.plain(self.expr(e, sc), e.pos)

@@ -29,6 +29,7 @@ from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
 from .big_sets import LIMIT, BigSets, cardinality
 from .scope import Scope
+from .spelling import ATOM, BINDER, spelled
 
 
 class Tuples(BigSets):
@@ -71,10 +72,13 @@ class Tuples(BigSets):
     def keyed_item(self, a: M.TExpr, index: S.Expr, sc: Scope, pos: Pos) -> M.TExpr:
         t: KeyedArrayType = a.type  # type: ignore[assignment]
         key = self.expect_type(index, sc, t.index)
-        return M.IndexPlace(t.elem, a, self.number(key, t.index), pos=pos)
+        return spelled(M.IndexPlace(t.elem, a, self.number(key, t.index), pos=pos), "{}[{}]",
+                       ATOM, (a, ATOM), (key, BINDER))
 
-    def all_members(self, t: RecordType, pos: Pos) -> M.Const:
-        """Every value of a tuple or record type, as the set of them."""
+    def all_members(self, t: RecordType, name: str, pos: Pos) -> M.Const:
+        """Every value of a tuple or record type, as the set of them, printed as the
+        type's name (a literal of its values might not tell their type)."""
         whole = self.set_type(t, pos)
-        return M.Const(whole, (True,) * len(whole.key.values()))  # type: ignore[attr-defined]
+        return M.Const(whole, (True,) * len(whole.key.values()),  # type: ignore[attr-defined]
+                       spelling=(name, ATOM, ()))
 
