@@ -16,6 +16,8 @@ values: every state keeps a bool for each.
 
 from __future__ import annotations
 
+import functools
+
 from ..ir import model as M
 from ..ir.typesys import (
     BOOL,
@@ -25,6 +27,8 @@ from ..ir.typesys import (
     EnumType,
     IntType,
     MemberNumber,
+    NoneType,
+    OptionalType,
     RecordType,
     SetType,
     TidType,
@@ -55,6 +59,9 @@ def cardinality(t: Type) -> int | None:
         return len(t.values())
     if isinstance(t, SetType):
         return 1 << len(t.elem.values())
+    if isinstance(t, OptionalType):
+        inner = cardinality(t.inner)
+        return None if inner is None else inner + 1
     return None
 
 
@@ -66,7 +73,7 @@ class BigSets(Coercion):
         if n is None:
             raise SpecError(f"a set holds bools, ints, enum members, tids, sets, tuples or "
                             f"records of them, not {elem}", pos)
-        if n <= 64 and not isinstance(elem, (RecordType, SetType)):
+        if n <= 64 and isinstance(elem, (BoolType, EnumType, IntType, TidType)):
             return SetType(elem)
         if n > LIMIT:
             raise SpecError(f"a set of {elem} may hold {n:,} values; at most {LIMIT:,}", pos)
@@ -79,7 +86,11 @@ class BigSets(Coercion):
     def number(self, x: M.TExpr, t: Type) -> M.TExpr:
         """The number of the value x of type t among t's values (0-based)."""
         if isinstance(x, M.Const):
-            return M.Const(INT, all_values(t).index(x.value))
+            values = all_values(t)
+            return M.Const(INT, values.index(x.value) if x.value in values else 0)
+        if isinstance(t, OptionalType):  # none first, then the value's number plus one
+            inner = M.Binary(INT, "+", M.Const(INT, 1), self.number(M.Unwrap(t.inner, x), t.inner))
+            return M.Ite(INT, M.Binary(BOOL, "==", x, M.Const(t, None)), M.Const(INT, 0), inner)
         if isinstance(t, SetType):  # its mask, from the members it has
             return _total([M.Ite(INT, M.Binary(BOOL, "in", M.Const(t.elem, v), x),
                                  M.Const(INT, 1 << i), M.Const(INT, 0))
@@ -102,6 +113,9 @@ class BigSets(Coercion):
         """The value of type t whose number is k (k within 0 .. |t| - 1)."""
         if isinstance(k, M.Const):
             return M.Const(t, all_values(t)[k.value])
+        if isinstance(t, OptionalType):
+            value = self.numbered(M.Binary(INT, "-", k, M.Const(INT, 1)), t.inner)
+            return M.Ite(t, M.Binary(BOOL, "==", k, M.Const(INT, 0)), M.Const(t, None), value)
         if isinstance(t, SetType):  # the mask k, a member for each of its bits
             out: M.TExpr = M.Const(t, 0)
             for i in range(len(t.elem.values())):
@@ -126,9 +140,23 @@ class BigSets(Coercion):
 
     # ------------------------------------------------------------ operations
     def has(self, s: M.TExpr, x: M.TExpr, pos: Pos) -> M.TExpr:
+        """x's bool in s; false where x lies outside the member type (an int of a wider
+        range in a tuple), whose number would be another member's."""
         t: BigSetType = s.type  # type: ignore[assignment]
-        return spelled(M.IndexPlace(BOOL, s, self.number(x, t.member), pos=pos), "{} in {}",
-                       COMPARE, (x, SET_OP), (s, SET_OP))
+        inside = fits(x, t.member)
+        read = M.IndexPlace(BOOL, s, self.number(x, t.member), pos=pos)
+        return spelled(read if inside is None else _both(inside, read), "{} in {}", COMPARE,
+                       (x, SET_OP), (s, SET_OP))
+
+    def checked_number(self, x: M.TExpr, t: Type, pos: Pos) -> M.TExpr:
+        """x's number, an evaluation error where x lies outside t (where a set literal or
+        an array indexed by tuples would otherwise reach another member's place)."""
+        inside, n = fits(x, t), self.number(x, t)
+        if inside is None:
+            return n
+        none = M.Const(NoneType(), None)
+        return M.Unwrap(INT, M.Ite(OptionalType(INT), inside, n, none),
+                        f"a value outside {t}", pos=pos)
 
     def combine(self, op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:
         t: BigSetType = a.type  # type: ignore[assignment]
@@ -179,7 +207,7 @@ class BigSets(Coercion):
             chosen = {members.index(i.value) for i in items}  # type: ignore[attr-defined]
             return M.Const(t, tuple(k in chosen for k in range(len(members))))
         given = [(i, BINDER) for i in items]
-        numbers = [self.number(i, t.member) for i in items]
+        numbers = [self.checked_number(i, t.member, i.pos) for i in items]
         bits = []
         for k in range(len(members)):
             hit: M.TExpr = M.Const(BOOL, False)
@@ -234,6 +262,28 @@ class BigSets(Coercion):
             return spelled(q, f"{kind} {name} in {{}} : {{}}", BINDER, (s, BINDER),
                            (body, BINDER))
         return spelled(q, f"{kind}({name} in {{}} : {{}})", ATOM, (s, BINDER), (body, BINDER))
+
+
+def fits(x: M.TExpr, t: Type) -> M.TExpr | None:
+    """Whether the value x lies within type t, where its own type may be wider (ints of
+    another range, in a tuple or record); None where it always does."""
+    if isinstance(t, RecordType) and isinstance(x.type, RecordType):
+        tests = []
+        for k, ((name, ft), (_, xt)) in enumerate(zip(t.fields, x.type.fields)):
+            item = x.items[k] if isinstance(x, M.Compound) else \
+                M.FieldPlace(xt, x, name, x.type.field(name)[0])  # type: ignore[index]
+            test = fits(item, ft)
+            if test is not None:
+                tests.append(test)
+        return None if not tests else functools.reduce(_both, tests)
+    if not (isinstance(t, IntType) and isinstance(x.type, IntType)) or t.lo is None:
+        return None
+    if isinstance(x, M.Const):
+        return None if t.lo <= x.value <= t.hi else M.Const(BOOL, False)  # type: ignore
+    if x.type.lo is not None and t.lo <= x.type.lo and x.type.hi <= t.hi:  # type: ignore
+        return None
+    return M.Binary(BOOL, "&&", M.Binary(BOOL, "<=", M.Const(INT, t.lo), x),
+                    M.Binary(BOOL, "<=", x, M.Const(INT, t.hi)))
 
 
 def _bit(s: M.TExpr, k: int) -> M.TExpr:

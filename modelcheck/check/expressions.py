@@ -43,7 +43,7 @@ from .names import Names
 from .operators import Operators
 from .scope import Scope
 from .sequences import Sequences
-from .tuples import Tuples
+from .tuples import Tuples, item_of
 
 
 class Expressions(Names, Operators, Control, Sequences, Tuples):
@@ -220,11 +220,10 @@ class Expressions(Names, Operators, Control, Sequences, Tuples):
         base = self.plain(base, e.base.pos)
         if not isinstance(base.type, RecordType):
             raise SpecError(f"only records have fields; this is {base.type}", e.base.pos)
-        found = base.type.field(e.name)
-        if found is None:
+        if base.type.field(e.name) is None:
             raise SpecError(f"record has no field '{e.name}'", e.pos,
                             suggest(e.name, [n for n, _ in base.type.fields]))
-        return M.FieldPlace(found[1], base, e.name, found[0])
+        return item_of(base, e.name, f"{{}}.{e.name}")
 
     def _e_RangeDomain(self, e: S.RangeDomain, sc: Scope, want: Type | None) -> M.TExpr:
         raise SpecError("a range 'a..b' is only allowed after 'in' in forall, exists, count, "

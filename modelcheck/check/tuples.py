@@ -66,14 +66,24 @@ class Tuples(BigSets):
         if not (isinstance(k, M.Const) and is_int(k.type) and 0 <= k.value < len(fields)):
             raise SpecError(f"a tuple's item is read at a constant 0..{len(fields) - 1}",
                             index.pos)
-        off, ft = t.type.field(str(k.value))  # type: ignore[attr-defined, misc]
-        return M.FieldPlace(ft, t, str(k.value), off)
+        return item_of(t, str(k.value), f"{{}}[{k.value}]")
+
+
+def item_of(t: M.TExpr, name: str, fmt: str) -> M.TExpr:
+    """Field `name` of the record or tuple t; of a tuple built in place (a member a binder
+    decoded), the item itself, so `m[0]` does not decode the other items."""
+    off, ft = t.type.field(name)  # type: ignore[attr-defined, misc]
+    if isinstance(t, M.Compound):
+        item = t.items[[n for n, _ in t.type.fields].index(name)]  # type: ignore[attr-defined]
+        return item if t.spelling is None else spelled(item, fmt, ATOM, (t, ATOM))
+    return M.FieldPlace(ft, t, name, off)
 
     def keyed_item(self, a: M.TExpr, index: S.Expr, sc: Scope, pos: Pos) -> M.TExpr:
         t: KeyedArrayType = a.type  # type: ignore[assignment]
         key = self.expect_type(index, sc, t.index)
-        return spelled(M.IndexPlace(t.elem, a, self.number(key, t.index), pos=pos), "{}[{}]",
-                       ATOM, (a, ATOM), (key, BINDER))
+        at = self.checked_number(key, t.index, pos)
+        return spelled(M.IndexPlace(t.elem, a, at, pos=pos), "{}[{}]", ATOM, (a, ATOM),
+                       (key, BINDER))
 
     def all_members(self, t: RecordType, name: str, pos: Pos) -> M.Const:
         """Every value of a tuple or record type, as the set of them, printed as the

@@ -208,13 +208,15 @@ def assumed(lemmas: list[Goal]) -> str:
     return ", assuming " + ", ".join(parts) if parts else ""
 
 
-def flat(state: dict[str, Any], m: Model) -> dict[str, str]:
+def flat(state: dict[str, Any], m: Model | None = None) -> dict[str, str]:
     """One line per variable and thread, as traces show them: in the spec's syntax where
     the model gives the type (a set in braces, not as the list JSON holds)."""
-    types: dict[tuple[str | None, str], Type] = {(None, v.name): v.type for v in m.vars}
-    types.update({(t.name, x.name): x.type for t in [*m.templates.values(), *m.handlers]
-                  for x in t.params + t.locals})
-    types.update({(None, x.name): x.type for x in m.thread_locals})
+    types: dict[tuple[str | None, str], Type] = {}
+    if m is not None:  # without it, every value as JSON holds it
+        types.update({(None, v.name): v.type for v in m.vars})
+        types.update({(t.name, x.name): x.type for t in [*m.templates.values(), *m.handlers]
+                      for x in t.params + t.locals})
+        types.update({(None, x.name): x.type for x in m.thread_locals})
 
     def spelled(where: str | None, name: str, value: Any) -> str:
         t = types.get((where, name))
