@@ -113,3 +113,29 @@ def test_a_broken_invariant_over_sets_of_sets_is_found_by_bmc() -> None:
 def test_refusals_are_located(decl: str, line: int, says: str) -> None:
     e = spec_error(f"{decl}\nthread t() {{ a: {{ skip; }} }}\nstart t();\n")
     assert e.pos.line == line and says in e.message
+
+
+OUTSIDE = """
+var s: set of tuple(0..1, bool) = {(1, true)};
+var o: set of tuple(0..1, bool?) = {(0, none), (1, false)};
+var a: array[tuple(0..1, bool)] of 0..2 = [0];
+var k: -1..2 = -1;
+thread t() { pick: { choose j in -1..2 { k = j; } } }
+start t();
+invariant IN: ((k, true) in s) == (k == 1) && ((k, false) in o) == (k == 1);
+invariant OPT: (0, none) in o && (1, none) not in o && size(o) == 2;
+"""
+
+
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_a_tuple_outside_the_member_type_is_no_member(engine: str) -> None:
+    """k = -1 and k = 2 would number (k, true) as another member or none at all; they
+    are no member. One step choosing k among 4 values: 5 states, 4 transitions."""
+    v = run(OUTSIDE, engine)
+    assert (v.stats.distinct_states, v.stats.transitions) == (5, 4)
+    assert v.result == "holds" and v.engine.startswith(engine)
+
+
+def test_an_array_indexed_outside_its_tuples_cannot_be_evaluated() -> None:
+    src = OUTSIDE + "invariant KEYED: a[(k, false)] == 0;\n"
+    assert violated(run(src, "python")) == violated(run(src, "native")) == {"runtime": 0}

@@ -69,15 +69,6 @@ class Tuples(BigSets):
         return item_of(t, str(k.value), f"{{}}[{k.value}]")
 
 
-def item_of(t: M.TExpr, name: str, fmt: str) -> M.TExpr:
-    """Field `name` of the record or tuple t; of a tuple built in place (a member a binder
-    decoded), the item itself, so `m[0]` does not decode the other items."""
-    off, ft = t.type.field(name)  # type: ignore[attr-defined, misc]
-    if isinstance(t, M.Compound):
-        item = t.items[[n for n, _ in t.type.fields].index(name)]  # type: ignore[attr-defined]
-        return item if t.spelling is None else spelled(item, fmt, ATOM, (t, ATOM))
-    return M.FieldPlace(ft, t, name, off)
-
     def keyed_item(self, a: M.TExpr, index: S.Expr, sc: Scope, pos: Pos) -> M.TExpr:
         t: KeyedArrayType = a.type  # type: ignore[assignment]
         key = self.expect_type(index, sc, t.index)
@@ -92,3 +83,12 @@ def item_of(t: M.TExpr, name: str, fmt: str) -> M.TExpr:
         return M.Const(whole, (True,) * len(whole.key.values()),  # type: ignore[attr-defined]
                        spelling=(name, ATOM, ()))
 
+
+def item_of(t: M.TExpr, name: str, fmt: str) -> M.TExpr:
+    """Field `name` of the record or tuple t; of a tuple built in place (a member a binder
+    decoded), the item itself, so `m[0]` does not decode the other items."""
+    off, ft = t.type.field(name)  # type: ignore[attr-defined, misc]
+    if isinstance(t, M.Compound):
+        item = t.items[[n for n, _ in t.type.fields].index(name)]  # type: ignore[attr-defined]
+        return item if t.spelling is None else spelled(item, fmt, ATOM, (t, ATOM))
+    return M.FieldPlace(ft, t, name, off)
