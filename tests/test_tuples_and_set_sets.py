@@ -60,15 +60,6 @@ invariant LIT: (2, true) != (2, false) && (s == {(1, true)} || (2, true) in s ||
 """
 
 
-@pytest.mark.parametrize("engine", ["python", "native"])
-def test_tuple_operations_by_hand(engine: str) -> None:
-    """`one` picks (2, false) or (2, true): 2 states; `two` flips the bool of each member's
-    key to 3 and drops (1, true): 2 more. 1 + 2 + 2 = 5 states, 4 transitions."""
-    v = run(TUPLES, engine)
-    assert (v.stats.distinct_states, v.stats.transitions) == (5, 4)
-    assert v.result == "holds" and v.engine.startswith(engine)
-
-
 SETS = """
 type A = 0..2;
 var qs: set of set of A = filter(Q in subset A : size(Q) == 2);
@@ -86,15 +77,6 @@ invariant COUNT: n == 0 || n == 2;
 """
 
 
-@pytest.mark.parametrize("engine", ["python", "native"])
-def test_set_of_sets_operations_by_hand(engine: str) -> None:
-    """`pick` adds one of the 3 pairs and {}: 3 states; `loop` adds the pair's size, 2,
-    to n: 3 more. 1 + 3 + 3 = 7 states, 6 transitions."""
-    v = run(SETS, engine)
-    assert (v.stats.distinct_states, v.stats.transitions) == (7, 6)
-    assert v.result == "holds" and v.engine.startswith(engine)
-
-
 def test_a_broken_invariant_over_sets_of_sets_is_found_by_bmc() -> None:
     src = SETS + "invariant BROKEN: n != 2;\n"
     assert violated(run(src, "python")) == violated(run(src, "native")) == {"BROKEN": 2}
@@ -109,6 +91,7 @@ def test_a_broken_invariant_over_sets_of_sets_is_found_by_bmc() -> None:
     ("var t: tuple(0..2, bool) = (0, true);\ninvariant I: t[2];", 2, "constant 0..1"),
     ("var a: array[tuple(bool, seq[2] of bool)] of bool = [false];", 1, "no finite type"),
     ("var a: array[set of 0..1] of bool = [false];", 1, "tuple of them"),
+    ("type L = tuple(0..1, bool);\nthread u(l: L) { b: { skip; } }", 2, "parameters are"),
 ])
 def test_refusals_are_located(decl: str, line: int, says: str) -> None:
     e = spec_error(f"{decl}\nthread t() {{ a: {{ skip; }} }}\nstart t();\n")
@@ -127,12 +110,31 @@ invariant OPT: (0, none) in o && (1, none) not in o && size(o) == 2;
 """
 
 
+KEYS = """
+type Node = 0..2;
+type Link = tuple(Node, Node);
+var loops: array[Link] of bool = [l[0] == l[1] for l in Link];
+thread flip(a: Node, b: Node) { s: { loops[(a, b)] = !loops[(a, b)]; } }
+start flip(0, 1);
+start flip(2, 2);
+invariant I: count(l in Link : loops[l]) <= 4 && loops[(1, 1)] && !loops[(1, 0)];
+"""
+
+
+# Counts by hand. TUPLES: `one` picks (2, false) or (2, true), 2 states; `two` sets the
+# flipped key of each member to 3 and drops (1, true), 2 more: 5 states, 4 transitions.
+# SETS: `pick` adds one of the 3 pairs and {}, 3 states; `loop` adds the pair's size, 2, to
+# n, 3 more: 7 states, 6 transitions. OUTSIDE: one step choosing k among 4 values, 5
+# states, 4 transitions; k = -1 and k = 2 would number (k, true) as another member or none
+# at all, and are no member. KEYS: two threads flip one element each, in either order: 4
+# states, 4 transitions.
 @pytest.mark.parametrize("engine", ["python", "native"])
-def test_a_tuple_outside_the_member_type_is_no_member(engine: str) -> None:
-    """k = -1 and k = 2 would number (k, true) as another member or none at all; they
-    are no member. One step choosing k among 4 values: 5 states, 4 transitions."""
-    v = run(OUTSIDE, engine)
-    assert (v.stats.distinct_states, v.stats.transitions) == (5, 4)
+@pytest.mark.parametrize(("src", "counts"), [(TUPLES, (5, 4)), (SETS, (7, 6)),
+                                             (OUTSIDE, (5, 4)), (KEYS, (4, 4))],
+                         ids=["tuples", "sets-of-sets", "outside", "keys"])
+def test_every_operation_by_hand(src: str, counts: tuple[int, int], engine: str) -> None:
+    v = run(src, engine)
+    assert (v.stats.distinct_states, v.stats.transitions) == counts
     assert v.result == "holds" and v.engine.startswith(engine)
 
 

@@ -31,6 +31,7 @@ from ..ir.typesys import (
     TidType,
     TupleType,
     Type,
+    all_values,
     is_int,
     strip_optional,
 )
@@ -132,13 +133,14 @@ class Expressions(Names, Operators, Control, Sequences, Tuples):
             raise SpecError("an array comprehension is only allowed where an array type is "
                             "expected", e.pos)
         keys = self.constant_values(e.domain)
-        if [k.value for k in keys] != want.key.values():
-            raise SpecError(f"an array comprehension ranges over its index type, {want.key}",
+        index = want.index if isinstance(want, KeyedArrayType) else want.key
+        if [k.value for k in keys] != all_values(index):
+            raise SpecError(f"an array comprehension ranges over its index type, {index}",
                             e.domain.pos)
         if len(keys) > 1:
             self.singles_out(want.key, e.pos, "an array given element by element")
         return self._compound(want, tuple(
-            self.expect_type(e.item, sc.push(e.var, M.Const(want.key, k.value)), want.elem)
+            self.expect_type(e.item, sc.push(e.var, M.Const(index, k.value)), want.elem)
             for k in keys))
 
     def _compound(self, t: Type, items: tuple[M.TExpr, ...]) -> M.TExpr:

@@ -25,6 +25,7 @@ from ..ir.typesys import (
     SetType,
     TidType,
     Type,
+    all_values,
     is_int,
 )
 from ..lang import syntax as S
@@ -139,6 +140,13 @@ class Names(Resolution):
             raise SpecError("'subset' is not allowed here; use a type, a range or a set", d.pos)
         dom = self.domain(d, CONST_SCOPE)
         values = dom.type.values()
+        big = self.big_domains.get(id(dom))  # type: ignore[attr-defined]
+        if big is not None:  # a set of tuples, records or sets: its members
+            if not isinstance(big[0], M.Const):
+                raise SpecError("a set known before the search is needed here", d.pos)
+            member = big[0].type.member
+            return [M.Const(member, m) for m, has in zip(all_values(member), big[0].value)
+                    if has]
         if dom.set_expr is not None:
             if not isinstance(dom.set_expr, M.Const):
                 raise SpecError("a set known before the search is needed here", d.pos)
