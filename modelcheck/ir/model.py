@@ -16,8 +16,6 @@ from .typesys import EnumType, TidType, Type
 if TYPE_CHECKING:
     from .temporal import Temporal
 
-Spelling = tuple[str, int, tuple[tuple["TExpr", int], ...]]
-
 # ---------------------------------------------------------------- expressions
 
 
@@ -25,10 +23,8 @@ Spelling = tuple[str, int, tuple[tuple["TExpr", int], ...]]
 class TExpr:
     type: Type
     pos: Pos = field(default=NOWHERE, kw_only=True)  # where an evaluation error points
-    # how the user wrote a node the checker spelled in others (`x in S` over a set of
-    # records, `len(q)`): a format and its binding strength, the operands and theirs;
-    # only reports read it (`report/render.py`), so the text they print re-parses
-    spelling: Spelling | None = field(default=None, kw_only=True, repr=False)
+    # how the user wrote what the checker spelled otherwise, for reports (check/spelling.py)
+    spelling: tuple | None = field(default=None, kw_only=True, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
