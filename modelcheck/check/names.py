@@ -31,7 +31,7 @@ from ..ir.typesys import (
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import Pos, SpecError, suggest
-from .resolution import Resolution
+from .recursion import Recursion
 from .scope import CONST_SCOPE, Scope
 from .sequences import FUNCTIONS as SEQUENCE_FUNCTIONS
 from .tables import BUILTINS
@@ -40,7 +40,7 @@ from .tables import BUILTINS
 SUBSET_LIMIT = 16
 
 
-class Names(Resolution):
+class Names(Recursion):
     """Names, `self`, `variant`, thread-locals of a thread, calls and domains."""
 
     def _e_Name(self, e: S.Name, sc: Scope, want: Type | None) -> M.TExpr:
@@ -247,6 +247,8 @@ class Names(Resolution):
                 raise SpecError(f"'{e.func}' is not a definition and cannot be called", e.pos)
             raise SpecError(f"unknown function '{e.func}'", e.pos,
                             suggest(e.func, [*self.def_decls, *BUILTINS]))
+        if self.calls_itself(e.func):  # a recursive definition calling itself
+            return self.recursive_call(e, sc)
         d = self.def_decls[e.func]
         if len(e.args) != len(d.params):
             raise SpecError(f"{e.func}() takes {len(d.params)} argument(s), {len(e.args)} given",
@@ -255,7 +257,7 @@ class Names(Resolution):
         args = tuple(self.expect_type(a, sc, p.type) for a, p in zip(e.args, defn.params))
         if not sc.state:
             raise SpecError(f"{e.func}() may read the state; a constant is needed here", e.pos)
-        return M.DefCall(defn.body.type, e.func, args)
+        return self.measured(defn, args, e.pos)
 
 
 def _least_or_greatest(e: S.Call) -> S.Expr:

@@ -125,8 +125,9 @@ class Resolution(Coercion):
             return self.defs[name]
         d = self.def_decls[name]
         if name in self.resolving:
-            raise SpecError(f"definition '{name}' calls itself; definitions cannot be recursive",
-                            d.pos)
+            raise SpecError(f"definition '{name}' calls itself through another definition; "
+                            "definitions that call each other cannot be recursive (one may call "
+                            "itself directly)", d.pos)
         self.resolving.add(name)
         params = [self.bound(p.name, self.type(p.type)) for p in d.params]
         sc = Scope()

@@ -9,7 +9,7 @@ place in a state has a static offset plus at most a computed index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -259,6 +259,16 @@ class NoneType(Type):
 
     def __str__(self) -> str:
         return "none"
+
+
+@dataclass(frozen=True, eq=False)
+class Written:
+    """What an expression of the checked model (`model.TExpr`, which extends it) carries
+    for the reports beside its type: how the user wrote it where the checker spelled it in
+    other nodes (`q.items[k]` for `q[k]`; `check/spelling.py`), as a format, its binding
+    strength and its operands with the strength each needs; None where the nodes say it."""
+
+    spelling: tuple | None = field(default=None, kw_only=True, repr=False)
 
 
 BOOL = BoolType()

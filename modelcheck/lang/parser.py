@@ -14,6 +14,7 @@ from pathlib import Path
 import lark
 
 from . import syntax as S
+from .action_fairness_rules import ActionFairnessRules
 from .data_rules import DataRules
 from .decl_rules import DeclarationRules
 from .errors import SpecError
@@ -48,5 +49,6 @@ def parse(text: str) -> S.Spec:
         raise
 
 
-class _Build(DeclarationRules, StatementRules, ExpressionRules, TemporalRules, DataRules):
-    """Builds `syntax` nodes; one method per grammar alias, in the five rule sets."""
+class _Build(DeclarationRules, StatementRules, ExpressionRules, TemporalRules,
+             ActionFairnessRules, DataRules):
+    """Builds `syntax` nodes; one method per grammar alias, in the rule sets above."""

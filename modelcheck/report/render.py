@@ -15,6 +15,7 @@ from typing import Any
 
 from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
+from ..ir.recursion import as_written
 from ..ir.typesys import EmptySetType, IntType, NoneType, RecordType, SetType, TupleType, Type
 from ..ir.values import decode, spell
 from ..ir.walk import Visitor
@@ -140,7 +141,8 @@ class Renderer(Visitor):
         return "self", _ATOM
 
     def call(self, e: M.Builtin | M.DefCall) -> Rendered:
-        return f"{e.name}({', '.join(render(a) for a in e.args)})", _ATOM
+        name, args = as_written(e) if isinstance(e, M.DefCall) else (e.name, e.args)
+        return f"{name}({', '.join(render(a) for a in args)})", _ATOM
 
     visit_Builtin = visit_DefCall = call
 
