@@ -3,7 +3,7 @@
 Sequences, sets of records, tuples or sets, and arrays indexed by tuples become records,
 arrays of bools and member numbers (`sequences`, `big_sets`, `tuples`), which no user
 wrote: printed as they are, `q.items[k]` or `S[3 * x.a + x.b]` would not re-parse. Each
-such node carries its `spelling` (`ir.model.TExpr`): a format, its binding strength and
+such node carries its `spelling` (`ir.typesys.Written`): a format, its binding strength and
 its operands with the strength each needs, in the grammar's precedence (as
 `report/render.py` writes operators).
 """
