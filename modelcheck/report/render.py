@@ -34,6 +34,14 @@ def render(e: M.TExpr) -> str:
     return _RENDERER.rendered(e)[0]
 
 
+def binder_domain(q: M.Quant) -> str:
+    """What a binder ranges over, as written: a set of tuples, records or sets where the
+    checked binder ranges over member numbers (its spelling's first operand)."""
+    if q.spelling is not None:
+        return render(q.spelling[2][0][0])
+    return render_domain(q.domain)
+
+
 def render_domain(d: M.Domain) -> str:
     if d.set_expr is not None:
         return render(d.set_expr)
