@@ -92,6 +92,8 @@ def test_a_broken_invariant_over_sets_of_sets_is_found_by_bmc() -> None:
     ("var a: array[tuple(bool, seq[2] of bool)] of bool = [false];", 1, "no finite type"),
     ("var a: array[set of 0..1] of bool = [false];", 1, "tuple of them"),
     ("type L = tuple(0..1, bool);\nthread u(l: L) { b: { skip; } }", 2, "parameters are"),
+    ("symmetric type P = 0..1;\nvar a: array[tuple(P, bool)] of bool = [false];", 2,
+     "symmetry"),
 ])
 def test_refusals_are_located(decl: str, line: int, says: str) -> None:
     e = spec_error(f"{decl}\nthread t() {{ a: {{ skip; }} }}\nstart t();\n")

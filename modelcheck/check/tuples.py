@@ -47,6 +47,9 @@ class Tuples(BigSets):
             if n is None or n > LIMIT:
                 what = "no finite type" if n is None else f"{n:,} values; at most {LIMIT:,}"
                 raise SpecError(f"an array indexed by {key}: {what}", t.key.pos)
+            if self._permuted(key):  # type: ignore[attr-defined]
+                raise SpecError(f"an array indexed by {key} under symmetry: its elements are "
+                                "numbered, and renaming ids would not renumber them", t.key.pos)
             return KeyedArrayType(IntType(0, n - 1), elem, key)
         if not isinstance(key, (BoolType, IntType, EnumType, TidType)):
             raise SpecError("an array's index type must be bool, an int range, an enum, tid "
