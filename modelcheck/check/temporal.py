@@ -12,7 +12,7 @@ from typing import Any
 
 from ..ir.temporal import PATTERNS, Fairness, LivenessInstance, Temporal
 from ..ir.typesys import BOOL
-from ..ir.values import decode, show
+from ..ir.values import decode, spell
 from ..lang import temporal_syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
@@ -58,7 +58,7 @@ class TemporalChecks(ActionFairnessChecks):
             value = const.value
             frame = Scope(bound=[{d.var: const}])
             exprs = tuple(self.expect_type(e, frame, BOOL) for e in d.exprs)
-            shown = show(decode(dom.type, [value]))
+            shown = spell(dom.type, decode(dom.type, [value]))
             out.append(LivenessInstance(d.name, d.pattern, exprs, f"{d.var} = {shown}", d.pos))
         return out
 

@@ -15,6 +15,7 @@ import lark
 
 from . import syntax as S
 from .action_fairness_rules import ActionFairnessRules
+from .data_rules import DataRules
 from .decl_rules import DeclarationRules
 from .errors import SpecError
 from .expr_rules import ExpressionRules
@@ -49,5 +50,5 @@ def parse(text: str) -> S.Spec:
 
 
 class _Build(DeclarationRules, StatementRules, ExpressionRules, TemporalRules,
-             ActionFairnessRules):
-    """Builds `syntax` nodes; one method per grammar alias, in the four rule sets."""
+             ActionFairnessRules, DataRules):
+    """Builds `syntax` nodes; one method per grammar alias, in the rule sets above."""
