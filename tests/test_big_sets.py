@@ -115,7 +115,8 @@ def test_json_and_itf_list_the_members(tmp_path: Path, monkeypatch: pytest.Monke
     ("var s: set of record { a: 0..99, b: 0..99 } = {};", "skip;", 1, "at most 1,024"),
     ("symmetric type P = 0..1;\nvar s: set of record { p: P, v: bool } = {};", "skip;", 2,
      "symmetry"),
-    ("var s: set of 0..99 = {};", "for x in s { skip; }", 2, "for loop"),
+    ("var s: set of set of 0..10 = {};", "skip;", 1, "2,048 values"),
+    ("var a: array[tuple(0..99, 0..99)] of bool = [false];", "skip;", 1, "10,000 values"),
 ])
 def test_limits_and_refusals_are_located(decl: str, step: str, line: int, says: str) -> None:
     e = spec_error(f"{decl}\nthread t() {{ a: {{ {step} }} }}\nstart t();\n")

@@ -96,14 +96,25 @@ def test_a_constraint_that_cannot_be_evaluated_cuts_the_search(engine: str) -> N
     assert prop(v, "SMALL").status == "unknown"
 
 
-def test_json_reports_the_states_outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_report_gives_the_states_outside(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSON, HTML, Markdown and JUnit all say how many states were not expanded, and say
+    nothing of a constraint when the spec has none."""
     monkeypatch.chdir(tmp_path)
     for src, outside in [(counter(3, "x <= 9"), 5),
                          (counter(3, "x <= 9").replace("constraint x + y <= 3;", ""), None)]:
-        main([write(tmp_path, src), "--json", "out.json", "--no-report", "-q",
-              "--max-states", "200"])
+        main([write(tmp_path, src), "--json", "out.json", "--report", "out.html",
+              "--report-md", "out.md", "--junit", "out.xml", "-q", "--max-states", "200"])
         assert json.loads((tmp_path / "out.json").read_text())["stats"].get(
             "outside_constraint") == outside
+        html, md, xml = ((tmp_path / f).read_text() for f in ("out.html", "out.md", "out.xml"))
+        if outside is None:
+            assert "outside the constraint" not in md and "outside_constraint" not in xml
+            assert 'id="outside"' not in html
+        else:
+            assert f"<b>{outside}</b>outside the constraint" in html
+            assert f"{outside} of the states are outside the constraint" in md
+            assert f'name="outside_constraint" value="{outside}"' in xml
 
 
 @pytest.mark.parametrize("unbounded", [False, True])
@@ -168,3 +179,19 @@ fairness weak;
     assert v.engine.startswith(engine)
     assert violated(v) == {"FIVE": 5} and prop(v, "FOUR").status == "holds"
     assert trace_of(v, "FIVE").certified and trace_of(v, "FIVE").loop == 4
+
+
+def test_lints_replay_steps_only_in_states_inside() -> None:
+    """The branch `big` can fire only at x == 3, a state outside the constraint that the
+    search never expands: it never fired, and the lint says so."""
+    v = run("""
+var x: 0..5 = 0;
+thread inc() {
+  a: { either small: { await x < 3; x = x + 1; } or big: { await x >= 3; x = 0; } goto a; }
+}
+start inc();
+constraint x <= 2;
+""")
+    fired = [lint.message for lint in v.lints if lint.kind == "never-fired"]
+    assert len(fired) == 1 and fired[0].startswith("inc.a [big] never fired"), fired
+    assert "outside the constraint are not expanded" in fired[0]

@@ -107,7 +107,7 @@ LOCATED = [
      1, ("A", 0), "constant 'A' is defined in terms of itself", None),
     ("recursive-def",
      "def f(n: 0..3): bool = f(n);\nthread w() {\n  s: { await f(0); }\n}\nstart w();\n",
-     1, ("f(", 0), "definition 'f' calls itself", None),
+     1, ("f(", 1), "definition 'f' calls itself with 'n' no smaller", None),
     ("mutually-recursive-defs",
      "def f(): bool = g();\ndef g(): bool = f();\nthread w() {\n  s: { await f(); }\n}\n"
      "start w();\n",

@@ -271,7 +271,7 @@ REFUSED = {
     "start lines over a variable": (
         "threads 3;\nvar v: 0..2 = 0;\nthread w(k: 0..2) { s: { skip; } }\n"
         "start w(k) for k in 0..v;\n",
-        "'v' is a variable; a constant is needed here"),
+        "'v' is a variable, but the threads a spec starts must be known before the search"),
     "liveness instances over a range from the state": (
         "var v: 0..2 = 0;\n" + STEP + "liveness L for k in 0..v: eventually v >= k;\n",
         "'v' is a variable; a constant is needed here"),

@@ -3,6 +3,7 @@ specs/README.md, and each count against an enumeration that does not use mcheck.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import pytest
@@ -155,7 +156,58 @@ def votes(variant: str, n: int = 3) -> tuple[int, int]:
     return explore(((0,) * n, frozenset(), frozenset()), successors)
 
 
+def links(variant: str, n: int = 3) -> tuple[int, int]:
+    """lang_links.spec with Python tuples for the requests: (each node's pc: ask 0, link 1,
+    done 2; the requests asked; the links made). A node links (a, me) for every request
+    (a, me), when (me, a) was asked too unless `eager`."""
+    def successors(s: tuple) -> list[tuple]:
+        pcs, asked, linked = s
+        made = []
+        for me in range(n):
+            after = pcs[:me] + (pcs[me] + 1,) + pcs[me + 1:]
+            if pcs[me] == 0:
+                made += [(after, asked | {(me, to)}, linked) for to in range(n) if to != me]
+            elif pcs[me] == 1:
+                made.append((after, asked, linked | {(a, b) for a, b in asked if b == me and (
+                    variant == "eager" or (me, a) in asked)}))
+        return made
+    return explore(((0,) * n, frozenset(), frozenset()), successors)
+
+
+def quorums(variant: str, n: int = 4) -> tuple[int, int]:
+    """lang_quorums.spec with frozensets for the quorums: (each acceptor's vote or None, the
+    quorums heard, the values learnt). The learner hears a quorum not heard yet whose
+    acceptors all voted v and learns v; quorums are the majorities, or the pairs."""
+    every = [frozenset(q) for k in range(n + 1) for q in itertools.combinations(range(n), k)]
+    qs = [q for q in every if (2 * len(q) > n if variant == "majority" else len(q) == 2)]
+
+    def successors(s: tuple) -> list[tuple]:
+        votes, heard, learnt = s
+        made = [(votes[:a] + (v,) + votes[a + 1:], heard, learnt)
+                for a in range(n) if votes[a] is None for v in (0, 1)]
+        return made + [(votes, heard | {q}, learnt | {v}) for q in qs if q not in heard
+                       for v in (0, 1) if all(votes[a] == v for a in q)]
+    return explore(((None,) * n, frozenset(), frozenset()), successors)
+
+
+def tickets(variant: str) -> tuple[int, int]:
+    """lang_tickets.spec: (each client's pc: buy 0, done 1; the office's pc; the tickets
+    sold; the total; settled). The office settles once two tickets are sold; in
+    `skip_last` it counts only tickets up to 46, and the assertion fails (no transition)
+    when it skipped one."""
+    def successors(s: tuple) -> list[tuple]:
+        pcs, office, sold, total, settled = s
+        made = [(pcs[:c] + (1,) + pcs[c + 1:], office, sold | {t}, total, settled)
+                for c in (0, 1) if pcs[c] == 0 for t in (0, 23, 46, 69) if t not in sold]
+        counted = sum(t for t in sold if variant == "settle" or t <= 46)
+        if office == 0 and len(sold) == 2 and counted == sum(sold):
+            made.append((pcs, 1, frozenset(), total + counted, True))
+        return made
+    return explore(((0, 0), 0, frozenset(), 0, False), successors)
+
+
 ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {
+    "lang_links.spec": links, "lang_quorums.spec": quorums, "lang_tickets.spec": tickets,
     "lang_votes.spec": votes,
     "lang_fifo.spec": fifo,
     "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit,

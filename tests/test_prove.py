@@ -149,6 +149,33 @@ def test_real_counterexample_is_refuted(tmp_path: Path, mode: list[str]) -> None
     assert prop(check(CLIMB), "LOW").trace_length == r["counterexample"]["length"]
 
 
+GUARDED = """
+var o: 0..4? = none; var s: 0..9 = 0; var ok: bool = false;
+def g(k: 0..1): 0..0 = k;
+thread w() { a: { s = STEP; } }
+start w(); invariant U: s != 5;
+"""
+
+
+@MODES
+@pytest.mark.parametrize("step", [
+    "if o == none then 5 else o - o",              # a none check in the branch not taken
+    "if o != none && o - 1 == 0 then 0 else 5",    # ... on the right of a short-circuit
+    "if o == none || o - 1 == 0 then 5 else 0",
+    "if ok -> o - 1 == 0 then 5 else 0",
+    "if exists k in 0..1: g(k) == 0 then 5 else 0",  # ... a quantifier's later values
+])
+def test_a_check_in_a_part_not_evaluated_does_not_block_the_step(
+        tmp_path: Path, mode: list[str], step: str) -> None:
+    """The engine evaluates a branch, the right of `&&`/`||`, or a quantifier's later
+    values only where they decide: a failure they could raise must not stop the step
+    elsewhere, or the step never moves and U is "proved" though the search breaks it."""
+    src = GUARDED.replace("STEP", step)
+    assert prop(check(src), "U").status == "violated"
+    code, doc = prove(tmp_path, src, *mode)
+    assert code == 1 and result(doc, "U")["outcome"] == "refuted", result(doc, "U")
+
+
 @MODES
 def test_assertions_are_proved_and_refuted(tmp_path: Path, mode: list[str]) -> None:
     src = CLIMB.replace("goto s;", "assert x >= 1 as SMALL; goto s;")
@@ -189,6 +216,21 @@ def test_unsupported_construct_is_named_with_its_place(tmp_path: Path,
     err = capsys.readouterr().err
     assert "not supported in --unbounded: values of type" in err
     assert "t.spec:1" in err
+
+
+def test_a_failing_read_under_an_id_quantifier_in_a_step_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """What `t.x` requires of the step names the bound t; it was left free and z3 chose it,
+    refuting U with a step the engine never takes (the search finds U holds)."""
+    src = """
+var s: 0..9 = 0;
+thread w() { var x: 0..3 = 0; a: { s = if exists t in tid: t.x == 1 then 5 else 0; } }
+start w(); invariant U: s != 5;
+"""
+    assert prop(check(src), "U").status == "holds"
+    assert main(["prove", write(tmp_path, src), "--unbounded"]) == 2
+    err = capsys.readouterr().err
+    assert "can fail to evaluate inside a quantifier over thread ids" in err and "t.spec:3" in err
 
 
 # ----------------------------------------------------------------- OSv

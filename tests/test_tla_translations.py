@@ -420,6 +420,27 @@ def paxos(any_value: bool) -> Space:
     return explore([init], nxt, invariants, deadlock=True)
 
 
+def spantree(n: int = 4) -> Space:
+    """SpanTreeTest.tla with Nodes = 0..n-1, Root = 0, MaxCardinality = n: (edges, mom,
+    dist), edges any set of 2-node pairs; CHECK_DEADLOCK FALSE (the translation's
+    invariants need the graph's closure, so they are the engine's alone)."""
+    nodes = range(n)
+    pairs = list(itertools.combinations(nodes, 2))
+    graphs = [frozenset(e) for k in range(len(pairs) + 1) for e in itertools.combinations(pairs, k)]
+
+    def nxt(s: State) -> list[State]:
+        edges, mom, dist = s
+        out = []
+        for x in nodes:
+            for m in {b if a == x else a for a, b in edges if x in (a, b)}:
+                out += [(edges, replace(mom, x, m), replace(dist, x, d))
+                        for d in range(dist[m] + 1, dist[x])]
+        return out
+
+    init = [(g, tuple(nodes), tuple(0 if x == 0 else n for x in nodes)) for g in graphs]
+    return explore(init, nxt, {}, deadlock=False)
+
+
 ENUMERATIONS: dict[tuple[str, str, str], Callable[[], Space]] = {
     ("tla_diehard.spec", "*", ""): diehard,
     ("tla_twophase.spec", "*", ""): twophase,
@@ -432,6 +453,7 @@ ENUMERATIONS: dict[tuple[str, str, str], Callable[[], Space]] = {
     ("tla_dining.spec", "*", ""): dining,
     ("tla_smokers.spec", "*", ""): smokers,
     ("tla_readerswriters.spec", "*", ""): readers_writers,
+    ("tla_spantree.spec", "*", ""): spantree,
     ("tla_paxos.spec", "paxos", ""): lambda: paxos(any_value=False),
     ("tla_paxos.spec", "any_value", ""): lambda: paxos(any_value=True),
 }

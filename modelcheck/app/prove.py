@@ -79,7 +79,7 @@ def _partial(path: str, model: M.Model, only: list[str], decided: list[Result],
     for r in refuted.values():
         if r.counterexample is not None:
             lines += ["", f"Counterexample for {r.name}: {r.reason}"]
-            lines += _trace_lines(r.counterexample)
+            lines += _trace_lines(r.counterexample, model)
     outcomes = {name: "refuted" if name in refuted else "unknown" for name, _ in goals}
     return "\n".join(lines), results, exit_code(outcomes, model.expected())
 
@@ -111,7 +111,7 @@ def _text(path: str, enc: ProofEncoding, k: int, proof: Proof) -> str:
     for r in results:
         if r.counterexample is not None:
             lines += ["", f"Counterexample for {r.name}: {r.reason}"]
-            lines += _trace_lines(r.counterexample)
+            lines += _trace_lines(r.counterexample, enc.m)
         if r.cti is not None and r.counterexample is None:
             lines += ["", f"Counterexample to induction for {r.name} (k = {r.k}): "
                           f"{len(r.cti.states) - 1} step(s) inside {r.name} and the lemmas, "
@@ -127,7 +127,7 @@ def _text(path: str, enc: ProofEncoding, k: int, proof: Proof) -> str:
                     lines.append("    where " + ", ".join(values))
             if r.reachable:
                 lines.append(f"  the CTI's first state is {r.reachable}")
-            lines += _trace_lines(r.cti)
+            lines += _trace_lines(r.cti, enc.m)
     return "\n".join(lines)
 
 
@@ -146,13 +146,13 @@ def _inferred_lines(proof: Proof) -> list[str]:
         [f"  {text}" for text in found.shown]
 
 
-def _trace_lines(t: Trace) -> list[str]:
+def _trace_lines(t: Trace, m: M.Model) -> list[str]:
     out = []
     for n, state in enumerate(t.states):
         step = t.steps[n - 1] if 0 < n <= len(t.steps) else None
         out.append(f"  state {n}" + (f" after thread {step.thread}: {step.action}"
                                      if step else ""))
-        out += [f"      {k} = {v}" for k, v in flat(state).items()]
+        out += [f"      {k} = {v}" for k, v in flat(state, m).items()]
     return out
 
 
@@ -174,7 +174,7 @@ def _bmc_text(path: str, enc: ProofEncoding, k: int, found: list[Found], depth: 
         if f.states is not None:
             steps = [Step(*s) for s in f.steps or []]
             lines += ["", f"Counterexample for {f.prop}: {f.length} step(s)"]
-            lines += _trace_lines(Trace(f.states, steps))
+            lines += _trace_lines(Trace(f.states, steps), enc.m)
             if len(steps) == len(f.states):
                 lines.append(f"  then thread {steps[-1].thread}: {steps[-1].action} fails "
                              f"{f.prop}")

@@ -55,6 +55,9 @@ class TransitionSystem(Protocol):
     canon: Canon | None
     # per liveness instance of `model.temporal`, its state predicates (P, or P and Q)
     predicates: list[tuple[Callable[[tuple], bool], ...]]
+    # by place in `model.temporal.fairness`, the `where` of an action's fairness: the
+    # state the step starts from, then the values of the action's `reads` (EvalError)
+    fair_conditions: dict[int, Callable[..., bool]]
     # the spec's `constraint` (TLC's CONSTRAINT), raising EvalError where it cannot be
     # evaluated; `expand` gives a state where it is false (or fails) no successor, and that
     # empty result is not None, so it is no deadlock. None: the spec has no constraint

@@ -22,29 +22,32 @@ from ..ir.typesys import (
     EmptySetType,
     EnumType,
     IntType,
+    KeyedArrayType,
     NoneType,
     OptionalType,
     RecordType,
     SeqType,
     SetType,
     TidType,
+    TupleType,
     Type,
+    all_values,
     is_int,
     strip_optional,
 )
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
-from .big_sets import BigSets
 from .coercion import join
 from .control import Control
 from .names import Names
 from .operators import Operators
 from .scope import Scope
 from .sequences import Sequences
+from .tuples import Tuples, item_of
 
 
-class Expressions(Names, Operators, Control, Sequences, BigSets):
+class Expressions(Names, Operators, Control, Sequences, Tuples):
     """Literals, quantifiers, conditionals, indexing and fields, over names and operators."""
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
@@ -76,7 +79,8 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
             items.append(self.coerce(te, elem, item.pos))
         assert elem is not None
         if not isinstance(elem, (BoolType, IntType, EnumType, TidType)):
-            raise SpecError(f"sets hold bools, ints, enum members or tids, not {elem}", e.pos)
+            whole = self.set_type(elem, e.pos)  # tuples or sets: a set of many values
+            return self.big_literal(items, whole)  # type: ignore[arg-type]
         t = SetType(elem)
         if all(isinstance(i, M.Const) for i in items):
             mask = 0
@@ -129,13 +133,14 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
             raise SpecError("an array comprehension is only allowed where an array type is "
                             "expected", e.pos)
         keys = self.constant_values(e.domain)
-        if [k.value for k in keys] != want.key.values():
-            raise SpecError(f"an array comprehension ranges over its index type, {want.key}",
+        index = want.index if isinstance(want, KeyedArrayType) else want.key
+        if [k.value for k in keys] != all_values(index):
+            raise SpecError(f"an array comprehension ranges over its index type, {index}",
                             e.domain.pos)
         if len(keys) > 1:
             self.singles_out(want.key, e.pos, "an array given element by element")
         return self._compound(want, tuple(
-            self.expect_type(e.item, sc.push(e.var, M.Const(want.key, k.value)), want.elem)
+            self.expect_type(e.item, sc.push(e.var, M.Const(index, k.value)), want.elem)
             for k in keys))
 
     def _compound(self, t: Type, items: tuple[M.TExpr, ...]) -> M.TExpr:
@@ -152,27 +157,27 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
         guard = self.domain_guard(e.domain, var, sc) or self.member_guard(dom, var)
         inner = sc.push(e.var, self.member_binding(dom, var))
         if e.kind == "sum":
-            body = self.plain(self.expr(e.body, inner), e.body.pos)
-            if not is_int(body.type):
-                raise SpecError(f"sum() adds ints, got {body.type}", e.body.pos)
-            if guard is not None:
-                body = M.Ite(body.type, guard, body, M.Const(INT, 0))
-            return M.Quant(INT, e.kind, var, dom, body)
+            raw = self.plain(self.expr(e.body, inner), e.body.pos)
+            if not is_int(raw.type):
+                raise SpecError(f"sum() adds ints, got {raw.type}", e.body.pos)
+            body = raw if guard is None else M.Ite(raw.type, guard, raw, M.Const(INT, 0))
+            return self.big_binder(M.Quant(INT, e.kind, var, dom, body), e.kind, var, dom, raw)
         if e.kind == "pick":  # the least value: which one is least is what symmetry hides
             self.singles_out(dom.type, e.pos, "'pick' takes the least value: it")
         if e.kind == "filter" and isinstance(e.domain, T.SubsetDomain):
-            raise SpecError("filter over 'subset' would make a set of sets", e.pos)
-        body = self.expect_type(e.body, inner, BOOL)
+            return self.subset_filter(self._subsets_of(e.domain, sc), e.var, e.body, sc)
+        raw = self.expect_type(e.body, inner, BOOL)
         if id(dom) in self.big_domains and e.kind in ("filter", "pick"):
             if e.kind == "filter":
-                return self.big_filter(dom, var, body)
-            found = M.Quant(INT, "pick", var, dom, M.Binary(BOOL, "&&", guard, body))
-            return self.numbered(found, self.big_domains[id(dom)][0].type.member)
-        if guard is not None:
-            body = M.Binary(BOOL, "->" if e.kind == "forall" else "&&", guard, body)
+                return self.big_filter(dom, var, raw)
+            found = M.Quant(INT, "pick", var, dom, M.Binary(BOOL, "&&", guard, raw))
+            member = self.numbered(found, self.big_domains[id(dom)][0].type.member)
+            return self.big_binder(member, e.kind, var, dom, raw)
+        body = raw if guard is None else \
+            M.Binary(BOOL, "->" if e.kind == "forall" else "&&", guard, raw)
         result: Type = {"count": INT, "filter": SetType(dom.type), "pick": dom.type}.get(
             e.kind, BOOL)
-        return M.Quant(result, e.kind, var, dom, body)
+        return self.big_binder(M.Quant(result, e.kind, var, dom, body), e.kind, var, dom, raw)
 
     def _e_Cond(self, e: S.Cond, sc: Scope, want: Type | None) -> M.TExpr:
         test = self.expect_type(e.test, sc, BOOL)
@@ -193,6 +198,10 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
         base = self.expr(e.base, sc)
         if isinstance(base.type, SeqType):
             return self.seq_index(base, e.index, sc, e.pos)
+        if isinstance(base.type, TupleType):
+            return self.tuple_item(base, e.index, sc)
+        if isinstance(base.type, KeyedArrayType):
+            return self.keyed_item(base, e.index, sc, e.pos)
         if not isinstance(base.type, ArrayType):
             raise SpecError(f"only arrays can be indexed; this is {base.type}", e.base.pos)
         key = base.type.key
@@ -213,11 +222,10 @@ class Expressions(Names, Operators, Control, Sequences, BigSets):
         base = self.plain(base, e.base.pos)
         if not isinstance(base.type, RecordType):
             raise SpecError(f"only records have fields; this is {base.type}", e.base.pos)
-        found = base.type.field(e.name)
-        if found is None:
+        if base.type.field(e.name) is None:
             raise SpecError(f"record has no field '{e.name}'", e.pos,
                             suggest(e.name, [n for n, _ in base.type.fields]))
-        return M.FieldPlace(found[1], base, e.name, found[0])
+        return item_of(base, e.name, f"{{}}.{e.name}")
 
     def _e_RangeDomain(self, e: S.RangeDomain, sc: Scope, want: Type | None) -> M.TExpr:
         raise SpecError("a range 'a..b' is only allowed after 'in' in forall, exists, count, "

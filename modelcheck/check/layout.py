@@ -97,7 +97,11 @@ class Layout(Resolution):
             if p.name in seen:
                 raise SpecError(f"'{p.name}' is already declared at {seen[p.name]}", p.pos)
             seen[p.name] = p.pos
-            params.append(M.Local(p.name, self.type(p.type), slot, None, p.pos))
+            t = self.type(p.type)
+            if t.width() != 1:  # a thread's block gives each parameter one slot
+                raise SpecError(f"a thread's parameters are scalars or sets, not {t}; pass an "
+                                "index into a shared variable", p.pos)
+            params.append(M.Local(p.name, t, slot, None, p.pos))
             slot += 1
         locals_ = []
         for loc in d.locals:

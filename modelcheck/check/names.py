@@ -21,15 +21,17 @@ from ..ir.typesys import (
     EnumType,
     IntType,
     OptionalType,
+    RecordType,
     SetType,
     TidType,
     Type,
+    all_values,
     is_int,
 )
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import Pos, SpecError, suggest
-from .resolution import Resolution
+from .recursion import Recursion
 from .scope import CONST_SCOPE, Scope
 from .sequences import FUNCTIONS as SEQUENCE_FUNCTIONS
 from .tables import BUILTINS
@@ -38,7 +40,7 @@ from .tables import BUILTINS
 SUBSET_LIMIT = 16
 
 
-class Names(Resolution):
+class Names(Recursion):
     """Names, `self`, `variant`, thread-locals of a thread, calls and domains."""
 
     def _e_Name(self, e: S.Name, sc: Scope, want: Type | None) -> M.TExpr:
@@ -81,6 +83,8 @@ class Names(Resolution):
         if e.id == "tid" and "tid" not in self.type_decls:
             raise SpecError("tid cannot be used before the thread pool is known", e.pos)
         elem = self.type(S.NamedTypeExpr(e.pos, e.id))
+        if isinstance(elem, RecordType):
+            return self.all_members(elem, e.id, e.pos)  # type: ignore[attr-defined]
         if not isinstance(elem, (BoolType, IntType, EnumType, TidType)) \
                 or len(elem.values()) > 64:
             raise SpecError(f"'{e.id}' is a type, not a value; as a set it would need "
@@ -106,6 +110,10 @@ class Names(Resolution):
             of = self._subsets_of(e, sc)
             return M.Domain(of.type)
         if isinstance(e, S.Name) and e.id in self.type_decls and not self._is_value(e.id, sc):
+            whole = self.type(S.NamedTypeExpr(e.pos, e.id))
+            if isinstance(whole, RecordType):  # a tuple type: the set of all its values
+                return self.big_domain(self.all_members(whole, e.id, e.pos),  # type: ignore
+                                       e.pos)
             t = self.type(S.NamedTypeExpr(e.pos, e.id), "a domain")
             return _small(M.Domain(t), e.pos)
         te = self.plain(self.expr(e, sc), e.pos)
@@ -132,6 +140,13 @@ class Names(Resolution):
             raise SpecError("'subset' is not allowed here; use a type, a range or a set", d.pos)
         dom = self.domain(d, CONST_SCOPE)
         values = dom.type.values()
+        big = self.big_domains.get(id(dom))  # type: ignore[attr-defined]
+        if big is not None:  # a set of tuples, records or sets: its members
+            if not isinstance(big[0], M.Const):
+                raise SpecError("a set known before the search is needed here", d.pos)
+            member = big[0].type.member
+            return [M.Const(member, m) for m, has in zip(all_values(member), big[0].value)
+                    if has]
         if dom.set_expr is not None:
             if not isinstance(dom.set_expr, M.Const):
                 raise SpecError("a set known before the search is needed here", d.pos)
@@ -207,15 +222,17 @@ class Names(Resolution):
             if len(e.args) != BUILTINS[e.func]:
                 raise SpecError(f"{e.func}() takes {BUILTINS[e.func]} argument(s), "
                                 f"{len(e.args)} given", e.pos)
-            if not sc.state:
-                raise SpecError(f"{e.func}() reads the state; a constant is needed here", e.pos)
-            if e.func == "size":
+            if e.func == "size":  # of a constant set, a constant
                 arg = self.plain(self.expr(e.args[0], sc), e.args[0].pos)
                 if isinstance(arg.type, BigSetType):
                     return self.count_members(arg)  # type: ignore[attr-defined]
                 if not isinstance(arg.type, (SetType, EmptySetType)):
                     raise SpecError(f"size() needs a set, got {arg.type}", e.args[0].pos)
+                if isinstance(arg, M.Const):
+                    return M.Const(INT, bin(arg.value).count("1"))
                 return M.Builtin(INT, "size", (arg,))
+            if not sc.state:
+                raise SpecError(f"{e.func}() reads the state; a constant is needed here", e.pos)
             args = tuple(self.expect_type(a, sc, self.tid) for a in e.args)
             result: Type = {"parent": OptionalType(self.tid), "free_threads": INT}.get(e.func, BOOL)
             return M.Builtin(result, e.func, args)
@@ -230,6 +247,8 @@ class Names(Resolution):
                 raise SpecError(f"'{e.func}' is not a definition and cannot be called", e.pos)
             raise SpecError(f"unknown function '{e.func}'", e.pos,
                             suggest(e.func, [*self.def_decls, *BUILTINS]))
+        if self.calls_itself(e.func):  # a recursive definition calling itself
+            return self.recursive_call(e, sc)
         d = self.def_decls[e.func]
         if len(e.args) != len(d.params):
             raise SpecError(f"{e.func}() takes {len(d.params)} argument(s), {len(e.args)} given",
@@ -238,7 +257,7 @@ class Names(Resolution):
         args = tuple(self.expect_type(a, sc, p.type) for a, p in zip(e.args, defn.params))
         if not sc.state:
             raise SpecError(f"{e.func}() may read the state; a constant is needed here", e.pos)
-        return M.DefCall(defn.body.type, e.func, args)
+        return self.measured(defn, args, e.pos)
 
 
 def _least_or_greatest(e: S.Call) -> S.Expr:

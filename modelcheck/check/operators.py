@@ -78,6 +78,8 @@ class Operators(Coercion):
                                 f"{a.type} and {b.type}", e.pos)
             return _fold(M.Binary(t, op, self.coerce(a, t, e.left.pos),
                                   self.coerce(b, t, e.right.pos)))
+        if op in ("<", "<=", ">", ">=") and isinstance(a.type, BigSetType):
+            return self.big_inclusion(op, a, self.coerce(b, a.type, e.right.pos))  # type: ignore
         if op in ("<", "<=", ">", ">=") and isinstance(a.type, (SetType, EmptySetType)):
             return self._inclusion(op, a, b, e.pos)
         if op in ("<", "<=", ">", ">="):

@@ -14,7 +14,6 @@ from ..ir import model as M
 from ..ir.typesys import (
     BOOL,
     INT,
-    ArrayType,
     BoolType,
     EnumType,
     IntType,
@@ -25,6 +24,7 @@ from ..ir.typesys import (
     Type,
     is_int,
 )
+from ..lang import data_syntax as D
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
@@ -106,7 +106,9 @@ class Resolution(Coercion):
         if isinstance(t, S.SetTypeExpr):
             return self.set_type(self.type(t.elem), t.pos)  # type: ignore[attr-defined]
         if isinstance(t, S.ArrayTypeExpr):
-            return ArrayType(self.type(t.key, "an array's index type"), self.type(t.elem))
+            return self.array_of(t)  # type: ignore[attr-defined]
+        if isinstance(t, D.TupleTypeExpr):
+            return self.tuple_type(t)  # type: ignore[attr-defined]
         if isinstance(t, T.SeqTypeExpr):
             return self.seq_type(self.const_int(t.capacity), self.type(t.elem),  # type: ignore
                                  t.pos)
@@ -123,8 +125,9 @@ class Resolution(Coercion):
             return self.defs[name]
         d = self.def_decls[name]
         if name in self.resolving:
-            raise SpecError(f"definition '{name}' calls itself; definitions cannot be recursive",
-                            d.pos)
+            raise SpecError(f"definition '{name}' calls itself through another definition; "
+                            "definitions that call each other cannot be recursive (one may call "
+                            "itself directly)", d.pos)
         self.resolving.add(name)
         params = [self.bound(p.name, self.type(p.type)) for p in d.params]
         sc = Scope()

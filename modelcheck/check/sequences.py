@@ -42,6 +42,7 @@ from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
 from .coercion import Coercion
 from .scope import Scope
+from .spelling import ATOM, BINDER, listed, spelled
 
 FUNCTIONS = {"len": 1, "head": 1, "tail": 1, "append": 2}
 APPEND_FULL = "append() to a full sequence (it holds {})"
@@ -93,8 +94,10 @@ class Sequences(Coercion):
         if len(e.items) > want.capacity:
             raise SpecError(f"{len(e.items)} values do not fit in {want}", e.pos)
         items = [self.expect_type(i, sc, want.elem) for i in e.items]
+        given = [(i, BINDER) for i in items]
         items += [self._default(want.elem)] * (want.capacity - len(items))
-        return self._sequence(want, M.Const(INT, len(e.items)), items)
+        return spelled(self._sequence(want, M.Const(INT, len(e.items)), items),
+                       listed(given, "[", "]"), ATOM, *given)
 
     def seq_index(self, q: M.TExpr, index: S.Expr, sc: Scope, pos: Pos) -> M.TExpr:
         i = self.plain(self.expr(index, sc, INT), index.pos)
@@ -112,28 +115,31 @@ class Sequences(Coercion):
             raise SpecError(f"{e.func}() needs a sequence, got {q.type}", e.args[0].pos)
         t: SeqType = q.type
         if e.func == "len":
-            return _length(q)
+            return spelled(_length(q), "len({})", ATOM, (q, BINDER))
         if e.func == "head":
-            return self._item(q, M.Const(INT, 0), e.pos)
+            return spelled(self._item(q, M.Const(INT, 0), e.pos), "head({})", ATOM, (q, BINDER))
         if e.func == "tail":
             n = _checked(_gt(_length(q), 0), M.Binary(INT, "-", _length(q), M.Const(INT, 1)),
                          e.pos, "tail() of the empty sequence")
             rest = [_read(q, k) for k in range(1, t.capacity)]
-            return self._sequence(t, n, [*rest, self._default(t.elem)])
+            return spelled(self._sequence(t, n, [*rest, self._default(t.elem)]), "tail({})",
+                           ATOM, (q, BINDER))
         v = self.expect_type(e.args[1], sc, t.elem)
         n = _checked(M.Binary(BOOL, "<", _length(q), M.Const(INT, t.capacity)),
                      M.Binary(INT, "+", _length(q), M.Const(INT, 1)), e.pos,
                      APPEND_FULL.format(t.capacity))
         items = [M.Ite(t.elem, M.Binary(BOOL, "==", _length(q), M.Const(INT, k)), v, _read(q, k))
                  for k in range(t.capacity)]
-        return self._sequence(t, n, items)
+        return spelled(self._sequence(t, n, items), "append({}, {})", ATOM, (q, BINDER),
+                       (v, BINDER))
 
     def _item(self, q: M.TExpr, i: M.TExpr, pos: Pos) -> M.TExpr:
         t: SeqType = q.type  # type: ignore[assignment]
         inside = M.Binary(BOOL, "&&", M.Binary(BOOL, ">=", i, M.Const(INT, 0)),
                           M.Binary(BOOL, "<", i, _length(q)))
         at = _checked(inside, i, pos, "index out of the sequence's length", t.capacity - 1)
-        return M.IndexPlace(t.elem, _items(q), at, pos=pos)
+        return spelled(M.IndexPlace(t.elem, _items(q), at, pos=pos), "{}[{}]", ATOM, (q, ATOM),
+                       (i, BINDER))
 
     def _default(self, t: Type) -> M.Const:
         value = t.default()

@@ -20,6 +20,7 @@ from ..lang.errors import NOWHERE, Pos, SpecError, suggest
 from .loops import Loops
 from .scope import CONST_SCOPE, Scope
 from .sequences import stored
+from .syntax_walk import nodes
 
 
 class Statements(Loops):
@@ -76,9 +77,26 @@ class Statements(Loops):
                 out.append((name, args, pos, CONST_SCOPE))
                 continue
             var, domain = loop
+            self._known_before_the_search(var, domain)
             for value in self.constant_values(domain):
                 out.append((name, args, pos, CONST_SCOPE.push(var, value)))
         return out
+
+    def _known_before_the_search(self, var: str, domain: S.Expr) -> None:
+        """The pool is sized from the start lines before any variable is declared, so a
+        domain reading the state would otherwise be an 'unknown name'."""
+        state = {v.name for v in self.spec.vars}
+        for n in nodes(domain):
+            if isinstance(n, S.Name) and n.id in state:
+                what = f"'{n.id}' is a variable"
+            elif isinstance(n, S.Call) and n.func in self.def_decls:
+                what = f"{n.func}() is a definition, which may read the state"
+            else:
+                continue
+            raise SpecError(f"start ... for {var} in ...: {what}, but the threads a spec starts "
+                            "must be known before the search (a type, a range of constants or a "
+                            "constant set); start one for every value that may be in it and let "
+                            "the others wait or exit", n.pos)
 
     def block(self, stmts: tuple[S.Stmt, ...], sc: Scope) -> tuple[M.Stmt, ...]:
         out: list[M.Stmt] = []

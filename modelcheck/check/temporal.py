@@ -12,14 +12,15 @@ from typing import Any
 
 from ..ir.temporal import PATTERNS, Fairness, LivenessInstance, Temporal
 from ..ir.typesys import BOOL
-from ..ir.values import decode, show
+from ..ir.values import decode, spell
 from ..lang import temporal_syntax as S
+from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
-from .names import Names
+from .action_fairness import ActionFairnessChecks
 from .scope import Scope
 
 
-class TemporalChecks(Names):
+class TemporalChecks(ActionFairnessChecks):
     """`temporal(options)`: the model's `Temporal`, or None when the spec states no
     liveness property (fairness alone changes no verdict)."""
 
@@ -36,7 +37,11 @@ class TemporalChecks(Names):
                 if name not in self.variant_names:
                     raise SpecError(f"unknown variant '{name}' in fairness", pos,
                                     suggest(name, self.variant_names))
-            if not f.variants or self.variant in {n for n, _ in f.variants}:
+            if f.variants and self.variant not in {n for n, _ in f.variants}:
+                continue
+            if isinstance(f, T.ActionFairnessDecl):
+                out.fairness.append(self.action_fairness(f))
+            else:
                 out.fairness.append(self._fairness(f))
         return out
 
@@ -53,7 +58,7 @@ class TemporalChecks(Names):
             value = const.value
             frame = Scope(bound=[{d.var: const}])
             exprs = tuple(self.expect_type(e, frame, BOOL) for e in d.exprs)
-            shown = show(decode(dom.type, [value]))
+            shown = spell(dom.type, decode(dom.type, [value]))
             out.append(LivenessInstance(d.name, d.pattern, exprs, f"{d.var} = {shown}", d.pos))
         return out
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import Graph
+from .graph import REPEAT, Graph
 
 
 @dataclass
@@ -101,7 +101,15 @@ def fair_components(g: Graph, region: np.ndarray, units: Units) -> Iterator[Fair
     work = list(components(g, np.flatnonzero(region).tolist(), region.tolist()))
     mark = np.zeros(len(g), dtype=bool)  # the component being looked at
     subset = [False] * len(g)            # what is left of it after a refinement
+    start, dst = g.lists()
+    repeats = (g.thread == REPEAT).tolist()
+    enabled_any = np.logical_or.reduce(units.enabled, initial=False).tolist() \
+        if units.enabled else [False] * len(g)
     while work:
+        if len(work[-1]) == 1 and enabled_any[work[-1][0]] and _only_repeats(
+                work[-1][0], start, dst, repeats):
+            work.pop()  # a state that only repeats, where some unit is enabled: no unit is
+            continue    # taken, so a weak one is starved and a strong one removes it
         members = np.array(work.pop(), dtype=np.int64)
         mark[members] = True
         edges = g.edges_of(members)
@@ -130,3 +138,7 @@ def fair_components(g: Graph, region: np.ndarray, units: Units) -> Iterator[Fair
             continue
         yield FairComponent(members, edges)
 
+
+def _only_repeats(v: int, start: list[int], dst: list[int], repeats: list[bool]) -> bool:
+    """Whether every edge from v back to v repeats the state (no thread moves)."""
+    return all(repeats[e] for e in range(start[v], start[v + 1]) if dst[e] == v)

@@ -21,7 +21,7 @@ from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
 from ..ir.walk import model_bodies, statements
 from ..lang.errors import Pos
-from .outcome import Outcome
+from .outcome import Outcome, outside_constraint
 from .store import StoredStates
 
 REPLAY_BUDGET = 200_000   # step-function calls spent looking for steps that fire
@@ -70,7 +70,8 @@ def _never_fired(ts: TransitionSystem, states: StoredStates,
     """Steps and branches no stored state fired. The search's successor counts (`fired`,
     when exact) decide a step with none (it never fired) and, without signal handlers
     (whose entries count at the interrupted step), a step with some and no branches;
-    the rest are replayed on the stored states where they wait. A handler's first step
+    the rest are replayed on the stored states where they wait (inside the constraint,
+    if any: the search expanded no other). A handler's first step
     runs as part of its entry, so no thread ever waits there: it fired if some replayed
     step was interrupted by that entry."""
     m = ts.model
@@ -94,6 +95,8 @@ def _never_fired(ts: TransitionSystem, states: StoredStates,
     for state in states.scan(offsets, live):
         if budget <= 0 or not live:
             break
+        if outside_constraint(ts.within, state, lambda _: None):
+            continue  # the search did not expand it, so nothing fired there
         for me, off in enumerate(offsets):
             pc = state[off]
             if pc not in live:
@@ -126,6 +129,7 @@ def _never_fired(ts: TransitionSystem, states: StoredStates,
                            f"{REPLAY_BUDGET:,} step replays ran out) for: "
                            + ", ".join(_names(steps, {pc for pc in steps
                                                       if wanted[pc] and reached[pc]})))]
+    inside = " (states outside the constraint are not expanded)" if ts.within else ""
     for pc, missing in wanted.items():
         template, step = steps[pc]
         name = f"{template.name}.{step.label}"
@@ -139,9 +143,9 @@ def _never_fired(ts: TransitionSystem, states: StoredStates,
                       for k in sorted(missing)]  # type: ignore[type-var]
         for label, block in blocks:
             out.append(Lint("never-fired", f"{label} never fired in the {reached[pc]:,} "
-                            f"reached states with a thread at {name}", step.pos))
+                            f"reached states with a thread at {name}{inside}", step.pos))
             out += [Lint("await-never-holds", f"await in {label} never held in a reached "
-                         "state with a thread at that step", aw.pos)
+                         f"state with a thread at that step{inside}", aw.pos)
                     for aw in statements(block) if isinstance(aw, M.Await)]
     return out
 

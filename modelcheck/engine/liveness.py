@@ -28,7 +28,8 @@ import numpy as np
 
 from ..backends.base import TransitionSystem
 from ..backends.runtime import EvalError
-from ..ir.temporal import LivenessInstance, Temporal
+from ..ir.temporal import LivenessInstance
+from .action_fairness import action_units
 from .fair_cycles import FairComponent, Units, fair_components, sources
 from .graph import Graph
 
@@ -55,11 +56,21 @@ class Undecided:
 Result = Lasso | Undecided | None  # None: the property holds
 
 
-def fairness_units(g: Graph, temporal: Temporal, pool: int, src: np.ndarray) -> Units:
-    """One unit per fairness declaration per thread id."""
+def fairness_units(ts: TransitionSystem, g: Graph, src: np.ndarray) -> Units:
+    """One unit per fairness declaration per thread id; an action's, one per thread id and
+    value of its `per` variables (`action_fairness`)."""
+    temporal = ts.model.temporal
+    assert temporal is not None
     strong, taken, enabled = [], [], []
+    actions = [(k, f) for k, f in enumerate(temporal.fairness) if f.action is not None]
+    for f, (unit_taken, unit_enabled) in action_units(ts, g, src, actions) if actions else []:
+        strong.append(f.strength == "strong")
+        taken.append(unit_taken)
+        enabled.append(unit_enabled)
     for f in temporal.fairness:
-        for me in range(pool):
+        if f.action is not None:
+            continue
+        for me in range(ts.model.pool):
             mask = g.thread == me
             if f.pcs is not None:
                 mask &= np.isin(g.pc, sorted(f.pcs))
@@ -74,7 +85,11 @@ def check_liveness(ts: TransitionSystem, g: Graph) -> list[Result]:
     temporal = ts.model.temporal
     assert temporal is not None
     src = sources(g)
-    units = fairness_units(g, temporal, ts.model.pool, src)
+    try:
+        units = fairness_units(ts, g, src)
+    except EvalError as e:
+        return [Undecided(live, f"a fairness condition cannot be evaluated: {e}")
+                for live in temporal.properties]
     out: list[Result] = []
     first = 0  # the number of the instance's first predicate (`Labels.holds`)
     for live, preds in zip(temporal.properties, ts.predicates):

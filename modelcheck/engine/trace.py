@@ -20,7 +20,7 @@ from ..backends.base import TransitionSystem
 from ..backends.runtime import Failure
 from ..ir.model import PC_EXITING
 from ..ir.typesys import Type
-from ..ir.values import decode, show, state_dict
+from ..ir.values import decode, spell, state_dict
 from ..lang.errors import NOWHERE, Pos
 from .outcome import RUNTIME, Outcome, Violation
 from .store import NO_PARENT
@@ -105,7 +105,7 @@ def _describe(ts: TransitionSystem, choices: tuple) -> list[str]:
                 out.append(label or f"branch {value}")
         else:
             t: Type | None = ts.bound_types.get(uid)
-            shown = show(decode(t, [value])) if t is not None else repr(value)
+            shown = spell(t, decode(t, [value])) if t is not None else repr(value)
             out.append(f"{name} = {shown}")
     return out
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..lang.errors import NOWHERE, Pos
-from .typesys import EnumType, TidType, Type
+from .typesys import EnumType, TidType, Type, Written
 
 if TYPE_CHECKING:
     from .temporal import Temporal
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, eq=False)
-class TExpr:
+class TExpr(Written):
     type: Type
     pos: Pos = field(default=NOWHERE, kw_only=True)  # where an evaluation error points
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..lang.errors import Pos
-from .model import TExpr
+from .model import Bound, TExpr
 
 PATTERNS = {
     "eventually": "eventually P",
@@ -34,6 +34,21 @@ class LivenessInstance:
     pos: Pos
 
 
+@dataclass(frozen=True, eq=False)
+class Action:
+    """One action of a step, as `fairness ... t.s.branch per c where P` names it: the
+    step's results through `either` branch `branch` (any, if None) whose chosen values
+    satisfy `where` (over the state before and the chosen variables it reads, `reads`, by
+    name: a result whose path chose none of one is no step of the action), one unit per
+    value of the chosen variables `per`. A result equal to its state is
+    no step of the action (TLA+'s <<A>>_vars)."""
+
+    branch: str | None
+    per: tuple[str, ...]
+    where: TExpr | None
+    reads: tuple[Bound, ...]
+
+
 @dataclass(frozen=True)
 class Fairness:
     """Every thread id is one fairness unit per declaration: weak (a move enabled in every
@@ -44,6 +59,7 @@ class Fairness:
     strength: str
     pcs: frozenset[int] | None
     what: str  # as declared: "weak", "strong worker", "weak worker.take"
+    action: Action | None = None  # only some results of the step at `pcs` (`Action`)
 
 
 @dataclass

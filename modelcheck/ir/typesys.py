@@ -9,7 +9,7 @@ place in a state has a static offset plus at most a computed index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -178,7 +178,7 @@ class BigSetType(ArrayType):
     def members(self) -> list[Any]:
         """Every value of T as it sits in a state (a record as the tuple of its slots),
         in the numbering's order: the last field counts fastest."""
-        return _all_values(self.member)
+        return all_values(self.member)
 
 
 @dataclass(frozen=True)
@@ -189,12 +189,12 @@ class MemberNumber(IntType):
     of: BigSetType | None = None
 
 
-def _all_values(t: Type) -> list[Any]:
+def all_values(t: Type) -> list[Any]:
     if isinstance(t, RecordType):
         out: list[Any] = [()]
         for _, f in t.fields:
             out = [(*a, *(b if isinstance(b, tuple) else (b,))) for a in out
-                   for b in _all_values(f)]
+                   for b in all_values(f)]
         return out
     return t.values()
 
@@ -222,6 +222,30 @@ class SeqType(RecordType):
 
 
 @dataclass(frozen=True)
+class TupleType(RecordType):
+    """`tuple(A, B)`, stored as the record whose fields are named 0, 1, ...: every back end
+    sees a record (`check/tuples.py`)."""
+
+    @staticmethod
+    def of(items: tuple[Type, ...]) -> TupleType:
+        return TupleType(tuple((str(k), t) for k, t in enumerate(items)))
+
+    def __str__(self) -> str:
+        return "tuple(" + ", ".join(str(t) for _, t in self.fields) + ")"
+
+
+@dataclass(frozen=True)
+class KeyedArrayType(ArrayType):
+    """An array indexed by tuples (or records): one element per value of `index`, in the
+    order `check/big_sets.py` numbers them, so every back end sees an array over 0..n-1."""
+
+    index: Type = BoolType()
+
+    def __str__(self) -> str:
+        return f"array[{self.index}] of {self.elem}"
+
+
+@dataclass(frozen=True)
 class EmptySetType(Type):
     """The type of `{}` before context tells which set type it is."""
 
@@ -235,6 +259,16 @@ class NoneType(Type):
 
     def __str__(self) -> str:
         return "none"
+
+
+@dataclass(frozen=True, eq=False)
+class Written:
+    """What an expression of the checked model (`model.TExpr`, which extends it) carries
+    for the reports beside its type: how the user wrote it where the checker spelled it in
+    other nodes (`q.items[k]` for `q[k]`; `check/spelling.py`), as a format, its binding
+    strength and its operands with the strength each needs; None where the nodes say it."""
+
+    spelling: tuple | None = field(default=None, kw_only=True, repr=False)
 
 
 BOOL = BoolType()

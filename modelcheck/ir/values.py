@@ -14,13 +14,16 @@ from .typesys import (
     BoolType,
     EnumType,
     IntType,
+    KeyedArrayType,
     MemberNumber,
     OptionalType,
     RecordType,
     SeqType,
     SetType,
     TidType,
+    TupleType,
     Type,
+    all_values,
 )
 
 
@@ -29,6 +32,8 @@ def decode(t: Type, slots: tuple | list, off: int = 0) -> Any:
     sequence as the list of its items."""
     if isinstance(t, SeqType):
         return decode(t.fields[1][1], slots, off + 1)[:slots[off]]
+    if isinstance(t, TupleType):
+        return [decode(ft, slots, off + t.field(n)[0]) for n, ft in t.fields]  # type: ignore
     if isinstance(t, BigSetType):
         return [decode(t.member, m if isinstance(m, tuple) else [m])
                 for k, m in enumerate(t.members()) if slots[off + k]]
@@ -76,6 +81,31 @@ def show(value: Any) -> str:
 
 def show_set(value: list) -> str:
     return "{" + ", ".join(show(x) for x in value) + "}"
+
+
+def spell(t: Type, value: Any) -> str:
+    """A decoded value of type t as the spec writes it, so that the text re-parses to the
+    same value: sets (of anything) in braces, tuples in parentheses, records as `{f: v}`,
+    sequences and arrays (in their index order) in brackets."""
+    if value is None:
+        return "none"
+    if isinstance(t, OptionalType):
+        return spell(t.inner, value)
+    if isinstance(t, MemberNumber) and t.of is not None:
+        return spell(t.of.member, value)
+    if isinstance(t, (SetType, BigSetType)):
+        elem = t.elem if isinstance(t, SetType) else t.member
+        return "{" + ", ".join(spell(elem, x) for x in value) + "}"
+    if isinstance(t, SeqType):
+        return "[" + ", ".join(spell(t.elem, x) for x in value) + "]"
+    if isinstance(t, TupleType):
+        return "(" + ", ".join(spell(ft, x) for (_, ft), x in zip(t.fields, value)) + ")"
+    if isinstance(t, ArrayType):
+        items = value.values() if isinstance(value, dict) else value
+        return "[" + ", ".join(spell(t.elem, x) for x in items) + "]"
+    if isinstance(t, RecordType):
+        return "{" + ", ".join(f"{n}: {spell(ft, value[n])}" for n, ft in t.fields) + "}"
+    return show(value)
 
 
 def state_dict(model: Model, state: tuple) -> dict[str, Any]:
@@ -155,10 +185,12 @@ def view_changes(prev: dict[str, str], cur: dict[str, str]) -> list[tuple[str, s
 
 
 def _flatten(name: str, value: Any, t: Type, out: dict[str, str]) -> None:
-    if isinstance(t, SeqType):
-        out[name] = show(value)
-    elif isinstance(t, (SetType, BigSetType)):
-        out[name] = show_set(value)
+    if isinstance(t, (SeqType, TupleType, SetType, BigSetType)):
+        out[name] = spell(t, value)
+    elif isinstance(t, KeyedArrayType):  # an element per tuple, named by it
+        for m, item in zip(all_values(t.index), value):
+            key = spell(t.index, decode(t.index, m if isinstance(m, tuple) else [m]))
+            _flatten(f"{name}[{key}]", item, t.elem, out)
     elif isinstance(t, ArrayType):
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for k, item in items:
@@ -167,7 +199,8 @@ def _flatten(name: str, value: Any, t: Type, out: dict[str, str]) -> None:
         for fname, ft in t.fields:
             _flatten(f"{name}.{fname}", value[fname], ft, out)
     else:
-        out[name] = show(value)
+        out[name] = spell(t, value)
 
 
-__all__ = ["decode", "show", "state_dict", "flat_view", "thread_vars", "view_changes"]
+__all__ = ["decode", "show", "spell", "state_dict", "flat_view", "thread_vars",
+           "view_changes"]

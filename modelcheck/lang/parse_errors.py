@@ -13,6 +13,7 @@ import lark
 from lark import Token
 
 from .errors import Pos, SpecError
+from .parse_hints import likely_mistake
 
 # How terminals are named in "expected ..." messages.
 _READABLE = {
@@ -37,7 +38,7 @@ def syntax_error(e: lark.UnexpectedToken | lark.UnexpectedCharacters | lark.Unex
         col = tok.column if tok.column is not None and tok.type != "$END" else _last_col(text)
         accepts = set(e.accepts or e.expected)
         prev = e.token_history[-1] if e.token_history else None
-        likely = _likely_mistake(tok, prev, accepts)
+        likely = _likely_mistake(tok, prev, accepts) or likely_mistake(tok, prev, accepts, text)
         if likely is not None:
             return likely
         expected = _expected(accepts, parser)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import Pos
 from .syntax import Expr, Stmt, TypeExpr
 
 
@@ -51,3 +52,19 @@ class SeqTypeExpr(TypeExpr):
 
     capacity: Expr
     elem: TypeExpr
+
+
+@dataclass(frozen=True)
+class ActionFairnessDecl:
+    """`fairness weak t.s.branch per c where P;`: fairness for one action of step s, TLA+'s
+    `\\A c : WF_vars(A(c, ...))` (see `check/action_fairness.py`). Kept in the spec's
+    fairness list beside `temporal_syntax.FairnessDecl`."""
+
+    strength: str
+    template: str
+    label: str
+    branch: str | None
+    per: tuple[tuple[str, Pos], ...]
+    where: Expr | None
+    pos: Pos
+    variants: tuple[tuple[str, Pos], ...] = ()

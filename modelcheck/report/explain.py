@@ -22,7 +22,7 @@ from ..ir.typesys import is_compound
 from ..ir.values import show
 from ..ir.walk import statements
 from .evaluate import Env, Evaluator, Unbound
-from .render import render, render_domain, shown, strip_checks
+from .render import binder_domain, render, shown, strip_checks
 
 
 @dataclass
@@ -120,7 +120,7 @@ def _decisive(ev: Evaluator, e: M.TExpr, val: Any, s: tuple, env: Env,
         name = e.var.name
         if w is None:
             what = "no" if e.kind == "exists" else "every"
-            frame.note = f"{what} {name} in {render_domain(e.domain)} satisfies the body"
+            frame.note = f"{what} {name} in {binder_domain(e)} satisfies the body"
             return None
         x = shown(e.var.type, w[0])
         frame.note = f"{'false' if e.kind == 'forall' else 'true'} for {name} = {x}"

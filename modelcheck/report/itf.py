@@ -26,12 +26,15 @@ from ..ir.typesys import (
     BoolType,
     EnumType,
     IntType,
+    KeyedArrayType,
     OptionalType,
     RecordType,
     SeqType,
     SetType,
     TidType,
+    TupleType,
     Type,
+    all_values,
 )
 from ..ir.values import decode, state_dict, thread_vars
 
@@ -53,6 +56,10 @@ def itf_value(t: Type, value: Any) -> Any:
         return {"#set": [itf_value(t.elem, x) for x in value]}
     if isinstance(t, BigSetType):
         return {"#set": [itf_value(t.member, x) for x in value]}
+    if isinstance(t, KeyedArrayType):
+        keys = [decode(t.index, m if isinstance(m, tuple) else [m]) for m in all_values(t.index)]
+        return {"#map": [[itf_value(t.index, k), itf_value(t.elem, item)]
+                         for k, item in zip(keys, value)]}
     if isinstance(t, ArrayType):
         items = list(value.values()) if isinstance(value, dict) else list(value)
         keys = [decode(t.key, [k]) for k in t.key.values()]
@@ -60,6 +67,8 @@ def itf_value(t: Type, value: Any) -> Any:
                          for k, item in zip(keys, items)]}
     if isinstance(t, SeqType):  # ITF's sequences are lists
         return [itf_value(t.elem, x) for x in value]
+    if isinstance(t, TupleType):
+        return {"#tup": [itf_value(ft, x) for (_, ft), x in zip(t.fields, value)]}
     if isinstance(t, RecordType):
         return {name: itf_value(ft, value[name]) for name, ft in t.fields}
     raise AssertionError(t)

@@ -58,6 +58,7 @@ def _suite(ts: TransitionSystem, v: Verdict) -> ET.Element:
     for name, value in (("spec", v.spec), ("variant", v.variant), ("result", v.result),
                         ("distinct_states", v.stats.distinct_states),
                         ("transitions", v.stats.transitions), ("depth", v.stats.depth),
+                        *((("outside_constraint", v.stats.outside),) if v.constrained else ()),
                         *(("incomplete", reason) for reason in v.incomplete)):
         ET.SubElement(props, "property", name=name, value=str(value))
     traces = {ce.prop: trace(ts, ce) for ce in v.counterexamples}

@@ -20,7 +20,9 @@ def _variant(ts: TransitionSystem, v: Verdict) -> str:
     s = v.stats
     lines = [f"## `{v.spec}` variant `{v.variant}`: {VERDICT[v.expectation]}", "",
              f"{found(v)}. {s.distinct_states:,} distinct states, {s.transitions:,} "
-             f"transitions, depth {s.depth}.", "",
+             f"transitions, depth {s.depth}."
+             + (f" {s.outside:,} of the states are outside the constraint (checked, not expanded)."
+                if v.constrained else ""), "",
              "| property | kind | verdict |", "|---|---|---|"]
     for p in v.properties:
         status = p.status

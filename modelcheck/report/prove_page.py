@@ -143,7 +143,7 @@ def _page(enc: ProofEncoding, mode: str, how: str, overall: str, rows: list[Prop
 
 def _view(enc: ProofEncoding, anchor: str, title: str, prop: str, t: Trace,
           note: str) -> TraceView:
-    views = [flat(s) for s in t.states]
+    views = [flat(s, enc.m) for s in t.states]
     names = list(dict.fromkeys(name for v in views for name in v))
     rows = [(name, [(v.get(name, "-"), n > 0 and views[n - 1].get(name, "-") != v.get(name, "-"))
                     for n, v in enumerate(views)]) for name in names]

@@ -15,8 +15,9 @@ from typing import Any
 
 from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
-from ..ir.typesys import EmptySetType, IntType, NoneType, SetType, Type
-from ..ir.values import decode, show, show_set
+from ..ir.recursion import as_written
+from ..ir.typesys import EmptySetType, IntType, NoneType, RecordType, SetType, TupleType, Type
+from ..ir.values import decode, spell
 from ..ir.walk import Visitor
 
 # Binding strength of the operators, as in grammar.lark: the higher, the tighter.
@@ -30,7 +31,15 @@ Rendered = tuple[str, int]  # text and binding strength
 
 def render(e: M.TExpr) -> str:
     """An IR expression back in the spec's syntax (constants folded, as checked)."""
-    return _RENDERER.visit(e)[0]
+    return _RENDERER.rendered(e)[0]
+
+
+def binder_domain(q: M.Quant) -> str:
+    """What a binder ranges over, as written: a set of tuples, records or sets where the
+    checked binder ranges over member numbers (its spelling's first operand)."""
+    if q.spelling is not None:
+        return render(q.spelling[2][0][0])
+    return render_domain(q.domain)
 
 
 def render_domain(d: M.Domain) -> str:
@@ -49,8 +58,7 @@ def shown(t: Type, value: Any) -> str:
         return "none"
     if isinstance(t, IntType) and t.lo is None:
         return str(value)
-    decoded = decode(t, value if isinstance(value, tuple) else (value,))
-    return show_set(decoded) if isinstance(t, SetType) else show(decoded)
+    return spell(t, decode(t, value if isinstance(value, tuple) else (value,)))
 
 
 def strip_checks(e: M.TExpr) -> M.TExpr:
@@ -66,16 +74,24 @@ class Renderer(Visitor):
 
     covers = ("expressions",)
 
+    def rendered(self, e: M.TExpr) -> Rendered:
+        """As the user wrote it where the checker spelled it in other nodes (its
+        `spelling`), else node by node."""
+        if e.spelling is None:
+            return self.visit(e)
+        fmt, strength, parts = e.spelling
+        return fmt.format(*(self.operand(x, s) for x, s in parts)), strength
+
     def operand(self, e: M.TExpr, strength: int) -> str:
-        text, p = self.visit(e)
+        text, p = self.rendered(e)
         return text if p >= strength else f"({text})"
 
     def visit_Unwrap(self, e: M.Unwrap) -> Rendered:
-        return self.visit(e.operand)
+        return self.rendered(e.operand)
 
     def visit_Unary(self, e: M.Unary) -> Rendered:
         if e.op == "range":
-            return self.visit(e.operand)
+            return self.rendered(e.operand)
         if e.op in ("int", "tid"):
             return f"{e.op}({render(e.operand)})", _ATOM
         inner = strip_checks(e.operand)
@@ -118,6 +134,8 @@ class Renderer(Visitor):
         return f"{self.operand(e.base, _ATOM)}[{render(e.index)}]", _ATOM
 
     def visit_FieldPlace(self, e: M.FieldPlace) -> Rendered:
+        if isinstance(e.base.type, TupleType):
+            return f"{self.operand(e.base, _ATOM)}[{e.name}]", _ATOM
         return f"{self.operand(e.base, _ATOM)}.{e.name}", _ATOM
 
     def visit_AtStep(self, e: AtStep) -> Rendered:
@@ -131,7 +149,8 @@ class Renderer(Visitor):
         return "self", _ATOM
 
     def call(self, e: M.Builtin | M.DefCall) -> Rendered:
-        return f"{e.name}({', '.join(render(a) for a in e.args)})", _ATOM
+        name, args = as_written(e) if isinstance(e, M.DefCall) else (e.name, e.args)
+        return f"{name}({', '.join(render(a) for a in args)})", _ATOM
 
     visit_Builtin = visit_DefCall = call
 
@@ -139,7 +158,14 @@ class Renderer(Visitor):
         return "{" + ", ".join(render(i) for i in e.items) + "}", _ATOM
 
     def visit_Compound(self, e: M.Compound) -> Rendered:
-        return "[" + ", ".join(render(i) for i in e.items) + "]", _ATOM
+        """A tuple in parentheses, a record as `{f: v}`, an array's items in brackets."""
+        items = [render(i) for i in e.items]
+        if isinstance(e.type, TupleType):
+            return "(" + ", ".join(items) + ")", _ATOM
+        if isinstance(e.type, RecordType):
+            names = [n for n, _ in e.type.fields]
+            return "{" + ", ".join(f"{n}: {i}" for n, i in zip(names, items)) + "}", _ATOM
+        return "[" + ", ".join(items) + "]", _ATOM
 
 
 _RENDERER = Renderer()

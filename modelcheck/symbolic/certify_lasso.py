@@ -7,7 +7,8 @@ transition at all); the last state is the state at the loop index; every fairnes
 is satisfied on the loop (taken there, or, for weak fairness, disabled in some loop state
 and, for strong, in every loop state, "enabled" meaning z3 finds a successor by that
 thread's step from a state inside the constraint; a unit for a signal's delivery that the
-loop does not take is left to the explicit engine, see `_fair`); and the property's
+loop does not take, and an action's units, are left to the explicit engine, see `_fair`);
+and the property's
 predicates, evaluated by the encoding, break the pattern on this run.
 """
 
@@ -57,6 +58,8 @@ def _fair(c: Certifier, ce: Counterexample, f: Fairness, me: int) -> bool:
     successors only by the step it waits at, deliveries included, so a unit that names a
     handler's first step and is not taken on the loop is left to the explicit engine."""
     assert ce.loop is not None
+    if f.action is not None:  # the encoding does not tell a move's branch and choices
+        return True           # apart either: an action's units are the explicit engine's
     base = c.enc.base(me)
     loop = ce.steps[ce.loop:]
     ran = {(t.name, s.label): pc for pc, (t, s) in c.model.steps_by_pc.items()}

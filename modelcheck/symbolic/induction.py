@@ -18,7 +18,9 @@ from typing import Any
 
 import z3
 
-from ..ir.values import show
+from ..ir.model import Model
+from ..ir.typesys import Type
+from ..ir.values import show, spell
 from .keyboard import check
 from .proof_encodings import Goal, ProofEncoding
 
@@ -206,14 +208,25 @@ def assumed(lemmas: list[Goal]) -> str:
     return ", assuming " + ", ".join(parts) if parts else ""
 
 
-def flat(state: dict[str, Any]) -> dict[str, str]:
-    """One line per variable and thread, as traces show them."""
-    out = {k: show(v) for k, v in state.items() if k != "threads"}
+def flat(state: dict[str, Any], m: Model | None = None) -> dict[str, str]:
+    """One line per variable and thread, as traces show them: in the spec's syntax where
+    the model gives the type (a set in braces, not as the list JSON holds)."""
+    types: dict[tuple[str | None, str], Type] = {}
+    if m is not None:  # without it, every value as JSON holds it
+        types.update({(None, v.name): v.type for v in m.vars})
+        types.update({(t.name, x.name): x.type for t in [*m.templates.values(), *m.handlers]
+                      for x in t.params + t.locals})
+        types.update({(None, x.name): x.type for x in m.thread_locals})
+
+    def spelled(where: str | None, name: str, value: Any) -> str:
+        t = types.get((where, name))
+        return show(value) if t is None else spell(t, value)
+    out = {k: spelled(None, k, v) for k, v in state.items() if k != "threads"}
     for th in state["threads"]:
         where = th["status"] if "thread" not in th else f"{th['thread']} at {th['at']}"
         parent = f", parent {th['parent']}" if th.get("parent") is not None else ""
         out[f"thread {th['id']}"] = where + parent
-        for group in ("locals", "thread_locals"):
+        for group, owner in (("locals", th.get("thread")), ("thread_locals", None)):
             for name, value in th.get(group, {}).items():
-                out[f"thread {th['id']}.{name}"] = show(value)
+                out[f"thread {th['id']}.{name}"] = spelled(owner, name, value)
     return out

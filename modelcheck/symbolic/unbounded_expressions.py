@@ -18,6 +18,7 @@ import z3
 
 from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
+from ..ir.recursion import recursive
 from ..ir.typesys import BoolType, EmptySetType, NoneType, OptionalType, SetType, TidType
 from .encoder import Encoder, Unsupported
 from .unbounded_state import (
@@ -27,6 +28,7 @@ from .unbounded_state import (
     empty_set,
     eq,
     local_key,
+    not_supported,
     opt,
     read_local,
     read_tls,
@@ -159,6 +161,11 @@ class UnboundedExpressions(Encoder):
                           f"{where(self.path, ctx.pos)}")
 
     def visit_DefCall(self, e: M.DefCall, ctx: Ctx) -> Any:
+        if (base := recursive(e.name, self.m.defs)) is not None:
+            # its copies check a measure in branches no run takes, and a failed check
+            # here blocks the whole step, so a step calling one would never move
+            raise Unsupported(not_supported(f"the recursive definition {base}()", self.path,
+                                            e.pos))
         d = self.m.defs[e.name]
         env = {**ctx.env, **{p.uid: self.visit(a, ctx) for p, a in zip(d.params, e.args)}}
         return self.visit(d.body, ctx.with_env(env))
@@ -176,15 +183,30 @@ class UnboundedExpressions(Encoder):
             ctx.path.guard.append(value_range(e.type, x))
         return x
 
+    def under(self, test: z3.BoolRef, e: M.TExpr, ctx: Ctx) -> Any:
+        """e's value where the engine evaluates e only when `test` holds (a branch, the
+        right of a short-circuit): what e's evaluation asks of the path, and the failures
+        it adds, hold only there. Taken unconditionally, a `none` check in the branch not
+        taken would block the whole step, and a step that never moves proves anything."""
+        if ctx.path is None:
+            return self.visit(e, ctx)
+        guard, fails = ctx.path.guard, len(ctx.fails)
+        n = len(guard)
+        value = self.visit(e, ctx)
+        if len(guard) > n:
+            guard[n:] = [z3.Implies(test, z3.And(guard[n:]))]
+        ctx.fails[fails:] = [Failure(f.prop, f.message, z3.And(test, f.cond), f.pos)
+                             for f in ctx.fails[fails:]]
+        return value
+
     def visit_Binary(self, e: M.Binary, ctx: Ctx) -> Any:
-        a, b = self.visit(e.left, ctx), self.visit(e.right, ctx)
         op = e.op
-        if op == "&&":
-            return z3.And(a, b)
-        if op == "||":
-            return z3.Or(a, b)
-        if op == "->":
-            return z3.Implies(a, b)
+        a = self.visit(e.left, ctx)
+        if op in ("&&", "||", "->"):
+            b = self.under(z3.Not(a) if op == "||" else a, e.right, ctx)
+            return z3.Or(a, b) if op == "||" else z3.And(a, b) if op == "&&" else \
+                z3.Implies(a, b)
+        b = self.visit(e.right, ctx)
         if op == "==":
             return eq(a, b)
         if op == "!=":
@@ -214,7 +236,8 @@ class UnboundedExpressions(Encoder):
         return out
 
     def visit_Ite(self, e: M.Ite, ctx: Ctx) -> Any:
-        test, a, b = (self.visit(x, ctx) for x in (e.test, e.then, e.other))
+        test = self.visit(e.test, ctx)
+        a, b = self.under(test, e.then, ctx), self.under(z3.Not(test), e.other, ctx)
         if isinstance(a, Opt) or isinstance(b, Opt):
             a, b = opt(a), opt(b)
             return Opt(z3.If(test, a.none, b.none), z3.If(test, a.val, b.val))
@@ -237,18 +260,27 @@ class UnboundedExpressions(Encoder):
             v = z3.Const(f"{e.var.name}!{e.var.uid}", tid_sort())
             inner = ctx.with_env({**ctx.env, e.var.uid: v})
             dom = self.in_domain(e.domain, v, ctx)
+            marks = (len(ctx.path.guard), len(ctx.fails)) if ctx.path is not None else None
             body = self.visit(e.body, inner)
+            if marks is not None and (len(ctx.path.guard), len(ctx.fails)) != marks:
+                # its condition names the bound id, which means nothing outside the quantifier
+                raise Unsupported(not_supported("an expression that can fail to evaluate inside a "
+                                                "quantifier over thread ids", self.path, ctx.pos))
             if e.kind == "forall":
                 return z3.ForAll([v], z3.Implies(dom, body))
             return z3.Exists([v], z3.And(dom, body))
         if e.kind not in ("forall", "exists"):
             raise Unsupported(f"not supported in --unbounded: {e.kind} over {t} "
                               f"{where(self.path, ctx.pos)}")
-        members = [(_literal(t, x), self.in_domain(e.domain, _literal(t, x), ctx))
-                   for x in t.values()]
-        items = [(z3.And if e.kind == "exists" else z3.Implies)(
-                     inside, self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: x})))
-                 for x, inside in members]
+        items: list[z3.BoolRef] = []
+        for x in t.values():  # the engine stops at the first member that decides
+            lit = _literal(t, x)
+            inside = self.in_domain(e.domain, lit, ctx)
+            undecided = z3.And(items) if e.kind == "forall" else z3.Not(z3.Or(items))
+            body = self.under(z3.And(undecided, inside), e.body,
+                              ctx.with_env({**ctx.env, e.var.uid: lit}))
+            items.append(z3.Implies(inside, body) if e.kind == "forall"
+                         else z3.And(inside, body))
         return z3.And(items) if e.kind == "forall" else z3.Or(items)
 
 

@@ -64,6 +64,11 @@ class Codegen:
                 out(0, f"def _live{k}_{j}(v):")
                 out(1, f"return {emit.ex(e, top)}")
             out(0, f"LIVE.append(({''.join(f'_live{k}_{j}, ' for j in range(len(live.exprs)))}))")
+        for k, f in enumerate(m.temporal.fairness if m.temporal else []):
+            if f.action is not None and f.action.where is not None:  # over the choices too
+                out(0, f"def _fair{k}(v{''.join(f', _b{b.uid}' for b in f.action.reads)}):")
+                out(1, f"return {emit.ex(f.action.where, top)}")
+                out(0, f"FAIR[{k}] = _fair{k}")
         hot = [(f"s{t}_", f"STEPS[{t}]",
                 Ctx(tb=str(m.thread_base + t * m.thread_stride), me=str(t)))
                for t in range(m.pool)]

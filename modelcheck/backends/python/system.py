@@ -41,6 +41,8 @@ class TransitionSystem:
     predicates: list[tuple[Callable[[tuple], bool], ...]] = field(default_factory=list)
     # the spec's `constraint`s as one predicate (may raise EvalError); None: none declared
     within: Callable[[tuple], bool] | None = None
+    # by place in `model.temporal.fairness`, an action's `where` (state, then the choices)
+    fair_conditions: dict[int, Callable[..., bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         m = self.model
@@ -85,6 +87,7 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
     namespace: dict[str, Any] = {
         "EvalError": EvalError, "Failure": Failure, "BOUND": BOUND, "ONCE": (0,),
         "STEPS": [{} for _ in range(model.pool)], "LSTEPS": {}, "INVARIANTS": [], "LIVE": [],
+        "FAIR": {},
         "WITHIN": [None],
         "DEFAULT": tuple(default),
         "CLEARED": [0] * (model.thread_stride - 2), "FREE_BIT": FREE_BIT,
@@ -111,7 +114,7 @@ def build(model: Model, symmetry: bool = True) -> TransitionSystem:
     return TransitionSystem(model, source, tables, namespace["LSTEPS"],
                             _initial(namespace["INIT"]), _initial(namespace["LINIT"]),
                             invariants, gen.bound_types, canon, namespace["LIVE"],
-                            namespace["WITHIN"][0])
+                            namespace["WITHIN"][0], namespace["FAIR"])
 
 
 # Python's compiler limits, which nesting in a spec can reach (CPython's MAXLEVEL,
