@@ -143,22 +143,26 @@ def _signal_ops(bodies: list[tuple[M.Stmt, ...]], ops: tuple[str, ...]) -> set[i
             if isinstance(st, M.SigOp) and st.op in ops}
 
 
-def _without_ops(stmts: tuple[M.Stmt, ...], dead: set[tuple[str, int]]) -> tuple[M.Stmt, ...]:
-    """The block without the signal operations that name a dropped handler or destructor."""
+def without(stmts: tuple[M.Stmt, ...], drop: Callable[[M.Stmt], bool]) -> tuple[M.Stmt, ...]:
+    """The block without the statements `drop` picks, nested blocks included."""
     out: list[M.Stmt] = []
     for st in stmts:
-        if isinstance(st, M.SigOp):
-            kind = "destructor" if st.op == "on_exit" else "handler"
-            if (kind, st.index) in dead:
-                continue
-        elif isinstance(st, M.If):
-            st = replace(st, then=_without_ops(st.then, dead), other=_without_ops(st.other, dead))
+        if drop(st):
+            continue
+        if isinstance(st, M.If):
+            st = replace(st, then=without(st.then, drop), other=without(st.other, drop))
         elif isinstance(st, M.Either):
-            st = replace(st, blocks=tuple(_without_ops(b, dead) for b in st.blocks))
+            st = replace(st, blocks=tuple(without(b, drop) for b in st.blocks))
         elif isinstance(st, M.Choose):
-            st = replace(st, body=_without_ops(st.body, dead))
+            st = replace(st, body=without(st.body, drop))
         out.append(st)
     return tuple(out)
+
+
+def _names_dropped(dead: set[tuple[str, int]]) -> Callable[[M.Stmt], bool]:
+    """Whether a statement is a signal operation naming a dropped handler or destructor."""
+    return lambda st: isinstance(st, M.SigOp) and (
+        "destructor" if st.op == "on_exit" else "handler", st.index) in dead
 
 
 def _template(t: M.Template, body: Any) -> M.Template:
@@ -246,4 +250,4 @@ def prune(model: M.Model) -> M.Model:
     kept = replace(model, templates=templates, steps_by_pc=steps_by_pc, defs=p.defs,
                    handlers=[h for h in handlers if h.index in live_h],
                    destructors=[d for d in destructors if d.index in live_d])
-    return with_bodies(kept, lambda b: _without_ops(b, dead))
+    return with_bodies(kept, lambda b: without(b, _names_dropped(dead)))

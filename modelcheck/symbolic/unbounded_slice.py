@@ -24,7 +24,7 @@ from dataclasses import replace
 from ..ir import model as M
 from ..ir.typesys import ArrayType, OptionalType, Type
 from ..ir.walk import statements
-from .unbounded_prune import with_bodies
+from .unbounded_prune import with_bodies, without
 
 
 def _children(e: M.TExpr) -> Iterator[M.TExpr]:
@@ -151,21 +151,6 @@ def _expressions(model: M.Model, dead: set[str]) -> Iterator[M.TExpr | None]:
                 yield st.domain.set_expr
 
 
-def _without(stmts: tuple[M.Stmt, ...], dead: set[str]) -> tuple[M.Stmt, ...]:
-    out: list[M.Stmt] = []
-    for st in stmts:
-        if isinstance(st, M.Assign) and _root(st.target) in dead:
-            continue
-        if isinstance(st, M.If):
-            st = replace(st, then=_without(st.then, dead), other=_without(st.other, dead))
-        elif isinstance(st, M.Either):
-            st = replace(st, blocks=tuple(_without(b, dead) for b in st.blocks))
-        elif isinstance(st, M.Choose):
-            st = replace(st, body=_without(st.body, dead))
-        out.append(st)
-    return tuple(out)
-
-
 def dead_variables(model: M.Model) -> set[str]:
     """The shared variables of a (pruned) model that nothing depends on."""
     reads = _Reads(model.defs)
@@ -192,4 +177,5 @@ def slice_dead(model: M.Model) -> M.Model:
         return model
 
     return with_bodies(replace(model, vars=[v for v in model.vars if v.name not in dead]),
-                       lambda body: _without(body, dead))
+                       lambda body: without(body, lambda st: isinstance(st, M.Assign)
+                                            and _root(st.target) in dead))
