@@ -198,13 +198,19 @@ def _completes(stmts: tuple[M.Stmt, ...]) -> bool:
 
 def _live_steps(model: M.Model, templates: dict[str, M.Template]) -> set[int]:
     """The pcs a thread can stand at: the first steps of started and spawned templates, the
-    targets of gotos and the steps after a step that may run to its end, from live steps."""
+    targets of gotos and the steps after a step that may run to its end, from live steps
+    (and whatever a handler or destructor spawns or jumps to)."""
     todo = [templates[s.template].steps[0].pc for s in model.starts]
+    # a handler or destructor may spawn or jump too: their targets count, live or not
+    for body in [*(s.body for h in model.handlers for s in h.steps),
+                 *(d.body for d in model.destructors)]:
+        todo += [st.pc if isinstance(st, M.Goto) else templates[st.template].steps[0].pc
+                 for st in statements(body) if isinstance(st, (M.Goto, M.Spawn))]
     owner = {s.pc: (t, k) for t in templates.values() for k, s in enumerate(t.steps)}
     live: set[int] = set()
     while todo:
         pc = todo.pop()
-        if pc in live:
+        if pc in live or pc not in owner:  # a handler's own steps are not counted here
             continue
         live.add(pc)
         t, k = owner[pc]
