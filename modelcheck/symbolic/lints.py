@@ -52,7 +52,7 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
     except Unsupported:
         pass
     try:
-        unbounded = encode_unbounded(m, "")
+        unbounded = encode_unbounded(m, "", cut=False)
         u = unbounded.state("lint.")
         guards = unbounded.await_guards(u)
         typed = unbounded.typed(u)

@@ -52,8 +52,10 @@ Took = tuple[str, z3.ExprRef, z3.BoolRef]  # step name, acting thread, formula o
 class UnboundedEncoding:
     """Build with `encode_unbounded(model)`; every method returns z3 terms."""
 
-    def __init__(self, model: M.Model, path: str):
-        self.m = model = slice_dead(prune(model))  # never refuse what cannot matter
+    def __init__(self, model: M.Model, path: str, cut: bool = True):
+        if cut:  # never refuse what cannot matter (`unbounded_prune`, `unbounded_slice`)
+            model = slice_dead(prune(model))
+        self.m = model
         self.path = path
         counter = itertools.count()
         self._refuse_unsupported()
@@ -265,5 +267,8 @@ class UnboundedEncoding:
                      [z3.BoolVal(False)])
 
 
-def encode_unbounded(model: M.Model, path: str) -> UnboundedEncoding:
-    return UnboundedEncoding(model, path)
+def encode_unbounded(model: M.Model, path: str, cut: bool = True) -> UnboundedEncoding:
+    """`cut=False` encodes the spec as written: the z3 lints ask where each await stands,
+    and a pruned model has awaits the spec does not (a constantly false one, an unreachable
+    step's)."""
+    return UnboundedEncoding(model, path, cut)
