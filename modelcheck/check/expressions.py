@@ -40,6 +40,7 @@ from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
 from .coercion import join
 from .control import Control
+from .literal_sets import untold
 from .names import Names
 from .operators import Operators
 from .patterns import bind
@@ -74,9 +75,8 @@ class Expressions(Names, Operators, Control, Sequences, Tuples):
             te = self.expr(item, sc, elem)
             if elem is None:
                 elem = strip_optional(te.type)
-                if isinstance(elem, IntType) and elem.lo is None:
-                    raise SpecError("cannot tell the element type of this set literal; "
-                                    "assign it to a typed variable", e.pos)
+                if untold(elem):
+                    return self.told_literal(e, sc)
             items.append(self.coerce(te, elem, item.pos))
         assert elem is not None
         if not isinstance(elem, (BoolType, IntType, EnumType, TidType)):
