@@ -92,6 +92,8 @@ def test_choose_takes_each_matching_pair_apart() -> None:
     # the initial state, then one successor per pair with x <= 1: c = 1 or c = 3
     v = run(CHOICE, "python")
     assert (v.stats.distinct_states, v.stats.transitions) == (3, 2) and violated(v) == {}
+    trace = run(CHOICE.replace("c != 2", "c != 3"), "native").counterexamples[0]
+    assert trace.steps[1].choices == ["(x, y) = (1, 2)"]  # the pattern, as written
 
 
 @pytest.mark.parametrize(("claim", "holds"), [("a[(1, 2)] == 5", True), ("a[(1, 2)] == 4", False)])
