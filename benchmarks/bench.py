@@ -43,7 +43,7 @@ from modelcheck.backends.python.system import TransitionSystem  # noqa: E402
 from modelcheck.engine.levels import search_levels  # noqa: E402
 from modelcheck.engine.memory import resident_mib  # noqa: E402
 from modelcheck.engine.native import native_search  # noqa: E402
-from modelcheck.engine.native_share import NativeLibrary  # noqa: E402
+from modelcheck.engine.native_library import NativeLibrary  # noqa: E402
 from modelcheck.engine.search import search  # noqa: E402
 from modelcheck.engine.transport import Sharing  # noqa: E402
 from modelcheck.lang.source import load, load_text  # noqa: E402

@@ -45,7 +45,7 @@ from modelcheck.app.config import RunConfig  # noqa: E402
 from modelcheck.app.pipeline import compile_variant, rebuild_variant  # noqa: E402
 from modelcheck.backends.c import verifier  # noqa: E402
 from modelcheck.engine.levels import search_levels  # noqa: E402
-from modelcheck.engine.native_share import NativeLibrary  # noqa: E402
+from modelcheck.engine.native_library import NativeLibrary  # noqa: E402
 from modelcheck.engine.outcome import Outcome  # noqa: E402
 from modelcheck.engine.ray_transport import RayTransport  # noqa: E402
 from modelcheck.engine.transport import Sharing  # noqa: E402

@@ -19,7 +19,7 @@ from modelcheck.app.pipeline import compile_variant, rebuild_variant
 from modelcheck.backends.c import verifier
 from modelcheck.engine.checkpoint import Checkpointing
 from modelcheck.engine.levels import search_levels
-from modelcheck.engine.native_share import NativeLibrary
+from modelcheck.engine.native_library import NativeLibrary
 from modelcheck.engine.outcome import Outcome, Progress
 from modelcheck.engine.transport import Sharing
 from modelcheck.lang.source import load, load_text

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from modelcheck.app.config import RunConfig
@@ -17,7 +18,8 @@ from modelcheck.backends.c import ffi, verifier
 from modelcheck.engine.checkpoint import Checkpointing
 from modelcheck.engine.fingerprint import fingerprint_of
 from modelcheck.engine.levels import search_levels
-from modelcheck.engine.native_share import NativeLibrary, NativePartition, load
+from modelcheck.engine.native_library import NativeLibrary, load
+from modelcheck.engine.native_share import NativePartition
 from modelcheck.engine.outcome import Limits, Outcome, Progress
 from modelcheck.engine.packed_states import PackedStates
 from modelcheck.engine.search import search
@@ -160,3 +162,19 @@ def test_native_workers_keep_the_states_in_one_process_s_order() -> None:
     assert list(o.store) == search(ts).store.states  # type: ignore[attr-defined]
     assert o.store.pc_counts(ts.pc_offsets, 8) == \
         search(ts).store.pc_counts(ts.pc_offsets, 8)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_an_exact_share_tells_apart_two_states_of_one_hash(exact: bool) -> None:
+    """Two initial states stored under one made-up hash (as if it collided): the share that
+    keeps rows stores both, the fingerprint share takes the second for the first."""
+    ts = compile_variant(load_spec(OSV), "fe37650")
+    share = NativePartition(ts, verifier(ts.model), keep=exact)
+    a = next(iter(ts.initial_states()))
+    b = tuple(1 - x if k == 0 and isinstance(x, int) and x in (0, 1) else x
+              for k, x in enumerate(a))
+    rows = share.held([a, b])
+    assert rows[0].tobytes() != rows[1].tobytes()
+    one = np.array([5, 5], np.int64)
+    share._store(rows, one, np.array([11, 12], np.int64), np.array([-1, -1], np.int64))
+    assert share.lib.mc_x_stored(share.x) == (2 if exact else 1)

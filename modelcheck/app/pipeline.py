@@ -79,8 +79,7 @@ def run_variant(spec: LoadedSpec, variant: str | None = None, config: RunConfig 
                          report.undecided if report else {})
         result.engine = str(engine)
         result.liveness = report
-        result.fingerprints = not isinstance(outcome.store, StoredStates) or \
-            getattr(outcome.store, "by_fingerprint", False)  # states told apart by them
+        result.fingerprints = not isinstance(outcome.store, StoredStates)
         if outcome.complete:
             try:
                 _read_off(ts, outcome, result)

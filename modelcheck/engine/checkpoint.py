@@ -65,13 +65,15 @@ class Position:
 
 @dataclass
 class ShareState:
-    """One share's part of a checkpoint: its store's runs and its frontier."""
+    """One share's part of a checkpoint: its store's runs and its frontier; a native share
+    also saves the hash it owns its states by (`native`, in the order of `fps`)."""
 
     fps: np.ndarray
     parents: np.ndarray
     frontier: list[tuple]
     frontier_fps: np.ndarray
     ranks: np.ndarray
+    native: np.ndarray | None = None
 
 
 def share_file(me: int, parts: int, level: int) -> str:
@@ -105,13 +107,19 @@ def save_share(folder: Path, me: int, parts: int, level: int, state: ShareState)
     return write_atomically(folder / share_file(me, parts, level), state)
 
 
-def load_share(folder: Path, files: list[str], me: int, parts: int) -> ShareState:
-    """The fingerprints (stored and in the frontier) that share `me` of `parts` owns, from the
-    files of however many shares wrote them; the frontier in rank order."""
+def load_shares(folder: Path, files: list[str]) -> list[ShareState]:
+    """Every share file of a checkpoint."""
     olds = []
     for name in files:
         with open(folder / name, "rb") as f:
             olds.append(pickle.load(f))
+    return olds
+
+
+def load_share(folder: Path, files: list[str], me: int, parts: int) -> ShareState:
+    """The fingerprints (stored and in the frontier) that share `me` of `parts` owns, from the
+    files of however many shares wrote them; the frontier in rank order."""
+    olds = load_shares(folder, files)
     fps, parents, front_fps, ranks = (np.concatenate([getattr(s, a) for s in olds])
                                       for a in ("fps", "parents", "frontier_fps", "ranks"))
     frontier = [t for s in olds for t in s.frontier]

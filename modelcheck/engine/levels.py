@@ -33,10 +33,10 @@ from ..backends.runtime import BOUND, Failure
 from . import memory
 from .checkpoint import Checkpointing, Position, load_manifest, save_manifest
 from .fingerprint import fingerprint_of
-from .native_share import load
+from .native_library import load
 from .outcome import Limits, Outcome, Progress, Stats, Violation, invariant_note, pool_exhausted
 from .packed_states import kept_store
-from .partition import Found, check_invariants
+from .partition import MISSING, Found, check_invariants
 from .store import NO_PARENT, PathStore
 from .transport import ShareLost, Sharing, Transport, open_transport
 
@@ -252,27 +252,21 @@ def _seed(ts: TransitionSystem, shares: Transport,
     ordered = list(states)
     fps = [fingerprint(s) for s in ordered]
     found += check_invariants(ts, ordered, fps, list(states.values()), -1, frozenset())
-    batches = []
-    for w in range(shares.parts):
-        mine = [i for i, fp in enumerate(fps) if fp % shares.parts == w]
-        batches.append(([ordered[i] for i in mine], np.array([fps[i] for i in mine], np.int64),
-                       np.array(mine, np.int64)))
-    shares.call("seed", batches)
+    every = (ordered, np.array(fps, np.int64), np.arange(len(ordered), dtype=np.int64))
+    shares.call("seed", [every] * shares.parts)  # each keeps the ones it owns
     return found
 
 
 def _paths(shares: Transport, ends: list[int]) -> dict[int, int]:
-    """Parent links from each violating state back to an initial state, asked of the shares
-    that own them, one level per round."""
+    """Parent links from each violating state back to an initial state, asked of every share
+    (which one owns a state is the share's business: a native share owns by another hash),
+    one level per round."""
     parents: dict[int, int] = {}
-    todo = {fp for fp in ends if fp != NO_PARENT}
+    todo = sorted({fp for fp in ends if fp != NO_PARENT})
     while todo:
-        asked = [[fp for fp in todo if fp % shares.parts == w] for w in range(shares.parts)]
-        answers = shares.call("parents", asked)
-        todo = set()
-        for fps, ps in zip(asked, answers):
-            for fp, p in zip(fps, ps):
-                parents[fp] = p
-                if p != NO_PARENT and p not in parents:
-                    todo.add(p)
+        answers = shares.call("parents", None, todo)
+        for k, fp in enumerate(todo):
+            parents[fp] = next(ps[k] for ps in answers if ps[k] != MISSING)
+        todo = sorted({p for p in (parents[fp] for fp in todo)
+                       if p != NO_PARENT and p not in parents})
     return parents

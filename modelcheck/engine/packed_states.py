@@ -5,8 +5,9 @@ native shares (`native_share.py`) that also keep every state they accept, as pac
 rows. After the search the rows come back to the coordinator and are put in the order
 one process stores them (level, then rank in the level: the exact search's discovery
 order), so whatever reads the store in order sees what it sees after one process.
-States are told apart by their 64-bit fingerprint, as in every level search, so the
-verdict carries the collision note (`by_fingerprint`).
+Since they keep the rows, those shares tell states apart byte for byte (`shard.c`'s
+exact share), so the verdict carries no collision note; parent links
+still name states by fingerprint, and z3 certifies every trace rebuilt from them.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ BATCH = 4096      # rows unpacked at a time
 
 
 class PackedStates(PathStore):
-    by_fingerprint = True
-
     def __init__(self, paths: PathStore, v: Verifier, rows: np.ndarray) -> None:
         super().__init__(paths.parents, paths.count, paths.bytes + rows.nbytes)
         self.v, self.rows = v, rows
@@ -73,7 +72,14 @@ class PackedStates(PathStore):
 
 def kept_store(v: Verifier, paths: PathStore,
                kept: list[tuple[np.ndarray, np.ndarray]]) -> PackedStates:
-    """The shares' kept rows (each with its level and rank) in one process's order."""
+    """The shares' kept rows (each with its level and rank) in one process's order: a
+    level's ranks are 0, 1, ... across the shares, so each row's place is its level's
+    first place plus its rank (no sort)."""
     rows = np.concatenate([r for r, _ in kept])
     order = np.concatenate([o for _, o in kept])
-    return PackedStates(paths, v, rows[np.argsort(order, kind="stable")])
+    level, rank = order >> LEVEL_SHIFT, order & ((1 << LEVEL_SHIFT) - 1)
+    first = np.concatenate([[0], np.cumsum(np.bincount(level))[:-1]])
+    out = np.empty_like(rows)
+    whole = f"V{rows.shape[1]}"  # a row as one item: numpy moves it in one copy
+    out.view(whole)[first[level] + rank] = rows.view(whole)
+    return PackedStates(paths, v, out)

@@ -29,12 +29,13 @@ from .fingerprint import fingerprint_of
 from .outcome import EVAL_NOTE, RUNTIME, Violation, outside_constraint, state_violations
 from .store import NO_PARENT, FingerprintStore
 
+MISSING = -2  # `parents` of a state another share stores (no fingerprint is -2 either)
 KEY_BITS = 24                # successors of one state: fewer than 2^24
 LAST = (1 << KEY_BITS) - 1   # after every successor (where a deadlock is noticed)
 
 Found = tuple[tuple[int, int], Violation]  # (when one process would find it, what)
-# states (as the share holds them: `held`), fingerprints, keys, parents' fingerprints
-Batch = tuple[Any, np.ndarray, np.ndarray, np.ndarray]
+# states, fingerprints, keys, parents' fingerprints
+Batch = tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]
 Offer = tuple[np.ndarray, np.ndarray, np.ndarray]  # a batch without its states
 
 
@@ -65,29 +66,22 @@ class Partition:
         self.pending_ranks = self.fps  # of the pending states among every share's
 
     def seed(self, states: list[tuple], fps: np.ndarray, ranks: np.ndarray) -> None:
+        """Of every initial state (in order, with its fingerprint and rank), the ones this
+        share owns."""
+        mine = np.flatnonzero(fps % self.parts == self.me)
+        fps, ranks = fps[mine], ranks[mine]
         self.store.add(fps, np.full(len(fps), NO_PARENT, dtype=np.int64))
-        self.frontier, self.fps, self.ranks = self.held(states), fps, ranks
+        self.frontier, self.fps, self.ranks = [states[i] for i in mine], fps, ranks
 
-    # How this share holds states: Python tuples in a list here; the native share packs
-    # them into rows of a numpy array (`native_share.NativePartition`).
-    def held(self, states: list[tuple]) -> Any:
-        """States as this share holds them, from their tuples."""
-        return states
-
-    def tuples(self, states: Any) -> list[tuple]:
-        return states  # type: ignore[no-any-return]
-
-    def pick(self, states: Any, idx: np.ndarray) -> Any:
+    @staticmethod
+    def pick(states: list[tuple], idx: np.ndarray) -> list[tuple]:
         return [states[i] for i in idx.tolist()]
 
-    def merge(self, given: list[Any], sources: np.ndarray) -> Any:
+    @staticmethod
+    def merge(given: list[list[tuple]], sources: np.ndarray) -> list[tuple]:
         """One sequence of the states each share gave, the next from share `sources[i]`."""
         parts = [iter(share) for share in given]
         return [next(parts[w]) for w in sources.tolist()]
-
-    def check(self, states: Any, fps: np.ndarray, keys: np.ndarray, level: int,
-              violated: frozenset[str]) -> list[Found]:
-        return check_invariants(self.ts, states, fps.tolist(), keys.tolist(), level, violated)
 
     def expand(self, level: int, violated: frozenset[str], deadline: float | None,
                notes: tuple[str, str]) -> Expansion:
@@ -135,7 +129,7 @@ class Partition:
                                  np.fromiter(seen.values(), np.int64, count))
         return out
 
-    def route(self, states: Any, fps: np.ndarray, keys: np.ndarray) -> list[Batch]:
+    def route(self, states: list[tuple], fps: np.ndarray, keys: np.ndarray) -> list[Batch]:
         """The distinct successors of this share's frontier, in batches by owning share."""
         parents = self.fps[np.searchsorted(self.ranks, keys >> KEY_BITS)] if len(keys) else keys
         if self.parts == 1:
@@ -165,26 +159,14 @@ class Partition:
         self.sources = source[pick]
         return [position[pick][self.sources == w] for w in range(len(offers))]
 
-    def fill(self, states: list[Any]) -> np.ndarray:
+    def fill(self, states: list[list[tuple]]) -> np.ndarray:
         """The kept states, from each share in the order `select` asked for them; the keys
         of the new states, sorted."""
         self.pending = (self.merge(states, self.sources), *self.pending[1:])
         return self.pending[2]
 
     def rank(self, keys: np.ndarray, frontier: int, mail: Mailbox) -> np.ndarray:
-        """The dense ranks of this share's new keys (sorted) among every share's, worked out
-        by the shares, not the coordinator (it would sort every state of the level alone):
-        share w sorts the keys whose parent's rank falls in the w-th slice of the frontier
-        (`frontier` states), and each slice's first rank is the sizes of the slices below."""
-        if self.parts == 1:
-            return np.arange(len(keys), dtype=np.int64)
-        slices = np.searchsorted((keys >> KEY_BITS) * self.parts // max(1, frontier),
-                                 np.arange(1, self.parts))
-        got = mail.exchange(np.split(keys, slices))  # the keys of my slice, by sender
-        mine = np.sort(np.concatenate(got))
-        below = sum(mail.exchange([len(mine)] * self.parts)[:self.me])
-        back = mail.exchange([below + np.searchsorted(mine, k) for k in got])
-        return np.concatenate(back).astype(np.int64)
+        return share_ranks(keys, frontier, mail, self.me, self.parts)
 
     def accept(self, ranks: np.ndarray, keep: int, level: int,
                violated: frozenset[str]) -> list[Found]:
@@ -195,10 +177,13 @@ class Partition:
         self.store.add(fps[:m], parents[:m])
         self.frontier, self.fps, self.ranks = states[:m], fps[:m], ranks[:m]
         self.pending = ([], self.fps[:0], self.fps[:0], self.fps[:0])
-        return self.check(self.frontier, self.fps, keys[:m], level, violated)
+        return check_invariants(self.ts, self.frontier, self.fps.tolist(), keys[:m].tolist(),
+                                level, violated)
 
     def parents(self, fps: list[int]) -> list[int]:
-        return [self.store.parent(fp) for fp in fps]
+        """The parent of each state this share stores, MISSING for the others."""
+        known = self.store.contains(np.array(fps, np.int64))
+        return [self.store.parent(fp) if k else MISSING for fp, k in zip(fps, known.tolist())]
 
     def save(self, folder: Path, level: int) -> int:
         """Write this share's part of a checkpoint (between levels: nothing pending)."""
@@ -206,14 +191,14 @@ class Partition:
         fps, parents = (np.concatenate([r[i] for r in runs]) if runs else self.fps[:0]
                         for i in (0, 1))
         return save_share(folder, self.me, self.parts, level,
-                          ShareState(fps, parents, self.tuples(self.frontier), self.fps,
+                          ShareState(fps, parents, self.frontier, self.fps,
                                      self.ranks))
 
     def restore(self, folder: Path, files: list[str]) -> None:
         s = load_share(folder, files, self.me, self.parts)
         self.store = FingerprintStore()
         self.store.add(s.fps, s.parents)
-        self.frontier, self.fps, self.ranks = self.held(s.frontier), s.frontier_fps, s.ranks
+        self.frontier, self.fps, self.ranks = s.frontier, s.frontier_fps, s.ranks
 
     def handle(self, op: str, args: tuple, mail: Mailbox) -> Any:
         """One operation the coordinator asks of every share (through a transport); `step`
@@ -245,9 +230,27 @@ class Partition:
 
 
 class Mailbox(Protocol):
+    shared: bool  # the shares are in this process: what is sent is the object itself
+
     def exchange(self, outgoing: list[Any]) -> list[Any]:
         """Send outgoing[w] to each share w; what each share sent here, by sender."""
         ...
+
+
+def share_ranks(keys: np.ndarray, frontier: int, mail: Mailbox, me: int, parts: int) -> np.ndarray:
+    """The dense ranks of this share's new keys (sorted) among every share's, worked out
+    by the shares, not the coordinator (it would sort every state of the level alone):
+    share w sorts the keys whose parent's rank falls in the w-th slice of the frontier
+    (`frontier` states), and each slice's first rank is the sizes of the slices below."""
+    if parts == 1:
+        return np.arange(len(keys), dtype=np.int64)
+    slices = np.searchsorted((keys >> KEY_BITS) * parts // max(1, frontier),
+                             np.arange(1, parts))
+    got = mail.exchange(np.split(keys, slices))  # the keys of my slice, by sender
+    mine = np.sort(np.concatenate(got))
+    below = sum(mail.exchange([len(mine)] * parts)[:me])
+    back = mail.exchange([below + np.searchsorted(mine, k) for k in got])
+    return np.concatenate(back).astype(np.int64)
 
 
 def check_invariants(ts: TransitionSystem, states: list[tuple], fps: list[int],

@@ -5,7 +5,7 @@ a time (`RayTransport.call`), as it asks forked workers. Each actor owns the sha
 the visited set whose fingerprints are its number modulo the number of actors, and
 builds its own transition system from the spec's text (`Sharing.rebuild`); native
 shares also load the compiled verifier, whose bytes the coordinator puts once in Ray's
-object store for machines whose compile cache lacks it (`native_share.load`).
+object store for machines whose compile cache lacks it (`native_library.load`).
 Fingerprints are the same in every process (`fingerprint.py`, and its copy in C), so a
 state is routed to the same owner on every machine.
 
@@ -34,7 +34,8 @@ import ray
 from ray.exceptions import RayActorError, RayTaskError
 
 from ..backends.base import TransitionSystem
-from .native_share import NativeLibrary, share
+from .native_library import NativeLibrary
+from .native_share import share
 from .transport import ShareLost, Sharing
 
 
@@ -137,6 +138,8 @@ class Inbox:
 class RayMailbox:
     """All-to-all exchanges between actors; every share makes the same exchanges in the same
     order, so the count of exchanges so far names a round on every share."""
+
+    shared = False
 
     def __init__(self, me: int, peers: list[Any], inbox: Inbox) -> None:
         self.me, self.peers, self.inbox = me, peers, inbox

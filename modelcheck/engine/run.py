@@ -25,7 +25,7 @@ from ..lang.errors import SpecError
 from .checkpoint import Checkpointing
 from .levels import search_levels
 from .native import NativeFailed, native_search
-from .native_share import NativeLibrary
+from .native_library import NativeLibrary
 from .outcome import Limits, Outcome, Progress
 from .search import search
 from .transport import Sharing

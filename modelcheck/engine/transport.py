@@ -16,16 +16,20 @@ import ctypes
 import multiprocessing as mp
 import os
 import signal
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, NoReturn, Protocol
 
 from ..backends.base import TransitionSystem
-from .native_share import NativeLibrary, share
+from .native_library import NativeLibrary
+from .native_share import share
 
 
 class Transport(Protocol):
@@ -61,16 +65,22 @@ class Sharing:
 
 
 def open_transport(ts: TransitionSystem, sharing: Sharing) -> Transport:
+    """Native shares on one machine are threads (their levels run in C without the GIL);
+    Python shares need processes."""
     if sharing.cluster is not None:
         from .ray_transport import RayTransport  # Ray is an optional extra
         return RayTransport(sharing)
     if sharing.workers <= 1:
         return LocalTransport(ts, sharing)
+    if sharing.library is not None:
+        return ThreadTransport(ts, sharing)
     return ForkTransport(ts, sharing)
 
 
 class Loopback:
     """The mailbox of the only share: what it sends is what it gets."""
+
+    shared = True
 
     def exchange(self, outgoing: list[Any]) -> list[Any]:
         return outgoing
@@ -94,6 +104,76 @@ class LocalTransport:
 
     def close(self) -> None:
         pass
+
+
+class ThreadTransport:
+    """`parts` shares in this process, each run by a thread of its own. Only native shares
+    (`native_share.NativePartition`) gain from it: their work is C calls, which release
+    the GIL, and they read each other's stores and buckets in place, so an exchange is a
+    barrier that passes references."""
+
+    def __init__(self, ts: TransitionSystem, sharing: Sharing) -> None:
+        self.parts = sharing.workers
+        self.shares = [share(ts, me, self.parts, sharing.library, sharing.keep)
+                       for me in range(self.parts)]
+        boards: tuple[list[Any], list[Any]] = ([None] * self.parts, [None] * self.parts)
+        self.barrier = threading.Barrier(self.parts)
+        self.mail = [ThreadMailbox(me, boards, self.barrier) for me in range(self.parts)]
+        self.pool = ThreadPoolExecutor(self.parts, thread_name_prefix="mcheck-share")
+
+    def _run(self, w: int, op: str, args: tuple) -> Any:
+        try:
+            return self.shares[w].handle(op, args, self.mail[w])
+        except BaseException:
+            self.barrier.abort()  # the others must not wait for this one's messages
+            raise
+
+    def call(self, op: str, per_share: list[Any] | None = None, *args: Any) -> list[Any]:
+        futures = [self.pool.submit(self._run, w, op,
+                                    (per_share[w], *args) if per_share is not None else args)
+                   for w in range(self.parts)]
+        interrupted = False
+        while True:
+            try:
+                wait_all(futures)
+                break
+            except KeyboardInterrupt:  # the threads go on: a level is finished, then raised
+                interrupted = True
+        if interrupted:
+            raise KeyboardInterrupt
+        errors = [f.exception() for f in futures]
+        first = next((e for e in errors if e is not None and
+                      not isinstance(e, threading.BrokenBarrierError)), None)
+        if first is not None or any(errors):
+            raise first or errors[0]  # type: ignore[misc]
+        return [f.result() for f in futures]
+
+    def exchanged(self) -> int | None:
+        return 0  # nothing is copied between the shares
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+class ThreadMailbox:
+    """All-to-all exchanges between the threads of `ThreadTransport` through two boards
+    used in turn, with one barrier an exchange: a thread that writes a board again has
+    passed the barrier after the next exchange, which every thread reached only once it
+    had read this one."""
+
+    shared = True
+
+    def __init__(self, me: int, boards: tuple[list[Any], list[Any]],
+                 barrier: threading.Barrier) -> None:
+        self.me, self.boards, self.barrier = me, boards, barrier
+        self.turn = 0
+
+    def exchange(self, outgoing: list[Any]) -> list[Any]:
+        board = self.boards[self.turn]
+        self.turn ^= 1
+        board[self.me] = outgoing
+        self.barrier.wait()
+        return [sent[self.me] for sent in board]
 
 
 class ForkTransport:
@@ -197,6 +277,8 @@ class QueueMailbox:
     """All-to-all exchanges between workers through one inbox queue each. A worker may be a
     phase ahead of another, so a message from a sender already heard from in this exchange
     is kept for the next; messages from one sender arrive in the order sent."""
+
+    shared = False
 
     def __init__(self, me: int, inboxes: list[Any]) -> None:
         self.me, self.inboxes = me, inboxes

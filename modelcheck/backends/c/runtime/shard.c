@@ -1,28 +1,79 @@
 /* mcheck native engine: one share of the level search that Python coordinates.
  *
- * The level search (engine/levels.py) asks each share to expand its part of a level,
- * routes the successors by fingerprint and ranks the new states; with the native
- * engine a share (engine/native_share.py) hands its frontier here as packed states
- * and gets back, per successor, its packed stored form, its fingerprint (the Python
- * engine's, `py_fingerprint`, so shares of either engine agree) and its key, the
- * (parent rank << KEY_BITS) + position + 1 of `partition.py`. Failing steps and deadlocks
- * come back as the least-keyed one of each property; the Python side writes their
- * messages by re-running the step, as for the other native searches.
+ * The level search (engine/levels.py) splits the states into `parts` shares. A native
+ * share here holds everything of its part in C: its store, its frontier as packed rows,
+ * each level's candidates. States are told apart, and owned (hash % parts), by the hash
+ * of their packed stored form (`hash_words`, the native search's own fingerprint: a few
+ * words, cheap); each stored state also keeps its *name*, the Python engine's fingerprint
+ * (`py_fingerprint`, a hash over every slot, computed once a state is new), and its
+ * parent's name: traces, violations and checkpoints speak in names, so they are the
+ * Python shares'. One level is four steps, each run by every share before the next
+ * starts (engine/native_share.py):
+ *
+ *   expand   the frontier's successors, each with its key, the (parent rank << KEY_BITS)
+ *            + position + 1 of `partition.py`; a successor already in its owner's store
+ *            (when the owner is in this process: `peers`) or already met in this level
+ *            is dropped, the others go to an outgoing bucket per owner, in key order;
+ *   collect  an owner merges the buckets sent to it by key, keeps each hash's first
+ *            (least-keyed) candidate unless stored: the level's new states here;
+ *   rank     each new state's rank among every share's new states (their keys, merged);
+ *   accept   the new states ranked below a limit are named, stored and become the
+ *            frontier.
+ *
+ * Shares of one process (threads: the calls release the GIL) read each other's stores
+ * and buckets directly; shares in other processes send buckets as buffers, and an owner
+ * may first get only the hashes and keys (`rows` NULL) and ask for the rows of the
+ * candidates it keeps. A checkpoint written by Python shares has names only: a share
+ * resuming it keeps them as `legacy` names and names every successor to look them up.
+ * Failing steps and deadlocks come back as the least-keyed one of each property; Python
+ * writes their messages by re-running the step.
  */
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #define KEY_BITS 24                        /* results of one state: fewer than 2^24 */
 #define LAST_KEY ((1LL << KEY_BITS) - 1)   /* after every result: where a deadlock is met */
+#define EMPTY (-1LL)                       /* no Python hash is -1: an empty table slot */
+#define FLUSH 64                           /* successors looked up together */
 
 enum { X_KIND, X_KEY, X_AT, X_ME, X_PC, X_FIELDS };  /* a found record: int64 each */
 
+/* candidates for one owner, in key order (p NULL: their rows are elsewhere) */
+typedef struct bucket {
+    uint8_t *p;
+    int64_t *fp, *key, *parent;
+    int64_t n, cap;
+    int rows;                  /* whether p holds the rows */
+} bucket_t;
+
+/* a set of hashes, open addressing (kept under half full); an exact share also tells two
+ * states of one hash apart by their rows: each entry's `ref` names its row in buckets
+ * (bucket << REF_SHIFT | index), which may move but keep their order */
+typedef struct { int64_t *slot, *ref; uint64_t cap, n; } fpset_t;
+#define REF_SHIFT 40
+
 typedef struct expander {
     search_t s;                /* what the generated steps reach (overflow: s.fatal) */
-    uint8_t *p;                /* the successors: packed stored forms */
-    int64_t *fp, *key;
-    int64_t n, cap;
-    int64_t *index;            /* an open-addressing table of successor + 1 by fingerprint */
-    uint64_t index_cap;
-    int64_t rank, at;          /* the state being expanded: its rank, its batch index */
+    int me, parts;
+    struct expander **peers;   /* the shares of this process by number, else NULL */
+    int64_t *store, *named;    /* the store: hashes (probed); each slot's name and parent's
+                                * name, side by side (one cache line to write) */
+    uint64_t store_cap, stored;
+    uint8_t **rows;            /* an exact share: every stored state's row, in the order */
+    int64_t *row_of, nrows, blocks;  /* stored (blocks of BLOCK), each store slot's row */
+    fpset_t legacy;            /* names stored before a Python checkpoint was resumed */
+    uint8_t *pp;               /* successors not yet looked up: packed, and their */
+    int64_t *pkey, *pat, *pfp, pn, pcap;  /* keys, parents' index, hashes, */
+    int *pown;                            /* owners */
+    uint8_t *front;            /* the frontier: rows, fingerprints, ranks */
+    int64_t *front_fp, *front_rank, nfront, front_cap;  /* front_fp: names */
+    bucket_t *out;             /* this level's candidates by owner */
+    fpset_t seen;              /* the fingerprints met this level (expand, then collect) */
+    bucket_t pend;             /* collect: the new states here, in key order */
+    int64_t *pend_rank, *pend_src, *pend_pos, *pend_name, pend_cap;
+    int64_t rank, at;          /* the state being expanded: its rank, its frontier index */
     int64_t fired[NPC];
     int64_t found[NPROPS][X_FIELDS];  /* X_KIND 0: nothing found for the property */
     int noted, notes, nnotes;  /* N_POOL, N_EVAL, N_CONSTRAINT: which were met, 3 bits each
@@ -30,20 +81,345 @@ typedef struct expander {
     int64_t outside;           /* states outside the constraint met since the last take */
 } expander_t;
 
-expander_t *mc_x_new(int canonical, int check_deadlock) {
+/* the share that owns a state of hash h (h as unsigned; a mask for a power of two) */
+static inline int owner(int64_t h, int parts) {
+    if (!(parts & (parts - 1))) return (int)((uint64_t)h & (uint64_t)(parts - 1));
+    return (int)((uint64_t)h % (uint64_t)parts);
+}
+
+/* a table's slot for a hash (a state's hash is mixed already; a name is mixed again) */
+static inline uint64_t fp_home(int64_t f, uint64_t cap) { return home((uint64_t)f, cap); }
+
+/* ------------------------------------------------------------------ buckets */
+
+static int bucket_room(bucket_t *b, int64_t more) {
+    if (b->n + more <= b->cap) return 1;
+    int64_t cap = (b->n + more) * 2 + 1024;
+    int64_t **arrays[3] = {&b->fp, &b->key, &b->parent};
+    for (int k = 0; k < 3; k++) {
+        int64_t *a = realloc(*arrays[k], (size_t)cap * sizeof **arrays[k]);
+        if (!a) return 0;
+        *arrays[k] = a;
+    }
+    uint8_t *p = realloc(b->p, (size_t)cap * PACKED);
+    if (!p) return 0;
+    b->p = p;
+    b->cap = cap;
+    return 1;
+}
+
+bucket_t *mc_b_new(void) { return calloc(1, sizeof(bucket_t)); }
+
+void mc_b_free(bucket_t *b) {
+    if (!b) return;
+    free(b->p); free(b->fp); free(b->key); free(b->parent);
+    free(b);
+}
+
+/* a bucket from another process: n candidates, their rows if `rows` is not NULL */
+int mc_b_fill(bucket_t *b, const uint8_t *rows, const int64_t *fp, const int64_t *key,
+              const int64_t *parent, int64_t n) {
+    b->n = 0;
+    if (!bucket_room(b, n)) return 2;
+    b->rows = rows != NULL;
+    if (rows) memcpy(b->p, rows, (size_t)n * PACKED);
+    memcpy(b->fp, fp, (size_t)n * sizeof *fp);
+    memcpy(b->key, key, (size_t)n * sizeof *key);
+    memcpy(b->parent, parent, (size_t)n * sizeof *parent);
+    b->n = n;
+    return 0;
+}
+
+bucket_t *mc_x_out(expander_t *x, int owner_) { return &x->out[owner_]; }
+
+int64_t mc_b_size(const bucket_t *b) { return b->n; }
+
+/* a bucket's fingerprints, keys and parents (what an owner is offered) */
+void mc_b_offer(const bucket_t *b, int64_t *fp, int64_t *key, int64_t *parent) {
+    memcpy(fp, b->fp, (size_t)b->n * sizeof *fp);
+    memcpy(key, b->key, (size_t)b->n * sizeof *key);
+    memcpy(parent, b->parent, (size_t)b->n * sizeof *parent);
+}
+
+/* the rows of a bucket's candidates at positions pos[0..n) */
+void mc_b_rows(const bucket_t *b, const int64_t *pos, int64_t n, uint8_t *rows) {
+    for (int64_t i = 0; i < n; i++)
+        memcpy(rows + (size_t)i * PACKED, b->p + (size_t)pos[i] * PACKED, PACKED);
+}
+
+/* ------------------------------------------------------------------ tables */
+
+static int fpset_has(const fpset_t *t, int64_t f) {
+    if (!t->n) return 0;
+    uint64_t j = home(fmix((uint64_t)f), t->cap);
+    for (; t->slot[j] != EMPTY; j = j + 1 == t->cap ? 0 : j + 1)
+        if (t->slot[j] == f) return 1;
+    return 0;
+}
+
+static int fpset_clear(fpset_t *t, int64_t room) {
+    uint64_t want = t->cap ? t->cap : 1 << 12;
+    while (want < (uint64_t)room * 2) want *= 2;
+    if (want != t->cap) {
+        free(t->slot); free(t->ref);
+        t->slot = malloc(want * sizeof *t->slot);
+        t->ref = malloc(want * sizeof *t->ref);
+        if (!t->slot || !t->ref) { t->cap = 0; return 0; }
+        t->cap = want;
+    }
+    memset(t->slot, 0xFF, t->cap * sizeof *t->slot);  /* every slot EMPTY */
+    t->n = 0;
+    return 1;
+}
+
+static void fpset_put(fpset_t *t, int64_t f, int64_t ref) {  /* f is not there */
+    uint64_t j = home(fmix((uint64_t)f), t->cap);
+    while (t->slot[j] != EMPTY) if (++j == t->cap) j = 0;
+    t->slot[j] = f;
+    t->ref[j] = ref;
+    t->n++;
+}
+
+static inline const uint8_t *ref_row(const bucket_t *in, int64_t ref) {
+    return in[ref >> REF_SHIFT].p + (size_t)(ref & ((1LL << REF_SHIFT) - 1)) * PACKED;
+}
+
+/* 1 if f was added, 0 if it was there; -1 out of memory. With `in` (an exact share), an
+ * entry of hash f is the same only if its row is ref's, which is in place already */
+static int fpset_add(fpset_t *t, int64_t f, int64_t ref, const bucket_t *in) {
+    if ((t->n + 1) * 2 > t->cap) {
+        fpset_t bigger = {0};
+        if (!fpset_clear(&bigger, (int64_t)t->cap)) return -1;
+        for (uint64_t i = 0; i < t->cap; i++)
+            if (t->slot[i] != EMPTY) fpset_put(&bigger, t->slot[i], t->ref[i]);
+        free(t->slot); free(t->ref);
+        *t = bigger;
+    }
+    uint64_t j = home(fmix((uint64_t)f), t->cap);
+    for (; t->slot[j] != EMPTY; j = j + 1 == t->cap ? 0 : j + 1)
+        if (t->slot[j] == f && (!in || !memcmp(ref_row(in, t->ref[j]), ref_row(in, ref),
+                                               PACKED))) return 0;
+    t->slot[j] = f;
+    t->ref[j] = ref;
+    t->n++;
+    return 1;
+}
+
+/* the store's slot of (h, row): where it is, or the empty slot where it would go; rows
+ * are compared by an exact share only */
+static inline uint8_t *row_at(const expander_t *x, int64_t i) {
+    return x->rows[i / BLOCK] + (size_t)(i % BLOCK) * PACKED;
+}
+
+static uint64_t store_slot(const expander_t *x, int64_t h, const uint8_t *row) {
+    uint64_t j = fp_home(h, x->store_cap);
+    while (x->store[j] != EMPTY && (x->store[j] != h || (x->rows && memcmp(
+               row_at(x, x->row_of[j]), row, PACKED))))
+        if (++j == x->store_cap) j = 0;
+    return j;
+}
+
+static int stored(const expander_t *x, int64_t h, const uint8_t *row) {
+    return x->store_cap && x->store[store_slot(x, h, row)] == h;
+}
+
+/* room for `more` states in the store (under three quarters full) */
+static int store_room(expander_t *x, int64_t more) {
+    if ((x->stored + more) * 4 <= x->store_cap * 3) return 1;
+    uint64_t cap = x->store_cap ? x->store_cap : 1 << 12;
+    while ((x->stored + more) * 4 > cap * 3) cap *= 2;
+    int64_t *old = x->store, *old_named = x->named, *old_row_of = x->row_of;
+    uint64_t old_cap = x->store_cap;
+    x->store = malloc(cap * sizeof *x->store);
+    x->named = malloc(cap * 2 * sizeof *x->named);
+    x->row_of = x->rows ? malloc(cap * sizeof *x->row_of) : NULL;
+    if (!x->store || !x->named || (x->rows && !x->row_of)) {
+        free(x->store); free(x->named); free(x->row_of);
+        x->store = old; x->named = old_named;
+        x->row_of = old_row_of;
+        return 0;
+    }
+    memset(x->store, 0xFF, cap * sizeof *x->store);
+    x->store_cap = cap;
+    for (uint64_t i = 0; i < old_cap; i++)
+        if (old[i] != EMPTY) {  /* all distinct: the first empty slot */
+            uint64_t j = fp_home(old[i], cap);
+            while (x->store[j] != EMPTY) if (++j == cap) j = 0;
+            x->store[j] = old[i];
+            x->named[2 * j] = old_named[2 * i]; x->named[2 * j + 1] = old_named[2 * i + 1];
+            if (x->rows) x->row_of[j] = old_row_of[i];
+        }
+    free(old); free(old_named); free(old_row_of);
+    return 1;
+}
+
+/* n states by hash (and row: an exact share keeps them; else NULL), with their names and
+ * their parents' names; 0 or 2 */
+int mc_x_store(expander_t *x, const uint8_t *rows, const int64_t *h, const int64_t *name,
+               const int64_t *parent, int64_t n) {
+    if (!store_room(x, n)) return 2;
+    while (x->rows && x->nrows + n > x->blocks * BLOCK) {  /* blocks: stored rows stay put */
+        uint8_t **more = realloc(x->rows, (size_t)(x->blocks + 1) * sizeof *more);
+        if (!more) return 2;
+        x->rows = more;
+        if (!(x->rows[x->blocks] = malloc((size_t)BLOCK * PACKED))) return 2;
+        x->blocks++;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (i + 8 < n) __builtin_prefetch(&x->store[fp_home(h[i + 8], x->store_cap)]);
+        const uint8_t *row = rows ? rows + (size_t)i * PACKED : NULL;
+        uint64_t j = store_slot(x, h[i], row);
+        if (x->store[j] != EMPTY) continue;
+        x->stored++;
+        x->store[j] = h[i]; x->named[2 * j] = name[i]; x->named[2 * j + 1] = parent[i];
+        if (x->rows) {
+            memcpy(row_at(x, x->nrows), row, PACKED);
+            x->row_of[j] = x->nrows++;
+        }
+    }
+    return 0;
+}
+
+/* an exact share, before anything is stored: it keeps every stored state's row and tells
+ * states apart by them (a shared hash is only a longer probe); 0 or 2 */
+int mc_x_exact(expander_t *x) {
+    x->rows = calloc(1, sizeof *x->rows);
+    return x->rows ? 0 : 2;
+}
+
+/* the parents' names of n stored states, by name (a trace being rebuilt), else -2: one
+ * pass over the store for them all */
+int mc_x_parents(const expander_t *x, const int64_t *name, int64_t n, int64_t *parent) {
+    fpset_t asked = {0};
+    for (int64_t k = 0; k < n; k++) {
+        parent[k] = -2;
+        if (fpset_add(&asked, name[k], k, NULL) < 0) return 2;
+    }
+    for (uint64_t i = 0; i < x->store_cap; i++) {
+        if (x->store[i] == EMPTY) continue;
+        uint64_t j = home(fmix((uint64_t)x->named[2 * i]), asked.cap);
+        for (; asked.slot[j] != EMPTY; j = j + 1 == asked.cap ? 0 : j + 1)
+            if (asked.slot[j] == x->named[2 * i]) parent[asked.ref[j]] = x->named[2 * i + 1];
+    }
+    free(asked.slot); free(asked.ref);
+    return 0;
+}
+
+/* the rows an exact share stored, in the order stored */
+int64_t mc_x_nrows(const expander_t *x) { return x->nrows; }
+
+void mc_x_rows(const expander_t *x, uint8_t *out) {
+    for (int64_t b = 0; b * BLOCK < x->nrows; b++) {
+        int64_t n = x->nrows - b * BLOCK < BLOCK ? x->nrows - b * BLOCK : BLOCK;
+        memcpy(out + (size_t)b * BLOCK * PACKED, x->rows[b], (size_t)n * PACKED);
+    }
+}
+
+/* names stored by a Python checkpoint (without hashes): every successor is named and
+ * looked up among them too; 0 or 2 */
+int mc_x_legacy(expander_t *x, const int64_t *name, int64_t n) {
+    for (int64_t i = 0; i < n; i++)
+        if (fpset_add(&x->legacy, name[i], 0, NULL) < 0) return 2;
+    return 0;
+}
+
+int64_t mc_x_stored(const expander_t *x) { return (int64_t)x->stored; }
+
+int64_t mc_x_store_bytes(const expander_t *x) {
+    return (int64_t)(x->store_cap * (x->rows ? 32 : 24) + x->blocks * BLOCK * PACKED +
+                     x->legacy.cap * 8);
+}
+
+/* every stored state's hash, name and parent's name (a checkpoint; the parent links) */
+void mc_x_store_read(const expander_t *x, int64_t *h, int64_t *name, int64_t *parent) {
+    int64_t k = 0;
+    for (uint64_t i = 0; i < x->store_cap; i++)
+        if (x->store[i] != EMPTY) {
+            h[k] = x->store[i]; name[k] = x->named[2 * i]; parent[k++] = x->named[2 * i + 1];
+        }
+}
+
+/* ------------------------------------------------------------------ a share */
+
+expander_t *mc_x_new(int me, int parts, int canonical, int check_deadlock) {
+#ifdef M_MMAP_THRESHOLD
+    /* freed tables and buckets stay in the heap for the next level: an mmap'd block comes
+     * back from the kernel zeroed, page by page, and is unmapped with a TLB shootdown on
+     * every core the shares run on */
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
     expander_t *x = calloc(1, sizeof *x);
     if (!x) return NULL;
+    x->me = me; x->parts = parts;
     x->s.canonical = canonical;
     x->s.check_deadlock = check_deadlock;
     x->s.ctx.s = &x->s;
     x->s.ctx.x = x;
+    x->out = calloc((size_t)parts, sizeof *x->out);
+    x->peers = calloc((size_t)parts, sizeof *x->peers);
+    if (!x->out || !x->peers) { free(x->out); free(x->peers); free(x); return NULL; }
+    x->peers[me] = x;
     return x;
+}
+
+static void bucket_clear(bucket_t *b) {
+    free(b->p); free(b->fp); free(b->key); free(b->parent);
 }
 
 void mc_x_free(expander_t *x) {
     if (!x) return;
-    free(x->p); free(x->fp); free(x->key); free(x->index); free(x->s.ctx.held);
+    for (int w = 0; w < x->parts; w++) bucket_clear(&x->out[w]);
+    bucket_clear(&x->pend);
+    free(x->out); free(x->peers); free(x->store); free(x->named);
+    free(x->seen.slot); free(x->seen.ref); free(x->legacy.slot); free(x->legacy.ref);
+    free(x->pend_name); free(x->row_of);
+    for (int64_t b = 0; b < x->blocks; b++) free(x->rows[b]);
+    free(x->rows);
+    free(x->pp); free(x->pown); free(x->pkey); free(x->pat); free(x->pfp);
+    free(x->front); free(x->front_fp); free(x->front_rank);
+    free(x->pend_rank); free(x->pend_src); free(x->pend_pos);
+    free(x->s.ctx.held);
     free(x);
+}
+
+/* share w of this process: its store is read while expanding, its buckets collected */
+void mc_x_peer(expander_t *x, int w, expander_t *peer) { x->peers[w] = peer; }
+
+/* the frontier (a seed, a checkpoint read back): n rows with names and ranks */
+int mc_x_set_frontier(expander_t *x, const uint8_t *rows, const int64_t *fp,
+                      const int64_t *rank, int64_t n) {
+    if (n > x->front_cap) {  /* by half again: a growing search reallocates rarely */
+        int64_t cap = n + n / 2 + 1024;
+        free(x->front); free(x->front_fp); free(x->front_rank);
+        x->front = malloc((size_t)cap * PACKED);
+        x->front_fp = malloc((size_t)cap * sizeof *fp);
+        x->front_rank = malloc((size_t)cap * sizeof *rank);
+        x->front_cap = cap;
+        if (!x->front || !x->front_fp || !x->front_rank) { x->front_cap = 0; return 2; }
+    }
+    memcpy(x->front, rows, (size_t)n * PACKED);
+    memcpy(x->front_fp, fp, (size_t)n * sizeof *fp);
+    memcpy(x->front_rank, rank, (size_t)n * sizeof *rank);
+    x->nfront = n;
+    return 0;
+}
+
+int64_t mc_x_frontier_size(const expander_t *x) { return x->nfront; }
+
+/* frontier states from..to: rows, names, ranks (any may be NULL) */
+void mc_x_frontier(const expander_t *x, int64_t from, int64_t to, uint8_t *rows, int64_t *fp,
+                   int64_t *rank) {
+    int64_t n = to - from;
+    if (rows) memcpy(rows, x->front + (size_t)from * PACKED, (size_t)n * PACKED);
+    if (fp) memcpy(fp, x->front_fp + from, (size_t)n * sizeof *fp);
+    if (rank) memcpy(rank, x->front_rank + from, (size_t)n * sizeof *rank);
+}
+
+/* a new level: the buckets and what was met emptied */
+int mc_x_begin(expander_t *x) {
+    for (int w = 0; w < x->parts; w++) { x->out[w].n = 0; x->out[w].rows = 1; }
+    return fpset_clear(&x->seen, 2 * x->nfront) ? 0 : 2;  /* new successors: about as many */
 }
 
 static void x_found(expander_t *x, int prop, int kind, int64_t key, int me, int pc) {
@@ -58,53 +434,72 @@ static void x_note(expander_t *x, int code) {
     x->notes |= code << (3 * x->nnotes++);
 }
 
-/* the table slot of fingerprint f: where it is, or the empty slot where it would go */
-static int64_t *x_slot(expander_t *x, int64_t f) {
-    uint64_t j = home(fmix((uint64_t)f), x->index_cap);
-    while (x->index[j] && x->fp[x->index[j] - 1] != f)
-        if (++j == x->index_cap) j = 0;
-    return &x->index[j];
-}
-
-/* room in the table for one more successor (kept under half full) */
-static int x_index_room(expander_t *x) {
-    if ((uint64_t)(x->n + 1) * 2 <= x->index_cap) return 1;
-    uint64_t cap = x->index_cap ? x->index_cap * 2 : 1 << 16;
-    int64_t *index = calloc(cap, sizeof *index);
-    if (!index) { x->s.fatal = 2; return 0; }
-    free(x->index);
-    x->index = index;
-    x->index_cap = cap;
-    for (int64_t i = 0; i < x->n; i++) *x_slot(x, x->fp[i]) = i + 1;
-    return 1;
-}
-
-/* a successor: kept unless one with its fingerprint was kept in this batch already (that
- * one came first, so it has the least key) */
+/* a successor: packed and hashed, looked up with the others of a few frontier states
+ * (`x_flush`); named too while a Python checkpoint's names are about (and dropped if it
+ * is one of them) */
 static void x_emit(ctx_t *c, const int64_t *v) {
     expander_t *x = c->x;
-    int64_t buf[W];
-    const int64_t *u = x->s.canonical ? canon(v, buf) : v;
-    int64_t f = py_fingerprint(u), key = (x->rank << KEY_BITS) + 1 + c->results++;
     x->fired[c->pc]++;
-    if (!x_index_room(x)) return;
-    int64_t *slot = x_slot(x, f);
-    if (*slot) return;
-    if (x->n == x->cap) {
-        int64_t cap = x->cap * 2 + 4096;
-        uint8_t *p = realloc(x->p, (size_t)cap * PACKED);
-        if (p) x->p = p;
-        int64_t *fp = realloc(x->fp, (size_t)cap * sizeof *fp);
-        if (fp) x->fp = fp;
-        int64_t *key = realloc(x->key, (size_t)cap * sizeof *key);
-        if (key) x->key = key;
-        if (!p || !fp || !key) { x->s.fatal = 2; return; }
-        x->cap = cap;
+    if (x->pn == x->pcap) {
+        int64_t cap = x->pcap * 2 + 64;
+        uint8_t *pp = realloc(x->pp, (size_t)cap * PACKED);
+        if (pp) x->pp = pp;
+        int64_t **arrays[3] = {&x->pkey, &x->pat, &x->pfp};
+        for (int k = 0; k < 3; k++) {
+            int64_t *a = realloc(*arrays[k], (size_t)cap * sizeof **arrays[k]);
+            if (a) *arrays[k] = a;
+            else pp = NULL;
+        }
+        int *pown = realloc(x->pown, (size_t)cap * sizeof *pown);
+        if (pown) x->pown = pown;
+        if (!pp || !pown) { x->s.fatal = 2; return; }
+        x->pcap = cap;
     }
-    pack(u, x->p + (size_t)x->n * PACKED);
-    x->fp[x->n] = f;
-    x->key[x->n++] = key;
-    *slot = x->n;
+    int64_t buf[W], key = (x->rank << KEY_BITS) + 1 + c->results++;
+    const int64_t *u = x->s.canonical ? canon(v, buf) : v;
+    if (x->legacy.n && fpset_has(&x->legacy, py_fingerprint(u))) return;
+    x->pfp[x->pn] = (int64_t)pack_hash(u, x->pp + (size_t)x->pn * PACKED);
+    x->pkey[x->pn] = key;
+    x->pat[x->pn++] = x->at;
+}
+
+/* the successors met so far, in the order met, their store slots fetched into the cache
+ * first: one is dropped if its owner (when here) stores it or this level met it already
+ * (that one came first, so it has the least key), else it is a candidate for its owner */
+static void x_flush(expander_t *x) {
+    int64_t n = x->pn, i;
+    for (i = 0; i < n; i++) {
+        int64_t f = x->pfp[i];
+        const expander_t *o = x->peers[x->pown[i] = owner(f, x->parts)];
+        if (o && o->store_cap) __builtin_prefetch(&o->store[fp_home(f, o->store_cap)]);
+        if (x->seen.cap) __builtin_prefetch(&x->seen.slot[home(fmix((uint64_t)f), x->seen.cap)]);
+    }
+    if (x->rows)  /* exact: the rows to compare with are fetched too, in two steps */
+        for (int step = 0; step < 2; step++)
+            for (i = 0; i < n; i++) {
+                const expander_t *o = x->peers[x->pown[i]];
+                if (!o || !o->store_cap) continue;
+                uint64_t j = fp_home(x->pfp[i], o->store_cap);
+                if (o->store[j] != x->pfp[i]) continue;
+                if (step) __builtin_prefetch(row_at(o, o->row_of[j]));
+                else __builtin_prefetch(&o->row_of[j]);
+            }
+    for (i = 0; i < n && !x->s.fatal; i++) {
+        int64_t f = x->pfp[i];
+        int o = x->pown[i];
+        const uint8_t *row = x->pp + (size_t)i * PACKED;
+        if (x->peers[o] && stored(x->peers[o], f, row)) continue;
+        bucket_t *b = &x->out[o];
+        if (!bucket_room(b, 1)) { x->s.fatal = 2; break; }
+        memcpy(b->p + (size_t)b->n * PACKED, row, PACKED);  /* in place, to compare */
+        int added = fpset_add(&x->seen, f, (int64_t)o << REF_SHIFT | b->n,
+                              x->rows ? x->out : NULL);
+        if (added <= 0) { if (added < 0) x->s.fatal = 2; continue; }
+        b->fp[b->n] = f;
+        b->key[b->n] = x->pkey[i];
+        b->parent[b->n++] = x->front_fp[x->pat[i]];
+    }
+    x->pn = 0;
 }
 
 static void x_happen(ctx_t *c, int kind, int prop) {
@@ -115,26 +510,24 @@ static void x_happen(ctx_t *c, int kind, int prop) {
     x_found(x, prop, kind == H_EVAL ? V_EVAL : V_FAIL, key, c->me, c->pc);
 }
 
-/* expand n packed states of the frontier (ranks ascending); their successors are kept
- * until `mc_x_take`. 0, or the search's fatal code */
-int mc_x_expand(expander_t *x, const uint8_t *states, const int64_t *ranks, int64_t n,
-                int64_t first) {
+/* expand frontier states first..first+n (ranks ascending); 0, or the search's fatal code */
+int mc_x_expand(expander_t *x, int64_t first, int64_t n) {
     int64_t v[W];
-    for (int64_t i = 0; i < n && !x->s.fatal; i++) {
-        x->rank = ranks[i];
-        x->at = first + i;
-        unpack(states + (size_t)i * PACKED, v);
+    for (int64_t i = first; i < first + n && i < x->nfront && !x->s.fatal; i++) {
+        x->rank = x->front_rank[i];
+        x->at = i;
+        unpack(x->front + (size_t)i * PACKED, v);
         x->s.ctx.results = 0;
         int in = within(&x->s.ctx, v);  /* outside the constraint: kept, not expanded */
         if (in != 1) { x->outside++; if (in < 0) x_note(x, N_CONSTRAINT); continue; }
         expand(&x->s.ctx, v);
         if (!x->s.ctx.results && x->s.check_deadlock && alive(v))
             x_found(x, DEADLOCK_PROP, V_DEADLOCK, (x->rank << KEY_BITS) | LAST_KEY, -1, -1);
+        if (x->pn >= FLUSH) x_flush(x);
     }
+    x_flush(x);
     return x->s.fatal;
 }
-
-int64_t mc_x_size(expander_t *x) { return x->n; }
 
 /* the states outside the constraint met since the last call */
 int64_t mc_x_outside(expander_t *x) {
@@ -143,34 +536,127 @@ int64_t mc_x_outside(expander_t *x) {
     return n;
 }
 
-/* the distinct successors so far into p, fp, key (room for mc_x_size), the successors per
- * pc, the
- * found records (X_FIELDS per property); the notes' codes, 3 bits each in the order first
- * met; then all is cleared */
-int mc_x_take(expander_t *x, uint8_t *p, int64_t *fp, int64_t *key, int64_t *fired,
-              int64_t *found) {
-    memcpy(p, x->p, (size_t)x->n * PACKED);
-    memcpy(fp, x->fp, (size_t)x->n * sizeof *fp);
-    memcpy(key, x->key, (size_t)x->n * sizeof *key);
+/* the successors per pc and the found records (X_FIELDS per property) since the last
+ * call; the notes' codes, 3 bits each in the order first met; then all is cleared */
+int mc_x_take(expander_t *x, int64_t *fired, int64_t *found) {
     memcpy(fired, x->fired, sizeof x->fired);
     memcpy(found, x->found, sizeof x->found);
     int notes = x->notes;
-    if (x->index) memset(x->index, 0, x->index_cap * sizeof *x->index);
-    x->n = 0;
     x->noted = x->notes = x->nnotes = 0;
     memset(x->fired, 0, sizeof x->fired);
     memset(x->found, 0, sizeof x->found);
     return notes;
 }
 
-/* for each invariant's property not in `skip`: the index of the first of n packed states
- * that breaks it (or cannot evaluate it), else -1 */
-void mc_x_check(expander_t *x, const uint8_t *states, int64_t n, const int8_t *skip,
-                int64_t *first) {
+/* ------------------------------------------------------------------ collect, rank, accept */
+
+static int pend_room(expander_t *x, int64_t n) {
+    if (!bucket_room(&x->pend, n)) return 0;
+    if (n <= x->pend_cap) return 1;
+    int64_t **arrays[4] = {&x->pend_rank, &x->pend_src, &x->pend_pos, &x->pend_name};
+    for (int k = 0; k < 4; k++) {
+        int64_t *a = realloc(*arrays[k], (size_t)n * sizeof **arrays[k]);
+        if (!a) return 0;
+        *arrays[k] = a;
+    }
+    x->pend_cap = n;
+    return 1;
+}
+
+/* the candidates of nin buckets (one per sender, each in key order) merged by key, the
+ * first of each fingerprint kept unless stored (`checked`: the senders looked in this
+ * store already): the new states here, in key order. Their number, or -1 out of memory */
+int64_t mc_x_collect(expander_t *x, bucket_t *const *in, int nin, int checked) {
+    int64_t total = 0, at[nin];
+    for (int w = 0; w < nin; w++) { total += in[w]->n; at[w] = 0; }
+    bucket_t *p = &x->pend;
+    p->n = 0;
+    if (!pend_room(x, total) || !fpset_clear(&x->seen, total)) return -1;
+    for (;;) {
+        int w = -1;
+        for (int k = 0; k < nin; k++)
+            if (at[k] < in[k]->n && (w < 0 || in[k]->key[at[k]] < in[w]->key[at[w]])) w = k;
+        if (w < 0) break;
+        int64_t i = at[w]++, f = in[w]->fp[i];
+        const uint8_t *row = in[w]->rows ? in[w]->p + (size_t)i * PACKED : NULL;
+        if (row) memcpy(p->p + (size_t)p->n * PACKED, row, PACKED);  /* in place, to compare */
+        if ((!checked && stored(x, f, row)) || fpset_add(&x->seen, f, p->n,
+                                                         x->rows ? p : NULL) != 1) continue;
+        p->fp[p->n] = f;
+        p->key[p->n] = in[w]->key[i];
+        p->parent[p->n] = in[w]->parent[i];
+        x->pend_src[p->n] = w;
+        x->pend_pos[p->n++] = i;
+    }
+    return p->n;
+}
+
+/* the positions in sender w's bucket of the new states it must send here (their rows
+ * were not collected); their number */
+int64_t mc_x_wanted(const expander_t *x, int w, int64_t *pos) {
+    int64_t k = 0;
+    for (int64_t i = 0; i < x->pend.n; i++)
+        if (x->pend_src[i] == w) pos[k++] = x->pend_pos[i];
+    return k;
+}
+
+/* the rows sender w sent for `mc_x_wanted`, in that order */
+void mc_x_fill(expander_t *x, int w, const uint8_t *rows) {
+    for (int64_t i = 0, k = 0; i < x->pend.n; i++)
+        if (x->pend_src[i] == w)
+            memcpy(x->pend.p + (size_t)i * PACKED, rows + (size_t)k++ * PACKED, PACKED);
+}
+
+int64_t mc_x_pending(const expander_t *x) { return x->pend.n; }
+
+const int64_t *mc_x_keys(const expander_t *x) { return x->pend.key; }
+
+/* each new state's rank among every share's new states: `keys[w]` (lens[w] of them,
+ * ascending) are share w's keys, this one's among them; keys are distinct */
+void mc_x_rank(expander_t *x, const int64_t *const *keys, const int64_t *lens, int nparts) {
+    int64_t at[nparts];
+    for (int w = 0; w < nparts; w++) at[w] = 0;
+    for (int64_t i = 0; i < x->pend.n; i++) {
+        int64_t k = x->pend.key[i], r = i;
+        for (int w = 0; w < nparts; w++) {
+            if (w == x->me) continue;
+            while (at[w] < lens[w] && keys[w][at[w]] < k) at[w]++;
+            r += at[w];
+        }
+        x->pend_rank[i] = r;
+    }
+}
+
+/* the ranks worked out elsewhere (between processes: `partition.Partition.rank`) */
+void mc_x_set_ranks(expander_t *x, const int64_t *rank) {
+    memcpy(x->pend_rank, rank, (size_t)x->pend.n * sizeof *rank);
+}
+
+/* the new states ranked below `keep` (a state limit) named (four side by side:
+ * `py_fingerprint4`), stored; they become the frontier. Their number, or -1 out of memory */
+int64_t mc_x_accept(expander_t *x, int64_t keep) {
+    bucket_t *p = &x->pend;
+    int64_t m = 0, v[4 * W];
+    while (m < p->n && x->pend_rank[m] < keep) m++;
+    for (int64_t i = 0; i < m; i += 4) {
+        int64_t k = m - i < 4 ? m - i : 4;
+        for (int64_t j = 0; j < k; j++) unpack(p->p + (size_t)(i + j) * PACKED, v + j * W);
+        if (k == 4) py_fingerprint4(v, x->pend_name + i);
+        else for (int64_t j = 0; j < k; j++) x->pend_name[i + j] = py_fingerprint(v + j * W);
+    }
+    if (mc_x_store(x, p->p, p->fp, x->pend_name, p->parent, m)) return -1;
+    if (mc_x_set_frontier(x, p->p, x->pend_name, x->pend_rank, m)) return -1;
+    p->n = 0;
+    return m;
+}
+
+/* for each invariant's property not in `skip`: the frontier index of the first state that
+ * breaks it (or cannot evaluate it), else -1 */
+void mc_x_check(expander_t *x, const int8_t *skip, int64_t *first) {
     int64_t v[W];
     for (int k = 0; k < NPROPS; k++) first[k] = -1;
-    for (int64_t i = 0; i < n; i++) {
-        unpack(states + (size_t)i * PACKED, v);
+    for (int64_t i = 0; i < x->nfront; i++) {
+        unpack(x->front + (size_t)i * PACKED, v);
         for (int k = 0; k < NINV; k++) {
             int prop = INV_PROP[k];
             if (!skip[prop] && first[prop] < 0 && invariant(&x->s.ctx, k, v) != 1)
@@ -188,5 +674,10 @@ void mc_unpack_n(const uint8_t *p, int64_t n, int64_t *out) {
     for (int64_t i = 0; i < n; i++) unpack(p + (size_t)i * PACKED, out + i * W);
 }
 
-/* the fingerprint of an unpacked state, for the tests that hold it to Python's */
+/* the name of an unpacked state, for the tests that hold it to Python's fingerprint */
 int64_t mc_fingerprint(const int64_t *v) { return py_fingerprint(v); }
+
+/* the hashes of n packed rows (the stored forms: their owners) */
+void mc_hash_n(const uint8_t *p, int64_t n, int64_t *out) {
+    for (int64_t i = 0; i < n; i++) out[i] = (int64_t)hash_state(p + (size_t)i * PACKED);
+}
