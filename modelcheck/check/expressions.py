@@ -40,8 +40,10 @@ from ..lang import tla_syntax as T
 from ..lang.errors import SpecError, suggest
 from .coercion import join
 from .control import Control
+from .literal_sets import untold
 from .names import Names
 from .operators import Operators
+from .patterns import bind
 from .scope import Scope
 from .sequences import Sequences
 from .tuples import Tuples, item_of
@@ -73,9 +75,8 @@ class Expressions(Names, Operators, Control, Sequences, Tuples):
             te = self.expr(item, sc, elem)
             if elem is None:
                 elem = strip_optional(te.type)
-                if isinstance(elem, IntType) and elem.lo is None:
-                    raise SpecError("cannot tell the element type of this set literal; "
-                                    "assign it to a typed variable", e.pos)
+                if untold(elem):
+                    return self.told_literal(e, sc)
             items.append(self.coerce(te, elem, item.pos))
         assert elem is not None
         if not isinstance(elem, (BoolType, IntType, EnumType, TidType)):
@@ -140,7 +141,7 @@ class Expressions(Names, Operators, Control, Sequences, Tuples):
         if len(keys) > 1:
             self.singles_out(want.key, e.pos, "an array given element by element")
         return self._compound(want, tuple(
-            self.expect_type(e.item, sc.push(e.var, M.Const(index, k.value)), want.elem)
+            self.expect_type(e.item, bind(sc, e.var, M.Const(index, k.value), e.pos), want.elem)
             for k in keys))
 
     def _compound(self, t: Type, items: tuple[M.TExpr, ...]) -> M.TExpr:
@@ -155,7 +156,7 @@ class Expressions(Names, Operators, Control, Sequences, Tuples):
         dom = self.domain(e.domain, sc)
         var = self.bound(e.var, dom.type)
         guard = self.domain_guard(e.domain, var, sc) or self.member_guard(dom, var)
-        inner = sc.push(e.var, self.member_binding(dom, var))
+        inner = bind(sc, e.var, self.member_binding(dom, var), e.pos)
         if e.kind == "sum":
             raw = self.plain(self.expr(e.body, inner), e.body.pos)
             if not is_int(raw.type):

@@ -18,6 +18,7 @@ from ..lang.errors import SpecError
 from .big_sets import LIMIT
 from .expressions import Expressions
 from .names import range_guard
+from .patterns import bind
 from .scope import Scope
 
 # passes a loop may unroll to: its domain's type has at most this many values. z3's
@@ -38,7 +39,7 @@ class Loops(Expressions):
         var = self.bound(s.var, dom.type)
         big = self.big_domains.get(id(dom))
         body = () if big is not None else \
-            self.block(s.body, sc.push(s.var, var))  # type: ignore[attr-defined]
+            self.block(s.body, bind(sc, s.var, var, s.pos))  # type: ignore[attr-defined]
         out: list[M.Stmt] = []
         bounds = self.range_bounds(s.domain, sc)
         if bounds is not None:  # the bounds as they were before the first pass
@@ -64,7 +65,7 @@ class Loops(Expressions):
             if has:  # the body checked with the member itself, so its operations fold
                 member = self.numbered(value, big[0].type.member)  # type: ignore[index]
                 out.append(M.If(s.pos, has[v], self.block(  # type: ignore[attr-defined]
-                    s.body, sc.push(s.var, member)), ()))
+                    s.body, bind(sc, s.var, member, s.pos)), ()))
                 continue
             out.append(M.If(s.pos, test, (M.Let(s.pos, var, value), *body), ()))
         return out

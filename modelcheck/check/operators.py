@@ -47,8 +47,10 @@ class Operators(Coercion):
             a = self.expect_type(e.left, sc, BOOL)
             b = self.expect_type(e.right, sc, BOOL)
             return _fold_logic(op, a, b)
+        literal = None if op == "in" else \
+            self.left_literal(e.left, e.right, sc)  # type: ignore[attr-defined]
         if op in ("==", "!="):
-            a = self.expr(e.left, sc)
+            a = literal or self.expr(e.left, sc)
             b = self.expr(e.right, sc, a.type)
             if isinstance(a.type, (NoneType, EmptySetType)):
                 a = self.expr(e.left, sc, b.type)
@@ -57,7 +59,9 @@ class Operators(Coercion):
                 raise SpecError(f"cannot compare {a.type} with {b.type}", e.pos)
             return _fold(M.Binary(BOOL, op, a, b))
         if op == "in":
-            s = self.plain(self.expr(e.right, sc), e.right.pos)
+            s = self.plain(self.literal_for(e.left, e.right, sc)  # type: ignore[attr-defined]
+                           if isinstance(e.right, S.SetLit) and e.right.items
+                           else self.expr(e.right, sc), e.right.pos)
             if isinstance(s.type, EmptySetType):
                 return M.Const(BOOL, False)
             if isinstance(s.type, BigSetType):
@@ -67,7 +71,7 @@ class Operators(Coercion):
                 raise SpecError(f"'in' needs a set on the right, got {s.type}", e.right.pos)
             x = self.expect_type(e.left, sc, s.type.elem)
             return _fold(M.Binary(BOOL, "in", x, s))
-        a = self.plain(self.expr(e.left, sc), e.left.pos)
+        a = self.plain(literal or self.expr(e.left, sc), e.left.pos)
         b = self.plain(self.expr(e.right, sc, a.type), e.right.pos)
         if isinstance(a.type, BigSetType) and op in ("|", "&", "-"):
             return self.combine(op, a, self.coerce(b, a.type, e.right.pos))  # type: ignore

@@ -18,6 +18,7 @@ from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
 from .loops import Loops
+from .patterns import bind
 from .scope import CONST_SCOPE, Scope
 from .sequences import stored
 from .syntax_walk import nodes
@@ -153,7 +154,7 @@ class Statements(Loops):
         if isinstance(s, S.Choose):
             dom = self.domain(s.domain, sc)
             var = self.bound(s.var, dom.type)
-            inner = sc.push(s.var, self.member_binding(dom, var))
+            inner = bind(sc, s.var, self.member_binding(dom, var), s.pos)
             where = self.expect_type(s.where, inner, BOOL) if s.where is not None else None
             guard = self.domain_guard(s.domain, var, sc) or self.member_guard(dom, var)
             if guard is not None:

@@ -1,17 +1,18 @@
 """Liveness properties and fairness declarations, checked for one variant.
 
-A property `for t in D` becomes one instance per value of D with t bound to that value
-as a constant, so its predicates fold like any constant expression and the back ends
-compile plain state predicates. Fairness names a template or one of its steps, resolved
-here to the pcs the engine compares a move's pc with.
+A property `for t in D` becomes one instance per value of D (`for c in C, r in R`: per
+pair) with t bound to that value as a constant, so its predicates fold like any constant
+expression and the back ends compile plain state predicates. Fairness names a template or
+one of its steps, resolved here to the pcs the engine compares a move's pc with.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..ir import model as M
 from ..ir.temporal import PATTERNS, Fairness, LivenessInstance, Temporal
-from ..ir.typesys import BOOL
+from ..ir.typesys import BOOL, Type
 from ..ir.values import decode, spell
 from ..lang import temporal_syntax as S
 from ..lang import tla_syntax as T
@@ -46,20 +47,24 @@ class TemporalChecks(ActionFairnessChecks):
         return out
 
     def _instances(self, d: S.LivenessDecl) -> list[LivenessInstance]:
-        if d.var is None or d.domain is None:
-            exprs = tuple(self.expect_type(e, Scope(), BOOL) for e in d.exprs)
-            return [LivenessInstance(d.name, d.pattern, exprs, "", d.pos)]
-        dom = self.domain(d.domain, Scope())
-        if dom.set_expr is not None or id(dom) in self.big_domains:
-            raise SpecError("a liveness property ranges over a type or a range 'a..b', "
-                            "not a set", d.domain.pos)
+        """One instance per combination of the binders' values, the first binder's
+        values outermost (`c = 0, r = 0`, `c = 0, r = 1`, ...)."""
+        choices: list[list[tuple[str, M.Const, Type]]] = [[]]  # the names bound so far
+        for name, domain in d.binders:
+            if any(name == n for n, _, _ in choices[0]):
+                raise SpecError(f"'{name}' is bound twice in liveness {d.name}", domain.pos)
+            dom = self.domain(domain, Scope())
+            if dom.set_expr is not None or id(dom) in self.big_domains:
+                raise SpecError("a liveness property ranges over a type or a range 'a..b', "
+                                "not a set", domain.pos)
+            values = self.constant_values(domain)  # a range's bounds must be constants
+            choices = [[*c, (name, v, dom.type)] for c in choices for v in values]
         out = []
-        for const in self.constant_values(d.domain):  # a range's bounds must be constants
-            value = const.value
-            frame = Scope(bound=[{d.var: const}])
+        for chosen in choices:
+            frame = Scope(bound=[{n: v for n, v, _ in chosen}])
             exprs = tuple(self.expect_type(e, frame, BOOL) for e in d.exprs)
-            shown = spell(dom.type, decode(dom.type, [value]))
-            out.append(LivenessInstance(d.name, d.pattern, exprs, f"{d.var} = {shown}", d.pos))
+            shown = ", ".join(f"{n} = {spell(t, decode(t, [v.value]))}" for n, v, t in chosen)
+            out.append(LivenessInstance(d.name, d.pattern, exprs, shown, d.pos))
         return out
 
     def _fairness(self, f: S.FairnessDecl) -> Fairness:

@@ -27,12 +27,13 @@ from ..ir.typesys import (
 from ..lang import data_syntax as D
 from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
-from .big_sets import LIMIT, BigSets, cardinality
+from .big_sets import LIMIT, cardinality
+from .literal_sets import LiteralSets
 from .scope import Scope
 from .spelling import ATOM, BINDER, spelled
 
 
-class Tuples(BigSets):
+class Tuples(LiteralSets):
     """Tuple types and literals, `t[k]`, arrays indexed by tuples, tuple types as domains."""
 
     def tuple_type(self, t: D.TupleTypeExpr) -> TupleType:

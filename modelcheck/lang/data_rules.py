@@ -20,3 +20,6 @@ class DataRules(Transformer):
 
     def tuple_type(self, meta: Any, c: list) -> S.TypeExpr:
         return D.TupleTypeExpr(meta_pos(meta), tuple(c))
+
+    def binder_pattern(self, meta: Any, c: list) -> str:
+        return D.pattern_text([str(n) for n in c])

@@ -20,3 +20,17 @@ class TupleTypeExpr(TypeExpr):
     """`tuple(A, B, ...)`: the tuples of an A, a B, ... (TLA+'s `A \\X B`)."""
 
     items: tuple[TypeExpr, ...]
+
+
+# A binder that takes a tuple apart (`forall (a, b) in S`) keeps its variable as written,
+# `(a, b)`, in the `str` every binder holds: the passes that only carry a binder's name
+# along need no new case, and the reports print the pattern as the user wrote it.
+def pattern_text(names: list[str]) -> str:
+    return "(" + ", ".join(names) + ")"
+
+
+def pattern_names(var: str) -> tuple[str, ...] | None:
+    """The names a binder's variable gives a tuple's items, or None for a plain name."""
+    if not var.startswith("("):
+        return None
+    return tuple(n.strip() for n in var[1:-1].split(","))

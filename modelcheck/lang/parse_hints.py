@@ -14,6 +14,8 @@ is misleading:
 
 from __future__ import annotations
 
+import re
+
 from lark import Token
 
 from .errors import Pos, SpecError
@@ -24,6 +26,9 @@ _OTHER_LANGUAGES = {
     "elif": "'elif' is not a keyword: write 'else if'",
 }
 _WORD_TOKENS = ("NAME", "PROPNAME")
+# C's loop header up to where the parser stops: `for (` and at most one word (`for (int i`,
+# `for (i =`); a tuple pattern, `for (a, b) in S`, goes on with ',' or ')'
+_C_FOR = re.compile(r"\bfor\s*(\()\s*(?:[A-Za-z_]\w*\s*)?$")
 
 
 def likely_mistake(tok: Token, prev: Token | None, accepts: set[str],
@@ -48,9 +53,10 @@ def likely_mistake(tok: Token, prev: Token | None, accepts: set[str],
     if pair in ("++", "--", "+=", "-=", "*=", "/="):
         return SpecError(f"'{pair}' is not an operator: assign the new value, as in "
                          "'x = x + 1;'", _pos(text, tok.start_pos))
-    if prev is not None and prev.value == "for" and tok.type == "LPAR":
+    c_for = _C_FOR.search(text, 0, tok.start_pos)
+    if c_for is not None and tok.type not in ("COMMA", "RPAR"):  # not `for (a, b) in S`
         return SpecError("'for' ranges over a set, inside the one step: 'for i in 0..2 { ... }'",
-                         _pos(text, tok.start_pos))
+                         _pos(text, c_for.start(1)))
     if accepts and accepts <= {"COLON", "WHEN"} and prev is not None:
         return SpecError(f"'{prev.value}' starts a statement outside any step: a thread's body "
                          "is a list of steps, each 'label: { statements }'",

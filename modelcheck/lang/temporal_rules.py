@@ -1,7 +1,7 @@
 """The parser's rules for liveness properties and fairness declarations.
 
 A temporal pattern is built as (pattern, predicates) and the declaration around it adds
-the name and the optional `for t in D` binder, so the engine sees one flat node per
+the name and the optional `for t in D, ...` binders, so the engine sees one flat node per
 property rather than a formula tree: the five patterns are all it checks
 (`engine/liveness.py`), and they need no general LTL translation.
 """
@@ -21,10 +21,12 @@ class TemporalRules(Transformer):
     """Builds `LivenessDecl` and `FairnessDecl`."""
 
     def liveness_decl(self, meta: Any, c: list) -> tuple:
-        name, var, domain, (pattern, exprs) = c
-        return ("liveness", S.LivenessDecl(str(name), pattern, exprs,
-                                           None if var is None else str(var), domain,
+        name, binders, (pattern, exprs) = c
+        return ("liveness", S.LivenessDecl(str(name), pattern, exprs, binders or (),
                                            token_pos(name)))
+
+    def live_binders(self, meta: Any, c: list) -> tuple:
+        return tuple((str(n), d) for n, d in zip(c[::2], c[1::2]))
 
     def live_eventually(self, meta: Any, c: list) -> tuple:
         return ("eventually", (c[0],))

@@ -11,13 +11,13 @@ from .syntax import Expr
 @dataclass(frozen=True)
 class LivenessDecl:
     """A liveness property: one temporal pattern over state predicates (`exprs`: P, or P
-    and Q for leads-to, none for termination), for every value of `domain` if `var`."""
+    and Q for leads-to, none for termination), for every combination of its binders'
+    values (TLA+'s `\\A c \\in C, r \\in R : P ~> Q`), once if it has none."""
 
     name: str
     pattern: str  # eventually, always_eventually, eventually_always, leads_to, termination
     exprs: tuple[Expr, ...]
-    var: str | None
-    domain: Expr | None
+    binders: tuple[tuple[str, Expr], ...]  # (name, domain), outermost first
     pos: Pos
 
 
