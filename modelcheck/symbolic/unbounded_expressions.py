@@ -40,6 +40,8 @@ from .unbounded_state import (
     where,
 )
 
+SHORT_CIRCUIT = {"&&": z3.And, "||": z3.Or, "->": z3.Implies}  # the right only where it counts
+
 
 class UnboundedExpressions(Encoder):
     """`visit(e, ctx)`: the value of e in ctx.state, as z3 terms (or an `Opt`)."""
@@ -202,10 +204,8 @@ class UnboundedExpressions(Encoder):
     def visit_Binary(self, e: M.Binary, ctx: Ctx) -> Any:
         op = e.op
         a = self.visit(e.left, ctx)
-        if op in ("&&", "||", "->"):
-            b = self.under(z3.Not(a) if op == "||" else a, e.right, ctx)
-            return z3.Or(a, b) if op == "||" else z3.And(a, b) if op == "&&" else \
-                z3.Implies(a, b)
+        if op in SHORT_CIRCUIT:
+            return SHORT_CIRCUIT[op](a, self.under(z3.Not(a) if op == "||" else a, e.right, ctx))
         b = self.visit(e.right, ctx)
         if op == "==":
             return eq(a, b)
