@@ -38,7 +38,7 @@ from .outcome import Limits, Outcome, Progress, Stats, Violation, invariant_note
 from .packed_states import kept_store
 from .partition import MISSING, Found, check_invariants
 from .store import NO_PARENT, PathStore
-from .transport import ShareLost, Sharing, Transport, open_transport
+from .transport import ShareLost, Sharing, Transport, open_transport, signals_after
 
 ONE = Sharing()  # one share, in this process
 MAX_RECOVERIES = 3  # shares lost in one run before it gives up (each time: back to a checkpoint)
@@ -183,13 +183,14 @@ class _Levels:
         elif limits.max_states is not None and pos.total + keep > limits.max_states:
             keep = max(0, limits.max_states - pos.total)
             self.note(f"state limit of {limits.max_states} reached")
-        accepted = shares.call("accept", None, keep, pos.level, violated)
-        self.record(found + [f for fs in accepted for f in fs])
-        pos.frontier = keep
-        pos.total += keep
-        if keep:
-            stats.depth = pos.level + 1
-        pos.level += 1
+        with signals_after():  # the shares' new level and this count move together
+            accepted = shares.call("accept", None, keep, pos.level, violated)
+            self.record(found + [f for fs in accepted for f in fs])
+            pos.frontier = keep
+            pos.total += keep
+            if keep:
+                stats.depth = pos.level + 1
+            pos.level += 1
 
     def _save(self, shares: Transport, start: float) -> None:
         """A checkpoint of the level just finished, if one is due (the first always is). A

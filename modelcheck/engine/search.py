@@ -76,6 +76,14 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
         return bool(violations) and (stop_at_first or len(violations) == len(all_props))
 
     finished = False
+    states, index, parents = store.states, store.index, store.parents
+    i, depth, n = 0, 0, 0  # n: states stored and checked so far
+    # The loop makes millions of tuples and lists and no reference cycles: the cyclic
+    # collector's passes over them would cost about a tenth of the run.
+    collecting = gc.isenabled()
+    gc.disable()
+    # One `try` from the first initial state to the last expansion: Ctrl-C may land
+    # between any two bytecodes, and anywhere it lands the store is settled and kept.
     try:  # a spec may have millions of initial states: the limits hold here too
         for k, r in enumerate(ts.init()):
             if r is BOUND:
@@ -83,41 +91,31 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             elif isinstance(r, Failure):
                 violate(Violation(r.prop, r.message, -1, 0, final=r.state))
             else:
-                i = store.add(r if canon is None else canon(r), -1)
-                if i >= 0:
-                    check_state(i, r, 0)
+                j = store.add(r if canon is None else canon(r), -1)
+                if j >= 0:
+                    check_state(j, r, 0)
             if (k & 1023) == 1023 and _over(limits, start, note, len(store)):
                 finished = True
                 break
-    except KeyboardInterrupt:
-        note("interrupted")
-        finished = True
 
-    states, index, parents = store.states, store.index, store.parents
-    max_states = limits.max_states if limits.max_states is not None else -1
-    expand = ts.expand_new
-    store_state, store_parent = states.append, parents.append
-    other: list[Happening] = []
-    i, depth, n = 0, 0, len(states)  # n: states stored so far
-    level_end = n
-    frontier_full = limits.max_depth == 0
-    last_report = start
+        max_states = limits.max_states if limits.max_states is not None else -1
+        expand = ts.expand_new
+        store_state, store_parent = states.append, parents.append
+        other: list[Happening] = []
+        n = level_end = len(states)
+        frontier_full = limits.max_depth == 0
+        last_report = start
 
-    def cut(made: list[tuple]) -> list[tuple]:
-        """The new states that fit under the depth and state limits; the others leave
-        `index` again (they were numbered after the ones kept, so those numbers hold)."""
-        keep = 0 if frontier_full else min(len(made), max(0, max_states - n))
-        for r in made[keep:]:
-            del index[r]
-        note(f"depth limit of {limits.max_depth} reached" if frontier_full
-             else f"state limit of {max_states} reached")
-        return made[:keep]
+        def cut(made: list[tuple]) -> list[tuple]:
+            """The new states that fit under the depth and state limits; the others
+            leave `index` again (numbered after the ones kept, so those numbers hold)."""
+            keep = 0 if frontier_full else min(len(made), max(0, max_states - n))
+            for r in made[keep:]:
+                del index[r]
+            note(f"depth limit of {limits.max_depth} reached" if frontier_full
+                 else f"state limit of {max_states} reached")
+            return made[:keep]
 
-    # The loop makes millions of tuples and lists and no reference cycles: the cyclic
-    # collector's passes over them would cost about a tenth of the run.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
         while i < n and not finished:
             if i == level_end:
                 depth += 1
@@ -171,6 +169,7 @@ def search(ts: TransitionSystem, limits: Limits | None = None, stop_at_first: bo
             i += 1
     except KeyboardInterrupt:
         note("interrupted")
+        store.settle()
     finally:
         # the search ends here; the collector, enabled again, catches up on what it made
         stats.seconds = time.monotonic() - start

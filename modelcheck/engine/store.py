@@ -100,6 +100,20 @@ class StateStore:
         self.parents.append(parent)
         return n
 
+    def settle(self) -> None:
+        """Make the three views agree again after an interrupt that landed between the
+        updates of one new state: keep the states that have both a tuple and a parent
+        and forget the numbers handed out past them (the index is in numbering order,
+        so those are its last entries)."""
+        n = min(len(self.states), len(self.parents))
+        del self.states[n:]
+        del self.parents[n:]
+        while self.index:
+            state, k = self.index.popitem()
+            if k < n:
+                self.index[state] = k
+                break
+
     def state(self, i: int) -> tuple:
         return self.states[i]
 

@@ -201,7 +201,7 @@ class ForkTransport:
         # the whole call holds signals: a worker that got its operation waits in the
         # exchange for the others, so an interrupt between two sends would leave it there;
         # and every answer is read whole, so none is left for a later call
-        with _signals_after():
+        with signals_after():
             for w, conn in enumerate(self.conns):
                 try:
                     conn.send((op, (per_share[w], *args) if per_share is not None else args))
@@ -245,7 +245,7 @@ class ForkTransport:
 
 
 @contextmanager
-def _signals_after() -> Iterator[None]:
+def signals_after() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM until the block is done, then deliver them to the handlers
     that were in place. A KeyboardInterrupt raised inside `recv` could land between a
     message's length and its bytes, and the next read would take the rest for a message."""
