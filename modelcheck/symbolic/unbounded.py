@@ -29,6 +29,7 @@ from ..lang.errors import NOWHERE, Pos
 from .encoder import Unsupported
 from .unbounded_expressions import Definedness, UnboundedExpressions
 from .unbounded_prune import prune
+from .unbounded_signals import Action, actions
 from .unbounded_slice import slice_dead
 from .unbounded_state import (
     Ctx,
@@ -71,10 +72,6 @@ class UnboundedEncoding:
 
     def _refuse_unsupported(self) -> None:
         m = self.m
-        if m.destructors:
-            raise self._refuse("exit destructors", m.destructors[0].pos)
-        if m.handlers:
-            raise self._refuse("signal handlers", m.handlers[0].pos)
         for v in m.vars:
             if v.choice and v.init is not None:  # `in any` is only a range
                 raise self._refuse(f"a choice of initial values for '{v.name}'", v.pos)
@@ -114,6 +111,7 @@ class UnboundedEncoding:
         x = z3.Const("x", tid_sort())
         out = [typed_value(v.type, s.globals[v.name]) for v in self.m.vars]
         pcs = [p for p in self.m.steps_by_pc] + [M.PC_UNUSED, M.PC_DONE, M.PC_FREED]
+        pcs += [M.PC_EXITING] if self.m.destructors else []
         out.append(z3.ForAll([x], z3.Or([s.pc[x] == p for p in pcs])))
         for t in self.m.templates.values():
             for loc in t.params + t.locals:
@@ -140,7 +138,7 @@ class UnboundedEncoding:
         # the engines zero a thread's block until it starts and once it finishes
         out += [z3.ForAll([x], z3.Implies(s.pc[x] < M.PC_EXITING, c))
                 for c in self.cleared_tls(s, x)]
-        return z3.And(out)
+        return z3.And(out + self.stmts.signals.wellformed(s))
 
     def cleared_tls(self, s: State, x: z3.ExprRef) -> list[z3.BoolRef]:
         """Thread x's thread_locals hold what a zeroed block reads as."""
@@ -164,6 +162,7 @@ class UnboundedEncoding:
         out += [z3.ForAll([x], z3.Implies(s.pc[x] == M.PC_UNUSED, c))
                 for c in self.cleared_tls(s, x)]
         out.append(z3.ForAll([x], s.parent.none[x]))
+        out += self.stmts.signals.initial(s)
         y = z3.Const("y", tid_sort())
         out.append(z3.ForAll([x, y], z3.Not(s.anc[x, y])))
         for st, c in zip(m.starts, self.starts):
@@ -202,7 +201,7 @@ class UnboundedEncoding:
 
     # -------------------------------------------------------- transitions
     def steps(self, s: State, t: State) -> list[Took]:
-        """(step name, acting thread, formula) for every step of every template.
+        """(step name, acting thread, formula) for every action (`unbounded_signals`).
 
         Kept per pair of states, so a CTI is read back through the very formulas
         (and fresh constants) the solver saw.
@@ -211,10 +210,8 @@ class UnboundedEncoding:
         if key not in self._steps:
             me = z3.Const(f"{t.prefix}self", tid_sort())
             inside = self.within(s)
-            self._steps[key] = [(f"{template.name}.{step.label}", me,
-                                 z3.And(inside, self._step(template, step, s, t, me)))
-                                for template in self.m.templates.values()
-                                for step in template.steps]
+            self._steps[key] = [(a.name, me, z3.And(inside, self._step(a, s, t, me)))
+                                for a in actions(self.m)]
         return self._steps[key]
 
     def trans(self, s: State, t: State) -> z3.BoolRef:
@@ -237,13 +234,12 @@ class UnboundedEncoding:
     def _failures_of(self, s: State) -> dict[str, z3.BoolRef]:
         out: dict[str, list[z3.BoolRef]] = {}
         scratch = self.state(f"{s.prefix}fail.")
-        for template in self.m.templates.values():
-            for step in template.steps:
-                me = z3.Const(f"{s.prefix}fail.self", tid_sort())
-                fails: list[Failure] = []
-                self.stmts.paths(template, step, s, scratch, me, fails)
-                for f in fails:
-                    out.setdefault(f.prop, []).append(f.cond)
+        for a in actions(self.m):
+            me = z3.Const(f"{s.prefix}fail.self", tid_sort())
+            fails: list[Failure] = []
+            self.stmts.paths(a, s, scratch, me, fails)
+            for f in fails:
+                out.setdefault(f.prop, []).append(f.cond)
         inside = self.within(s)
         return {p: z3.And(inside, z3.Or(c)) for p, c in out.items()}
 
@@ -254,16 +250,14 @@ class UnboundedEncoding:
         scratch = self.state(f"{s.prefix}await.")
         me = z3.Const(f"{s.prefix}await.self", tid_sort())
         try:
-            for template in self.m.templates.values():
-                for step in template.steps:
-                    self.stmts.paths(template, step, s, scratch, me, [])
+            for a in actions(self.m):
+                self.stmts.paths(a, s, scratch, me, [])
             return log
         finally:
             self.stmts.await_log = None
 
-    def _step(self, template: M.Template, step: M.Step, s: State, t: State,
-              me: z3.ExprRef) -> z3.BoolRef:
-        return z3.Or([z3.And(g) for g in self.stmts.paths(template, step, s, t, me, [])] or
+    def _step(self, a: Action, s: State, t: State, me: z3.ExprRef) -> z3.BoolRef:
+        return z3.Or([z3.And(g) for g in self.stmts.paths(a, s, t, me, [])] or
                      [z3.BoolVal(False)])
 
 

@@ -117,6 +117,24 @@ class State:
     locals: dict[str, Any]          # "template.local" -> array over Tid (or Opt of arrays)
     anc: z3.ArrayRef                # anc[a][b]: a is an ancestor of b
     tls: dict[str, Any] = field(default_factory=dict)  # thread_local name -> array over Tid
+    sig: dict[str, Any] = field(default_factory=dict)  # `runtime_slots` name -> array over Tid
+
+
+def runtime_slots(m: M.Model) -> dict[str, z3.SortRef]:
+    """The per-thread runtime state of signals and destructors (`ir.model.ThreadLayout`'s
+    bitmasks and stack, one array per bit or slot): for each handler whether it is
+    installed, masked and running, the nesting depth and the interrupted pcs; for each
+    destructor whether it is registered, and whether the thread is freed after them."""
+    out: dict[str, z3.SortRef] = {}
+    for h in m.handlers:
+        out |= {f"{what}.{h.index}": z3.BoolSort() for what in ("installed", "masked", "active")}
+    if m.handlers:
+        out["depth"] = z3.IntSort()
+        out |= {f"saved.{k}": z3.IntSort() for k in range(m.layout.max_depth)}
+    out |= {f"dtor.{d.index}": z3.BoolSort() for d in m.destructors}
+    if m.destructors:
+        out["free_after"] = z3.BoolSort()
+    return out
 
 
 def _var(name: str, t: Type, indexed: bool) -> Any:
@@ -139,7 +157,8 @@ def new_state(m: M.Model, prefix: str) -> State:
         {f"{t.name}.{loc.name}": _var(f"{prefix}{t.name}.{loc.name}", loc.type, True)
          for t in m.templates.values() for loc in t.params + t.locals},
         z3.Array(f"{prefix}anc", tid_sort(), tid_sort(), z3.BoolSort()),
-        {tl.name: _var(f"{prefix}tls.{tl.name}", tl.type, True) for tl in m.thread_locals})
+        {tl.name: _var(f"{prefix}tls.{tl.name}", tl.type, True) for tl in m.thread_locals},
+        {n: z3.Array(f"{prefix}rt.{n}", tid_sort(), k) for n, k in runtime_slots(m).items()})
 
 
 def eq(a: Any, b: Any) -> z3.BoolRef:
@@ -158,6 +177,7 @@ def same(a: State, b: State) -> z3.BoolRef:
             b.anc == a.anc]
     pairs = [(arr, b.locals[n]) for n, arr in a.locals.items()]
     pairs += [(arr, b.tls[n]) for n, arr in a.tls.items()]
+    pairs += [(arr, b.sig[n]) for n, arr in a.sig.items()]
     for arr, other in pairs:
         if isinstance(arr, Opt):
             eqs += [other.none == arr.none, other.val == arr.val]

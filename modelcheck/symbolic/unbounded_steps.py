@@ -8,7 +8,8 @@ end of the step. Assertions, `none` unwrapped and out-of-range values add
 `Failure`s instead of successors. A spawned thread's thread_locals start at
 their initialisers; a finished thread's are zeroed (`cleared`).
 A forked child is its parent's copy at the end of the step (`copied`).
-Handlers, destructors and free are refused by name.
+A step is one `Action`: entering a signal handler and running an exit destructor are
+actions too, started and ended by the engines' rules in `unbounded_signals`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..ir.typesys import EnumType, IntType, OptionalType, TidType, Type
 from ..lang.errors import Pos
 from .encoder import Encoder, Unsupported
 from .unbounded_expressions import UnboundedExpressions
+from .unbounded_signals import Action, Signals
 from .unbounded_state import (
     Ctx,
     Failure,
@@ -55,37 +57,63 @@ class UnboundedSteps(Encoder):
         self.counter = counter
         self.exprs = exprs
         self.await_log: list[tuple[Pos, z3.BoolRef]] | None = None  # see `await_guards`
+        self.signals = Signals(model)
 
     def refusal(self, st: M.Stmt, *args: Any) -> str:
         return not_supported(type(st).__name__.lower(), self.path, st.pos)
 
-    visit_Free = visit_SigOp = Encoder.refuse
+    def visit_SigOp(self, st: M.SigOp, q: Path, me: z3.ExprRef,
+                    fails: list[Failure]) -> list[Path]:
+        q.state = self.signals.op(st, q.state, me)
+        return [q]
 
-    def paths(self, template: M.Template, step: M.Step, s: State, t: State,
-              me: z3.ExprRef, fails: list[Failure]) -> list[list[z3.BoolRef]]:
-        """The guard of each way `me` may take the step from s to t (t: where it ends)."""
-        idx = template.steps.index(step)
-        fallthrough = template.steps[idx + 1].pc if idx + 1 < len(template.steps) \
-            else M.PC_DONE
-        start = Path([s.pc[me] == step.pc], s)
+    def visit_Free(self, st: M.Free, q: Path, me: z3.ExprRef,
+                   fails: list[Failure]) -> list[Path]:
+        """Freeing a thread that has not finished (or twice) fails `bounds`, as in the
+        engines; otherwise its object is gone."""
+        who = self.exprs.visit(st.thread, self._ctx(st, q, me, fails))
+        finished = q.state.pc[who] == M.PC_DONE
+        fails.append(Failure("bounds", "free of a thread that has not finished",
+                             z3.And(q.guard + [z3.Not(finished)]), st.pos))
+        q.guard.append(finished)
+        q.state = replace(q.state, pc=z3.Store(q.state.pc, who, M.PC_FREED))
+        return [q]
+
+    def paths(self, a: Action, s: State, t: State, me: z3.ExprRef,
+              fails: list[Failure]) -> list[list[z3.BoolRef]]:
+        """The guard of each way `me` may take action a from s to t (t: where it ends)."""
+        guard, begun = self.signals.start(a, s, me)
         out = []
-        for p in self.run(list(step.body), start, me, fails):
-            nxt = fallthrough if p.next_pc is None else p.next_pc
-            end = replace(p.state, pc=z3.Store(p.state.pc, me, nxt))
-            if nxt in (M.PC_DONE, M.PC_FREED):
-                end = self.cleared(end, me)
+        for p in self.run(list(a.body), Path(guard, begun), me, fails):
+            end = self.ended(a, p, me)
             for child, target in p.children:
                 end = self.copied(end, me, child, target)
             out.append(p.guard + [same(end, t)])
         return out
 
+    def ended(self, a: Action, p: Path, me: z3.ExprRef) -> State:
+        """The state after a path of action a, as the engines end a step: at its next pc,
+        through the thread's destructors, back from a handler, or after a destructor."""
+        s = p.state
+        if a.destructor is not None:
+            done = replace(s, pc=z3.Store(s.pc, me, self.signals.finished_pc(s, me)))
+            return self.signals.end_destructor(s, me, self.cleared(done, me))
+        nxt = a.fallthrough if p.next_pc is None else p.next_pc
+        if nxt == M.PC_RETURN:
+            assert a.handler is not None
+            return self.signals.ret(s, me, a.handler)
+        end = replace(s, pc=z3.Store(s.pc, me, nxt))
+        if nxt in (M.PC_DONE, M.PC_FREED):
+            return self.signals.exit(s, me, nxt, self.cleared(end, me))
+        return end
+
     def cleared(self, s: State, me: z3.ExprRef) -> State:
-        """A finished thread's thread_locals zeroed, as the engines clear its block (another
-        thread may still read them with `x@t`, and mined lemmas such as `!held -> !mine@a`
-        count on it)."""
+        """A finished thread's thread_locals and runtime slots zeroed, as the engines clear
+        its block (another thread may still read them with `x@t`, and mined lemmas such as
+        `!held -> !mine@a` count on it)."""
         tls = {tl.name: store(s.tls[tl.name], me, self.zero(tl.type))
                for tl in self.m.thread_locals}
-        return replace(s, tls=tls)
+        return self.signals.cleared(replace(s, tls=tls), me)
 
     def copied(self, s: State, me: z3.ExprRef, c: z3.ExprRef, target: M.TExpr | None) -> State:
         """A forked child at the end of the step: a copy of its parent's pc, thread_locals
@@ -109,7 +137,7 @@ class UnboundedSteps(Encoder):
             key = local_key(self.m, target.name, target.slot)
             locals_[key] = store(locals_[key], c, none)
         return replace(s, pc=z3.Store(s.pc, c, s.pc[me]), parent=parent, anc=anc, tls=tls,
-                       locals=locals_)
+                       locals=locals_, sig={n: copy(arr) for n, arr in s.sig.items()})
 
     def zero(self, t: Type) -> Any:
         """What a zeroed slot of type t reads as in the engines (`values.decode` of 0):
@@ -227,6 +255,7 @@ class UnboundedSteps(Encoder):
                                                   self.exprs.visit(arg, ctx))
         s = replace(s, pc=z3.Store(s.pc, c, t.steps[0].pc), parent=parent, locals=locals_,
                     anc=anc)
+        s = self.signals.inherit(s, me, c)
         # as in the engines, the child's thread_locals and then its template's locals take
         # their initialisers in order, each evaluated as the child over the state the
         # earlier ones left (its pc, parent and arguments already set)
