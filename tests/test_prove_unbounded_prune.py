@@ -11,7 +11,6 @@ import pytest
 
 from modelcheck.app.prove import exit_code, prove_variant
 from modelcheck.check.checker import check
-from modelcheck.lang.errors import SpecError
 from modelcheck.lang.source import load, load_text
 from modelcheck.symbolic.explicit import explore
 from modelcheck.symbolic.proof_encodings import Bounded, Unbounded
@@ -55,15 +54,6 @@ def test_dead_variables_are_the_other_variants_state() -> None:
     assert sb6 == {"g_sabre", "g_client", "g_flag", "slot_ld", "slot_cl", "ctls"}
     sb3 = dead_variables(prune(check(spec.ast, "sb3_335e530")))  # reads its slots
     assert not {"slot_ld", "slot_cl"} & sb3
-
-
-def test_a_remaining_refusal_names_the_construct_and_its_line() -> None:
-    spec = load(str(RSEQ))
-    with pytest.raises(SpecError) as e:
-        Unbounded(spec, check(spec.ast, "flags"), {})
-    line = next(k for k, text in enumerate(RSEQ.read_text().splitlines(), 1)
-                if text.startswith("destructor l1_key"))
-    assert f"not supported in --unbounded: exit destructors at {RSEQ}:{line}" in str(e.value)
 
 
 def _outcomes(spec: Path, variant: str, unbounded: bool = True,

@@ -163,6 +163,7 @@ class UnboundedEncoding:
                 for c in self.cleared_tls(s, x)]
         out.append(z3.ForAll([x], s.parent.none[x]))
         out += self.stmts.signals.initial(s)
+        out += [z3.Distinct(*self.starts)] if len(self.starts) > 1 else []  # one id a line
         y = z3.Const("y", tid_sort())
         out.append(z3.ForAll([x, y], z3.Not(s.anc[x, y])))
         for st, c in zip(m.starts, self.starts):

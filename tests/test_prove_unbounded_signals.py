@@ -1,0 +1,99 @@
+"""`--unbounded` with signal handlers and exit destructors (`symbolic/unbounded_signals.py`):
+the engines' rules over per-thread runtime slots, so a proof covers handler entries, their
+nesting and returns, and destructor runs for every number of threads; a property the
+search finds violated through a handler or a destructor is never proved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelcheck.app.prove import prove_variant
+from modelcheck.check.checker import check
+from modelcheck.lang.errors import SpecError
+from modelcheck.lang.source import load
+from modelcheck.symbolic.explicit import explore
+from modelcheck.symbolic.proof_encodings import Unbounded
+from modelcheck.symbolic.unbounded_prune import prune
+from modelcheck.symbolic.unbounded_signals import actions
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "specs" / "examples"
+RSEQ = ROOT / "specs" / "rseq_refcount.spec"
+
+
+def _outcomes(path: Path, variant: str, only: list[str] | None = None, timeout: float = 10.0,
+              inference: bool = True) -> dict[str, str]:
+    _, proof = prove_variant(load(str(path)), variant, 1, timeout, only or [], {}, True,
+                             inference)
+    return {r.name: r.outcome for r in proof.results if not r.name.startswith("INFERRED-")}
+
+
+def _violated(path: Path, variant: str) -> set[str]:
+    return explore(check(load(str(path)).ast, variant)).violated()
+
+
+def test_a_handler_returns_to_the_step_it_interrupted() -> None:
+    """OUT holds only if h1's last step goes back to the thread's own step; NEST only if h2
+    never runs (it is not installed)."""
+    path = EXAMPLES / "unbsig_signals.spec"
+    assert _violated(path, "single") == set()
+    assert _outcomes(path, "single") == {"NEST": "proved", "OUT": "proved"}
+
+
+def test_a_violation_through_a_nested_handler_is_not_proved() -> None:
+    """NEST is broken only by h2 interrupting h1: an encoding without handler entries or
+    nesting would prove it (nothing else writes `nested`)."""
+    path = EXAMPLES / "unbsig_signals.spec"
+    assert _violated(path, "nesting") == {"NEST"}
+    got = _outcomes(path, "nesting", ["NEST"], timeout=2.0, inference=False)
+    assert got["NEST"] == "refuted"
+
+
+def test_destructors_run_while_the_thread_is_alive() -> None:
+    """CLEAN holds because a thread keeps its thread_locals while its destructors run and
+    loses them after the last; the proofs hold for every number of threads."""
+    path = EXAMPLES / "unbsig_destructors.spec"
+    assert _violated(path, "one") == set()
+    assert _outcomes(path, "one") == {"CLEAN": "proved", "BOTH": "proved", "DROPPED": "proved"}
+
+
+def test_a_violation_through_a_second_destructor_is_not_proved() -> None:
+    """BOTH breaks only when one thread runs `note` after `drop`, each a step of its own: an
+    encoding that finished the thread at its first destructor would prove it."""
+    path = EXAMPLES / "unbsig_destructors.spec"
+    assert _violated(path, "two") == {"BOTH"}
+    got = _outcomes(path, "two", ["BOTH"], timeout=2.0, inference=False)
+    assert got["BOTH"] == "refuted"
+
+
+@pytest.mark.parametrize("variant", ["g235", "v4_late_signal", "shared_rc", "flags"])
+def test_rseq_handlers_and_destructors_encode(variant: str) -> None:
+    """The variants refused before (a live `install` or `on_exit`) encode, with an entry
+    action for each live handler and a run for each live destructor."""
+    spec = load(str(RSEQ))
+    model = check(spec.ast, variant)
+    enc = Unbounded(spec, model, {}).enc
+    names = {a.name for a in actions(enc.m)}
+    pruned = prune(model)
+    assert {f"{h.name}.{h.steps[0].label} [enter]" for h in pruned.handlers} <= names
+    assert {f"destructor {d.name}" for d in pruned.destructors} <= names
+    assert pruned.handlers or pruned.destructors
+
+
+def test_a_late_signal_that_breaks_the_protocol_is_not_proved() -> None:
+    """v4_posted_late_signal: the late handler registers L1 again after glibc's exit path
+    unregistered the thread; the search breaks U and K, the unbounded proof must not prove
+    them (without inference here, to keep the test short: z3's CTI or the search refutes)."""
+    assert {"U", "K"} <= _violated(RSEQ, "v4_posted_late_signal")
+    got = _outcomes(RSEQ, "v4_posted_late_signal", ["U", "K"], timeout=2.0, inference=False)
+    assert got["U"] != "proved" and got["K"] != "proved"
+
+
+def test_a_remaining_refusal_names_what_it_refuses() -> None:
+    spec = load(str(RSEQ))
+    with pytest.raises(SpecError) as e:
+        Unbounded(spec, check(spec.ast, "init_fixed_ra"), {})
+    assert "not supported in --unbounded: values of type array" in str(e.value)
+    assert "init_done_msgs" in str(e.value)
