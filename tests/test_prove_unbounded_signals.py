@@ -97,3 +97,19 @@ def test_a_remaining_refusal_names_what_it_refuses() -> None:
         Unbounded(spec, check(spec.ast, "init_fixed_ra"), {})
     assert "not supported in --unbounded: values of type array" in str(e.value)
     assert "init_done_msgs" in str(e.value)
+
+
+@pytest.mark.parametrize("variant", ["pinspect", "pinspect_racy", "pinspect_wait"])
+def test_pinspect_never_installs_bdwgc_handlers(variant: str) -> None:
+    """stop_world's pinspect variants leave `boot` by `exit` before bdwgc's `install`s: the
+    pruned model has no handler and the explicit engine reaches the same states with the
+    same violations; what still keeps it from the unbounded encoding is named."""
+    spec = load(str(ROOT / "specs" / "stop_world.spec"))
+    model = check(spec.ast, variant)
+    pruned = prune(model)
+    assert pruned.handlers == []
+    before, after = explore(model), explore(pruned)
+    assert after.states() == before.states() and after.violated() == before.violated()
+    with pytest.raises(SpecError, match="not supported in --unbounded: thread id 1, which no "
+                                        "start line creates"):
+        Unbounded(spec, model, {})

@@ -82,7 +82,8 @@ class UnboundedExpressions(Encoder):
         if isinstance(t, TidType):
             if e.value >= len(self.starts):
                 raise Unsupported(f"not supported in --unbounded: thread id {e.value}, which "
-                                  f"no start line creates {where(self.path, ctx.pos)}")
+                                  f"no start line creates "
+                                  f"{where(self.path, e.pos if e.pos.line else ctx.pos)}")
             return self.starts[e.value]
         if small_set(t):
             members = t.elem.values()  # type: ignore[union-attr]

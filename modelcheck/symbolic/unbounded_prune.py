@@ -12,11 +12,13 @@ runs in this variant.
 `prune` evaluates tests that read only constants (through definitions, with
 `&&`/`||` short-circuiting as the engines do), keeps the branch a constant `if`
 takes, ends a block at an `await` that is constantly false (nothing after it
-can run, and the path adds no successor), and then drops the handlers no live
-`install` installs and the destructors no live `on_exit` registers, with the
-`install`s, `mask`s and `on_exit`s that name them. Every cut is of code no
-execution reaches, so the pruned model has exactly the spec's behaviours:
-statements before a false `await` stay (an assertion there still fails).
+can run, and the path adds no successor) and after a `goto` or `exit` (stop_world's
+pinspect variants leave `boot` by `exit` before bdwgc's `install`s), and then
+drops the handlers no live `install` installs and the destructors no live
+`on_exit` registers, with the `install`s, `mask`s and `on_exit`s that name
+them. Every cut is of code no execution reaches, so the pruned model has exactly
+the spec's behaviours: statements before a false `await` stay (an assertion
+there still fails).
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ class _Pruner:
         return tuple(out), False
 
     def stmt(self, st: M.Stmt) -> tuple[list[M.Stmt], bool]:
+        if isinstance(st, (M.Goto, M.Exit)):  # the path leaves the block here
+            return [st], True
         if isinstance(st, M.Await) and self.consts.truth(st.cond) is False:
             return [replace(st, cond=M.Const(st.cond.type, False, pos=st.cond.pos))], True
         if isinstance(st, M.If):
