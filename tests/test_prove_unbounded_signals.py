@@ -112,4 +112,8 @@ def test_pinspect_never_installs_bdwgc_handlers(variant: str) -> None:
     assert after.states() == before.states() and after.violated() == before.violated()
     with pytest.raises(SpecError, match="not supported in --unbounded: thread id 1, which no "
                                         "start line creates"):
-        Unbounded(spec, model, {})
+        enc = Unbounded(spec, model, {}).enc
+        s = enc.state("s.")
+        enc.init(s)
+        for inv in enc.m.invariants:
+            enc.invariant(inv, s)
