@@ -151,7 +151,7 @@ class UnboundedEncoding:
         out = []
         for v in m.vars:
             out.append(typed_value(v.type, s.globals[v.name]) if v.init is None else
-                       eq(s.globals[v.name], self.exprs.visit(v.init, Ctx(s, None))))
+                       eq(s.globals[v.name], self.exprs.visit(v.init, Ctx(s, None, pos=v.pos))))
         # `init P;` (the explicit engine refuses a condition it cannot evaluate)
         out += [self.exprs.visit(c.cond, Ctx(s, None)) for c in m.initial_conditions]
         first = {k: m.templates[st.template].steps[0].pc for k, st in enumerate(m.starts)}
@@ -187,7 +187,7 @@ class UnboundedEncoding:
         Where the explicit engine would fail to evaluate it (`none` used as a value),
         the value is unconstrained: see `defined` for what a proof must also show.
         """
-        return self.exprs.visit(inv.expr, Ctx(s, None, universe=universe))
+        return self.exprs.visit(inv.expr, Ctx(s, None, pos=inv.pos, universe=universe))
 
     def defined(self, inv: M.Invariant, s: State) -> z3.BoolRef:
         """The explicit engine can evaluate the invariant in s (see `Definedness`)."""
