@@ -74,9 +74,14 @@ def readable(enc: UnboundedEncoding, zm: z3.ModelRef, s: State) -> dict[str, Any
                                  "parent": value(OptionalType(TidType(0)), parent)}
         if pc in (M.PC_DONE, M.PC_FREED):
             entry["status"] = "done" if pc == M.PC_DONE else "freed"
+        elif pc == M.PC_EXITING:  # its locals are gone, its thread_locals still there
+            entry["status"] = "exiting"
+            entry["thread_locals"] = {tl.name: value(tl.type, read_tls(s, tl.name, u))
+                                      for tl in m.thread_locals}
         elif pc in m.steps_by_pc:
             template, step = m.steps_by_pc[pc]
             entry.update(status="alive", thread=template.name, at=step.label)
+            entry.update(_interrupted(m, zm, s, u))
             entry["locals"] = {loc.name: value(loc.type, read_local(s, template, loc, u))
                                for loc in template.params + template.locals}
             if m.thread_locals:
@@ -87,3 +92,17 @@ def readable(enc: UnboundedEncoding, zm: z3.ModelRef, s: State) -> dict[str, Any
         threads.append(entry)
     out["threads"] = sorted(threads, key=lambda e: (len(e["id"]), e["id"]))
     return out
+
+
+def _interrupted(m: M.Model, zm: z3.ModelRef, s: State, u: z3.ExprRef) -> dict[str, Any]:
+    """The steps a thread running a handler was interrupted at, outermost first, as
+    `values.state_dict` shows them (empty outside handlers)."""
+    if "depth" not in s.sig:
+        return {}
+    depth = zm.eval(s.sig["depth"][u], model_completion=True).as_long()
+    pcs = [zm.eval(s.sig[f"saved.{k}"][u], model_completion=True).as_long()
+           for k in range(depth)]
+    names = ["(running its destructors)" if pc == M.PC_EXITING else
+             f"{m.steps_by_pc[pc][0].name}.{m.steps_by_pc[pc][1].label}"
+             if pc in m.steps_by_pc else f"pc {pc}" for pc in pcs]
+    return {"interrupted": names} if names else {}
