@@ -40,6 +40,7 @@ class Strengthening:
     name: str
     clauses: list[str]  # SMT-LIB formulas over the slots, named as traces name them
     legend: str        # what the pc numbers in it stand for
+    formula: z3.BoolRef  # the invariant over the slots of `enc.state("pdr0.")`
 
 
 @dataclass
@@ -97,7 +98,7 @@ def pdr(enc: Bounded, goal: Goal, lemmas: list[Goal], timeout: float,
                       f"clause{'s' if n != 1 else ''} in {took:.1f} s{assumed(lemmas)}, "
                       "checked apart: it holds initially, every step keeps it, it implies "
                       f"{goal.name}"),
-               Strengthening(goal.name, clauses, legend))
+               Strengthening(goal.name, clauses, legend, formula))
 
 
 def _unknown(goal: Goal, why: str) -> Pdr:
