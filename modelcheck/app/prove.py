@@ -256,8 +256,9 @@ def _query_time(args: argparse.Namespace) -> float:
 
 
 def _pdr_time(args: argparse.Namespace) -> float | None:
-    """Spacer's limit per property, inside z3's limit per query (None: no PDR)."""
-    if args.no_pdr or args.unbounded:
+    """Spacer's limit per property, inside z3's limit per query (None: no PDR). PDR follows
+    inference, as the strengthening tried after it: `--no-infer` is plain k-induction."""
+    if args.no_pdr or args.no_infer or args.unbounded:
         return None
     limit = _query_time(args)
     return limit if args.pdr_timeout is None else min(args.pdr_timeout, limit)
