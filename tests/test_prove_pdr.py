@@ -40,10 +40,12 @@ invariant SUM: c <= a + b;
 def test_pdr_proves_what_induction_and_mined_lemmas_leave(tmp_path: Path) -> None:
     code, doc = prove(tmp_path, SUM, "--no-pdr")
     assert code == 3 and result(doc, "SUM")["outcome"] == "unknown"
-    code, doc = prove(tmp_path, SUM)
+    page = tmp_path / "sum.html"
+    code, doc = prove(tmp_path, SUM, "--report", str(page))
     r = result(doc, "SUM")
     assert code == 0 and r["outcome"] == "proved" and "proved (PDR)" in r["reason"], r
-    assert doc["pdr_invariants"]["SUM"]  # printed with the proof
+    clauses = doc["pdr_invariants"]["SUM"]  # printed with the proof, and on the page
+    assert clauses and 'id="pdr-SUM"' in page.read_text()
 
 
 def test_pdr_invariant_is_inductive_over_enumerated_states() -> None:
