@@ -52,8 +52,8 @@ class Pdr:
 @passes_interrupts
 def pdr(enc: Bounded, goal: Goal, lemmas: list[Goal], timeout: float,
         reach: Reachable) -> Pdr:
-    """Spacer's answer for `goal`, checked, within `timeout` seconds for the Horn query
-    and as long again for the checks of its answer."""
+    """Spacer's answer for `goal`, checked: `timeout` seconds for the Horn query, and as
+    long for each z3 query that checks its answer."""
     start = time.monotonic()
     s, t = enc.state("pdr0."), enc.state("pdr1.")
     inv = z3.Function("Inv", *[x.sort() for x in s.slots], z3.BoolSort())
@@ -73,16 +73,19 @@ def pdr(enc: Bounded, goal: Goal, lemmas: list[Goal], timeout: float,
     fp.rule(inv(*t.slots), [inv(*s.slots), *known, enc.enc.trans(s, t), enc.typed(t)])
     fp.rule(bad(), [inv(*s.slots), *known,
                     z3.Not(z3.And(goal.holds(s), goal.defined(s)))])
+    asked = time.monotonic()
     try:
         answer = fp.query(bad())
         why = fp.reason_unknown() if answer == z3.unknown else ""
     except z3.Z3Exception as e:  # Spacer raises where other engines answer unknown
         answer, why = z3.unknown, e.value.decode() if isinstance(e.value, bytes) else str(e)
-    took = time.monotonic() - start
+    took, solving = time.monotonic() - start, time.monotonic() - asked
     if answer == z3.unknown:
-        if why == INTERRUPTED or (why == CANCELED and took < timeout):
-            raise KeyboardInterrupt  # cancelled early: Ctrl-C, not the time limit
-        limit = why == CANCELED or took >= timeout
+        # z3 says "canceled" for its timeout and for Ctrl-C alike: well before the
+        # timeout (z3's clock runs inside this call) it was Ctrl-C
+        if why == INTERRUPTED or (why == CANCELED and solving < 0.95 * timeout):
+            raise KeyboardInterrupt
+        limit = why == CANCELED or solving >= timeout
         return _unknown(goal, "Spacer found neither an invariant nor a counterexample " + (
             f"within its time limit of {timeout:g} s" if limit else f"({why})"))
     if answer == z3.sat:
