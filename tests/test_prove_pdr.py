@@ -17,7 +17,7 @@ from modelcheck.symbolic.explicit import explore
 from modelcheck.symbolic.pdr import pdr
 from modelcheck.symbolic.proof_encodings import Bounded
 from modelcheck.symbolic.proving import prove_all
-from tests.conftest import ROOT
+from tests.conftest import ROOT, check, prop
 from tests.test_prove import CLIMB, in_tmp, prove, result  # noqa: F401 (a fixture)
 
 # c counts the increments of a and b that have finished: c <= a + b holds, but a state
@@ -46,6 +46,19 @@ def test_pdr_proves_what_induction_and_mined_lemmas_leave(tmp_path: Path) -> Non
     assert code == 0 and r["outcome"] == "proved" and "proved (PDR)" in r["reason"], r
     clauses = doc["pdr_invariants"]["SUM"]  # printed with the proof, and on the page
     assert clauses and 'id="pdr-SUM"' in page.read_text()
+
+
+def test_pdr_invariant_pasted_as_lemmas_holds_and_proves(tmp_path: Path) -> None:
+    """The invariant printed as lemmas re-parses, the search finds every one holding, and
+    k-induction proves SUM with them and the inferred lemmas PDR assumed, without PDR."""
+    _, doc = prove(tmp_path, SUM)
+    lemmas = doc["pdr_invariants"]["SUM"]
+    assert lemmas and all(text.startswith("lemma PDR-SUM-") for text in lemmas), lemmas
+    pasted = SUM + "\n".join(lemmas) + "\n"
+    v = check(pasted)
+    assert all(prop(v, f"PDR-SUM-{n}").status == "holds" for n in range(1, len(lemmas) + 1))
+    code, doc = prove(tmp_path, pasted, "--no-pdr")
+    assert code == 0 and result(doc, "SUM")["outcome"] == "proved", doc["results"]
 
 
 def test_pdr_invariant_is_inductive_over_enumerated_states() -> None:

@@ -114,9 +114,9 @@ def _text(path: str, enc: ProofEncoding, k: int, proof: Proof) -> str:
                          + "; ".join(r.outside_epr))
     lines += _inferred_lines(proof)
     for found in proof.strengthened:
-        lines += ["", f"Inductive invariant found by PDR for {found.name}, checked (its "
-                      "clauses in SMT-LIB over the pool's slots):"]
-        lines += [f"  {c}" for c in found.clauses] + [f"  ({found.legend})"]
+        lines += ["", f"Inductive invariant found by PDR for {found.name}, checked (lemmas "
+                      "about this pool's thread ids; a clause the spec cannot say is in SMT-LIB):"]
+        lines += [f"  {c}" for c in found.clauses] + ([f"  ({found.legend})"] * bool(found.legend))
     for r in results:
         if r.counterexample is not None:
             lines += ["", f"Counterexample for {r.name}: {r.reason}"]

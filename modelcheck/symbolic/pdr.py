@@ -16,7 +16,8 @@ Nothing Spacer says is believed as it stands. An invariant it returns is checked
 `pdr_check` with plain z3 queries over the other transition formula (`Bounded.trans`, one
 flag per step) before the property is called proved; a counterexample is rebuilt by
 bounded model checking at Spacer's depth and replayed step by step in the explicit engine
-before it is called refuted. Anything else is unknown, with the reason.
+before it is called refuted. Anything else is unknown, with the reason. A proved property's
+invariant is printed as lemmas about the pool's ids (`pdr_text`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import z3
 from .explicit import Reachable
 from .induction import Prover, Result, assumed
 from .keyboard import CANCELED, INTERRUPTED, passes_interrupts
-from .pdr_check import inductive, readable, replayed
+from .pdr_check import inductive, replayed
+from .pdr_text import clause_texts
 from .proof_encodings import Bounded, Goal
 
 
@@ -38,8 +40,8 @@ class Strengthening:
     """The invariant Spacer found for a property, as the report prints it."""
 
     name: str
-    clauses: list[str]  # SMT-LIB formulas over the slots, named as traces name them
-    legend: str        # what the pc numbers in it stand for
+    clauses: list[str]  # a lemma each, or SMT-LIB over the slots where the spec cannot say it
+    legend: str        # what the pc numbers in the SMT-LIB stand for (empty: none there)
     formula: z3.BoolRef  # the invariant over the slots of `enc.state("pdr0.")`
 
 
@@ -94,7 +96,7 @@ def pdr(enc: Bounded, goal: Goal, lemmas: list[Goal], timeout: float,
     failed = inductive(enc, formula, goal, lemmas, timeout)
     if failed is not None:
         return _unknown(goal, f"Spacer's invariant failed the independent check: {failed}")
-    clauses, legend = readable(enc, formula, s)
+    clauses, legend = clause_texts(enc.m, formula, s, goal.name)
     n = len(clauses)
     return Pdr(Result(goal.name, goal.kind, "proved",
                       f"proved (PDR): z3's Spacer found an inductive invariant of {n} "

@@ -1,6 +1,5 @@
 """What `pdr` does not take on Spacer's word: its invariant is checked by three z3 queries of
-our own, its counterexample replayed in the explicit engine, and the invariant is named in
-the spec's terms for the report.
+our own, and its counterexample replayed in the explicit engine.
 
 The checks use `Bounded.trans` (one flag per step, each equal to its formula), not the
 plain disjunction the Horn clauses were given, and a fresh solver per query, so a slip in
@@ -19,7 +18,6 @@ from ..backends.runtime import EvalError, Failure
 from ..ir import model as M
 from .induction import Trace
 from .keyboard import check
-from .lemma_atoms import Naming
 from .proof_encodings import Bounded, Goal
 
 
@@ -87,33 +85,4 @@ def _step(ts: TransitionSystem, state: tuple, me: int) -> list[Any]:
         return list(ts.step(state, me))
     except EvalError:
         return []
-
-
-def readable(enc: Bounded, inv: z3.BoolRef, s: Any) -> tuple[list[str], str]:
-    """(the invariant's clauses in SMT-LIB with every slot named as a trace names it, a
-    legend of the pc numbers). A fixed-pool invariant speaks of thread ids 0, 1, ... one by
-    one and of sums and bounds no lemma can state, so it is not printed as a lemma."""
-    names = slot_names(enc.m)
-    named = z3.substitute(inv, *[(x, z3.Const(name, x.sort()))
-                                 for x, name in zip(s.slots, names)])
-    clauses = named.children() if z3.is_and(named) else [named]
-    pcs = [f"{M.PC_UNUSED} unused", f"{M.PC_DONE} done", f"{M.PC_FREED} freed",
-           f"{M.PC_EXITING} running destructors"]
-    pcs += [f"{pc} {tpl.name}.{step.label}"
-            for pc, (tpl, step) in sorted(enc.m.steps_by_pc.items())]
-    return [" ".join(c.sexpr().split()) for c in clauses], "pc: " + ", ".join(pcs)
-
-
-def slot_names(m: M.Model) -> list[str]:
-    """Every slot of the state tuple: globals by their spec name, a thread's block as
-    `name@id` (its pc as `pc@id`)."""
-    naming = Naming(m)
-    out = [name for name, _ in naming.globals]
-    for k in range(m.pool):
-        block = [f"slot{r}@{k}" for r in range(m.thread_stride)]
-        block[0] = f"pc@{k}"
-        for r, (name, _, _) in naming.block.items():
-            block[r] = f"{name}@{k}"
-        out += block
-    return out
 
