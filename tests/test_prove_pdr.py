@@ -9,6 +9,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 import z3
 
 from modelcheck.check.checker import check as check_model
@@ -100,15 +101,22 @@ def test_pdr_invariant_is_inductive_over_enumerated_states() -> None:
     assert checked > len(reach.states())  # it is not just the reachable states
 
 
-def test_pdr_refutes_with_the_explicit_search_trace() -> None:
-    spec = load_text(CLIMB, path="climb.spec")
+@pytest.mark.parametrize("name, src", [
+    ("LOW", CLIMB),  # an invariant false after two steps
+    ("SMALL", CLIMB.replace("goto s;", "assert x < 2 as SMALL; goto s;")),  # a failing step
+])
+def test_pdr_refutes_with_the_explicit_search_trace(name: str, src: str) -> None:
+    spec = load_text(src, path="climb.spec")
     m = check_model(spec.ast, None, {})
     enc = Bounded(spec, m, {})
     reach = explore(m)
-    got = pdr(enc, enc.goals([])[0], [], 30.0, reach)
+    goal = next(g for g in enc.goals([]) if g.name == name)
+    got = pdr(enc, goal, [], 30.0, reach)
     assert got.result.outcome == "refuted", got.result.reason
     trace = got.result.counterexample
-    assert trace is not None and trace.concrete == reach.counterexample("LOW").concrete
+    search = reach.counterexample(name).concrete or []
+    # the search's trace of an assertion also shows the state its failing step reached
+    assert trace is not None and trace.concrete == search[:len(search) - (goal.kind == "assertion")]
 
 
 def test_pdr_time_limit_gives_unknown(tmp_path: Path) -> None:
