@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import z3
 
 from modelcheck.app.prove import prove_variant
 from modelcheck.check.checker import check
@@ -142,3 +143,36 @@ def test_pinspect_never_installs_bdwgc_handlers(variant: str) -> None:
         enc.init(s)
         for inv in enc.m.invariants:
             enc.invariant(inv, s)
+
+
+HANDLER_WHILE_EXITING = """
+spec exiting;
+option signal_depth = 2;
+var n: 0..3 = 0;
+thread_local f: bool = false;
+destructor d1 { f = true; }
+destructor d2 { f = false; }
+handler h { a: { if n < 3 { n = n + 1; } } b: { skip; } }
+thread t() {
+    i: { install h; on_exit d1; on_exit d2; }
+    j: { mask h; unmask h; }
+}
+start t();
+start t();
+invariant I: n <= 3;
+"""
+
+
+def test_well_formedness_holds_with_a_handler_interrupting_destructors(tmp_path: Path) -> None:
+    """A handler may interrupt a thread running its destructors (saved pc: exiting); when it
+    returns, the thread still has one to run. Each well-formedness obligation is unsat."""
+    path = tmp_path / "exiting.spec"
+    path.write_text(HANDLER_WHILE_EXITING)
+    spec = load(str(path))
+    enc = Unbounded(spec, check(spec.ast, None), {})
+    s, t = enc.state("s."), enc.state("t.")
+    for what, facts in enc.wellformed_obligations(s, t):
+        solver = z3.Solver()
+        solver.set("timeout", 20000)
+        solver.add(*facts)
+        assert solver.check() == z3.unsat, what

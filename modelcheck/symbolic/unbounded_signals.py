@@ -158,15 +158,18 @@ class Signals:
         step depth 0; the depth counts the running handlers, whose steps are on the stack
         (the current pc, then the saved pcs above the first) each once; saved pcs below the
         depth are steps (a thread's own, or exiting, at the bottom), zero above it; a thread
-        exiting still has a destructor to run."""
+        exiting (or interrupted while exiting) still has a destructor to run."""
         x = z3.Const("x", tid_sort())
         pc, sig = s.pc, s.sig
         out = [z3.Implies(pc[x] < M.PC_EXITING, z3.And([a[x] == _zero(a) for a in sig.values()]))
                ] if sig else []
-        if self.m.destructors:
-            out.append(z3.Implies(pc[x] == M.PC_EXITING, self.registered(s, x)))
+        exiting = pc[x] == M.PC_EXITING  # or interrupted there by a handler
         if self.m.handlers:
             d = sig["depth"][x]
+            exiting = z3.Or(exiting, z3.And(d >= 1, sig["saved.0"][x] == M.PC_EXITING))
+        if self.m.destructors:
+            out.append(z3.Implies(exiting, self.registered(s, x)))
+        if self.m.handlers:
             in_handler = z3.Or([pc[x] == p for ps in self.handler_pcs.values() for p in ps])
             out += [0 <= d, d <= self.depth, in_handler == (d >= 1),
                     d == z3.Sum([z3.If(sig[f"active.{h}"][x], 1, 0) for h in self.handler_pcs])]
