@@ -18,6 +18,7 @@ from modelcheck.symbolic.explicit import explore
 from modelcheck.symbolic.proof_encodings import Unbounded
 from modelcheck.symbolic.unbounded_prune import prune
 from modelcheck.symbolic.unbounded_signals import actions
+from tests.test_symbolic import CONSTRUCTS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "specs" / "examples"
@@ -163,11 +164,17 @@ invariant I: n <= 3;
 """
 
 
-def test_well_formedness_holds_with_a_handler_interrupting_destructors(tmp_path: Path) -> None:
-    """A handler may interrupt a thread running its destructors (saved pc: exiting); when it
-    returns, the thread still has one to run. Each well-formedness obligation is unsat."""
-    path = tmp_path / "exiting.spec"
-    path.write_text(HANDLER_WHILE_EXITING)
+@pytest.mark.parametrize("text", [
+    HANDLER_WHILE_EXITING, "spec x;\n" + CONSTRUCTS["signal handlers with masks and nesting"],
+    "spec x;\n" + CONSTRUCTS["destructors, free and freed"],
+    (ROOT / "tests" / "golden" / "specs" / "06_destructors.spec").read_text()],
+    ids=["handler while exiting", "masks and nesting", "free and freed", "golden destructors"])
+def test_well_formedness_is_inductive(text: str, tmp_path: Path) -> None:
+    """What the encoding assumes of runtime slots holds initially and after every action:
+    here a handler interrupting a thread that runs its destructors (when it returns, the
+    thread still has one to run), masks and two nested handlers, destructors with free."""
+    path = tmp_path / "spec.spec"
+    path.write_text(text)
     spec = load(str(path))
     enc = Unbounded(spec, check(spec.ast, None), {})
     s, t = enc.state("s."), enc.state("t.")
