@@ -45,9 +45,11 @@ def ground(facts: list[z3.BoolRef]) -> Grounder:
 
 def decide(facts: list[z3.BoolRef], rlimit: int, timeout_ms: int
            ) -> tuple[z3.CheckSatResult, z3.ModelRef | None] | None:
-    """unsat when the ground query is; sat, with a model of the original facts, when the
-    ground query has one whose every thread id is the value of a ground term (then each
-    universal holds because each of its instances does); None when neither is shown."""
+    """unsat when the ground query is; sat, with its model, when that model also satisfies
+    the original facts, each quantifier evaluated over the model's finitely many thread
+    ids (`holds_in`); unknown when the ground query is satisfiable but no model of the
+    original was found that way (the original is then most likely satisfiable too); None
+    when z3 gave up on the ground query."""
     g = ground(facts)
     solver = z3.Solver()
     solver.set("rlimit", rlimit)
@@ -58,15 +60,61 @@ def decide(facts: list[z3.BoolRef], rlimit: int, timeout_ms: int
         return result, None
     if result == z3.unknown:
         return None
-    # the constants made for an existential inside an instance name no new id
-    solver.add(*[z3.Or([c == x for x in g.terms]) for c in g.made if c.sort() == tid_sort()])
+    # a model is sought whose ids are all named by the terms instantiated at: an instance
+    # reads ids at others (a parent, a fork's child), which may be ids no instance was made at
+    named = {x.get_id() for x in g.terms}
+    solver.add(*[z3.Or([x == y for y in g.terms]) for x in ground_terms(g.facts)
+                 if x.get_id() not in named])
     if check(solver, timed=True) != z3.sat:
-        return None
+        return z3.unknown, None
     zm = solver.model()
-    values = {zm.eval(x, model_completion=True).get_id() for x in g.terms}
-    if all(e.get_id() in values for e in zm.get_universe(tid_sort()) or []):
+    universe = zm.get_universe(tid_sort()) or []
+    if universe and all(holds_in(zm, f, universe) for f in facts):
         return z3.sat, zm
-    return None
+    return z3.unknown, None
+
+
+def holds_in(zm: z3.ModelRef, e: z3.ExprRef, universe: list[z3.ExprRef]) -> bool:
+    """e is true in zm, a thread quantifier read as a conjunction or disjunction over the
+    model's ids and a spawn's `ancestor` lambda point by point (z3's evaluator decides
+    neither); what the evaluator leaves undecided is not true."""
+    return _value(zm, e, universe) is True
+
+
+def _value(zm: z3.ModelRef, e: z3.ExprRef, universe: list[z3.ExprRef]) -> bool | None:
+    """True, False, or None when undecided (then no connective above it is decided by it)."""
+    if z3.is_quantifier(e) and _tid_only(e):
+        values = [_value(zm, _opened(e, list(v)), universe)
+                  for v in itertools.product(universe, repeat=e.num_vars())]
+        return _all(values) if e.is_forall() else _not(_all([_not(v) for v in values]))
+    if z3.is_app(e) and not z3.is_quantifier(e):
+        kind, kids = e.decl().kind(), e.children()
+        if kind == z3.Z3_OP_AND:
+            return _all([_value(zm, k, universe) for k in kids])
+        if kind == z3.Z3_OP_OR:
+            return _not(_all([_not(_value(zm, k, universe)) for k in kids]))
+        if kind == z3.Z3_OP_NOT:
+            return _not(_value(zm, kids[0], universe))
+        if kind == z3.Z3_OP_IMPLIES:
+            return _not(_all([_value(zm, kids[0], universe),
+                              _not(_value(zm, kids[1], universe))]))
+        if z3.is_eq(e) and any(_tid_lambda(k) for k in kids):
+            return _value(zm, _pointwise(e), universe)
+        if z3.is_eq(e) and z3.is_bool(kids[0]):
+            a, b = (_value(zm, k, universe) for k in kids)
+            return None if a is None or b is None else a == b
+    v = zm.eval(e, model_completion=True)
+    return True if z3.is_true(v) else False if z3.is_false(v) else None
+
+
+def _all(values: list[bool | None]) -> bool | None:
+    if False in values:
+        return False
+    return None if None in values else True
+
+
+def _not(value: bool | None) -> bool | None:
+    return None if value is None else not value
 
 
 def _tid_only(q: z3.QuantifierRef) -> bool:
