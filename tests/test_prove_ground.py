@@ -3,9 +3,9 @@ quantifiers (`symbolic/instantiation.py`).
 
 Grounding weakens what a query assumes, so an unsat answer must carry over to the
 quantified query and a model must be checked against it before it counts. The small
-queries below pin both directions; SaBRe sb6's S2, whose step from the loader into client
-code z3 could not decide with its quantifiers, proves with the lemmas inference picks,
-and a broken copy of sb6 is refuted by the search's trace, never proved.
+queries below pin both directions. SaBRe sb6's S2 proves with the lemmas the ground
+cores choose among those inference printed, and a broken copy of sb6 is refuted by the
+search's trace, never proved.
 """
 
 from __future__ import annotations
@@ -19,15 +19,23 @@ from modelcheck.lang.source import load_text
 from modelcheck.symbolic.instantiation import decide, ground, holds_in
 from modelcheck.symbolic.proof_encodings import Unbounded, fresh_context
 from modelcheck.symbolic.proving import prove_all
+from modelcheck.symbolic.unbounded_lemmas import needed_lemmas
 from modelcheck.symbolic.unbounded_state import tid_sort
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "tls_swap.spec"
 VARIANT = "sb6_4e245f5"
-# three of the lemmas `mcheck prove specs/tls_swap.spec --variant sb6_4e245f5 --unbounded`
-# prints: the ones S2's step uses, and those these use (read from unsat cores)
+# the lemmas `mcheck prove specs/tls_swap.spec --variant sb6_4e245f5 --unbounded` prints
 LEMMAS = [
+    "forall a in tid : depth@a != 2",
+    "forall a in tid : forall b in tid : a != b -> (a at client.run -> fs@b == own_c@b)",
     "forall a in tid : loc@a == client -> fs@a == own_c@a",
     "forall a in tid : loc@a == plugin -> fs@a == own_c@a",
+    "forall a in tid : depth@a == 1 -> from_plugin@a",
+    "forall a in tid : !from_plugin@a -> depth@a == 0",
+    "forall a in tid : from_plugin@a -> loc@a == plugin",
+    "forall a in tid : a == 0 -> own_c@a == C1",
+    "forall a in tid : own_c@a == C1 || fs@a == own_c@a",
+    "forall a in tid : a at client.run -> (loc@a != pre || fs@a != own_c@a)",
     "forall a in tid : a at client.run -> (loc@a != pre || own_c@a == C1)",
 ]
 RLIMIT, MS = 10_000_000, 10_000
@@ -70,23 +78,31 @@ def test_an_id_read_at_an_instance_is_no_witness_of_satisfiability() -> None:
     p, c, x, f = small()
     facts = [z3.ForAll([x], p(f[x])), z3.ForAll([x], z3.Not(p(x))), p(c) == p(c)]
     assert z3.Solver().check(*ground(facts).facts) == z3.sat
-    assert decide(facts, RLIMIT, MS) != (z3.sat, None)
     got = decide(facts, RLIMIT, MS)
     assert got is None or got[0] != z3.sat
 
 
-def prove_s2(source: str, lemmas: list[str]) -> dict[str, str]:
-    text = source + "".join(f"\nlemma L{k} for {VARIANT}: {e};"
+def encoded(source: str, lemmas: list[str]) -> Unbounded:
+    text = source + "".join(f"\nlemma INFERRED-{k} for {VARIANT}: {e};"
                             for k, e in enumerate(lemmas))
     spec = load_text(text, str(SPEC))
-    enc = Unbounded(spec, check(spec.ast, VARIANT, {}), {})
-    proof = prove_all(enc, 1, 30.0, ["S2"], False)
+    return Unbounded(spec, check(spec.ast, VARIANT, {}), {})
+
+
+def prove_s2(source: str, lemmas: list[str]) -> dict[str, str]:
+    proof = prove_all(encoded(source, lemmas), 1, 30.0, ["S2"], False)
     return {r.name: r.outcome for r in proof.results}
 
 
-def test_sabre_sb6_s2_is_proved_for_every_number_of_threads() -> None:
-    outcomes = prove_s2(SPEC.read_text(), LEMMAS)
-    assert outcomes == dict.fromkeys(["S2"] + [f"L{k}" for k in range(len(LEMMAS))],
+def test_sabre_sb6_s2_is_proved_with_the_lemmas_its_ground_cores_choose() -> None:
+    """The re-choice of lemmas (`unbounded_lemmas`) reads S2's step, and then each chosen
+    lemma's, from one grounding; with what it chooses S2 is 1-inductive for every number
+    of threads."""
+    names = needed_lemmas(encoded(SPEC.read_text(), LEMMAS), ["S2"], 30.0)
+    assert names is not None and 0 < len(names) < len(LEMMAS)
+    chosen = [e for k, e in enumerate(LEMMAS) if f"INFERRED-{k}" in names]
+    outcomes = prove_s2(SPEC.read_text(), chosen)
+    assert outcomes == dict.fromkeys(["S2"] + [f"INFERRED-{k}" for k in range(len(chosen))],
                                      "proved")
 
 
