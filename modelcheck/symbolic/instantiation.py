@@ -15,8 +15,9 @@ constant (a Skolem constant: the query keeps its satisfiability), and one inside
 instantiated universal gets a fresh constant per instance. Anything under an
 equivalence, an `if` or a term is left to z3 as it was. So the ground query follows
 from the original: when it is unsatisfiable, so is the original, and a proof found this
-way is a proof. A model of it is not a model of the original (an instance left out may
-be false there), so `sat` says nothing and the caller asks the original query.
+way is a proof. A model of it need not be one of the original (an instance left out may
+be false there, at an id no term names), so `decide` keeps a model only after evaluating
+the original query in it, each quantifier over the model's finitely many ids.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def _opened(q: z3.QuantifierRef, values: list[z3.ExprRef]) -> z3.BoolRef:
 
 class Grounder:
     """One grounding, which several queries may share: `terms` are the ids instances are
-    made at; `made` every constant made for an existential inside an instance."""
+    made at."""
 
     def __init__(self) -> None:
         self.fresh = itertools.count()
@@ -137,7 +138,6 @@ class Grounder:
         self.plain: dict[int, tuple[z3.ExprRef, bool]] = {}
         self.terms: list[z3.ExprRef] = []
         self.facts: list[z3.BoolRef] = []
-        self.made: list[z3.ExprRef] = []
 
     def constants(self, q: z3.QuantifierRef, names: Iterator[str] | None = None
                   ) -> list[z3.ExprRef]:
@@ -193,9 +193,7 @@ class Grounder:
         if z3.is_quantifier(e) and _tid_only(e):
             n = e.num_vars()
             if e.is_forall() != positive:
-                made = self.constants(e)
-                self.made += made
-                return self.instantiate(_opened(e, made), positive)
+                return self.instantiate(_opened(e, self.constants(e)), positive)
             if not self.terms or len(self.terms) ** n > MAX_INSTANCES:
                 return e
             plain = self.quantifier_free(e.body())  # then so is every instance
