@@ -8,7 +8,10 @@ For each variant the explicit search decides which properties hold; those are th
 with `mcheck prove`'s own code (`symbolic.proving.prove_all`, fixed pool, k = 1), the spec's
 hand-written lemmas removed: once with invariant inference (one run per variant: mining and
 Houdini are shared by its properties, so the time is the variant's) and once without (one
-run per property). A table row per holding property; timings are the process's CPU seconds
+run per property). A property the inference run leaves unknown goes to PDR (z3's Spacer,
+`symbolic/pdr.py`, 60 s a property, as `mcheck prove` does by default; `--no-pdr` skips
+it): its outcome is the "PDR" column, and its time is in the inference run's. A table row
+per holding property; timings are the process's CPU seconds
 (z3 runs in it), with the wall-clock time of the inference run beside them: on a machine
 shared with other jobs the wall clock says more about the load than about the proof.
 Violated properties are left out: the search refutes them. The last run's table is
@@ -47,7 +50,7 @@ def without_lemmas(text: str) -> str:
     return re.sub(r"\blemma [^;]*;", "", text)
 
 
-def rows(path: Path, only: list[str]) -> Iterator[tuple[str, ...]]:
+def rows(path: Path, only: list[str], pdr: bool) -> Iterator[tuple[str, ...]]:
     spec = load_text(without_lemmas(path.read_text()), path=str(path))
     for variant in [v for v in spec.variants if not only or v in only]:
         model = check(spec.ast, variant, {})
@@ -57,15 +60,19 @@ def rows(path: Path, only: list[str]) -> Iterator[tuple[str, ...]]:
         if not holding:
             continue
         start, cpu = time.monotonic(), time.process_time()
-        inferred = prove_all(Bounded(spec, model, {}), 1, 60.0, holding, True)
+        inferred = prove_all(Bounded(spec, model, {}), 1, 60.0, holding, True,
+                             pdr_limit=60.0 if pdr else None)
         with_time, with_cpu = time.monotonic() - start, time.process_time() - cpu
         with_outcome = {r.name: r.outcome for r in inferred.results}
+        by_pdr = {r.name: r.outcome if "(PDR)" in r.reason else "unknown"
+                  for r in inferred.results if "PDR" in r.reason}
+        with_outcome.update({name: "unknown" for name in by_pdr})
         for name in holding:
             cpu = time.process_time()
             plain = prove_all(Bounded(spec, model, {}), 1, 60.0, [name], False)
             outcome = next(r.outcome for r in plain.results if r.name == name)
             yield (path.stem, variant, name, f"{len(reach.states())}", with_outcome[name],
-                   f"{with_cpu:.1f}", f"{with_time:.1f}", outcome,
+                   by_pdr.get(name, ""), f"{with_cpu:.1f}", f"{with_time:.1f}", outcome,
                    f"{time.process_time() - cpu:.1f}")
 
 
@@ -95,13 +102,14 @@ def main() -> None:
     p.add_argument("specs", nargs="*", type=Path, default=SPECS)
     p.add_argument("--variant", action="append", default=[], help="only these variants")
     p.add_argument("--unbounded", action="store_true", help="every number of threads")
+    p.add_argument("--no-pdr", action="store_true", help="no PDR for what inference leaves")
     args = p.parse_args()
     if args.unbounded:
         unbounded_table(args.specs, args.variant)
         return
-    head = ("spec", "variant", "property", "states", "inferred", "cpu s (variant)",
+    head = ("spec", "variant", "property", "states", "inferred", "PDR", "cpu s (variant)",
             "wall s", "no inference", "cpu s")
-    widths = [14, 21, 16, 6, 8, 15, 6, 12, 5]
+    widths = [14, 21, 16, 6, 8, 7, 15, 6, 12, 5]
 
     def show(r: tuple[str, ...]) -> None:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |", flush=True)
@@ -110,11 +118,12 @@ def main() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     table = []
     for path in args.specs:
-        for r in rows(path, args.variant):
+        for r in rows(path, args.variant, not args.no_pdr):
             show(r)
             table.append(r)
     print(f"\nwith inference: {sum(r[4] == 'proved' for r in table)} of {len(table)} holding "
-          f"properties proved; without: {sum(r[7] == 'proved' for r in table)}")
+          f"properties proved, and {sum(r[5] == 'proved' for r in table)} more by PDR; "
+          f"without: {sum(r[8] == 'proved' for r in table)}")
 
 
 def unbounded_table(specs: list[Path], only: list[str]) -> None:

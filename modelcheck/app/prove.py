@@ -32,6 +32,10 @@ from ..symbolic.proving import Proof, prove_all, prove_unbounded
 from . import interrupts
 from .options import UsageError, defines, write_html_report, write_output
 
+# Spacer's default seconds a property: what it proved on the shipped specs took 1 to 4 s,
+# and where it fails it runs out of any limit, once per unknown property of every variant
+PDR_TIMEOUT = 30.0
+
 
 def encoding(spec: LoadedSpec, model: M.Model, overrides: dict[str, str],
              unbounded: bool) -> ProofEncoding:
@@ -40,9 +44,10 @@ def encoding(spec: LoadedSpec, model: M.Model, overrides: dict[str, str],
 
 def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
                   only: list[str], overrides: dict[str, str], unbounded: bool,
-                  inference: bool = True, decided: list[Result] | None = None
-                  ) -> tuple[ProofEncoding, Proof]:
-    """`decided` gets each result as it is judged (see `_partial`)."""
+                  inference: bool = True, decided: list[Result] | None = None,
+                  pdr_limit: float | None = None) -> tuple[ProofEncoding, Proof]:
+    """`decided` gets each result as it is judged (see `_partial`); `pdr_limit`: Spacer's
+    seconds per property left unknown on the fixed pool (None: no PDR)."""
     model = check(spec.ast, variant, overrides)
     known = {p.name for p in model.properties if p.kind in ("invariant", "lemma", "assertion")}
     for name in only:
@@ -52,7 +57,7 @@ def prove_variant(spec: LoadedSpec, variant: str | None, k: int, timeout: float,
     if unbounded and inference:
         return prove_unbounded(spec, variant, overrides, k, timeout, only, decided)
     enc = encoding(spec, model, overrides, unbounded)
-    return enc, prove_all(enc, k, timeout, only, inference, decided)
+    return enc, prove_all(enc, k, timeout, only, inference, decided, pdr_limit)
 
 
 def _partial(path: str, model: M.Model, only: list[str], decided: list[Result],
@@ -108,6 +113,10 @@ def _text(path: str, enc: ProofEncoding, k: int, proof: Proof) -> str:
             lines.append(f"  {'':<{width}}  {'':<9}  outside EPR (z3 may answer unknown): "
                          + "; ".join(r.outside_epr))
     lines += _inferred_lines(proof)
+    for found in proof.strengthened:
+        lines += ["", f"Inductive invariant found by PDR for {found.name}, checked (lemmas "
+                      "about this pool's thread ids; a clause the spec cannot say is in SMT-LIB):"]
+        lines += [f"  {c}" for c in found.clauses] + ([f"  ({found.legend})"] * bool(found.legend))
     for r in results:
         if r.counterexample is not None:
             lines += ["", f"Counterexample for {r.name}: {r.reason}"]
@@ -213,6 +222,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="do not infer lemmas from the fixed pool's reachable states")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="z3's time limit per query (default 60)")
+    p.add_argument("--no-pdr", action="store_true",
+                   help="do not hand a property left unknown on the fixed pool to z3's "
+                        "Spacer (IC3/PDR)")
+    p.add_argument("--pdr-timeout", type=float, default=PDR_TIMEOUT, metavar="SECONDS",
+                   help=f"Spacer's time limit per property (default {PDR_TIMEOUT:g}, at most "
+                        "--timeout)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="stop each variant's proof after this long and print what is "
                         "decided by then (exit 3 unless something is refuted)")
@@ -245,6 +260,14 @@ def _query_time(args: argparse.Namespace) -> float:
     return args.timeout if args.time_limit is None else min(args.timeout, args.time_limit)
 
 
+def _pdr_time(args: argparse.Namespace) -> float | None:
+    """Spacer's limit per property, inside z3's limit per query (None: no PDR). PDR follows
+    inference, as the strengthening tried after it: `--no-infer` is plain k-induction."""
+    if args.no_pdr or args.no_infer or args.unbounded:
+        return None
+    return min(args.pdr_timeout, _query_time(args))
+
+
 def main(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
@@ -253,8 +276,9 @@ def main(argv: list[str]) -> int:
     try:
         if args.k < 1:
             raise SpecError("--k must be at least 1")
-        if not args.timeout > 0 or not (args.time_limit is None or args.time_limit > 0):
-            raise SpecError("--timeout and --time-limit must be positive")
+        if not args.timeout > 0 or not (args.time_limit is None or args.time_limit > 0) \
+                or not args.pdr_timeout > 0:
+            raise SpecError("--timeout, --time-limit and --pdr-timeout must be positive")
         overrides = defines(args.defines)
         if args.bmc is not None and args.bmc < 0:
             raise SpecError("--bmc must not be negative")
@@ -268,7 +292,7 @@ def main(argv: list[str]) -> int:
                     with interrupts.time_limit(args.time_limit):
                         proved = prove_variant(spec, variant, args.k, _query_time(args),
                                                args.property, overrides, args.unbounded,
-                                               not args.no_infer, decided)
+                                               not args.no_infer, decided, _pdr_time(args))
                 except KeyboardInterrupt:
                     model = check(spec.ast, variant, overrides)
                     text, results, code = _partial(spec.path, model, args.property, decided,
@@ -323,6 +347,7 @@ def main(argv: list[str]) -> int:
             docs.append({"spec": spec.path, "variant": enc.m.variant, "k": args.k,
                          "unbounded": args.unbounded, "timeout": args.timeout,
                          "inferred_lemmas": proof.inferred.shown if proof.inferred else None,
+                         "pdr_invariants": {f.name: f.clauses for f in proof.strengthened},
                          "results": [r.json() for r in results]})
         if args.json:
             doc = docs if len(docs) > 1 else docs[0]

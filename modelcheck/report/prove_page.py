@@ -18,6 +18,7 @@ from typing import Any
 from ..backends.runtime import EvalError
 from ..symbolic.bmc import NOT_CHECKED, UNKNOWN, VIOLATED, Found
 from ..symbolic.induction import Step, Trace, flat
+from ..symbolic.pdr import Strengthening
 from ..symbolic.proof_encodings import ProofEncoding
 from ..symbolic.proving import Proof
 from .evaluate import holds
@@ -103,7 +104,7 @@ def prove_html(enc: ProofEncoding, k: int, unbounded: bool, proof: Proof) -> str
     how = f"k-induction, k ≤ {k}, {enc.scope}" + (" (thread ids an uninterpreted sort)"
                                                    if unbounded else "")
     inferred = proof.inferred.shown if proof.inferred else []
-    return _page(enc, "prove", how, overall, rows, traces, inferred)
+    return _page(enc, "prove", how, overall, rows, traces, inferred, proof.strengthened)
 
 
 def bmc_html(enc: ProofEncoding, k: int, found: list[Found], depth: int,
@@ -134,11 +135,12 @@ def bmc_html(enc: ProofEncoding, k: int, found: list[Found], depth: int,
 
 
 def _page(enc: ProofEncoding, mode: str, how: str, overall: str, rows: list[PropertyRow],
-          traces: list[TraceView], inferred: list[str] | None = None) -> str:
+          traces: list[TraceView], inferred: list[str] | None = None,
+          strengthened: list[Strengthening] | None = None) -> str:
     return environment().get_template("prove.html.j2").render(
         spec=enc.spec.path, variant=enc.m.variant, mode=mode, how=how, overall=overall,
         badge=OUTCOMES.get(overall, "unknown"), rows=rows, traces=traces,
-        inferred=inferred or [])
+        inferred=inferred or [], strengthened=strengthened or [])
 
 
 def _view(enc: ProofEncoding, anchor: str, title: str, prop: str, t: Trace,

@@ -13,7 +13,7 @@ than a bug present.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..check.checker import check
 from ..lang.errors import SpecError
@@ -22,6 +22,7 @@ from .explicit import Reachable, explore
 from .induction import Prover, Result, Trace
 from .inference import Inferred, infer
 from .keyboard import passes_interrupts
+from .pdr import Strengthening, pdr
 from .proof_encodings import Bounded, ProofEncoding, Unbounded
 from .unbounded_lemmas import needed_lemmas
 from .unbounded_prune import prune
@@ -33,13 +34,16 @@ class Proof:
     results: list[Result]
     inferred: Inferred | None
     states: int          # reachable states of the fixed pool (0: not searched)
+    strengthened: list[Strengthening] = field(default_factory=list)  # PDR's invariants
 
 
 @passes_interrupts
 def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
-              inference: bool, decided: list[Result] | None = None) -> Proof:
+              inference: bool, decided: list[Result] | None = None,
+              pdr_limit: float | None = None) -> Proof:
     """`decided` gets each goal's result as soon as it is judged (what an interrupted
-    `mcheck prove` can still report)."""
+    `mcheck prove` can still report). `pdr_limit`: Spacer's seconds for each property
+    still unknown on the fixed pool (`pdr.py`; None: not tried)."""
     prover = Prover(enc, timeout)
     goals = enc.goals(only)
     reach = explore(enc.m)
@@ -48,12 +52,21 @@ def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
         if inference and isinstance(enc, Bounded) else None
     lemmas = [g for g in goals if g.kind == "lemma"] + (found.lemmas if found else [])
     results = [] if decided is None else decided
+    strengthened = []
     for goal in goals:
         if found is not None and goal.name in found.proved:
             results.append(Result(goal.name, goal.kind, "proved",
                                   f"1-inductive with {len(found.lemmas)} inferred lemmas", 1))
-        else:
-            results.append(judge(prover.prove(goal, k, lemmas), reach))
+            continue
+        r = judge(prover.prove(goal, k, lemmas), reach)
+        if r.outcome == "unknown" and pdr_limit is not None and isinstance(enc, Bounded):
+            tried = pdr(enc, goal, lemmas, pdr_limit, reach)
+            if tried.result.outcome != "unknown":
+                r = tried.result
+                strengthened += [tried.invariant] if tried.invariant else []
+            else:
+                r.reason += f"; {tried.result.reason}"
+        results.append(r)
     # The structural invariants are shown inductive assuming what is itself proved:
     # Houdini's survivors, and the spec's lemmas when every one of them is proved.
     spec_lemmas = [g for g in goals if g.kind == "lemma"]
@@ -67,7 +80,7 @@ def prove_all(enc: ProofEncoding, k: int, timeout: float, only: list[str],
         elif r.outcome == "proved" and unproved and spec_lemmas and not by_houdini:
             r.outcome = "unknown"
             r.reason += f", but lemma {', '.join(unproved)} is not proved"
-    return Proof(results, found, len(reach.states()))
+    return Proof(results, found, len(reach.states()), strengthened)
 
 
 @passes_interrupts
