@@ -29,6 +29,7 @@ from ..lang.errors import Pos
 from ..lang.source import LoadedSpec
 from .encoding import encode
 from .epr import leaves_epr
+from .instantiation import decide
 from .pool_structure import structure
 from .unbounded import encode_unbounded
 from .unbounded_readback import readable, tid_names
@@ -105,6 +106,11 @@ class ProofEncoding(ABC):
         return out or [self.where(inv.pos, None, "no conjunct is false, but the invariant may "
                                   "not be evaluable here (none used as a value)", len(parts))]
 
+    def decided(self, facts: list[z3.BoolRef], rlimit: int, timeout_ms: int
+                ) -> tuple[z3.CheckSatResult, z3.ModelRef | None] | None:
+        """The query answered without quantifiers when it can be (None: ask z3 whole)."""
+        return None
+
     def deadlocked(self, s: Any) -> z3.BoolRef | None:
         """When s is a deadlock, or None when this encoding cannot say."""
         return None
@@ -169,6 +175,10 @@ class Unbounded(ProofEncoding):
 
     def outside_epr(self, query: z3.BoolRef) -> list[str]:
         return leaves_epr(query)
+
+    def decided(self, facts: list[z3.BoolRef], rlimit: int, timeout_ms: int
+                ) -> tuple[z3.CheckSatResult, z3.ModelRef | None] | None:
+        return decide(facts, rlimit, timeout_ms)
 
     def readable(self, zm: z3.ModelRef, s: Any) -> dict[str, Any]:
         return readable(self.enc, zm, s)

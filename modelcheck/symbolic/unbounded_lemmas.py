@@ -13,10 +13,12 @@ itself is `prove_all`'s, so a wrong core could cost a proof, never make one.
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import z3
 
+from .instantiation import Grounder, ground_terms
 from .keyboard import INTERRUPTED
 from .proof_encodings import ProofEncoding
 
@@ -30,14 +32,24 @@ def needed_lemmas(enc: ProofEncoding, goals: list[str], timeout: float) -> set[s
     by_name = {g.name: g for g in enc.goals([])}
     lemmas = [n for n in by_name if n.startswith("INFERRED-")]
     s, t = enc.state("needed0."), enc.state("needed1.")
+    # ground instances (`instantiation`): every goal's broken witness has the same names, so
+    # the lemmas are instantiated once, at the ids of the step and of any one goal
+    g = Grounder()
+    base = [g.skolemise(f) for f in (enc.typed(s), enc.trans(s, t), enc.typed(t))]
+    broken = {n: g.skolemise(z3.And(goal.holds(s), goal.defined(s),
+                                    z3.Not(z3.And(goal.holds(t), goal.defined(t)))),
+                             names=(f"needed.witness{k}" for k in itertools.count()))
+              for n, goal in by_name.items()}
+    g.terms = ground_terms(base + list(broken.values()))
     solver = z3.Solver()
     solver.set("core.minimize", True)
-    solver.add(enc.typed(s), enc.trans(s, t), enc.typed(t))
+    solver.add(*[g.instantiate(f) for f in base])
     sel = {f"needed.sel.{n}": n for n in lemmas}
     literals = [z3.Bool(f"needed.sel.{n}") for n in lemmas]
-    solver.add(*[z3.Implies(b, by_name[n].holds(s)) for b, n in zip(literals, lemmas)])
+    solver.add(*[z3.Implies(b, g.instantiate(by_name[n].holds(s)))
+                 for b, n in zip(literals, lemmas)])
     seen: set[str] = set()
-    todo = [g for g in goals if g in by_name]
+    todo = [name for name in goals if name in by_name]
     while todo:
         if time.monotonic() > deadline:
             return None
@@ -45,10 +57,8 @@ def needed_lemmas(enc: ProofEncoding, goals: list[str], timeout: float) -> set[s
         if name in seen:
             continue
         seen.add(name)
-        goal = by_name[name]
         solver.push()
-        solver.add(goal.holds(s), goal.defined(s), z3.Not(z3.And(goal.holds(t),
-                                                                goal.defined(t))))
+        solver.add(g.instantiate(broken[name]))
         solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
         result = solver.check(*literals)
         if result == z3.unknown and solver.reason_unknown() == INTERRUPTED:
