@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import z3
 
 from modelcheck.app.cli import main
 from modelcheck.app.pipeline import run_variant
@@ -375,6 +376,44 @@ start w();
 option deadlock = false;
 """
     assert any(k == "await-never-holds" and "z3" in m for k, m in lint_messages(src))
+
+
+def test_lint_await_reached_by_two_paths_is_asked_about_once() -> None:
+    """An `if` before the await gives it two paths, and on one of them it cannot hold: it
+    holds on the other, so z3 must not call it one that never holds (each path was
+    once asked about alone)."""
+    src = """
+var x: 0..1 = 0;
+thread w(r: 0..1) { s: { if r == 1 { x = 1; } await x == 0; x = 1; } }
+start w(0);
+option deadlock = false;
+"""
+    assert not any(k == "await-never-holds" for k, _ in lint_messages(src))
+    assert any(k == "await-never-holds" for k, _ in
+               lint_messages(src.replace("await x == 0", "await x == 0 && x == 1")))
+
+
+def test_lint_queries_out_of_work_claim_nothing_and_interrupt_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """z3 may say "canceled", as after Ctrl-C, when a query runs out of its work units
+    (rseq's handler steps did): the lints take it for their limit, so no lint is claimed
+    and the verdict gets no "interrupted while computing lints" note."""
+    class OutOfWork(z3.Solver):
+        def check(self, *assumptions: Any) -> z3.CheckSatResult:
+            return z3.unknown
+
+        def reason_unknown(self) -> str:
+            return "canceled"
+
+    monkeypatch.setattr(z3, "Solver", OutOfWork)
+    v = check("""
+var x: 0..3 = 0;
+thread w() { s: { await x > 1 && x < 1; x = 1; } }
+start w();
+option deadlock = false;
+""")
+    assert v.incomplete == []
+    assert not any("(z3" in lint.message for lint in v.lints)
 
 
 def test_lint_invariant_valid_without_reachability() -> None:

@@ -14,9 +14,10 @@ import z3
 
 from ..engine.lints import Lint
 from ..ir import model as M
+from ..lang.errors import Pos
 from .keyboard import passes_interrupts
 
-Z3_RLIMIT = 10_000_000  # z3's work units per query: about half a second, on any machine
+Z3_RLIMIT = 1_000_000  # z3's work units per query: 0.1 to 0.5 s, the same on any machine
 
 @passes_interrupts
 def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
@@ -38,7 +39,7 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
         solver = z3.Solver()
         solver.set("rlimit", Z3_RLIMIT)
         solver.add(*facts)
-        return check(solver, timed=False) == z3.unsat
+        return check(solver, timed=True) == z3.unsat  # the rlimit ends a query as a timeout does
 
     out = []
     try:
@@ -58,7 +59,10 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
         typed = unbounded.typed(u)
     except Unsupported:
         return out
+    ways: dict[Pos, list[z3.BoolRef]] = {}  # an await reached by several paths (an `if`
+    for pos, cond in guards:                # before it) holds if it holds on one of them
+        ways.setdefault(pos, []).append(cond)
     out += [Lint("await-never-holds", "this await can never hold where it stands "
                  "(z3: unsatisfiable in every well-formed state)", pos)
-            for pos, cond in guards if unsat(typed, cond)]
+            for pos, conds in ways.items() if unsat(typed, z3.Or(conds))]
     return out
