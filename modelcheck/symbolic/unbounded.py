@@ -24,9 +24,10 @@ import itertools
 import z3
 
 from ..ir import model as M
-from ..ir.typesys import OptionalType, TidType
+from ..ir.typesys import TidType, strip_optional
 from ..lang.errors import NOWHERE, Pos
 from .encoder import Unsupported
+from .pool_slots import leaves
 from .unbounded_expressions import Definedness, UnboundedExpressions
 from .unbounded_prune import prune
 from .unbounded_signals import Action, actions
@@ -35,12 +36,12 @@ from .unbounded_state import (
     Ctx,
     Failure,
     State,
+    check_type,
     eq,
     new_state,
     not_supported,
     read_local,
     read_tls,
-    sort,
     tid_sort,
     typed_value,
     where,
@@ -75,23 +76,21 @@ class UnboundedEncoding:
         for v in m.vars:
             if v.choice and v.init is not None:  # `in any` is only a range
                 raise self._refuse(f"a choice of initial values for '{v.name}'", v.pos)
-            sort(v.type.inner if isinstance(v.type, OptionalType) else v.type,
-                 f"variable '{v.name}' {where(self.path, v.pos)}")
+            check_type(v.type, f"variable '{v.name}' {where(self.path, v.pos)}")
         for t in m.templates.values():
             for loc in t.params + t.locals:
                 if loc.choices is not None:
                     raise self._refuse(f"a choice of initial values for '{loc.name}'", loc.pos)
-                sort(loc.type.inner if isinstance(loc.type, OptionalType) else loc.type,
-                     f"local '{loc.name}' {where(self.path, loc.pos)}")
+                check_type(loc.type, f"local '{loc.name}' {where(self.path, loc.pos)}")
         for tl in m.thread_locals:
             if tl.pos == NOWHERE:  # the buffers a memory model adds: none has a place in the spec
                 raise Unsupported("not supported in --unbounded: the buffers of the spec's "
                                   "memory model (use the fixed pool: prove without --unbounded)")
             if tl.choices is not None:
                 raise self._refuse(f"a choice of initial values for '{tl.name}'", tl.pos)
-            inner = tl.type.inner if isinstance(tl.type, OptionalType) else tl.type
-            sort(inner, f"thread_local '{tl.name}' {where(self.path, tl.pos)}")
-            if isinstance(inner, TidType) and not m.starts:  # zeroed, it reads as thread 0
+            check_type(tl.type, f"thread_local '{tl.name}' {where(self.path, tl.pos)}")
+            if any(isinstance(strip_optional(x), TidType) for x in leaves(tl.type)) \
+                    and not m.starts:  # zeroed, it reads as thread 0
                 raise self._refuse(f"thread_local '{tl.name}' of type tid with no start line",
                                    tl.pos)
 

@@ -18,13 +18,26 @@ import z3
 
 from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
-from ..ir.recursion import recursive
-from ..ir.typesys import BoolType, EmptySetType, NoneType, OptionalType, SetType, TidType
+from ..ir.typesys import (
+    BoolType,
+    EmptySetType,
+    EnumType,
+    IntType,
+    NoneType,
+    OptionalType,
+    SetType,
+    TidType,
+    is_compound,
+)
 from .encoder import Encoder, Unsupported
+from .pool_slots import leaves
+from .unbounded_compound import CompoundReads, choose, fit
+from .unbounded_folds import FOLDS, FiniteFolds, division, literal, raises
 from .unbounded_state import (
     Ctx,
     Failure,
     Opt,
+    at,
     empty_set,
     eq,
     local_key,
@@ -36,6 +49,7 @@ from .unbounded_state import (
     small_set,
     small_set_of,
     tid_sort,
+    typed_value,
     value_range,
     where,
 )
@@ -43,7 +57,7 @@ from .unbounded_state import (
 SHORT_CIRCUIT = {"&&": z3.And, "||": z3.Or, "->": z3.Implies}  # the right only where it counts
 
 
-class UnboundedExpressions(Encoder):
+class UnboundedExpressions(CompoundReads, FiniteFolds, Encoder):
     """`visit(e, ctx)`: the value of e in ctx.state, as z3 terms (or an `Opt`)."""
 
     covers = ("expressions",)
@@ -61,8 +75,6 @@ class UnboundedExpressions(Encoder):
         return (f"not supported in --unbounded: the expression "
                 f"{type(e).__name__} {where(self.path, ctx.pos)}")
 
-    visit_IndexPlace = visit_FieldPlace = visit_Compound = Encoder.refuse
-
     def in_domain(self, d: M.Domain, v: z3.ExprRef, ctx: Ctx) -> z3.BoolRef:
         if d.set_expr is not None:
             return self.visit(d.set_expr, ctx)[v]
@@ -70,6 +82,9 @@ class UnboundedExpressions(Encoder):
 
     def visit_Const(self, e: M.Const, ctx: Ctx) -> Any:
         t = e.type
+        if is_compound(t):  # one term per slot, each the constant of its slot's type
+            return fit(t, [self.visit_Const(M.Const(leaf, v, pos=e.pos), ctx)
+                           for leaf, v in zip(leaves(t), e.value)])
         if isinstance(t, OptionalType) or isinstance(t, NoneType):
             if e.value is None:  # the payload is unused but must have the inner type's sort
                 inner = getattr(t, "inner", None)
@@ -99,10 +114,7 @@ class UnboundedExpressions(Encoder):
         return ctx.state.globals[e.name]
 
     def visit_LocalPlace(self, e: M.LocalPlace, ctx: Ctx) -> Any:
-        arr = ctx.state.locals[local_key(self.m, e.name, e.slot)]
-        if isinstance(arr, Opt):
-            return Opt(arr.none[ctx.me], arr.val[ctx.me])
-        return arr[ctx.me]
+        return at(ctx.state.locals[local_key(self.m, e.name, e.slot)], ctx.me)
 
     def visit_TlsPlace(self, e: M.TlsPlace, ctx: Ctx) -> Any:
         """The running thread's copy, or thread t's (`x@t`: defined for any t, as in the
@@ -164,11 +176,6 @@ class UnboundedExpressions(Encoder):
                           f"{where(self.path, ctx.pos)}")
 
     def visit_DefCall(self, e: M.DefCall, ctx: Ctx) -> Any:
-        if (base := recursive(e.name, self.m.defs)) is not None:
-            # its copies check a measure in branches no run takes, and a failed check
-            # here blocks the whole step, so a step calling one would never move
-            raise Unsupported(not_supported(f"the recursive definition {base}()", self.path,
-                                            e.pos))
         d = self.m.defs[e.name]
         env = {**ctx.env, **{p.uid: self.visit(a, ctx) for p, a in zip(d.params, e.args)}}
         return self.visit(d.body, ctx.with_env(env))
@@ -183,7 +190,8 @@ class UnboundedExpressions(Encoder):
         if e.op == "-":
             return -x
         if ctx.path is not None:  # "range": a def's result outside its type fails the step
-            ctx.path.guard.append(value_range(e.type, x))
+            ctx.path.guard.append(typed_value(e.type, x) if is_compound(e.type)
+                                  else value_range(e.type, x))
         return x
 
     def under(self, test: z3.BoolRef, e: M.TExpr, ctx: Ctx) -> Any:
@@ -228,6 +236,10 @@ class UnboundedExpressions(Encoder):
                "*": lambda: a * b}
         if op in ops:
             return ops[op]()
+        if op in ("/", "%", "mod"):
+            value, bad = division(op, a, b)
+            raises(ctx, bad, "division by zero" if op != "mod" else "mod by a number <= 0", e)
+            return value
         raise Unsupported(f"not supported in --unbounded: '{op}' {where(self.path, ctx.pos)}")
 
     def visit_SetOf(self, e: M.SetOf, ctx: Ctx) -> Any:
@@ -239,10 +251,7 @@ class UnboundedExpressions(Encoder):
     def visit_Ite(self, e: M.Ite, ctx: Ctx) -> Any:
         test = self.visit(e.test, ctx)
         a, b = self.under(test, e.then, ctx), self.under(z3.Not(test), e.other, ctx)
-        if isinstance(a, Opt) or isinstance(b, Opt):
-            a, b = opt(a), opt(b)
-            return Opt(z3.If(test, a.none, b.none), z3.If(test, a.val, b.val))
-        return z3.If(test, a, b)
+        return choose(test, a, b)
 
     def visit_Quant(self, e: M.Quant, ctx: Ctx) -> Any:
         t = e.domain.type
@@ -270,12 +279,15 @@ class UnboundedExpressions(Encoder):
             if e.kind == "forall":
                 return z3.ForAll([v], z3.Implies(dom, body))
             return z3.Exists([v], z3.And(dom, body))
-        if e.kind not in ("forall", "exists"):
+        if not isinstance(t, (BoolType, EnumType)) and not (isinstance(t, IntType) and
+                                                          t.lo is not None):
             raise Unsupported(f"not supported in --unbounded: {e.kind} over {t} "
                               f"{where(self.path, ctx.pos)}")
+        if e.kind in FOLDS:
+            return self.fold(e, ctx)
         items: list[z3.BoolRef] = []
         for x in t.values():  # the engine stops at the first member that decides
-            lit = _literal(t, x)
+            lit = literal(t, x)
             inside = self.in_domain(e.domain, lit, ctx)
             undecided = z3.And(items) if e.kind == "forall" else z3.Not(z3.Or(items))
             body = self.under(z3.And(undecided, inside), e.body,
@@ -307,11 +319,17 @@ class Definedness(Encoder):
         return z3.And(self.visit(e.operand, ctx),
                       z3.Not(opt(self.exprs.visit(e.operand, ctx)).none))
 
+    def visit_IndexPlace(self, e: M.IndexPlace, ctx: Ctx) -> z3.BoolRef:
+        return z3.And(self.parts(e, ctx), self.exprs.index_inside(e, ctx))
+
     def visit_LocalOf(self, e: LocalOf, ctx: Ctx) -> z3.BoolRef:
         return z3.And(self.visit(e.thread, ctx),
                       _at(ctx.state.pc[self.exprs.visit(e.thread, ctx)], e))
 
     def visit_Binary(self, e: M.Binary, ctx: Ctx) -> z3.BoolRef:
+        if e.op in ("/", "%", "mod"):
+            _, bad = division(e.op, self.exprs.visit(e.left, ctx), self.exprs.visit(e.right, ctx))
+            return z3.And(self.parts(e, ctx), z3.Not(bad))
         if e.op not in ("&&", "||", "->"):
             return self.parts(e, ctx)
         a = self.exprs.visit(e.left, ctx)
@@ -327,7 +345,8 @@ class Definedness(Encoder):
         if e.op != "range":
             return self.parts(e, ctx)
         value = self.exprs.visit(e.operand, ctx)
-        return z3.And(self.visit(e.operand, ctx), value_range(e.type, value))
+        inside = typed_value(e.type, value) if is_compound(e.type) else value_range(e.type, value)
+        return z3.And(self.visit(e.operand, ctx), inside)
 
     def visit_DefCall(self, e: M.DefCall, ctx: Ctx) -> z3.BoolRef:
         body = self.exprs.m.defs[e.name]
@@ -344,8 +363,9 @@ class Definedness(Encoder):
             dom = self.visit(e.domain.set_expr, ctx) if e.domain.set_expr is not None \
                 else z3.BoolVal(True)
             return z3.And(dom, z3.ForAll([v], body))
-        return z3.And([self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: _literal(t, x)}))
-                       for x in t.values()])
+        defined = [self.visit(e.body, ctx.with_env({**ctx.env, e.var.uid: literal(t, x)}))
+                   for x in t.values()]
+        return z3.And(defined + [self.exprs.picked(e, ctx)] if e.kind == "pick" else defined)
 
     def parts(self, e: M.TExpr, ctx: Ctx) -> z3.BoolRef:
         """Evaluable when every sub-expression is."""
@@ -354,7 +374,7 @@ class Definedness(Encoder):
                   for x in v if isinstance(x, M.TExpr)]
         return z3.And([self.visit(x, ctx) for x in parts]) if parts else z3.BoolVal(True)
 
-    visit_Const = visit_GlobalPlace = visit_LocalPlace = visit_IndexPlace = parts
+    visit_Const = visit_GlobalPlace = visit_LocalPlace = parts
     visit_FieldPlace = visit_TlsPlace = visit_Bound = visit_SelfTid = visit_Builtin = parts
     visit_SetOf = visit_Compound = visit_AtStep = parts
 
@@ -362,8 +382,3 @@ class Definedness(Encoder):
 def _at(pc: z3.ArithRef, e: AtStep | LocalOf) -> z3.BoolRef:
     """The thread whose pc this is waits at one of e's steps."""
     return pc == e.first if e.first == e.last else z3.And(pc >= e.first, pc <= e.last)
-
-
-def _literal(t: Any, x: Any) -> z3.ExprRef:
-    """A value of a finite non-id domain, bound by a quantifier."""
-    return z3.IntVal(x) if not isinstance(t, BoolType) else z3.BoolVal(x)

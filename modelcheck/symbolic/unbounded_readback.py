@@ -16,7 +16,10 @@ import z3
 
 from ..ir import model as M
 from ..ir.typesys import BoolType, EnumType, OptionalType, SetType, TidType, Type
+from ..ir.values import decode
+from .pool_slots import leaves
 from .unbounded import UnboundedEncoding
+from .unbounded_compound import raw
 from .unbounded_state import Opt, State, read_local, read_tls, small_set, tid_sort
 
 
@@ -43,6 +46,9 @@ def readable(enc: UnboundedEncoding, zm: z3.ModelRef, s: State) -> dict[str, Any
     names = tid_names(enc, zm)
 
     def value(t: Type, x: Any) -> Any:
+        if isinstance(x, list):  # slot by slot, laid out as the engines decode a state
+            return decode(t, [raw(leaf, v, zm, lambda u: names.get(str(u), str(u)))
+                              for leaf, v in zip(leaves(t), x)])
         if isinstance(x, Opt):
             if z3.is_true(zm.eval(x.none, model_completion=True)):
                 return None

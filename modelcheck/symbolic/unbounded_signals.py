@@ -199,6 +199,8 @@ def _zero(a: z3.ArrayRef) -> z3.ExprRef:
 def _merge(cond: z3.BoolRef, yes: State, no: State) -> State:
     """The state that is `yes` where cond holds and `no` elsewhere (arrays chosen whole)."""
     def pick(a: object, b: object) -> object:
+        if isinstance(a, list):  # a compound value's slots (`unbounded_compound`)
+            return [pick(x, y) for x, y in zip(a, b)]  # type: ignore[call-overload]
         if isinstance(a, z3.ExprRef):
             return a if a.eq(b) else z3.If(cond, a, b)
         assert hasattr(a, "none")

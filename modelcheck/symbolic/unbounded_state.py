@@ -16,9 +16,20 @@ from typing import Any
 import z3
 
 from ..ir import model as M
-from ..ir.typesys import BoolType, EnumType, IntType, OptionalType, SetType, TidType, Type
+from ..ir.typesys import (
+    ArrayType,
+    BoolType,
+    EnumType,
+    IntType,
+    OptionalType,
+    SetType,
+    TidType,
+    Type,
+    is_compound,
+)
 from ..lang.errors import Pos
 from .encoder import Unsupported
+from .pool_slots import leaves
 
 
 def tid_sort() -> z3.SortRef:
@@ -58,6 +69,25 @@ def sort(t: Type, what: str) -> z3.SortRef:
     if small_set(t):
         return z3.ArraySort(z3.IntSort(), z3.BoolSort())
     raise Unsupported(f"not supported in --unbounded: values of type {t} ({what})")
+
+
+def check_type(t: Type, what: str) -> None:
+    """Refuse a type some slot of which has no sort here (`sort`); an array indexed by
+    thread ids would need one element per id of the unbounded sort (thread_locals say
+    that instead)."""
+    for leaf in leaves(t):
+        sort(leaf.inner if isinstance(leaf, OptionalType) else leaf, what)
+    if _over_ids(t):
+        raise Unsupported(f"not supported in --unbounded: values of type {t}, an array "
+                          f"indexed by thread ids (use a thread_local) ({what})")
+
+
+def _over_ids(t: Type) -> bool:
+    if isinstance(t, OptionalType):
+        return _over_ids(t.inner)
+    if isinstance(t, ArrayType):
+        return isinstance(t.key, TidType) or _over_ids(t.key) or _over_ids(t.elem)
+    return is_compound(t) and any(_over_ids(ft) for _, ft in t.fields)  # type: ignore
 
 
 def small_set(t: Type) -> bool:
@@ -100,8 +130,12 @@ def value_range(t: Type, x: z3.ExprRef) -> z3.BoolRef:
 
 
 def typed_value(t: Type, value: Any) -> z3.BoolRef:
-    """The typing constraint of a value of type t (`none`, or a value in range)."""
+    """The typing constraint of a value of type t (`none`, or a value in range); a compound
+    value's, slot by slot."""
+    if isinstance(value, list):
+        return z3.And([typed_value(lt, v) for lt, v in zip(leaves(t), value)])
     if isinstance(t, OptionalType):
+        value = opt(value)
         return z3.Or(value.none, value_range(t.inner, value.val))
     return value_range(t, value)
 
@@ -138,6 +172,9 @@ def runtime_slots(m: M.Model) -> dict[str, z3.SortRef]:
 
 
 def _var(name: str, t: Type, indexed: bool) -> Any:
+    if is_compound(t):  # one per slot (`unbounded_compound`)
+        return [_var(f"{name}.{k}", leaf, indexed) for k, leaf in enumerate(leaves(t))]
+
     def make(suffix: str, s: z3.SortRef) -> z3.ExprRef:
         if indexed:
             return z3.Array(name + suffix, tid_sort(), s)
@@ -162,7 +199,10 @@ def new_state(m: M.Model, prefix: str) -> State:
 
 
 def eq(a: Any, b: Any) -> z3.BoolRef:
-    """a == b, where either may be an `Opt`: both `none`, or the same value."""
+    """a == b, where either may be an `Opt`: both `none`, or the same value; compound
+    values slot by slot."""
+    if isinstance(a, list):
+        return z3.And([eq(x, y) for x, y in zip(a, b)])
     if isinstance(a, Opt) or isinstance(b, Opt):
         a, b = opt(a), opt(b)
         return z3.Or(z3.And(a.none, b.none),
@@ -178,8 +218,11 @@ def same(a: State, b: State) -> z3.BoolRef:
     pairs = [(arr, b.locals[n]) for n, arr in a.locals.items()]
     pairs += [(arr, b.tls[n]) for n, arr in a.tls.items()]
     pairs += [(arr, b.sig[n]) for n, arr in a.sig.items()]
-    for arr, other in pairs:
-        if isinstance(arr, Opt):
+    while pairs:
+        arr, other = pairs.pop()
+        if isinstance(arr, list):
+            pairs += zip(arr, other)
+        elif isinstance(arr, Opt):
             eqs += [other.none == arr.none, other.val == arr.val]
         else:
             eqs.append(other == arr)
@@ -197,16 +240,20 @@ def local_key(m: M.Model, name: str, slot: int) -> str:
 
 def read_tls(s: State, name: str, who: z3.ExprRef) -> Any:
     """Thread `who`'s copy of the thread_local `name` in s."""
-    arr = s.tls[name]
-    return Opt(arr.none[who], arr.val[who]) if isinstance(arr, Opt) else arr[who]
+    return at(s.tls[name], who)
 
 
 def read_local(s: State, t: M.Template, loc: M.Local, who: z3.ExprRef) -> Any:
     """The value of thread `who`'s local `loc` of template t in s."""
-    arr = s.locals[f"{t.name}.{loc.name}"]
-    if isinstance(arr, Opt):
-        return Opt(arr.none[who], arr.val[who])
-    return arr[who]
+    return at(s.locals[f"{t.name}.{loc.name}"], who)
+
+
+def at(arr: Any, who: z3.ExprRef) -> Any:
+    """Thread `who`'s value in a per-thread array (an `Opt` of arrays, or a list of them
+    for a compound value)."""
+    if isinstance(arr, list):
+        return [at(a, who) for a in arr]
+    return Opt(arr.none[who], arr.val[who]) if isinstance(arr, Opt) else arr[who]
 
 
 def opt(x: Any) -> Opt:
@@ -214,7 +261,9 @@ def opt(x: Any) -> Opt:
 
 
 def store(arr: Any, at: z3.ExprRef, value: Any) -> Any:
-    """The array (or `Opt` of arrays) arr with `value` at index `at`."""
+    """The array (or `Opt` of arrays, or list of them) arr with `value` at index `at`."""
+    if isinstance(arr, list):
+        return [store(a, at, v) for a, v in zip(arr, value)]
     if isinstance(arr, Opt):
         v = opt(value)
         return Opt(z3.Store(arr.none, at, v.none), z3.Store(arr.val, at, v.val))

@@ -21,9 +21,11 @@ from typing import Any
 import z3
 
 from ..ir import model as M
-from ..ir.typesys import EnumType, IntType, OptionalType, TidType, Type
+from ..ir.typesys import EnumType, IntType, OptionalType, TidType, Type, is_compound
 from ..lang.errors import Pos
 from .encoder import Encoder, Unsupported
+from .pool_slots import leaves
+from .unbounded_compound import fit, splice, stored_element
 from .unbounded_expressions import UnboundedExpressions
 from .unbounded_signals import Action, Signals
 from .unbounded_state import (
@@ -32,6 +34,7 @@ from .unbounded_state import (
     Opt,
     Path,
     State,
+    at,
     empty_set,
     local_key,
     not_supported,
@@ -125,8 +128,7 @@ class UnboundedSteps(Encoder):
         parent = Opt(z3.Store(s.parent.none, c, False), z3.Store(s.parent.val, c, me))
 
         def copy(arr: Any) -> Any:
-            return store(arr, c, Opt(arr.none[me], arr.val[me]) if isinstance(arr, Opt)
-                         else arr[me])
+            return store(arr, c, at(arr, me))
 
         tls = {n: copy(arr) for n, arr in s.tls.items()}
         locals_ = {n: copy(arr) for n, arr in s.locals.items()}
@@ -144,6 +146,8 @@ class UnboundedSteps(Encoder):
         false, 0 (an enum's first member), thread 0, the empty set; a `T?` is not none."""
         if isinstance(t, OptionalType):
             return Opt(z3.BoolVal(False), self.zero(t.inner))
+        if is_compound(t):
+            return [self.zero(leaf) for leaf in leaves(t)]
         if isinstance(t, TidType):  # `UnboundedEncoding` refuses this without a start line
             return self.exprs.starts[0]
         k = sort(t, "a thread_local")
@@ -220,10 +224,8 @@ class UnboundedSteps(Encoder):
 
     def visit_Assign(self, st: M.Assign, q: Path, me: z3.ExprRef,
                      fails: list[Failure]) -> list[Path]:
-        value = self.exprs.visit(st.value, self._ctx(st, q, me, fails))
-        inside = typed_value(st.target.type, value if isinstance(value, Opt) or not
-                             isinstance(st.target.type, OptionalType)
-                             else Opt(z3.BoolVal(False), value))
+        value = fit(st.target.type, self.exprs.visit(st.value, self._ctx(st, q, me, fails)))
+        inside = typed_value(st.target.type, value)
         if not z3.is_true(inside):  # leaving the declared range fails `bounds`
             fails.append(Failure("bounds", "value out of range",
                                  z3.And(q.guard + [z3.Not(inside)]), st.pos))
@@ -290,9 +292,20 @@ class UnboundedSteps(Encoder):
 
     def assign(self, target: M.TExpr, value: Any, s: State, me: z3.ExprRef,
                ctx: Ctx) -> State:
-        """s with target set to value; ctx evaluates the thread of an `x@t` target."""
-        if isinstance(value, z3.ExprRef) and isinstance(target.type, OptionalType):
-            value = Opt(z3.BoolVal(False), value)
+        """s with target set to value; ctx evaluates the thread of an `x@t` target and the
+        indices of a part of an array or record, whose whole value is written back with
+        that part replaced (an index outside the key fails `runtime`, as it raises in the
+        engines)."""
+        value = fit(target.type, value)
+        if isinstance(target, (M.IndexPlace, M.FieldPlace)):
+            here = Ctx(s, ctx.me, ctx.env, ctx.path, ctx.fails, ctx.pos, ctx.universe)
+            whole = self.exprs.visit(target.base, here)
+            if isinstance(target, M.FieldPlace):
+                whole = splice(whole, target.offset, target.type, value, None)
+            else:
+                cases = self.exprs.index_cases(target, here)
+                whole = stored_element(whole, target, cases, value)
+            return self.assign(target.base, whole, s, me, ctx)
         if isinstance(target, M.GlobalPlace):
             return replace(s, globals={**s.globals, target.name: value})
         if isinstance(target, M.LocalPlace):
