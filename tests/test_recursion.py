@@ -115,12 +115,19 @@ def test_k_induction_unrolls_to_the_bound(tmp_path: Path, monkeypatch: pytest.Mo
     assert results["TRI"] == outcome
 
 
-def test_prove_unbounded_refuses_recursion_by_name(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its encoding would block a step on a copy's measure check in a branch not taken
-    (and so prove TRI in the broken variant): refused, with the call's place."""
+@pytest.mark.parametrize("variant, outcome", [("ok", "proved"), ("off_by_one", "refuted")])
+def test_prove_unbounded_takes_recursion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         variant: str, outcome: str) -> None:
+    """The copies check their measure in branches no run takes; the unbounded encoding
+    asks those checks only where the branch is taken, so a step calling `tri` moves and
+    the broken variant is refuted by z3 itself (one step), never proved."""
     monkeypatch.chdir(tmp_path)
-    assert main(["prove", "--unbounded", write(tmp_path, TRIANGLE), "--no-report"]) == 2
+    out = tmp_path / "p.json"
+    main(["prove", "--unbounded", "--no-infer", write(tmp_path, TRIANGLE), "--variant",
+          variant, "--json", str(out), "--no-report"])
+    [result] = json.loads(out.read_text())["results"]
+    assert result["outcome"] == outcome
+    assert outcome == "proved" or result["counterexample"]["length"] == 1
 
 
 @pytest.mark.parametrize("body, reason", [
