@@ -218,14 +218,18 @@ def same(a: State, b: State) -> z3.BoolRef:
     pairs = [(arr, b.locals[n]) for n, arr in a.locals.items()]
     pairs += [(arr, b.tls[n]) for n, arr in a.tls.items()]
     pairs += [(arr, b.sig[n]) for n, arr in a.sig.items()]
-    while pairs:
-        arr, other = pairs.pop()
-        if isinstance(arr, list):
-            pairs += zip(arr, other)
+
+
+    def pin(arr: Any, other: Any) -> None:
+        if isinstance(arr, list):  # a compound value's slots, in order
+            for x, y in zip(arr, other):
+                pin(x, y)
         elif isinstance(arr, Opt):
-            eqs += [other.none == arr.none, other.val == arr.val]
+            eqs.extend([other.none == arr.none, other.val == arr.val])
         else:
             eqs.append(other == arr)
+    for arr, other in pairs:
+        pin(arr, other)
     return z3.And(eqs)
 
 
