@@ -22,24 +22,17 @@ import z3
 
 from ..ir import model as M
 from ..ir.typesys import (
-    ArrayType,
     BoolType,
     IntType,
     OptionalType,
-    RecordType,
     TidType,
     Type,
     is_compound,
 )
 from .pool_slots import leaves
-from .unbounded_state import Ctx, Failure, Opt, small_set
+from .unbounded_state import Ctx, Failure, Opt, opt, small_set
 
 Cases = list[tuple[z3.BoolRef, int]]  # (the index selects element k, k)
-
-
-def opt_leaf(v: Any) -> Any:
-    """An optional slot as an `Opt` (a plain term is a present value)."""
-    return v if isinstance(v, Opt) else Opt(z3.BoolVal(False), v)
 
 
 def fit(t: Type, value: Any) -> Any:
@@ -47,17 +40,7 @@ def fit(t: Type, value: Any) -> Any:
     as a plain value in a literal, or a plain value stored in a `T?`)."""
     if is_compound(t):
         return [fit(lt, v) for lt, v in zip(leaves(t), value)]
-    return opt_leaf(value) if isinstance(t, OptionalType) else value
-
-
-def thread_key(t: Type) -> bool:
-    """Whether a type holds an array indexed by thread ids (whose elements would be one per
-    id of an unbounded sort: only thread_locals say that here)."""
-    if isinstance(t, ArrayType):
-        return isinstance(t.key, TidType) or thread_key(t.key) or thread_key(t.elem)
-    if isinstance(t, RecordType):
-        return any(thread_key(ft) for _, ft in t.fields)
-    return isinstance(t, OptionalType) and thread_key(t.inner)
+    return opt(value) if isinstance(t, OptionalType) else value
 
 
 def part(value: list[Any], off: int, t: Type) -> Any:
@@ -81,7 +64,7 @@ def choose(test: z3.BoolRef, a: Any, b: Any) -> Any:
     if isinstance(a, list):
         return [choose(test, x, y) for x, y in zip(a, b)]
     if isinstance(a, Opt) or isinstance(b, Opt):
-        a, b = opt_leaf(a), opt_leaf(b)
+        a, b = opt(a), opt(b)
         return Opt(z3.If(test, a.none, b.none), z3.If(test, a.val, b.val))
     return z3.If(test, a, b)
 
@@ -127,11 +110,6 @@ def stored_element(base: list[Any], e: M.IndexPlace, cases: Cases, new: Any) -> 
     for c, k in cases:
         base = splice(base, k * w, e.type, new, c)
     return base
-
-
-def zero_slots(t: Type, zero: Any) -> list[Any]:
-    """A zeroed compound value: what each slot reads as in a zeroed block."""
-    return [zero(lt) for lt in leaves(t)]
 
 
 def raw(leaf: Type, v: Any, zm: z3.ModelRef, name: Any) -> Any:
