@@ -24,6 +24,7 @@ from modelcheck.app.cli import main
 from modelcheck.check.checker import check as check_model
 from modelcheck.lang.source import load_text
 from modelcheck.symbolic.unbounded import encode_unbounded
+from modelcheck.symbolic.unbounded_readback import readable
 from tests.conftest import check, write
 
 DATA = (Path(__file__).parent.parent / "specs" / "examples" / "unbounded_data.spec").read_text()
@@ -151,3 +152,21 @@ def test_overflow_and_index_out_of_range_fail_where_the_engines_do(
     assert failing(variant) == z3.sat
     assert failing(variant, "elsewhere") == z3.unsat
     assert failing("good") == z3.unsat
+
+
+def test_a_record_and_a_sequence_read_back_as_the_search_shows_them() -> None:
+    """A z3 state of the unbounded encoding, read back for a CTI or a trace: the record as
+    a dict, the sequence as the list of its first `len` items, a thread id by its name."""
+    src = ("var r: record { a: 0..3, b: bool, o: tid? } = {a: 0, b: false, o: none};\n"
+           "var q: seq[2] of 0..3 = [];\n"
+           "thread t() { s: { r.a = 1; q = [r.a]; } }\nstart t();\n")
+    spec = load_text(src, path="t.spec")
+    enc = encode_unbounded(check_model(spec.ast, None, {}), "t.spec")
+    s = enc.state("s.")
+    r, q = s.globals["r"], s.globals["q"]
+    solver = z3.Solver()
+    solver.add(enc.typed(s), r[0] == 2, r[1], z3.Not(r[2].none), r[2].val == enc.starts[0],
+               q[0] == 1, q[1] == 3)
+    assert solver.check() == z3.sat
+    shown = readable(enc, solver.model(), s)
+    assert (shown["r"], shown["q"]) == ({"a": 2, "b": True, "o": "0"}, [3])
