@@ -211,11 +211,12 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_unsupported_construct_is_named_with_its_place(tmp_path: Path,
                                                        capsys: pytest.CaptureFixture) -> None:
-    # read by an invariant (an array nothing reads is sliced away before encoding)
-    src = "var r: array[0..1] of bool = [false];\n" + TOGETHER + "invariant R: !r[1];\n"
+    # read by an invariant (an array nothing reads is sliced away before encoding); an
+    # array over a finite key encodes (`unbounded_compound`), one indexed by ids does not
+    src = "var r: array[tid] of bool = [false];\n" + TOGETHER + "invariant R: !r[0];\n"
     assert main(["prove", write(tmp_path, src), "--unbounded"]) == 2
     err = capsys.readouterr().err
-    assert "not supported in --unbounded: values of type" in err
+    assert "not supported in --unbounded: values of type array[tid] of bool" in err
     assert "t.spec:1" in err
 
 
