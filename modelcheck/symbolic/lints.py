@@ -26,8 +26,9 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
     Only invariants that hold are asked about (a violated one is not valid).
     Invariants are asked of the fixed-pool encoding (`encoding.py`), which covers
     every construct. Awaits are asked of the unbounded encoding, which knows where
-    each await stands; for a spec it refuses, that lint is not computed (and
-    nothing is claimed).
+    each await stands; for a spec it refuses, or keeps arrays and records in
+    (`unbounded_compound.large_state`), that lint is not computed (and nothing is
+    claimed).
     """
 
     from ..symbolic.encoder import Unsupported  # z3 loads only here
@@ -35,6 +36,7 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
     from ..symbolic.instantiation import ground
     from ..symbolic.keyboard import check
     from ..symbolic.unbounded import encode_unbounded
+    from ..symbolic.unbounded_compound import large_state
 
     def answer(*facts: Any) -> z3.CheckSatResult:
         solver = z3.Solver()
@@ -63,6 +65,8 @@ def z3_lints(m: M.Model, holding: set[str]) -> list[Lint]:
                 and unsat(typed, z3.Not(enc.invariant(inv.name, s)))]
     except Unsupported:
         pass
+    if large_state(m):
+        return out
     try:
         unbounded = encode_unbounded(m, "", cut=False)
         u = unbounded.state("lint.")

@@ -21,6 +21,7 @@ from typing import Any
 import z3
 
 from ..ir import model as M
+from ..ir.recursion import recursive
 from ..ir.typesys import (
     BoolType,
     IntType,
@@ -165,3 +166,13 @@ class CompoundReads:
 
 def as_slots(t: Type, value: Any) -> list[Any]:
     return value if is_compound(t) else [value]
+
+
+def large_state(m: M.Model) -> bool:
+    """Whether the model keeps arrays or records, or writes definitions out per depth: what
+    `--unbounded` refused before this module, and what makes its encoding large (a term
+    per slot, a copy per depth). The z3 lints of every `mcheck SPEC` run skip such specs,
+    as they did then, so that a search does not wait seconds for an optional lint."""
+    types = [v.type for v in m.vars] + [tl.type for tl in m.thread_locals]
+    return any(is_compound(t) for t in types) or \
+        any(recursive(name, m.defs) for name in m.defs)
