@@ -119,7 +119,7 @@ class _Levels:
                                       sum(b for _, b in shares.call("sizes")))
                     if self.sharing.keep:  # native shares that kept their states
                         store = kept_store(load(self.ts.model, self.sharing.library),
-                                           store, shares.call("kept"))
+                                           store, shares.call)
                     self.pos.stats.exchanged_bytes = shares.exchanged()
                     break
                 except ShareLost as e:

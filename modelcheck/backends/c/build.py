@@ -44,13 +44,12 @@ typedef struct expander expander_t;
 typedef struct bucket bucket_t;
 expander_t *mc_x_new(int, int, int, int);
 void mc_x_free(expander_t *);
-void mc_x_peer(expander_t *, int, expander_t *);
+void mc_x_local(expander_t *);
 int mc_x_store(expander_t *, const uint8_t *, const int64_t *, const int64_t *, const int64_t *,
                int64_t);
 int mc_x_exact(expander_t *);
-int64_t mc_x_nrows(const expander_t *);
 int mc_x_parents(const expander_t *, const int64_t *, int64_t, int64_t *);
-void mc_x_rows(const expander_t *, uint8_t *);
+void mc_x_place(const expander_t *, int64_t, const int64_t *, int64_t, int64_t, uint8_t *);
 int mc_x_legacy(expander_t *, const int64_t *, int64_t);
 int64_t mc_x_stored(const expander_t *);
 int64_t mc_x_store_bytes(const expander_t *);
@@ -70,7 +69,7 @@ int mc_b_fill(bucket_t *, const uint8_t *, const int64_t *, const int64_t *, con
 int64_t mc_b_size(const bucket_t *);
 void mc_b_offer(const bucket_t *, int64_t *, int64_t *, int64_t *);
 void mc_b_rows(const bucket_t *, const int64_t *, int64_t, uint8_t *);
-int64_t mc_x_collect(expander_t *, bucket_t *const *, int, int);
+int64_t mc_x_collect(expander_t *, bucket_t *const *, int);
 int64_t mc_x_wanted(const expander_t *, int, int64_t *);
 void mc_x_fill(expander_t *, int, const uint8_t *);
 int64_t mc_x_pending(const expander_t *);
