@@ -83,7 +83,7 @@ class NativePartition:
         if op == "seed":
             return self.seed(*args[0])
         if op == "parents":
-            return self.parents(args[0])
+            return self.parents(*args)
         if op == "save":
             return self.save(*args)
         if op == "restore":
@@ -159,6 +159,7 @@ class NativePartition:
         hashes = self._hashes(rows)
         mine = self._mine(hashes)
         self._store(rows[mine], hashes[mine], fps[mine], np.full(len(mine), NO_PARENT, np.int64))
+        _ok(self.lib.mc_x_levels(self.x))
         self._set_frontier(rows[mine], fps[mine], ranks[mine])
         self._keep()
 
@@ -169,12 +170,13 @@ class NativePartition:
         self.lib.mc_x_store_read(self.x, *_buffers(*(("int64_t[]", a) for a in out)))
         return out  # type: ignore[return-value]
 
-    def parents(self, fps: list[int]) -> list[int]:
-        """The parent of each state this share stores (by name), MISSING for the others."""
-        asked = np.array(fps, np.int64)
+    def parents(self, fps: list[int], depths: list[int]) -> list[int]:
+        """The parent of each state this share stores (by name), MISSING for the others;
+        state k is at level depths[k] or the one before (-1: anywhere)."""
+        asked, at = np.array(fps, np.int64), np.array(depths, np.int64)
         out = np.empty(len(fps), np.int64)
-        _ok(self.lib.mc_x_parents(self.x, *_buffers(("int64_t[]", asked)), len(fps),
-                                  *_buffers(("int64_t[]", out))))
+        _ok(self.lib.mc_x_parents(self.x, *_buffers(("int64_t[]", asked), ("int64_t[]", at)),
+                                  len(fps), *_buffers(("int64_t[]", out))))
         names, parents = self.legacy
         if len(names):  # a Python checkpoint's states, which the C store does not hold
             for k in np.flatnonzero((out == MISSING) & np.isin(asked, names)).tolist():

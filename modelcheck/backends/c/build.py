@@ -48,7 +48,8 @@ void mc_x_local(expander_t *);
 int mc_x_store(expander_t *, const uint8_t *, const int64_t *, const int64_t *, const int64_t *,
                int64_t);
 int mc_x_exact(expander_t *);
-int mc_x_parents(const expander_t *, const int64_t *, int64_t, int64_t *);
+int mc_x_levels(expander_t *);
+int mc_x_parents(const expander_t *, const int64_t *, const int64_t *, int64_t, int64_t *);
 void mc_x_place(const expander_t *, int64_t, const int64_t *, int64_t, int64_t, uint8_t *);
 int mc_x_legacy(expander_t *, const int64_t *, int64_t);
 int64_t mc_x_stored(const expander_t *);

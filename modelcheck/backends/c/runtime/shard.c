@@ -61,6 +61,8 @@ typedef struct expander {
     int local;                 /* the shares are threads of one process */
     sstore_t st;               /* the store */
     int64_t level_first;       /* the number of the pending level's first state stored */
+    int64_t *lv, nlv, lv_cap;  /* the number of each level's first state, from the seeds on
+                                * (none after a checkpoint was restored: nlv 0) */
     fpset_t legacy;            /* names stored before a Python checkpoint was resumed */
     uint8_t *pp;               /* successors not yet looked up: packed, and their */
     int64_t *pkey, *pat, *pfp, pn, pcap;  /* keys, parents' index, hashes, */
@@ -224,15 +226,38 @@ int mc_x_exact(expander_t *x) {
     return 0;
 }
 
+/* the seeds just stored are level 0: from here on each accepted level's first number is
+ * noted, so a state's parent is looked for among a level or two; 0 or 2 */
+static int x_level(expander_t *x, int64_t first) {
+    if (x->nlv == x->lv_cap) {
+        int64_t cap = x->lv_cap * 2 + 64, *lv = realloc(x->lv, (size_t)cap * sizeof *lv);
+        if (!lv) return 2;
+        x->lv = lv;
+        x->lv_cap = cap;
+    }
+    x->lv[x->nlv++] = first;
+    return 0;
+}
+
+int mc_x_levels(expander_t *x) { return x->nlv ? 0 : x_level(x, 0); }
+
 /* the parents' names of n stored states, by name (a trace being rebuilt), else -2: one
- * pass over the store for them all */
-int mc_x_parents(const expander_t *x, const int64_t *name, int64_t n, int64_t *parent) {
+ * pass over the store for them all. depth[k] >= 0 says state k is at that level or the one
+ * before, so only those levels are read when this share noted them */
+int mc_x_parents(const expander_t *x, const int64_t *name, const int64_t *depth, int64_t n,
+                 int64_t *parent) {
     fpset_t asked = {0};
+    int64_t lo = x->st.n, hi = 0;
     for (int64_t k = 0; k < n; k++) {
         parent[k] = -2;
         if (fpset_add(&asked, name[k], k, NULL) < 0) return 2;
+        if (depth[k] < 0 || !x->nlv) { lo = 0; hi = x->st.n; continue; }
+        int64_t first = depth[k] - 1 < x->nlv ? x->lv[depth[k] > 0 ? depth[k] - 1 : 0] : x->st.n;
+        int64_t end = depth[k] + 1 < x->nlv ? x->lv[depth[k] + 1] : x->st.n;
+        if (first < lo) lo = first;
+        if (end > hi) hi = end;
     }
-    for (int64_t i = 0; i < x->st.n; i++) {
+    for (int64_t i = lo; i < hi; i++) {
         const named_t *d = ss_named(&x->st, i);
         uint64_t j = home(fmix((uint64_t)d->name), asked.cap);
         for (; asked.slot[j] != EMPTY; j = j + 1 == asked.cap ? 0 : j + 1)
@@ -282,9 +307,11 @@ expander_t *mc_x_new(int me, int parts, int canonical, int check_deadlock) {
 #ifdef M_MMAP_THRESHOLD
     /* freed tables and buckets stay in the heap for the next level: an mmap'd block comes
      * back from the kernel zeroed, page by page, and is unmapped with a TLB shootdown on
-     * every core the shares run on */
+     * every core the shares run on. One arena: a thread's own arena is made of 64 MB
+     * heaps that are mapped and unmapped as they fill and empty, whatever the thresholds */
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_ARENA_MAX, 1);
 #endif
     expander_t *x = calloc(1, sizeof *x);
     if (!x) return NULL;
@@ -309,7 +336,7 @@ void mc_x_free(expander_t *x) {
     free(x->out);
     ss_free(&x->st);
     free(x->seen.slot); free(x->seen.ref); free(x->legacy.slot); free(x->legacy.ref);
-    free(x->pend_name);
+    free(x->pend_name); free(x->lv);
     free(x->pp); free(x->pown); free(x->pkey); free(x->pat); free(x->pfp);
     free(x->front); free(x->front_fp); free(x->front_rank);
     free(x->pend_rank); free(x->pend_src); free(x->pend_pos);
@@ -597,6 +624,7 @@ int64_t mc_x_accept(expander_t *x, int64_t keep) {
     int64_t m = 0, v[4 * W];
     while (m < p->n && x->pend_rank[m] < keep) m++;
     if (m < p->n) ss_cut(&x->st, x->level_first + m, p->fp + m);
+    if (x->nlv && x_level(x, x->level_first)) return -1;
     for (int64_t i = 0; i < m; i += 4) {
         int64_t k = m - i < 4 ? m - i : 4;
         for (int64_t j = 0; j < k; j++) unpack(p->p + (size_t)(i + j) * PACKED, v + j * W);
