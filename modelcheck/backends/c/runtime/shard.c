@@ -397,12 +397,33 @@ static void x_note(expander_t *x, int code) {
     x->notes |= code << (3 * x->nnotes++);
 }
 
-/* a successor: packed and hashed, looked up with the others of a few frontier states
- * (`x_flush`); named too while a Python checkpoint's names are about (and dropped if it
- * is one of them) */
+/* a candidate for `b`: its row, hash, key and parent's name (not counted yet) */
+static int x_send(expander_t *x, bucket_t *b, const uint8_t *row, int64_t f, int64_t key,
+                  int64_t parent) {
+    if (!bucket_room(b, 1)) { x->s.fatal = 2; return 0; }
+    memcpy(b->p + (size_t)b->n * PACKED, row, PACKED);  /* in place, to compare */
+    b->fp[b->n] = f;
+    b->key[b->n] = key;
+    b->parent[b->n] = parent;
+    return 1;
+}
+
+/* a successor: packed and hashed, named too while a Python checkpoint's names are about
+ * (and dropped if it is one of them). Shares of one process send it to its owner now;
+ * else it waits to be looked up with the others of a few frontier states (`x_flush`) */
 static void x_emit(ctx_t *c, const int64_t *v) {
     expander_t *x = c->x;
     x->fired[c->pc]++;
+    int64_t buf[W], key = (x->rank << KEY_BITS) + 1 + c->results++;
+    const int64_t *u = x->s.canonical ? canon(v, buf) : v;
+    if (x->legacy.n && fpset_has(&x->legacy, py_fingerprint(u))) return;
+    if (x->local) {
+        uint8_t row[PACKED];
+        int64_t f = (int64_t)pack_hash(u, row);
+        bucket_t *b = &x->out[owner(f, x->parts)];
+        if (x_send(x, b, row, f, key, x->front_fp[x->at])) b->n++;
+        return;
+    }
     if (x->pn == x->pcap) {
         int64_t cap = x->pcap * 2 + 64;
         uint8_t *pp = realloc(x->pp, (size_t)cap * PACKED);
@@ -418,44 +439,35 @@ static void x_emit(ctx_t *c, const int64_t *v) {
         if (!pp || !pown) { x->s.fatal = 2; return; }
         x->pcap = cap;
     }
-    int64_t buf[W], key = (x->rank << KEY_BITS) + 1 + c->results++;
-    const int64_t *u = x->s.canonical ? canon(v, buf) : v;
-    if (x->legacy.n && fpset_has(&x->legacy, py_fingerprint(u))) return;
     x->pfp[x->pn] = (int64_t)pack_hash(u, x->pp + (size_t)x->pn * PACKED);
     x->pkey[x->pn] = key;
     x->pat[x->pn++] = x->at;
 }
 
-/* the successors met so far, in the order met, to their owners' buckets. Between
- * processes one is dropped first if this share owns and stores it, or met it already in
- * this level (that one came first, so it has the least key) */
+/* the successors met so far, in the order met, to their owners' buckets, between
+ * processes: one is dropped first if this share owns and stores it, or met it already in
+ * this level (that one came first, so it has the least key): fewer bytes to send */
 static void x_flush(expander_t *x) {
     int64_t n = x->pn, i;
     const sstore_t *t = &x->st;
-    if (!x->local)
-        for (i = 0; i < n; i++) {
-            int64_t f = x->pfp[i];
-            if ((x->pown[i] = owner(f, x->parts)) == x->me && t->cap)
-                __builtin_prefetch(&t->ids[ss_home(t, f)]);
-            __builtin_prefetch(&x->seen.slot[home(fmix((uint64_t)f), x->seen.cap)]);
-        }
+    for (i = 0; i < n; i++) {
+        int64_t f = x->pfp[i];
+        if ((x->pown[i] = owner(f, x->parts)) == x->me && t->cap)
+            __builtin_prefetch(&t->ids[ss_home(t, f)]);
+        __builtin_prefetch(&x->seen.slot[home(fmix((uint64_t)f), x->seen.cap)]);
+    }
     for (i = 0; i < n && !x->s.fatal; i++) {
         int64_t f = x->pfp[i];
-        int o = x->local ? owner(f, x->parts) : x->pown[i];
+        int o = x->pown[i];
         const uint8_t *row = x->pp + (size_t)i * PACKED;
         uint64_t slot;
-        if (!x->local && o == x->me && ss_find(t, f, row, &slot) >= 0) continue;
+        if (o == x->me && ss_find(t, f, row, &slot) >= 0) continue;
         bucket_t *b = &x->out[o];
-        if (!bucket_room(b, 1)) { x->s.fatal = 2; break; }
-        memcpy(b->p + (size_t)b->n * PACKED, row, PACKED);  /* in place, to compare */
-        if (!x->local) {
-            int added = fpset_add(&x->seen, f, (int64_t)o << REF_SHIFT | b->n,
-                                  t->exact ? x->out : NULL);
-            if (added <= 0) { if (added < 0) x->s.fatal = 2; continue; }
-        }
-        b->fp[b->n] = f;
-        b->key[b->n] = x->pkey[i];
-        b->parent[b->n++] = x->front_fp[x->pat[i]];
+        if (!x_send(x, b, row, f, x->pkey[i], x->front_fp[x->pat[i]])) break;
+        int added = fpset_add(&x->seen, f, (int64_t)o << REF_SHIFT | b->n,
+                              t->exact ? x->out : NULL);
+        if (added < 0) x->s.fatal = 2;
+        if (added > 0) b->n++;
     }
     x->pn = 0;
 }
