@@ -564,11 +564,6 @@ int64_t mc_x_collect(expander_t *x, bucket_t *const *in, int nin) {
         if (!m) break;
         if (!ss_room(t, m)) return -1;
         for (int j = 0; j < m; j++) __builtin_prefetch(&t->ids[ss_home(t, in[cw[j]]->fp[ci[j]])]);
-        for (int j = 0; t->exact && j < m; j++) {
-            int64_t f = in[cw[j]]->fp[ci[j]];
-            uint64_t e = t->ids[ss_home(t, f)];
-            if ((uint32_t)e && SS_HI(e) == SS_HI(f)) __builtin_prefetch(ss_row(t, (uint32_t)e - 1));
-        }
         for (int j = 0; j < m; j++) {
             const bucket_t *b = in[cw[j]];
             int64_t i = ci[j], f = b->fp[i];
