@@ -299,13 +299,11 @@ class NativePartition:
     def accept(self, keep: int, level: int, violated: frozenset[str]) -> list[Found]:
         """Store the new states ranked below `keep` (a state limit), make them the frontier
         and check the invariants on them."""
-        _ok(self.lib.mc_x_accept(self.x, keep) < 0)
-        self._keep()
-        if not self.lib.mc_x_frontier_size(self.x):
-            return []
         skip = np.array([n in violated for n in self.names], np.int8)
         first = np.full(len(self.names), -1, np.int64)
-        self.lib.mc_x_check(self.x, *_buffers(("int8_t[]", skip), ("int64_t[]", first)))
+        _ok(self.lib.mc_x_accept(self.x, keep, *_buffers(("int8_t[]", skip),
+                                                         ("int64_t[]", first))) < 0)
+        self._keep()
         keys = self.lib.mc_x_keys(self.x)  # the frontier's, until the next level's collect
         out: list[Found] = []
         for prop in np.flatnonzero(first >= 0).tolist():

@@ -623,12 +623,26 @@ void mc_x_set_ranks(expander_t *x, const int64_t *rank) {
     memcpy(x->pend_rank, rank, (size_t)x->pend.n * sizeof *rank);
 }
 
+/* for each invariant's property not in `skip`: the first of the n unpacked states v that
+ * breaks it (or cannot evaluate it), as the frontier index at + its index in v */
+static void x_check(expander_t *x, const int64_t *v, int64_t n, int64_t at,
+                    const int8_t *skip, int64_t *first) {
+    for (int64_t j = 0; j < n; j++)
+        for (int k = 0; k < NINV; k++) {
+            int prop = INV_PROP[k];
+            if (!skip[prop] && first[prop] < 0 && invariant(&x->s.ctx, k, v + j * W) != 1)
+                first[prop] = at + j;
+        }
+}
+
 /* the new states ranked below `keep` (a state limit) named (four side by side:
- * `py_fingerprint4`); the others leave the store. They become the frontier. Their
- * number, or -1 out of memory */
-int64_t mc_x_accept(expander_t *x, int64_t keep) {
+ * `py_fingerprint4`) and checked (`first`: for each invariant's property not in `skip`,
+ * the frontier index of the first state that breaks it, else -1); the others leave the
+ * store. They become the frontier. Their number, or -1 out of memory */
+int64_t mc_x_accept(expander_t *x, int64_t keep, const int8_t *skip, int64_t *first) {
     bucket_t *p = &x->pend;
     int64_t m = 0, v[4 * W];
+    for (int k = 0; k < NPROPS; k++) first[k] = -1;
     while (m < p->n && x->pend_rank[m] < keep) m++;
     if (m < p->n) ss_cut(&x->st, x->level_first + m, p->fp + m);
     if (x->nlv && x_level(x, x->level_first)) return -1;
@@ -642,25 +656,11 @@ int64_t mc_x_accept(expander_t *x, int64_t keep) {
             d->name = x->pend_name[i + j];
             d->parent = p->parent[i + j];
         }
+        x_check(x, v, k, i, skip, first);
     }
     if (mc_x_set_frontier(x, p->p, x->pend_name, x->pend_rank, m)) return -1;
     p->n = 0;
     return m;
-}
-
-/* for each invariant's property not in `skip`: the frontier index of the first state that
- * breaks it (or cannot evaluate it), else -1 */
-void mc_x_check(expander_t *x, const int8_t *skip, int64_t *first) {
-    int64_t v[W];
-    for (int k = 0; k < NPROPS; k++) first[k] = -1;
-    for (int64_t i = 0; i < x->nfront; i++) {
-        unpack(x->front + (size_t)i * PACKED, v);
-        for (int k = 0; k < NINV; k++) {
-            int prop = INV_PROP[k];
-            if (!skip[prop] && first[prop] < 0 && invariant(&x->s.ctx, k, v) != 1)
-                first[prop] = i;
-        }
-    }
 }
 
 /* between Python's tuples and packed states, n at a time */
