@@ -63,13 +63,7 @@ static int ss_grow(sstore_t *t, int64_t more) {
     while ((uint64_t)(t->n + more) * 4 > cap * 3) cap = cap * 3 / 2;
     uint64_t *ids = calloc(cap, sizeof *ids);
     if (!ids) return 0;
-    for (uint64_t i = 0; i < t->cap; i++) {
-        uint64_t e = t->ids[i];
-        if (!(uint32_t)e) continue;
-        uint64_t j = home_hi(e, cap);
-        while (ids[j]) if (++j == cap) j = 0;
-        ids[j] = e;
-    }
+    move_ids(t->ids, t->cap, ids, cap);
     free(t->ids);
     t->ids = ids;
     t->cap = cap;
