@@ -539,12 +539,13 @@ static int pend_room(expander_t *x, int64_t n) {
  * out of memory. They are looked up FLUSH at a time, their table slots fetched into the
  * cache first, then an exact share's rows to compare with */
 int64_t mc_x_collect(expander_t *x, bucket_t *const *in, int nin) {
-    int64_t total = 0, at[nin], ci[FLUSH];
+    int64_t total = 0, at[nin], head[nin], ci[FLUSH];
     int cw[FLUSH];
     sstore_t *t = &x->st;
     for (int w = 0; w < nin; w++) {
         total += in[w]->n;
         at[w] = 0;
+        head[w] = in[w]->n ? in[w]->key[0] : INT64_MAX;  /* the next key of each; MAX: none */
         if (t->exact && in[w]->n && !in[w]->rows) return -1;  /* nothing to compare */
     }
     bucket_t *p = &x->pend;
@@ -554,12 +555,13 @@ int64_t mc_x_collect(expander_t *x, bucket_t *const *in, int nin) {
     for (;;) {
         int m = 0;
         for (; m < FLUSH; m++) {
-            int w = -1;
-            for (int k = 0; k < nin; k++)
-                if (at[k] < in[k]->n && (w < 0 || in[k]->key[at[k]] < in[w]->key[at[w]])) w = k;
-            if (w < 0) break;
+            int w = 0;
+            for (int k = 1; k < nin; k++)
+                if (head[k] < head[w]) w = k;
+            if (head[w] == INT64_MAX) break;
             cw[m] = w;
             ci[m] = at[w]++;
+            head[w] = at[w] < in[w]->n ? in[w]->key[at[w]] : INT64_MAX;
         }
         if (!m) break;
         if (!ss_room(t, m)) return -1;
