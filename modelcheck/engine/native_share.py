@@ -2,12 +2,13 @@
 
 The coordinator (`levels.py`), the transports and the operations a share answers
 (`Partition.handle`: seed, step, accept, parents, checkpoints) are the Python shares';
-the share itself lives in C (`backends/c/runtime/shard.c`): its store, its frontier as
-packed rows, its expansion, the dedup of a level's candidates and their ranks. Shares of
-one process (`--workers N`: threads, `transport.ThreadTransport`) read each other's
-stores and buckets in C, so Python only passes the level's barriers and every call
-releases the GIL; shares in other processes (Ray actors) swap the same buckets as numpy
-buffers: first hashes, keys and parents, then only the rows the owner keeps. States are
+the share itself lives in C (`backends/c/runtime/shard.c`): its store (`share_store.c`),
+its frontier as packed rows, its expansion, the dedup of a level's candidates and their
+ranks. Shares of one process (`--workers N`: threads, `transport.ThreadTransport`) send
+every successor to its owner, which reads the buckets sent to it in place and looks each
+up once, so Python only passes the level's barriers and every call releases the GIL;
+shares in other processes (Ray actors) swap the same buckets as numpy buffers: first
+hashes, keys and parents, then only the rows the owner keeps. States are
 owned by the hash of their packed row and named by the Python engine's fingerprint
 (`backends/c/cfingerprint.py`, computed once a state is new): traces replay through the
 Python back end unchanged, and a checkpoint written by one engine is resumed by the
@@ -185,12 +186,10 @@ class NativePartition:
 
     def _keep(self) -> None:
         """The ranks of the rows the store just kept (the frontier's, in order)."""
-        n = int(self.lib.mc_x_frontier_size(self.x))
         if self.keeps_states:
-            ranks = np.empty(n, np.int64)
-            if n:
-                self.lib.mc_x_frontier(self.x, 0, n, ffi.NULL, ffi.NULL,
-                                       *_buffers(("int64_t[]", ranks)))
+            ranks = np.empty(int(self.lib.mc_x_frontier_size(self.x)), np.int64)
+            self.lib.mc_x_frontier(self.x, 0, len(ranks), ffi.NULL, ffi.NULL,
+                                   *_buffers(("int64_t[]", ranks)))
             self.kept.append(ranks)
 
     def place(self, out: np.ndarray, first: np.ndarray) -> None:
