@@ -43,13 +43,14 @@ from .control import Control
 from .literal_sets import untold
 from .names import Names
 from .operators import Operators
+from .outside_items import OutsideItems
 from .patterns import bind
 from .scope import Scope
 from .sequences import Sequences
 from .tuples import Tuples, item_of
 
 
-class Expressions(Names, Operators, Control, Sequences, Tuples):
+class Expressions(Names, Operators, Control, Sequences, Tuples, OutsideItems):
     """Literals, quantifiers, conditionals, indexing and fields, over names and operators."""
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:

@@ -47,6 +47,9 @@ class Operators(Coercion):
             a = self.expect_type(e.left, sc, BOOL)
             b = self.expect_type(e.right, sc, BOOL)
             return _fold_logic(op, a, b)
+        outside = self.outside_comparison(e, sc)  # type: ignore[attr-defined]
+        if outside is not None:
+            return outside
         literal = None if op == "in" else \
             self.left_literal(e.left, e.right, sc)  # type: ignore[attr-defined]
         if op in ("==", "!="):
