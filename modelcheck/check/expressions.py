@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import model as M
-from ..ir.control import LocalOf
 from ..ir.typesys import (
     BOOL,
     INT,
@@ -218,8 +217,8 @@ class Expressions(Names, Operators, Control, Sequences, Tuples, OutsideItems):
         return M.IndexPlace(base.type.elem, base, idx, pos=e.pos)
 
     def _e_FieldOf(self, e: S.FieldOf, sc: Scope, want: Type | None) -> M.TExpr:
-        base = self.local_or_base(e, sc)
-        if isinstance(base, LocalOf):
+        base, local = self.local_or_base(e, sc)
+        if local:
             return base
         base = self.plain(base, e.base.pos)
         if not isinstance(base.type, RecordType):
