@@ -38,3 +38,13 @@ def test_each_friction_says_what_to_write(stmt: str, col: int, message: str,
 def test_an_unknown_backslash_word_still_names_the_character() -> None:
     assert spec_error(SPEC % "if 1 \\foo loaded { skip; }").message.startswith(
         "unexpected character '\\'")
+
+
+@pytest.mark.parametrize("decl", ["var s: set of tuple(0..1, 0..1) in {{(0, 1)}, {}};",
+                                  "var s: tuple(0..1, 0..1) in {(0, 1), (1, 0)};",
+                                  "var s: array[0..1] of bool in {[true], [false]};"])
+def test_initial_choices_of_a_compound_value_say_what_to_write(decl: str) -> None:
+    e = spec_error(decl + "\nthread t() { a: { skip; } }\nstart t();\n")
+    assert e.pos.line == 1 and e.message.startswith(
+        "'var s: T in S' takes a scalar T or a set of scalars; for ") and \
+        e.message.endswith("write 'in any' and an 'init' line: 'init s == a || s == b;'")
