@@ -24,6 +24,8 @@ start t();
      "'\\E' is TLA+'s; write 'exists x in S : ...'", None),
     ("if (1 in loaded) skip;", 36, "an 'if' takes its statements in braces: 'if c { ... }'",
      None),
+    ("if gen == !true { skip; }", 29, "'!' binds less tightly than '==' (as Python's 'not'): "
+     "put the negation in parentheses, as in 'x == (!y)'", None),
     ("loaded = loaded + {1};", 35, "'+' needs ints, got set of 0..2 and set of 0..2",
      "a union of sets is 'S | T' (TLA+'s \\cup)"),
     ("let n = len(loaded);", 31, "len() needs a sequence, got set of 0..2",

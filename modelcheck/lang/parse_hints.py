@@ -65,6 +65,10 @@ def likely_mistake(tok: Token, prev: Token | None, accepts: set[str],
     if tok.type == "EQUAL" and (prev is None or prev.type != "RPAR") and "INT" not in accepts \
             and accepts & {"CMPOP", "SEMICOLON", "LBRACE"}:  # not `thread t() = {`, `x = = 1`
         return SpecError("'=' assigns; to compare, write '=='", _pos(text, tok.start_pos))
+    if tok.type == "BANG" and prev is not None and prev.type in ("CMPOP", "IN", "NOT"):
+        return SpecError(f"'!' binds less tightly than '{prev.value}' (as Python's 'not'): "
+                         "put the negation in parentheses, as in 'x == (!y)'",
+                         _pos(text, tok.start_pos))
     if prev is not None and prev.type == "RPAR" and "LBRACE" in accepts and \
             re.search(r"\bif\s*\(", text[text.rfind("\n", 0, tok.start_pos) + 1:
                                             tok.start_pos]) is not None and \
