@@ -101,9 +101,11 @@ def projection(rows: dict[int, Outcome], sync: float, cpu: float | None) -> list
     the search's CPU seconds a state (`cpu`: measured in this process when a row ran here,
     which the machine's load does not inflate; else one shard's wall-clock seconds);
     exchange bytes a state from the most shards (each state crosses with probability
-    (P-1)/P, so it is scaled to P -> infinity); `sync` a level."""
+    (P-1)/P, so it is scaled to P -> infinity); `sync` a level; the store's bytes a state
+    as one shard measured them."""
     one = rows[1]
     states, levels = one.stats.distinct_states, one.stats.depth + 1
+    stored = one.store.nbytes() / states
     source = "CPU, in-process"
     if cpu is None:
         cpu, source = one.stats.seconds / states, "wall, 1 shard"
@@ -111,14 +113,15 @@ def projection(rows: dict[int, Outcome], sync: float, cpu: float | None) -> list
     exchanged = rows[most].stats.exchanged_bytes or 0
     net = exchanged / states * most / max(1, most - 1)  # bytes a state, P -> infinity
     out = [f"search {cpu * 1e6:.2f} us a state ({source}); exchange {net:.0f} bytes a state "
-           f"as P grows; Ray's barrier {sync * 1e3:.1f} ms a level ({levels} levels)"]
+           f"as P grows; Ray's barrier {sync * 1e3:.1f} ms a level ({levels} levels); "
+           f"store {stored:.1f} bytes a state"]
     for machines in (16, 64):
         for size in (states, 10**8, 10**9):
             per_level = sync + SYNC_MACHINE * machines
             t = size * (cpu + net * (machines - 1) / machines / BANDWIDTH) / machines + \
                 levels * per_level
             out.append(f"{machines} machines, {size:,} states: about {t:,.0f} s "
-                       f"({size / t:,.0f} states/s), {16 * size / machines / 2**30:.2f} GiB "
+                       f"({size / t:,.0f} states/s), {stored * size / machines / 2**30:.2f} GiB "
                        "of store a machine")
     return out
 

@@ -111,7 +111,8 @@ LOCATED = [
     ("mutually-recursive-defs",
      "def f(): bool = g();\ndef g(): bool = f();\nthread w() {\n  s: { await f(); }\n}\n"
      "start w();\n",
-     1, ("f(", 0), "cannot be recursive", None),
+     1, ("f(", 0), "definition 'f' calls itself through g, so it needs a parameter of a "
+     "range type", None),
     ("unreachable-after-goto",
      "thread w() {\n  s: { goto s;\n       skip; }\n}\nstart w();\n",
      3, ("skip", 0), "unreachable statement: the step already ended with goto", None),

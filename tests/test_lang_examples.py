@@ -206,12 +206,57 @@ def tickets(variant: str) -> tuple[int, int]:
     return explore(((0, 0), 0, frozenset(), 0, False), successors)
 
 
+def dtv(variant: str) -> tuple[int, int]:
+    """lang_dtv.spec: (the loader's pc, the modules loaded, each slot's generation, the
+    generation; the creator's pc, i, g and table, or None once it has spawned; the child's
+    parameters and table, or None before). A child's use of a module its table
+    lacks fails the assertion: no transition."""
+    late = variant == "snapshot_late"
+
+    def successors(s: tuple) -> list[tuple]:
+        pc, loaded, gens, gen, creator, child = s
+        made = []
+        if pc == "add":
+            m = min(k for k in range(3) if k not in loaded)
+            made.append(("bump", loaded | {m}, gens[:m] + (gen + 1,) + gens[m + 1:], gen,
+                         creator, child))
+        elif pc == "bump":
+            made.append(("add" if len(loaded) < 3 else "done", loaded, gens, gen + 1,
+                         creator, child))
+        if creator is not None:
+            at, i, g, table = creator
+            if at == "snap":
+                made.append((pc, loaded, gens, gen, ("walk", i, gen, table), child))
+            elif at == "walk":
+                if i in loaded and (late or gens[i] <= g):
+                    table = table | {i}
+                after = ("walk", i + 1, g, table) if i < 2 else ("create", i, g, table)
+                made.append((pc, loaded, gens, gen, after, child))
+            else:
+                g = gen if late else g
+                made.append((pc, loaded, gens, gen, None, (table, g, table, g)))
+        if child is not None:
+            table, tgen, mine, dgen = child
+            for m in sorted(loaded):
+                if gens[m] > gen:
+                    continue
+                now, ngen = mine, dgen
+                if dgen < gen:
+                    now, ngen = frozenset(k for k in loaded if gens[k] <= gen), gen
+                if m in now:
+                    made.append((pc, loaded, gens, gen, creator, (table, tgen, now, ngen)))
+        return made
+
+    return explore(("add", frozenset({0}), (0, 0, 0), 0,
+                    ("walk" if late else "snap", 0, 0, frozenset()), None), successors)
+
+
 ENUMERATIONS: dict[str, Callable[[str], tuple[int, int]]] = {
     "lang_links.spec": links, "lang_quorums.spec": quorums, "lang_tickets.spec": tickets,
     "lang_votes.spec": votes,
     "lang_fifo.spec": fifo,
     "lang_peterson.spec": peterson, "lang_tcommit.spec": tcommit,
-    "lang_constraint.spec": lambda variant: ticket_lock(variant)[:2]}
+    "lang_constraint.spec": lambda variant: ticket_lock(variant)[:2], "lang_dtv.spec": dtv}
 
 
 def verdict_text(v: Verdict) -> str:

@@ -134,9 +134,15 @@ def test_prove_unbounded_takes_recursion(tmp_path: Path, monkeypatch: pytest.Mon
     ("def f(n: 0..3): bool = f(n);", "calls itself with 'n' no smaller"),
     ("def f(n: 0..3): bool = n == 0 || f(n + 1);", "calls itself with 'n' no smaller"),
     ("def f(n: bool): bool = f(!n);", "needs a parameter of a range type"),
-    ("def f(n: 0..3): bool = g(n);\ndef g(n: 0..3): bool = f(n);", "call each other"),
+    ("def f(n: 0..3): bool = g(n);\ndef g(n: 0..3): bool = f(n);",
+     "definition 'f' calls 'g' with 'n' no smaller"),
     ("def f(n: 0..3): bool = n == 0 || g(n - 1);\ndef g(n: 0..3): bool = f(n);",
-     "'f' calls itself through another definition"),
+     "definition 'g' calls 'f' with 'n' no smaller"),
+    ("def f(n: 0..3): bool = n == 0 || g(n - 1);\ndef g(m: 0..4): bool = f(m - 1);",
+     "definitions that call each other share one measure: 'm' of g ranges over 0..4, f's "
+     "over 0..3"),
+    ("def f(n: 0..3): bool = n == 0 || g(n - 1);\ndef g(m: bool): bool = f(1);",
+     "definition 'g' calls itself through f, so it needs a parameter of a range type"),
     (f"def f(n: 0..{MAX_DEPTH}): bool = n == 0 || f(n - 1);", "narrow its range"),
     ("def f(n: 0..3): bool = n == 0 || f(n - 1, n);", "takes 1 argument(s), 2 given"),
     ("def f(n: 0..3): bool = n == 0 || f(n - 1);\ndef f__rec1(): bool = true;",
@@ -146,3 +152,58 @@ def test_refusals(body: str, reason: str) -> None:
     src = f"var x: 0..3 = 0;\n{body}\ninvariant T: f(x);\nthread w() {{ a: {{ x = 1; }} }}\n" \
           "start w();\n"
     assert reason in str(spec_error(src))
+
+
+def _pair(n: int) -> tuple[int, int]:
+    """up(n) and down(n) as MUTUAL defines them, computed here by Python's recursion."""
+    if n == 0:
+        return 1, 0
+    up, down = _pair(n - 1)
+    return down + 1, 2 * up
+
+
+# up and down call each other with n - 1: one group, one copy of each per depth. The
+# thread counts x down from its initial value (six of them) and stores both values: the
+# six initial states, then (k - 1, up(k), down(k)) for k = 1..5, each new (up(k) > 0), and
+# one successor per state at `a` with x > 0 or x == 0 (which finishes): 6 + 5 + 1 = 12
+# states, 11 transitions. In `off`, down(3) is one more, which UP-DOWN sees at x = 2.
+MUTUAL = """
+variants right, off;
+const N = 5;
+var x: 0..N in any;
+var u: 0..20 = 0;
+var d: 0..20 = 0;
+def up(n: 0..N): 0..20 = if n == 0 then 1 else down(n - 1) + 1;
+def down(m: 0..N): 0..20 =
+    if m == 0 then 0 else 2 * up(m - 1) + (if variant == off && m == 3 then 1 else 0);
+def even(n: 0..N): bool = if n == 0 then true else odd(n - 1);
+def odd(n: 0..N): bool = if n == 0 then false else even(n - 1);
+thread w() {
+    a: { u = up(x); d = down(x); if x > 0 { x = x - 1; goto a; } }
+}
+start w();
+invariant PARITY: even(x) == (x mod 2 == 0) && odd(x) != even(x);
+"""
+
+
+def mutual_expectation() -> str:
+    facts = " && ".join(f"(x == {k - 1} -> u == {_pair(k)[0]} && d == {_pair(k)[1]})"
+                        for k in range(1, 6))
+    return f"invariant UP-DOWN: u == 0 || x == 0 || ({facts});\n"
+
+
+def test_definitions_calling_each_other_on_every_engine() -> None:
+    src = MUTUAL + mutual_expectation()
+    v = engines_agree(src)  # the first variant, right
+    assert counts(v) == (12, 11, "holds")
+    model = check(load_text(src, path="t.spec").ast)
+    # a copy of each per depth 0..5, then the unreachable defaults past them
+    assert [d for d in model.defs if d.startswith(("up", "down"))] == \
+        [copy_name(f, k) for k in range(6) for f in ("up", "down")] + ["up__rec6", "down__rec6"]
+    assert render(model.defs[copy_name("up", 2)].body) == \
+        "if n == 0 then 1 else down(n - 1) + 1"
+    spec = load_text(src, path="t.spec")
+    broken = run_variant(spec, "off", RunConfig(engine="native"))[1]
+    assert violated(broken) == {"UP-DOWN": 1}  # down(3) stored from x = 3, beside x = 2
+    found, _, _ = bmc(encoding(spec, check(spec.ast, "off", {}), {}, False), 1, 60.0)
+    assert {f.prop: f.length for f in found if f.status == VIOLATED} == {"UP-DOWN": 1}

@@ -91,7 +91,7 @@ def test_a_broken_invariant_over_sets_of_sets_is_found_by_bmc() -> None:
     ("var t: tuple(0..2, bool) = (0, true);\ninvariant I: t[2];", 2, "constant 0..1"),
     ("var a: array[tuple(bool, seq[2] of bool)] of bool = [false];", 1, "no finite type"),
     ("var a: array[set of 0..1] of bool = [false];", 1, "tuple of them"),
-    ("type L = tuple(0..1, bool);\nthread u(l: L) { b: { skip; } }", 2, "parameters are"),
+    ("type L = seq[2] of bool;\nthread u(l: L) { b: { skip; } }", 2, "parameters are"),
     ("symmetric type P = 0..1;\nvar a: array[tuple(P, bool)] of bool = [false];", 2,
      "symmetry"),
 ])

@@ -201,13 +201,16 @@ class BigSets(Coercion):
                 terms.append(M.Ite(IntType(0, 1), bit, M.Const(INT, 1), M.Const(INT, 0)))
         return spelled(_total(terms), "size({})", ATOM, (s, BINDER))
 
-    def big_literal(self, items: list[M.TExpr], t: BigSetType) -> M.TExpr:
+    def big_literal(self, items: list[M.TExpr], t: BigSetType,
+                    numbers: list[M.TExpr] | None = None) -> M.TExpr:
+        """The literal's set; `numbers`, when given, are its items' member numbers (where
+        an item may fall outside t and must then match no member, not fail)."""
         members = t.members()
-        if all(isinstance(i, M.Const) for i in items):
+        if numbers is None and all(isinstance(i, M.Const) for i in items):
             chosen = {members.index(i.value) for i in items}  # type: ignore[attr-defined]
             return M.Const(t, tuple(k in chosen for k in range(len(members))))
         given = [(i, BINDER) for i in items]
-        numbers = [self.checked_number(i, t.member, i.pos) for i in items]
+        numbers = numbers or [self.checked_number(i, t.member, i.pos) for i in items]
         bits = []
         for k in range(len(members)):
             hit: M.TExpr = M.Const(BOOL, False)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from ..ir import model as M
 from ..ir.control import AtStep, LocalOf
+from ..ir.parameters import declared
 from ..ir.typesys import BOOL, TidType, is_int, strip_optional
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import Pos, SpecError, suggest
+from . import thread_params
 from .coercion import Coercion
 from .scope import Scope
 
@@ -46,30 +48,31 @@ class Control(Coercion):
                             suggest(name, names))
         return found
 
-    def local_or_base(self, e: S.FieldOf, sc: Scope) -> M.TExpr:
-        """`t.x` or `t.w.x` as a `LocalOf` when what stands before the dot is a thread id;
-        otherwise the checked base, whose field `e` names."""
+    def local_or_base(self, e: S.FieldOf, sc: Scope) -> tuple[M.TExpr, bool]:
+        """(`t.x` or `t.w.x`, True) when what stands before the dot is a thread id: a
+        `LocalOf`, or a tuple of them for a tuple parameter; otherwise (the checked base,
+        whose field `e` names, False)."""
         if isinstance(e.base, S.FieldOf) and e.base.name in self.templates:
             owner = self.expr(e.base.base, sc)
             if _is_thread(owner):
                 return self._local(self.coerce(owner, self.tid, e.base.base.pos),
-                                   [self.templates[e.base.name]], e, sc)
+                                   [self.templates[e.base.name]], e, sc), True
         base = self.expr(e.base, sc)
         if not _is_thread(base):
-            return base
+            return base, False
         return self._local(self.coerce(base, self.tid, e.base.pos),
-                           list(self.templates.values()), e, sc)
+                           list(self.templates.values()), e, sc), True
 
     def _local(self, thread: M.TExpr, among: list[M.Template], e: S.FieldOf,
                sc: Scope) -> M.TExpr:
         if not sc.state:
             raise SpecError(f"'.{e.name}' reads a thread's local; a constant is needed here",
                             e.pos)
-        owners = [(t, x) for t in among for x in [*t.params, *t.locals] if x.name == e.name]
+        owners = [(t, x) for t in among for x in declared(t) if x.name == e.name]
         if not owners:
             hint = f"{e.name}@t reads a thread-local" if \
                 self.names.get(e.name, ("",))[0] == "tls" else suggest(
-                    e.name, [x.name for t in among for x in [*t.params, *t.locals]])
+                    e.name, [x.name for t in among for x in declared(t)])
             where = among[0].name if len(among) == 1 else "any thread template"
             raise SpecError(f"{where} has no parameter or local '{e.name}'", e.pos, hint)
         if len(owners) > 1:
@@ -77,8 +80,8 @@ class Control(Coercion):
             raise SpecError(f"'{e.name}' is a local of {', '.join(names)}; say whose: "
                             f"t.{names[0]}.{e.name}", e.pos)
         tmpl, loc = owners[0]
-        return LocalOf(loc.type, thread, tmpl.name, loc.name, loc.slot, tmpl.steps[0].pc,
-                         tmpl.steps[-1].pc, pos=e.pos)
+        return thread_params.read(loc, lambda t, name, slot: LocalOf(
+            t, thread, tmpl.name, name, slot, tmpl.steps[0].pc, tmpl.steps[-1].pc, pos=e.pos))
 
 
 def _is_thread(te: M.TExpr) -> bool:

@@ -128,6 +128,10 @@ class Declarations(Resolution):
 
     def initial_choices(self, name: str, allowed: S.Expr, t: Type) -> M.TExpr:
         """`var x: T in S`, shared or a thread's: S, a constant set of T's values."""
+        if t.width() != 1:  # a set of T's values is no mask: say what does the same
+            raise SpecError(f"'var {name}: T in S' takes a scalar T or a set of scalars; for "
+                            f"{t}, write 'in any' and an 'init' line: 'init {name} == a || "
+                            f"{name} == b;'", allowed.pos)
         init = self.expr(allowed, Scope(state=False), SetType(t) if t.width() == 1 else None)
         if not isinstance(init.type, (SetType, EmptySetType)):
             raise SpecError(f"'var {name}: T in S' needs a set S, got {init.type}", allowed.pos)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import model as M
-from ..ir.control import LocalOf
 from ..ir.typesys import (
     BOOL,
     INT,
@@ -43,13 +42,14 @@ from .control import Control
 from .literal_sets import untold
 from .names import Names
 from .operators import Operators
+from .outside_items import OutsideItems
 from .patterns import bind
 from .scope import Scope
 from .sequences import Sequences
 from .tuples import Tuples, item_of
 
 
-class Expressions(Names, Operators, Control, Sequences, Tuples):
+class Expressions(Names, Operators, Control, Sequences, Tuples, OutsideItems):
     """Literals, quantifiers, conditionals, indexing and fields, over names and operators."""
 
     def _e_IntLit(self, e: S.IntLit, sc: Scope, want: Type | None) -> M.TExpr:
@@ -217,8 +217,8 @@ class Expressions(Names, Operators, Control, Sequences, Tuples):
         return M.IndexPlace(base.type.elem, base, idx, pos=e.pos)
 
     def _e_FieldOf(self, e: S.FieldOf, sc: Scope, want: Type | None) -> M.TExpr:
-        base = self.local_or_base(e, sc)
-        if isinstance(base, LocalOf):
+        base, local = self.local_or_base(e, sc)
+        if local:
             return base
         base = self.plain(base, e.base.pos)
         if not isinstance(base.type, RecordType):

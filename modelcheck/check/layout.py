@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..ir import model as M
+from ..ir.parameters import SplitTemplate
 from ..ir.typesys import Type, strip_optional
 from ..lang import syntax as S
 from ..lang.errors import Pos, SpecError
+from . import thread_params
 from .resolution import Resolution
 
 
@@ -91,18 +93,16 @@ class Layout(Resolution):
 
     def _template_shell(self, d: S.ThreadDecl, pcs: Iterator[int]) -> M.Template:
         slot = self.layout.locals_start
-        params = []
+        params, declared = [], []
         seen: dict[str, Pos] = {}
         for p in d.params:
             if p.name in seen:
                 raise SpecError(f"'{p.name}' is already declared at {seen[p.name]}", p.pos)
             seen[p.name] = p.pos
             t = self.type(p.type)
-            if t.width() != 1:  # a thread's block gives each parameter one slot
-                raise SpecError(f"a thread's parameters are scalars or sets, not {t}; pass an "
-                                "index into a shared variable", p.pos)
-            params.append(M.Local(p.name, t, slot, None, p.pos))
-            slot += 1
+            declared.append(M.Local(p.name, t, slot, None, p.pos))
+            params += thread_params.split(p.name, t, slot, p.pos)
+            slot = self.layout.locals_start + len(params)
         locals_ = []
         for loc in d.locals:
             if loc.name in seen:
@@ -121,4 +121,6 @@ class Layout(Resolution):
                 raise SpecError(f"label '{s.label}' is already used at {labels[s.label]}", s.pos)
             labels[s.label] = s.pos
             steps.append(M.Step(s.label, next(pcs), (), s.pos))
+        if len(declared) != len(params):
+            return SplitTemplate(d.name, params, locals_, steps, d.pos, declared_params=declared)
         return M.Template(d.name, params, locals_, steps, d.pos)

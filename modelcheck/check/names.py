@@ -12,6 +12,7 @@ a set).
 from __future__ import annotations
 
 from ..ir import model as M
+from ..ir.parameters import declared
 from ..ir.typesys import (
     BOOL,
     INT,
@@ -31,6 +32,7 @@ from ..ir.typesys import (
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import Pos, SpecError, suggest
+from . import thread_params
 from .recursion import Recursion
 from .scope import CONST_SCOPE, Scope
 from .sequences import FUNCTIONS as SEQUENCE_FUNCTIONS
@@ -48,9 +50,9 @@ class Names(Recursion):
             if e.id in frame:
                 return frame[e.id]
         if sc.template is not None:
-            for loc in sc.template.params + sc.template.locals:
+            for loc in declared(sc.template):
                 if loc.name == e.id:
-                    return M.LocalPlace(loc.type, loc.name, loc.slot)
+                    return thread_params.read(loc, M.LocalPlace)
         if e.id in self.names:
             kind, payload, _ = self.names[e.id]
             if kind == "const":
@@ -73,7 +75,7 @@ class Names(Recursion):
             return self._every_value(e)
         candidates = list(self.names) + [n for b in sc.bound for n in b]
         if sc.template is not None:
-            candidates += [x.name for x in sc.template.params + sc.template.locals]
+            candidates += [x.name for x in declared(sc.template)]
         raise SpecError(f"unknown name '{e.id}'", e.pos, suggest(e.id, candidates))
 
     def _every_value(self, e: S.Name) -> M.TExpr:
@@ -94,7 +96,7 @@ class Names(Recursion):
     def _is_value(self, name: str, sc: Scope) -> bool:
         return any(name in b for b in sc.bound) or name in self.names or (
             sc.template is not None and any(x.name == name for x in
-                                            sc.template.params + sc.template.locals))
+                                            declared(sc.template)))
 
     def domain(self, e: S.Expr, sc: Scope) -> M.Domain:
         if isinstance(e, S.BoolDomain):

@@ -47,6 +47,9 @@ class Operators(Coercion):
             a = self.expect_type(e.left, sc, BOOL)
             b = self.expect_type(e.right, sc, BOOL)
             return _fold_logic(op, a, b)
+        outside = self.outside_comparison(e, sc)  # type: ignore[attr-defined]
+        if outside is not None:
+            return outside
         literal = None if op == "in" else \
             self.left_literal(e.left, e.right, sc)  # type: ignore[attr-defined]
         if op in ("==", "!="):
@@ -100,7 +103,9 @@ class Operators(Coercion):
             return _fold(M.Binary(BOOL, op, a, b))
         if op in ("+", "-", "*", "/", "%", "mod"):
             if not (is_int(a.type) and is_int(b.type)):
-                raise SpecError(f"'{op}' needs ints, got {a.type} and {b.type}", e.pos)
+                raise SpecError(f"'{op}' needs ints, got {a.type} and {b.type}", e.pos,
+                                _SET_OPERATORS.get(op) if isinstance(
+                                    a.type, (SetType, BigSetType)) else None)
             if op in ("/", "%") and isinstance(b, M.Const) and b.value == 0:
                 raise SpecError("division by zero", e.pos)
             if op == "mod" and isinstance(b, M.Const) and b.value <= 0:
@@ -137,6 +142,11 @@ class Operators(Coercion):
         if isinstance(b.type, (NoneType, EmptySetType)) and isinstance(b, M.Const):
             b = M.Const(a.type, b.value)
         return a, b
+
+
+# what a user who wrote arithmetic on sets most likely meant
+_SET_OPERATORS = {"+": "a union of sets is 'S | T' (TLA+'s \\cup)",
+                  "*": "an intersection of sets is 'S & T' (TLA+'s \\cap)"}
 
 
 def _fold_logic(op: str, a: M.TExpr, b: M.TExpr) -> M.TExpr:

@@ -10,9 +10,12 @@ copy, which no evaluation can reach past those checks, is the result type's defa
 back end, both z3 encodings and the reports see ordinary non-recursive definitions: no
 engine has a case for recursion, and z3 unrolls it to the bound for free.
 
-A recursive call passing the measure through unchanged (`f(n)`, `f(n + 1)`) can never end
-and is refused before the search. Definitions calling each other stay refused
-(`resolution.defn`): a measure is only checked along one definition's own calls.
+Definitions that call each other (`even` calls `odd`, which calls `even`: a cycle of the
+call graph) are one group, unrolled together under one shared measure: each has a first
+range parameter, all of the same range, and every call within the group decreases it, so a
+call at depth k goes to the callee's copy at depth k + 1. A recursive call passing the
+measure through unchanged (`f(n)`, `f(n + 1)`) can never end and is refused before the
+search.
 """
 
 from __future__ import annotations
@@ -31,11 +34,6 @@ from .syntax_walk import nodes
 MAX_DEPTH = 1024  # copies of one definition; each is a function in the generated code
 
 
-def calls(e: Any, name: str) -> S.Call | None:
-    """The first call of `name` in a syntax tree, or None."""
-    return next((n for n in nodes(e) if isinstance(n, S.Call) and n.func == name), None)
-
-
 class Recursion(Resolution):
     """`defn` for a definition that calls itself; the checks at its call sites."""
 
@@ -47,64 +45,113 @@ class Recursion(Resolution):
         self.checking: list[str] = []  # the definitions whose bodies are being checked
 
     def defn(self, name: str) -> M.Def:
-        if name in self.unrolling:  # its own calls are `recursive_call`s, never come here
+        if name in self.unrolling:  # its group's calls are `recursive_call`s, never come here
             raise SpecError(f"definition '{name}' calls itself through another definition; "
                             "definitions that call each other cannot be recursive (one may "
                             "call itself directly)", self.def_decls[name].pos)
         d = self.def_decls.get(name)
         self.checking.append(name)
         try:
-            if name in self.defs or d is None or calls(d.body, name) is None:
+            group = [] if name in self.defs or d is None else self._group(name)
+            if not group:
                 return super().defn(name)
-            return self._unroll(d)
+            return self._unroll([self.def_decls[g] for g in group], name)
         finally:
             self.checking.pop()
 
     def calls_itself(self, name: str) -> bool:
-        """Whether a call of `name` here is a recursive definition's call of itself: in its
-        own body (not in another definition's it calls) while it is unrolled."""
-        return name in self.unrolling and self.checking[-1] == name
+        """Whether a call of `name` here is a call within a recursive group being unrolled:
+        in the body of one of its definitions (not of another definition it calls)."""
+        return name in self.unrolling and self.checking[-1] in self.unrolling
 
-    def _unroll(self, d: S.DefDecl) -> M.Def:
-        index, measure = self._measure(d)
+    def _group(self, name: str) -> list[str]:
+        """The definitions on a cycle of calls through `name`, in the spec's order; empty
+        when it never calls itself."""
+        callees = {n: {c.func for c in nodes(d.body) if isinstance(c, S.Call)}
+                   for n, d in self.def_decls.items()}
+
+        def reached(start: str) -> set[str]:
+            seen, todo = set(), [start]
+            while todo:
+                for c in callees.get(todo.pop(), ()):
+                    if c in self.def_decls and c not in seen:
+                        seen.add(c)
+                        todo.append(c)
+            return seen
+        if name not in reached(name):
+            return []
+        return [g for g in self.def_decls if g == name or
+                (g in reached(name) and name in reached(g))]
+
+    def _unroll(self, group: list[S.DefDecl], name: str) -> M.Def:
+        measure = self._shared_measure(group)
         depth = measure.hi - measure.lo + 1  # type: ignore[operator]
-        if depth > MAX_DEPTH:
-            raise SpecError(f"recursive definition '{d.name}': its measure '{d.params[index].name}'"
-                            f" ranges over {depth} values, more than the {MAX_DEPTH} copies it "
-                            "would be unrolled into; narrow its range", d.params[index].pos)
-        taken = [n for n in self.def_decls if n.startswith(d.name + COPY)]
-        if taken:
-            raise SpecError(f"definition '{taken[0]}' has the name a copy of the recursive "
-                            f"definition '{d.name}' takes; rename it", self.def_decls[taken[0]].pos)
-        self.measures[d.name] = (index, measure)
-        self.resolving.add(d.name)
+        for d in group:
+            index = self.measures[d.name][0]
+            if depth > MAX_DEPTH:
+                raise SpecError(f"recursive definition '{d.name}': its measure "
+                                f"'{d.params[index].name}' ranges over {depth} values, more "
+                                f"than the {MAX_DEPTH} copies it would be unrolled into; narrow "
+                                "its range", d.params[index].pos)
+            taken = [n for n in self.def_decls if n.startswith(d.name + COPY)]
+            if taken:
+                raise SpecError(f"definition '{taken[0]}' has the name a copy of the recursive "
+                                f"definition '{d.name}' takes; rename it",
+                                self.def_decls[taken[0]].pos)
+        self.resolving.update(d.name for d in group)
         for k in range(depth):
-            params = [self.bound(p.name, self.type(p.type)) for p in d.params]
-            sc = Scope()
-            for p, b in zip(d.params, params):
-                sc = sc.push(p.name, b)
-            self.unrolling[d.name] = (k, params[index])
-            body = self.expect_type(d.body, sc, self.type(d.result))
-            rtype = self.type(d.result)
-            if isinstance(rtype, IntType) and rtype.lo is not None \
-                    and not isinstance(body, M.Const):
-                body = M.Unary(rtype, "range", body, pos=d.body.pos)
-            self.defs[copy_name(d.name, k)] = M.Def(copy_name(d.name, k), params, body)
-        del self.unrolling[d.name]
-        self.resolving.discard(d.name)
-        last = [self.bound(p.name, self.type(p.type)) for p in d.params]
-        self.defs[copy_name(d.name, depth)] = M.Def(copy_name(d.name, depth), last,
-                                                    _default(self.type(d.result)))
-        return self.defs[d.name]
+            for d in group:
+                self._copy(d, k, group)
+        for d in group:
+            del self.unrolling[d.name]
+            self.resolving.discard(d.name)
+            last = [self.bound(p.name, self.type(p.type)) for p in d.params]
+            self.defs[copy_name(d.name, depth)] = M.Def(copy_name(d.name, depth), last,
+                                                        _default(self.type(d.result)))
+        return self.defs[name]
 
-    def _measure(self, d: S.DefDecl) -> tuple[int, IntType]:
+    def _copy(self, d: S.DefDecl, k: int, group: list[S.DefDecl]) -> None:
+        """d's copy at depth k, its calls within the group aimed at depth k + 1."""
+        params = [self.bound(p.name, self.type(p.type)) for p in d.params]
+        sc = Scope()
+        for p, b in zip(d.params, params):
+            sc = sc.push(p.name, b)
+        for g in group:
+            self.unrolling[g.name] = (k, params[self.measures[d.name][0]])
+        self.checking.append(d.name)
+        try:
+            body = self.expect_type(d.body, sc, self.type(d.result))
+        finally:
+            self.checking.pop()
+        rtype = self.type(d.result)
+        if isinstance(rtype, IntType) and rtype.lo is not None and not isinstance(body, M.Const):
+            body = M.Unary(rtype, "range", body, pos=d.body.pos)
+        self.defs[copy_name(d.name, k)] = M.Def(copy_name(d.name, k), params, body)
+
+    def _shared_measure(self, group: list[S.DefDecl]) -> IntType:
+        """Each definition's measure, which must be one range for the whole group."""
+        first: tuple[str, IntType] | None = None
+        for d in group:
+            index, measure = self._measure(d, group)
+            self.measures[d.name] = (index, measure)
+            if first is not None and measure != first[1]:
+                raise SpecError(f"definitions that call each other share one measure: "
+                                f"'{d.params[index].name}' of {d.name} ranges over {measure}, "
+                                f"{first[0]}'s over {first[1]}", d.params[index].pos)
+            first = first or (d.name, measure)
+        assert first is not None
+        return first[1]
+
+    def _measure(self, d: S.DefDecl, group: list[S.DefDecl]) -> tuple[int, IntType]:
         for k, p in enumerate(d.params):
             t = self.type(p.type)
             if isinstance(t, IntType) and t.lo is not None:
                 return k, t
-        raise SpecError(f"definition '{d.name}' calls itself, so it needs a parameter of a range "
-                        "type (such as n: 0..N) that each recursive call decreases: that range "
-                        "bounds the depth", d.pos)
+        how = "itself" if len(group) == 1 else \
+            "itself through " + ", ".join(g.name for g in group if g is not d)
+        raise SpecError(f"definition '{d.name}' calls {how}, so it needs a parameter of a "
+                        "range type (such as n: 0..N) that each recursive call decreases: that "
+                        "range bounds the depth", d.pos)
 
     def recursive_call(self, e: S.Call, sc: Scope) -> M.TExpr:
         """A definition's call of itself while it is unrolled: aimed at the next copy, its
@@ -115,7 +162,9 @@ class Recursion(Resolution):
             raise SpecError(f"{e.func}() takes {len(d.params)} argument(s), {len(e.args)} given",
                             e.pos)
         index, measure = self.measures[e.func]
-        _refuse_unchanged(e, d.params[index].name, index)
+        caller = self.def_decls[self.checking[-1]]
+        _refuse_unchanged(e, caller.params[self.measures[caller.name][0]].name, index,
+                          caller.name)
         args = [self.expect_type(a, sc, self.type(p.type)) for a, p in zip(e.args, d.params)]
         arg = args[index]
         ok = M.Binary(BOOL, "&&", M.Binary(BOOL, ">=", arg, M.Const(measure, measure.lo)),
@@ -137,14 +186,16 @@ class Recursion(Resolution):
         return M.DefCall(defn.body.type, defn.name, args, pos=pos)
 
 
-def _refuse_unchanged(e: S.Call, name: str, index: int) -> None:
-    """`f(n)` or `f(n + k)` with k >= 0 calls f again with a measure no smaller: refused
-    here rather than found as an evaluation error in the search."""
+def _refuse_unchanged(e: S.Call, name: str, index: int, caller: str) -> None:
+    """`f(n)` or `f(n + k)` with k >= 0 calls f (or another definition of its group) again
+    with a measure no smaller: refused here rather than found as an evaluation error in
+    the search."""
     arg: Any = e.args[index]
     grows = isinstance(arg, S.Binary) and arg.op == "+" and isinstance(arg.left, S.Name) \
         and arg.left.id == name and isinstance(arg.right, S.IntLit)
     if isinstance(arg, S.Name) and arg.id == name or grows:
-        raise SpecError(f"definition '{e.func}' calls itself with '{name}' no smaller; a "
+        whom = "itself" if e.func == caller else f"'{e.func}'"
+        raise SpecError(f"definition '{caller}' calls {whom} with '{name}' no smaller; a "
                         f"recursive call must decrease '{name}', or it never ends", e.pos)
 
 

@@ -28,6 +28,7 @@ from ..ir.typesys import (
     BOOL,
     INT,
     ArrayType,
+    BigSetType,
     IntType,
     NoneType,
     OptionalType,
@@ -112,7 +113,9 @@ class Sequences(Coercion):
         q = self.plain(self.expr(e.args[0], sc, want if e.func != "len" else None),
                        e.args[0].pos)
         if not isinstance(q.type, SeqType):
-            raise SpecError(f"{e.func}() needs a sequence, got {q.type}", e.args[0].pos)
+            raise SpecError(f"{e.func}() needs a sequence, got {q.type}", e.args[0].pos,
+                            "size(S) counts a set's members" if e.func == "len" and
+                            isinstance(q.type, (SetType, BigSetType)) else None)
         t: SeqType = q.type
         if e.func == "len":
             return spelled(_length(q), "len({})", ATOM, (q, BINDER))

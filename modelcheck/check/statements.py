@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from ..ir import model as M
 from ..ir.initial import with_choices
+from ..ir.parameters import parameters
 from ..ir.typesys import BOOL, EmptySetType, NoneType, OptionalType, strip_optional
 from ..lang import syntax as S
 from ..lang import tla_syntax as T
 from ..lang.errors import NOWHERE, Pos, SpecError, suggest
+from . import thread_params
 from .loops import Loops
 from .patterns import bind
 from .scope import CONST_SCOPE, Scope
@@ -224,10 +226,13 @@ class Statements(Loops):
         if name not in self.templates:
             raise SpecError(f"unknown thread '{name}'", pos, suggest(name, self.templates))
         t = self.templates[name]
-        if len(args) != len(t.params):
-            raise SpecError(f"thread '{name}' takes {len(t.params)} argument(s), "
+        params = parameters(t)
+        if len(args) != len(params):
+            raise SpecError(f"thread '{name}' takes {len(params)} argument(s), "
                             f"{len(args)} given", pos)
-        targs = tuple(self.expect_type(a, sc, p.type) for a, p in zip(args, t.params))
+        targs = tuple(x for a, p in zip(args, params)
+                      for x in thread_params.arguments(self.expect_type(a, sc, p.type), p.type,
+                                                       a.pos))
         tgt = None
         if target is not None:
             tgt = self.expr(target, sc)

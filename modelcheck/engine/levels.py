@@ -114,12 +114,13 @@ class _Levels:
                         self.pos.stats.distinct_states = self.pos.total
                         self._save(shares, start)
                     self._search(shares, start, deadline, notes, progress, every)
-                    paths = _paths(shares, [v.state for v in self.pos.violations.values()])
+                    paths = _paths(shares, [(v.state, v.depth)
+                                            for v in self.pos.violations.values()])
                     store = PathStore(paths, self.pos.total,
                                       sum(b for _, b in shares.call("sizes")))
                     if self.sharing.keep:  # native shares that kept their states
                         store = kept_store(load(self.ts.model, self.sharing.library),
-                                           store, shares.call("kept"))
+                                           store, shares.call)
                     self.pos.stats.exchanged_bytes = shares.exchanged()
                     break
                 except ShareLost as e:
@@ -258,16 +259,25 @@ def _seed(ts: TransitionSystem, shares: Transport,
     return found
 
 
-def _paths(shares: Transport, ends: list[int]) -> dict[int, int]:
-    """Parent links from each violating state back to an initial state, asked of every share
-    (which one owns a state is the share's business: a native share owns by another hash),
-    one level per round."""
+def _paths(shares: Transport, ends: list[tuple[int, int]]) -> dict[int, int]:
+    """Parent links from each violating state (with its violation's depth: the state is at
+    that level or the one before) back to an initial state, asked of every share (which
+    one owns a state is the share's business: a native share owns by another hash), one
+    level per round. The depth lets a native share read only two levels of its store; a
+    state no share found there is asked again anywhere (-1)."""
     parents: dict[int, int] = {}
-    todo = sorted({fp for fp in ends if fp != NO_PARENT})
+    todo = {fp: depth for fp, depth in sorted(ends) if fp != NO_PARENT}
     while todo:
-        answers = shares.call("parents", None, todo)
-        for k, fp in enumerate(todo):
+        fps = sorted(todo)
+        answers = shares.call("parents", None, fps, [todo[fp] for fp in fps])
+        lost = [k for k in range(len(fps)) if all(ps[k] == MISSING for ps in answers)]
+        if lost:
+            again = shares.call("parents", None, [fps[k] for k in lost], [-1] * len(lost))
+            for j, k in enumerate(lost):
+                for ps, more in zip(answers, again):
+                    ps[k] = more[j]
+        for k, fp in enumerate(fps):
             parents[fp] = next(ps[k] for ps in answers if ps[k] != MISSING)
-        todo = sorted({p for p in (parents[fp] for fp in todo)
-                       if p != NO_PARENT and p not in parents})
+        todo = {p: todo[fp] - 1 for fp, p in ((fp, parents[fp]) for fp in fps)
+                if p != NO_PARENT and p not in parents}
     return parents

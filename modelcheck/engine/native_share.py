@@ -2,12 +2,13 @@
 
 The coordinator (`levels.py`), the transports and the operations a share answers
 (`Partition.handle`: seed, step, accept, parents, checkpoints) are the Python shares';
-the share itself lives in C (`backends/c/runtime/shard.c`): its store, its frontier as
-packed rows, its expansion, the dedup of a level's candidates and their ranks. Shares of
-one process (`--workers N`: threads, `transport.ThreadTransport`) read each other's
-stores and buckets in C, so Python only passes the level's barriers and every call
-releases the GIL; shares in other processes (Ray actors) swap the same buckets as numpy
-buffers: first hashes, keys and parents, then only the rows the owner keeps. States are
+the share itself lives in C (`backends/c/runtime/shard.c`): its store (`share_store.c`),
+its frontier as packed rows, its expansion, the dedup of a level's candidates and their
+ranks. Shares of one process (`--workers N`: threads, `transport.ThreadTransport`) send
+every successor to its owner, which reads the buckets sent to it in place and looks each
+up once, so Python only passes the level's barriers and every call releases the GIL;
+shares in other processes (Ray actors) swap the same buckets as numpy buffers: first
+hashes, keys and parents, then only the rows the owner keeps. States are
 owned by the hash of their packed row and named by the Python engine's fingerprint
 (`backends/c/cfingerprint.py`, computed once a state is new): traces replay through the
 Python back end unchanged, and a checkpoint written by one engine is resumed by the
@@ -28,7 +29,6 @@ from .checkpoint import ShareState, load_shares, save_share
 from .native import FATAL, V_DEADLOCK, V_FAIL, V_INVARIANT, NativeFailed, describe
 from .native_library import NativeLibrary, load
 from .outcome import CONSTRAINT_NOTE, EVAL_NOTE
-from .packed_states import LEVEL_SHIFT
 from .partition import MISSING, Expansion, Found, Mailbox, Partition, share_ranks
 from .store import NO_PARENT
 
@@ -54,7 +54,7 @@ class NativePartition:
                  keep: bool = False) -> None:
         self.ts, self.me, self.parts = ts, me, parts
         self.keeps_states = keep
-        self.kept: list[np.ndarray] = []  # level << 40 | rank of each row kept, in order
+        self.kept: list[np.ndarray] = []  # the ranks of each level's rows kept, in order
         self.lib, self.lay = v.lib, v.layout
         self.x = self._fresh()
         self.peers: list[NativePartition] = []  # the shares of this process, once met
@@ -84,7 +84,7 @@ class NativePartition:
         if op == "seed":
             return self.seed(*args[0])
         if op == "parents":
-            return self.parents(args[0])
+            return self.parents(*args)
         if op == "save":
             return self.save(*args)
         if op == "restore":
@@ -92,10 +92,10 @@ class NativePartition:
         if op == "sizes":
             return int(self.lib.mc_x_frontier_size(self.x)), \
                 int(self.lib.mc_x_store_bytes(self.x)) + self.legacy[0].nbytes * 2
-        if op == "kept":  # after the search: every state kept, with its level and rank
-            rows = np.empty((int(self.lib.mc_x_nrows(self.x)), self.lay.size), np.uint8)
-            self.lib.mc_x_rows(self.x, *_buffers(("uint8_t[]", rows)))
-            return rows, np.concatenate(self.kept or [np.zeros(0, np.int64)])
+        if op == "kept":  # after the search: how many rows each level kept
+            return [len(ranks) for ranks in self.kept]
+        if op == "place":  # then each row at its place in one process's order
+            return self.place(*args)
         raise ValueError(f"no share operation {op!r}")
 
     # ------------------------------------------------------------ states as rows
@@ -160,8 +160,9 @@ class NativePartition:
         hashes = self._hashes(rows)
         mine = self._mine(hashes)
         self._store(rows[mine], hashes[mine], fps[mine], np.full(len(mine), NO_PARENT, np.int64))
+        _ok(self.lib.mc_x_levels(self.x))
         self._set_frontier(rows[mine], fps[mine], ranks[mine])
-        self._keep(0)
+        self._keep()
 
     def _stored(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every stored state's hash, name and parent's name."""
@@ -170,42 +171,50 @@ class NativePartition:
         self.lib.mc_x_store_read(self.x, *_buffers(*(("int64_t[]", a) for a in out)))
         return out  # type: ignore[return-value]
 
-    def parents(self, fps: list[int]) -> list[int]:
-        """The parent of each state this share stores (by name), MISSING for the others."""
-        asked = np.array(fps, np.int64)
+    def parents(self, fps: list[int], depths: list[int]) -> list[int]:
+        """The parent of each state this share stores (by name), MISSING for the others;
+        state k is at level depths[k] or the one before (-1: anywhere)."""
+        asked, at = np.array(fps, np.int64), np.array(depths, np.int64)
         out = np.empty(len(fps), np.int64)
-        _ok(self.lib.mc_x_parents(self.x, *_buffers(("int64_t[]", asked)), len(fps),
-                                  *_buffers(("int64_t[]", out))))
+        _ok(self.lib.mc_x_parents(self.x, *_buffers(("int64_t[]", asked), ("int64_t[]", at)),
+                                  len(fps), *_buffers(("int64_t[]", out))))
         names, parents = self.legacy
         if len(names):  # a Python checkpoint's states, which the C store does not hold
             for k in np.flatnonzero((out == MISSING) & np.isin(asked, names)).tolist():
                 out[k] = parents[np.flatnonzero(names == asked[k])[0]]
         return out.tolist()  # type: ignore[no-any-return]
 
-    def _keep(self, level: int) -> None:
-        """The order of the rows the store just kept (the frontier's, in order)."""
-        n = int(self.lib.mc_x_frontier_size(self.x))
-        if self.keeps_states and n:
-            ranks = np.empty(n, np.int64)
-            self.lib.mc_x_frontier(self.x, 0, n, ffi.NULL, ffi.NULL,
+    def _keep(self) -> None:
+        """The ranks of the rows the store just kept (the frontier's, in order)."""
+        if self.keeps_states:
+            ranks = np.empty(int(self.lib.mc_x_frontier_size(self.x)), np.int64)
+            self.lib.mc_x_frontier(self.x, 0, len(ranks), ffi.NULL, ffi.NULL,
                                    *_buffers(("int64_t[]", ranks)))
-            self.kept.append((level << LEVEL_SHIFT) | ranks)
+            self.kept.append(ranks)
+
+    def place(self, out: np.ndarray, first: np.ndarray) -> None:
+        """Every row kept at its place in `out`, one process's order: level L's rows from
+        `first[L]` on, by rank (the shares of this process write it side by side)."""
+        at, buffer = 0, ffi.from_buffer("uint8_t[]", out, require_writable=True)
+        for level, ranks in enumerate(self.kept):
+            self.lib.mc_x_place(self.x, at, ffi.from_buffer("int64_t[]", ranks), len(ranks),
+                                int(first[level]), buffer)
+            at += len(ranks)
 
     # ------------------------------------------------------------ a level, in C
     def step(self, level: int, violated: frozenset[str], left: float | None,
              notes: tuple[str, str], frontier: int, mail: Mailbox) -> tuple:
         """Expand, hand the candidates to their owners, keep the new ones and rank them
         among every share's (the coordinator then decides how many are accepted)."""
-        if mail.shared and not self.peers:  # once: each reads the others' stores
+        if mail.shared and not self.peers:  # once: each reads the others' buckets
             self.peers = mail.exchange([self] * self.parts)
-            for w, peer in enumerate(self.peers):
-                self.lib.mc_x_peer(self.x, w, peer.x)
+            self.lib.mc_x_local(self.x)
         exp = self.expand(level, violated, None if left is None else time.monotonic() + left,
                           notes)
         if mail.shared:
             mail.exchange([None] * self.parts)  # every share expanded
             _ok(self.lib.mc_x_collect(self.x, ffi.new("bucket_t *[]", [
-                self.lib.mc_x_out(p.x, self.me) for p in self.peers]), self.parts, 1) < 0)
+                self.lib.mc_x_out(p.x, self.me) for p in self.peers]), self.parts) < 0)
             mail.exchange([None] * self.parts)  # every share collected
             self.lib.mc_x_rank(self.x, ffi.new("int64_t *[]", [
                 self.lib.mc_x_keys(p.x) for p in self.peers]), ffi.new("int64_t[]", [
@@ -222,7 +231,7 @@ class NativePartition:
         offers = mail.exchange([_offer(self.lib, b) for b in outs])
         given = [outs[w] if w == self.me else _bucket(self.lib, o)
                  for w, o in enumerate(offers)]
-        _ok(self.lib.mc_x_collect(self.x, ffi.new("bucket_t *[]", given), self.parts, 0) < 0)
+        _ok(self.lib.mc_x_collect(self.x, ffi.new("bucket_t *[]", given), self.parts) < 0)
         wanted = []
         for w, (fps, _, _) in enumerate(offers):
             pos = np.empty(len(fps), np.int64)
@@ -289,13 +298,11 @@ class NativePartition:
     def accept(self, keep: int, level: int, violated: frozenset[str]) -> list[Found]:
         """Store the new states ranked below `keep` (a state limit), make them the frontier
         and check the invariants on them."""
-        _ok(self.lib.mc_x_accept(self.x, keep) < 0)
-        self._keep(level + 1)
-        if not self.lib.mc_x_frontier_size(self.x):
-            return []
         skip = np.array([n in violated for n in self.names], np.int8)
         first = np.full(len(self.names), -1, np.int64)
-        self.lib.mc_x_check(self.x, *_buffers(("int8_t[]", skip), ("int64_t[]", first)))
+        _ok(self.lib.mc_x_accept(self.x, keep, *_buffers(("int8_t[]", skip),
+                                                         ("int64_t[]", first))) < 0)
+        self._keep()
         keys = self.lib.mc_x_keys(self.x)  # the frontier's, until the next level's collect
         out: list[Found] = []
         for prop in np.flatnonzero(first >= 0).tolist():

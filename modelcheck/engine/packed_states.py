@@ -2,8 +2,8 @@
 
 `--workers N` with the native engine and the exact store runs the level search with
 native shares (`native_share.py`) that also keep every state they accept, as packed
-rows. After the search the rows come back to the coordinator and are put in the order
-one process stores them (level, then rank in the level: the exact search's discovery
+rows. After the search the shares write the rows into one array in the order one
+process stores them (level, then rank in the level: the exact search's discovery
 order), so whatever reads the store in order sees what it sees after one process.
 Since they keep the rows, those shares tell states apart byte for byte (`shard.c`'s
 exact share), so the verdict carries no collision note; parent links
@@ -12,14 +12,14 @@ still name states by fingerprint, and z3 certifies every trace rebuilt from them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from ..backends.c import Verifier, ffi
 from .store import PathStore
 
-LEVEL_SHIFT = 40  # a kept state's order: level << LEVEL_SHIFT | its rank in the level
 BATCH = 4096      # rows unpacked at a time
 
 
@@ -70,16 +70,13 @@ class PackedStates(PathStore):
         return bool(self._changed[slot])
 
 
-def kept_store(v: Verifier, paths: PathStore,
-               kept: list[tuple[np.ndarray, np.ndarray]]) -> PackedStates:
-    """The shares' kept rows (each with its level and rank) in one process's order: a
-    level's ranks are 0, 1, ... across the shares, so each row's place is its level's
-    first place plus its rank (no sort)."""
-    rows = np.concatenate([r for r, _ in kept])
-    order = np.concatenate([o for _, o in kept])
-    level, rank = order >> LEVEL_SHIFT, order & ((1 << LEVEL_SHIFT) - 1)
-    first = np.concatenate([[0], np.cumsum(np.bincount(level))[:-1]])
-    out = np.empty_like(rows)
-    whole = f"V{rows.shape[1]}"  # a row as one item: numpy moves it in one copy
-    out.view(whole)[first[level] + rank] = rows.view(whole)
+def kept_store(v: Verifier, paths: PathStore, call: Callable[..., list[Any]]) -> PackedStates:
+    """The shares' kept rows in one process's order, written in place by the shares
+    (`call`: the transport's): a level's ranks are 0, 1, ... across the shares, so each
+    row's place is its level's first place plus its rank (no sort, no copy of a share's
+    rows)."""
+    levels = np.sum(call("kept"), axis=0, dtype=np.int64)  # rows of each level, every share's
+    first = np.concatenate([[0], np.cumsum(levels)]).astype(np.int64)
+    out = np.empty((int(first[-1]), v.layout.size), np.uint8)
+    call("place", None, out, first)
     return PackedStates(paths, v, out)

@@ -180,8 +180,9 @@ class Partition:
         return check_invariants(self.ts, self.frontier, self.fps.tolist(), keys[:m].tolist(),
                                 level, violated)
 
-    def parents(self, fps: list[int]) -> list[int]:
-        """The parent of each state this share stores, MISSING for the others."""
+    def parents(self, fps: list[int], depths: list[int] | None = None) -> list[int]:
+        """The parent of each state this share stores, MISSING for the others (`depths`,
+        where each is, is for native shares: this one finds any by its fingerprint)."""
         known = self.store.contains(np.array(fps, np.int64))
         return [self.store.parent(fp) if k else MISSING for fp, k in zip(fps, known.tolist())]
 

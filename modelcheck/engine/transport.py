@@ -109,7 +109,7 @@ class LocalTransport:
 class ThreadTransport:
     """`parts` shares in this process, each run by a thread of its own. Only native shares
     (`native_share.NativePartition`) gain from it: their work is C calls, which release
-    the GIL, and they read each other's stores and buckets in place, so an exchange is a
+    the GIL, and an owner reads the buckets sent to it in place, so an exchange is a
     barrier that passes references."""
 
     def __init__(self, ts: TransitionSystem, sharing: Sharing) -> None:

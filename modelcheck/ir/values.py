@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import PC_DONE, PC_EXITING, PC_FREED, PC_UNUSED, Local, Model
+from .parameters import declared
 from .typesys import (
     ArrayType,
     BigSetType,
@@ -133,7 +134,7 @@ def state_dict(model: Model, state: tuple) -> dict[str, Any]:
             entry["interrupted"] = [f"{t.name}.{s.label}" for t, s in interrupted]
         entry.update(thread=template.name, at=step.label)
         entry["locals"] = {loc.name: decode(loc.type, state, base + loc.slot)
-                           for loc in template.params + template.locals}
+                           for loc in declared(template)}
         if model.thread_locals:
             entry["thread_locals"] = {tl.name: decode(tl.type, state, base + tl.slot)
                                       for tl in model.thread_locals}
@@ -170,7 +171,7 @@ def thread_vars(model: Model, th: dict[str, Any]) -> list[tuple[Local, Any]]:
     """
     template = next((t for t in [*model.templates.values(), *model.handlers]
                      if t.name == th["thread"]), None)
-    typed = [*(template.params + template.locals if template else []), *model.thread_locals]
+    typed = [*(declared(template) if template else []), *model.thread_locals]
     return [(loc, th["thread_locals" if loc in model.thread_locals else "locals"][loc.name])
             for loc in typed]
 

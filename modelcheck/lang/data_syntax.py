@@ -22,15 +22,34 @@ class TupleTypeExpr(TypeExpr):
     items: tuple[TypeExpr, ...]
 
 
-# A binder that takes a tuple apart (`forall (a, b) in S`) keeps its variable as written,
-# `(a, b)`, in the `str` every binder holds: the passes that only carry a binder's name
-# along need no new case, and the reports print the pattern as the user wrote it.
-def pattern_text(names: list[str]) -> str:
-    return "(" + ", ".join(names) + ")"
+# A binder that takes a tuple apart (`forall (a, b) in S`, `forall ((a, b), c) in S`) keeps
+# its variable as written, `(a, b)`, in the `str` every binder holds: the passes that only
+# carry a binder's name along need no new case, and the reports print the pattern as the
+# user wrote it.
+def pattern_text(items: list[str]) -> str:
+    """The pattern of these items, each a name or a pattern's text."""
+    return "(" + ", ".join(items) + ")"
 
 
-def pattern_names(var: str) -> tuple[str, ...] | None:
-    """The names a binder's variable gives a tuple's items, or None for a plain name."""
+Pattern = tuple["str | Pattern", ...]
+
+
+def pattern_names(var: str) -> Pattern | None:
+    """The names a binder's variable gives a tuple's items, a nested pattern as a nested
+    tuple of them; None for a plain name."""
     if not var.startswith("("):
         return None
-    return tuple(n.strip() for n in var[1:-1].split(","))
+    items: list[str | Pattern] = []
+    depth, start = 0, 1
+    for k, c in enumerate(var[1:-1], 1):
+        depth += (c == "(") - (c == ")")
+        if c == "," and depth == 0:
+            items.append(_item(var[start:k]))
+            start = k + 1
+    items.append(_item(var[start:-1]))
+    return tuple(items)
+
+
+def _item(text: str) -> str | Pattern:
+    text = text.strip()
+    return pattern_names(text) or text

@@ -13,7 +13,7 @@ import lark
 from lark import Token
 
 from .errors import Pos, SpecError
-from .parse_hints import likely_mistake
+from .parse_hints import likely_mistake, tla_operator
 
 # How terminals are named in "expected ..." messages.
 _READABLE = {
@@ -49,6 +49,9 @@ def syntax_error(e: lark.UnexpectedToken | lark.UnexpectedCharacters | lark.Unex
                          _reserved_hint(suspects))
     if isinstance(e, lark.UnexpectedCharacters):
         bad = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
+        tla = tla_operator(text, e.pos_in_stream) if bad == "\\" else None
+        if tla is not None:
+            return tla
         return SpecError(f"unexpected character '{bad}'{_expected(e.allowed or set(), parser)}",
                          Pos(e.line, e.column))
     return SpecError(f"unexpected end of file{_expected(set(e.expected), parser)}",

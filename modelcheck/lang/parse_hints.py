@@ -1,4 +1,4 @@
-"""Parse failures whose cause the failing token hides, found by reading the source text.
+r"""Parse failures whose cause the failing token hides, found by reading the source text.
 
 `parse_errors` names the token lark stopped at; here are the mistakes for which that token
 is misleading:
@@ -9,7 +9,8 @@ is misleading:
 - a `;` missing where lark's parse stack kept no previous token, at the end of the file,
   or between two statements on one line (`x = 1 y = 2;`);
 - operators and keywords of other languages: `and`/`or` for `&&`/`||`, `elif`, `x++`,
-  `x += 1`, `=` where a comparison was meant, C's `for (...)`, a statement outside a step.
+  `x += 1`, `=` where a comparison was meant, C's `for (...)` and `if (c) x;`, a
+  statement outside a step, TLA+'s `\in`, `\cup`, `/\`, ... (a backslash the lexer stops at).
 """
 
 from __future__ import annotations
@@ -64,12 +65,41 @@ def likely_mistake(tok: Token, prev: Token | None, accepts: set[str],
     if tok.type == "EQUAL" and (prev is None or prev.type != "RPAR") and "INT" not in accepts \
             and accepts & {"CMPOP", "SEMICOLON", "LBRACE"}:  # not `thread t() = {`, `x = = 1`
         return SpecError("'=' assigns; to compare, write '=='", _pos(text, tok.start_pos))
+    if tok.type == "BANG" and prev is not None and prev.type in ("CMPOP", "IN", "NOT"):
+        return SpecError(f"'!' binds less tightly than '{prev.value}' (as Python's 'not'): "
+                         "put the negation in parentheses, as in 'x == (!y)'",
+                         _pos(text, tok.start_pos))
+    if prev is not None and prev.type == "RPAR" and "LBRACE" in accepts and \
+            re.search(r"\bif\s*\(", text[text.rfind("\n", 0, tok.start_pos) + 1:
+                                            tok.start_pos]) is not None and \
+            tok.type != "LBRACE":
+        return SpecError("an 'if' takes its statements in braces: 'if c { ... }'",
+                         _pos(text, tok.start_pos))
     if "SEMICOLON" in accepts:
         missing = _missing_before(text, tok.start_pos, word)
         if missing is None and tok.type in _WORD_TOKENS:
             return SpecError(f"missing ';' before '{word}'", _pos(text, tok.start_pos))
         return missing
     return None
+
+
+# TLA+'s ASCII operators, which a spec writer coming from TLA+ types by habit
+_TLA_OPERATORS = {"in": "in", "notin": "not in", "cup": "|", "union": "|", "cap": "&",
+                  "intersect": "&", "subseteq": "<=", "A": "forall x in S : ...",
+                  "E": "exists x in S : ...", "/": "||", "lnot": "!", "neg": "!",
+                  "land": "&&", "lor": "||"}
+
+
+def tla_operator(text: str, at: int) -> SpecError | None:
+    """The error for a backslash at offset `at` that starts one of TLA+'s operators (or
+    ends `/\\`): what this language writes instead."""
+    if text[at - 1:at] == "/":
+        return SpecError("'/\\' is TLA+'s; write '&&'", _pos(text, at - 1))
+    word = re.match(r"\\([A-Za-z]+|/)", text[at:])
+    if word is None or word.group(1) not in _TLA_OPERATORS:
+        return None
+    return SpecError(f"'{word.group(0)}' is TLA+'s; write '{_TLA_OPERATORS[word.group(1)]}'",
+                     _pos(text, at))
 
 
 def _split_word(text: str, tokens: list[Token]) -> tuple[int, str] | None:

@@ -56,7 +56,7 @@ class _Module:
             head, runtime("head.h"), pack_source(self.lay), fingerprint_source(self.lay),
             self.canon(), self.defs(), self.invariants(), self.within(), self.predicates(),
             self.threads(), runtime("search.c"), runtime("api.c"), runtime("edges.c"),
-            runtime("shard.c")])
+            runtime("share_store.c"), runtime("shard.c")])
 
     def canon(self) -> str:
         """The canonical form of a state under the spec's `symmetric` declarations (the

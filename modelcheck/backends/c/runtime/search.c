@@ -157,17 +157,23 @@ static inline uint64_t home_hi(uint64_t h, uint64_t cap) {
     return home(h & 0xFFFFFFFF00000000ULL, cap);
 }
 
-static void grow_ids(search_t *s) {
-    uint64_t cap = s->cap * 3 / 2 + 64;
-    uint64_t *ids = grab(cap * sizeof *ids, s);
-    if (!ids) return;
-    for (uint64_t i = 0; i < s->cap; i++) {
-        uint64_t e = s->ids[i];
-        if (!e) continue;
+/* the entries (hash's high half | index + 1) of table `old` moved into the empty `ids`; an
+ * entry whose low half is 0 (empty, or a share's dropped state: share_store.c) is left out */
+static void move_ids(const uint64_t *old, uint64_t old_cap, uint64_t *ids, uint64_t cap) {
+    for (uint64_t i = 0; i < old_cap; i++) {
+        uint64_t e = old[i];
+        if (!(uint32_t)e) continue;
         uint64_t j = home_hi(e, cap);
         while (ids[j]) if (++j == cap) j = 0;
         ids[j] = e;
     }
+}
+
+static void grow_ids(search_t *s) {
+    uint64_t cap = s->cap * 3 / 2 + 64;
+    uint64_t *ids = grab(cap * sizeof *ids, s);
+    if (!ids) return;
+    move_ids(s->ids, s->cap, ids, cap);
     free(s->ids);
     s->ids = ids;
     s->cap = cap;

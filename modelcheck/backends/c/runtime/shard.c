@@ -1,28 +1,29 @@
 /* mcheck native engine: one share of the level search that Python coordinates.
  *
  * The level search (engine/levels.py) splits the states into `parts` shares. A native
- * share here holds everything of its part in C: its store, its frontier as packed rows,
- * each level's candidates. States are told apart, and owned (hash % parts), by the hash
- * of their packed stored form (`hash_words`, the native search's own fingerprint: a few
- * words, cheap); each stored state also keeps its *name*, the Python engine's fingerprint
- * (`py_fingerprint`, a hash over every slot, computed once a state is new), and its
- * parent's name: traces, violations and checkpoints speak in names, so they are the
- * Python shares'. One level is four steps, each run by every share before the next
- * starts (engine/native_share.py):
+ * share here holds everything of its part in C: its store (share_store.c), its frontier
+ * as packed rows, each level's candidates. States are told apart, and owned
+ * (hash % parts), by the hash of their packed stored form (`hash_words`, the native
+ * search's own fingerprint: a few words, cheap); each stored state also keeps its *name*,
+ * the Python engine's fingerprint (`py_fingerprint`, a hash over every slot, computed once
+ * a state is accepted), and its parent's name: traces, violations and checkpoints speak
+ * in names, so they are the Python shares'. One level is four steps, each run by every
+ * share before the next starts (engine/native_share.py):
  *
  *   expand   the frontier's successors, each with its key, the (parent rank << KEY_BITS)
- *            + position + 1 of `partition.py`; a successor already in its owner's store
- *            (when the owner is in this process: `peers`) or already met in this level
- *            is dropped, the others go to an outgoing bucket per owner, in key order;
- *   collect  an owner merges the buckets sent to it by key, keeps each hash's first
- *            (least-keyed) candidate unless stored: the level's new states here;
+ *            + position + 1 of `partition.py`, go to an outgoing bucket per owner, in key
+ *            order. Shares of one process send every successor: the owner looks each up
+ *            once. Shares in other processes drop the ones met already in this level, or
+ *            stored here, first: fewer bytes to send;
+ *   collect  an owner merges the buckets sent to it by key and stores each candidate not
+ *            stored yet (the first met: the least key): the level's new states here;
  *   rank     each new state's rank among every share's new states (their keys, merged);
- *   accept   the new states ranked below a limit are named, stored and become the
- *            frontier.
+ *   accept   the new states ranked below a limit are named and become the frontier; the
+ *            others leave the store again.
  *
- * Shares of one process (threads: the calls release the GIL) read each other's stores
- * and buckets directly; shares in other processes send buckets as buffers, and an owner
- * may first get only the hashes and keys (`rows` NULL) and ask for the rows of the
+ * Shares of one process (threads: the calls release the GIL) read each other's buckets
+ * directly; shares in other processes send buckets as buffers, and an owner may first get
+ * only the hashes and keys (`rows` NULL: a fingerprint share) and ask for the rows of the
  * candidates it keeps. A checkpoint written by Python shares has names only: a share
  * resuming it keeps them as `legacy` names and names every successor to look them up.
  * Failing steps and deadlocks come back as the least-keyed one of each property; Python
@@ -57,12 +58,11 @@ typedef struct { int64_t *slot, *ref; uint64_t cap, n; } fpset_t;
 typedef struct expander {
     search_t s;                /* what the generated steps reach (overflow: s.fatal) */
     int me, parts;
-    struct expander **peers;   /* the shares of this process by number, else NULL */
-    int64_t *store, *named;    /* the store: hashes (probed); each slot's name and parent's
-                                * name, side by side (one cache line to write) */
-    uint64_t store_cap, stored;
-    uint8_t **rows;            /* an exact share: every stored state's row, in the order */
-    int64_t *row_of, nrows, blocks;  /* stored (blocks of BLOCK), each store slot's row */
+    int local;                 /* the shares are threads of one process */
+    sstore_t st;               /* the store */
+    int64_t level_first;       /* the number of the pending level's first state stored */
+    int64_t *lv, nlv, lv_cap;  /* the number of each level's first state, from the seeds on
+                                * (none after a checkpoint was restored: nlv 0) */
     fpset_t legacy;            /* names stored before a Python checkpoint was resumed */
     uint8_t *pp;               /* successors not yet looked up: packed, and their */
     int64_t *pkey, *pat, *pfp, pn, pcap;  /* keys, parents' index, hashes, */
@@ -70,7 +70,7 @@ typedef struct expander {
     uint8_t *front;            /* the frontier: rows, fingerprints, ranks */
     int64_t *front_fp, *front_rank, nfront, front_cap;  /* front_fp: names */
     bucket_t *out;             /* this level's candidates by owner */
-    fpset_t seen;              /* the fingerprints met this level (expand, then collect) */
+    fpset_t seen;              /* shares of several processes: the hashes met this level */
     bucket_t pend;             /* collect: the new states here, in key order */
     int64_t *pend_rank, *pend_src, *pend_pos, *pend_name, pend_cap;
     int64_t rank, at;          /* the state being expanded: its rank, its frontier index */
@@ -86,9 +86,6 @@ static inline int owner(int64_t h, int parts) {
     if (!(parts & (parts - 1))) return (int)((uint64_t)h & (uint64_t)(parts - 1));
     return (int)((uint64_t)h % (uint64_t)parts);
 }
-
-/* a table's slot for a hash (a state's hash is mixed already; a name is mixed again) */
-static inline uint64_t fp_home(int64_t f, uint64_t cap) { return home((uint64_t)f, cap); }
 
 /* ------------------------------------------------------------------ buckets */
 
@@ -205,114 +202,77 @@ static int fpset_add(fpset_t *t, int64_t f, int64_t ref, const bucket_t *in) {
     return 1;
 }
 
-/* the store's slot of (h, row): where it is, or the empty slot where it would go; rows
- * are compared by an exact share only */
-static inline uint8_t *row_at(const expander_t *x, int64_t i) {
-    return x->rows[i / BLOCK] + (size_t)(i % BLOCK) * PACKED;
-}
-
-static uint64_t store_slot(const expander_t *x, int64_t h, const uint8_t *row) {
-    uint64_t j = fp_home(h, x->store_cap);
-    while (x->store[j] != EMPTY && (x->store[j] != h || (x->rows && memcmp(
-               row_at(x, x->row_of[j]), row, PACKED))))
-        if (++j == x->store_cap) j = 0;
-    return j;
-}
-
-static int stored(const expander_t *x, int64_t h, const uint8_t *row) {
-    return x->store_cap && x->store[store_slot(x, h, row)] == h;
-}
-
-/* room for `more` states in the store (under three quarters full) */
-static int store_room(expander_t *x, int64_t more) {
-    if ((x->stored + more) * 4 <= x->store_cap * 3) return 1;
-    uint64_t cap = x->store_cap ? x->store_cap : 1 << 12;
-    while ((x->stored + more) * 4 > cap * 3) cap *= 2;
-    int64_t *old = x->store, *old_named = x->named, *old_row_of = x->row_of;
-    uint64_t old_cap = x->store_cap;
-    x->store = malloc(cap * sizeof *x->store);
-    x->named = malloc(cap * 2 * sizeof *x->named);
-    x->row_of = x->rows ? malloc(cap * sizeof *x->row_of) : NULL;
-    if (!x->store || !x->named || (x->rows && !x->row_of)) {
-        free(x->store); free(x->named); free(x->row_of);
-        x->store = old; x->named = old_named;
-        x->row_of = old_row_of;
-        return 0;
-    }
-    memset(x->store, 0xFF, cap * sizeof *x->store);
-    x->store_cap = cap;
-    for (uint64_t i = 0; i < old_cap; i++)
-        if (old[i] != EMPTY) {  /* all distinct: the first empty slot */
-            uint64_t j = fp_home(old[i], cap);
-            while (x->store[j] != EMPTY) if (++j == cap) j = 0;
-            x->store[j] = old[i];
-            x->named[2 * j] = old_named[2 * i]; x->named[2 * j + 1] = old_named[2 * i + 1];
-            if (x->rows) x->row_of[j] = old_row_of[i];
-        }
-    free(old); free(old_named); free(old_row_of);
-    return 1;
-}
-
 /* n states by hash (and row: an exact share keeps them; else NULL), with their names and
- * their parents' names; 0 or 2 */
+ * their parents' names, the ones not stored yet; 0 or 2 */
 int mc_x_store(expander_t *x, const uint8_t *rows, const int64_t *h, const int64_t *name,
                const int64_t *parent, int64_t n) {
-    if (!store_room(x, n)) return 2;
-    while (x->rows && x->nrows + n > x->blocks * BLOCK) {  /* blocks: stored rows stay put */
-        uint8_t **more = realloc(x->rows, (size_t)(x->blocks + 1) * sizeof *more);
-        if (!more) return 2;
-        x->rows = more;
-        if (!(x->rows[x->blocks] = malloc((size_t)BLOCK * PACKED))) return 2;
-        x->blocks++;
-    }
+    sstore_t *t = &x->st;
+    if (!ss_room(t, n)) return 2;
     for (int64_t i = 0; i < n; i++) {
-        if (i + 8 < n) __builtin_prefetch(&x->store[fp_home(h[i + 8], x->store_cap)]);
         const uint8_t *row = rows ? rows + (size_t)i * PACKED : NULL;
-        uint64_t j = store_slot(x, h[i], row);
-        if (x->store[j] != EMPTY) continue;
-        x->stored++;
-        x->store[j] = h[i]; x->named[2 * j] = name[i]; x->named[2 * j + 1] = parent[i];
-        if (x->rows) {
-            memcpy(row_at(x, x->nrows), row, PACKED);
-            x->row_of[j] = x->nrows++;
-        }
+        uint64_t slot;
+        if (ss_find(t, h[i], row, &slot) >= 0) continue;
+        named_t *d = ss_named(t, ss_put(t, h[i], row, slot));
+        d->name = name[i];
+        d->parent = parent[i];
     }
     return 0;
 }
 
 /* an exact share, before anything is stored: it keeps every stored state's row and tells
- * states apart by them (a shared hash is only a longer probe); 0 or 2 */
+ * states apart by them (a shared hash is only a longer probe); 0 */
 int mc_x_exact(expander_t *x) {
-    x->rows = calloc(1, sizeof *x->rows);
-    return x->rows ? 0 : 2;
+    x->st.exact = 1;
+    return 0;
 }
 
+/* the seeds just stored are level 0: from here on each accepted level's first number is
+ * noted, so a state's parent is looked for among a level or two; 0 or 2 */
+static int x_level(expander_t *x, int64_t first) {
+    if (x->nlv == x->lv_cap) {
+        int64_t cap = x->lv_cap * 2 + 64, *lv = realloc(x->lv, (size_t)cap * sizeof *lv);
+        if (!lv) return 2;
+        x->lv = lv;
+        x->lv_cap = cap;
+    }
+    x->lv[x->nlv++] = first;
+    return 0;
+}
+
+int mc_x_levels(expander_t *x) { return x->nlv ? 0 : x_level(x, 0); }
+
 /* the parents' names of n stored states, by name (a trace being rebuilt), else -2: one
- * pass over the store for them all */
-int mc_x_parents(const expander_t *x, const int64_t *name, int64_t n, int64_t *parent) {
+ * pass over the store for them all. depth[k] >= 0 says state k is at that level or the one
+ * before, so only those levels are read when this share noted them */
+int mc_x_parents(const expander_t *x, const int64_t *name, const int64_t *depth, int64_t n,
+                 int64_t *parent) {
     fpset_t asked = {0};
+    int64_t lo = x->st.n, hi = 0;
     for (int64_t k = 0; k < n; k++) {
         parent[k] = -2;
         if (fpset_add(&asked, name[k], k, NULL) < 0) return 2;
+        if (depth[k] < 0 || !x->nlv) { lo = 0; hi = x->st.n; continue; }
+        int64_t first = depth[k] - 1 < x->nlv ? x->lv[depth[k] > 0 ? depth[k] - 1 : 0] : x->st.n;
+        int64_t end = depth[k] + 1 < x->nlv ? x->lv[depth[k] + 1] : x->st.n;
+        if (first < lo) lo = first;
+        if (end > hi) hi = end;
     }
-    for (uint64_t i = 0; i < x->store_cap; i++) {
-        if (x->store[i] == EMPTY) continue;
-        uint64_t j = home(fmix((uint64_t)x->named[2 * i]), asked.cap);
+    for (int64_t i = lo; i < hi; i++) {
+        const named_t *d = ss_named(&x->st, i);
+        uint64_t j = home(fmix((uint64_t)d->name), asked.cap);
         for (; asked.slot[j] != EMPTY; j = j + 1 == asked.cap ? 0 : j + 1)
-            if (asked.slot[j] == x->named[2 * i]) parent[asked.ref[j]] = x->named[2 * i + 1];
+            if (asked.slot[j] == d->name) parent[asked.ref[j]] = d->parent;
     }
     free(asked.slot); free(asked.ref);
     return 0;
 }
 
-/* the rows an exact share stored, in the order stored */
-int64_t mc_x_nrows(const expander_t *x) { return x->nrows; }
-
-void mc_x_rows(const expander_t *x, uint8_t *out) {
-    for (int64_t b = 0; b * BLOCK < x->nrows; b++) {
-        int64_t n = x->nrows - b * BLOCK < BLOCK ? x->nrows - b * BLOCK : BLOCK;
-        memcpy(out + (size_t)b * BLOCK * PACKED, x->rows[b], (size_t)n * PACKED);
-    }
+/* an exact share's rows numbered from..from + n put at places first + rank[i] of `out`:
+ * every share's rows in one process's order (level by level, each by rank) */
+void mc_x_place(const expander_t *x, int64_t from, const int64_t *rank, int64_t n,
+                int64_t first, uint8_t *out) {
+    for (int64_t i = 0; i < n; i++)
+        memcpy(out + (size_t)(first + rank[i]) * PACKED, ss_row(&x->st, from + i), PACKED);
 }
 
 /* names stored by a Python checkpoint (without hashes): every successor is named and
@@ -323,20 +283,22 @@ int mc_x_legacy(expander_t *x, const int64_t *name, int64_t n) {
     return 0;
 }
 
-int64_t mc_x_stored(const expander_t *x) { return (int64_t)x->stored; }
+int64_t mc_x_stored(const expander_t *x) { return x->st.n; }
 
 int64_t mc_x_store_bytes(const expander_t *x) {
-    return (int64_t)(x->store_cap * (x->rows ? 32 : 24) + x->blocks * BLOCK * PACKED +
-                     x->legacy.cap * 8);
+    return ss_bytes(&x->st) + (int64_t)x->legacy.cap * 8;
 }
 
 /* every stored state's hash, name and parent's name (a checkpoint; the parent links) */
 void mc_x_store_read(const expander_t *x, int64_t *h, int64_t *name, int64_t *parent) {
-    int64_t k = 0;
-    for (uint64_t i = 0; i < x->store_cap; i++)
-        if (x->store[i] != EMPTY) {
-            h[k] = x->store[i]; name[k] = x->named[2 * i]; parent[k++] = x->named[2 * i + 1];
-        }
+    const sstore_t *t = &x->st;
+    for (uint64_t j = 0; j < t->cap; j++) {
+        uint64_t e = t->ids[j];
+        if (!(uint32_t)e) continue;
+        int64_t i = (int64_t)(uint32_t)e - 1;
+        const named_t *d = ss_named(t, i);
+        h[i] = ss_hash(t, i, e); name[i] = d->name; parent[i] = d->parent;
+    }
 }
 
 /* ------------------------------------------------------------------ a share */
@@ -345,9 +307,11 @@ expander_t *mc_x_new(int me, int parts, int canonical, int check_deadlock) {
 #ifdef M_MMAP_THRESHOLD
     /* freed tables and buckets stay in the heap for the next level: an mmap'd block comes
      * back from the kernel zeroed, page by page, and is unmapped with a TLB shootdown on
-     * every core the shares run on */
+     * every core the shares run on. One arena: a thread's own arena is made of 64 MB
+     * heaps that are mapped and unmapped as they fill and empty, whatever the thresholds */
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_ARENA_MAX, 1);
 #endif
     expander_t *x = calloc(1, sizeof *x);
     if (!x) return NULL;
@@ -357,9 +321,7 @@ expander_t *mc_x_new(int me, int parts, int canonical, int check_deadlock) {
     x->s.ctx.s = &x->s;
     x->s.ctx.x = x;
     x->out = calloc((size_t)parts, sizeof *x->out);
-    x->peers = calloc((size_t)parts, sizeof *x->peers);
-    if (!x->out || !x->peers) { free(x->out); free(x->peers); free(x); return NULL; }
-    x->peers[me] = x;
+    if (!x->out) { free(x); return NULL; }
     return x;
 }
 
@@ -371,11 +333,10 @@ void mc_x_free(expander_t *x) {
     if (!x) return;
     for (int w = 0; w < x->parts; w++) bucket_clear(&x->out[w]);
     bucket_clear(&x->pend);
-    free(x->out); free(x->peers); free(x->store); free(x->named);
+    free(x->out);
+    ss_free(&x->st);
     free(x->seen.slot); free(x->seen.ref); free(x->legacy.slot); free(x->legacy.ref);
-    free(x->pend_name); free(x->row_of);
-    for (int64_t b = 0; b < x->blocks; b++) free(x->rows[b]);
-    free(x->rows);
+    free(x->pend_name); free(x->lv);
     free(x->pp); free(x->pown); free(x->pkey); free(x->pat); free(x->pfp);
     free(x->front); free(x->front_fp); free(x->front_rank);
     free(x->pend_rank); free(x->pend_src); free(x->pend_pos);
@@ -383,8 +344,9 @@ void mc_x_free(expander_t *x) {
     free(x);
 }
 
-/* share w of this process: its store is read while expanding, its buckets collected */
-void mc_x_peer(expander_t *x, int w, expander_t *peer) { x->peers[w] = peer; }
+/* the shares are threads of this process: an owner reads the buckets sent to it in place,
+ * so every successor is sent, and looked up once, by its owner */
+void mc_x_local(expander_t *x) { x->local = 1; }
 
 /* the frontier (a seed, a checkpoint read back): n rows with names and ranks */
 int mc_x_set_frontier(expander_t *x, const uint8_t *rows, const int64_t *fp,
@@ -419,6 +381,7 @@ void mc_x_frontier(const expander_t *x, int64_t from, int64_t to, uint8_t *rows,
 /* a new level: the buckets and what was met emptied */
 int mc_x_begin(expander_t *x) {
     for (int w = 0; w < x->parts; w++) { x->out[w].n = 0; x->out[w].rows = 1; }
+    if (x->local) return 0;
     return fpset_clear(&x->seen, 2 * x->nfront) ? 0 : 2;  /* new successors: about as many */
 }
 
@@ -434,12 +397,33 @@ static void x_note(expander_t *x, int code) {
     x->notes |= code << (3 * x->nnotes++);
 }
 
-/* a successor: packed and hashed, looked up with the others of a few frontier states
- * (`x_flush`); named too while a Python checkpoint's names are about (and dropped if it
- * is one of them) */
+/* a candidate for `b`: its row, hash, key and parent's name (not counted yet) */
+static int x_send(expander_t *x, bucket_t *b, const uint8_t *row, int64_t f, int64_t key,
+                  int64_t parent) {
+    if (!bucket_room(b, 1)) { x->s.fatal = 2; return 0; }
+    memcpy(b->p + (size_t)b->n * PACKED, row, PACKED);  /* in place, to compare */
+    b->fp[b->n] = f;
+    b->key[b->n] = key;
+    b->parent[b->n] = parent;
+    return 1;
+}
+
+/* a successor: packed and hashed, named too while a Python checkpoint's names are about
+ * (and dropped if it is one of them). Shares of one process send it to its owner now;
+ * else it waits to be looked up with the others of a few frontier states (`x_flush`) */
 static void x_emit(ctx_t *c, const int64_t *v) {
     expander_t *x = c->x;
     x->fired[c->pc]++;
+    int64_t buf[W], key = (x->rank << KEY_BITS) + 1 + c->results++;
+    const int64_t *u = x->s.canonical ? canon(v, buf) : v;
+    if (x->legacy.n && fpset_has(&x->legacy, py_fingerprint(u))) return;
+    if (x->local) {
+        uint8_t row[PACKED];
+        int64_t f = (int64_t)pack_hash(u, row);
+        bucket_t *b = &x->out[owner(f, x->parts)];
+        if (x_send(x, b, row, f, key, x->front_fp[x->at])) b->n++;
+        return;
+    }
     if (x->pn == x->pcap) {
         int64_t cap = x->pcap * 2 + 64;
         uint8_t *pp = realloc(x->pp, (size_t)cap * PACKED);
@@ -455,49 +439,35 @@ static void x_emit(ctx_t *c, const int64_t *v) {
         if (!pp || !pown) { x->s.fatal = 2; return; }
         x->pcap = cap;
     }
-    int64_t buf[W], key = (x->rank << KEY_BITS) + 1 + c->results++;
-    const int64_t *u = x->s.canonical ? canon(v, buf) : v;
-    if (x->legacy.n && fpset_has(&x->legacy, py_fingerprint(u))) return;
     x->pfp[x->pn] = (int64_t)pack_hash(u, x->pp + (size_t)x->pn * PACKED);
     x->pkey[x->pn] = key;
     x->pat[x->pn++] = x->at;
 }
 
-/* the successors met so far, in the order met, their store slots fetched into the cache
- * first: one is dropped if its owner (when here) stores it or this level met it already
- * (that one came first, so it has the least key), else it is a candidate for its owner */
+/* the successors met so far, in the order met, to their owners' buckets, between
+ * processes: one is dropped first if this share owns and stores it, or met it already in
+ * this level (that one came first, so it has the least key): fewer bytes to send */
 static void x_flush(expander_t *x) {
     int64_t n = x->pn, i;
+    const sstore_t *t = &x->st;
     for (i = 0; i < n; i++) {
         int64_t f = x->pfp[i];
-        const expander_t *o = x->peers[x->pown[i] = owner(f, x->parts)];
-        if (o && o->store_cap) __builtin_prefetch(&o->store[fp_home(f, o->store_cap)]);
-        if (x->seen.cap) __builtin_prefetch(&x->seen.slot[home(fmix((uint64_t)f), x->seen.cap)]);
+        if ((x->pown[i] = owner(f, x->parts)) == x->me && t->cap)
+            __builtin_prefetch(&t->ids[ss_home(t, f)]);
+        __builtin_prefetch(&x->seen.slot[home(fmix((uint64_t)f), x->seen.cap)]);
     }
-    if (x->rows)  /* exact: the rows to compare with are fetched too, in two steps */
-        for (int step = 0; step < 2; step++)
-            for (i = 0; i < n; i++) {
-                const expander_t *o = x->peers[x->pown[i]];
-                if (!o || !o->store_cap) continue;
-                uint64_t j = fp_home(x->pfp[i], o->store_cap);
-                if (o->store[j] != x->pfp[i]) continue;
-                if (step) __builtin_prefetch(row_at(o, o->row_of[j]));
-                else __builtin_prefetch(&o->row_of[j]);
-            }
     for (i = 0; i < n && !x->s.fatal; i++) {
         int64_t f = x->pfp[i];
         int o = x->pown[i];
         const uint8_t *row = x->pp + (size_t)i * PACKED;
-        if (x->peers[o] && stored(x->peers[o], f, row)) continue;
+        uint64_t slot;
+        if (o == x->me && ss_find(t, f, row, &slot) >= 0) continue;
         bucket_t *b = &x->out[o];
-        if (!bucket_room(b, 1)) { x->s.fatal = 2; break; }
-        memcpy(b->p + (size_t)b->n * PACKED, row, PACKED);  /* in place, to compare */
+        if (!x_send(x, b, row, f, x->pkey[i], x->front_fp[x->pat[i]])) break;
         int added = fpset_add(&x->seen, f, (int64_t)o << REF_SHIFT | b->n,
-                              x->rows ? x->out : NULL);
-        if (added <= 0) { if (added < 0) x->s.fatal = 2; continue; }
-        b->fp[b->n] = f;
-        b->key[b->n] = x->pkey[i];
-        b->parent[b->n++] = x->front_fp[x->pat[i]];
+                              t->exact ? x->out : NULL);
+        if (added < 0) x->s.fatal = 2;
+        if (added > 0) b->n++;
     }
     x->pn = 0;
 }
@@ -563,30 +533,53 @@ static int pend_room(expander_t *x, int64_t n) {
     return 1;
 }
 
-/* the candidates of nin buckets (one per sender, each in key order) merged by key, the
- * first of each fingerprint kept unless stored (`checked`: the senders looked in this
- * store already): the new states here, in key order. Their number, or -1 out of memory */
-int64_t mc_x_collect(expander_t *x, bucket_t *const *in, int nin, int checked) {
-    int64_t total = 0, at[nin];
-    for (int w = 0; w < nin; w++) { total += in[w]->n; at[w] = 0; }
+/* the candidates of nin buckets (one per sender, each in key order) merged by key, each
+ * stored unless it is already (a state's first candidate has its least key): the new
+ * states here, in key order, numbered from `level_first` in the store. Their number, or -1
+ * out of memory. They are looked up FLUSH at a time, their table slots fetched into the
+ * cache first, then an exact share's rows to compare with */
+int64_t mc_x_collect(expander_t *x, bucket_t *const *in, int nin) {
+    int64_t total = 0, at[nin], head[nin], ci[FLUSH];
+    int cw[FLUSH];
+    sstore_t *t = &x->st;
+    for (int w = 0; w < nin; w++) {
+        total += in[w]->n;
+        at[w] = 0;
+        head[w] = in[w]->n ? in[w]->key[0] : INT64_MAX;  /* the next key of each; MAX: none */
+        if (t->exact && in[w]->n && !in[w]->rows) return -1;  /* nothing to compare */
+    }
     bucket_t *p = &x->pend;
     p->n = 0;
-    if (!pend_room(x, total) || !fpset_clear(&x->seen, total)) return -1;
+    x->level_first = t->n;
+    if (!pend_room(x, total)) return -1;
     for (;;) {
-        int w = -1;
-        for (int k = 0; k < nin; k++)
-            if (at[k] < in[k]->n && (w < 0 || in[k]->key[at[k]] < in[w]->key[at[w]])) w = k;
-        if (w < 0) break;
-        int64_t i = at[w]++, f = in[w]->fp[i];
-        const uint8_t *row = in[w]->rows ? in[w]->p + (size_t)i * PACKED : NULL;
-        if (row) memcpy(p->p + (size_t)p->n * PACKED, row, PACKED);  /* in place, to compare */
-        if ((!checked && stored(x, f, row)) || fpset_add(&x->seen, f, p->n,
-                                                         x->rows ? p : NULL) != 1) continue;
-        p->fp[p->n] = f;
-        p->key[p->n] = in[w]->key[i];
-        p->parent[p->n] = in[w]->parent[i];
-        x->pend_src[p->n] = w;
-        x->pend_pos[p->n++] = i;
+        int m = 0;
+        for (; m < FLUSH; m++) {
+            int w = 0;
+            for (int k = 1; k < nin; k++)
+                if (head[k] < head[w]) w = k;
+            if (head[w] == INT64_MAX) break;
+            cw[m] = w;
+            ci[m] = at[w]++;
+            head[w] = at[w] < in[w]->n ? in[w]->key[at[w]] : INT64_MAX;
+        }
+        if (!m) break;
+        if (!ss_room(t, m)) return -1;
+        for (int j = 0; j < m; j++) __builtin_prefetch(&t->ids[ss_home(t, in[cw[j]]->fp[ci[j]])]);
+        for (int j = 0; j < m; j++) {
+            const bucket_t *b = in[cw[j]];
+            int64_t i = ci[j], f = b->fp[i];
+            const uint8_t *row = b->rows ? b->p + (size_t)i * PACKED : NULL;
+            uint64_t slot;
+            if (ss_find(t, f, row, &slot) >= 0) continue;
+            ss_put(t, f, row, slot);
+            if (row) memcpy(p->p + (size_t)p->n * PACKED, row, PACKED);
+            p->fp[p->n] = f;
+            p->key[p->n] = b->key[i];
+            p->parent[p->n] = b->parent[i];
+            x->pend_src[p->n] = cw[j];
+            x->pend_pos[p->n++] = i;
+        }
     }
     return p->n;
 }
@@ -632,37 +625,44 @@ void mc_x_set_ranks(expander_t *x, const int64_t *rank) {
     memcpy(x->pend_rank, rank, (size_t)x->pend.n * sizeof *rank);
 }
 
+/* for each invariant's property not in `skip`: the first of the n unpacked states v that
+ * breaks it (or cannot evaluate it), as the frontier index at + its index in v */
+static void x_check(expander_t *x, const int64_t *v, int64_t n, int64_t at,
+                    const int8_t *skip, int64_t *first) {
+    for (int64_t j = 0; j < n; j++)
+        for (int k = 0; k < NINV; k++) {
+            int prop = INV_PROP[k];
+            if (!skip[prop] && first[prop] < 0 && invariant(&x->s.ctx, k, v + j * W) != 1)
+                first[prop] = at + j;
+        }
+}
+
 /* the new states ranked below `keep` (a state limit) named (four side by side:
- * `py_fingerprint4`), stored; they become the frontier. Their number, or -1 out of memory */
-int64_t mc_x_accept(expander_t *x, int64_t keep) {
+ * `py_fingerprint4`) and checked (`first`: for each invariant's property not in `skip`,
+ * the frontier index of the first state that breaks it, else -1); the others leave the
+ * store. They become the frontier. Their number, or -1 out of memory */
+int64_t mc_x_accept(expander_t *x, int64_t keep, const int8_t *skip, int64_t *first) {
     bucket_t *p = &x->pend;
     int64_t m = 0, v[4 * W];
+    for (int k = 0; k < NPROPS; k++) first[k] = -1;
     while (m < p->n && x->pend_rank[m] < keep) m++;
+    if (m < p->n) ss_cut(&x->st, x->level_first + m, p->fp + m);
+    if (x->nlv && x_level(x, x->level_first)) return -1;
     for (int64_t i = 0; i < m; i += 4) {
         int64_t k = m - i < 4 ? m - i : 4;
         for (int64_t j = 0; j < k; j++) unpack(p->p + (size_t)(i + j) * PACKED, v + j * W);
         if (k == 4) py_fingerprint4(v, x->pend_name + i);
         else for (int64_t j = 0; j < k; j++) x->pend_name[i + j] = py_fingerprint(v + j * W);
+        for (int64_t j = 0; j < k; j++) {
+            named_t *d = ss_named(&x->st, x->level_first + i + j);
+            d->name = x->pend_name[i + j];
+            d->parent = p->parent[i + j];
+        }
+        x_check(x, v, k, i, skip, first);
     }
-    if (mc_x_store(x, p->p, p->fp, x->pend_name, p->parent, m)) return -1;
     if (mc_x_set_frontier(x, p->p, x->pend_name, x->pend_rank, m)) return -1;
     p->n = 0;
     return m;
-}
-
-/* for each invariant's property not in `skip`: the frontier index of the first state that
- * breaks it (or cannot evaluate it), else -1 */
-void mc_x_check(expander_t *x, const int8_t *skip, int64_t *first) {
-    int64_t v[W];
-    for (int k = 0; k < NPROPS; k++) first[k] = -1;
-    for (int64_t i = 0; i < x->nfront; i++) {
-        unpack(x->front + (size_t)i * PACKED, v);
-        for (int k = 0; k < NINV; k++) {
-            int prop = INV_PROP[k];
-            if (!skip[prop] && first[prop] < 0 && invariant(&x->s.ctx, k, v) != 1)
-                first[prop] = i;
-        }
-    }
 }
 
 /* between Python's tuples and packed states, n at a time */
